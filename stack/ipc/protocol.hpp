@@ -1,0 +1,157 @@
+// The daemon <-> shim protocol. Header-only, libc only: the shim links it
+// into other people's programs, so nothing here may throw or allocate.
+//
+// Control connection: AF_UNIX SOCK_SEQPACKET to the daemon's control socket,
+// one per application thread that talks to the daemon. Each request is one
+// record (Request + variable part) and gets exactly one reply record (Reply +
+// variable part), matched by seq. File descriptors ride along as SCM_RIGHTS.
+//
+// Channels (one per stack socket, DESIGN.md "Processes"): the application's
+// fd *is* its end of a kernel socket the daemon made.
+//   stream socket     -> SOCK_STREAM socketpair; bytes flow unframed.
+//   seqpacket socket  -> SOCK_SEQPACKET socketpair; one record per record, unframed.
+//   datagram socket   -> SOCK_SEQPACKET socketpair; each record is DgramHeader +
+//                        source address + payload (daemon -> app only).
+//   listening socket  -> a kernel listening socket (the daemon makes it and
+//                        connects to it once per accepted connection; accept(2)
+//                        in the app is then a real accept on it).
+// The daemon binds its end of every channel (and each listener) to an abstract
+// name  "\0tunsock.<instance>.<sock_id>"  so that any process can tell a
+// stack socket from its fd alone (getpeername/getsockname), e.g. after exec.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+
+namespace tunsock::ipc {
+
+inline constexpr uint32_t kMagic = 0x314b5354;  // "TSK1" little-endian
+inline constexpr uint16_t kVersion = 1;
+inline constexpr size_t kMaxAddr = 128;          // sizeof(sockaddr_storage)
+inline constexpr size_t kMaxRecord = 256 * 1024; // control record limit (header + payload)
+inline constexpr size_t kMaxFds = 64;            // SCM_RIGHTS per record (Linux SCM_MAX_FD is 253)
+inline constexpr char kChannelNamePrefix[] = "tunsock.";  // after the leading NUL
+
+enum class Op : uint16_t {
+  Hello = 1,      // reply.value = daemon pid; reply.sock_id = instance id
+  Socket,         // a=domain b=type (without SOCK_NONBLOCK/CLOEXEC) c=protocol
+                  //   reply: sock_id, fds[0] = channel
+  Socketpair,     // a=domain b=type c=protocol; reply: sock_id, value = 2nd id, fds[0..1]
+  Bind,           // sock_id, addr, vnode
+  Listen,         // sock_id, a=backlog; reply: fds[0] = kernel listener to dup over the app fd
+  Connect,        // sock_id, addr, vnode, flags&kNonblock. reply.error: 0, EINPROGRESS,
+                  //   EAGAIN (backlog full), ... or kFallThrough (name held by the host)
+  Accepted,       // value = inode of the accepted fd's kernel socket; reply: sock_id,
+                  //   a=domain b=type c=protocol, addr = peer address
+  Identify,       // value = inode of a channel end the app holds; reply as Accepted
+  Shutdown,       // sock_id, a=how (after the shim shut the channel down itself)
+  GetSockName,    // sock_id; reply addr
+  GetPeerName,    // sock_id; reply addr
+  GetSockOpt,     // sock_id, a=level b=name c=optlen; reply payload = value
+  SetSockOpt,     // sock_id, a=level b=name, payload = value
+  SendTo,         // sock_id, a=flags, addr (may be empty), vnode, payload = data, fds = rights
+                  //   reply.value = bytes sent
+  Closed,         // sock_id: one descriptor of it was closed in the app (a hint)
+  Ioctl,          // sock_id, a=request; reply.value
+  Stats,          // reply payload = text (netstat -m and socket table)
+};
+
+inline constexpr uint32_t kNonblock = 0x1;      // Request.flags: caller's fd is O_NONBLOCK
+inline constexpr int32_t kFallThrough = -1000;  // Reply.error: let the host kernel do it
+
+struct Request {
+  uint32_t magic;
+  uint16_t version;
+  uint16_t op;         // Op
+  uint32_t seq;        // echoed in the reply
+  uint32_t flags;
+  uint64_t sock_id;
+  int64_t value;
+  int32_t a, b, c;
+  uint32_t addrlen;    // bytes of address following the fixed part
+  uint64_t vn_dev, vn_ino;  // pathname resolved by the shim (0 = none)
+  uint32_t payload_len;
+  uint32_t reserved;
+  // followed by: addr[addrlen], payload[payload_len]
+};
+
+struct Reply {
+  uint32_t magic;
+  uint16_t version;
+  uint16_t op;
+  uint32_t seq;
+  int32_t error;       // 0 or an errno (or kFallThrough)
+  uint64_t sock_id;
+  int64_t value;
+  int32_t a, b, c;
+  uint32_t addrlen;
+  uint32_t payload_len;
+  uint32_t reserved;
+  // followed by: addr[addrlen], payload[payload_len]
+};
+
+// A datagram on a datagram socket's channel (daemon -> app).
+struct DgramHeader {
+  uint16_t addrlen;    // source address bytes that follow
+  uint16_t flags;      // MSG_TRUNC-style notes, 0 for now
+  uint32_t datalen;    // payload bytes after the address
+};
+
+// A parsed record: views into the caller's buffer, validated once.
+template <class Fixed>
+struct Parsed {
+  Fixed hdr;
+  const std::byte* addr;
+  const std::byte* payload;
+};
+
+// Validate a received record: magic, version, lengths consistent with the
+// number of bytes actually received. Never reads past n.
+template <class Fixed>
+inline std::optional<Parsed<Fixed>> parse(const void* buf, size_t n) {
+  if (n < sizeof(Fixed)) return std::nullopt;
+  Parsed<Fixed> p;
+  std::memcpy(&p.hdr, buf, sizeof(Fixed));
+  if (p.hdr.magic != kMagic || p.hdr.version != kVersion) return std::nullopt;
+  if (p.hdr.addrlen > kMaxAddr) return std::nullopt;
+  const size_t need = sizeof(Fixed) + size_t{p.hdr.addrlen} + size_t{p.hdr.payload_len};
+  if (p.hdr.payload_len > kMaxRecord || need != n) return std::nullopt;
+  const auto* b = static_cast<const std::byte*>(buf);
+  p.addr = b + sizeof(Fixed);
+  p.payload = p.addr + p.hdr.addrlen;
+  return p;
+}
+
+inline std::optional<Parsed<Request>> parse_request(const void* buf, size_t n) {
+  auto p = parse<Request>(buf, n);
+  if (p && (p->hdr.op < uint16_t(Op::Hello) || p->hdr.op > uint16_t(Op::Stats))) return std::nullopt;
+  return p;
+}
+inline std::optional<Parsed<Reply>> parse_reply(const void* buf, size_t n) { return parse<Reply>(buf, n); }
+
+// Fill a fresh fixed part. The caller then sets the fields and writes
+// [fixed][addr][payload] with sendmsg (iovec, no flattening copy needed).
+inline Request make_request(Op op, uint32_t seq, uint64_t sock_id) {
+  Request r{};
+  r.magic = kMagic; r.version = kVersion; r.op = uint16_t(op); r.seq = seq; r.sock_id = sock_id;
+  return r;
+}
+inline Reply make_reply(const Request& q, int32_t error) {
+  Reply r{};
+  r.magic = kMagic; r.version = kVersion; r.op = q.op; r.seq = q.seq; r.error = error; r.sock_id = q.sock_id;
+  return r;
+}
+
+
+
+
+
+
+
+}  // namespace tunsock::ipc
+
+#include "ipc/channel_name.hpp"

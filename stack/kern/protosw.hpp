@@ -1,0 +1,83 @@
+// Protocol switch and communication domains: how the socket layer reaches a
+// protocol without naming it. Data, not code: every hook has a default so
+// none is null. FreeBSD: sys/sys/protosw.h, sys/sys/domain.h, uipc_domain.c.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "kern/mbuf.hpp"
+#include "kern/sockaddr.hpp"
+
+namespace tunsock {
+
+struct Socket;
+struct Sockopt;
+class Stack;
+
+// pr_flags
+inline constexpr uint32_t PR_ATOMIC = 0x01;       // exchange atomic messages only
+inline constexpr uint32_t PR_ADDR = 0x02;         // addresses given with messages
+inline constexpr uint32_t PR_CONNREQUIRED = 0x04; // connection required by protocol
+inline constexpr uint32_t PR_WANTRCVD = 0x08;     // want pru_rcvd calls
+inline constexpr uint32_t PR_RIGHTS = 0x10;       // passes capabilities (SCM_RIGHTS)
+inline constexpr uint32_t PR_IMPLOPCL = 0x20;     // implied open/close (sendto on unconnected)
+
+// pru_send flags
+inline constexpr int PRUS_OOB = 0x1;
+inline constexpr int PRUS_EOF = 0x2;      // send then shut down writing
+inline constexpr int PRUS_MORE = 0x4;
+inline constexpr int PRUS_EOR = 0x8;      // the chain ends a record
+
+// Each returns 0 or an errno, exactly what the application is handed.
+// Chains passed to pru_send are consumed whatever the result.
+struct PrUsrreqs {
+  void (*pru_abort)(Socket& so);
+  int (*pru_accept)(Socket& so, SockAddr* nam);
+  int (*pru_attach)(Socket& so, int proto, const Td& td);
+  int (*pru_bind)(Socket& so, const SockAddr& nam, const Td& td);
+  int (*pru_connect)(Socket& so, const SockAddr& nam, const Td& td);
+  int (*pru_connect2)(Socket& so1, Socket& so2);
+  void (*pru_detach)(Socket& so);
+  int (*pru_disconnect)(Socket& so);
+  int (*pru_listen)(Socket& so, int backlog, const Td& td);
+  int (*pru_peeraddr)(Socket& so, SockAddr* nam);
+  int (*pru_rcvd)(Socket& so, int flags);
+  int (*pru_send)(Socket& so, int flags, mbuf* m, const SockAddr* addr, mbuf* control, const Td& td);
+  int (*pru_shutdown)(Socket& so);
+  int (*pru_sockaddr)(Socket& so, SockAddr* nam);
+  void (*pru_close)(Socket& so);
+  // Dispose of rights in a control chain that will never be received.
+  void (*pru_dispose)(Socket& so, mbuf* control);
+};
+
+// Defaults: EOPNOTSUPP for requests, nothing for notifications.
+extern const PrUsrreqs pru_defaults;
+// Fill every null hook of u from pru_defaults.
+PrUsrreqs pru_with_defaults(PrUsrreqs u);
+
+struct Domain;
+
+struct Protosw {
+  int pr_type = 0;            // SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_RAW
+  const Domain* pr_domain = nullptr;
+  int pr_protocol = 0;        // 0 = the domain's default for pr_type
+  uint32_t pr_flags = 0;
+  int (*pr_ctloutput)(Socket& so, Sockopt& sopt) = nullptr;  // protocol-level options
+  PrUsrreqs pr_usrreqs{};
+};
+
+struct Domain {
+  int dom_family = 0;         // AF_UNIX, AF_INET, AF_INET6
+  const char* dom_name = "";
+  std::span<const Protosw> dom_protosw;
+};
+
+// Find the protocol of a domain by type and protocol number; protocol 0
+// picks the first entry of that type. nullptr when none (caller: EPROTONOSUPPORT
+// or ESOCKTNOSUPPORT as Linux chooses, see socreate).
+const Protosw* pffindproto(const Stack& st, int family, int protocol, int type);
+const Protosw* pffindtype(const Stack& st, int family, int type);
+const Domain* pffinddomain(const Stack& st, int family);
+
+}  // namespace tunsock
