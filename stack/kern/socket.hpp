@@ -125,6 +125,10 @@ int soaccept(Socket& so, SockAddr* nam);
 int soconnect(Socket& so, const SockAddr& nam, const Td& td);
 int soconnect2(Socket& so1, Socket& so2);
 int sodisconnect(Socket& so);
+// How many data bytes sosend would take now without EWOULDBLOCK: for the
+// local domain the peer's so_rcv space, otherwise sbspace(so_snd). The daemon
+// reads a channel only this far, so back-pressure reaches the app's write().
+long sosendspace(const Socket& so);
 int sosend(Socket& so, const SockAddr* addr, mbuf* top, mbuf* control, int flags, const Td& td);
 int soreceive(Socket& so, RecvArgs& a);
 int soshutdown(Socket& so, int how);
