@@ -1,0 +1,466 @@
+// Channel I/O for one stack socket (see channel.hpp). Reads are done with
+// recvmsg straight into mbuf clusters, only as far as sosendspace() allows;
+// deliveries gather so_rcv's chain into sendmsg iovecs and sbdrop what the
+// kernel took. Asio is used only to wait (after EAGAIN): its epoll is
+// edge-triggered, so a wake-up that does not drain re-schedules itself.
+#include "daemon/channel.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/asio/post.hpp>
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "daemon/daemon.hpp"
+#include "daemon/fd.hpp"
+#include "daemon/log.hpp"
+#include "daemon/rights.hpp"
+#include "ipc/protocol.hpp"
+
+namespace tunsock::daemon {
+namespace {
+
+constexpr size_t kMaxIn = 64 * 1024;    // bytes read from a channel per wake-up
+constexpr size_t kMaxOut = 256 * 1024;  // bytes written to a channel per sendmsg
+constexpr int kMaxIov = 256;
+
+bool would_block(int e) { return e == EAGAIN || e == EWOULDBLOCK; }
+
+// Clusters (or an inline mbuf) for len bytes, their free space in iov.
+mbuf* alloc_chain(size_t len, iovec* iov, int* niov) {
+  mbuf* top = nullptr;
+  mbuf** tail = &top;
+  size_t left = len;
+  *niov = 0;
+  while (left > 0 && *niov < kMaxIov) {
+    mbuf* m = m_get2(int(std::min(left, MCLBYTES)), M_NOWAIT, MType::Data, top == nullptr);
+    if (!m) break;
+    size_t room = std::min(left, size_t(M_TRAILINGSPACE(m)));
+    iov[(*niov)++] = {m->m_data + m->m_len, room};
+    left -= room;
+    *tail = m;
+    tail = &m->m_next;
+  }
+  return top;
+}
+
+// Keep n received bytes of a chain from alloc_chain; free the unused rest.
+mbuf* trim_chain(mbuf* top, const iovec* iov, size_t n) {
+  if (!top) return nullptr;
+  size_t left = n;
+  mbuf* m = top;
+  mbuf* last = nullptr;
+  for (int i = 0; m; ++i) {
+    if (left == 0 && last) break;
+    size_t take = std::min(left, iov[i].iov_len);
+    m->m_len += int(take);
+    left -= take;
+    last = m;
+    m = m->m_next;
+  }
+  if (last->m_next) {
+    m_freem(last->m_next);
+    last->m_next = nullptr;
+  }
+  top->m_pkthdr.len = int(n);
+  return top;
+}
+
+}  // namespace
+
+ChanKind chan_kind(int so_type) {
+  switch (so_type) {
+    case SOCK_STREAM: return ChanKind::Stream;
+    case SOCK_SEQPACKET: return ChanKind::Seqpacket;
+    default: return ChanKind::Dgram;
+  }
+}
+
+int chan_socktype(ChanKind k) { return k == ChanKind::Stream ? SOCK_STREAM : SOCK_SEQPACKET; }
+
+Chan::Chan(Daemon& d, Socket& so) : d_(d), so_(&so), id_(so.so_id), kind_(chan_kind(so.so_type)) {
+  so.so_upcallarg = this;
+}
+
+Chan::~Chan() {
+  if (so_ && so_->so_upcallarg == this) so_->so_upcallarg = nullptr;
+}
+
+int Chan::open_pair() {
+  int sv[2];
+  // The application's end is blocking: the shim applies SOCK_NONBLOCK itself.
+  if (::socketpair(AF_UNIX, chan_socktype(kind_) | SOCK_CLOEXEC, 0, sv) < 0) return -errno;
+  sockaddr_un name;
+  socklen_t len = ipc::channel_name(d_.instance(), id_, &name);
+  if (::bind(sv[0], reinterpret_cast<sockaddr*>(&name), len) < 0 ||
+      ::fcntl(sv[0], F_SETFL, ::fcntl(sv[0], F_GETFL) | O_NONBLOCK) < 0) {
+    int e = errno;
+    ::close(sv[0]);
+    ::close(sv[1]);
+    return -e;
+  }
+  attach(sv[0]);
+  return sv[1];
+}
+
+void Chan::attach(int fd) {
+  struct stat st;
+  ino_ = ::fstat(fd, &st) == 0 ? st.st_ino : 0;
+  sd_.emplace(d_.io(), fd);
+  kick();
+}
+
+void Chan::close_channel() {
+  if (!sd_) return;
+  boost::system::error_code ec;
+  sd_->close(ec);
+  sd_.reset();
+  ino_ = 0;
+  reading_ = writing_ = false;
+}
+
+void Chan::on_freed() {
+  so_ = nullptr;
+  close_channel();
+  if (retry_) retry_->cancel();
+}
+
+void Chan::kick() {
+  if (scheduled_ || !so_) return;
+  scheduled_ = true;
+  asio::post(d_.io(), [self = shared_from_this()] {
+    self->scheduled_ = false;
+    self->pump();
+  });
+}
+
+void Chan::pump() {
+  if (!so_) return;
+  d_.tick();
+  if (listening_) {
+    deliver();
+  } else if (sd_) {
+    output();
+    if (so_ && sd_) input();
+    if (so_ && sd_) check_state();
+  }
+  d_.settle();
+}
+
+void Chan::wait_read() {
+  if (reading_ || !sd_) return;
+  reading_ = true;
+  sd_->async_wait(asio::posix::stream_descriptor::wait_read, [self = shared_from_this()](auto ec) {
+    self->reading_ = false;
+    if (!ec) self->kick();
+  });
+}
+
+void Chan::wait_write() {
+  if (writing_ || !sd_) return;
+  writing_ = true;
+  sd_->async_wait(asio::posix::stream_descriptor::wait_write, [self = shared_from_this()](auto ec) {
+    self->writing_ = false;
+    if (!ec) self->kick();
+  });
+}
+
+int Chan::sosend_chain(mbuf* top, mbuf* control, int flags) {
+  Td td{so_->so_cred, {}};
+  return sosend(*so_, nullptr, top, control, flags, td);
+}
+
+// --- channel -> stack ---------------------------------------------------
+
+void Chan::input() {
+  if (closing_) return;
+  bool more = kind_ == ChanKind::Stream ? input_stream() : input_record();
+  if (more && so_) kick();  // budget spent with data left: no new edge will come
+}
+
+// Returns true when the budget ran out with data possibly left.
+bool Chan::input_stream() {
+  auto log = logger("chan");
+  size_t total = 0;
+  while (total < kMaxIn && so_ && sd_) {
+    long space = sosendspace(*so_);
+    bool discard = (so_->so_snd.sb_state & SBS_CANTSENDMORE) != 0;
+    if (space <= 0 && !discard) {
+      in_blocked_ = true;  // resume on so_writable; still notice a hang-up
+      pollfd p{sd_->native_handle(), 0, 0};
+      if (::poll(&p, 1, 0) == 1 && (p.revents & POLLHUP) && !(so_->so_state & SS_ISCONNECTED)) on_eof();
+      else wait_read();
+      return false;
+    }
+    in_blocked_ = false;
+    size_t want = std::min(kMaxIn - total, discard ? kMaxIn : size_t(space));
+    iovec iov[kMaxIov];
+    int niov = 0;
+    mbuf* top = alloc_chain(want, iov, &niov);
+    if (!top) {
+      log->warn("socket {}: no mbufs for channel input", id_);
+      in_blocked_ = true;
+      return false;
+    }
+    alignas(cmsghdr) char cbuf[CMSG_SPACE(ipc::kMaxFds * sizeof(int))];
+    msghdr mh{};
+    mh.msg_iov = iov;
+    mh.msg_iovlen = size_t(niov);
+    mh.msg_control = cbuf;
+    mh.msg_controllen = sizeof cbuf;
+    ssize_t n = ::recvmsg(sd_->native_handle(), &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+    int err = errno;
+    std::vector<int> fds = rights_from_msg(mh);
+    if (n <= 0) {
+      m_freem(top);
+      close_all(fds);
+      if (n < 0 && err == EINTR) continue;
+      if (n < 0 && would_block(err)) {
+        wait_read();
+        return false;
+      }
+      on_eof();  // EOF, or an error that ends the channel the same way
+      return false;
+    }
+    top = trim_chain(top, iov, size_t(n));
+    total += size_t(n);
+    mbuf* control = fds.empty() ? nullptr : rights_mbuf(fds);
+    if (!fds.empty() && !control) close_all(fds);
+    if (discard) {
+      m_freem(top);
+      if (control) dispose_rights(control);
+      log->trace("socket {}: channel -> discarded {} bytes (cannot send more)", id_, n);
+      continue;
+    }
+    int e = sosend_chain(top, control, 0);
+    log->trace("socket {}: channel -> so_snd {} bytes{}: {}", id_, n, control ? " +rights" : "", e);
+  }
+  return total >= kMaxIn;
+}
+
+bool Chan::input_record() {
+  auto log = logger("chan");
+  for (int records = 0; records < 64; ++records) {
+    if (!so_ || !sd_) return false;
+    const int fd = sd_->native_handle();
+    ssize_t len = ::recv(fd, nullptr, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+    if (len < 0 && errno == EINTR) continue;
+    if (len < 0) {
+      if (would_block(errno)) wait_read();
+      else on_eof();
+      return false;
+    }
+    if (len == 0) {  // an empty record, or EOF
+      pollfd p{fd, POLLRDHUP, 0};
+      if (::poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP))) {
+        on_eof();
+        return false;
+      }
+    }
+    bool discard = (so_->so_snd.sb_state & SBS_CANTSENDMORE) != 0;
+    long space = sosendspace(*so_);
+    if (!discard && space < len && size_t(len) <= so_->so_snd.sb_hiwat) {
+      in_blocked_ = true;  // the whole record waits for room
+      wait_read();
+      return false;
+    }
+    in_blocked_ = false;
+    iovec iov[kMaxIov];
+    int niov = 0;
+    mbuf* top = len ? alloc_chain(size_t(len), iov, &niov) : m_gethdr(M_NOWAIT, MType::Data);
+    if (!top) return false;
+    alignas(cmsghdr) char cbuf[CMSG_SPACE(ipc::kMaxFds * sizeof(int))];
+    msghdr mh{};
+    mh.msg_iov = iov;
+    mh.msg_iovlen = size_t(niov);
+    mh.msg_control = cbuf;
+    mh.msg_controllen = sizeof cbuf;
+    ssize_t n = ::recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+    std::vector<int> fds = rights_from_msg(mh);
+    if (n < 0) {
+      m_freem(top);
+      close_all(fds);
+      continue;
+    }
+    if (len) top = trim_chain(top, iov, size_t(n));
+    mbuf* control = fds.empty() ? nullptr : rights_mbuf(fds);
+    if (!fds.empty() && !control) close_all(fds);
+    if (discard || (mh.msg_flags & MSG_TRUNC)) {
+      m_freem(top);
+      if (control) dispose_rights(control);
+      continue;
+    }
+    int e = sosend_chain(top, control, kind_ == ChanKind::Seqpacket ? MSG_EOR : 0);
+    log->trace("socket {}: channel -> record of {} bytes{}: {}", id_, n, control ? " +rights" : "", e);
+  }
+  return true;
+}
+
+// EOF on the channel: the last close (hang-up too), or shutdown(SHUT_WR).
+void Chan::on_eof() {
+  if (!so_ || !sd_) return;
+  pollfd p{sd_->native_handle(), POLLRDHUP, 0};
+  bool hup = ::poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR));
+  if (hup) {
+    closing_ = true;
+    d_.close_socket(*so_, "last close");
+    return;
+  }
+  if (!app_shut_wr_) {
+    app_shut_wr_ = true;
+    logger("socket")->debug("socket {}: application shut down writing", id_);
+    soshutdown(*so_, SHUT_WR);
+  }
+  wait_read();  // only the later hang-up (or a spurious edge) wakes us
+}
+
+// --- stack -> channel ---------------------------------------------------
+
+void Chan::output() {
+  if (out_dead_) {
+    // The application shut down reading: what arrives is dropped, as Linux does.
+    Sockbuf& sb = so_->so_rcv;
+    while (sb.sb_mb) {
+      strip_rights(sb);
+      sbdroprecord(sb);
+    }
+    return;
+  }
+  bool more = kind_ == ChanKind::Stream ? output_stream() : output_record();
+  if (more && so_) kick();
+}
+
+// Returns true when a budget ran out with data left and the channel writable.
+bool Chan::output_stream() {
+  auto log = logger("chan");
+  Sockbuf& sb = so_->so_rcv;
+  size_t sent_total = 0;
+  while (sb.sb_mb && sd_) {
+    if (sent_total >= 4 * kMaxOut) return true;
+    iovec iov[kMaxIov];
+    int niov = 0;
+    size_t bytes = 0;
+    std::vector<int> rights;
+    bool stop = false;
+    for (mbuf* rec = sb.sb_mb; rec && !stop; rec = rec->m_nextpkt) {
+      for (mbuf* m = rec; m; m = m->m_next) {
+        if (m->m_type == MType::Control) {
+          // Rights travel with the first byte of their record, alone.
+          if (rec != sb.sb_mb) { stop = true; break; }
+          append_rights(m, rights);
+          continue;
+        }
+        if (m->m_type == MType::Soname || m->m_len <= 0) continue;
+        if (niov == kMaxIov || bytes >= kMaxOut) { stop = true; break; }
+        iov[niov++] = {m->m_data, size_t(m->m_len)};
+        bytes += size_t(m->m_len);
+      }
+      if (!rights.empty()) stop = true;
+    }
+    if (bytes == 0 && rights.empty()) {  // only empty mbufs: drop the record
+      sbdroprecord(sb);
+      continue;
+    }
+    ssize_t n = send_with_rights(sd_->native_handle(), iov, niov, rights);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && would_block(errno)) {
+      wait_write();
+      return false;
+    }
+    if (n < 0) {
+      log->debug("socket {}: channel write: {}: dropping input", id_, std::strerror(errno));
+      out_dead_ = true;
+      output();
+      return false;
+    }
+    if (!rights.empty() && n > 0) strip_rights(sb);  // sent: the kernel holds its own references
+    if (n > 0) sbdrop(sb, int(n));
+    sent_total += size_t(n);
+    if (so_->so_proto->pr_flags & PR_WANTRCVD) so_->so_proto->pr_usrreqs.pru_rcvd(*so_, 0);
+    log->trace("socket {}: so_rcv -> channel {} of {} bytes{}", id_, n, bytes, rights.empty() ? "" : " +rights");
+    if (size_t(n) < bytes) {
+      wait_write();
+      return false;
+    }
+  }
+  return false;
+}
+
+bool Chan::output_record() {
+  auto log = logger("chan");
+  Sockbuf& sb = so_->so_rcv;
+  for (int records = 0; sb.sb_mb && sd_; ++records) {
+    if (records == 256) return true;
+    mbuf* rec = sb.sb_mb;
+    SockAddr from;
+    std::vector<int> rights;
+    ipc::DgramHeader h{};
+    iovec iov[kMaxIov];
+    int niov = kind_ == ChanKind::Dgram ? 2 : 0;
+    size_t bytes = 0;
+    std::vector<std::byte> flat;  // only for chains longer than kMaxIov
+    for (mbuf* m = rec; m; m = m->m_next) {
+      if (m->m_type == MType::Soname) from = SockAddr::from(m->m_data, socklen_t(m->m_len));
+      else if (m->m_type == MType::Control) append_rights(m, rights);
+      else if (m->m_len > 0) bytes += size_t(m->m_len);
+    }
+    if (niov + m_length(rec) / int(MLEN) + 8 > kMaxIov) {  // rare: flatten a long chain
+      flat.resize(bytes);
+      size_t off = 0;
+      for (mbuf* m = rec; m; m = m->m_next)
+        if ((m->m_type == MType::Data || m->m_type == MType::Header) && m->m_len > 0) {
+          std::memcpy(flat.data() + off, m->m_data, size_t(m->m_len));
+          off += size_t(m->m_len);
+        }
+      iov[niov++] = {flat.data(), flat.size()};
+    } else {
+      for (mbuf* m = rec; m; m = m->m_next)
+        if ((m->m_type == MType::Data || m->m_type == MType::Header) && m->m_len > 0 && niov < kMaxIov)
+          iov[niov++] = {m->m_data, size_t(m->m_len)};
+    }
+    if (kind_ == ChanKind::Dgram) {
+      h.addrlen = uint16_t(from.len);
+      h.datalen = uint32_t(bytes);
+      iov[0] = {&h, sizeof h};
+      iov[1] = {&from.ss, from.len};
+    }
+    ssize_t n = send_with_rights(sd_->native_handle(), iov, niov, rights);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (would_block(errno) || errno == ENOBUFS)) {
+      wait_write();
+      return false;
+    }
+    if (n < 0 && errno != EMSGSIZE) {
+      log->debug("socket {}: channel write: {}: dropping input", id_, std::strerror(errno));
+      out_dead_ = true;
+      output();
+      return false;
+    }
+    if (n < 0) log->warn("socket {}: record of {} bytes too big for the channel: dropped", id_, bytes);
+    strip_rights(sb);  // sent (the kernel holds its own references) or dropped
+    sbdroprecord(sb);
+    if (so_->so_proto->pr_flags & PR_WANTRCVD) so_->so_proto->pr_usrreqs.pru_rcvd(*so_, 0);
+    log->trace("socket {}: so_rcv -> channel record of {} bytes", id_, bytes);
+  }
+  return false;
+}
+
+void Chan::check_state() {
+  const int fd = sd_->native_handle();
+  if (!wr_shut_ && (so_->so_rcv.sb_state & SBS_CANTRCVMORE) && !so_->so_rcv.sb_mb) {
+    wr_shut_ = true;  // the peer is done sending: the application reads 0
+    ::shutdown(fd, SHUT_WR);
+    logger("chan")->debug("socket {}: end of data -> channel", id_);
+  }
+  if (!rd_shut_ && (so_->so_snd.sb_state & SBS_CANTSENDMORE)) {
+    rd_shut_ = true;  // the application's writes now get EPIPE from its kernel
+    ::shutdown(fd, SHUT_RD);
+    logger("chan")->debug("socket {}: cannot send more -> channel", id_);
+  }
+}
+
+}  // namespace tunsock::daemon

@@ -1,0 +1,98 @@
+// The channel of one stack socket: the daemon's end of the AF_UNIX socket
+// whose other end is the application's fd (PROTOCOL.md "Channels"). Moves
+// bytes between it and the socket's sockbufs without flattening copies:
+// channel -> mbuf clusters -> sosend; so_rcv's mbuf chain -> sendmsg iovecs.
+// A listening socket has no channel; it delivers new connections to the
+// kernel listener the application holds (listener.cpp).
+#pragma once
+
+#include <sys/un.h>
+
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <memory>
+#include <optional>
+
+#include "kern/socket.hpp"
+
+namespace tunsock::daemon {
+
+namespace asio = boost::asio;
+class Daemon;
+
+enum class ChanKind : uint8_t { Stream, Seqpacket, Dgram };
+ChanKind chan_kind(int so_type);
+int chan_socktype(ChanKind k);  // the kernel socket type carrying it
+
+class Chan : public std::enable_shared_from_this<Chan> {
+ public:
+  Chan(Daemon& d, Socket& so);
+  ~Chan();
+  Chan(const Chan&) = delete;
+  Chan& operator=(const Chan&) = delete;
+
+  uint64_t id() const { return id_; }
+  Socket* so() const { return so_; }
+  ChanKind kind() const { return kind_; }
+  uint64_t inode() const { return ino_; }
+
+  // Make a socketpair for a new socket, keep one end, return the other (the
+  // application's, blocking, close-on-exec) or -errno.
+  int open_pair();
+  // Take a connected daemon end (accept delivery).
+  void attach(int fd);
+  // Close the daemon end without touching the socket (it started listening).
+  void close_channel();
+  // Schedule a pump (deduplicated; safe from upcalls).
+  void kick();
+  // The socket is being destroyed.
+  void on_freed();
+
+  // Listening (listener.cpp).
+  bool listening() const { return listening_; }
+  uint64_t listener_inode() const { return listener_ino_; }
+  // Make the kernel listener for the application; returns its fd or -errno.
+  int open_listener();
+  // Is the application's kernel listener gone (checked via UNIX_DIAG)?
+  bool listener_gone();
+
+ private:
+  void pump();
+  void input();
+  bool input_stream();
+  bool input_record();
+  void on_eof();
+  void output();
+  bool output_stream();
+  bool output_record();
+  void check_state();
+  void wait_read();
+  void wait_write();
+  void deliver();
+  void arm_retry();
+  int sosend_chain(struct mbuf* top, struct mbuf* control, int flags);
+
+  Daemon& d_;
+  Socket* so_;
+  uint64_t id_;
+  ChanKind kind_;
+  std::optional<asio::posix::stream_descriptor> sd_;
+  uint64_t ino_ = 0;
+  bool scheduled_ = false;
+  bool reading_ = false, writing_ = false;
+  bool in_blocked_ = false;       // waiting for room in the stack (so_writable)
+  bool app_shut_wr_ = false;      // EOF seen without hang-up
+  bool wr_shut_ = false, rd_shut_ = false;  // shutdown() done on the daemon end
+  bool out_dead_ = false;         // the application no longer reads
+  bool closing_ = false;
+  // listener
+  bool listening_ = false;
+  uint64_t listener_ino_ = 0;
+  sockaddr_un listen_name_{};
+  socklen_t listen_namelen_ = 0;
+  std::optional<asio::steady_timer> retry_;
+  bool retry_armed_ = false;
+};
+
+}  // namespace tunsock::daemon

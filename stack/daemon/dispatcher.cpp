@@ -1,0 +1,363 @@
+// One handler per control request (see dispatcher.hpp and PROTOCOL.md "Calls").
+#include "daemon/dispatcher.hpp"
+
+#include <sys/ioctl.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <sstream>
+
+#include "daemon/channel.hpp"
+#include "daemon/daemon.hpp"
+#include "daemon/fd.hpp"
+#include "daemon/log.hpp"
+#include "daemon/rights.hpp"
+#include "kern/stack.hpp"
+
+namespace tunsock::daemon {
+namespace {
+
+constexpr size_t kMaxOptLen = 4096;
+
+Td td_of(const CtlRequest& q) { return Td{q.cred, VnodeId{q.hdr.vn_dev, q.hdr.vn_ino}}; }
+
+// The stack answers a name it does not hold with a pseudo-errno outside the
+// range of real errnos (the local domain's ENOTOURS): the host kernel does it.
+int map_error(int e) { return (e < 0 || e >= 4096) ? ipc::kFallThrough : e; }
+
+}  // namespace
+
+const char* socktype_name(int type) {
+  switch (type) {
+    case SOCK_STREAM: return "stream";
+    case SOCK_DGRAM: return "dgram";
+    case SOCK_SEQPACKET: return "seqpacket";
+    case SOCK_RAW: return "raw";
+    default: return "?";
+  }
+}
+
+std::string sockaddr_text(const SockAddr& a) {
+  if (a.len <= sizeof(sa_family_t)) return "(unnamed)";
+  if (a.family() != AF_UNIX) return "(family " + std::to_string(a.family()) + ")";
+  const auto* sun = reinterpret_cast<const sockaddr_un*>(&a.ss);
+  size_t n = a.len - offsetof(sockaddr_un, sun_path);
+  if (sun->sun_path[0] == '\0') return "@" + std::string(sun->sun_path + 1, n - 1);
+  return std::string(sun->sun_path, strnlen(sun->sun_path, n));
+}
+
+void Dispatcher::operator()(CtlRequest& q, CtlReply& r) {
+  d_.tick();
+  switch (ipc::Op(q.hdr.op)) {
+    case ipc::Op::Hello: op_hello(q, r); break;
+    case ipc::Op::Socket: op_socket(q, r); break;
+    case ipc::Op::Socketpair: op_socketpair(q, r); break;
+    case ipc::Op::Bind: op_bind(q, r); break;
+    case ipc::Op::Listen: op_listen(q, r); break;
+    case ipc::Op::Connect: op_connect(q, r); break;
+    case ipc::Op::Accepted: op_accepted(q, r); break;
+    case ipc::Op::Identify: op_identify(q, r); break;
+    case ipc::Op::Shutdown: op_shutdown(q, r); break;
+    case ipc::Op::GetSockName: op_name(q, r, false); break;
+    case ipc::Op::GetPeerName: op_name(q, r, true); break;
+    case ipc::Op::GetSockOpt: op_getsockopt(q, r); break;
+    case ipc::Op::SetSockOpt: op_setsockopt(q, r); break;
+    case ipc::Op::SendTo: op_sendto(q, r); break;
+    case ipc::Op::Closed: op_closed(q, r); break;
+    case ipc::Op::Ioctl: op_ioctl(q, r); break;
+    case ipc::Op::Stats: op_stats(q, r); break;
+    default: r.hdr.error = ENOSYS; break;
+  }
+  d_.settle();
+}
+
+Socket* Dispatcher::lookup(const CtlRequest& q, CtlReply& r) {
+  Socket* so = d_.stack().find_socket(q.hdr.sock_id);
+  if (!so || !d_.chan(so->so_id)) {  // unknown, or a connection not yet accepted
+    r.hdr.error = EBADF;
+    return nullptr;
+  }
+  return so;
+}
+
+void Dispatcher::op_hello(CtlRequest&, CtlReply& r) {
+  r.hdr.value = ::getpid();
+  r.hdr.sock_id = d_.instance();
+}
+
+void Dispatcher::op_socket(CtlRequest& q, CtlReply& r) {
+  const int type = q.hdr.b & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+  Socket* so = nullptr;
+  if (int e = socreate(d_.stack(), q.hdr.a, &so, type, q.hdr.c, td_of(q))) {
+    r.hdr.error = e;
+    return;
+  }
+  auto c = d_.add_chan(*so);
+  int app = c->open_pair();
+  if (app < 0) {
+    r.hdr.error = -app;
+    d_.close_socket(*so, "no channel");
+    return;
+  }
+  r.hdr.sock_id = so->so_id;
+  r.fds.push_back(app);
+  logger("socket")->info("socket {}: {} created by pid {}", so->so_id, socktype_name(so->so_type), q.cred.pid);
+}
+
+void Dispatcher::op_socketpair(CtlRequest& q, CtlReply& r) {
+  const int type = q.hdr.b & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+  Socket* so1 = nullptr;
+  Socket* so2 = nullptr;
+  const Td td = td_of(q);
+  if (int e = socreate(d_.stack(), q.hdr.a, &so1, type, q.hdr.c, td)) {
+    r.hdr.error = e;
+    return;
+  }
+  int e = socreate(d_.stack(), q.hdr.a, &so2, type, q.hdr.c, td);
+  if (!e) e = soconnect2(*so1, *so2);
+  auto c1 = d_.add_chan(*so1);
+  auto c2 = so2 ? d_.add_chan(*so2) : nullptr;
+  int app1 = e ? -1 : c1->open_pair();
+  int app2 = (e || app1 < 0) ? -1 : c2->open_pair();
+  if (!e && app1 < 0) e = -app1;
+  if (!e && app2 < 0) e = -app2;
+  if (e) {
+    if (app1 >= 0) ::close(app1);
+    if (app2 >= 0) ::close(app2);
+    d_.close_socket(*so1, "socketpair failed");
+    if (so2) d_.close_socket(*so2, "socketpair failed");
+    r.hdr.error = e;
+    return;
+  }
+  r.hdr.sock_id = so1->so_id;
+  r.hdr.value = int64_t(so2->so_id);
+  r.fds = {app1, app2};
+  logger("socket")->info("socket {}: {} pair with socket {} created by pid {}", so1->so_id,
+                         socktype_name(so1->so_type), so2->so_id, q.cred.pid);
+}
+
+void Dispatcher::op_bind(CtlRequest& q, CtlReply& r) {
+  Socket* so = lookup(q, r);
+  if (!so) return;
+  r.hdr.error = map_error(sobind(*so, q.addr, td_of(q)));
+  if (r.hdr.error == ipc::kFallThrough) r.hdr.error = EADDRNOTAVAIL;
+  if (!r.hdr.error) {
+    SockAddr name;
+    sogetsockname(*so, &name);
+    logger("socket")->info("socket {}: bound to {}", so->so_id, sockaddr_text(name));
+  }
+}
+
+void Dispatcher::op_listen(CtlRequest& q, CtlReply& r) {
+  Socket* so = lookup(q, r);
+  if (!so) return;
+  auto c = d_.chan(so->so_id);
+  const bool again = c->listening();
+  if (int e = solisten(*so, q.hdr.a, td_of(q))) {
+    r.hdr.error = e;
+    return;
+  }
+  if (again) return;  // new backlog only; the application keeps its listener
+  int fd = c->open_listener();
+  if (fd < 0) {
+    r.hdr.error = -fd;
+    return;
+  }
+  r.fds.push_back(fd);
+  SockAddr name;
+  sogetsockname(*so, &name);
+  logger("socket")->info("socket {}: listening on {} (backlog {})", so->so_id, sockaddr_text(name), q.hdr.a);
+}
+
+void Dispatcher::op_connect(CtlRequest& q, CtlReply& r) {
+  Socket* so = lookup(q, r);
+  if (!so) return;
+  int e = map_error(soconnect(*so, q.addr, td_of(q)));
+  r.hdr.error = e;
+  if (e == 0 || e == EINPROGRESS) {
+    logger("socket")->info("socket {}: {} {}", so->so_id, e ? "connecting to" : "connected to",
+                           sockaddr_text(q.addr));
+    if (auto c = d_.chan(so->so_id)) c->kick();
+  } else {
+    logger("socket")->debug("socket {}: connect to {}: {}", so->so_id, sockaddr_text(q.addr),
+                            e == ipc::kFallThrough ? "not ours" : std::strerror(e));
+  }
+}
+
+Socket* Dispatcher::find_by_id_or_inode(const CtlRequest& q) {
+  if (q.hdr.sock_id) return d_.stack().find_socket(q.hdr.sock_id);
+  if (q.hdr.value <= 0) return nullptr;
+  const uint64_t ino = uint64_t(q.hdr.value);
+  if (auto c = d_.chan_by_inode(ino)) return c->so();  // a listener inode
+  if (auto info = d_.diag().lookup(ino); info && info->peer_ino)
+    if (auto c = d_.chan_by_inode(info->peer_ino)) return c->so();
+  return nullptr;
+}
+
+void Dispatcher::describe(Socket& so, CtlReply& r) {
+  r.hdr.sock_id = so.so_id;
+  r.hdr.a = so.so_proto && so.so_proto->pr_domain ? so.so_proto->pr_domain->dom_family : 0;
+  r.hdr.b = so.so_type;
+  r.hdr.c = so.so_proto ? so.so_proto->pr_protocol : 0;
+}
+
+void Dispatcher::op_accepted(CtlRequest& q, CtlReply& r) {
+  Socket* so = find_by_id_or_inode(q);
+  if (!so || !d_.chan(so->so_id)) {
+    r.hdr.error = EBADF;
+    return;
+  }
+  Socket* head = so->so_head;
+  if (!head || !so->so_onqueue_comp) {
+    r.hdr.error = EINVAL;  // not a queued connection (accepted already?)
+    return;
+  }
+  // soaccept_dequeue takes the first: bring this one to the front.
+  auto& q2 = head->so_comp;
+  auto it = std::find(q2.begin(), q2.end(), so);
+  if (it == q2.end()) {
+    r.hdr.error = EINVAL;
+    return;
+  }
+  q2.erase(it);
+  q2.push_front(so);
+  Socket* got = soaccept_dequeue(*head);
+  SockAddr peer;
+  if (got != so) {
+    r.hdr.error = EINVAL;
+    return;
+  }
+  if (int e = soaccept(*so, &peer)) {
+    r.hdr.error = e;
+    return;
+  }
+  describe(*so, r);
+  r.addr = peer;
+  logger("socket")->info("socket {}: accepted on socket {} by pid {}", so->so_id, head->so_id, q.cred.pid);
+}
+
+void Dispatcher::op_identify(CtlRequest& q, CtlReply& r) {
+  Socket* so = find_by_id_or_inode(q);
+  if (!so || !d_.chan(so->so_id)) {
+    r.hdr.error = EBADF;
+    return;
+  }
+  describe(*so, r);
+  // value: so_state in the low 32 bits, so_options (SOF_*) in the high.
+  r.hdr.value = int64_t(so->so_state) | (int64_t(so->so_options) << 32);
+  sogetpeername(*so, &r.addr);
+}
+
+void Dispatcher::op_shutdown(CtlRequest& q, CtlReply& r) {
+  Socket* so = lookup(q, r);
+  if (!so) return;
+  const int how = q.hdr.a;
+  if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR) {
+    r.hdr.error = EINVAL;
+    return;
+  }
+  if (!(so->so_state & (SS_ISCONNECTED | SS_ISCONNECTING | SS_ISDISCONNECTING)) &&
+      !(so->so_options & SOF_ACCEPTCONN)) {
+    r.hdr.error = ENOTCONN;
+    return;
+  }
+  // SHUT_WR arrives as channel EOF, in order with the data before it.
+  if (how != SHUT_WR) r.hdr.error = soshutdown(*so, SHUT_RD);
+  logger("socket")->debug("socket {}: shutdown({})", so->so_id, how);
+  if (auto c = d_.chan(so->so_id)) c->kick();
+}
+
+void Dispatcher::op_name(CtlRequest& q, CtlReply& r, bool peer) {
+  Socket* so = lookup(q, r);
+  if (!so) return;
+  r.hdr.error = peer ? sogetpeername(*so, &r.addr) : sogetsockname(*so, &r.addr);
+}
+
+void Dispatcher::op_getsockopt(CtlRequest& q, CtlReply& r) {
+  Socket* so = lookup(q, r);
+  if (!so) return;
+  if (q.hdr.c < 0) {
+    r.hdr.error = EINVAL;
+    return;
+  }
+  std::string buf(std::min(size_t(q.hdr.c), kMaxOptLen), '\0');
+  Sockopt sopt;
+  sopt.sopt_dir = SOPT_GET;
+  sopt.sopt_level = q.hdr.a;
+  sopt.sopt_name = q.hdr.b;
+  sopt.sopt_val = buf.data();
+  sopt.sopt_valsize = buf.size();
+  sopt.sopt_td = td_of(q);
+  r.hdr.error = sogetopt(*so, sopt);
+  if (!r.hdr.error) {
+    buf.resize(std::min(sopt.sopt_valsize, buf.size()));
+    r.payload = std::move(buf);
+  }
+}
+
+void Dispatcher::op_setsockopt(CtlRequest& q, CtlReply& r) {
+  Socket* so = lookup(q, r);
+  if (!so) return;
+  std::string buf(reinterpret_cast<const char*>(q.payload.data()), q.payload.size());
+  Sockopt sopt;
+  sopt.sopt_dir = SOPT_SET;
+  sopt.sopt_level = q.hdr.a;
+  sopt.sopt_name = q.hdr.b;
+  sopt.sopt_val = buf.data();
+  sopt.sopt_valsize = buf.size();
+  sopt.sopt_td = td_of(q);
+  r.hdr.error = sosetopt(*so, sopt);
+  if (auto c = d_.chan(so->so_id)) c->kick();  // watermarks may have changed
+}
+
+void Dispatcher::op_sendto(CtlRequest& q, CtlReply& r) {
+  Socket* so = lookup(q, r);
+  if (!so) return;
+  const size_t len = q.payload.size();
+  mbuf* top = len ? m_devget(q.payload.data(), int(len), M_NOWAIT, true) : m_gethdr(M_NOWAIT, MType::Data);
+  if (!top) {
+    r.hdr.error = ENOBUFS;
+    return;
+  }
+  mbuf* control = nullptr;
+  if (!q.fds.empty()) {
+    std::vector<int> fds = q.fds;
+    control = rights_mbuf(fds);
+    if (!control) {
+      m_freem(top);
+      r.hdr.error = ENOBUFS;
+      return;
+    }
+    q.fds.clear();  // the control mbuf holds them now
+  }
+  int e = sosend(*so, q.addr.empty() ? nullptr : &q.addr, top, control, q.hdr.a, td_of(q));
+  r.hdr.error = map_error(e);
+  if (!e) r.hdr.value = int64_t(len);
+  logger("chan")->trace("socket {}: sendto {} bytes to {}: {}", so->so_id, len, sockaddr_text(q.addr), e);
+}
+
+void Dispatcher::op_closed(CtlRequest& q, CtlReply& r) {
+  auto c = d_.chan(q.hdr.sock_id);
+  if (!c || !c->so()) {
+    r.hdr.error = EBADF;
+    return;
+  }
+  if (c->listening() && c->listener_gone()) d_.close_socket(*c->so(), "listener closed");
+}
+
+void Dispatcher::op_ioctl(CtlRequest& q, CtlReply& r) {
+  Socket* so = lookup(q, r);
+  if (!so) return;
+  switch (unsigned(q.hdr.a)) {
+    case FIONREAD: r.hdr.value = so->so_rcv.sb_cc; break;
+    case TIOCOUTQ: r.hdr.value = so->so_snd.sb_cc; break;
+    default: r.hdr.error = ENOTTY; break;
+  }
+}
+
+void Dispatcher::op_stats(CtlRequest&, CtlReply& r) { r.payload = d_.stats_text(); }
+
+}  // namespace tunsock::daemon
