@@ -61,6 +61,7 @@ void Daemon::handle_signals() {
     if (ec) return;
     logger("main")->info("signal {}: shutting down", sig);
     stop();
+    io_.stop();  // whatever is still pending dies with the process
   });
 }
 
