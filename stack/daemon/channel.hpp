@@ -48,6 +48,9 @@ class Chan : public std::enable_shared_from_this<Chan> {
   void kick();
   // The socket is being destroyed.
   void on_freed();
+  // The application closed it for good (soclose done; the protocol may linger).
+  void mark_closed() { closing_ = true; }
+  bool closed() const { return closing_ || !so_; }
 
   // Listening (listener.cpp).
   bool listening() const { return listening_; }

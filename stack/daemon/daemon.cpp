@@ -125,7 +125,10 @@ void Daemon::close_socket(Socket& so, const char* why) {
       if (soaccept_dequeue(*head) == &so) soaccept(so, nullptr);
     }
   }
-  if (auto c = chan(id)) c->close_channel();
+  if (auto c = chan(id)) {
+    c->mark_closed();
+    c->close_channel();
+  }
   soclose(so);  // may free so (so_freed upcall)
   // The socket stays in the stack while the protocol finishes; the channel
   // is gone either way.

@@ -76,7 +76,8 @@ void Dispatcher::operator()(CtlRequest& q, CtlReply& r) {
 
 Socket* Dispatcher::lookup(const CtlRequest& q, CtlReply& r) {
   Socket* so = d_.stack().find_socket(q.hdr.sock_id);
-  if (!so || !d_.chan(so->so_id)) {  // unknown, or a connection not yet accepted
+  auto c = so ? d_.chan(so->so_id) : nullptr;
+  if (!c || c->closed()) {  // unknown, closed, or a connection not yet accepted
     r.hdr.error = EBADF;
     return nullptr;
   }
@@ -206,7 +207,8 @@ void Dispatcher::describe(Socket& so, CtlReply& r) {
 
 void Dispatcher::op_accepted(CtlRequest& q, CtlReply& r) {
   Socket* so = find_by_id_or_inode(q);
-  if (!so || !d_.chan(so->so_id)) {
+  auto c = so ? d_.chan(so->so_id) : nullptr;
+  if (!c || c->closed()) {
     r.hdr.error = EBADF;
     return;
   }
@@ -241,7 +243,8 @@ void Dispatcher::op_accepted(CtlRequest& q, CtlReply& r) {
 
 void Dispatcher::op_identify(CtlRequest& q, CtlReply& r) {
   Socket* so = find_by_id_or_inode(q);
-  if (!so || !d_.chan(so->so_id)) {
+  auto c = so ? d_.chan(so->so_id) : nullptr;
+  if (!c || c->closed()) {
     r.hdr.error = EBADF;
     return;
   }
@@ -341,7 +344,7 @@ void Dispatcher::op_sendto(CtlRequest& q, CtlReply& r) {
 
 void Dispatcher::op_closed(CtlRequest& q, CtlReply& r) {
   auto c = d_.chan(q.hdr.sock_id);
-  if (!c || !c->so()) {
+  if (!c || c->closed()) {
     r.hdr.error = EBADF;
     return;
   }
