@@ -6,6 +6,7 @@
 #include "daemon/channel.hpp"
 
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -192,8 +193,13 @@ bool Chan::input_stream() {
     if (space <= 0 && !discard) {
       in_blocked_ = true;  // resume on so_writable; still notice a hang-up
       pollfd p{sd_->native_handle(), 0, 0};
-      if (::poll(&p, 1, 0) == 1 && (p.revents & POLLHUP) && !(so_->so_state & SS_ISCONNECTED)) on_eof();
-      else wait_read();
+      int queued = 0;
+      if (::poll(&p, 1, 0) == 1 && (p.revents & POLLHUP) &&
+          (!(so_->so_state & SS_ISCONNECTED) ||
+           (::ioctl(sd_->native_handle(), FIONREAD, &queued) == 0 && queued == 0)))
+        on_eof();  // nothing left to deliver: do not wait for room to see the close
+      else
+        wait_read();
       return false;
     }
     in_blocked_ = false;
@@ -305,6 +311,13 @@ void Chan::on_eof() {
   if (!so_ || !sd_) return;
   pollfd p{sd_->native_handle(), POLLRDHUP, 0};
   bool hup = ::poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR));
+  // POLLHUP also follows shutdown(SHUT_RDWR), or SHUT_WR after our own
+  // shutdowns: the application's end still existing (UNIX_DIAG peer) says
+  // it was not the last close.
+  if (hup && ino_) {
+    auto info = d_.diag().lookup(ino_);
+    if (info && info->peer_ino != 0) hup = false;
+  }
   if (hup) {
     closing_ = true;
     d_.close_socket(*so_, "last close");
