@@ -1,0 +1,21 @@
+// Internal to the mbuf code: the cluster layout and the two allocation zones
+// behind m_get/m_clget (mbuf_alloc.cpp).
+#pragma once
+
+#include <atomic>
+
+#include "kern/mbuf.hpp"
+
+namespace tunsock {
+
+struct MbufCluster {
+  std::atomic<int> refcnt;       // mbufs pointing into buf
+  alignas(std::max_align_t) std::byte buf[MCLBYTES];
+};
+
+enum class ZoneId : int { Mbuf = 0, Cluster = 1 };
+// One cell of the zone, or nullptr when its limit is reached (counted).
+void* zone_alloc(ZoneId id);
+void zone_free(ZoneId id, void* p);
+
+}  // namespace tunsock
