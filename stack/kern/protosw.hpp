@@ -22,6 +22,9 @@ inline constexpr uint32_t PR_CONNREQUIRED = 0x04; // connection required by prot
 inline constexpr uint32_t PR_WANTRCVD = 0x08;     // want pru_rcvd calls
 inline constexpr uint32_t PR_RIGHTS = 0x10;       // passes capabilities (SCM_RIGHTS)
 inline constexpr uint32_t PR_IMPLOPCL = 0x20;     // implied open/close (sendto on unconnected)
+inline constexpr uint32_t PR_NOADDR_ENOTCONN = 0x40;  // unconnected send without address:
+                                                      // ENOTCONN, not EDESTADDRREQ (Linux AF_UNIX)
+inline constexpr uint32_t PR_SHUTUNCONN = 0x80;   // shutdown() succeeds unconnected (Linux AF_UNIX)
 
 // pru_send flags
 inline constexpr int PRUS_OOB = 0x1;
@@ -47,8 +50,14 @@ struct PrUsrreqs {
   int (*pru_shutdown)(Socket& so);
   int (*pru_sockaddr)(Socket& so, SockAddr* nam);
   void (*pru_close)(Socket& so);
-  // Dispose of rights in a control chain that will never be received.
+  // Dispose of rights in a control chain that will never be received: release
+  // what the chain references; the caller frees the mbufs afterwards.
   void (*pru_dispose)(Socket& so, mbuf* control);
+  // --- added after the first cut (append only) ---
+  // Data bytes sosend would accept now (default: sbspace(so_snd)); see sosendspace.
+  long (*pru_sendspace)(const Socket& so);
+  // shutdown(SHUT_RD or SHUT_RDWR), called before so_rcv is flushed (FreeBSD pr_flush).
+  void (*pru_flush)(Socket& so, int how);
 };
 
 // Defaults: EOPNOTSUPP for requests, nothing for notifications.
@@ -71,7 +80,18 @@ struct Domain {
   int dom_family = 0;         // AF_UNIX, AF_INET, AF_INET6
   const char* dom_name = "";
   std::span<const Protosw> dom_protosw;
+  // A protocol number socket() accepts as "the default" besides 0 (AF_UNIX:
+  // PF_UNIX, as Linux's unix_create); -1 = none.
+  int dom_protoalias = -1;
+  uint32_t dom_flags = 0;     // DOM_*
+  // The type a SOCK_RAW request becomes (Linux AF_UNIX: SOCK_DGRAM); 0 = none.
+  int dom_rawtype = 0;
 };
+
+// dom_flags
+// socket() checks the protocol number before the type (Linux unix_create);
+// otherwise the type first, then the protocol within it (Linux inet_create).
+inline constexpr uint32_t DOM_PROTOFIRST = 0x1;
 
 // Find the protocol of a domain by type and protocol number; protocol 0
 // picks the first entry of that type. nullptr when none (caller: EPROTONOSUPPORT

@@ -29,6 +29,12 @@ struct SockAddr {
   bool empty() const { return len == 0; }
 };
 
+// A pseudo-errno, never handed to an application: "no stack socket holds
+// this name". The local domain answers it for a connect/sendto to a name it
+// does not know; the daemon turns it into ipc::kFallThrough (any value
+// >= 4096 is outside the kernel's errno range, MAX_ERRNO = 4095).
+inline constexpr int ENOTOURS = 4096;
+
 // A filesystem object's identity: pathname local-domain names are found by
 // the inode the path resolves to, as in Linux (unix_find_bsd), so renaming or
 // unlinking the file behaves as it does on the kernel. The shim resolves the

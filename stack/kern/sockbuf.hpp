@@ -48,6 +48,9 @@ void sbappendrecord(Sockbuf& sb, mbuf* m0);
 bool sbappendaddr(Sockbuf& sb, const SockAddr& from, mbuf* m0, mbuf* control);
 // Append data with control as a new record (SCM_RIGHTS on a stream).
 bool sbappendcontrol(Sockbuf& sb, mbuf* m0, mbuf* control);
+// The same without the space check (the caller has decided it fits;
+// control may be null). FreeBSD: sbappendcontrol_locked.
+void sbappendrecord_control(Sockbuf& sb, mbuf* m0, mbuf* control);
 // Drop len data bytes from the front (stream); drop the first record.
 void sbdrop(Sockbuf& sb, int len);
 void sbdroprecord(Sockbuf& sb);

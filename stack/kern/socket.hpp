@@ -37,8 +37,16 @@ inline constexpr uint32_t SOF_PASSCRED = 0x0800;
 
 // Default buffer sizes: Linux's net.core.{w,r}mem_default as getsockopt
 // reports them for a local-domain socket (the kernel doubles what is set).
+// A Stack takes its values from Stack::sysctl(); these are the defaults.
 inline constexpr uint32_t kDefaultSndBuf = 212992;
 inline constexpr uint32_t kDefaultRcvBuf = 212992;
+// Linux SOCK_MIN_SNDBUF / SOCK_MIN_RCVBUF on x86-64: the least SO_SNDBUF /
+// SO_RCVBUF becomes.
+inline constexpr uint32_t kSockMinSndBuf = 4608;
+inline constexpr uint32_t kSockMinRcvBuf = 2304;
+// The tick that SO_RCVTIMEO/SO_SNDTIMEO are rounded up to (Linux CONFIG_HZ;
+// Debian's kernels use 250).
+inline constexpr int64_t kHz = 250;
 
 struct Socket {
   uint64_t so_id = 0;            // the stack-wide name of this socket (logs, ipc)
@@ -68,7 +76,10 @@ struct Socket {
   Ucred so_cred;                 // of the process that created the socket
   Ucred so_peercred;             // SO_PEERCRED: the peer's, fixed at connect/listen
   bool so_peercred_valid = false;
-  int so_rcvlowat_set = 0;
+  int so_rcvlowat = 1;           // SO_RCVLOWAT as set (sb_lowat is its clamp)
+  int so_priority = 0;           // SO_PRIORITY
+  uint32_t so_mark = 0;          // SO_MARK
+  int so_peek_off = -1;          // SO_PEEK_OFF (kept; MSG_PEEK does not use it yet)
 
   void* so_upcallarg = nullptr;  // the daemon's per-socket state (opaque here)
 };
@@ -84,6 +95,10 @@ class SocketUpcalls {
   virtual void so_writable(Socket&) {}     // sowwakeup: room in so_snd or the peer's so_rcv
   virtual void so_statechange(Socket&) {}  // connected, disconnected, cantsend/rcvmore
   virtual void so_freed(Socket&) {}        // about to be destroyed
+  // A control mbuf (MType::Control; look at this one mbuf, not m_next) that
+  // will never be received: release what it references (the daemon closes
+  // the fds of an SCM_RIGHTS message). The stack frees the mbuf afterwards.
+  virtual void so_dispose_rights(mbuf* /*control*/) {}
 };
 
 // Option request (FreeBSD struct sockopt). Values are user bytes.
@@ -121,6 +136,9 @@ int sobind(Socket& so, const SockAddr& nam, const Td& td);
 int solisten(Socket& so, int backlog, const Td& td);
 // Take the first completed connection off so_comp (caller then soaccept()s).
 Socket* soaccept_dequeue(Socket& head);
+// What accept(2) would say before dequeuing: EINVAL when head is not
+// listening, EWOULDBLOCK when so_comp is empty, else 0.
+int soaccept_check(const Socket& head);
 int soaccept(Socket& so, SockAddr* nam);
 int soconnect(Socket& so, const SockAddr& nam, const Td& td);
 int soconnect2(Socket& so1, Socket& so2);
@@ -136,6 +154,9 @@ int soshutdown(Socket& so, int how);
 // detach; frees the socket when the protocol is done with it.
 int soclose(Socket& so);
 void sofree(Socket& so);
+// Release the rights in a control chain nobody will receive (pru_dispose),
+// then free it. Null is fine.
+void sodispose(Socket& so, mbuf* control);
 void soabort(Socket& so);
 int sosetopt(Socket& so, Sockopt& sopt);
 int sogetopt(Socket& so, Sockopt& sopt);

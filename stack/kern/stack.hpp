@@ -36,6 +36,17 @@ struct SocketStats {
   uint64_t listen_overflows = 0;
 };
 
+// The tunables Linux keeps in sysctl (net.core.*) that change what an
+// application sees. Linux's compiled-in defaults; the daemon may load the
+// host's values so that programs see the same numbers under the shim.
+struct NetSysctl {
+  uint32_t wmem_default = 212992;  // SO_SNDBUF of a new socket
+  uint32_t rmem_default = 212992;  // SO_RCVBUF of a new socket
+  uint32_t wmem_max = 212992;      // setsockopt(SO_SNDBUF) clamps here (before doubling)
+  uint32_t rmem_max = 212992;
+  int somaxconn = 4096;            // listen() backlog limit
+};
+
 class Stack {
  public:
   explicit Stack(uint64_t seed = 1);
@@ -48,6 +59,14 @@ class Stack {
   void poll(Time now);                  // fire timers due at or before now
   Time next_deadline() const;           // Time::max() when none
   Rng& rng() { return rng_; }
+
+  // Callouts (FreeBSD callout_reset/callout_stop): fn runs from poll() once
+  // now >= when. Ids are never 0 and never reused; stopping a fired or
+  // unknown id returns false.
+  using CalloutId = uint64_t;
+  CalloutId callout_reset(Time when, std::function<void()> fn);
+  bool callout_stop(CalloutId id);
+  size_t callouts_pending() const { return callouts_.size(); }
 
   void set_upcalls(SocketUpcalls* u) { upcalls_ = u; }
   SocketUpcalls& upcalls() { return upcalls_ ? *upcalls_ : null_upcalls_; }
@@ -65,15 +84,32 @@ class Stack {
 
   LocalDomainState& local();            // created on first use
 
+  // Per-domain state for domains added later (inet, inet6): the domain's
+  // tables (PCB lists, routes...) live here, not in globals. Outlives every
+  // socket: ~Stack closes the sockets first, so a protocol's pru_close and
+  // pru_detach still reach it. nullptr when the family has none.
+  void set_domain_state(int family, std::shared_ptr<void> state);
+  void* domain_state(int family) const;
+
+  NetSysctl& sysctl() { return sysctl_; }
+  const NetSysctl& sysctl() const { return sysctl_; }
+
  private:
   Time now_{0};
   Rng rng_;
   SocketUpcalls* upcalls_ = nullptr;
   SocketUpcalls null_upcalls_;
   std::vector<const Domain*> domains_;
+  // Declared before sockets_ so that it is destroyed after them (and the
+  // destructor's body closes every socket before any member goes).
+  std::map<int, std::shared_ptr<void>> domain_state_;
   std::map<uint64_t, std::unique_ptr<Socket>> sockets_;
   uint64_t next_id_ = 1;
   SocketStats sostat_;
+  NetSysctl sysctl_;
+  std::multimap<Time, CalloutId> callout_q_;
+  std::map<CalloutId, std::pair<Time, std::function<void()>>> callouts_;
+  CalloutId next_callout_ = 1;
   std::unique_ptr<LocalDomainState, void (*)(LocalDomainState*)> local_{nullptr, nullptr};
 };
 

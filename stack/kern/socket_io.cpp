@@ -1,0 +1,233 @@
+// sosend and soreceive: moving data between a caller and a socket without
+// ever blocking. FreeBSD: sys/kern/uipc_socket.c (sosend_generic,
+// soreceive_generic); results as Linux reports them.
+//
+// Where BSD would sleep these return EWOULDBLOCK and the caller waits for
+// so_writable / so_readable. sosend consumes its chains whatever the result;
+// control that is not delivered has its rights disposed of (pru_dispose).
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "kern/socket.hpp"
+#include "kern/stack.hpp"
+
+namespace tunsock {
+namespace {
+
+const PrUsrreqs& pru(const Socket& so) { return so.so_proto->pr_usrreqs; }
+
+bool is_data(const mbuf* m) { return m->m_type == MType::Data || m->m_type == MType::Header; }
+
+int fail_send(Socket& so, int error, mbuf* top, mbuf* control) {
+  m_freem(top);
+  sodispose(so, control);
+  return error;
+}
+
+// Copy (or, with a.mp, share) up to want data bytes of the chain starting
+// at m, beginning skip bytes in. Returns the bytes delivered.
+size_t deliver(const mbuf* m, size_t skip, size_t want, RecvArgs& a, mbuf** tailp) {
+  size_t got = 0;
+  for (; m && got < want; m = m->m_next) {
+    if (!is_data(m) || m->m_len <= 0) continue;
+    size_t len = size_t(m->m_len);
+    if (skip >= len) {
+      skip -= len;
+      continue;
+    }
+    size_t n = std::min(len - skip, want - got);
+    if (a.mp) {
+      mbuf* c = m_copym(const_cast<mbuf*>(m), int(skip), int(n), M_NOWAIT);
+      if (!c) break;  // out of mbufs: hand back what we have
+      if (*tailp) (*tailp)->m_next = c;
+      else *a.mp = c;
+      *tailp = c;
+      while ((*tailp)->m_next) *tailp = (*tailp)->m_next;
+    } else {
+      std::memcpy(a.buf + a.done + got, m->m_data + skip, n);
+    }
+    got += n;
+    skip = 0;
+  }
+  return got;
+}
+
+// Hand the control mbufs at the head of the first record to the caller (or
+// dispose of them), unlinking them from the buffer.
+void take_control(Socket& so, RecvArgs& a) {
+  Sockbuf& sb = so.so_rcv;
+  mbuf** ctltail = a.controlp;
+  while (ctltail && *ctltail) ctltail = &(*ctltail)->m_next;
+  while (sb.sb_mb && sb.sb_mb->m_type == MType::Control) {
+    mbuf* m = sb.sb_mb;
+    mbuf* next = m->m_next;
+    mbuf* nextrec = m->m_nextpkt;
+    sbfree(sb, m);
+    m->m_next = nullptr;
+    m->m_nextpkt = nullptr;
+    if (ctltail) {
+      *ctltail = m;
+      ctltail = &m->m_next;
+    } else {
+      sodispose(so, m);
+    }
+    if (next) {
+      next->m_nextpkt = nextrec;
+      if (sb.sb_lastrecord == m) sb.sb_lastrecord = next;
+      sb.sb_mb = next;
+    } else {
+      // The record held only control: it is gone (an empty message).
+      sb.sb_mb = nextrec;
+      if (sb.sb_lastrecord == m) sb.sb_lastrecord = nullptr;
+      if (sb.sb_mbtail == m) sb.sb_mbtail = nullptr;
+      if (!nextrec) sb.sb_lastrecord = sb.sb_mbtail = nullptr;
+      break;
+    }
+  }
+}
+
+// Nothing to read yet: what to answer.
+int soreceive_empty(Socket& so, int flags) {
+  if (so.so_error) {
+    int e = so.so_error;
+    if (!(flags & MSG_PEEK)) so.so_error = 0;
+    return e;
+  }
+  if (so.so_rcv.sb_state & SBS_CANTRCVMORE) return 0;
+  if ((so.so_proto->pr_flags & PR_CONNREQUIRED) &&
+      !(so.so_state & (SS_ISCONNECTED | SS_ISCONNECTING | SS_ISDISCONNECTING)))
+    return ENOTCONN;
+  return EWOULDBLOCK;
+}
+
+int soreceive_record(Socket& so, RecvArgs& a, int flags) {
+  Sockbuf& sb = so.so_rcv;
+  mbuf* m = sb.sb_mb;
+  if (m->m_type == MType::Soname) {
+    if (a.from) *a.from = SockAddr::from(m->m_data, socklen_t(m->m_len));
+    m = m->m_next;
+  }
+  bool has_control = false;
+  size_t full = 0;
+  bool eor = false;
+  for (mbuf* n = m; n; n = n->m_next) {
+    if (n->m_type == MType::Control) has_control = true;
+    else if (is_data(n)) full += size_t(std::max(0, n->m_len));
+    if (!n->m_next && (n->m_flags & M_EOR)) eor = true;
+  }
+  mbuf* tail = nullptr;
+  if (a.mp) *a.mp = nullptr;
+  a.done = deliver(m, 0, std::min(full, a.len), a, &tail);
+  a.full = full;
+  if (full > a.done) a.flags |= MSG_TRUNC;
+  if (eor && so.so_type == SOCK_SEQPACKET) a.flags |= MSG_EOR;
+  if (flags & MSG_PEEK) return 0;
+  // Consume the record: the name, the control (to the caller or disposed),
+  // the data.
+  if (sb.sb_mb->m_type == MType::Soname) {
+    mbuf* nam = sb.sb_mb;
+    mbuf* nextrec = nam->m_nextpkt;
+    mbuf* next = nam->m_next;
+    sbfree(sb, nam);
+    nam->m_next = nam->m_nextpkt = nullptr;
+    m_free(nam);
+    if (next) {
+      next->m_nextpkt = nextrec;
+      if (sb.sb_lastrecord == nam) sb.sb_lastrecord = next;
+      sb.sb_mb = next;
+    } else {
+      sb.sb_mb = nextrec;
+      if (!nextrec) sb.sb_lastrecord = sb.sb_mbtail = nullptr;
+      else if (sb.sb_lastrecord == nam) sb.sb_lastrecord = nullptr;
+      return 0;
+    }
+  }
+  if (has_control) {
+    mbuf* before = sb.sb_mb;
+    take_control(so, a);
+    if (sb.sb_mb != before && before->m_nextpkt == nullptr && sb.sb_mb == nullptr) return 0;
+  }
+  // What remains of the record is its data (or nothing, if control was all).
+  if (sb.sb_mb && (is_data(sb.sb_mb))) sbdroprecord(sb);
+  return 0;
+}
+
+int soreceive_stream(Socket& so, RecvArgs& a, int flags) {
+  Sockbuf& sb = so.so_rcv;
+  if ((flags & MSG_WAITALL) && sb.sb_cc < a.len && !so.so_error && !(sb.sb_state & SBS_CANTRCVMORE))
+    return EWOULDBLOCK;  // nothing consumed: the caller waits for the rest
+  if (!(flags & MSG_PEEK) && sb.sb_mb->m_type == MType::Control) take_control(so, a);
+  // Read across records, but stop before one that carries control: rights
+  // arrive with the first byte of their own record.
+  mbuf* tail = nullptr;
+  if (a.mp) *a.mp = nullptr;
+  size_t got = 0;
+  for (mbuf* rec = sb.sb_mb; rec && got < a.len; rec = rec->m_nextpkt) {
+    if (rec != sb.sb_mb && rec->m_type == MType::Control) break;
+    size_t n = deliver(rec, 0, a.len - got, a, &tail);
+    got += n;
+    a.done = got;
+  }
+  a.done = got;
+  a.full = got;
+  if (!(flags & MSG_PEEK)) sbdrop(sb, int(got));
+  return 0;
+}
+
+}  // namespace
+
+int sosend(Socket& so, const SockAddr* addr, mbuf* top, mbuf* control, int flags, const Td& td) {
+  const uint32_t prf = so.so_proto->pr_flags;
+  const long len = top ? m_length(top) : 0;
+  if (so.so_snd.sb_state & SBS_CANTSENDMORE) return fail_send(so, EPIPE, top, control);
+  if (so.so_error) {
+    int e = so.so_error;
+    so.so_error = 0;
+    return fail_send(so, e, top, control);
+  }
+  if (control && !(prf & PR_RIGHTS)) return fail_send(so, EOPNOTSUPP, top, control);
+  if (!(so.so_state & SS_ISCONNECTED)) {
+    if (prf & PR_CONNREQUIRED) {
+      // An address on a connection-oriented socket is the protocol's call
+      // (Linux AF_UNIX stream: EOPNOTSUPP; TCP: implied connect).
+      if (!addr && !(so.so_state & SS_ISCONFIRMING)) return fail_send(so, ENOTCONN, top, control);
+    } else if (!addr) {
+      return fail_send(so, (prf & PR_NOADDR_ENOTCONN) ? ENOTCONN : EDESTADDRREQ, top, control);
+    }
+  }
+  if ((prf & PR_ATOMIC) && len > long(so.so_snd.sb_hiwat)) return fail_send(so, EMSGSIZE, top, control);
+  // The destination of an unconnected datagram is the protocol's to judge;
+  // otherwise the room is known here.
+  if (!addr || (prf & PR_CONNREQUIRED)) {
+    long space = sosendspace(so);
+    if ((prf & PR_ATOMIC) ? space < len : space <= 0) return fail_send(so, EWOULDBLOCK, top, control);
+    // DEVIATION: a stream send takes the whole chain once there is any room
+    // (it may overshoot hiwat by one chain): the caller sizes its reads by
+    // sosendspace, and there is no partial count to return.
+  }
+  int pruflags = 0;
+  if (flags & MSG_OOB) pruflags |= PRUS_OOB;
+  if (flags & MSG_EOR) pruflags |= PRUS_EOR;
+  return pru(so).pru_send(so, pruflags, top, addr, control, td);
+}
+
+int soreceive(Socket& so, RecvArgs& a) {
+  const int flags = a.flags;
+  a.flags = 0;
+  a.done = 0;
+  a.full = 0;
+  if (a.mp) *a.mp = nullptr;
+  if (flags & MSG_OOB) return EOPNOTSUPP;  // no out-of-band data here (Linux AF_UNIX)
+  Sockbuf& sb = so.so_rcv;
+  if (!sb.sb_mb) return soreceive_empty(so, flags);
+  const bool records = (so.so_proto->pr_flags & (PR_ATOMIC | PR_ADDR)) != 0;
+  int e = records ? soreceive_record(so, a, flags) : soreceive_stream(so, a, flags);
+  if (e) return e;
+  if (!(flags & MSG_PEEK) && (so.so_proto->pr_flags & PR_WANTRCVD)) pru(so).pru_rcvd(so, flags);
+  return 0;
+}
+
+}  // namespace tunsock
