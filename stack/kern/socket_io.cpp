@@ -103,6 +103,35 @@ int soreceive_empty(Socket& so, int flags) {
   return EWOULDBLOCK;
 }
 
+// Take the first record out of the buffer whole: its name and data are
+// freed, its control goes to the caller (a.controlp) or is disposed of.
+void sb_consume_record(Socket& so, RecvArgs& a) {
+  Sockbuf& sb = so.so_rcv;
+  mbuf* rec = sb.sb_mb;
+  sb.sb_mb = rec->m_nextpkt;
+  rec->m_nextpkt = nullptr;
+  if (!sb.sb_mb || sb.sb_lastrecord == rec) {
+    sb.sb_lastrecord = sb.sb_mb;
+    if (!sb.sb_mb) sb.sb_mbtail = nullptr;
+  }
+  mbuf** ctltail = a.controlp;
+  while (ctltail && *ctltail) ctltail = &(*ctltail)->m_next;
+  for (mbuf* m = rec; m;) {
+    mbuf* next = m->m_next;
+    m->m_next = nullptr;
+    sbfree(sb, m);
+    if (m->m_type != MType::Control) {
+      m_free(m);
+    } else if (ctltail) {
+      *ctltail = m;
+      ctltail = &m->m_next;
+    } else {
+      sodispose(so, m);
+    }
+    m = next;
+  }
+}
+
 int soreceive_record(Socket& so, RecvArgs& a, int flags) {
   Sockbuf& sb = so.so_rcv;
   mbuf* m = sb.sb_mb;
@@ -110,55 +139,29 @@ int soreceive_record(Socket& so, RecvArgs& a, int flags) {
     if (a.from) *a.from = SockAddr::from(m->m_data, socklen_t(m->m_len));
     m = m->m_next;
   }
-  bool has_control = false;
   size_t full = 0;
-  bool eor = false;
-  for (mbuf* n = m; n; n = n->m_next) {
-    if (n->m_type == MType::Control) has_control = true;
-    else if (is_data(n)) full += size_t(std::max(0, n->m_len));
-    if (!n->m_next && (n->m_flags & M_EOR)) eor = true;
-  }
+  for (mbuf* n = m; n; n = n->m_next)
+    if (is_data(n)) full += size_t(std::max(0, n->m_len));
   mbuf* tail = nullptr;
   if (a.mp) *a.mp = nullptr;
   a.done = deliver(m, 0, std::min(full, a.len), a, &tail);
   a.full = full;
+  // Linux sets MSG_TRUNC for a record cut short and, for AF_UNIX
+  // seqpacket, never MSG_EOR.
   if (full > a.done) a.flags |= MSG_TRUNC;
-  if (eor && so.so_type == SOCK_SEQPACKET) a.flags |= MSG_EOR;
-  if (flags & MSG_PEEK) return 0;
-  // Consume the record: the name, the control (to the caller or disposed),
-  // the data.
-  if (sb.sb_mb->m_type == MType::Soname) {
-    mbuf* nam = sb.sb_mb;
-    mbuf* nextrec = nam->m_nextpkt;
-    mbuf* next = nam->m_next;
-    sbfree(sb, nam);
-    nam->m_next = nam->m_nextpkt = nullptr;
-    m_free(nam);
-    if (next) {
-      next->m_nextpkt = nextrec;
-      if (sb.sb_lastrecord == nam) sb.sb_lastrecord = next;
-      sb.sb_mb = next;
-    } else {
-      sb.sb_mb = nextrec;
-      if (!nextrec) sb.sb_lastrecord = sb.sb_mbtail = nullptr;
-      else if (sb.sb_lastrecord == nam) sb.sb_lastrecord = nullptr;
-      return 0;
-    }
-  }
-  if (has_control) {
-    mbuf* before = sb.sb_mb;
-    take_control(so, a);
-    if (sb.sb_mb != before && before->m_nextpkt == nullptr && sb.sb_mb == nullptr) return 0;
-  }
-  // What remains of the record is its data (or nothing, if control was all).
-  if (sb.sb_mb && (is_data(sb.sb_mb))) sbdroprecord(sb);
+  if (!(flags & MSG_PEEK)) sb_consume_record(so, a);
   return 0;
 }
 
 int soreceive_stream(Socket& so, RecvArgs& a, int flags) {
   Sockbuf& sb = so.so_rcv;
-  if ((flags & MSG_WAITALL) && sb.sb_cc < a.len && !so.so_error && !(sb.sb_state & SBS_CANTRCVMORE))
-    return EWOULDBLOCK;  // nothing consumed: the caller waits for the rest
+  // MSG_WAITALL: nothing is consumed until all of it is there (the caller
+  // waits for so_readable). DEVIATION: a request larger than the buffer can
+  // ever hold is answered with what there is once the buffer is full, and
+  // MSG_DONTWAIT takes what there is, as Linux's zero timeout does.
+  if ((flags & MSG_WAITALL) && !(flags & MSG_DONTWAIT) && sb.sb_cc < a.len && sb.sb_cc < sb.sb_hiwat &&
+      !so.so_error && !(sb.sb_state & SBS_CANTRCVMORE))
+    return EWOULDBLOCK;
   if (!(flags & MSG_PEEK) && sb.sb_mb->m_type == MType::Control) take_control(so, a);
   // Read across records, but stop before one that carries control: rights
   // arrive with the first byte of their own record.
@@ -182,21 +185,23 @@ int soreceive_stream(Socket& so, RecvArgs& a, int flags) {
 int sosend(Socket& so, const SockAddr* addr, mbuf* top, mbuf* control, int flags, const Td& td) {
   const uint32_t prf = so.so_proto->pr_flags;
   const long len = top ? m_length(top) : 0;
+  if (control && !(prf & PR_RIGHTS)) return fail_send(so, EOPNOTSUPP, top, control);
+  // Linux AF_UNIX looks for a peer before the shutdown state: an unconnected
+  // socket says ENOTCONN even after shutdown(SHUT_WR).
+  if (!(so.so_state & SS_ISCONNECTED) && !addr) {
+    if (prf & PR_CONNREQUIRED) {
+      // An address on a connection-oriented socket is the protocol's call
+      // (Linux AF_UNIX stream: EOPNOTSUPP or EISCONN; TCP ignores it).
+      if (!(so.so_state & SS_ISCONFIRMING)) return fail_send(so, ENOTCONN, top, control);
+    } else {
+      return fail_send(so, (prf & PR_NOADDR_ENOTCONN) ? ENOTCONN : EDESTADDRREQ, top, control);
+    }
+  }
   if (so.so_snd.sb_state & SBS_CANTSENDMORE) return fail_send(so, EPIPE, top, control);
   if (so.so_error) {
     int e = so.so_error;
     so.so_error = 0;
     return fail_send(so, e, top, control);
-  }
-  if (control && !(prf & PR_RIGHTS)) return fail_send(so, EOPNOTSUPP, top, control);
-  if (!(so.so_state & SS_ISCONNECTED)) {
-    if (prf & PR_CONNREQUIRED) {
-      // An address on a connection-oriented socket is the protocol's call
-      // (Linux AF_UNIX stream: EOPNOTSUPP; TCP: implied connect).
-      if (!addr && !(so.so_state & SS_ISCONFIRMING)) return fail_send(so, ENOTCONN, top, control);
-    } else if (!addr) {
-      return fail_send(so, (prf & PR_NOADDR_ENOTCONN) ? ENOTCONN : EDESTADDRREQ, top, control);
-    }
   }
   if ((prf & PR_ATOMIC) && len > long(so.so_snd.sb_hiwat)) return fail_send(so, EMSGSIZE, top, control);
   // The destination of an unconnected datagram is the protocol's to judge;
