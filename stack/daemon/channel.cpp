@@ -220,7 +220,8 @@ bool Chan::input_stream() {
     mh.msg_controllen = sizeof cbuf;
     ssize_t n = ::recvmsg(sd_->native_handle(), &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
     int err = errno;
-    std::vector<int> fds = rights_from_msg(mh);
+    // A failed recvmsg leaves msg_control untouched: only a success carries fds.
+    std::vector<int> fds = n >= 0 ? rights_from_msg(mh) : std::vector<int>{};
     if (n <= 0) {
       m_freem(top);
       close_all(fds);
@@ -286,7 +287,7 @@ bool Chan::input_record() {
     mh.msg_control = cbuf;
     mh.msg_controllen = sizeof cbuf;
     ssize_t n = ::recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-    std::vector<int> fds = rights_from_msg(mh);
+    std::vector<int> fds = n >= 0 ? rights_from_msg(mh) : std::vector<int>{};
     if (n < 0) {
       m_freem(top);
       close_all(fds);

@@ -14,6 +14,7 @@
 #include "daemon/channel.hpp"
 #include "daemon/dispatcher.hpp"
 #include "daemon/log.hpp"
+#include "daemon/rights.hpp"
 
 namespace tunsock::daemon {
 
@@ -208,6 +209,14 @@ void Daemon::so_freed(Socket& so) {
       if (it != chans_.end() && !it->second->so()) chans_.erase(it);
     });
   }
+}
+
+// Rights nobody will receive (the receiver closed, or shut down reading):
+// the daemon's copies of the passed fds are the last references it holds.
+void Daemon::so_dispose_rights(mbuf* control) {
+  std::vector<int> fds;
+  append_rights(control, fds);
+  for (int fd : fds) ::close(fd);
 }
 
 std::string Daemon::stats_text() const {

@@ -66,6 +66,7 @@ class Daemon final : public SocketUpcalls {
   void so_writable(Socket& so) override;
   void so_statechange(Socket& so) override;
   void so_freed(Socket& so) override;
+  void so_dispose_rights(mbuf* control) override;
 
  private:
   void on_timer();
