@@ -164,7 +164,11 @@ int soreceive_stream(Socket& so, RecvArgs& a, int flags) {
     return EWOULDBLOCK;
   if (!(flags & MSG_PEEK) && sb.sb_mb->m_type == MType::Control) take_control(so, a);
   // Read across records, but stop before one that carries control: rights
-  // arrive with the first byte of their own record.
+  // arrive with the first byte of their own record. DEVIATION: Linux glues
+  // a plain write and a following write with rights into one read (and
+  // stops after the rights); here the rights start the next read. The app
+  // never sees this: the daemon hands so_rcv to a kernel AF_UNIX channel.
+  // SO_PEEK_OFF is kept by sosetopt but MSG_PEEK always starts at the front.
   mbuf* tail = nullptr;
   if (a.mp) *a.mp = nullptr;
   size_t got = 0;

@@ -288,6 +288,10 @@ int send_stream(Socket& so, UnpCb& unp, int flags, mbuf* m, const SockAddr* addr
     if (control) sbappendrecord_control(to.so_rcv, m, control);  // rights start a record
     else sbappendstream(to.so_rcv, m);
   } else {
+    if (m && m_length(m) > long(so.so_snd.sb_hiwat) - 32) {  // as a datagram (Linux)
+      free_send(so, m, control);
+      return EMSGSIZE;
+    }
     if (!m) m = m_gethdr(M_NOWAIT, MType::Data);
     if (!m) {
       sodispose(so, control);
@@ -318,6 +322,8 @@ int send_dgram(Socket& so, UnpCb& unp, mbuf* m, const SockAddr* addr, mbuf* cont
     }
   }
   if (!e && (so.so_options & SOF_PASSCRED)) e = unp_autobind(unp);
+  // Linux: a datagram must fit the send buffer less 32 bytes.
+  if (!e && m && m_length(m) > long(so.so_snd.sb_hiwat) - 32) e = EMSGSIZE;
   if (!e) {
     if (addr) e = unp_lookup(*so.so_stack, *addr, td, so.so_type, &target);
     else target = unp.unp_conn;
@@ -381,6 +387,10 @@ void uipc_dispose(Socket& so, mbuf* control) {
     }
 }
 
+// DEVIATION: Linux bounds what a local sender has in flight by the
+// sender's SO_SNDBUF (skbs are charged to the writer); here, as in FreeBSD,
+// by the receiver's so_rcv (SO_RCVBUF of the peer). Both default to the same
+// size, so only programs that tune one of them see a difference.
 long uipc_sendspace(const Socket& so) {
   const UnpCb* unp = sotounpcb(so);
   const UnpCb* peer = unp ? unp->unp_conn : nullptr;

@@ -208,3 +208,12 @@ TEST_CASE("local: reconnecting a datagram socket drops what it had queued") {
   CHECK(a->so_rcv.sb_cc == 0);  // Linux unix_dgram_disconnected
   CHECK(b->so_error == ECONNRESET);
 }
+
+TEST_CASE("local: a datagram must fit the send buffer less 32 bytes") {
+  Rig r;
+  auto [a, b] = r.pair(SOCK_DGRAM);
+  const size_t limit = a->so_snd.sb_hiwat - 32;
+  CHECK(r.send(*a, std::string(limit + 1, 'x')) == EMSGSIZE);
+  CHECK(r.send(*a, std::string(limit, 'x')) == 0);
+  CHECK(b->so_rcv.sb_cc == limit);
+}
