@@ -124,11 +124,7 @@ void uipc_abort(Socket& so) {
   }
 }
 
-int uipc_bind(Socket& so, const SockAddr& nam, const Td& td) {
-  int e = unp_bind(*sotounpcb(so), nam, td);
-  if (!e) so.so_state |= SS_ISBOUND;
-  return e;
-}
+int uipc_bind(Socket& so, const SockAddr& nam, const Td& td) { return unp_bind(*sotounpcb(so), nam, td); }
 
 int uipc_listen(Socket& so, int, const Td& td) {
   UnpCb* unp = sotounpcb(so);

@@ -38,6 +38,7 @@ int bind_abstract(UnpCb& unp, const SockAddr& nam) {
   ls.by_abstract.emplace(std::move(key), &unp);
   unp.unp_addr = nam;
   unp.unp_abstract = true;
+  unp.unp_socket->so_state |= SS_ISBOUND;
   return 0;
 }
 
@@ -87,6 +88,7 @@ int unp_bind(UnpCb& unp, const SockAddr& nam, const Td& td) {
     ls.by_vnode.emplace(key, &unp);
     unp.unp_vnode = td.vnode;
     unp.unp_addr = path_name(nam);
+    unp.unp_socket->so_state |= SS_ISBOUND;
   }
   if (!e) ++ls.stats.binds;
   return e;

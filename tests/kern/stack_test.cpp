@@ -73,3 +73,22 @@ TEST_CASE("kern: domain state outlives the sockets ~Stack closes") {
   CHECK(f.detach_saw_state);
   CHECK(watch.expired());
 }
+
+TEST_CASE("kern: pffinddomain, pffindtype, pffindproto") {
+  FakeProto f;
+  fake() = &f;
+  fake_domain.dom_protosw = fake_sw;
+  Stack st;
+  CHECK(pffinddomain(st, kFakeFamily) == nullptr);
+  st.add_domain(&fake_domain);
+  CHECK(pffinddomain(st, kFakeFamily) == &fake_domain);
+  CHECK(pffinddomain(st, AF_UNIX) != nullptr);  // the local domain is always there
+  CHECK(pffindtype(st, kFakeFamily, SOCK_DGRAM) == &fake_sw[1]);
+  CHECK(pffindtype(st, kFakeFamily, SOCK_SEQPACKET) == nullptr);
+  CHECK(pffindproto(st, kFakeFamily, 0, SOCK_STREAM) == &fake_sw[0]);
+  CHECK(pffindproto(st, kFakeFamily, 6, SOCK_STREAM) == &fake_sw[0]);
+  CHECK(pffindproto(st, kFakeFamily, 17, SOCK_STREAM) == nullptr);
+  CHECK(pffindproto(st, kFakeFamily, 17, SOCK_DGRAM) == &fake_sw[1]);
+  CHECK(pffindproto(st, AF_UNIX, PF_UNIX, SOCK_SEQPACKET) != nullptr);
+  CHECK(pffindproto(st, 99, 0, SOCK_STREAM) == nullptr);
+}

@@ -74,6 +74,7 @@ TEST_CASE("local: autobind gives five hex digits in the abstract space") {
   Rig r;
   Socket* s = r.sock(SOCK_DGRAM);
   CHECK(sobind(*s, family_only(AF_UNIX), r.td()) == 0);
+  CHECK((s->so_state & SS_ISBOUND));
   SockAddr a;
   CHECK(sogetsockname(*s, &a) == 0);
   REQUIRE(a.len == offsetof(sockaddr_un, sun_path) + 6);
