@@ -7,7 +7,9 @@
 #include <sys/un.h>
 
 #include <cstddef>
+#include <deque>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -43,8 +45,18 @@ struct LocalDomainState {
   // Abstract names by (type, name bytes): Linux hashes the type with the
   // name, so each socket type has its own abstract name space.
   std::map<std::pair<int, std::string>, UnpCb*> by_abstract;
+  // Inodes of pathname names whose stack socket closed (bounded, oldest
+  // forgotten first): the socket file is still there, nobody is bound to it,
+  // and Linux answers ECONNREFUSED. Without this a connect or sendto to it
+  // would fall through to the host kernel, which replaces the application's
+  // stack socket by a kernel one. A new bind of the inode revives it.
+  std::set<std::pair<uint64_t, uint64_t>> dead_vnodes;
+  std::deque<std::pair<uint64_t, uint64_t>> dead_order;
   LocalStats stats;
 };
+
+// How many closed pathname names LocalDomainState remembers.
+inline constexpr size_t kUnpDeadNames = 1024;
 
 // --- unp_name.cpp ---
 // Linux unix_validate_addr: EINVAL unless AF_UNIX with a non-empty path that fits.
@@ -57,7 +69,8 @@ int unp_bind(UnpCb& unp, const SockAddr& nam, const Td& td);
 int unp_autobind(UnpCb& unp);
 // Find the socket holding a name a caller addressed. *out set on 0;
 // ENOTOURS when no stack socket holds it (the host kernel may), EPROTOTYPE
-// when a pathname is held by a socket of another type.
+// when a pathname is held by a socket of another type, ECONNREFUSED when it
+// was a stack socket's name and that socket closed.
 int unp_lookup(Stack& st, const SockAddr& nam, const Td& td, int type, UnpCb** out);
 // Forget the name (close); unp_addr stays for getsockname.
 void unp_unname(UnpCb& unp);

@@ -86,6 +86,7 @@ int unp_bind(UnpCb& unp, const SockAddr& nam, const Td& td) {
     auto key = std::make_pair(td.vnode.dev, td.vnode.ino);
     if (ls.by_vnode.count(key)) return EADDRINUSE;
     ls.by_vnode.emplace(key, &unp);
+    ls.dead_vnodes.erase(key);
     unp.unp_vnode = td.vnode;
     unp.unp_addr = path_name(nam);
     unp.unp_socket->so_state |= SS_ISBOUND;
@@ -100,6 +101,7 @@ int unp_lookup(Stack& st, const SockAddr& nam, const Td& td, int type, UnpCb** o
   if (sun_of(nam).sun_path[0] != '\0') {
     auto it = td.vnode.valid() ? ls.by_vnode.find({td.vnode.dev, td.vnode.ino}) : ls.by_vnode.end();
     if (it == ls.by_vnode.end()) {
+      if (ls.dead_vnodes.count({td.vnode.dev, td.vnode.ino})) return ECONNREFUSED;
       ++ls.stats.not_ours;
       return ENOTOURS;
     }
@@ -127,7 +129,15 @@ void unp_unname(UnpCb& unp) {
   }
   if (unp.unp_vnode.valid()) {
     auto it = ls.by_vnode.find({unp.unp_vnode.dev, unp.unp_vnode.ino});
-    if (it != ls.by_vnode.end() && it->second == &unp) ls.by_vnode.erase(it);
+    if (it != ls.by_vnode.end() && it->second == &unp) {
+      ls.by_vnode.erase(it);
+      auto key = std::make_pair(unp.unp_vnode.dev, unp.unp_vnode.ino);
+      if (ls.dead_vnodes.insert(key).second) ls.dead_order.push_back(key);
+      while (ls.dead_order.size() > kUnpDeadNames) {
+        ls.dead_vnodes.erase(ls.dead_order.front());
+        ls.dead_order.pop_front();
+      }
+    }
     unp.unp_vnode = {};
   }
 }

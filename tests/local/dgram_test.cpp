@@ -2,6 +2,7 @@
 // and AF_UNSPEC, EPERM when the receiver is connected elsewhere, a vanished
 // destination, the receive queue limit, shutdown, truncation.
 #include "local/rig.hpp"
+#include "local/unp.hpp"
 
 using namespace tunsock;
 using namespace tunsock::test;
@@ -216,4 +217,33 @@ TEST_CASE("local: a datagram must fit the send buffer less 32 bytes") {
   CHECK(r.send(*a, std::string(limit + 1, 'x')) == EMSGSIZE);
   CHECK(r.send(*a, std::string(limit, 'x')) == 0);
   CHECK(b->so_rcv.sb_cc == limit);
+}
+
+TEST_CASE("local: a datagram to a closed pathname socket is ECONNREFUSED") {
+  Rig r;
+  Socket* rx = r.sock(SOCK_DGRAM);
+  REQUIRE(sobind(*rx, path_addr("/tmp/rx"), r.td(300)) == 0);
+  Socket* tx = r.sock(SOCK_DGRAM);
+  SockAddr to = path_addr("/tmp/rx");
+  CHECK(r.send(*tx, "x", &to, nullptr, 300) == 0);
+  CHECK(soclose(*rx) == 0);
+  CHECK(r.send(*tx, "x", &to, nullptr, 300) == ECONNREFUSED);
+  // Rebound (a new socket file that got the same inode): delivered again.
+  Socket* rx2 = r.sock(SOCK_DGRAM);
+  REQUIRE(sobind(*rx2, path_addr("/tmp/rx"), r.td(300)) == 0);
+  CHECK(r.send(*tx, "y", &to, nullptr, 300) == 0);
+  CHECK(r.recv(*rx2) == "y");
+}
+
+TEST_CASE("local: closed names are remembered within a bound") {
+  Rig r;
+  for (uint64_t ino = 1000; ino < 1000 + kUnpDeadNames + 1; ++ino) {
+    Socket* s = r.sock(SOCK_DGRAM);
+    REQUIRE(sobind(*s, path_addr("/tmp/many"), r.td(ino)) == 0);
+    REQUIRE(soclose(*s) == 0);
+  }
+  Socket* tx = r.sock(SOCK_DGRAM);
+  SockAddr to = path_addr("/tmp/many");
+  CHECK(r.send(*tx, "x", &to, nullptr, 1000) == ENOTOURS);  // the oldest is forgotten
+  CHECK(r.send(*tx, "x", &to, nullptr, 1001) == ECONNREFUSED);
 }
