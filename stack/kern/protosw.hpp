@@ -25,6 +25,8 @@ inline constexpr uint32_t PR_IMPLOPCL = 0x20;     // implied open/close (sendto 
 inline constexpr uint32_t PR_NOADDR_ENOTCONN = 0x40;  // unconnected send without address:
                                                       // ENOTCONN, not EDESTADDRREQ (Linux AF_UNIX)
 inline constexpr uint32_t PR_SHUTUNCONN = 0x80;   // shutdown() succeeds unconnected (Linux AF_UNIX)
+inline constexpr uint32_t PR_NOTCONN_EPIPE = 0x100;  // unconnected send: a pending error, else
+                                                     // EPIPE, not ENOTCONN (Linux TCP)
 
 // pru_send flags
 inline constexpr int PRUS_OOB = 0x1;

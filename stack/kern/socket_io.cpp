@@ -196,7 +196,17 @@ int sosend(Socket& so, const SockAddr* addr, mbuf* top, mbuf* control, int flags
     if (prf & PR_CONNREQUIRED) {
       // An address on a connection-oriented socket is the protocol's call
       // (Linux AF_UNIX stream: EOPNOTSUPP or EISCONN; TCP ignores it).
-      if (!(so.so_state & SS_ISCONFIRMING)) return fail_send(so, ENOTCONN, top, control);
+      if (so.so_state & SS_ISCONFIRMING) {
+        // the protocol accepts data with the connection
+      } else if ((prf & PR_NOTCONN_EPIPE) && so.so_error) {  // Linux sk_stream_wait_connect
+        int e = so.so_error;
+        so.so_error = 0;
+        return fail_send(so, e, top, control);
+      } else if (so.so_state & SS_ISCONNECTING) {
+        return fail_send(so, EWOULDBLOCK, top, control);  // wait for soisconnected
+      } else {
+        return fail_send(so, (prf & PR_NOTCONN_EPIPE) ? EPIPE : ENOTCONN, top, control);
+      }
     } else {
       return fail_send(so, (prf & PR_NOADDR_ENOTCONN) ? ENOTCONN : EDESTADDRREQ, top, control);
     }

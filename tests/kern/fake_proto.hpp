@@ -142,6 +142,9 @@ inline const Protosw fake_sw[] = {
      .pr_flags = PR_CONNREQUIRED | PR_WANTRCVD, .pr_ctloutput = nullptr, .pr_usrreqs = fake_usrreqs()},
     {.pr_type = SOCK_DGRAM, .pr_domain = &fake_domain, .pr_protocol = 17,
      .pr_flags = PR_ATOMIC | PR_ADDR, .pr_ctloutput = nullptr, .pr_usrreqs = fake_usrreqs()},
+    // TCP-like: an unconnected send is EPIPE.
+    {.pr_type = SOCK_SEQPACKET, .pr_domain = &fake_domain, .pr_protocol = 132,
+     .pr_flags = PR_CONNREQUIRED | PR_NOTCONN_EPIPE, .pr_ctloutput = nullptr, .pr_usrreqs = fake_usrreqs()},
 };
 
 struct SockUpcalls : SocketUpcalls {

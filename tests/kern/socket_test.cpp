@@ -26,7 +26,7 @@ TEST_CASE("kern: socreate attaches the protocol and sizes the buffers") {
 TEST_CASE("kern: socreate errnos, type before protocol for this domain") {
   FakeRig r;
   Socket* so = nullptr;
-  CHECK(socreate(r.st, kFakeFamily, &so, SOCK_SEQPACKET, 99, r.td) == ESOCKTNOSUPPORT);
+  CHECK(socreate(r.st, kFakeFamily, &so, SOCK_RAW, 99, r.td) == ESOCKTNOSUPPORT);
   CHECK(socreate(r.st, kFakeFamily, &so, SOCK_DGRAM, 6, r.td) == EPROTONOSUPPORT);
   CHECK(socreate(r.st, kFakeFamily, &so, SOCK_STREAM, 99, r.td) == EPROTONOSUPPORT);
   CHECK(socreate(r.st, kFakeFamily, &so, 12, 0, r.td) == EINVAL);
@@ -333,4 +333,20 @@ TEST_CASE("kern: soclose disconnects, closes, detaches, frees") {
   CHECK(r.st.find_socket(id) == nullptr);
   CHECK(r.up.freed == 1);
   CHECK(r.st.sostat().freed == 1);
+}
+
+TEST_CASE("kern: sosend while connecting waits; PR_NOTCONN_EPIPE as Linux TCP") {
+  FakeRig r;
+  r.f.connect_completes = false;
+  Socket* s = r.sock(SOCK_STREAM);
+  REQUIRE(soconnect(*s, SockAddr{}, r.td) == 0);
+  CHECK(sosend(*s, nullptr, FakeRig::data("x"), nullptr, 0, r.td) == EWOULDBLOCK);
+  Socket* t = r.sock(SOCK_SEQPACKET);
+  CHECK(sosend(*t, nullptr, FakeRig::data("x"), nullptr, 0, r.td) == EPIPE);
+  t->so_error = ECONNREFUSED;
+  CHECK(sosend(*t, nullptr, FakeRig::data("x"), nullptr, 0, r.td) == ECONNREFUSED);
+  CHECK(t->so_error == 0);
+  REQUIRE(soconnect(*t, SockAddr{}, r.td) == 0);
+  CHECK(sosend(*t, nullptr, FakeRig::data("x"), nullptr, 0, r.td) == EWOULDBLOCK);
+  CHECK(r.f.sent.empty());
 }

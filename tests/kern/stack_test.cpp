@@ -84,7 +84,7 @@ TEST_CASE("kern: pffinddomain, pffindtype, pffindproto") {
   CHECK(pffinddomain(st, kFakeFamily) == &fake_domain);
   CHECK(pffinddomain(st, AF_UNIX) != nullptr);  // the local domain is always there
   CHECK(pffindtype(st, kFakeFamily, SOCK_DGRAM) == &fake_sw[1]);
-  CHECK(pffindtype(st, kFakeFamily, SOCK_SEQPACKET) == nullptr);
+  CHECK(pffindtype(st, kFakeFamily, SOCK_RAW) == nullptr);
   CHECK(pffindproto(st, kFakeFamily, 0, SOCK_STREAM) == &fake_sw[0]);
   CHECK(pffindproto(st, kFakeFamily, 6, SOCK_STREAM) == &fake_sw[0]);
   CHECK(pffindproto(st, kFakeFamily, 17, SOCK_STREAM) == nullptr);
