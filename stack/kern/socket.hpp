@@ -34,6 +34,8 @@ inline constexpr uint32_t SOF_OOBINLINE = 0x0100;
 inline constexpr uint32_t SOF_REUSEPORT = 0x0200;
 inline constexpr uint32_t SOF_TIMESTAMP = 0x0400;
 inline constexpr uint32_t SOF_PASSCRED = 0x0800;
+inline constexpr uint32_t SOF_PASSSEC = 0x1000;
+inline constexpr uint32_t SOF_PASSPIDFD = 0x2000;
 
 // Default buffer sizes: Linux's net.core.{w,r}mem_default as getsockopt
 // reports them for a local-domain socket (the kernel doubles what is set).
@@ -80,6 +82,7 @@ struct Socket {
   int so_priority = 0;           // SO_PRIORITY
   uint32_t so_mark = 0;          // SO_MARK
   int so_peek_off = -1;          // SO_PEEK_OFF (kept; MSG_PEEK does not use it yet)
+  int so_incoming_cpu = -1;      // SO_INCOMING_CPU (kept, reported)
 
   void* so_upcallarg = nullptr;  // the daemon's per-socket state (opaque here)
 };

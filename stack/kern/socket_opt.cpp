@@ -20,6 +20,9 @@ namespace {
 #define SO_RCVTIMEO_NEW 66
 #define SO_SNDTIMEO_NEW 67
 #endif
+#ifndef SO_PASSPIDFD
+#define SO_PASSPIDFD 76
+#endif
 #ifndef SO_RCVTIMEO_OLD
 #define SO_RCVTIMEO_OLD 20
 #define SO_SNDTIMEO_OLD 21
@@ -39,6 +42,8 @@ uint32_t flag_of(int name) {
     case SO_REUSEPORT: return SOF_REUSEPORT;
     case SO_TIMESTAMP: return SOF_TIMESTAMP;
     case SO_PASSCRED: return SOF_PASSCRED;
+    case SO_PASSSEC: return SOF_PASSSEC;
+    case SO_PASSPIDFD: return SOF_PASSPIDFD;
     default: return 0;
   }
 }
@@ -127,6 +132,9 @@ int set_int_option(Socket& so, Sockopt& sopt, int val) {
     case SO_PEEK_OFF:
       so.so_peek_off = val < 0 ? -1 : val;
       return 0;
+    case SO_INCOMING_CPU:
+      so.so_incoming_cpu = val;
+      return 0;
     default:
       break;
   }
@@ -211,6 +219,12 @@ int sogetopt(Socket& so, Sockopt& sopt) {
     case SO_PRIORITY: val = so.so_priority; break;
     case SO_MARK: val = int(so.so_mark); break;
     case SO_PEEK_OFF: val = so.so_peek_off; break;
+    case SO_INCOMING_CPU: val = so.so_incoming_cpu; break;
+    case SO_COOKIE: {  // Linux: a unique, never zero, 64-bit id
+      uint64_t cookie = so.so_id;
+      if (sopt.sopt_valsize < sizeof cookie) return EINVAL;
+      return sooptcopyout(sopt, &cookie, sizeof cookie);
+    }
     case SO_LINGER: {
       linger l{(so.so_options & SOF_LINGER) ? 1 : 0, so.so_linger};
       return sooptcopyout(sopt, &l, sizeof l);

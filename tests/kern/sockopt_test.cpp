@@ -98,7 +98,7 @@ TEST_CASE("kern: boolean options read back 0 or 1") {
   FakeRig r;
   Socket* s = r.sock(SOCK_STREAM);
   for (int name : {SO_REUSEADDR, SO_KEEPALIVE, SO_BROADCAST, SO_DONTROUTE, SO_OOBINLINE, SO_PASSCRED,
-                   SO_TIMESTAMP}) {
+                   SO_TIMESTAMP, SO_PASSSEC}) {
     CAPTURE(name);
     CHECK(geti(*s, name) == 0);
     CHECK(seti(*s, name, 5) == 0);
@@ -238,4 +238,22 @@ TEST_CASE("kern: SO_PEERCRED without a peer, SO_PEERNAME") {
   len = 2;
   CHECK(getopt(*s, SO_PEERNAME, name, &len) == 0);
   CHECK(len == 2);
+}
+
+TEST_CASE("kern: SO_COOKIE is the socket's id; SO_INCOMING_CPU, SO_PEEK_OFF kept") {
+  FakeRig r;
+  Socket* s = r.sock(SOCK_STREAM);
+  uint64_t cookie = 0;
+  size_t len = sizeof cookie;
+  CHECK(getopt(*s, SO_COOKIE, &cookie, &len) == 0);
+  CHECK(len == 8);
+  CHECK(cookie == s->so_id);
+  len = 4;
+  CHECK(getopt(*s, SO_COOKIE, &cookie, &len) == EINVAL);
+  CHECK(geti(*s, SO_INCOMING_CPU) == -1);
+  CHECK(seti(*s, SO_INCOMING_CPU, 1) == 0);
+  CHECK(geti(*s, SO_INCOMING_CPU) == 1);
+  CHECK(geti(*s, SO_PEEK_OFF) == -1);
+  CHECK(seti(*s, SO_PEEK_OFF, 4) == 0);
+  CHECK(geti(*s, SO_PEEK_OFF) == 4);
 }
