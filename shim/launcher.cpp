@@ -1,1 +1,74 @@
-int main() { return 0; }
+// tunsock CMD ARGS...: run a program with libtunsock.so preloaded, so that
+// its socket calls go to tunsockd.
+#include <unistd.h>
+
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+namespace {
+
+const char kUsage[] =
+    "usage: tunsock [--socket PATH] COMMAND [ARGS...]\n"
+    "\n"
+    "Runs COMMAND with libtunsock.so preloaded: its socket calls go to the\n"
+    "user-space stack in tunsockd instead of the kernel.\n"
+    "\n"
+    "Start the daemon first, e.g.:\n"
+    "  tunsockd --socket /tmp/tunsockd.sock &\n"
+    "  tunsock --socket /tmp/tunsockd.sock COMMAND ...\n"
+    "\n"
+    "The control socket is --socket PATH, else $TUNSOCK_SOCKET, else\n"
+    "$XDG_RUNTIME_DIR/tunsockd.sock, else /tmp/tunsockd-<uid>.sock; the\n"
+    "daemon and the programs must agree on it.\n"
+    "\n"
+    "Environment: TUNSOCK_DOMAINS=unix[,inet,inet6] (domains sent to the\n"
+    "stack), TUNSOCK_SHIM_LOG=FILE (trace intercepted calls to FILE).\n";
+
+// libtunsock.so next to this program (../lib), else where it was built.
+std::string library_path(const char* argv0) {
+  char self[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n > 0) {
+    self[n] = '\0';
+    std::string dir(self);
+    dir = dir.substr(0, dir.rfind('/'));
+    std::string cand = dir + "/../lib/libtunsock.so";
+    if (::access(cand.c_str(), R_OK) == 0) return cand;
+  }
+  (void)argv0;
+  return std::string(TUNSOCK_LIBDIR) + "/libtunsock.so";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int i = 1;
+  for (; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    if (!std::strcmp(argv[i], "--socket") && i + 1 < argc) {
+      ::setenv("TUNSOCK_SOCKET", argv[++i], 1);
+      continue;
+    }
+    if (!std::strcmp(argv[i], "--")) {
+      ++i;
+      break;
+    }
+    break;
+  }
+  if (i >= argc) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  std::string preload = library_path(argv[0]);
+  if (const char* old = std::getenv("LD_PRELOAD"); old && *old) preload += std::string(":") + old;
+  ::setenv("LD_PRELOAD", preload.c_str(), 1);
+  ::execvp(argv[i], argv + i);
+  std::fprintf(stderr, "tunsock: %s: %s\n", argv[i], std::strerror(errno));
+  return 127;
+}

@@ -440,7 +440,9 @@ bool Chan::output_record() {
       h.addrlen = uint16_t(from.len);
       h.datalen = uint32_t(bytes);
       iov[0] = {&h, sizeof h};
-      iov[1] = {&from.ss, from.len};
+      // The address slot has a fixed size so that the shim can receive
+      // header, address and payload with one recvmsg into the caller's buffers.
+      iov[1] = {&from.ss, ipc::kMaxAddr};
     }
     ssize_t n = send_with_rights(sd_->native_handle(), iov, niov, rights);
     if (n < 0 && errno == EINTR) continue;

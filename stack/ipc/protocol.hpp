@@ -94,9 +94,12 @@ struct Reply {
   // followed by: addr[addrlen], payload[payload_len]
 };
 
-// A datagram on a datagram socket's channel (daemon -> app).
+// A datagram on a datagram socket's channel (daemon -> app): DgramHeader,
+// then a kMaxAddr-byte address slot (addrlen bytes meaningful), then the
+// payload. The fixed slot lets the receiver scatter payload straight into
+// its own buffers with one recvmsg.
 struct DgramHeader {
-  uint16_t addrlen;    // source address bytes that follow
+  uint16_t addrlen;    // meaningful bytes of the address slot that follows
   uint16_t flags;      // MSG_TRUNC-style notes, 0 for now
   uint32_t datalen;    // payload bytes after the address
 };

@@ -1,0 +1,225 @@
+// Control connections to the daemon (see client.hpp).
+#include "client.hpp"
+
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <set>
+#include <vector>
+
+#include "real.hpp"
+
+namespace tunsock::shim {
+namespace {
+
+std::atomic<uint64_t> g_instance{0};
+std::atomic<uint32_t> g_generation{1};  // bumped in a forked child
+std::atomic<bool> g_warned{false};
+std::mutex g_mu;
+std::set<int>* g_conns;  // every open control descriptor (closed in a forked child)
+
+struct Conn {
+  int fd = -1;
+  uint32_t gen = 0;
+  uint32_t seq = 0;
+  std::vector<char> buf;
+  ~Conn() {
+    if (fd >= 0 && gen == g_generation.load()) {
+      {
+        std::lock_guard lk(g_mu);
+        if (g_conns) g_conns->erase(fd);
+      }
+      real().close(fd);
+    }
+  }
+};
+
+thread_local Conn t_conn;
+
+void warn_once(const std::string& path, int e) {
+  if (g_warned.exchange(true)) return;
+  char line[512];
+  int n = std::snprintf(line, sizeof line,
+                        "tunsock: cannot reach tunsockd at %s: %s (start it with: tunsockd --socket %s)\n",
+                        path.c_str(), std::strerror(e), path.c_str());
+  if (n > 0) (void)!real().write(2, line, size_t(std::min(n, int(sizeof line) - 1)));
+}
+
+// A high descriptor number, so that socket() keeps returning what the kernel would.
+int move_high(int fd) {
+  rlimit rl{};
+  int base = 1000;
+  if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur <= 1100)
+    base = int(rl.rlim_cur) / 2;
+  int hi = real().fcntl(fd, F_DUPFD_CLOEXEC, base);
+  if (hi < 0) return fd;
+  real().close(fd);
+  return hi;
+}
+
+int send_request(int fd, const Call& c) {
+  iovec iov[3];
+  int n = 0;
+  iov[n++] = {const_cast<ipc::Request*>(&c.q), sizeof c.q};
+  if (c.addrlen) iov[n++] = {const_cast<void*>(c.addr), c.addrlen};
+  if (c.paylen) iov[n++] = {const_cast<void*>(c.payload), c.paylen};
+  alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int) * ipc::kMaxFds)];
+  msghdr mh{};
+  mh.msg_iov = iov;
+  mh.msg_iovlen = size_t(n);
+  if (c.nfds > 0) {
+    mh.msg_control = cbuf;
+    mh.msg_controllen = CMSG_SPACE(sizeof(int) * size_t(c.nfds));
+    cmsghdr* cm = CMSG_FIRSTHDR(&mh);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int) * size_t(c.nfds));
+    std::memcpy(CMSG_DATA(cm), c.fds, sizeof(int) * size_t(c.nfds));
+  }
+  for (;;) {
+    ssize_t r = real().sendmsg(fd, &mh, MSG_NOSIGNAL);
+    if (r >= 0) return 0;
+    if (errno != EINTR) return errno;
+  }
+}
+
+int recv_reply(Conn& cn, const Call& c, Answer& a) {
+  if (cn.buf.size() < sizeof(ipc::Reply) + ipc::kMaxAddr + ipc::kMaxRecord) cn.buf.resize(sizeof(ipc::Reply) + ipc::kMaxAddr + ipc::kMaxRecord);
+  alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int) * ipc::kMaxFds)];
+  for (;;) {
+    iovec iov{cn.buf.data(), cn.buf.size()};
+    msghdr mh{};
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = cbuf;
+    mh.msg_controllen = sizeof cbuf;
+    ssize_t n = real().recvmsg(cn.fd, &mh, c.cloexec ? MSG_CMSG_CLOEXEC : 0);
+    if (n < 0 && errno == EINTR) continue;  // the daemon answers promptly; finish the exchange
+    if (n <= 0) return ENETDOWN;
+    a.nfds = 0;
+    for (cmsghdr* cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+      if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) continue;
+      size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      for (size_t i = 0; i < k && a.nfds < int(ipc::kMaxFds); ++i)
+        std::memcpy(&a.fds[a.nfds++], CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+    }
+    auto p = ipc::parse_reply(cn.buf.data(), size_t(n));
+    if (!p || p->hdr.seq != c.q.seq) {
+      for (int i = 0; i < a.nfds; ++i) real().close(a.fds[i]);
+      a.nfds = 0;
+      if (!p) return ENETDOWN;
+      continue;  // a stale reply (cannot happen with one request in flight)
+    }
+    a.r = p->hdr;
+    a.addrlen = p->hdr.addrlen;
+    std::memcpy(&a.addr, p->addr, p->hdr.addrlen);
+    a.payload.assign(reinterpret_cast<const char*>(p->payload), p->hdr.payload_len);
+    return 0;
+  }
+}
+
+void drop(Conn& cn) {
+  if (cn.fd < 0) return;
+  {
+    std::lock_guard lk(g_mu);
+    if (g_conns) g_conns->erase(cn.fd);
+  }
+  real().close(cn.fd);
+  cn.fd = -1;
+}
+
+int connect_daemon(Conn& cn) {
+  const std::string path = control_path();
+  int fd = real().socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  if (fd < 0) return errno;
+  sockaddr_un sun{};
+  sun.sun_family = AF_UNIX;
+  if (path.size() >= sizeof sun.sun_path) {
+    real().close(fd);
+    warn_once(path, ENAMETOOLONG);
+    return ENETDOWN;
+  }
+  std::memcpy(sun.sun_path, path.c_str(), path.size() + 1);
+  int r;
+  do r = real().connect(fd, reinterpret_cast<sockaddr*>(&sun), sizeof sun);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) {
+    int e = errno;
+    real().close(fd);
+    warn_once(path, e);
+    return ENETDOWN;
+  }
+  fd = move_high(fd);
+  cn.fd = fd;
+  cn.gen = g_generation.load();
+  {
+    std::lock_guard lk(g_mu);
+    if (!g_conns) g_conns = new std::set<int>;
+    g_conns->insert(fd);
+  }
+  Call c;
+  c.q = ipc::make_request(ipc::Op::Hello, ++cn.seq, 0);
+  Answer a;
+  if (send_request(fd, c) || recv_reply(cn, c, a)) {
+    drop(cn);
+    warn_once(path, ECONNRESET);
+    return ENETDOWN;
+  }
+  g_instance = a.r.sock_id;
+  return 0;
+}
+
+}  // namespace
+
+std::string control_path() {
+  if (const char* p = std::getenv("TUNSOCK_SOCKET"); p && *p) return p;
+  if (const char* x = std::getenv("XDG_RUNTIME_DIR"); x && *x) return std::string(x) + "/tunsockd.sock";
+  return "/tmp/tunsockd-" + std::to_string(::getuid()) + ".sock";
+}
+
+uint64_t instance() { return g_instance.load(); }
+
+int call(ipc::Op op, Call& c, Answer& a) {
+  Conn& cn = t_conn;
+  if (cn.fd >= 0 && cn.gen != g_generation.load()) cn.fd = -1;  // inherited across fork: closed already
+  if (cn.fd < 0)
+    if (int e = connect_daemon(cn)) return e;
+  const uint64_t sock_id = c.q.sock_id;
+  const uint32_t flags = c.q.flags;
+  const int64_t value = c.q.value;
+  const int32_t qa = c.q.a, qb = c.q.b, qc = c.q.c;
+  const uint64_t dev = c.q.vn_dev, ino = c.q.vn_ino;
+  c.q = ipc::make_request(op, ++cn.seq, sock_id);
+  c.q.flags = flags;
+  c.q.value = value;
+  c.q.a = qa;
+  c.q.b = qb;
+  c.q.c = qc;
+  c.q.vn_dev = dev;
+  c.q.vn_ino = ino;
+  c.q.addrlen = c.addrlen;
+  c.q.payload_len = uint32_t(c.paylen);
+  if (send_request(cn.fd, c) || recv_reply(cn, c, a)) {
+    drop(cn);
+    return ENETDOWN;
+  }
+  return 0;
+}
+
+void client_after_fork() {
+  g_generation.fetch_add(1);
+  std::lock_guard lk(g_mu);
+  if (!g_conns) return;
+  for (int fd : *g_conns) real().close(fd);
+  g_conns->clear();
+}
+
+}  // namespace tunsock::shim

@@ -1,0 +1,48 @@
+// The shim's side of the control protocol (stack/ipc/PROTOCOL.md): a
+// SOCK_SEQPACKET connection per thread, made on the first call that needs
+// the daemon and never before, kept at a high descriptor number.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "ipc/protocol.hpp"
+
+namespace tunsock::shim {
+
+struct Call {
+  ipc::Request q{};
+  const void* addr = nullptr;
+  socklen_t addrlen = 0;
+  const void* payload = nullptr;
+  size_t paylen = 0;
+  const int* fds = nullptr;
+  int nfds = 0;
+  bool cloexec = false;        // received fds get FD_CLOEXEC
+};
+
+struct Answer {
+  ipc::Reply r{};
+  sockaddr_storage addr{};
+  socklen_t addrlen = 0;
+  std::string payload;
+  int fds[ipc::kMaxFds];
+  int nfds = 0;
+};
+
+// Send one request and wait for its reply. Returns 0, or an errno for the
+// transport (ENETDOWN when the daemon cannot be reached or went away); the
+// request's own result is in a.r.error.
+int call(ipc::Op op, Call& c, Answer& a);
+
+// The daemon instance (from Hello), 0 before the first connection.
+uint64_t instance();
+// Where the daemon is expected (PROTOCOL.md "Finding the daemon").
+std::string control_path();
+// pthread_atfork child: drop inherited control connections.
+void client_after_fork();
+
+}  // namespace tunsock::shim

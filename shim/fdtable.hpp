@@ -1,0 +1,33 @@
+// Which of the process's descriptors are stack sockets. A descriptor is
+// ours when it is a channel (or kernel listener) the daemon made; the entry
+// says which stack socket it stands for. Thread-safe: a bit per descriptor
+// for the fast "not ours" answer on every read/write, details under a lock.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+namespace tunsock::shim {
+
+struct SockInfo {
+  uint64_t id = 0;       // the daemon's sock_id
+  int domain = 0;
+  int type = 0;          // SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET
+  int protocol = 0;
+  bool listening = false;
+};
+
+namespace fdtable {
+
+// Fast check; false for every descriptor the shim does not know.
+bool ours(int fd);
+std::optional<SockInfo> get(int fd);
+void put(int fd, const SockInfo& s);
+void forget(int fd);
+void set_listening(int fd);
+// Descriptors found already checked (by probe) and not ours: skip re-probing.
+bool probed(int fd);
+void set_probed(int fd);
+
+}  // namespace fdtable
+}  // namespace tunsock::shim

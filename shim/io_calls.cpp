@@ -1,0 +1,347 @@
+// Interposed data and descriptor calls. Stream and seqpacket data flows
+// through the channel untouched (the application's fd is its end); only
+// datagram sockets need the shim here: their channel carries framed records
+// inbound, and sends go through the daemon so errors come back at once.
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstdarg>
+#include <csignal>
+#include <cstring>
+#include <ctime>
+#include <string>
+#include <vector>
+
+#include "common.hpp"
+
+namespace tunsock::shim {
+namespace {
+
+constexpr size_t kFrame = sizeof(ipc::DgramHeader) + ipc::kMaxAddr;
+
+std::optional<SockInfo> dgram_of(int fd) {
+  if (!fdtable::ours(fd)) return std::nullopt;
+  auto s = fdtable::get(fd);
+  if (!s || s->type != SOCK_DGRAM || s->listening) return std::nullopt;
+  return s;
+}
+
+// Descriptors the application copies keep pointing at the same socket.
+void copy_entry(int from, int to) {
+  if (to < 0) return;
+  if (auto s = fdtable::get(from)) fdtable::put(to, *s);
+  else fdtable::forget(to);
+}
+
+void closed_hint(const SockInfo& s) {
+  Call c;
+  c.q.sock_id = s.id;
+  Answer a;
+  (void)call(ipc::Op::Closed, c, a);
+}
+
+}  // namespace
+
+ssize_t dgram_recvmsg(int fd, msghdr* msg, int flags) {
+  ipc::DgramHeader h{};
+  sockaddr_storage from{};
+  std::vector<iovec> iov(msg->msg_iovlen + 2);
+  iov[0] = {&h, sizeof h};
+  iov[1] = {&from, ipc::kMaxAddr};
+  for (size_t i = 0; i < msg->msg_iovlen; ++i) iov[i + 2] = msg->msg_iov[i];
+  msghdr mh{};
+  mh.msg_iov = iov.data();
+  mh.msg_iovlen = iov.size();
+  mh.msg_control = msg->msg_control;
+  mh.msg_controllen = msg->msg_controllen;
+  ssize_t n = real().recvmsg(fd, &mh, flags);
+  if (n < 0) return -1;
+  msg->msg_controllen = mh.msg_controllen;
+  msg->msg_flags = mh.msg_flags;
+  if (size_t(n) < kFrame) {  // end of the channel: nothing more will come
+    if (msg->msg_name) msg->msg_namelen = 0;
+    return 0;
+  }
+  if (msg->msg_name) {
+    socklen_t len = msg->msg_namelen;
+    copy_addr(&from, std::min<socklen_t>(h.addrlen, ipc::kMaxAddr), static_cast<sockaddr*>(msg->msg_name), &len);
+    msg->msg_namelen = len;
+  }
+  return n - ssize_t(kFrame);
+}
+
+ssize_t dgram_sendmsg(int fd, const SockInfo& s, const msghdr* msg, int flags) {
+  std::string data;
+  for (size_t i = 0; i < msg->msg_iovlen; ++i)
+    data.append(static_cast<const char*>(msg->msg_iov[i].iov_base), msg->msg_iov[i].iov_len);
+  std::vector<int> fds;
+  if (msg->msg_control && msg->msg_controllen >= sizeof(cmsghdr)) {
+    for (cmsghdr* cm = CMSG_FIRSTHDR(const_cast<msghdr*>(msg)); cm; cm = CMSG_NXTHDR(const_cast<msghdr*>(msg), cm)) {
+      if (cm->cmsg_level != SOL_SOCKET) continue;
+      if (cm->cmsg_type != SCM_RIGHTS) return fail(EINVAL);
+      size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      for (size_t i = 0; i < k; ++i) {
+        int v;
+        std::memcpy(&v, CMSG_DATA(cm) + i * sizeof(int), sizeof v);
+        fds.push_back(v);
+      }
+    }
+  }
+  Call c;
+  c.q.sock_id = s.id;
+  c.q.a = flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL);
+  const sockaddr* to = static_cast<const sockaddr*>(msg->msg_name);
+  socklen_t tolen = to ? msg->msg_namelen : 0;
+  if (to && tolen) {
+    if (s.domain == AF_UNIX) {
+      if (tolen < sizeof(sa_family_t) || tolen > sizeof(sockaddr_un) || to->sa_family != AF_UNIX) return fail(EINVAL);
+      if (int e = resolve_path(to, tolen, c)) return fail(e);
+    }
+    c.addr = to;
+    c.addrlen = tolen;
+  }
+  c.payload = data.data();
+  c.paylen = data.size();
+  c.fds = fds.data();
+  c.nfds = int(fds.size());
+  const bool nb = (flags & MSG_DONTWAIT) || is_nonblocking(fd);
+  for (;;) {
+    Answer a;
+    if (int e = call(ipc::Op::SendTo, c, a)) return fail(e);
+    int e = a.r.error;
+    if (e == ipc::kFallThrough) {
+      if (int f = fall_through(fd, s)) return fail(f);
+      return real().sendmsg(fd, msg, flags);
+    }
+    if (e == EAGAIN && !nb) {
+      timespec ts{0, 2 * 1000 * 1000};
+      if (::nanosleep(&ts, nullptr) != 0) return fail(EINTR);
+      continue;
+    }
+    if (e == EPIPE && !(flags & MSG_NOSIGNAL)) ::raise(SIGPIPE);
+    if (e) return fail(e);
+    return ssize_t(a.r.value);
+  }
+}
+
+}  // namespace tunsock::shim
+
+using namespace tunsock;
+using namespace tunsock::shim;
+
+// --- receiving ---
+
+TUNSOCK_EXPORT ssize_t recvmsg(int fd, msghdr* msg, int flags) {
+  if (auto s = dgram_of(fd)) return dgram_recvmsg(fd, msg, flags);
+  return real().recvmsg(fd, msg, flags);
+}
+
+TUNSOCK_EXPORT ssize_t recvfrom(int fd, void* buf, size_t len, int flags, sockaddr* addr, socklen_t* alen) {
+  auto s = dgram_of(fd);
+  if (!s) {
+    if (!fdtable::ours(fd)) return real().recvfrom(fd, buf, len, flags, addr, alen);
+    // Stream and seqpacket: the peer's name, as the kernel gives it.
+    ssize_t n = real().recvfrom(fd, buf, len, flags, nullptr, nullptr);
+    if (n >= 0 && addr && alen) *alen = 0;
+    return n;
+  }
+  iovec iov{buf, len};
+  msghdr mh{};
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  mh.msg_name = addr;
+  mh.msg_namelen = (addr && alen) ? *alen : 0;
+  ssize_t n = dgram_recvmsg(fd, &mh, flags);
+  if (n >= 0 && addr && alen) *alen = mh.msg_namelen;
+  return n;
+}
+
+TUNSOCK_EXPORT ssize_t recv(int fd, void* buf, size_t len, int flags) {
+  if (!dgram_of(fd)) return real().recv(fd, buf, len, flags);
+  return recvfrom(fd, buf, len, flags, nullptr, nullptr);
+}
+
+TUNSOCK_EXPORT ssize_t read(int fd, void* buf, size_t len) {
+  if (!fdtable::ours(fd) || !dgram_of(fd)) return real().read(fd, buf, len);
+  return recvfrom(fd, buf, len, 0, nullptr, nullptr);
+}
+
+TUNSOCK_EXPORT ssize_t readv(int fd, const iovec* iov, int n) {
+  if (!fdtable::ours(fd) || !dgram_of(fd)) return real().readv(fd, iov, n);
+  msghdr mh{};
+  mh.msg_iov = const_cast<iovec*>(iov);
+  mh.msg_iovlen = size_t(n);
+  return dgram_recvmsg(fd, &mh, 0);
+}
+
+TUNSOCK_EXPORT int recvmmsg(int fd, mmsghdr* vec, unsigned vlen, int flags, struct timespec* timeout) {
+  if (!dgram_of(fd)) return real().recvmmsg(fd, vec, vlen, flags, timeout);
+  // One at a time; after the first, only what is already there (MSG_WAITFORONE).
+  unsigned i = 0;
+  for (; i < vlen; ++i) {
+    int f = flags & ~MSG_WAITFORONE;
+    if (i > 0 && (flags & MSG_WAITFORONE)) f |= MSG_DONTWAIT;
+    ssize_t n = dgram_recvmsg(fd, &vec[i].msg_hdr, f);
+    if (n < 0) {
+      if (i > 0) break;
+      return -1;
+    }
+    vec[i].msg_len = unsigned(n);
+  }
+  return int(i);
+}
+
+// --- sending ---
+
+TUNSOCK_EXPORT ssize_t sendmsg(int fd, const msghdr* msg, int flags) {
+  if (!fdtable::ours(fd)) return real().sendmsg(fd, msg, flags);
+  auto s = fdtable::get(fd);
+  if (s && s->type == SOCK_DGRAM && !s->listening) return dgram_sendmsg(fd, *s, msg, flags);
+  if (s && s->type == SOCK_STREAM && msg->msg_name && msg->msg_namelen) {
+    // An address on a stream send: the stack gives the kernel's answer.
+    return dgram_sendmsg(fd, *s, msg, flags);
+  }
+  msghdr copy = *msg;
+  copy.msg_name = nullptr;  // seqpacket ignores a destination, as Linux does
+  copy.msg_namelen = 0;
+  return real().sendmsg(fd, &copy, flags);
+}
+
+TUNSOCK_EXPORT ssize_t sendto(int fd, const void* buf, size_t len, int flags, const sockaddr* addr, socklen_t alen) {
+  if (!fdtable::ours(fd)) return real().sendto(fd, buf, len, flags, addr, alen);
+  iovec iov{const_cast<void*>(buf), len};
+  msghdr mh{};
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  mh.msg_name = const_cast<sockaddr*>(addr);
+  mh.msg_namelen = addr ? alen : 0;
+  return sendmsg(fd, &mh, flags);
+}
+
+TUNSOCK_EXPORT ssize_t send(int fd, const void* buf, size_t len, int flags) {
+  if (!fdtable::ours(fd)) return real().send(fd, buf, len, flags);
+  return sendto(fd, buf, len, flags, nullptr, 0);
+}
+
+TUNSOCK_EXPORT ssize_t write(int fd, const void* buf, size_t len) {
+  if (!fdtable::ours(fd) || !dgram_of(fd)) return real().write(fd, buf, len);
+  return sendto(fd, buf, len, 0, nullptr, 0);
+}
+
+TUNSOCK_EXPORT ssize_t writev(int fd, const iovec* iov, int n) {
+  if (!fdtable::ours(fd) || !dgram_of(fd)) return real().writev(fd, iov, n);
+  msghdr mh{};
+  mh.msg_iov = const_cast<iovec*>(iov);
+  mh.msg_iovlen = size_t(n);
+  return sendmsg(fd, &mh, 0);
+}
+
+TUNSOCK_EXPORT int sendmmsg(int fd, mmsghdr* vec, unsigned vlen, int flags) {
+  if (!fdtable::ours(fd)) return real().sendmmsg(fd, vec, vlen, flags);
+  unsigned i = 0;
+  for (; i < vlen; ++i) {
+    ssize_t n = sendmsg(fd, &vec[i].msg_hdr, flags);
+    if (n < 0) {
+      if (i > 0) break;
+      return -1;
+    }
+    vec[i].msg_len = unsigned(n);
+  }
+  return int(i);
+}
+
+// --- descriptors ---
+
+TUNSOCK_EXPORT int close(int fd) {
+  if (!fdtable::ours(fd)) {
+    fdtable::forget(fd);  // clears a "probed, not ours" mark for the next owner of the number
+    return real().close(fd);
+  }
+  auto s = fdtable::get(fd);
+  fdtable::forget(fd);
+  int r = real().close(fd);
+  int e = errno;
+  // A listener's last close is not a hang-up the daemon can see: hint it.
+  if (r == 0 && s && s->listening) closed_hint(*s);
+  errno = e;
+  return r;
+}
+
+TUNSOCK_EXPORT int dup(int fd) {
+  int n = real().dup(fd);
+  if (n >= 0) copy_entry(fd, n);
+  return n;
+}
+
+TUNSOCK_EXPORT int dup2(int fd, int to) {
+  int n = real().dup2(fd, to);
+  if (n >= 0 && n != fd) copy_entry(fd, n);
+  return n;
+}
+
+TUNSOCK_EXPORT int dup3(int fd, int to, int flags) {
+  int n = real().dup3(fd, to, flags);
+  if (n >= 0) copy_entry(fd, n);
+  return n;
+}
+
+static int fcntl_common(int (*fn)(int, int, ...), int fd, int cmd, void* arg) {
+  int r = fn(fd, cmd, arg);
+  if (r >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)) copy_entry(fd, r);
+  return r;
+}
+
+TUNSOCK_EXPORT int fcntl(int fd, int cmd, ...) {
+  va_list ap;
+  va_start(ap, cmd);
+  void* arg = va_arg(ap, void*);
+  va_end(ap);
+  return fcntl_common(real().fcntl, fd, cmd, arg);
+}
+
+TUNSOCK_EXPORT int fcntl64(int fd, int cmd, ...) {
+  va_list ap;
+  va_start(ap, cmd);
+  void* arg = va_arg(ap, void*);
+  va_end(ap);
+  return fcntl_common(real().fcntl64, fd, cmd, arg);
+}
+
+TUNSOCK_EXPORT int ioctl(int fd, unsigned long req, ...) {
+  va_list ap;
+  va_start(ap, req);
+  void* arg = va_arg(ap, void*);
+  va_end(ap);
+  if (req == FIONREAD && dgram_of(fd)) {
+    // The size of the next datagram, as Linux reports for AF_UNIX datagrams.
+    ipc::DgramHeader h{};
+    ssize_t n = real().recv(fd, &h, sizeof h, MSG_PEEK | MSG_DONTWAIT);
+    int v = n == ssize_t(sizeof h) ? int(h.datalen) : 0;
+    if (!arg) return fail(EFAULT);
+    std::memcpy(arg, &v, sizeof v);
+    return 0;
+  }
+  return real().ioctl(fd, req, arg);
+}
+
+// --- glibc's _FORTIFY_SOURCE entry points ---
+
+extern "C" [[noreturn]] void __chk_fail(void);
+
+TUNSOCK_EXPORT ssize_t __read_chk(int fd, void* buf, size_t len, size_t buflen) {
+  if (len > buflen) __chk_fail();
+  return read(fd, buf, len);
+}
+
+TUNSOCK_EXPORT ssize_t __recv_chk(int fd, void* buf, size_t len, size_t buflen, int flags) {
+  if (len > buflen) __chk_fail();
+  return recv(fd, buf, len, flags);
+}
+
+TUNSOCK_EXPORT ssize_t __recvfrom_chk(int fd, void* buf, size_t len, size_t buflen, int flags, sockaddr* addr,
+                                      socklen_t* alen) {
+  if (len > buflen) __chk_fail();
+  return recvfrom(fd, buf, len, flags, addr, alen);
+}

@@ -1,1 +1,0 @@
-extern "C" __attribute__((visibility("default"))) int socket(int, int, int) { return -1; }

@@ -1,0 +1,365 @@
+// Interposed socket calls that the channel cannot express: creation, names,
+// connection set-up, listen/accept, options and shutdown
+// (stack/ipc/PROTOCOL.md "Calls").
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "common.hpp"
+
+namespace tunsock::shim {
+namespace {
+
+constexpr socklen_t kFamilyLen = sizeof(sa_family_t);
+
+void atfork_child() { client_after_fork(); }
+
+void install_atfork() {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, [] { pthread_atfork(nullptr, nullptr, atfork_child); });
+}
+
+// Put the fd the daemon sent where the application expects it, with the
+// flags it asked for.
+int adopt(int fd, int flags) {
+  if (flags & SOCK_NONBLOCK) {
+    int fl = real().fcntl(fd, F_GETFL);
+    real().fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+  }
+  return fd;
+}
+
+bool is_pathname(const sockaddr* addr, socklen_t len) {
+  return addr && len > kFamilyLen && addr->sa_family == AF_UNIX &&
+         reinterpret_cast<const sockaddr_un*>(addr)->sun_path[0] != '\0';
+}
+
+// A NUL-terminated copy of a pathname name (it need not be terminated).
+bool path_of(const sockaddr* addr, socklen_t len, char* out) {
+  const auto* sun = reinterpret_cast<const sockaddr_un*>(addr);
+  size_t n = std::min<size_t>(len - kFamilyLen, sizeof sun->sun_path);
+  n = strnlen(sun->sun_path, n);
+  std::memcpy(out, sun->sun_path, n);
+  out[n] = '\0';
+  return true;
+}
+
+// The kernel's answers before anything reaches the stack.
+int check_unix_addr(const sockaddr* addr, socklen_t len) {
+  if (!addr) return EFAULT;
+  if (len < kFamilyLen || len > sizeof(sockaddr_un)) return EINVAL;
+  if (addr->sa_family != AF_UNIX) return EINVAL;
+  return 0;
+}
+
+}  // namespace
+
+// Resolve a pathname for connect/sendto as the kernel would (unix_find_bsd).
+int resolve_path(const sockaddr* addr, socklen_t len, Call& c) {
+  if (!is_pathname(addr, len)) return 0;
+  char path[sizeof(sockaddr_un::sun_path) + 1];
+  path_of(addr, len, path);
+  struct stat st;
+  if (::stat(path, &st) != 0) return errno;
+  if (!S_ISSOCK(st.st_mode)) return ECONNREFUSED;
+  c.q.vn_dev = st.st_dev;
+  c.q.vn_ino = st.st_ino;
+  return 0;
+}
+
+// The name is the host's: replace the stack socket by a kernel socket of the
+// same kind (keeping the descriptor's flags) and let the kernel do the call.
+int fall_through(int fd, const SockInfo& s) {
+  int cloexec = real().fcntl(fd, F_GETFD) & FD_CLOEXEC;
+  int nb = is_nonblocking(fd);
+  int k = real().socket(s.domain, s.type | SOCK_CLOEXEC | (nb ? SOCK_NONBLOCK : 0), s.protocol);
+  if (k < 0) return errno;
+  if (real().dup3(k, fd, cloexec ? O_CLOEXEC : 0) < 0) {
+    int e = errno;
+    real().close(k);
+    return e;
+  }
+  real().close(k);
+  fdtable::forget(fd);
+  fdtable::set_probed(fd);
+  trace("fd %d: name held by the host: now a kernel socket", fd);
+  return 0;
+}
+
+namespace {
+
+int sleep_briefly() {
+  timespec ts{0, 5 * 1000 * 1000};
+  return ::nanosleep(&ts, nullptr) == 0 ? 0 : errno;
+}
+
+}  // namespace
+}  // namespace tunsock::shim
+
+using namespace tunsock;
+using namespace tunsock::shim;
+
+TUNSOCK_EXPORT int socket(int domain, int type, int protocol) {
+  if (!domain_routed(domain)) return real().socket(domain, type, protocol);
+  install_atfork();
+  Call c;
+  c.q.a = domain;
+  c.q.b = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+  c.q.c = protocol;
+  c.cloexec = type & SOCK_CLOEXEC;
+  Answer a;
+  if (int e = call(ipc::Op::Socket, c, a)) return fail(e);
+  if (a.r.error == EAFNOSUPPORT && domain != AF_UNIX) return real().socket(domain, type, protocol);
+  if (a.r.error) {
+    for (int i = 0; i < a.nfds; ++i) real().close(a.fds[i]);
+    return fail(a.r.error);
+  }
+  if (a.nfds != 1) return fail(ENETDOWN);
+  int fd = adopt(a.fds[0], type);
+  fdtable::put(fd, SockInfo{a.r.sock_id, domain, c.q.b, protocol, false});
+  trace("socket(%d, %d, %d) = %d (sock %llu)", domain, type, protocol, fd, (unsigned long long)a.r.sock_id);
+  return fd;
+}
+
+TUNSOCK_EXPORT int socketpair(int domain, int type, int protocol, int sv[2]) {
+  if (!domain_routed(domain)) return real().socketpair(domain, type, protocol, sv);
+  install_atfork();
+  Call c;
+  c.q.a = domain;
+  c.q.b = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+  c.q.c = protocol;
+  c.cloexec = type & SOCK_CLOEXEC;
+  Answer a;
+  if (int e = call(ipc::Op::Socketpair, c, a)) return fail(e);
+  if (a.r.error || a.nfds != 2) {
+    for (int i = 0; i < a.nfds; ++i) real().close(a.fds[i]);
+    return fail(a.r.error ? a.r.error : ENETDOWN);
+  }
+  sv[0] = adopt(a.fds[0], type);
+  sv[1] = adopt(a.fds[1], type);
+  fdtable::put(sv[0], SockInfo{a.r.sock_id, domain, c.q.b, protocol, false});
+  fdtable::put(sv[1], SockInfo{uint64_t(a.r.value), domain, c.q.b, protocol, false});
+  trace("socketpair(%d, %d, %d) = [%d, %d]", domain, type, protocol, sv[0], sv[1]);
+  return 0;
+}
+
+TUNSOCK_EXPORT int bind(int fd, const sockaddr* addr, socklen_t len) {
+  auto s = lookup(fd);
+  if (!s) return real().bind(fd, addr, len);
+  if (s->domain == AF_UNIX)
+    if (int e = check_unix_addr(addr, len)) return fail(e);
+  Call c;
+  c.q.sock_id = s->id;
+  c.addr = addr;
+  c.addrlen = len;
+  char path[sizeof(sockaddr_un::sun_path) + 1];
+  bool made = false;
+  if (s->domain == AF_UNIX && is_pathname(addr, len)) {
+    // The socket file is made here, in the application's own process (its
+    // cwd, umask and permissions), as the kernel's bind would.
+    path_of(addr, len, path);
+    mode_t um = ::umask(0);
+    ::umask(um);
+    if (::mknod(path, S_IFSOCK | (0777 & ~um), 0) != 0) return fail(errno == EEXIST ? EADDRINUSE : errno);
+    made = true;
+    struct stat st;
+    if (::stat(path, &st) != 0) {
+      int e = errno;
+      ::unlink(path);
+      return fail(e);
+    }
+    c.q.vn_dev = st.st_dev;
+    c.q.vn_ino = st.st_ino;
+  }
+  Answer a;
+  int e = call(ipc::Op::Bind, c, a);
+  if (!e) e = a.r.error;
+  trace("bind(%d) = %d", fd, e);
+  if (e) {
+    if (made) ::unlink(path);
+    return fail(e);
+  }
+  return 0;
+}
+
+TUNSOCK_EXPORT int listen(int fd, int backlog) {
+  auto s = lookup(fd);
+  if (!s) return real().listen(fd, backlog);
+  Call c;
+  c.q.sock_id = s->id;
+  c.q.a = backlog;
+  c.cloexec = true;
+  Answer a;
+  if (int e = call(ipc::Op::Listen, c, a)) return fail(e);
+  if (a.r.error) {
+    for (int i = 0; i < a.nfds; ++i) real().close(a.fds[i]);
+    return fail(a.r.error);
+  }
+  if (a.nfds == 1) {
+    // The kernel listener replaces the channel under the same number.
+    int cloexec = real().fcntl(fd, F_GETFD) & FD_CLOEXEC;
+    int nb = is_nonblocking(fd);
+    int k = a.fds[0];
+    if (nb) real().fcntl(k, F_SETFL, real().fcntl(k, F_GETFL) | O_NONBLOCK);
+    if (real().dup3(k, fd, cloexec ? O_CLOEXEC : 0) < 0) {
+      int e = errno;
+      real().close(k);
+      return fail(e);
+    }
+    real().close(k);
+  }
+  fdtable::set_listening(fd);
+  trace("listen(%d, %d) = 0", fd, backlog);
+  return 0;
+}
+
+TUNSOCK_EXPORT int accept4(int fd, sockaddr* addr, socklen_t* len, int flags) {
+  auto s = lookup(fd);
+  if (!s || !s->listening) {
+    if (s) return fail(EINVAL);
+    return real().accept4(fd, addr, len, flags);
+  }
+  if (addr && !len) return fail(EFAULT);
+  for (;;) {
+    int nfd = real().accept4(fd, nullptr, nullptr, flags);
+    if (nfd < 0) return -1;
+    // Which stack socket is it? Its channel name says.
+    sockaddr_un sun{};
+    socklen_t sl = sizeof sun;
+    uint64_t inst = 0, id = 0;
+    if (real().getpeername(nfd, reinterpret_cast<sockaddr*>(&sun), &sl) != 0 ||
+        !ipc::parse_channel_name(&sun, sl, &inst, &id)) {
+      real().close(nfd);
+      continue;  // not a delivery of the daemon's: nothing to hand over
+    }
+    Call c;
+    c.q.sock_id = id;
+    Answer a;
+    if (int e = call(ipc::Op::Accepted, c, a)) {
+      real().close(nfd);
+      return fail(e);
+    }
+    if (a.r.error) {
+      real().close(nfd);
+      continue;  // gone meanwhile (its peer gave up): take the next one
+    }
+    fdtable::put(nfd, SockInfo{id, a.r.a, a.r.b, a.r.c, false});
+    if (addr) copy_addr(&a.addr, a.addrlen, addr, len);
+    trace("accept(%d) = %d (sock %llu)", fd, nfd, (unsigned long long)id);
+    return nfd;
+  }
+}
+
+TUNSOCK_EXPORT int accept(int fd, sockaddr* addr, socklen_t* len) { return accept4(fd, addr, len, 0); }
+
+TUNSOCK_EXPORT int connect(int fd, const sockaddr* addr, socklen_t len) {
+  auto s = lookup(fd);
+  if (!s) return real().connect(fd, addr, len);
+  if (!addr) return fail(EFAULT);
+  Call c;
+  c.q.sock_id = s->id;
+  c.addr = addr;
+  c.addrlen = len;
+  if (s->domain == AF_UNIX && !(len >= kFamilyLen && addr->sa_family == AF_UNSPEC)) {
+    if (int e = check_unix_addr(addr, len)) return fail(e);
+    if (len <= kFamilyLen) return fail(EINVAL);
+    if (int e = resolve_path(addr, len, c)) return fail(e);
+  }
+  const bool nb = is_nonblocking(fd);
+  if (nb) c.q.flags |= ipc::kNonblock;
+  for (;;) {
+    Answer a;
+    if (int e = call(ipc::Op::Connect, c, a)) return fail(e);
+    int e = a.r.error;
+    trace("connect(%d) = %d", fd, e);
+    if (e == ipc::kFallThrough) {
+      if (int f = fall_through(fd, *s)) return fail(f);
+      return real().connect(fd, addr, len);
+    }
+    if (e == EAGAIN && !nb) {
+      // The listener's backlog is full: a blocking connect waits for room.
+      if (int w = sleep_briefly(); w == EINTR) return fail(EINTR);
+      continue;
+    }
+    return e ? fail(e) : 0;
+  }
+}
+
+TUNSOCK_EXPORT int shutdown(int fd, int how) {
+  auto s = lookup(fd);
+  if (!s) return real().shutdown(fd, how);
+  Call c;
+  c.q.sock_id = s->id;
+  c.q.a = how;
+  Answer a;
+  if (int e = call(ipc::Op::Shutdown, c, a)) return fail(e);
+  if (a.r.error) return fail(a.r.error);
+  // The daemon sees SHUT_WR as EOF on the channel, after the data before it.
+  if (!s->listening) real().shutdown(fd, how);
+  return 0;
+}
+
+static int get_name(int fd, sockaddr* addr, socklen_t* len, bool peer) {
+  auto s = lookup(fd);
+  if (!s) return peer ? real().getpeername(fd, addr, len) : real().getsockname(fd, addr, len);
+  if (!len) return fail(EFAULT);
+  if (int(*len) < 0) return fail(EINVAL);
+  Call c;
+  c.q.sock_id = s->id;
+  Answer a;
+  if (int e = call(peer ? ipc::Op::GetPeerName : ipc::Op::GetSockName, c, a)) return fail(e);
+  if (a.r.error) return fail(a.r.error);
+  copy_addr(&a.addr, a.addrlen, addr, len);
+  return 0;
+}
+
+TUNSOCK_EXPORT int getsockname(int fd, sockaddr* addr, socklen_t* len) { return get_name(fd, addr, len, false); }
+TUNSOCK_EXPORT int getpeername(int fd, sockaddr* addr, socklen_t* len) { return get_name(fd, addr, len, true); }
+
+TUNSOCK_EXPORT int getsockopt(int fd, int level, int name, void* val, socklen_t* len) {
+  auto s = lookup(fd);
+  if (!s) return real().getsockopt(fd, level, name, val, len);
+  if (!len) return fail(EFAULT);
+  if (int(*len) < 0) return fail(EINVAL);
+  if (level == SOL_SOCKET && (name == SO_RCVTIMEO || name == SO_SNDTIMEO))
+    return real().getsockopt(fd, level, name, val, len);  // kept on the channel (below)
+  Call c;
+  c.q.sock_id = s->id;
+  c.q.a = level;
+  c.q.b = name;
+  c.q.c = int(*len);
+  Answer a;
+  if (int e = call(ipc::Op::GetSockOpt, c, a)) return fail(e);
+  if (a.r.error) return fail(a.r.error);
+  socklen_t n = std::min<socklen_t>(*len, socklen_t(a.payload.size()));
+  if (n && !val) return fail(EFAULT);
+  std::memcpy(val, a.payload.data(), n);
+  *len = n;
+  return 0;
+}
+
+TUNSOCK_EXPORT int setsockopt(int fd, int level, int name, const void* val, socklen_t len) {
+  auto s = lookup(fd);
+  if (!s) return real().setsockopt(fd, level, name, val, len);
+  if (level == SOL_SOCKET && (name == SO_RCVTIMEO || name == SO_SNDTIMEO)) {
+    // Blocking reads and writes happen on the channel: it keeps the timeouts.
+    return real().setsockopt(fd, level, name, val, len);
+  }
+  Call c;
+  c.q.sock_id = s->id;
+  c.q.a = level;
+  c.q.b = name;
+  c.payload = val;
+  c.paylen = val ? len : 0;
+  if (val == nullptr && len > 0) return fail(EFAULT);
+  Answer a;
+  if (int e = call(ipc::Op::SetSockOpt, c, a)) return fail(e);
+  if (a.r.error) return fail(a.r.error);
+  if (level == SOL_SOCKET && name == SO_RCVLOWAT && !s->listening) real().setsockopt(fd, level, name, val, len);
+  return 0;
+}
