@@ -115,6 +115,12 @@ void Chan::attach(int fd) {
   kick();
 }
 
+bool Chan::app_end_gone() {
+  if (!so_ || !sd_ || !ino_ || so_->so_head || !(rd_shut_ && wr_shut_)) return false;
+  auto info = d_.diag().lookup(ino_);
+  return info && info->peer_ino == 0;
+}
+
 void Chan::close_channel() {
   if (!sd_) return;
   boost::system::error_code ec;
@@ -319,12 +325,17 @@ void Chan::on_eof() {
     auto info = d_.diag().lookup(ino_);
     if (info && info->peer_ino != 0) hup = false;
   }
+  // Delivered but not yet accepted: the application's end is an embryo in
+  // the kernel listener's queue, which has no inode for UNIX_DIAG to show.
+  // It ends with the listener (close_socket of the head), not here.
+  if (hup && so_->so_head) hup = false;
   if (hup) {
     closing_ = true;
     d_.close_socket(*so_, "last close");
     return;
   }
-  if (!app_shut_wr_) {
+  // After our own shutdown(SHUT_RD) the EOF is ours, not the application's.
+  if (!app_shut_wr_ && !rd_shut_) {
     app_shut_wr_ = true;
     logger("socket")->debug("socket {}: application shut down writing", id_);
     soshutdown(*so_, SHUT_WR);

@@ -57,6 +57,9 @@ class Chan : public std::enable_shared_from_this<Chan> {
   uint64_t listener_inode() const { return listener_ino_; }
   // Make the kernel listener for the application; returns its fd or -errno.
   int open_listener();
+  // Both directions shut by the daemon (the peer went away) and the
+  // application's end closed since: no edge reports that, the sweep asks.
+  bool app_end_gone();
   // Is the application's kernel listener gone (checked via UNIX_DIAG)?
   bool listener_gone();
 

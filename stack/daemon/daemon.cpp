@@ -184,6 +184,11 @@ void Daemon::sweep() {
     if (c->so() && c->listening() && c->listener_gone()) gone.push_back(c);
   for (auto& c : gone)
     if (c->so()) close_socket(*c->so(), "listener closed");
+  gone.clear();
+  for (auto& [id, c] : chans_)
+    if (c->so() && !c->listening() && !c->closed() && c->app_end_gone()) gone.push_back(c);
+  for (auto& c : gone)
+    if (c->so()) close_socket(*c->so(), "last close");
   settle();
 }
 
