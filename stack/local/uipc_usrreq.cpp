@@ -41,6 +41,22 @@ void remove_ref(UnpCb& target, UnpCb* unp) {
     }
 }
 
+void add_waiter(UnpCb& full, const Socket& waiter) {
+  auto& w = full.unp_waiters;
+  for (uint64_t id : w)
+    if (id == waiter.so_id) return;
+  w.push_back(waiter.so_id);
+}
+
+void wake_waiters(UnpCb& unp) {
+  if (unp.unp_waiters.empty()) return;
+  std::vector<uint64_t> w;
+  w.swap(unp.unp_waiters);
+  Stack& st = *unp.unp_socket->so_stack;
+  for (uint64_t id : w)
+    if (Socket* so = st.find_socket(id)) sowwakeup(*so);
+}
+
 void dispose_control(mbuf* control, void* arg) {
   Socket& so = *static_cast<Socket*>(arg);
   so.so_proto->pr_usrreqs.pru_dispose(so, control);
@@ -112,6 +128,7 @@ void uipc_detach(Socket& so) {
     ref->unp_lostpeer = myname;
   }
   unp->unp_refs.clear();
+  wake_waiters(*unp);  // they retry and learn the name is gone
   unp_unname(*unp);
   so.so_pcb = nullptr;
   delete unp;
@@ -133,6 +150,7 @@ int uipc_listen(Socket& so, int, const Td& td) {
   // Connectors copy these (Linux init_peercred at listen time).
   so.so_peercred = td.cred;
   so.so_peercred_valid = true;
+  wake_waiters(*unp);  // a new backlog may have room
   return 0;
 }
 
@@ -148,6 +166,7 @@ int connect_stream(Socket& so, UnpCb& unp, const SockAddr& nam, const Td& td) {
   }
   if (head.so_qlen > head.so_qlimit) {  // Linux unix_recvq_full: the caller retries
     ++st.sostat().listen_overflows;
+    add_waiter(*target, so);
     return EAGAIN;
   }
   Socket* nso = sonewconn(head, 0);
@@ -156,6 +175,7 @@ int connect_stream(Socket& so, UnpCb& unp, const SockAddr& nam, const Td& td) {
   // The new socket answers getsockname with the listener's name (Linux
   // shares the address), without holding the name itself.
   nunp->unp_addr = target->unp_addr;
+  nunp->unp_listener = head.so_id;
   nso->so_peercred = td.cred;
   nso->so_peercred_valid = true;
   so.so_peercred = head.so_peercred;
@@ -229,6 +249,10 @@ int uipc_disconnect(Socket& so) {
 
 int uipc_accept(Socket& so, SockAddr* nam) {
   UnpCb* unp = sotounpcb(so);
+  // Off the listener's queue: a connector told EAGAIN may come in now.
+  if (Socket* head = so.so_stack->find_socket(unp->unp_listener))
+    if (UnpCb* hunp = sotounpcb(*head)) wake_waiters(*hunp);
+  unp->unp_listener = 0;
   if (unp->unp_conn) *nam = unp_name_of(unp->unp_conn);
   else if (unp->unp_peer_gone) *nam = unp->unp_lostpeer;
   else *nam = unp_name_of(nullptr);
@@ -256,6 +280,7 @@ int uipc_rcvd(Socket& so, int) {
     if (unp->unp_conn) sowwakeup(*unp->unp_conn->unp_socket);
   } else {
     for (UnpCb* ref : unp->unp_refs) sowwakeup(*ref->unp_socket);
+    wake_waiters(*unp);
   }
   return 0;
 }
@@ -335,6 +360,7 @@ int send_dgram(Socket& so, UnpCb& unp, mbuf* m, const SockAddr* addr, mbuf* cont
     if (!m) e = ENOBUFS;
     else if (!sbappendaddr(to->so_rcv, unp.unp_addr, m, control)) e = EAGAIN;
   }
+  if (e == EAGAIN) add_waiter(*target, so);
   if (e) {
     if (e == ECONNREFUSED || e == ENOTOURS) ++ls.stats.refused;
     ++ls.stats.dgrams_dropped;

@@ -35,6 +35,14 @@ struct UnpCb {
   // without an address then fails with ECONNREFUSED and disconnects.
   SockAddr unp_lostpeer;
   bool unp_peer_gone = false;
+  // Sockets (by so_id: they may be gone by then) told EAGAIN because this
+  // socket's queue was full: a listener's backlog, a datagram receiver's
+  // queue. They get so_writable when there is room again, so the driver
+  // knows when to retry (Linux sleeps them on the peer_wait queue).
+  std::vector<uint64_t> unp_waiters;
+  // An accepted stream/seqpacket socket: its listener, to wake the
+  // connectors waiting for room in the backlog once it leaves the queue.
+  uint64_t unp_listener = 0;
 };
 
 inline UnpCb* sotounpcb(const Socket& so) { return static_cast<UnpCb*>(so.so_pcb); }

@@ -247,3 +247,26 @@ TEST_CASE("local: closed names are remembered within a bound") {
   CHECK(r.send(*tx, "x", &to, nullptr, 1000) == ENOTOURS);  // the oldest is forgotten
   CHECK(r.send(*tx, "x", &to, nullptr, 1001) == ECONNREFUSED);
 }
+
+TEST_CASE("local: an unconnected sender told EAGAIN is woken when the receiver reads") {
+  Rig r;
+  Socket* rx = r.sock(SOCK_DGRAM);
+  REQUIRE(sobind(*rx, abstract_addr("full"), r.td()) == 0);
+  Socket* tx = r.sock(SOCK_DGRAM);
+  SockAddr to = abstract_addr("full");
+  while (r.send(*tx, "d", &to) == 0) {
+  }
+  struct Watch : Recorder {
+    Socket* who = nullptr;
+    int woken = 0;
+    void so_writable(Socket& so) override { woken += &so == who; }
+  } w;
+  w.who = tx;
+  r.st.set_upcalls(&w);
+  r.recv(*rx);
+  CHECK(w.woken == 1);
+  r.recv(*rx);
+  CHECK(w.woken == 1);  // once per EAGAIN
+  CHECK(r.send(*tx, "d", &to) == 0);
+  r.st.set_upcalls(&r.up);
+}

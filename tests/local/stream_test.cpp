@@ -309,3 +309,26 @@ TEST_CASE("local: closing everything frees every socket and mbuf") {
   }  // ~Stack closes them all
   CHECK(mbuf_stats().mbufs_in_use == before);
 }
+
+TEST_CASE("local: a connector told EAGAIN is woken when the backlog has room") {
+  Rig r;
+  Socket* l = r.listener(SOCK_STREAM, "/tmp/w", 33, 0);
+  Socket* c1 = r.sock(SOCK_STREAM);
+  Socket* c2 = r.sock(SOCK_STREAM);
+  REQUIRE(soconnect(*c1, path_addr("/tmp/w"), r.td(33)) == 0);
+  REQUIRE(soconnect(*c2, path_addr("/tmp/w"), r.td(33)) == EAGAIN);
+  struct Watch : Recorder {
+    Socket* who = nullptr;
+    int woken = 0;
+    void so_writable(Socket& so) override { woken += &so == who; }
+  } w;
+  w.who = c2;
+  r.st.set_upcalls(&w);
+  Socket* s = soaccept_dequeue(*l);
+  REQUIRE(s);
+  CHECK(w.woken == 0);  // still counted until accepted
+  CHECK(soaccept(*s, nullptr) == 0);
+  CHECK(w.woken == 1);
+  CHECK(soconnect(*c2, path_addr("/tmp/w"), r.td(33)) == 0);
+  r.st.set_upcalls(&r.up);
+}
