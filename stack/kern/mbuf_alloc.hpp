@@ -13,6 +13,10 @@ struct MbufCluster {
   alignas(std::max_align_t) std::byte buf[MCLBYTES];
 };
 
+// Cells per bucket, the unit that moves between a thread's cache and the
+// general pool (UMA sizes buckets per zone; one size serves both of ours).
+inline constexpr int kMbufBucketSize = 64;
+
 enum class ZoneId : int { Mbuf = 0, Cluster = 1 };
 // One cell of the zone, or nullptr when its limit is reached (counted).
 void* zone_alloc(ZoneId id);
