@@ -1,0 +1,415 @@
+/* Checks of the shim's own mechanics, run under LD_PRELOAD=libtunsock.so by
+ * shim_test.sh: fork and exec inheritance, threads, blocking and
+ * nonblocking behaviour, datagram addresses, and what happens when the
+ * daemon is absent or dies. Each mode prints "ok <mode>" on success, or
+ * "FAIL ..." and exits 1. Plain C with no knowledge of tunsock. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char* self_path;
+
+#define CHECK(cond)                                                                       \
+  do {                                                                                    \
+    if (!(cond)) {                                                                        \
+      printf("FAIL %s:%d: %s (errno %d %s)\n", __FILE__, __LINE__, #cond, errno,         \
+             strerror(errno));                                                            \
+      fflush(stdout);                                                                     \
+      _exit(1);                                                                           \
+    }                                                                                     \
+  } while (0)
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int count_fds(void) {
+  DIR* d = opendir("/proc/self/fd");
+  if (!d) return -1;
+  int n = 0;
+  struct dirent* e;
+  while ((e = readdir(d)) != NULL)
+    if (e->d_name[0] != '.') ++n;
+  closedir(d);
+  return n - 1; /* the directory's own fd */
+}
+
+static void sun_path(struct sockaddr_un* sun, socklen_t* len, const char* path) {
+  memset(sun, 0, sizeof *sun);
+  sun->sun_family = AF_UNIX;
+  strncpy(sun->sun_path, path, sizeof sun->sun_path - 1);
+  *len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1);
+}
+
+static void write_all(int fd, const char* s) {
+  size_t n = strlen(s);
+  CHECK(write(fd, s, n) == (ssize_t)n);
+}
+
+static void read_exact(int fd, const char* want) {
+  char buf[256];
+  size_t n = strlen(want), got = 0;
+  while (got < n) {
+    ssize_t r = read(fd, buf + got, n - got);
+    CHECK(r > 0);
+    got += (size_t)r;
+  }
+  buf[got] = '\0';
+  CHECK(strcmp(buf, want) == 0);
+}
+
+/* --- daemon absent: a clear errno at once, one line on stderr --- */
+static int mode_missing(void) {
+  double t0 = now_s();
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  CHECK(fd < 0 && errno == ENETDOWN);
+  int sv[2];
+  CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) < 0 && errno == ENETDOWN);
+  CHECK(now_s() - t0 < 2.0);
+  /* The host's other domains are untouched. */
+  int in = socket(AF_INET, SOCK_DGRAM, 0);
+  CHECK(in >= 0);
+  close(in);
+  printf("ok missing\n");
+  return 0;
+}
+
+/* --- the daemon dies while calls are pending --- */
+static int mode_killed(const char* what, const char* dir) {
+  char path[200];
+  snprintf(path, sizeof path, "%s/killed.sock", dir);
+  unlink(path);
+  int fd = -1;
+  if (strcmp(what, "accept") == 0) {
+    fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    CHECK(fd >= 0);
+    struct sockaddr_un sun;
+    socklen_t len;
+    sun_path(&sun, &len, path);
+    CHECK(bind(fd, (struct sockaddr*)&sun, len) == 0);
+    CHECK(listen(fd, 5) == 0);
+  } else {
+    int sv[2];
+    CHECK(socketpair(AF_UNIX, strcmp(what, "recvfrom") == 0 ? SOCK_DGRAM : SOCK_STREAM, 0, sv) == 0);
+    fd = sv[0];
+  }
+  printf("ready\n");
+  fflush(stdout);
+  double t0 = 0;
+  char buf[64];
+  ssize_t r;
+  /* The driver kills the daemon once it sees "ready"; t0 is taken from
+   * the moment the daemon is gone (the driver touches a file). */
+  if (strcmp(what, "accept") == 0) r = accept(fd, NULL, NULL);
+  else if (strcmp(what, "recvfrom") == 0) r = recvfrom(fd, buf, sizeof buf, 0, NULL, NULL);
+  else r = read(fd, buf, sizeof buf);
+  t0 = now_s();
+  printf("pending call returned %zd (%s)\n", r, r < 0 ? strerror(errno) : "eof");
+  CHECK(r <= 0);
+  /* Later calls fail promptly too. */
+  int s = socket(AF_UNIX, SOCK_STREAM, 0);
+  CHECK(s < 0);
+  CHECK(now_s() - t0 < 1.0);
+  printf("ok killed %s\n", what);
+  return 0;
+}
+
+/* --- fork: the child's sockets work, the parent's close does not disturb them --- */
+static int mode_fork(void) {
+  int sv[2];
+  CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    close(sv[0]);
+    /* A socket call in the child needs its own control connection. */
+    struct ucred uc;
+    socklen_t len = sizeof uc;
+    CHECK(getsockopt(sv[1], SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0);
+    int t = socket(AF_UNIX, SOCK_DGRAM, 0);
+    CHECK(t >= 0);
+    close(t);
+    usleep(100 * 1000); /* the parent closes its copy meanwhile */
+    write_all(sv[1], "ping");
+    read_exact(sv[1], "pong");
+    _exit(0);
+  }
+  close(sv[1]); /* not the last close: the child still holds it */
+  read_exact(sv[0], "ping");
+  write_all(sv[0], "pong");
+  int st = 0;
+  CHECK(waitpid(pid, &st, 0) == pid);
+  CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  /* The child's exit was the last close: the parent now reads EOF. */
+  char c;
+  CHECK(read(sv[0], &c, 1) == 0);
+  close(sv[0]);
+  printf("ok fork\n");
+  return 0;
+}
+
+/* --- exec: inherited stack sockets are recognised and keep working --- */
+static int mode_exec(void) {
+  int dg[2], st[2];
+  CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, dg) == 0);
+  CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, st) == 0);
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    char a[16], b[16];
+    snprintf(a, sizeof a, "%d", dg[1]);
+    snprintf(b, sizeof b, "%d", st[1]);
+    execl(self_path, self_path, "exec-child", a, b, (char*)NULL);
+    _exit(127);
+  }
+  close(dg[1]);
+  close(st[1]);
+  CHECK(send(dg[0], "hello", 5, 0) == 5);
+  char buf[64];
+  ssize_t n = recv(dg[0], buf, sizeof buf, 0);
+  CHECK(n == 7 && memcmp(buf, "welcome", 7) == 0);
+  read_exact(st[0], "stream ok");
+  int status = 0;
+  CHECK(waitpid(pid, &status, 0) == pid);
+  CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  printf("ok exec\n");
+  return 0;
+}
+
+static int mode_exec_child(int dfd, int sfd) {
+  int type = 0;
+  socklen_t len = sizeof type;
+  /* The channel is a kernel SOCK_SEQPACKET: only the daemon knows it is a datagram socket. */
+  CHECK(getsockopt(dfd, SOL_SOCKET, SO_TYPE, &type, &len) == 0);
+  CHECK(type == SOCK_DGRAM);
+  char buf[64];
+  ssize_t n = read(dfd, buf, sizeof buf); /* the framing must be stripped */
+  CHECK(n == 5 && memcmp(buf, "hello", 5) == 0);
+  CHECK(write(dfd, "welcome", 7) == 7);
+  len = sizeof type;
+  CHECK(getsockopt(sfd, SOL_SOCKET, SO_TYPE, &type, &len) == 0);
+  CHECK(type == SOCK_STREAM);
+  write_all(sfd, "stream ok");
+  return 0;
+}
+
+/* --- threads: concurrent socket calls, each thread its own connection --- */
+static void* thread_body(void* arg) {
+  long id = (long)arg;
+  for (int i = 0; i < 40; ++i) {
+    int sv[2];
+    int type = (i % 2) ? SOCK_DGRAM : SOCK_STREAM;
+    if (socketpair(AF_UNIX, type, 0, sv) != 0) return (void*)1;
+    char msg[32], buf[32];
+    int n = snprintf(msg, sizeof msg, "t%ld-%d", id, i);
+    if (send(sv[0], msg, (size_t)n, 0) != n) return (void*)2;
+    if (recv(sv[1], buf, sizeof buf, 0) != n || memcmp(buf, msg, (size_t)n) != 0) return (void*)3;
+    int d = dup(sv[1]);
+    if (d < 0) return (void*)4;
+    close(sv[1]);
+    if (send(d, msg, (size_t)n, 0) != n) return (void*)5;
+    if (recv(sv[0], buf, sizeof buf, 0) != n) return (void*)6;
+    close(d);
+    close(sv[0]);
+  }
+  return NULL;
+}
+
+static int mode_threads(void) {
+  int before = count_fds();
+  pthread_t th[8];
+  for (long i = 0; i < 8; ++i) CHECK(pthread_create(&th[i], NULL, thread_body, (void*)i) == 0);
+  for (int i = 0; i < 8; ++i) {
+    void* r = NULL;
+    CHECK(pthread_join(th[i], &r) == 0);
+    if (r) printf("thread %d failed at step %ld\n", i, (long)r);
+    CHECK(r == NULL);
+  }
+  /* Every socket closed, and each thread's control connection left with it. */
+  int after = count_fds();
+  if (after != before) printf("fds before %d after %d\n", before, after);
+  CHECK(after == before);
+  printf("ok threads\n");
+  return 0;
+}
+
+/* --- blocking and nonblocking: EAGAIN, poll readiness, SO_PEERCRED --- */
+static void on_alarm(int sig) { (void)sig; }
+
+static int mode_blocking(const char* dir) {
+  int sv[2];
+  CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == 0);
+  char buf[16];
+  CHECK(read(sv[0], buf, sizeof buf) < 0 && errno == EAGAIN);
+  struct pollfd p = {sv[0], POLLIN, 0};
+  CHECK(poll(&p, 1, 0) == 0);
+  CHECK(write(sv[1], "x", 1) == 1);
+  CHECK(poll(&p, 1, 2000) == 1 && (p.revents & POLLIN));
+  int avail = -1;
+  CHECK(ioctl(sv[0], FIONREAD, &avail) == 0 && avail == 1);
+  CHECK(read(sv[0], buf, sizeof buf) == 1);
+  /* FIONBIO and F_SETFL act on the shared open file description. */
+  int off = 0;
+  CHECK(ioctl(sv[0], FIONBIO, &off) == 0);
+  CHECK((fcntl(sv[0], F_GETFL) & O_NONBLOCK) == 0);
+  CHECK(fcntl(sv[0], F_SETFL, O_NONBLOCK) == 0);
+  struct ucred uc;
+  socklen_t len = sizeof uc;
+  CHECK(getsockopt(sv[0], SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0);
+  CHECK(uc.pid == getpid() && uc.uid == getuid());
+  close(sv[0]);
+  close(sv[1]);
+
+  /* A nonblocking listener: EAGAIN, then readable once a client connects. */
+  char path[200];
+  snprintf(path, sizeof path, "%s/blocking.sock", dir);
+  unlink(path);
+  struct sockaddr_un sun;
+  socklen_t sl;
+  sun_path(&sun, &sl, path);
+  int l = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  CHECK(l >= 0);
+  CHECK(bind(l, (struct sockaddr*)&sun, sl) == 0);
+  CHECK(listen(l, 4) == 0);
+  CHECK((fcntl(l, F_GETFL) & O_NONBLOCK) && (fcntl(l, F_GETFD) & FD_CLOEXEC));
+  CHECK(accept(l, NULL, NULL) < 0 && errno == EAGAIN);
+  struct pollfd lp = {l, POLLIN, 0};
+  CHECK(poll(&lp, 1, 0) == 0);
+  int c = socket(AF_UNIX, SOCK_STREAM, 0);
+  CHECK(c >= 0);
+  CHECK(connect(c, (struct sockaddr*)&sun, sl) == 0);
+  CHECK(poll(&lp, 1, 2000) == 1 && (lp.revents & POLLIN));
+  int a = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+  CHECK(a >= 0);
+  CHECK(fcntl(a, F_GETFD) & FD_CLOEXEC);
+  len = sizeof uc;
+  CHECK(getsockopt(a, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0 && uc.pid == getpid());
+  write_all(c, "abc");
+  read_exact(a, "abc");
+  /* A blocking accept interrupted by a signal without SA_RESTART: EINTR. */
+  CHECK(fcntl(l, F_SETFL, 0) == 0);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_alarm;
+  CHECK(sigaction(SIGALRM, &sa, NULL) == 0);
+  struct itimerval it = {{0, 0}, {0, 200 * 1000}};
+  CHECK(setitimer(ITIMER_REAL, &it, NULL) == 0);
+  double t0 = now_s();
+  CHECK(accept(l, NULL, NULL) < 0 && errno == EINTR);
+  CHECK(now_s() - t0 < 2.0);
+  close(a);
+  close(c);
+  close(l);
+  unlink(path);
+  printf("ok blocking\n");
+  return 0;
+}
+
+/* --- datagrams: addresses on recvfrom/recvmsg, connect, errors at send --- */
+static int mode_dgram(const char* dir) {
+  char pa[200], pb[200];
+  snprintf(pa, sizeof pa, "%s/dg-a.sock", dir);
+  snprintf(pb, sizeof pb, "%s/dg-b.sock", dir);
+  unlink(pa);
+  unlink(pb);
+  struct sockaddr_un sa, sb;
+  socklen_t la, lb;
+  sun_path(&sa, &la, pa);
+  sun_path(&sb, &lb, pb);
+  int a = socket(AF_UNIX, SOCK_DGRAM, 0), b = socket(AF_UNIX, SOCK_DGRAM, 0);
+  CHECK(a >= 0 && b >= 0);
+  CHECK(bind(a, (struct sockaddr*)&sa, la) == 0);
+  CHECK(bind(b, (struct sockaddr*)&sb, lb) == 0);
+  struct stat st;
+  CHECK(stat(pa, &st) == 0 && S_ISSOCK(st.st_mode));
+  /* Linux: the name exists -> EADDRINUSE; a bound socket and a new name -> EINVAL, no file left. */
+  CHECK(bind(a, (struct sockaddr*)&sa, la) < 0 && errno == EADDRINUSE);
+  char pc[220];
+  snprintf(pc, sizeof pc, "%s/dg-c.sock", dir);
+  struct sockaddr_un sc;
+  socklen_t lc;
+  sun_path(&sc, &lc, pc);
+  CHECK(bind(a, (struct sockaddr*)&sc, lc) < 0 && errno == EINVAL);
+  CHECK(access(pc, F_OK) < 0 && errno == ENOENT);
+  CHECK(sendto(a, "one", 3, 0, (struct sockaddr*)&sb, lb) == 3);
+  char buf[64];
+  struct sockaddr_un from;
+  socklen_t fl = sizeof from;
+  CHECK(recvfrom(b, buf, sizeof buf, 0, (struct sockaddr*)&from, &fl) == 3);
+  CHECK(fl == la && strcmp(from.sun_path, pa) == 0);
+  /* recvmsg with scattered buffers */
+  CHECK(sendto(a, "scatter", 7, 0, (struct sockaddr*)&sb, lb) == 7);
+  char p1[3], p2[8];
+  struct iovec iov[2] = {{p1, sizeof p1}, {p2, sizeof p2}};
+  struct msghdr mh;
+  memset(&mh, 0, sizeof mh);
+  mh.msg_name = &from;
+  mh.msg_namelen = sizeof from;
+  mh.msg_iov = iov;
+  mh.msg_iovlen = 2;
+  CHECK(recvmsg(b, &mh, 0) == 7);
+  CHECK(memcmp(p1, "sca", 3) == 0 && memcmp(p2, "tter", 4) == 0);
+  CHECK(strcmp(from.sun_path, pa) == 0);
+  /* nonblocking receive on an empty socket */
+  CHECK(recv(b, buf, sizeof buf, MSG_DONTWAIT) < 0 && errno == EAGAIN);
+  /* a datagram to nobody */
+  close(a);
+  CHECK(sendto(b, "x", 1, 0, (struct sockaddr*)&sa, la) < 0 && errno == ECONNREFUSED);
+  char missing[220];
+  snprintf(missing, sizeof missing, "%s/absent.sock", dir);
+  struct sockaddr_un sm;
+  socklen_t lm;
+  sun_path(&sm, &lm, missing);
+  CHECK(sendto(b, "x", 1, 0, (struct sockaddr*)&sm, lm) < 0 && errno == ENOENT);
+  close(b);
+  unlink(pa);
+  unlink(pb);
+  printf("ok dgram\n");
+  return 0;
+}
+
+/* --- no socket call at all: nothing of the shim is visible --- */
+static int mode_nosock(void) {
+  printf("fds %d\n", count_fds());
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  self_path = argv[0];
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  if (argc < 2) {
+    fprintf(stderr, "usage: shim_check MODE [ARGS]\n");
+    return 2;
+  }
+  const char* m = argv[1];
+  const char* dir = argc > 2 ? argv[2] : "/tmp";
+  if (!strcmp(m, "missing")) return mode_missing();
+  if (!strcmp(m, "killed") && argc > 3) return mode_killed(argv[2], argv[3]);
+  if (!strcmp(m, "fork")) return mode_fork();
+  if (!strcmp(m, "exec")) return mode_exec();
+  if (!strcmp(m, "exec-child") && argc > 3) return mode_exec_child(atoi(argv[2]), atoi(argv[3]));
+  if (!strcmp(m, "threads")) return mode_threads();
+  if (!strcmp(m, "blocking")) return mode_blocking(dir);
+  if (!strcmp(m, "dgram")) return mode_dgram(dir);
+  if (!strcmp(m, "nosock")) return mode_nosock();
+  fprintf(stderr, "shim_check: unknown mode %s\n", m);
+  return 2;
+}
