@@ -83,6 +83,11 @@ struct Socket {
   uint32_t so_mark = 0;          // SO_MARK
   int so_peek_off = -1;          // SO_PEEK_OFF (kept; MSG_PEEK does not use it yet)
   int so_incoming_cpu = -1;      // SO_INCOMING_CPU (kept, reported)
+  // Set by the driver before soclose(): the application left received data
+  // unread in its own buffers (the daemon: SO_ERROR ECONNRESET on its end of
+  // the channel). Counts as a non-empty so_rcv: Linux then resets the peer
+  // (AF_UNIX: ECONNRESET on its next read).
+  bool so_rcv_unread = false;
 
   void* so_upcallarg = nullptr;  // the daemon's per-socket state (opaque here)
 };

@@ -96,7 +96,7 @@ void unp_drop_peer(UnpCb& unp, bool embryo) {
   peer->unp_conn = nullptr;
   peer->unp_peer_gone = true;
   peer->unp_lostpeer = unp_name_of(&unp);
-  if (so.so_rcv.sb_mb || embryo) pso.so_error = ECONNRESET;
+  if (so.so_rcv.sb_mb || so.so_rcv_unread || embryo) pso.so_error = ECONNRESET;
   socantsendmore(pso);
   socantrcvmore(pso);
 }

@@ -332,3 +332,17 @@ TEST_CASE("local: a connector told EAGAIN is woken when the backlog has room") {
   CHECK(soconnect(*c2, path_addr("/tmp/w"), r.td(33)) == 0);
   r.st.set_upcalls(&r.up);
 }
+
+TEST_CASE("local: data the application left unread (so_rcv_unread) resets the peer too") {
+  Rig r;
+  auto [a, b] = r.pair(SOCK_STREAM);
+  a->so_rcv_unread = true;  // the daemon saw ECONNRESET on its end of a's channel
+  CHECK(soclose(*a) == 0);
+  int e = 0;
+  r.recv(*b, 10, 0, nullptr, &e);
+  CHECK(e == ECONNRESET);
+  auto [c, d] = r.pair(SOCK_STREAM);
+  CHECK(soclose(*c) == 0);  // nothing unread: a clean EOF
+  r.recv(*d, 10, 0, nullptr, &e);
+  CHECK(e == 0);
+}
