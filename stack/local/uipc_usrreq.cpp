@@ -285,7 +285,7 @@ int uipc_rcvd(Socket& so, int) {
   return 0;
 }
 
-int send_stream(Socket& so, UnpCb& unp, int flags, mbuf* m, const SockAddr* addr, mbuf* control) {
+int send_stream(Socket& so, UnpCb& unp, mbuf* m, const SockAddr* addr, mbuf* control) {
   if (addr && so.so_type == SOCK_STREAM) {  // Linux unix_stream_sendmsg
     free_send(so, m, control);
     return (so.so_state & SS_ISCONNECTED) ? EISCONN : EOPNOTSUPP;
@@ -321,7 +321,6 @@ int send_stream(Socket& so, UnpCb& unp, int flags, mbuf* m, const SockAddr* addr
     mbuf* last = m;
     while (last->m_next) last = last->m_next;
     last->m_flags |= M_EOR;
-    (void)flags;
     sbappendrecord_control(to.so_rcv, m, control);
   }
   sorwakeup(to);
@@ -378,7 +377,7 @@ int uipc_send(Socket& so, int flags, mbuf* m, const SockAddr* addr, mbuf* contro
     free_send(so, m, control);
     return EOPNOTSUPP;  // DEVIATION: no MSG_OOB on local streams (Linux has it with AF_UNIX_OOB)
   }
-  if (connection_type(so)) return send_stream(so, *unp, flags, m, addr, control);
+  if (connection_type(so)) return send_stream(so, *unp, m, addr, control);
   return send_dgram(so, *unp, m, addr, control, td);
 }
 
