@@ -189,9 +189,7 @@ uint64_t instance() { return g_instance.load(); }
 
 int call(ipc::Op op, Call& c, Answer& a) {
   Conn& cn = t_conn;
-  if (cn.fd >= 0 && cn.gen != g_generation.load()) cn.fd = -1;  // inherited across fork: closed already
-  if (cn.fd < 0)
-    if (int e = connect_daemon(cn)) return e;
+  if (control_fd() < 0) return ENETDOWN;  // (a connection inherited across fork was closed already)
   const uint64_t sock_id = c.q.sock_id;
   const uint32_t flags = c.q.flags;
   const int64_t value = c.q.value;
@@ -214,12 +212,30 @@ int call(ipc::Op op, Call& c, Answer& a) {
   return 0;
 }
 
+int control_fd() {
+  Conn& cn = t_conn;
+  if (cn.fd >= 0 && cn.gen != g_generation.load()) cn.fd = -1;
+  if (cn.fd < 0)
+    if (connect_daemon(cn)) {
+      errno = ENETDOWN;
+      return -1;
+    }
+  return cn.fd;
+}
+
+void control_lost() { drop(t_conn); }
+
+void client_before_fork() { g_mu.lock(); }
+void client_after_fork_parent() { g_mu.unlock(); }
+
 void client_after_fork() {
   g_generation.fetch_add(1);
-  std::lock_guard lk(g_mu);
-  if (!g_conns) return;
-  for (int fd : *g_conns) real().close(fd);
-  g_conns->clear();
+  // The lock was taken in the parent before fork: the child owns this copy.
+  if (g_conns) {
+    for (int fd : *g_conns) real().close(fd);
+    g_conns->clear();
+  }
+  g_mu.unlock();
 }
 
 }  // namespace tunsock::shim

@@ -42,7 +42,16 @@ int call(ipc::Op op, Call& c, Answer& a);
 uint64_t instance();
 // Where the daemon is expected (PROTOCOL.md "Finding the daemon").
 std::string control_path();
-// pthread_atfork child: drop inherited control connections.
+// This thread's control connection, made now if need be: its descriptor,
+// or -1 with errno ENETDOWN.
+int control_fd();
+// Forget this thread's connection after the daemon hung up on it.
+void control_lost();
+
+// pthread_atfork: keep the connection list consistent across fork; the
+// child drops inherited control connections and reconnects lazily.
+void client_before_fork();
+void client_after_fork_parent();
 void client_after_fork();
 
 }  // namespace tunsock::shim

@@ -2,6 +2,8 @@
 #include "common.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -19,44 +21,110 @@ namespace {
 
 int g_trace_fd = -2;  // -2: not decided yet, -1: off
 std::once_flag g_trace_once;
+constexpr uint64_t kSofAcceptConn = 0x0002;  // SOF_ACCEPTCONN in Identify's so_options
 
-// Is fd the app's end of a channel or a kernel listener of this daemon?
-std::optional<SockInfo> probe(int fd) {
+// Confirm a descriptor found by its channel name with the daemon.
+std::optional<SockInfo> resolve(int fd, SockInfo s) {
+  Call c;
+  c.q.sock_id = s.id;
+  Answer a;
+  if (call(ipc::Op::Identify, c, a)) return std::nullopt;  // no daemon: leave it pending
+  if (a.r.error || instance() != s.instance) {
+    // A channel of another daemon instance, or a socket closed meanwhile.
+    fdtable::forget(fd);
+    fdtable::set_probed(fd);
+    return std::nullopt;
+  }
+  s.domain = a.r.a;
+  s.type = a.r.b;
+  s.protocol = a.r.c;
+  s.listening = s.listening || ((uint64_t(a.r.value) >> 32) & kSofAcceptConn);
+  s.pending = false;
+  fdtable::put(fd, s);
+  trace("fd %d: inherited %s socket %llu", fd, s.listening ? "listening" : "stack", (unsigned long long)s.id);
+  return s;
+}
+
+}  // namespace
+
+std::optional<SockInfo> classify(int fd) {
   struct stat st;
   if (::fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) return std::nullopt;
   int dom = 0;
   socklen_t len = sizeof dom;
   if (real().getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) != 0 || dom != AF_UNIX) return std::nullopt;
   sockaddr_un sun{};
-  uint64_t inst = 0, id = 0;
+  SockInfo s;
+  s.pending = true;
   len = sizeof sun;
-  bool named = real().getpeername(fd, reinterpret_cast<sockaddr*>(&sun), &len) == 0 &&
-               ipc::parse_channel_name(&sun, len, &inst, &id);
-  bool listener = false;
-  if (!named) {
-    len = sizeof sun;
-    named = real().getsockname(fd, reinterpret_cast<sockaddr*>(&sun), &len) == 0 &&
-            ipc::parse_channel_name(&sun, len, &inst, &id);
-    listener = named;
+  if (real().getpeername(fd, reinterpret_cast<sockaddr*>(&sun), &len) == 0 &&
+      ipc::parse_channel_name(&sun, len, &s.instance, &s.id))
+    return s;
+  len = sizeof sun;
+  if (real().getsockname(fd, reinterpret_cast<sockaddr*>(&sun), &len) == 0 &&
+      ipc::parse_channel_name(&sun, len, &s.instance, &s.id)) {
+    s.listening = true;
+    return s;
   }
-  if (!named) return std::nullopt;
-  Call c;
-  c.q.sock_id = id;
-  Answer a;
-  if (call(ipc::Op::Identify, c, a) || a.r.error || instance() != inst) return std::nullopt;
-  SockInfo s{id, a.r.a, a.r.b, a.r.c, listener};
-  fdtable::put(fd, s);
-  return s;
+  return std::nullopt;
 }
 
-}  // namespace
+void adopt_received(const msghdr* msg) {
+  if (!msg || !msg->msg_control || msg->msg_controllen < sizeof(cmsghdr)) return;
+  for (cmsghdr* cm = CMSG_FIRSTHDR(const_cast<msghdr*>(msg)); cm; cm = CMSG_NXTHDR(const_cast<msghdr*>(msg), cm)) {
+    if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) continue;
+    size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < k; ++i) {
+      int fd;
+      std::memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof fd);
+      fdtable::forget(fd);  // a new description under a number we may have seen before
+      if (auto s = classify(fd)) fdtable::put(fd, *s);
+    }
+  }
+}
 
 std::optional<SockInfo> lookup(int fd) {
-  if (auto s = fdtable::get(fd)) return s;
+  if (auto s = fdtable::get(fd)) return s->pending ? resolve(fd, *s) : s;
   if (fd < 0 || fdtable::probed(fd)) return std::nullopt;
-  auto s = probe(fd);
-  if (!s) fdtable::set_probed(fd);
-  return s;
+  auto s = classify(fd);
+  if (!s) {
+    fdtable::set_probed(fd);
+    return std::nullopt;
+  }
+  return resolve(fd, *s);
+}
+
+bool signals_restart() {
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    struct sigaction sa;
+    if (::sigaction(sig, nullptr, &sa) != 0) continue;
+    if (sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN) continue;
+    if (!(sa.sa_flags & SA_RESTART)) return false;
+  }
+  return true;
+}
+
+int wait_ready(int fd, short events, int timeout_ms) {
+  const int ctl = control_fd();
+  if (ctl < 0) return ENETDOWN;
+  pollfd p[2] = {{fd, events, 0}, {ctl, POLLIN, 0}};
+  const int n = fd >= 0 ? 2 : 1;
+  pollfd* first = fd >= 0 ? p : p + 1;
+  for (;;) {
+    int r = ::poll(first, nfds_t(n), timeout_ms);
+    if (r < 0 && errno == EINTR) {
+      if (signals_restart()) continue;
+      return EINTR;
+    }
+    if (r < 0) return errno;
+    if (p[1].revents) {  // no request is outstanding: this is the daemon hanging up
+      control_lost();
+      return ENETDOWN;
+    }
+    if (r == 0) return ETIMEDOUT;
+    return 0;
+  }
 }
 
 void copy_addr(const void* src, socklen_t srclen, sockaddr* dst, socklen_t* dstlen) {
@@ -98,7 +166,10 @@ bool domain_routed(int domain) {
 void trace(const char* fmt, ...) {
   std::call_once(g_trace_once, [] {
     const char* p = std::getenv("TUNSOCK_SHIM_LOG");
-    g_trace_fd = (p && *p) ? ::open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600) : -1;
+    if (!p || !*p) g_trace_fd = -1;
+    else if (!std::strcmp(p, "stderr") || !std::strcmp(p, "-") || !std::strcmp(p, "2"))
+      g_trace_fd = real().fcntl(2, F_DUPFD_CLOEXEC, 0);  // the stderr of the moment, even if the program moves fd 2
+    else g_trace_fd = ::open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (g_trace_fd >= 0) {
       int hi = real().fcntl(g_trace_fd, F_DUPFD_CLOEXEC, 900);
       if (hi >= 0) {
@@ -109,7 +180,7 @@ void trace(const char* fmt, ...) {
   });
   if (g_trace_fd < 0) return;
   char line[512];
-  int n = std::snprintf(line, sizeof line, "[%d] ", int(::getpid()));
+  int n = std::snprintf(line, sizeof line, "tunsock[%d]: ", int(::getpid()));
   va_list ap;
   va_start(ap, fmt);
   int m = std::vsnprintf(line + n, sizeof line - size_t(n) - 1, fmt, ap);

@@ -20,8 +20,23 @@ inline int fail(int e) {
 }
 
 // The stack socket behind fd: from the table, or recognised by its channel
-// name when the descriptor came from elsewhere (exec, SCM_RIGHTS).
+// name when the descriptor came from elsewhere (exec, SCM_RIGHTS) and
+// confirmed with the daemon (Identify).
 std::optional<SockInfo> lookup(int fd);
+// Is fd a channel or listener of some daemon, by its abstract name alone?
+// (No daemon contact: the answer is pending until lookup confirms it.)
+std::optional<SockInfo> classify(int fd);
+// Descriptors just received with SCM_RIGHTS: note the stack sockets among them.
+void adopt_received(const msghdr* msg);
+
+// Wait until fd (ignored when < 0) polls ready for events, watching this
+// thread's control connection so that the daemon's death ends the wait.
+// 0, ETIMEDOUT, EINTR (a signal whose handler lacks SA_RESTART), ENETDOWN.
+int wait_ready(int fd, short events, int timeout_ms);
+// After EINTR in a wait the kernel would have restarted (SA_RESTART).
+// DEVIATION: the shim cannot tell which signal came; it restarts only if
+// every installed handler has SA_RESTART.
+bool signals_restart();
 
 // Copy an address out as the kernel does: truncate to *len, report the
 // full length.

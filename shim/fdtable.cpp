@@ -28,6 +28,13 @@ bool ours(int fd) {
   return g_map && g_map->count(fd);
 }
 
+bool known(int fd) {
+  if (fd < 0) return false;
+  if (fd < kFast) return g_bits[fd].load(std::memory_order_acquire) != 0;
+  std::lock_guard lk(g_mu);
+  return g_map && g_map->count(fd);
+}
+
 std::optional<SockInfo> get(int fd) {
   if (!ours(fd)) return std::nullopt;
   std::lock_guard lk(g_mu);
@@ -61,5 +68,8 @@ bool probed(int fd) { return fd >= 0 && fd < kFast && (g_bits[fd].load(std::memo
 void set_probed(int fd) {
   if (fd >= 0 && fd < kFast) g_bits[fd].fetch_or(2, std::memory_order_acq_rel);
 }
+
+void lock_for_fork() { g_mu.lock(); }
+void unlock_after_fork() { g_mu.unlock(); }
 
 }  // namespace tunsock::shim::fdtable

@@ -15,12 +15,18 @@ struct SockInfo {
   int type = 0;          // SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET
   int protocol = 0;
   bool listening = false;
+  // Found by its channel name (inherited across exec, received with
+  // SCM_RIGHTS) and not yet confirmed by the daemon (Identify).
+  bool pending = false;
+  uint64_t instance = 0; // the daemon instance in the channel name (pending only)
 };
 
 namespace fdtable {
 
 // Fast check; false for every descriptor the shim does not know.
 bool ours(int fd);
+// ours(), or marked probed: what close/dup must clear for the next owner.
+bool known(int fd);
 std::optional<SockInfo> get(int fd);
 void put(int fd, const SockInfo& s);
 void forget(int fd);
@@ -28,6 +34,9 @@ void set_listening(int fd);
 // Descriptors found already checked (by probe) and not ours: skip re-probing.
 bool probed(int fd);
 void set_probed(int fd);
+// pthread_atfork: no other thread may hold the table's lock across fork.
+void lock_for_fork();
+void unlock_after_fork();
 
 }  // namespace fdtable
 }  // namespace tunsock::shim

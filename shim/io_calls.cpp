@@ -23,7 +23,7 @@ constexpr size_t kFrame = sizeof(ipc::DgramHeader) + ipc::kMaxAddr;
 
 std::optional<SockInfo> dgram_of(int fd) {
   if (!fdtable::ours(fd)) return std::nullopt;
-  auto s = fdtable::get(fd);
+  auto s = lookup(fd);  // resolves an inherited descriptor on first use
   if (!s || s->type != SOCK_DGRAM || s->listening) return std::nullopt;
   return s;
 }
@@ -92,6 +92,9 @@ ssize_t dgram_sendmsg(int fd, const SockInfo& s, const msghdr* msg, int flags) {
   Call c;
   c.q.sock_id = s.id;
   c.q.a = flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL);
+  // Larger than any socket buffer: the kernel's answer without a round trip
+  // (and within the control protocol's record limit).
+  if (data.size() > ipc::kMaxRecord - 4096) return fail(EMSGSIZE);
   const sockaddr* to = static_cast<const sockaddr*>(msg->msg_name);
   socklen_t tolen = to ? msg->msg_namelen : 0;
   if (to && tolen) {
@@ -115,9 +118,9 @@ ssize_t dgram_sendmsg(int fd, const SockInfo& s, const msghdr* msg, int flags) {
       if (int f = fall_through(fd, s)) return fail(f);
       return real().sendmsg(fd, msg, flags);
     }
-    if (e == EAGAIN && !nb) {
-      timespec ts{0, 2 * 1000 * 1000};
-      if (::nanosleep(&ts, nullptr) != 0) return fail(EINTR);
+    if (e == EAGAIN && !nb) {  // the receiver's queue is full: a blocking send waits for room
+      int w = wait_ready(-1, 0, 2);
+      if (w && w != ETIMEDOUT) return fail(w);
       continue;
     }
     if (e == EPIPE && !(flags & MSG_NOSIGNAL)) ::raise(SIGPIPE);
@@ -134,8 +137,19 @@ using namespace tunsock::shim;
 // --- receiving ---
 
 TUNSOCK_EXPORT ssize_t recvmsg(int fd, msghdr* msg, int flags) {
-  if (auto s = dgram_of(fd)) return dgram_recvmsg(fd, msg, flags);
-  return real().recvmsg(fd, msg, flags);
+  const bool ours = fdtable::ours(fd);
+  ssize_t n;
+  if (ours && dgram_of(fd)) {
+    n = dgram_recvmsg(fd, msg, flags);
+  } else {
+    n = real().recvmsg(fd, msg, flags);
+    // The kernel would name the channel's daemon end: a stack stream or
+    // seqpacket peer has no name to report here.
+    if (n >= 0 && ours && msg->msg_name) msg->msg_namelen = 0;
+  }
+  if (n >= 0 && msg->msg_controllen) adopt_received(msg);
+  if (ours) trace("recvmsg(%d, flags %#x) = %zd", fd, flags, n);
+  return n;
 }
 
 TUNSOCK_EXPORT ssize_t recvfrom(int fd, void* buf, size_t len, int flags, sockaddr* addr, socklen_t* alen) {
@@ -177,13 +191,21 @@ TUNSOCK_EXPORT ssize_t readv(int fd, const iovec* iov, int n) {
 }
 
 TUNSOCK_EXPORT int recvmmsg(int fd, mmsghdr* vec, unsigned vlen, int flags, struct timespec* timeout) {
-  if (!dgram_of(fd)) return real().recvmmsg(fd, vec, vlen, flags, timeout);
+  if (!dgram_of(fd)) {
+    int n = real().recvmmsg(fd, vec, vlen, flags, timeout);
+    for (int i = 0; i < n; ++i) {
+      if (vec[i].msg_hdr.msg_controllen) adopt_received(&vec[i].msg_hdr);
+      if (fdtable::ours(fd) && vec[i].msg_hdr.msg_name) vec[i].msg_hdr.msg_namelen = 0;
+    }
+    return n;
+  }
   // One at a time; after the first, only what is already there (MSG_WAITFORONE).
   unsigned i = 0;
   for (; i < vlen; ++i) {
     int f = flags & ~MSG_WAITFORONE;
     if (i > 0 && (flags & MSG_WAITFORONE)) f |= MSG_DONTWAIT;
     ssize_t n = dgram_recvmsg(fd, &vec[i].msg_hdr, f);
+    if (n >= 0 && vec[i].msg_hdr.msg_controllen) adopt_received(&vec[i].msg_hdr);
     if (n < 0) {
       if (i > 0) break;
       return -1;
@@ -256,15 +278,17 @@ TUNSOCK_EXPORT int sendmmsg(int fd, mmsghdr* vec, unsigned vlen, int flags) {
 
 TUNSOCK_EXPORT int close(int fd) {
   if (!fdtable::ours(fd)) {
-    fdtable::forget(fd);  // clears a "probed, not ours" mark for the next owner of the number
+    if (fdtable::known(fd)) fdtable::forget(fd);  // a "probed, not ours" mark: clear it for the next owner
     return real().close(fd);
   }
   auto s = fdtable::get(fd);
   fdtable::forget(fd);
   int r = real().close(fd);
   int e = errno;
-  // A listener's last close is not a hang-up the daemon can see: hint it.
-  if (r == 0 && s && s->listening) closed_hint(*s);
+  // Tell the daemon at once: if that was the last descriptor, the socket is
+  // closed before close() returns, as in the kernel (the peer sees EOF, a
+  // datagram sender ECONNREFUSED), instead of whenever the hang-up is noticed.
+  if (r == 0 && s) closed_hint(*s);
   errno = e;
   return r;
 }
@@ -276,14 +300,18 @@ TUNSOCK_EXPORT int dup(int fd) {
 }
 
 TUNSOCK_EXPORT int dup2(int fd, int to) {
+  auto old = fd != to ? fdtable::get(to) : std::nullopt;
   int n = real().dup2(fd, to);
   if (n >= 0 && n != fd) copy_entry(fd, n);
+  if (n >= 0 && old) closed_hint(*old);  // the descriptor it replaced was closed
   return n;
 }
 
 TUNSOCK_EXPORT int dup3(int fd, int to, int flags) {
+  auto old = fdtable::get(to);
   int n = real().dup3(fd, to, flags);
   if (n >= 0) copy_entry(fd, n);
+  if (n >= 0 && old) closed_hint(*old);
   return n;
 }
 

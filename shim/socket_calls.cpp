@@ -2,7 +2,7 @@
 // connection set-up, listen/accept, options and shutdown
 // (stack/ipc/PROTOCOL.md "Calls").
 #include <fcntl.h>
-#include <pthread.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
@@ -16,13 +16,6 @@ namespace tunsock::shim {
 namespace {
 
 constexpr socklen_t kFamilyLen = sizeof(sa_family_t);
-
-void atfork_child() { client_after_fork(); }
-
-void install_atfork() {
-  static pthread_once_t once = PTHREAD_ONCE_INIT;
-  pthread_once(&once, [] { pthread_atfork(nullptr, nullptr, atfork_child); });
-}
 
 // Put the fd the daemon sent where the application expects it, with the
 // flags it asked for.
@@ -91,14 +84,6 @@ int fall_through(int fd, const SockInfo& s) {
   return 0;
 }
 
-namespace {
-
-int sleep_briefly() {
-  timespec ts{0, 5 * 1000 * 1000};
-  return ::nanosleep(&ts, nullptr) == 0 ? 0 : errno;
-}
-
-}  // namespace
 }  // namespace tunsock::shim
 
 using namespace tunsock;
@@ -106,7 +91,6 @@ using namespace tunsock::shim;
 
 TUNSOCK_EXPORT int socket(int domain, int type, int protocol) {
   if (!domain_routed(domain)) return real().socket(domain, type, protocol);
-  install_atfork();
   Call c;
   c.q.a = domain;
   c.q.b = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -128,7 +112,6 @@ TUNSOCK_EXPORT int socket(int domain, int type, int protocol) {
 
 TUNSOCK_EXPORT int socketpair(int domain, int type, int protocol, int sv[2]) {
   if (!domain_routed(domain)) return real().socketpair(domain, type, protocol, sv);
-  install_atfork();
   Call c;
   c.q.a = domain;
   c.q.b = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -206,6 +189,12 @@ TUNSOCK_EXPORT int listen(int fd, int backlog) {
     int nb = is_nonblocking(fd);
     int k = a.fds[0];
     if (nb) real().fcntl(k, F_SETFL, real().fcntl(k, F_GETFL) | O_NONBLOCK);
+    for (int opt : {SO_RCVTIMEO, SO_SNDTIMEO}) {  // set on the channel before listen: keep them
+      timeval tv{};
+      socklen_t tl = sizeof tv;
+      if (real().getsockopt(fd, SOL_SOCKET, opt, &tv, &tl) == 0 && (tv.tv_sec || tv.tv_usec))
+        real().setsockopt(k, SOL_SOCKET, opt, &tv, tl);
+    }
     if (real().dup3(k, fd, cloexec ? O_CLOEXEC : 0) < 0) {
       int e = errno;
       real().close(k);
@@ -218,14 +207,36 @@ TUNSOCK_EXPORT int listen(int fd, int backlog) {
   return 0;
 }
 
+// SO_RCVTIMEO of a kernel socket in milliseconds, -1 for none.
+static int rcvtimeo_ms(int fd) {
+  timeval tv{};
+  socklen_t len = sizeof tv;
+  if (real().getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &len) != 0 || (tv.tv_sec == 0 && tv.tv_usec == 0))
+    return -1;
+  long ms = long(tv.tv_sec) * 1000 + (tv.tv_usec + 999) / 1000;
+  return ms > 0x7fffffff ? 0x7fffffff : int(ms);
+}
+
+// accept on a stack listener: a real accept on the kernel listener, then
+// Accepted so that the daemon hands the connection over. A blocking caller
+// waits in poll() with the control connection, so that the daemon's death
+// ends the wait instead of leaving it blocked forever.
 TUNSOCK_EXPORT int accept4(int fd, sockaddr* addr, socklen_t* len, int flags) {
   auto s = lookup(fd);
   if (!s || !s->listening) {
     if (s) return fail(EINVAL);
     return real().accept4(fd, addr, len, flags);
   }
+  if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) return fail(EINVAL);
   if (addr && !len) return fail(EFAULT);
+  const bool blocking = !is_nonblocking(fd);
+  const int timeo = blocking ? rcvtimeo_ms(fd) : -1;
   for (;;) {
+    if (blocking) {
+      int w = wait_ready(fd, POLLIN, timeo);
+      if (w == ETIMEDOUT) return fail(EAGAIN);
+      if (w) return fail(w);
+    }
     int nfd = real().accept4(fd, nullptr, nullptr, flags);
     if (nfd < 0) return -1;
     // Which stack socket is it? Its channel name says.
@@ -235,6 +246,7 @@ TUNSOCK_EXPORT int accept4(int fd, sockaddr* addr, socklen_t* len, int flags) {
     if (real().getpeername(nfd, reinterpret_cast<sockaddr*>(&sun), &sl) != 0 ||
         !ipc::parse_channel_name(&sun, sl, &inst, &id)) {
       real().close(nfd);
+      if (!blocking) return fail(EAGAIN);
       continue;  // not a delivery of the daemon's: nothing to hand over
     }
     Call c;
@@ -246,11 +258,13 @@ TUNSOCK_EXPORT int accept4(int fd, sockaddr* addr, socklen_t* len, int flags) {
     }
     if (a.r.error) {
       real().close(nfd);
+      if (!blocking) return fail(EAGAIN);
       continue;  // gone meanwhile (its peer gave up): take the next one
     }
+    fdtable::forget(nfd);
     fdtable::put(nfd, SockInfo{id, a.r.a, a.r.b, a.r.c, false});
     if (addr) copy_addr(&a.addr, a.addrlen, addr, len);
-    trace("accept(%d) = %d (sock %llu)", fd, nfd, (unsigned long long)id);
+    trace("accept4(%d, flags %#x) = %d (sock %llu)", fd, flags, nfd, (unsigned long long)id);
     return nfd;
   }
 }
@@ -283,7 +297,8 @@ TUNSOCK_EXPORT int connect(int fd, const sockaddr* addr, socklen_t len) {
     }
     if (e == EAGAIN && !nb) {
       // The listener's backlog is full: a blocking connect waits for room.
-      if (int w = sleep_briefly(); w == EINTR) return fail(EINTR);
+      int w = wait_ready(-1, 0, 5);
+      if (w && w != ETIMEDOUT) return fail(w);
       continue;
     }
     return e ? fail(e) : 0;

@@ -197,17 +197,66 @@ static int mode_exec(void) {
 static int mode_exec_child(int dfd, int sfd) {
   int type = 0;
   socklen_t len = sizeof type;
+  /* read() before any socket call: the framing must be stripped, so the
+   * shim must have recognised the inherited descriptor by itself. */
+  char buf[64];
+  ssize_t n = read(dfd, buf, sizeof buf);
+  CHECK(n == 5 && memcmp(buf, "hello", 5) == 0);
   /* The channel is a kernel SOCK_SEQPACKET: only the daemon knows it is a datagram socket. */
   CHECK(getsockopt(dfd, SOL_SOCKET, SO_TYPE, &type, &len) == 0);
   CHECK(type == SOCK_DGRAM);
-  char buf[64];
-  ssize_t n = read(dfd, buf, sizeof buf); /* the framing must be stripped */
-  CHECK(n == 5 && memcmp(buf, "hello", 5) == 0);
   CHECK(write(dfd, "welcome", 7) == 7);
   len = sizeof type;
   CHECK(getsockopt(sfd, SOL_SOCKET, SO_TYPE, &type, &len) == 0);
   CHECK(type == SOCK_STREAM);
   write_all(sfd, "stream ok");
+  return 0;
+}
+
+/* --- SCM_RIGHTS: a stack socket received over a socket is recognised --- */
+static int mode_rights(void) {
+  int dg[2], st[2];
+  CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, dg) == 0);
+  CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, st) == 0);
+  char cbuf[CMSG_SPACE(sizeof(int))];
+  memset(cbuf, 0, sizeof cbuf);
+  struct iovec iov = {"r", 1};
+  struct msghdr mh;
+  memset(&mh, 0, sizeof mh);
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  mh.msg_control = cbuf;
+  mh.msg_controllen = sizeof cbuf;
+  struct cmsghdr* cm = CMSG_FIRSTHDR(&mh);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(cm), &dg[1], sizeof(int));
+  CHECK(sendmsg(st[0], &mh, 0) == 1);
+  close(dg[1]);
+  char c;
+  char rbuf[CMSG_SPACE(sizeof(int))];
+  struct iovec riov = {&c, 1};
+  memset(&mh, 0, sizeof mh);
+  mh.msg_iov = &riov;
+  mh.msg_iovlen = 1;
+  mh.msg_control = rbuf;
+  mh.msg_controllen = sizeof rbuf;
+  CHECK(recvmsg(st[1], &mh, 0) == 1);
+  cm = CMSG_FIRSTHDR(&mh);
+  CHECK(cm && cm->cmsg_type == SCM_RIGHTS);
+  int got;
+  memcpy(&got, CMSG_DATA(cm), sizeof got);
+  CHECK(send(dg[0], "via rights", 10, 0) == 10);
+  char buf[64];
+  CHECK(read(got, buf, sizeof buf) == 10 && memcmp(buf, "via rights", 10) == 0);
+  CHECK(write(got, "back", 4) == 4);
+  CHECK(recv(dg[0], buf, sizeof buf, 0) == 4 && memcmp(buf, "back", 4) == 0);
+  close(got);
+  close(dg[0]);
+  close(st[0]);
+  close(st[1]);
+  printf("ok rights\n");
   return 0;
 }
 
@@ -407,6 +456,7 @@ int main(int argc, char** argv) {
   if (!strcmp(m, "exec")) return mode_exec();
   if (!strcmp(m, "exec-child") && argc > 3) return mode_exec_child(atoi(argv[2]), atoi(argv[3]));
   if (!strcmp(m, "threads")) return mode_threads();
+  if (!strcmp(m, "rights")) return mode_rights();
   if (!strcmp(m, "blocking")) return mode_blocking(dir);
   if (!strcmp(m, "dgram")) return mode_dgram(dir);
   if (!strcmp(m, "nosock")) return mode_nosock();
