@@ -276,8 +276,9 @@ mbuf* m_prepend(mbuf* m, int len, int how) {
     mn->m_pkthdr.len += len;
   }
   mn->m_next = m;
-  // Data at the end leaves room for further headers in front.
-  mn->m_data = mn->m_dat + MLEN - len;
+  // Data at the end leaves room for further headers in front; its start is
+  // long-aligned so a header may be read in place (BSD M_ALIGN).
+  mn->m_data = mn->m_dat + ((MLEN - std::size_t(len)) & ~(sizeof(long) - 1));
   mn->m_len = len;
   return mn;
 }

@@ -2,6 +2,8 @@
 // inline size, exactly a cluster), shared clusters and long chains.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -238,7 +240,8 @@ TEST_CASE("mbuf: m_prepend uses leading space, else a new head mbuf carrying the
   CHECK((m->m_flags & M_PKTHDR) != 0);
   CHECK((m->m_next->m_flags & M_PKTHDR) == 0);
   CHECK(m->m_pkthdr.len == 120);
-  CHECK(M_LEADINGSPACE(m) == int(MLEN) - 20);
+  CHECK(M_LEADINGSPACE(m) == int((MLEN - 20) & ~(sizeof(long) - 1)));  // BSD M_ALIGN
+  CHECK(reinterpret_cast<uintptr_t>(m->m_data) % sizeof(long) == 0);
   m = m_prepend(m, 14, M_NOWAIT);  // fits in front now
   REQUIRE(m);
   CHECK(chain_count(m) == 2);
@@ -334,4 +337,321 @@ TEST_CASE("mbuf: a long chain survives copy, split, adj and cat intact") {
   CHECK(m_length(m) == 70000 + 100 * 1024 - 72000);
   m_freem(m);
   m_freem(c);
+}
+
+namespace {
+
+// A chain of mixed pieces: inline mbufs, clusters filled to varying depths,
+// an empty mbuf now and then; about 100 KB, every byte from pattern(seed).
+mbuf* mixed_chain(int pieces, std::vector<unsigned char>& data, std::vector<int>& boundaries) {
+  data.clear();
+  boundaries.clear();
+  mbuf* top = m_gethdr(M_NOWAIT, MType::Data);
+  mbuf* last = top;
+  for (int i = 0; i < pieces; ++i) {
+    int len;
+    if (i % 7 == 3) len = 0;
+    else if (i % 2 == 0) len = 1 + (i * 13) % int(MLEN);
+    else len = 1 + (i * 811) % int(MCLBYTES);
+    mbuf* m = m_get2(len, M_NOWAIT, MType::Data, false);
+    REQUIRE(m);
+    for (int j = 0; j < len; ++j) {
+      const auto byte = static_cast<unsigned char>((data.size() * 7 + 5) & 0xff);
+      m->m_data[j] = std::byte{byte};
+      data.push_back(byte);
+    }
+    m->m_len = len;
+    last->m_next = m;
+    last = m;
+    boundaries.push_back(int(data.size()));
+  }
+  top->m_pkthdr.len = int(data.size());
+  return top;
+}
+
+std::vector<unsigned char> slice(const std::vector<unsigned char>& v, int off, int len) {
+  return {v.begin() + off, v.begin() + off + len};
+}
+
+// Every offset worth a look: each mbuf boundary and its neighbours.
+std::vector<int> offsets_near(const std::vector<int>& boundaries, int total) {
+  std::vector<int> v{0, 1, total - 1, total};
+  for (int b : boundaries) {
+    for (int o : {b - 1, b, b + 1}) {
+      if (o >= 0 && o <= total) v.push_back(o);
+    }
+  }
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("mbuf: m_copydata and m_copym at every boundary of a 100 KB mixed chain") {
+  Balance b;
+  std::vector<unsigned char> data;
+  std::vector<int> bounds;
+  mbuf* m = mixed_chain(200, data, bounds);
+  const int total = int(data.size());
+  CHECK(total > 90 * 1024);
+  CHECK(m_length(m) == total);
+  for (int off : offsets_near(bounds, total)) {
+    CAPTURE(off);
+    const int len = std::min(total - off, 3000);
+    std::vector<unsigned char> out(size_t(len) + 1, 0xee);
+    m_copydata(m, off, len, out.data());
+    CHECK(out.back() == 0xee);  // wrote exactly len bytes
+    out.pop_back();
+    CHECK(out == slice(data, off, len));
+    mbuf* c = m_copym(m, off, len, M_NOWAIT);
+    REQUIRE(c);
+    CHECK(m_length(c) == len);
+    CHECK(contents(c) == slice(data, off, len));
+    CHECK(((c->m_flags & M_PKTHDR) != 0) == (off == 0));
+    m_freem(c);
+  }
+  m_freem(m);
+}
+
+TEST_CASE("mbuf: m_split and m_adj at every boundary of a 100 KB mixed chain") {
+  Balance b;
+  std::vector<unsigned char> data;
+  std::vector<int> bounds;
+  mbuf* orig = mixed_chain(200, data, bounds);
+  const int total = int(data.size());
+  for (int at : offsets_near(bounds, total)) {
+    CAPTURE(at);
+    // Work on copies: they share orig's clusters, so orig must not change.
+    mbuf* m = m_copym(orig, 0, M_COPYALL, M_NOWAIT);
+    REQUIRE(m);
+    mbuf* n = m_split(m, at, M_NOWAIT);
+    REQUIRE(n);
+    CHECK(m->m_pkthdr.len == at);
+    CHECK(n->m_pkthdr.len == total - at);
+    CHECK(contents(m) == slice(data, 0, at));
+    CHECK(contents(n) == slice(data, at, total - at));
+    m_freem(m);
+    m_freem(n);
+
+    m = m_copym(orig, 0, M_COPYALL, M_NOWAIT);
+    m_adj(m, at);
+    CHECK(m->m_pkthdr.len == total - at);
+    CHECK(contents(m) == slice(data, at, total - at));
+    m_adj(m, -(total - at) / 2);
+    const int keep = total - at - (total - at) / 2;
+    CHECK(m->m_pkthdr.len == keep);
+    CHECK(contents(m) == slice(data, at, keep));
+    m_freem(m);
+
+    m = m_copym(orig, 0, M_COPYALL, M_NOWAIT);
+    m_adj(m, -at);  // the tail trimmed back to exactly this boundary from the end
+    CHECK(m->m_pkthdr.len == total - at);
+    CHECK(contents(m) == slice(data, 0, total - at));
+    m_freem(m);
+  }
+  CHECK(contents(orig) == data);
+  m_freem(orig);
+}
+
+TEST_CASE("mbuf: m_copyback at every boundary of a 100 KB mixed chain leaves the shared original alone") {
+  Balance b;
+  std::vector<unsigned char> data;
+  std::vector<int> bounds;
+  mbuf* orig = mixed_chain(200, data, bounds);
+  const int total = int(data.size());
+  const auto patch = pattern(500, 99);
+  for (int off : offsets_near(bounds, total)) {
+    CAPTURE(off);
+    mbuf* m = m_copym(orig, 0, M_COPYALL, M_NOWAIT);
+    REQUIRE(m);
+    REQUIRE(m_copyback(m, off, int(patch.size()), patch.data()));
+    auto want = data;
+    want.resize(std::max(want.size(), size_t(off) + patch.size()));
+    std::copy(patch.begin(), patch.end(), want.begin() + off);
+    CHECK(m_length(m) == int(want.size()));
+    CHECK(m->m_pkthdr.len == int(want.size()));
+    CHECK(contents(m) == want);
+    m_freem(m);
+  }
+  CHECK(contents(orig) == data);
+  m_freem(orig);
+}
+
+TEST_CASE("mbuf: m_copyback fills an empty mbuf to exactly MLEN inline, MLEN+1 takes another") {
+  Balance b;
+  const auto data = pattern(int(MCLBYTES) + 1);
+  for (int len : {0, 1, int(MLEN), int(MLEN) + 1, int(MCLBYTES), int(MCLBYTES) + 1}) {
+    CAPTURE(len);
+    mbuf* m = m_gethdr(M_NOWAIT, MType::Data);
+    REQUIRE(m_copyback(m, 0, len, data.data()));
+    CHECK(m->m_len == std::min(len, int(MLEN)));
+    CHECK(chain_count(m) == (len <= int(MLEN) ? 1 : 2));
+    CHECK(m->m_pkthdr.len == len);
+    CHECK(contents(m) == slice(data, 0, len));
+    m_freem(m);
+  }
+}
+
+TEST_CASE("mbuf: shared cluster lifetime through m_copym and m_split, by the counters") {
+  Balance b;
+  mbuf_drain_thread_cache();
+  const auto data = pattern(int(MCLBYTES), 5);
+  const uint64_t c0 = mbuf_stats().clusters_in_use;
+  mbuf* m = m_devget(data.data(), int(MCLBYTES), M_NOWAIT, true);
+  REQUIRE(m);
+  REQUIRE(chain_count(m) == 1);
+  CHECK(mbuf_stats().clusters_in_use == c0 + 1);
+  mbuf* c1 = m_copym(m, 100, 1000, M_NOWAIT);
+  mbuf* c2 = m_copym(m, 0, M_COPYALL, M_NOWAIT);
+  REQUIRE(c1);
+  REQUIRE(c2);
+  CHECK(c1->m_ext == m->m_ext);
+  CHECK(c2->m_ext == m->m_ext);
+  CHECK(mbuf_stats().clusters_in_use == c0 + 1);  // three references, one cluster
+  CHECK(M_LEADINGSPACE(c1) == 0);  // shared storage is read-only to everyone
+  CHECK(M_TRAILINGSPACE(c1) == 0);
+  mbuf* tail = m_split(c2, 1500, M_NOWAIT);  // split inside the cluster: a fourth reference
+  REQUIRE(tail);
+  CHECK(tail->m_ext == m->m_ext);
+  CHECK(mbuf_stats().clusters_in_use == c0 + 1);
+  m_freem(m);
+  m_freem(c2);
+  CHECK(mbuf_stats().clusters_in_use == c0 + 1);
+  CHECK(contents(c1) == slice(data, 100, 1000));
+  CHECK(contents(tail) == slice(data, 1500, int(MCLBYTES) - 1500));
+  m_freem(c1);
+  CHECK(M_WRITABLE(tail));  // last reference: writable again
+  CHECK(M_TRAILINGSPACE(tail) == 0);
+  CHECK(M_LEADINGSPACE(tail) == 1500);
+  CHECK(mbuf_stats().clusters_in_use == c0 + 1);
+  m_freem(tail);
+  CHECK(mbuf_stats().clusters_in_use == c0);
+}
+
+TEST_CASE("mbuf: m_pullup of exactly MHLEN succeeds, MHLEN+1 fails and frees the chain") {
+  Balance b;
+  const auto data = pattern(3 * int(MCLBYTES) + 10);
+  mbuf* m = m_devget(data.data(), 10, M_NOWAIT, true);  // a short inline head
+  m->m_next = m_devget(data.data() + 10, 3 * int(MCLBYTES), M_NOWAIT, false);
+  m->m_pkthdr.len = int(data.size());
+  REQUIRE(m_pullup(m, 10) == m);  // already there: nothing to do
+  m = m_pullup(m, int(MHLEN));
+  REQUIRE(m);
+  CHECK(m->m_len == int(MHLEN));
+  CHECK((m->m_flags & M_EXT) == 0);
+  CHECK((m->m_flags & M_PKTHDR) != 0);
+  CHECK(m->m_pkthdr.len == int(data.size()));
+  CHECK(contents(m) == data);
+  const MbufStats before = mbuf_stats();
+  const int pieces = chain_count(m);
+  CHECK(pieces == 4);  // the head, then the three clusters
+  CHECK(m_pullup(m, int(MHLEN) + 1) == nullptr);
+  CHECK(mbuf_stats().mbufs_in_use == before.mbufs_in_use - uint64_t(pieces));
+  CHECK(mbuf_stats().clusters_in_use == before.clusters_in_use - 3);
+}
+
+TEST_CASE("mbuf: routines that allocate fail cleanly at the limit") {
+  Balance b;
+  const auto data = pattern(4000);
+  mbuf* m = m_devget(data.data(), 4000, M_NOWAIT, true);  // two clusters
+  mbuf* small = m_devget(data.data(), 10, M_NOWAIT, true);
+  small->m_next = m_devget(data.data() + 10, 50, M_NOWAIT, false);
+  small->m_pkthdr.len = 60;
+  const MbufStats s0 = mbuf_stats();
+  mbuf_set_limits(s0.mbufs_in_use, s0.clusters_in_use);  // nothing more
+
+  CHECK(m_split(m, 100, M_NOWAIT) == nullptr);  // m left intact
+  CHECK(contents(m) == data);
+  CHECK(m->m_pkthdr.len == 4000);
+  CHECK(m_copym(m, 0, 10, M_NOWAIT) == nullptr);
+  CHECK(m_get2(0, M_NOWAIT, MType::Data, false) == nullptr);
+  // copyback needing a new mbuf writes what fits and reports failure
+  CHECK_FALSE(m_copyback(m, 4000, int(MCLBYTES), data.data()));
+  // writing into a shared cluster needs a private copy: refused
+  mbuf_set_limits(0, 0);
+  mbuf* c = m_copym(m, 0, M_COPYALL, M_NOWAIT);
+  mbuf* c8 = m_copym(m, int(MCLBYTES) - 8, M_COPYALL, M_NOWAIT);  // 8 bytes of shared cluster first
+  REQUIRE(c);
+  REQUIRE(c8);
+  REQUIRE(c8->m_len == 8);
+  const MbufStats s1 = mbuf_stats();
+  mbuf_set_limits(s1.mbufs_in_use, s1.clusters_in_use);
+  CHECK_FALSE(m_copyback(c, 0, 1, "x"));
+  CHECK(contents(c) == contents(m));
+  // pullup needing a new head and prepend needing one free the chain
+  CHECK(m_pullup(c8, 20) == nullptr);
+  CHECK(mbuf_stats().mbufs_in_use == s1.mbufs_in_use - 2);
+  mbuf_set_limits(s1.mbufs_in_use - 2, s1.clusters_in_use);  // the two freed are not room
+  CHECK(m_prepend(small, 20, M_NOWAIT) == nullptr);
+  CHECK(mbuf_stats().mbufs_in_use == s1.mbufs_in_use - 4);
+  m_freem(c);
+  CHECK(mbuf_stats().mbuf_failures > s0.mbuf_failures);
+  CHECK(mbuf_stats().cluster_failures > s0.cluster_failures);
+  mbuf_set_limits(0, 0);
+  m_freem(m);
+}
+
+TEST_CASE("mbuf: M_EOR follows the last byte through m_copym, m_split, m_cat and m_pullup") {
+  Balance b;
+  const auto data = pattern(3000);
+  mbuf* m = m_devget(data.data(), 3000, M_NOWAIT, true);
+  mbuf* last = nullptr;
+  m_length(m, &last);
+  last->m_flags |= M_EOR;
+  mbuf* c = m_copym(m, 0, M_COPYALL, M_NOWAIT);
+  m_length(c, &last);
+  CHECK((last->m_flags & M_EOR) != 0);
+  CHECK((c->m_flags & M_EOR) == 0);
+  mbuf* part = m_copym(m, 0, 2999, M_NOWAIT);  // short of the end: no record end
+  for (mbuf* p = part; p; p = p->m_next) CHECK((p->m_flags & M_EOR) == 0);
+  m_freem(part);
+  mbuf* tail = m_split(c, 2900, M_NOWAIT);
+  for (mbuf* p = c; p; p = p->m_next) CHECK((p->m_flags & M_EOR) == 0);
+  m_length(tail, &last);
+  CHECK((last->m_flags & M_EOR) != 0);
+  mbuf* head = m_get(M_NOWAIT, MType::Data);
+  m_cat(head, tail);  // tail's 100 bytes fit inline: merged with their flag
+  CHECK(chain_count(head) == 1);
+  CHECK((head->m_flags & M_EOR) != 0);
+  m_freem(head);
+  m_freem(c);
+  mbuf* s = m_devget(data.data(), 8, M_NOWAIT, true);
+  s->m_next = m_devget(data.data() + 8, 8, M_NOWAIT, false);
+  s->m_next->m_flags |= M_EOR;
+  s = m_pullup(s, 16);
+  REQUIRE(s);
+  CHECK(chain_count(s) == 1);
+  CHECK((s->m_flags & M_EOR) != 0);
+  m_freem(s);
+  m_freem(m);
+}
+
+TEST_CASE("mbuf: small pieces of the interface: m_free, m_clget twice, m_devget without header, MbufPtr") {
+  Balance b;
+  mbuf* a = m_get(M_NOWAIT, MType::Data);
+  mbuf* n = m_get(M_NOWAIT, MType::Data);
+  a->m_next = n;
+  CHECK(m_free(a) == n);
+  const uint64_t c0 = mbuf_stats().clusters_in_use;
+  REQUIRE(m_clget(n, M_NOWAIT));
+  REQUIRE(m_clget(n, M_NOWAIT));  // the first cluster is released, not leaked
+  CHECK(mbuf_stats().clusters_in_use == c0 + 1);
+  m_freem(n);
+  m_freem(nullptr);
+  CHECK(m_length(nullptr) == 0);
+  const auto data = pattern(10);
+  mbuf* d = m_devget(data.data(), 10, M_NOWAIT, false);
+  CHECK((d->m_flags & M_PKTHDR) == 0);
+  CHECK(mtod<unsigned char>(d)[9] == data[9]);
+  {
+    MbufPtr p(d);  // frees at scope end; Balance checks it
+  }
+  // a copy from the very end is an empty mbuf, not a failure
+  mbuf* f = m_devget(data.data(), 10, M_NOWAIT, true);
+  mbuf* e = m_copym(f, 10, M_COPYALL, M_NOWAIT);
+  REQUIRE(e);
+  CHECK(m_length(e) == 0);
+  m_freem(e);
+  m_freem(f);
 }
