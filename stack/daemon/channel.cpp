@@ -139,10 +139,20 @@ void Chan::on_freed() {
 void Chan::kick() {
   if (scheduled_ || !so_) return;
   scheduled_ = true;
-  asio::post(d_.io(), [self = shared_from_this()] {
-    self->scheduled_ = false;
-    self->pump();
-  });
+  d_.note_pending(shared_from_this());
+  asio::post(d_.io(), [self = shared_from_this()] { self->run_scheduled(); });
+}
+
+void Chan::run_scheduled() {
+  if (!scheduled_) return;  // ran already, before a control reply
+  scheduled_ = false;
+  pump();
+}
+
+bool Chan::app_closed_now() {
+  if (!so_ || !sd_ || !ino_ || so_->so_head || listening_) return false;
+  auto info = d_.diag().lookup(ino_);
+  return info && info->peer_ino == 0;
 }
 
 void Chan::pump() {

@@ -46,6 +46,11 @@ class Chan : public std::enable_shared_from_this<Chan> {
   void close_channel();
   // Schedule a pump (deduplicated; safe from upcalls).
   void kick();
+  // Run a scheduled pump now (the dispatcher does, before it replies, so
+  // that a call's effects are visible when the call returns, as in a kernel).
+  void run_scheduled();
+  // The application's end is closed in every process (UNIX_DIAG).
+  bool app_closed_now();
   // The socket is being destroyed.
   void on_freed();
   // The application closed it for good (soclose done; the protocol may linger).

@@ -139,6 +139,16 @@ void Daemon::close_socket(Socket& so, const char* why) {
   });
 }
 
+void Daemon::run_pending() {
+  // Pumps may schedule others (a close reaches the peer): a few rounds.
+  for (int round = 0; round < 16 && !pending_.empty(); ++round) {
+    std::vector<std::weak_ptr<Chan>> now;
+    now.swap(pending_);
+    for (auto& w : now)
+      if (auto c = w.lock()) c->run_scheduled();
+  }
+}
+
 void Daemon::tick() {
   stack_->poll(std::chrono::duration_cast<Time>(Clock::now() - epoch_));
 }

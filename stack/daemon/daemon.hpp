@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "daemon/config.hpp"
 #include "daemon/control_server.hpp"
@@ -55,6 +56,10 @@ class Daemon final : public SocketUpcalls {
   // The application closed so for good: log it, close its channel, soclose.
   void close_socket(Socket& so, const char* why);
 
+  // Channels with a pump scheduled; run_pending() runs them at once.
+  void note_pending(std::weak_ptr<Chan> c) { pending_.push_back(std::move(c)); }
+  void run_pending();
+
   // Stack time: advance to now before stack work; re-arm the timer after.
   void tick();
   void settle();
@@ -84,6 +89,7 @@ class Daemon final : public SocketUpcalls {
   asio::steady_timer sweep_timer_;
   asio::signal_set signals_;
   std::map<uint64_t, std::shared_ptr<Chan>> chans_;
+  std::vector<std::weak_ptr<Chan>> pending_;
   Clock::time_point epoch_;
   Time armed_ = Time::max();
   bool stopped_ = false;

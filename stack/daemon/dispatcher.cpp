@@ -71,6 +71,7 @@ void Dispatcher::operator()(CtlRequest& q, CtlReply& r) {
     case ipc::Op::Stats: op_stats(q, r); break;
     default: r.hdr.error = ENOSYS; break;
   }
+  d_.run_pending();
   d_.settle();
 }
 
@@ -262,7 +263,8 @@ void Dispatcher::op_shutdown(CtlRequest& q, CtlReply& r) {
     r.hdr.error = EINVAL;
     return;
   }
-  if (!(so->so_state & (SS_ISCONNECTED | SS_ISCONNECTING | SS_ISDISCONNECTING)) &&
+  if (!(so->so_proto->pr_flags & PR_SHUTUNCONN) &&
+      !(so->so_state & (SS_ISCONNECTED | SS_ISCONNECTING | SS_ISDISCONNECTING)) &&
       !(so->so_options & SOF_ACCEPTCONN)) {
     r.hdr.error = ENOTCONN;
     return;
@@ -349,6 +351,7 @@ void Dispatcher::op_closed(CtlRequest& q, CtlReply& r) {
     return;
   }
   if (c->listening() && c->listener_gone()) d_.close_socket(*c->so(), "listener closed");
+  else if (c->app_closed_now()) d_.close_socket(*c->so(), "last close");
 }
 
 void Dispatcher::op_ioctl(CtlRequest& q, CtlReply& r) {
