@@ -1,6 +1,8 @@
 // The descriptor table (see fdtable.hpp).
 #include "fdtable.hpp"
 
+#include <sys/socket.h>
+
 #include <atomic>
 #include <mutex>
 #include <unordered_map>
@@ -9,8 +11,14 @@ namespace tunsock::shim::fdtable {
 namespace {
 
 constexpr int kFast = 1 << 16;
-// bit 0: ours; bit 1: probed and found not ours.
+constexpr uint8_t kOurs = 1, kProbed = 2, kFramed = 4;
+// kOurs; kProbed: checked and found not ours; kFramed: a datagram socket
+// (or one not yet identified), whose reads need the shim.
 std::atomic<uint8_t> g_bits[kFast];
+
+uint8_t bits_of(const SockInfo& s) {
+  return kOurs | ((s.pending || (s.type == SOCK_DGRAM && !s.listening)) ? kFramed : 0);
+}
 std::mutex g_mu;
 std::unordered_map<int, SockInfo>* g_map;  // never destroyed: used until exit
 
@@ -26,6 +34,15 @@ bool ours(int fd) {
   if (fd < kFast) return g_bits[fd].load(std::memory_order_acquire) & 1;
   std::lock_guard lk(g_mu);
   return g_map && g_map->count(fd);
+}
+
+bool framed(int fd) {
+  if (fd < 0) return false;
+  if (fd < kFast) return g_bits[fd].load(std::memory_order_acquire) & kFramed;
+  std::lock_guard lk(g_mu);
+  if (!g_map) return false;
+  auto it = g_map->find(fd);
+  return it != g_map->end() && (bits_of(it->second) & kFramed);
 }
 
 bool known(int fd) {
@@ -47,7 +64,7 @@ void put(int fd, const SockInfo& s) {
   if (fd < 0) return;
   std::lock_guard lk(g_mu);
   map_locked()[fd] = s;
-  if (fd < kFast) g_bits[fd].store(1, std::memory_order_release);
+  if (fd < kFast) g_bits[fd].store(bits_of(s), std::memory_order_release);
 }
 
 void forget(int fd) {
@@ -60,13 +77,16 @@ void forget(int fd) {
 void set_listening(int fd) {
   std::lock_guard lk(g_mu);
   auto it = map_locked().find(fd);
-  if (it != map_locked().end()) it->second.listening = true;
+  if (it != map_locked().end()) {
+    it->second.listening = true;
+    if (fd < kFast) g_bits[fd].store(bits_of(it->second), std::memory_order_release);
+  }
 }
 
-bool probed(int fd) { return fd >= 0 && fd < kFast && (g_bits[fd].load(std::memory_order_acquire) & 2); }
+bool probed(int fd) { return fd >= 0 && fd < kFast && (g_bits[fd].load(std::memory_order_acquire) & kProbed); }
 
 void set_probed(int fd) {
-  if (fd >= 0 && fd < kFast) g_bits[fd].fetch_or(2, std::memory_order_acq_rel);
+  if (fd >= 0 && fd < kFast) g_bits[fd].fetch_or(kProbed, std::memory_order_acq_rel);
 }
 
 void lock_for_fork() { g_mu.lock(); }

@@ -25,6 +25,9 @@ namespace fdtable {
 
 // Fast check; false for every descriptor the shim does not know.
 bool ours(int fd);
+// A datagram socket (or one not identified yet): read/recv need the shim.
+// Stream and seqpacket data calls go straight to libc.
+bool framed(int fd);
 // ours(), or marked probed: what close/dup must clear for the next owner.
 bool known(int fd);
 std::optional<SockInfo> get(int fd);

@@ -22,7 +22,7 @@ namespace {
 constexpr size_t kFrame = sizeof(ipc::DgramHeader) + ipc::kMaxAddr;
 
 std::optional<SockInfo> dgram_of(int fd) {
-  if (!fdtable::ours(fd)) return std::nullopt;
+  if (!fdtable::framed(fd)) return std::nullopt;  // lock-free: every stream read/write passes here
   auto s = lookup(fd);  // resolves an inherited descriptor on first use
   if (!s || s->type != SOCK_DGRAM || s->listening) return std::nullopt;
   return s;
@@ -123,6 +123,7 @@ ssize_t dgram_sendmsg(int fd, const SockInfo& s, const msghdr* msg, int flags) {
       if (w && w != ETIMEDOUT) return fail(w);
       continue;
     }
+    trace("sendmsg(%d, %zu bytes, flags %#x) = %d", fd, data.size(), flags, e ? -e : int(a.r.value));
     if (e == EPIPE && !(flags & MSG_NOSIGNAL)) ::raise(SIGPIPE);
     if (e) return fail(e);
     return ssize_t(a.r.value);
@@ -178,12 +179,12 @@ TUNSOCK_EXPORT ssize_t recv(int fd, void* buf, size_t len, int flags) {
 }
 
 TUNSOCK_EXPORT ssize_t read(int fd, void* buf, size_t len) {
-  if (!fdtable::ours(fd) || !dgram_of(fd)) return real().read(fd, buf, len);
+  if (!dgram_of(fd)) return real().read(fd, buf, len);
   return recvfrom(fd, buf, len, 0, nullptr, nullptr);
 }
 
 TUNSOCK_EXPORT ssize_t readv(int fd, const iovec* iov, int n) {
-  if (!fdtable::ours(fd) || !dgram_of(fd)) return real().readv(fd, iov, n);
+  if (!dgram_of(fd)) return real().readv(fd, iov, n);
   msghdr mh{};
   mh.msg_iov = const_cast<iovec*>(iov);
   mh.msg_iovlen = size_t(n);
@@ -243,17 +244,17 @@ TUNSOCK_EXPORT ssize_t sendto(int fd, const void* buf, size_t len, int flags, co
 }
 
 TUNSOCK_EXPORT ssize_t send(int fd, const void* buf, size_t len, int flags) {
-  if (!fdtable::ours(fd)) return real().send(fd, buf, len, flags);
+  if (!fdtable::framed(fd)) return real().send(fd, buf, len, flags);
   return sendto(fd, buf, len, flags, nullptr, 0);
 }
 
 TUNSOCK_EXPORT ssize_t write(int fd, const void* buf, size_t len) {
-  if (!fdtable::ours(fd) || !dgram_of(fd)) return real().write(fd, buf, len);
+  if (!dgram_of(fd)) return real().write(fd, buf, len);
   return sendto(fd, buf, len, 0, nullptr, 0);
 }
 
 TUNSOCK_EXPORT ssize_t writev(int fd, const iovec* iov, int n) {
-  if (!fdtable::ours(fd) || !dgram_of(fd)) return real().writev(fd, iov, n);
+  if (!dgram_of(fd)) return real().writev(fd, iov, n);
   msghdr mh{};
   mh.msg_iov = const_cast<iovec*>(iov);
   mh.msg_iovlen = size_t(n);

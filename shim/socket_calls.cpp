@@ -203,7 +203,7 @@ TUNSOCK_EXPORT int listen(int fd, int backlog) {
     real().close(k);
   }
   fdtable::set_listening(fd);
-  trace("listen(%d, %d) = 0", fd, backlog);
+  trace("listen(%d, %d) = 0 (sock %llu)", fd, backlog, (unsigned long long)s->id);
   return 0;
 }
 
@@ -313,6 +313,7 @@ TUNSOCK_EXPORT int shutdown(int fd, int how) {
   c.q.a = how;
   Answer a;
   if (int e = call(ipc::Op::Shutdown, c, a)) return fail(e);
+  trace("shutdown(%d, %d) = %d", fd, how, a.r.error);
   if (a.r.error) return fail(a.r.error);
   // The daemon sees SHUT_WR as EOF on the channel, after the data before it.
   if (!s->listening) real().shutdown(fd, how);
@@ -328,6 +329,7 @@ static int get_name(int fd, sockaddr* addr, socklen_t* len, bool peer) {
   c.q.sock_id = s->id;
   Answer a;
   if (int e = call(peer ? ipc::Op::GetPeerName : ipc::Op::GetSockName, c, a)) return fail(e);
+  trace("%s(%d) = %d (addrlen %u)", peer ? "getpeername" : "getsockname", fd, a.r.error, unsigned(a.addrlen));
   if (a.r.error) return fail(a.r.error);
   copy_addr(&a.addr, a.addrlen, addr, len);
   return 0;
@@ -350,6 +352,7 @@ TUNSOCK_EXPORT int getsockopt(int fd, int level, int name, void* val, socklen_t*
   c.q.c = int(*len);
   Answer a;
   if (int e = call(ipc::Op::GetSockOpt, c, a)) return fail(e);
+  trace("getsockopt(%d, %d, %d) = %d", fd, level, name, a.r.error);
   if (a.r.error) return fail(a.r.error);
   socklen_t n = std::min<socklen_t>(*len, socklen_t(a.payload.size()));
   if (n && !val) return fail(EFAULT);
@@ -374,6 +377,7 @@ TUNSOCK_EXPORT int setsockopt(int fd, int level, int name, const void* val, sock
   if (val == nullptr && len > 0) return fail(EFAULT);
   Answer a;
   if (int e = call(ipc::Op::SetSockOpt, c, a)) return fail(e);
+  trace("setsockopt(%d, %d, %d) = %d", fd, level, name, a.r.error);
   if (a.r.error) return fail(a.r.error);
   if (level == SOL_SOCKET && name == SO_RCVLOWAT && !s->listening) real().setsockopt(fd, level, name, val, len);
   return 0;
