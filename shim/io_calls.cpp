@@ -35,6 +35,8 @@ void copy_entry(int from, int to) {
   else fdtable::forget(to);
 }
 
+bool needs_close_hint(const SockInfo& s) { return s.listening || s.type == SOCK_DGRAM; }
+
 void closed_hint(const SockInfo& s) {
   Call c;
   c.q.sock_id = s.id;
@@ -287,9 +289,12 @@ TUNSOCK_EXPORT int close(int fd) {
   int r = real().close(fd);
   int e = errno;
   // Tell the daemon at once: if that was the last descriptor, the socket is
-  // closed before close() returns, as in the kernel (the peer sees EOF, a
-  // datagram sender ECONNREFUSED), instead of whenever the hang-up is noticed.
-  if (r == 0 && s) closed_hint(*s);
+  // closed before close() returns, as in the kernel (a datagram sender gets
+  // ECONNREFUSED), instead of whenever the hang-up is noticed; a listener's
+  // last close is no hang-up at all. Not for stream and seqpacket channels:
+  // what the application wrote just before close may still be in the
+  // channel, and the daemon must read it before closing (its EOF path does).
+  if (r == 0 && s && needs_close_hint(*s)) closed_hint(*s);
   errno = e;
   return r;
 }
@@ -304,7 +309,7 @@ TUNSOCK_EXPORT int dup2(int fd, int to) {
   auto old = fd != to ? fdtable::get(to) : std::nullopt;
   int n = real().dup2(fd, to);
   if (n >= 0 && n != fd) copy_entry(fd, n);
-  if (n >= 0 && old) closed_hint(*old);  // the descriptor it replaced was closed
+  if (n >= 0 && old && needs_close_hint(*old)) closed_hint(*old);  // the descriptor it replaced was closed
   return n;
 }
 
@@ -312,7 +317,7 @@ TUNSOCK_EXPORT int dup3(int fd, int to, int flags) {
   auto old = fdtable::get(to);
   int n = real().dup3(fd, to, flags);
   if (n >= 0) copy_entry(fd, n);
-  if (n >= 0 && old) closed_hint(*old);
+  if (n >= 0 && old && needs_close_hint(*old)) closed_hint(*old);
   return n;
 }
 
