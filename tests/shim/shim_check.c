@@ -260,6 +260,58 @@ static int mode_rights(void) {
   return 0;
 }
 
+/* --- write then close at once: every byte reaches the peer, then EOF --- */
+static int mode_closeflush(const char* dir) {
+  char path[200];
+  snprintf(path, sizeof path, "%s/flush.sock", dir);
+  unlink(path);
+  struct sockaddr_un sun;
+  socklen_t sl;
+  sun_path(&sun, &sl, path);
+  int l = socket(AF_UNIX, SOCK_STREAM, 0);
+  CHECK(l >= 0);
+  CHECK(bind(l, (struct sockaddr*)&sun, sl) == 0);
+  CHECK(listen(l, 8) == 0);
+  enum { kRounds = 20, kBytes = 200 * 1000 };
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    static char big[kBytes];
+    memset(big, 'z', sizeof big);
+    for (int i = 0; i < kRounds; ++i) {
+      int c = socket(AF_UNIX, SOCK_STREAM, 0);
+      CHECK(c >= 0);
+      CHECK(connect(c, (struct sockaddr*)&sun, sl) == 0);
+      size_t len = (i % 2) ? 6 : sizeof big;
+      size_t off = 0;
+      while (off < len) {
+        ssize_t w = write(c, big + off, len - off);
+        CHECK(w > 0);
+        off += (size_t)w;
+      }
+      close(c); /* at once: the data must not be lost */
+    }
+    _exit(0);
+  }
+  static char buf[65536];
+  for (int i = 0; i < kRounds; ++i) {
+    int a = accept(l, NULL, NULL);
+    CHECK(a >= 0);
+    size_t want = (i % 2) ? 6 : kBytes, got = 0;
+    ssize_t r;
+    while ((r = read(a, buf, sizeof buf)) > 0) got += (size_t)r;
+    if (got != want) printf("round %d: got %zu of %zu bytes\n", i, got, want);
+    CHECK(r == 0 && got == want);
+    close(a);
+  }
+  int st = 0;
+  CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  close(l);
+  unlink(path);
+  printf("ok closeflush\n");
+  return 0;
+}
+
 /* --- threads: concurrent socket calls, each thread its own connection --- */
 static void* thread_body(void* arg) {
   long id = (long)arg;
@@ -457,6 +509,7 @@ int main(int argc, char** argv) {
   if (!strcmp(m, "exec-child") && argc > 3) return mode_exec_child(atoi(argv[2]), atoi(argv[3]));
   if (!strcmp(m, "threads")) return mode_threads();
   if (!strcmp(m, "rights")) return mode_rights();
+  if (!strcmp(m, "closeflush")) return mode_closeflush(dir);
   if (!strcmp(m, "blocking")) return mode_blocking(dir);
   if (!strcmp(m, "dgram")) return mode_dgram(dir);
   if (!strcmp(m, "nosock")) return mode_nosock();
