@@ -84,8 +84,13 @@ void adopt_received(const msghdr* msg) {
 }
 
 std::optional<SockInfo> lookup(int fd) {
-  if (auto s = fdtable::get(fd)) return s->pending ? resolve(fd, *s) : s;
-  if (fd < 0 || fdtable::probed(fd)) return std::nullopt;
+  if (auto s = fdtable::get(fd)) {
+    if (fdtable::current(fd, *s)) return s->pending ? resolve(fd, *s) : s;
+    trace("fd %d: no longer socket %llu (closed behind the shim's back)", fd, (unsigned long long)s->id);
+    fdtable::forget(fd);
+  } else if (fd < 0 || fdtable::probed(fd)) {
+    return std::nullopt;
+  }
   auto s = classify(fd);
   if (!s) {
     fdtable::set_probed(fd);

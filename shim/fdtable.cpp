@@ -2,6 +2,7 @@
 #include "fdtable.hpp"
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <mutex>
@@ -60,8 +61,10 @@ std::optional<SockInfo> get(int fd) {
   return it->second;
 }
 
-void put(int fd, const SockInfo& s) {
+void put(int fd, SockInfo s) {
   if (fd < 0) return;
+  struct stat st;
+  s.ino = ::fstat(fd, &st) == 0 ? st.st_ino : 0;
   std::lock_guard lk(g_mu);
   map_locked()[fd] = s;
   if (fd < kFast) g_bits[fd].store(bits_of(s), std::memory_order_release);
@@ -74,11 +77,19 @@ void forget(int fd) {
   if (fd < kFast) g_bits[fd].store(0, std::memory_order_release);
 }
 
+bool current(int fd, const SockInfo& s) {
+  struct stat st;
+  return s.ino == 0 || (::fstat(fd, &st) == 0 && st.st_ino == s.ino);
+}
+
 void set_listening(int fd) {
+  struct stat st;
+  const uint64_t ino = ::fstat(fd, &st) == 0 ? st.st_ino : 0;  // the kernel listener now
   std::lock_guard lk(g_mu);
   auto it = map_locked().find(fd);
   if (it != map_locked().end()) {
     it->second.listening = true;
+    it->second.ino = ino;
     if (fd < kFast) g_bits[fd].store(bits_of(it->second), std::memory_order_release);
   }
 }

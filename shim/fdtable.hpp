@@ -19,6 +19,9 @@ struct SockInfo {
   // SCM_RIGHTS) and not yet confirmed by the daemon (Identify).
   bool pending = false;
   uint64_t instance = 0; // the daemon instance in the channel name (pending only)
+  uint64_t ino = 0;      // the kernel socket's inode: tells a stale entry (the
+                         // number closed behind the shim's back, e.g. by
+                         // fclose or close_range, and reused) from ours
 };
 
 namespace fdtable {
@@ -31,7 +34,10 @@ bool framed(int fd);
 // ours(), or marked probed: what close/dup must clear for the next owner.
 bool known(int fd);
 std::optional<SockInfo> get(int fd);
-void put(int fd, const SockInfo& s);
+// Records the descriptor's current inode with it.
+void put(int fd, SockInfo s);
+// Is the entry still the descriptor's socket (same inode)?
+bool current(int fd, const SockInfo& s);
 void forget(int fd);
 void set_listening(int fd);
 // Descriptors found already checked (by probe) and not ours: skip re-probing.

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "common.hpp"
@@ -207,6 +208,34 @@ TUNSOCK_EXPORT int listen(int fd, int backlog) {
   return 0;
 }
 
+// A blocking connect the protocol could not finish at once (a handshake):
+// wait until the socket leaves SS_ISCONNECTING, then its SO_ERROR is the
+// answer. The daemon's death or a signal (without SA_RESTART) end the wait.
+static int wait_connected(const SockInfo& s) {
+  constexpr uint32_t kConnecting = 0x0004;  // SS_ISCONNECTING in Identify's state bits
+  for (int delay = 1;; delay = std::min(delay * 2, 20)) {
+    Call c;
+    c.q.sock_id = s.id;
+    Answer a;
+    if (int e = call(ipc::Op::Identify, c, a)) return e;
+    if (a.r.error) return a.r.error;
+    if (!(uint32_t(a.r.value) & kConnecting)) break;
+    int w = wait_ready(-1, 0, delay);
+    if (w && w != ETIMEDOUT) return w;
+  }
+  Call c;
+  c.q.sock_id = s.id;
+  c.q.a = SOL_SOCKET;
+  c.q.b = SO_ERROR;
+  c.q.c = sizeof(int);
+  Answer a;
+  if (int e = call(ipc::Op::GetSockOpt, c, a)) return e;
+  if (a.r.error) return a.r.error;
+  int err = 0;
+  if (a.payload.size() >= sizeof err) std::memcpy(&err, a.payload.data(), sizeof err);
+  return err;
+}
+
 // SO_RCVTIMEO of a kernel socket in milliseconds, -1 for none.
 static int rcvtimeo_ms(int fd) {
   timeval tv{};
@@ -301,6 +330,7 @@ TUNSOCK_EXPORT int connect(int fd, const sockaddr* addr, socklen_t len) {
       if (w && w != ETIMEDOUT) return fail(w);
       continue;
     }
+    if (e == EINPROGRESS && !nb) e = wait_connected(*s);
     return e ? fail(e) : 0;
   }
 }

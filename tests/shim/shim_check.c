@@ -312,6 +312,30 @@ static int mode_closeflush(const char* dir) {
   return 0;
 }
 
+/* --- a socket closed behind the shim's back (fclose closes inside libc) and
+ * its number reused by a file: the file reads as a file --- */
+static int mode_stale(const char* dir) {
+  int sv[2];
+  CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0);
+  FILE* f = fdopen(sv[0], "r+");
+  CHECK(f != NULL);
+  CHECK(fclose(f) == 0);
+  char path[200];
+  snprintf(path, sizeof path, "%s/stale.txt", dir);
+  int w = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  CHECK(w == sv[0]);
+  CHECK(write(w, "plain file", 10) == 10);
+  close(w);
+  int r = open(path, O_RDONLY);
+  CHECK(r == sv[0]);
+  char buf[32];
+  CHECK(read(r, buf, sizeof buf) == 10 && memcmp(buf, "plain file", 10) == 0);
+  close(r);
+  close(sv[1]);
+  printf("ok stale\n");
+  return 0;
+}
+
 /* --- threads: concurrent socket calls, each thread its own connection --- */
 static void* thread_body(void* arg) {
   long id = (long)arg;
@@ -509,6 +533,7 @@ int main(int argc, char** argv) {
   if (!strcmp(m, "exec-child") && argc > 3) return mode_exec_child(atoi(argv[2]), atoi(argv[3]));
   if (!strcmp(m, "threads")) return mode_threads();
   if (!strcmp(m, "rights")) return mode_rights();
+  if (!strcmp(m, "stale")) return mode_stale(dir);
   if (!strcmp(m, "closeflush")) return mode_closeflush(dir);
   if (!strcmp(m, "blocking")) return mode_blocking(dir);
   if (!strcmp(m, "dgram")) return mode_dgram(dir);
