@@ -1,0 +1,33 @@
+/* select on a listener and connected sockets as data and connections arrive. */
+#include "../compat.h"
+static void sel(const char* what, int fd) {
+  fd_set r, w;
+  FD_ZERO(&r);
+  FD_ZERO(&w);
+  FD_SET(fd, &r);
+  FD_SET(fd, &w);
+  struct timeval tv = {0, 0};
+  int n = select(fd + 1, &r, &w, NULL, &tv);
+  SAY("%s: select %d readable %d writable %d", what, n, FD_ISSET(fd, &r) ? 1 : 0, FD_ISSET(fd, &w) ? 1 : 0);
+}
+int main(void) {
+  struct sockaddr_un a;
+  socklen_t la = path_name(&a, "l");
+  int l = socket(AF_UNIX, SOCK_STREAM, 0);
+  bind(l, (struct sockaddr*)&a, la);
+  listen(l, 4);
+  sel("listener", l);
+  int c = socket(AF_UNIX, SOCK_STREAM, 0);
+  connect(c, (struct sockaddr*)&a, la);
+  sleep_ms(50);
+  sel("listener with connection", l);
+  int s = accept(l, NULL, NULL);
+  sel("accepted", s);
+  write(c, "x", 1);
+  sleep_ms(50);
+  sel("accepted with data", s);
+  close(c);
+  sleep_ms(50);
+  sel("accepted, peer closed", s);
+  return 0;
+}
