@@ -351,7 +351,10 @@ void Dispatcher::op_closed(CtlRequest& q, CtlReply& r) {
     return;
   }
   if (c->listening() && c->listener_gone()) d_.close_socket(*c->so(), "listener closed");
-  else if (c->app_closed_now()) d_.close_socket(*c->so(), "last close");
+  // The last descriptor is gone: read what the application wrote before it
+  // closed, then the channel's EOF closes the socket (on_eof), all before
+  // this reply (run_pending).
+  else if (c->app_closed_now()) c->kick();
 }
 
 void Dispatcher::op_ioctl(CtlRequest& q, CtlReply& r) {
