@@ -72,7 +72,7 @@ static const char *errname(int e) {
     E_(ENOEXEC) E_(EBADF) E_(ECHILD) E_(EAGAIN) E_(ENOMEM) E_(EACCES)
     E_(EFAULT) E_(EBUSY) E_(EEXIST) E_(EXDEV) E_(ENODEV) E_(ENOTDIR)
     E_(EISDIR) E_(EINVAL) E_(ENFILE) E_(EMFILE) E_(ENOTTY) E_(EFBIG)
-    E_(ENOSPC) E_(ESPIPE) E_(EROFS) E_(EMLINK) E_(EPIPE) E_(ERANGE)
+    E_(ENOSPC) E_(ESPIPE) E_(EROFS) E_(EMLINK) E_(EPIPE) E_(EDOM) E_(ERANGE)
     E_(ENAMETOOLONG) E_(ENOSYS) E_(ENOTEMPTY) E_(ELOOP) E_(ENOPROTOOPT)
     E_(EOVERFLOW) E_(ENOTSOCK) E_(EDESTADDRREQ) E_(EMSGSIZE) E_(EPROTOTYPE)
     E_(EPROTONOSUPPORT) E_(ESOCKTNOSUPPORT) E_(EOPNOTSUPP) E_(EPFNOSUPPORT)
@@ -258,6 +258,12 @@ __attribute__((constructor)) static void compat_init(void) {
     snprintf(compat_tag_, sizeof compat_tag_, "compat.%ld.%ld", (long)getpid(), (long)ts.tv_nsec);
     setenv("COMPAT_TAG", compat_tag_, 1);
   }
+  const char *inherited = getenv("COMPAT_RUNDIR");
+  if (inherited && *inherited) {  /* exec'd by a case: same directory, its owner cleans up */
+    snprintf(compat_dir_, sizeof compat_dir_, "%s", inherited);
+    compat_watchdog(COMPAT_WATCHDOG_SECONDS);
+    return;
+  }
   const char *base = getenv("COMPAT_DIR");
   if (!base || !*base) base = getenv("TMPDIR");
   if (!base || !*base) base = "/tmp";
@@ -270,6 +276,7 @@ __attribute__((constructor)) static void compat_init(void) {
     say("FATAL: run directory %s is too long for sun_path", compat_dir_);
     exit(2);
   }
+  setenv("COMPAT_RUNDIR", compat_dir_, 1);
   atexit(compat_cleanup_);
   compat_watchdog(COMPAT_WATCHDOG_SECONDS);
 }

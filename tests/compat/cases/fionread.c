@@ -8,6 +8,7 @@ int main(void) {
   SAY("stream empty: %d", n);
   write(c, "12345", 5);
   write(c, "678", 3);
+  await(a, POLLIN);
   sleep_ms(50);
   SHOW(ioctl(a, FIONREAD, &n));
   SAY("stream: %d", n);
@@ -17,6 +18,7 @@ int main(void) {
   SAY("dgram empty: %d", n);
   send(sv[0], "abcd", 4, 0);
   send(sv[0], "efghijk", 7, 0);
+  await(sv[1], POLLIN);
   sleep_ms(50);
   SHOW(ioctl(sv[1], FIONREAD, &n));
   SAY("dgram: %d", n);

@@ -3,9 +3,10 @@
 int main(void) {
   int l, c, a;
   connected_trio(SOCK_STREAM, "l", &l, &c, &a);
-  pid_t p = fork();
+  struct sync go = sync_make();
+  pid_t p = compat_fork();
   if (p == 0) {
-    sleep_ms(100);  /* after the parent closed its copy */
+    if (sync_wait(go) < 0) _exit(3);  /* after the parent closed its copy */
     write(c, "from child", 10);
     char buf[16];
     long n = read(c, buf, sizeof buf);
@@ -15,6 +16,7 @@ int main(void) {
   }
   SHOW(write(c, "from parent ", 12));
   SHOW(close(c));
+  sync_post(go);
   char buf[64];
   long n = read(a, buf, 12);
   show_data("server read", buf, n);

@@ -4,6 +4,7 @@ int main(void) {
   int l, c, a;
   connected_trio(SOCK_STREAM, "l", &l, &c, &a);
   SHOW(write(c, "hello world", 11));
+  await(a, POLLIN);
   sleep_ms(50);
   char buf[32];
   long n = recv(a, buf, 5, MSG_PEEK);

@@ -19,15 +19,15 @@ int main(void) {
   sel("listener", l);
   int c = socket(AF_UNIX, SOCK_STREAM, 0);
   connect(c, (struct sockaddr*)&a, la);
-  sleep_ms(50);
+  await(l, POLLIN);
   sel("listener with connection", l);
   int s = accept(l, NULL, NULL);
   sel("accepted", s);
   write(c, "x", 1);
-  sleep_ms(50);
+  await(s, POLLIN);
   sel("accepted with data", s);
   close(c);
-  sleep_ms(50);
+  await(s, 0); /* POLLHUP */
   sel("accepted, peer closed", s);
   return 0;
 }

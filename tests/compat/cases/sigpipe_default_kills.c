@@ -7,7 +7,7 @@ int main(void) {
   if (p == 0) {
     signal(SIGPIPE, SIG_DFL);
     close(sv[1]);
-    sleep_ms(50);
+    await(sv[0], 0);
     write(sv[0], "x", 1);
     _exit(0);
   }
@@ -15,6 +15,6 @@ int main(void) {
   close(sv[1]);
   int st = 0;
   waitpid(p, &st, 0);
-  SAY("child signaled %d signal %d", WIFSIGNALED(st), WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+  SAY("child signaled %d signal %s", WIFSIGNALED(st), WIFSIGNALED(st) ? signame(WTERMSIG(st)) : "-");
   return 0;
 }
