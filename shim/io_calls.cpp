@@ -3,6 +3,7 @@
 // datagram sockets need the shim here: their channel carries framed records
 // inbound, and sends go through the daemon so errors come back at once.
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -35,7 +36,16 @@ void copy_entry(int from, int to) {
   else fdtable::forget(to);
 }
 
-bool needs_close_hint(const SockInfo& s) { return s.listening || s.type == SOCK_DGRAM; }
+// Asked before the descriptor goes. A listener's last close is no hang-up
+// the daemon can see; a datagram channel carries nothing from the program
+// to the daemon; a stream or seqpacket channel may still hold what the
+// program wrote just before close: hint only once the daemon has read all
+// of it (SIOCOUTQ 0), else its EOF path closes the socket after the data.
+bool needs_close_hint(int fd, const SockInfo& s) {
+  if (s.listening || s.type == SOCK_DGRAM) return true;
+  int queued = -1;
+  return real().ioctl(fd, SIOCOUTQ, &queued) == 0 && queued == 0;
+}
 
 void closed_hint(const SockInfo& s) {
   Call c;
@@ -285,16 +295,15 @@ TUNSOCK_EXPORT int close(int fd) {
     return real().close(fd);
   }
   auto s = fdtable::get(fd);
+  const bool hint = s && needs_close_hint(fd, *s);
   fdtable::forget(fd);
   int r = real().close(fd);
   int e = errno;
   // Tell the daemon at once: if that was the last descriptor, the socket is
-  // closed before close() returns, as in the kernel (a datagram sender gets
-  // ECONNREFUSED), instead of whenever the hang-up is noticed; a listener's
-  // last close is no hang-up at all. Not for stream and seqpacket channels:
-  // what the application wrote just before close may still be in the
-  // channel, and the daemon must read it before closing (its EOF path does).
-  if (r == 0 && s && needs_close_hint(*s)) closed_hint(*s);
+  // closed before close() returns, as in the kernel (the peer polls HUP, a
+  // datagram sender gets ECONNREFUSED), instead of whenever the hang-up is
+  // noticed.
+  if (r == 0 && hint) closed_hint(*s);
   errno = e;
   return r;
 }
@@ -307,17 +316,19 @@ TUNSOCK_EXPORT int dup(int fd) {
 
 TUNSOCK_EXPORT int dup2(int fd, int to) {
   auto old = fd != to ? fdtable::get(to) : std::nullopt;
+  const bool hint = old && needs_close_hint(to, *old);
   int n = real().dup2(fd, to);
   if (n >= 0 && n != fd) copy_entry(fd, n);
-  if (n >= 0 && old && needs_close_hint(*old)) closed_hint(*old);  // the descriptor it replaced was closed
+  if (n >= 0 && hint) closed_hint(*old);  // the descriptor it replaced was closed
   return n;
 }
 
 TUNSOCK_EXPORT int dup3(int fd, int to, int flags) {
-  auto old = fdtable::get(to);
+  auto old = fd != to ? fdtable::get(to) : std::nullopt;
+  const bool hint = old && needs_close_hint(to, *old);
   int n = real().dup3(fd, to, flags);
   if (n >= 0) copy_entry(fd, n);
-  if (n >= 0 && old && needs_close_hint(*old)) closed_hint(*old);
+  if (n >= 0 && hint) closed_hint(*old);
   return n;
 }
 
