@@ -7,7 +7,7 @@
 #   COMPAT_NATIVE_ONLY=1 runs the kernel side only (to validate a case).
 set -uo pipefail
 build=$(cd "$1" && pwd)
-bin=$2
+bin=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
 here=$(cd "$(dirname "$0")" && pwd)
 export TUNSOCK_BUILD=$build
 # shellcheck source=../support/daemon.sh

@@ -1,4 +1,6 @@
-/* select on a listener and connected sockets as data and connections arrive. */
+/* select on a listener and on connected sockets as connections and data
+ * arrive, after the peer shut down writing, after both shut, after the peer
+ * closed. */
 #include "../compat.h"
 static void sel(const char* what, int fd) {
   fd_set r, w;
@@ -26,6 +28,14 @@ int main(void) {
   write(c, "x", 1);
   await(s, POLLIN);
   sel("accepted with data", s);
+  char buf[4];
+  SHOW(read(s, buf, sizeof buf));
+  SHOW(shutdown(c, SHUT_WR));
+  await(s, POLLRDHUP);
+  sel("accepted, peer shut writing", s);
+  SHOW(shutdown(s, SHUT_WR));
+  await(c, POLLRDHUP);
+  sel("client, both directions shut", c);
   close(c);
   await(s, 0); /* POLLHUP */
   sel("accepted, peer closed", s);
