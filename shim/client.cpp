@@ -30,10 +30,13 @@ struct Conn {
   int fd = -1;
   uint32_t gen = 0;
   uint32_t seq = 0;
-  std::vector<char> buf;
+  bool tracked = true;     // listed in g_conns (not a signal handler's own connection)
+  std::vector<char> buf;   // reply buffer, unless ext is given
+  char* ext = nullptr;
+  size_t ext_len = 0;
   ~Conn() {
     if (fd >= 0 && gen == g_generation.load()) {
-      {
+      if (tracked) {
         std::lock_guard lk(g_mu);
         if (g_conns) g_conns->erase(fd);
       }
@@ -42,14 +45,18 @@ struct Conn {
   }
 };
 
+// The control path, fixed at load time: connecting allocates nothing (a
+// signal handler may be the caller).
+char g_path[sizeof(sockaddr_un::sun_path) + 64];
+
 thread_local Conn t_conn;
 
-void warn_once(const std::string& path, int e) {
+void warn_once(const char* path, int e) {
   if (g_warned.exchange(true)) return;
   char line[512];
   int n = std::snprintf(line, sizeof line,
                         "tunsock: cannot reach tunsockd at %s: %s (start it with: tunsockd --socket %s)\n",
-                        path.c_str(), std::strerror(e), path.c_str());
+                        path, std::strerror(e), path);
   if (n > 0) (void)!real().write(2, line, size_t(std::min(n, int(sizeof line) - 1)));
 }
 
@@ -92,10 +99,13 @@ int send_request(int fd, const Call& c) {
 }
 
 int recv_reply(Conn& cn, const Call& c, Answer& a) {
-  if (cn.buf.size() < sizeof(ipc::Reply) + ipc::kMaxAddr + ipc::kMaxRecord) cn.buf.resize(sizeof(ipc::Reply) + ipc::kMaxAddr + ipc::kMaxRecord);
+  if (!cn.ext && cn.buf.size() < sizeof(ipc::Reply) + ipc::kMaxAddr + ipc::kMaxRecord)
+    cn.buf.resize(sizeof(ipc::Reply) + ipc::kMaxAddr + ipc::kMaxRecord);
+  char* const base = cn.ext ? cn.ext : cn.buf.data();
+  const size_t cap = cn.ext ? cn.ext_len : cn.buf.size();
   alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int) * ipc::kMaxFds)];
   for (;;) {
-    iovec iov{cn.buf.data(), cn.buf.size()};
+    iovec iov{base, cap};
     msghdr mh{};
     mh.msg_iov = &iov;
     mh.msg_iovlen = 1;
@@ -111,7 +121,7 @@ int recv_reply(Conn& cn, const Call& c, Answer& a) {
       for (size_t i = 0; i < k && a.nfds < int(ipc::kMaxFds); ++i)
         std::memcpy(&a.fds[a.nfds++], CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
     }
-    auto p = ipc::parse_reply(cn.buf.data(), size_t(n));
+    auto p = ipc::parse_reply(base, size_t(n));
     if (!p || p->hdr.seq != c.q.seq) {
       for (int i = 0; i < a.nfds; ++i) real().close(a.fds[i]);
       a.nfds = 0;
@@ -128,7 +138,7 @@ int recv_reply(Conn& cn, const Call& c, Answer& a) {
 
 void drop(Conn& cn) {
   if (cn.fd < 0) return;
-  {
+  if (cn.tracked) {
     std::lock_guard lk(g_mu);
     if (g_conns) g_conns->erase(cn.fd);
   }
@@ -137,17 +147,18 @@ void drop(Conn& cn) {
 }
 
 int connect_daemon(Conn& cn) {
-  const std::string path = control_path();
-  int fd = real().socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-  if (fd < 0) return errno;
+  if (!g_path[0]) client_init();  // (a constructor that ran before ours made a socket call)
+  const char* path = g_path;
   sockaddr_un sun{};
   sun.sun_family = AF_UNIX;
-  if (path.size() >= sizeof sun.sun_path) {
-    real().close(fd);
+  const size_t plen = std::strlen(path);
+  if (plen >= sizeof sun.sun_path) {
     warn_once(path, ENAMETOOLONG);
     return ENETDOWN;
   }
-  std::memcpy(sun.sun_path, path.c_str(), path.size() + 1);
+  std::memcpy(sun.sun_path, path, plen + 1);
+  int fd = real().socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  if (fd < 0) return errno;
   int r;
   do r = real().connect(fd, reinterpret_cast<sockaddr*>(&sun), sizeof sun);
   while (r < 0 && errno == EINTR);
@@ -160,7 +171,7 @@ int connect_daemon(Conn& cn) {
   fd = move_high(fd);
   cn.fd = fd;
   cn.gen = g_generation.load();
-  {
+  if (cn.tracked) {
     std::lock_guard lk(g_mu);
     if (!g_conns) g_conns = new std::set<int>;
     g_conns->insert(fd);
@@ -185,11 +196,18 @@ std::string control_path() {
   return "/tmp/tunsockd-" + std::to_string(::getuid()) + ".sock";
 }
 
+void client_init() {
+  std::string p = control_path();
+  std::snprintf(g_path, sizeof g_path, "%s", p.c_str());
+}
+
 uint64_t instance() { return g_instance.load(); }
 
-int call(ipc::Op op, Call& c, Answer& a) {
-  Conn& cn = t_conn;
-  if (control_fd() < 0) return ENETDOWN;  // (a connection inherited across fork was closed already)
+namespace {
+
+thread_local int t_depth = 0;  // > 0 while this thread waits for a reply
+
+int exchange(Conn& cn, ipc::Op op, Call& c, Answer& a) {
   const uint64_t sock_id = c.q.sock_id;
   const uint32_t flags = c.q.flags;
   const int64_t value = c.q.value;
@@ -210,6 +228,29 @@ int call(ipc::Op op, Call& c, Answer& a) {
     return ENETDOWN;
   }
   return 0;
+}
+
+}  // namespace
+
+int call(ipc::Op op, Call& c, Answer& a) {
+  if (t_depth > 0) {
+    // A signal handler's socket call while this thread waits for a reply:
+    // the thread's connection is mid-exchange, so use a connection of its own.
+    Conn tmp;
+    tmp.tracked = false;  // no lock, no allocation: the interrupted code may hold them
+    char rbuf[2048];      // enough for every reply but large option values
+    tmp.ext = rbuf;
+    tmp.ext_len = sizeof rbuf;
+    if (connect_daemon(tmp)) return ENETDOWN;
+    int e = exchange(tmp, op, c, a);
+    drop(tmp);
+    return e;
+  }
+  if (control_fd() < 0) return ENETDOWN;  // (a connection inherited across fork was closed already)
+  ++t_depth;
+  int e = exchange(t_conn, op, c, a);
+  --t_depth;
+  return e;
 }
 
 int control_fd() {

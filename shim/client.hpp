@@ -42,6 +42,8 @@ int call(ipc::Op op, Call& c, Answer& a);
 uint64_t instance();
 // Where the daemon is expected (PROTOCOL.md "Finding the daemon").
 std::string control_path();
+// Fix the control path at load time (the environment as the program started).
+void client_init();
 // This thread's control connection, made now if need be: its descriptor,
 // or -1 with errno ENETDOWN.
 int control_fd();

@@ -24,8 +24,13 @@ const char kUsage[] =
     "$XDG_RUNTIME_DIR/tunsockd.sock, else /tmp/tunsockd-<uid>.sock; the\n"
     "daemon and the programs must agree on it.\n"
     "\n"
+    "Without a daemon, socket calls fail with ENETDOWN and the program\n"
+    "prints one line naming the path it tried.\n"
+    "\n"
     "Environment: TUNSOCK_DOMAINS=unix[,inet,inet6] (domains sent to the\n"
-    "stack), TUNSOCK_SHIM_LOG=FILE (trace intercepted calls to FILE).\n";
+    "stack, default unix), TUNSOCK_SHIM_LOG=FILE or stderr (an strace-like\n"
+    "line per intercepted call), TUNSOCK_LOG (the daemon's log levels).\n"
+    "Equivalent without the launcher: LD_PRELOAD=/path/to/libtunsock.so COMMAND.\n";
 
 // libtunsock.so next to this program (../lib), else where it was built.
 std::string library_path(const char* argv0) {
@@ -51,8 +56,16 @@ int main(int argc, char** argv) {
       std::fputs(kUsage, stdout);
       return 0;
     }
-    if (!std::strcmp(argv[i], "--socket") && i + 1 < argc) {
+    if (!std::strcmp(argv[i], "--socket")) {
+      if (i + 1 >= argc) {
+        std::fputs("tunsock: --socket needs a path\n", stderr);
+        return 2;
+      }
       ::setenv("TUNSOCK_SOCKET", argv[++i], 1);
+      continue;
+    }
+    if (!std::strncmp(argv[i], "--socket=", 9)) {
+      ::setenv("TUNSOCK_SOCKET", argv[i] + 9, 1);
       continue;
     }
     if (!std::strcmp(argv[i], "--")) {

@@ -336,6 +336,50 @@ static int mode_stale(const char* dir) {
   return 0;
 }
 
+/* --- socket calls from a signal handler (socket and close are
+ * async-signal-safe) while the thread is in the middle of its own --- */
+static volatile sig_atomic_t handler_runs, handler_fails;
+static void on_tick(int sig) {
+  (void)sig;
+  int saved = errno;
+  int s = socket(AF_UNIX, SOCK_DGRAM, 0);
+  if (s < 0) handler_fails++;
+  else close(s);
+  handler_runs++;
+  errno = saved;
+}
+
+static int mode_signals(void) {
+  int sv[2];
+  CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_tick;
+  sa.sa_flags = SA_RESTART;
+  CHECK(sigaction(SIGALRM, &sa, NULL) == 0);
+  struct itimerval it = {{0, 500}, {0, 500}};
+  CHECK(setitimer(ITIMER_REAL, &it, NULL) == 0);
+  double t0 = now_s();
+  long calls = 0;
+  while (now_s() - t0 < 0.5) {
+    int type = 0;
+    socklen_t len = sizeof type;
+    CHECK(getsockopt(sv[0], SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_DGRAM);
+    CHECK(send(sv[0], "s", 1, 0) == 1);
+    char c;
+    CHECK(recv(sv[1], &c, 1, 0) == 1);
+    ++calls;
+  }
+  struct itimerval off = {{0, 0}, {0, 0}};
+  setitimer(ITIMER_REAL, &off, NULL);
+  printf("%ld calls, %d handler runs, %d failed\n", calls, (int)handler_runs, (int)handler_fails);
+  CHECK(handler_fails == 0 && handler_runs > 10);
+  close(sv[0]);
+  close(sv[1]);
+  printf("ok signals\n");
+  return 0;
+}
+
 /* --- threads: concurrent socket calls, each thread its own connection --- */
 static void* thread_body(void* arg) {
   long id = (long)arg;
@@ -533,6 +577,7 @@ int main(int argc, char** argv) {
   if (!strcmp(m, "exec-child") && argc > 3) return mode_exec_child(atoi(argv[2]), atoi(argv[3]));
   if (!strcmp(m, "threads")) return mode_threads();
   if (!strcmp(m, "rights")) return mode_rights();
+  if (!strcmp(m, "signals")) return mode_signals();
   if (!strcmp(m, "stale")) return mode_stale(dir);
   if (!strcmp(m, "closeflush")) return mode_closeflush(dir);
   if (!strcmp(m, "blocking")) return mode_blocking(dir);
