@@ -50,6 +50,9 @@ struct Conn {
 char g_path[sizeof(sockaddr_un::sun_path) + 64];
 
 thread_local Conn t_conn;
+// > 0 while this thread is inside a call or connecting: a signal handler's
+// call then makes a connection of its own.
+thread_local int t_depth = 0;
 
 void warn_once(const char* path, int e) {
   if (g_warned.exchange(true)) return;
@@ -205,7 +208,6 @@ uint64_t instance() { return g_instance.load(); }
 
 namespace {
 
-thread_local int t_depth = 0;  // > 0 while this thread waits for a reply
 
 int exchange(Conn& cn, ipc::Op op, Call& c, Answer& a) {
   const uint64_t sock_id = c.q.sock_id;
@@ -246,9 +248,8 @@ int call(ipc::Op op, Call& c, Answer& a) {
     drop(tmp);
     return e;
   }
-  if (control_fd() < 0) return ENETDOWN;  // (a connection inherited across fork was closed already)
-  ++t_depth;
-  int e = exchange(t_conn, op, c, a);
+  ++t_depth;  // from here on, a handler's call uses its own connection
+  int e = control_fd() < 0 ? ENETDOWN : exchange(t_conn, op, c, a);
   --t_depth;
   return e;
 }
@@ -256,11 +257,15 @@ int call(ipc::Op op, Call& c, Answer& a) {
 int control_fd() {
   Conn& cn = t_conn;
   if (cn.fd >= 0 && cn.gen != g_generation.load()) cn.fd = -1;
-  if (cn.fd < 0)
-    if (connect_daemon(cn)) {
+  if (cn.fd < 0) {
+    ++t_depth;
+    int e = connect_daemon(cn);
+    --t_depth;
+    if (e) {
       errno = ENETDOWN;
       return -1;
     }
+  }
   return cn.fd;
 }
 

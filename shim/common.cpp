@@ -168,7 +168,7 @@ bool domain_routed(int domain) {
   }
 }
 
-void trace(const char* fmt, ...) {
+void trace_init() {
   std::call_once(g_trace_once, [] {
     const char* p = std::getenv("TUNSOCK_SHIM_LOG");
     if (!p || !*p) g_trace_fd = -1;
@@ -183,6 +183,10 @@ void trace(const char* fmt, ...) {
       }
     }
   });
+}
+
+void trace(const char* fmt, ...) {
+  trace_init();
   if (g_trace_fd < 0) return;
   char line[512];
   int n = std::snprintf(line, sizeof line, "tunsock[%d]: ", int(::getpid()));

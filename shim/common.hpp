@@ -50,6 +50,8 @@ bool domain_routed(int domain);
 
 // Trace a call when TUNSOCK_SHIM_LOG names a file (strace-like).
 void trace(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+// Open the trace destination now (at load time, not inside a signal handler).
+void trace_init();
 
 // A pathname destination: stat it in this process (errors as the kernel's)
 // and put its vnode into the request. Abstract names pass unchanged.

@@ -1,6 +1,8 @@
 // The descriptor table (see fdtable.hpp).
 #include "fdtable.hpp"
 
+#include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -20,61 +22,93 @@ std::atomic<uint8_t> g_bits[kFast];
 uint8_t bits_of(const SockInfo& s) {
   return kOurs | ((s.pending || (s.type == SOCK_DGRAM && !s.listening)) ? kFramed : 0);
 }
+// Entries for the usual descriptor numbers live in a fixed array (untouched
+// pages cost nothing), so that socket() and close() stay async-signal-safe:
+// no allocation, and signals are blocked while the lock is held, so a
+// handler cannot wait for a lock its own thread holds.
+SockInfo g_info[kFast];
+std::unordered_map<int, SockInfo>* g_map;  // numbers >= kFast; never destroyed
 std::mutex g_mu;
-std::unordered_map<int, SockInfo>* g_map;  // never destroyed: used until exit
 
-std::unordered_map<int, SockInfo>& map_locked() {
-  if (!g_map) g_map = new std::unordered_map<int, SockInfo>;
-  return *g_map;
+class Guard {
+ public:
+  Guard() {
+    sigset_t all;
+    ::sigfillset(&all);
+    ::pthread_sigmask(SIG_BLOCK, &all, &old_);
+    g_mu.lock();
+  }
+  ~Guard() {
+    g_mu.unlock();
+    ::pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+  Guard(const Guard&) = delete;
+  Guard& operator=(const Guard&) = delete;
+
+ private:
+  sigset_t old_;
+};
+
+// Under the lock: the entry for fd, or null.
+SockInfo* slot_locked(int fd, bool create) {
+  if (fd < kFast) return (create || (g_bits[fd].load(std::memory_order_relaxed) & kOurs)) ? &g_info[fd] : nullptr;
+  if (!g_map) {
+    if (!create) return nullptr;
+    g_map = new std::unordered_map<int, SockInfo>;
+  }
+  if (create) return &(*g_map)[fd];
+  auto it = g_map->find(fd);
+  return it == g_map->end() ? nullptr : &it->second;
 }
 
 }  // namespace
 
 bool ours(int fd) {
   if (fd < 0) return false;
-  if (fd < kFast) return g_bits[fd].load(std::memory_order_acquire) & 1;
-  std::lock_guard lk(g_mu);
-  return g_map && g_map->count(fd);
+  if (fd < kFast) return g_bits[fd].load(std::memory_order_acquire) & kOurs;
+  Guard g;
+  return slot_locked(fd, false) != nullptr;
 }
 
 bool framed(int fd) {
   if (fd < 0) return false;
   if (fd < kFast) return g_bits[fd].load(std::memory_order_acquire) & kFramed;
-  std::lock_guard lk(g_mu);
-  if (!g_map) return false;
-  auto it = g_map->find(fd);
-  return it != g_map->end() && (bits_of(it->second) & kFramed);
+  Guard g;
+  SockInfo* e = slot_locked(fd, false);
+  return e && (bits_of(*e) & kFramed);
 }
 
 bool known(int fd) {
   if (fd < 0) return false;
   if (fd < kFast) return g_bits[fd].load(std::memory_order_acquire) != 0;
-  std::lock_guard lk(g_mu);
-  return g_map && g_map->count(fd);
+  return ours(fd);
 }
 
 std::optional<SockInfo> get(int fd) {
   if (!ours(fd)) return std::nullopt;
-  std::lock_guard lk(g_mu);
-  auto it = map_locked().find(fd);
-  if (it == map_locked().end()) return std::nullopt;
-  return it->second;
+  Guard g;
+  SockInfo* e = slot_locked(fd, false);
+  if (!e) return std::nullopt;
+  return *e;
 }
 
 void put(int fd, SockInfo s) {
   if (fd < 0) return;
   struct stat st;
   s.ino = ::fstat(fd, &st) == 0 ? st.st_ino : 0;
-  std::lock_guard lk(g_mu);
-  map_locked()[fd] = s;
+  Guard g;
+  *slot_locked(fd, true) = s;
   if (fd < kFast) g_bits[fd].store(bits_of(s), std::memory_order_release);
 }
 
 void forget(int fd) {
   if (fd < 0) return;
-  std::lock_guard lk(g_mu);
-  if (g_map) g_map->erase(fd);
-  if (fd < kFast) g_bits[fd].store(0, std::memory_order_release);
+  Guard g;
+  if (fd < kFast) {
+    g_bits[fd].store(0, std::memory_order_release);
+  } else if (g_map) {
+    g_map->erase(fd);
+  }
 }
 
 bool current(int fd, const SockInfo& s) {
@@ -85,12 +119,11 @@ bool current(int fd, const SockInfo& s) {
 void set_listening(int fd) {
   struct stat st;
   const uint64_t ino = ::fstat(fd, &st) == 0 ? st.st_ino : 0;  // the kernel listener now
-  std::lock_guard lk(g_mu);
-  auto it = map_locked().find(fd);
-  if (it != map_locked().end()) {
-    it->second.listening = true;
-    it->second.ino = ino;
-    if (fd < kFast) g_bits[fd].store(bits_of(it->second), std::memory_order_release);
+  Guard g;
+  if (SockInfo* e = slot_locked(fd, false)) {
+    e->listening = true;
+    e->ino = ino;
+    if (fd < kFast) g_bits[fd].store(bits_of(*e), std::memory_order_release);
   }
 }
 

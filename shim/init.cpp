@@ -59,6 +59,7 @@ void scan_inherited() {
 __attribute__((constructor)) void shim_init() {
   (void)real();
   client_init();
+  trace_init();
   ::pthread_atfork(before_fork, after_fork_parent, after_fork_child);
   scan_inherited();
 }
