@@ -1,0 +1,137 @@
+// The inet domain: its protocol switch (udp, ping, raw icmp), attaching it to
+// a Stack, the Internet checksum over mbuf chains, and the `netstat -s` text.
+// FreeBSD: netinet/in_proto.c, in.c, in_cksum.c; netstat/inet.c.
+#include <array>
+#include <cassert>
+#include <cerrno>
+
+#include "netinet/in_var.hpp"
+
+namespace tunsock {
+
+int looutput(ifnet& ifp, mbuf* m);  // net/if_loop.cpp
+
+namespace {
+
+const Domain& inetdomain() {
+  static std::array<Protosw, 3> sw;
+  static Domain dom;
+  static bool init = false;
+  if (!init) {
+    init = true;
+    dom.dom_family = AF_INET;
+    dom.dom_name = "internet";
+    sw[0] = Protosw{.pr_type = SOCK_DGRAM, .pr_domain = &dom, .pr_protocol = IPPROTO_UDP,
+                    .pr_flags = PR_ATOMIC | PR_ADDR, .pr_ctloutput = in_ctloutput,
+                    .pr_usrreqs = pru_with_defaults(udp_usrreqs())};
+    sw[1] = Protosw{.pr_type = SOCK_DGRAM, .pr_domain = &dom, .pr_protocol = IPPROTO_ICMP,
+                    .pr_flags = PR_ATOMIC | PR_ADDR, .pr_ctloutput = in_ctloutput,
+                    .pr_usrreqs = pru_with_defaults(ping_usrreqs())};
+    sw[2] = Protosw{.pr_type = SOCK_RAW, .pr_domain = &dom, .pr_protocol = IPPROTO_ICMP,
+                    .pr_flags = PR_ATOMIC | PR_ADDR, .pr_ctloutput = in_ctloutput,
+                    .pr_usrreqs = pru_with_defaults(rip_usrreqs())};
+    dom.dom_protosw = std::span<const Protosw>(sw.data(), sw.size());
+  }
+  return dom;
+}
+
+}  // namespace
+
+Inet* inet_of(Stack& st) { return static_cast<Inet*>(st.domain_state(AF_INET)); }
+
+Inet& inet(Stack& st) {
+  Inet* in = inet_of(st);
+  assert(in);
+  return *in;
+}
+
+Inet& inet_attach(Stack& st) {
+  if (Inet* in = inet_of(st)) return *in;
+  auto state = std::make_shared<Inet>(st);
+  Inet* in = state.get();
+  st.set_domain_state(AF_INET, state);
+  st.add_domain(&inetdomain());
+  in->ip_id = uint16_t(st.rng().next_u32());
+  ifnet& lo = if_attach(st, "lo", 65536, IFF_LOOPBACK, looutput);
+  in_add_address(lo, 0x7f000001, 8);
+  return *in;
+}
+
+uint32_t in_cksum_chain(const mbuf* m, int off, int len, uint32_t sum) {
+  // A piece that starts at an odd offset of the whole contributes its sum
+  // byte-swapped (RFC 1071 §2(B)).
+  bool odd = false;
+  for (; m && off >= m->m_len; m = m->m_next) off -= m->m_len;
+  uint64_t acc = sum;
+  for (; m && len > 0; m = m->m_next, off = 0) {
+    int n = std::min(len, m->m_len - off);
+    if (n <= 0) continue;
+    uint32_t s = wire::cksum_add(0, wire::Bytes(m->m_data + off, size_t(n)));
+    while (s >> 16) s = (s & 0xffff) + (s >> 16);
+    if (odd) s = ((s & 0xff) << 8) | (s >> 8);
+    acc += s;
+    if (n & 1) odd = !odd;
+    len -= n;
+  }
+  while (acc >> 32) acc = (acc & 0xffffffff) + (acc >> 32);
+  return uint32_t(acc);
+}
+
+std::string inet_stats_text(Stack& st) {
+  Inet* in = inet_of(st);
+  if (!in) return "";
+  const IpStat& i = in->ipstat;
+  const IcmpStat& c = in->icmpstat;
+  const UdpStat& u = in->udpstat;
+  auto l = [](uint64_t n, const char* what) { return "\t" + std::to_string(n) + " " + what + "\n"; };
+  std::string s = "ip:\n";
+  s += l(i.total, "total packets received");
+  s += l(i.badsum, "bad header checksums");
+  s += l(i.tooshort, "with size smaller than minimum");
+  s += l(i.badlen, "with data length < header length or > packet");
+  s += l(i.badhlen, "with header length < data size");
+  s += l(i.badvers, "with incorrect version number");
+  s += l(i.badoptions, "with bad options");
+  s += l(i.badttl, "with ttl 0");
+  s += l(i.badaddr, "with a martian source or destination");
+  s += l(i.fragments, "fragments received");
+  s += l(i.fragdropped, "fragments dropped (dup, overlap or out of space)");
+  s += l(i.fragtimeout, "fragments dropped after timeout");
+  s += l(i.reassembled, "packets reassembled ok");
+  s += l(i.delivered, "packets for this host");
+  s += l(i.noproto, "packets for unknown/unsupported protocol");
+  s += l(i.notforus, "packets not for this host (not forwarded)");
+  s += l(i.localout, "packets sent from this host");
+  s += l(i.odropped, "output packets dropped due to no bufs, etc.");
+  s += l(i.noroute, "output packets discarded due to no route");
+  s += l(i.fragmented, "output datagrams fragmented");
+  s += l(i.ofragments, "fragments created");
+  s += l(i.cantfrag, "datagrams that can't be fragmented");
+  s += "icmp:\n";
+  s += l(c.inmsgs, "messages received");
+  s += l(c.tooshort, "messages with bad length");
+  s += l(c.checksum, "bad checksums");
+  s += l(c.inecho, "echo requests received");
+  s += l(c.inechoreply, "echo replies received");
+  s += l(c.inunreach, "destination unreachable received");
+  s += l(c.inerrors_delivered, "errors delivered to sockets");
+  s += l(c.outmsgs, "messages sent");
+  s += l(c.outechoreply, "echo replies sent");
+  s += l(c.outecho, "echo requests sent");
+  s += l(c.outunreach, "destination unreachable sent");
+  s += l(c.ratelimited, "errors not sent due to rate limit");
+  s += l(c.olderr, "errors not generated (old message was icmp, fragment or broadcast)");
+  s += "udp:\n";
+  s += l(u.ipackets, "datagrams received");
+  s += l(u.hdrops, "with incomplete header");
+  s += l(u.badlen, "with bad data length field");
+  s += l(u.badsum, "with bad checksum");
+  s += l(u.nosum, "with no checksum");
+  s += l(u.noport, "dropped due to no socket");
+  s += l(u.noportbcast, "broadcast/multicast datagrams undelivered");
+  s += l(u.fullsock, "dropped due to full socket buffers");
+  s += l(u.opackets, "datagrams output");
+  return s;
+}
+
+}  // namespace tunsock

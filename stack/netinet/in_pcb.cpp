@@ -1,0 +1,291 @@
+// Internet protocol control blocks shared by udp, ping and raw sockets:
+// bind (Linux's SO_REUSEADDR/SO_REUSEPORT rules, RFC 6056 randomised
+// ephemeral ports in 32768-60999), connect, lookup, IP-level options,
+// receive control messages and the IP_RECVERR error queue.
+// FreeBSD: netinet/in_pcb.c, ip_output.c (ip_ctloutput); Linux: udp_lib_get_port, ip_sockglue.c.
+#include <time.h>
+#include <linux/errqueue.h>
+#include <netinet/in.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "netinet/in_var.hpp"
+
+namespace tunsock {
+
+namespace {
+constexpr uint16_t kPortLow = 32768, kPortHigh = 60999;  // net.ipv4.ip_local_port_range
+constexpr int kIpUnprivilegedPortStart = 1024;
+
+bool bound_with(const Socket& so, uint32_t f) { return so.so_options & f; }
+
+// Linux udp_lib_lport_inuse: would inp on port collide with another socket?
+bool port_conflict(const std::list<InPcb*>& head, const InPcb& inp, uint32_t laddr, uint16_t port) {
+  const Socket& so = *inp.inp_socket;
+  for (const InPcb* o : head) {
+    if (o == &inp || o->inp_lport != port) continue;
+    if (o->inp_laddr && laddr && o->inp_laddr != laddr) continue;
+    const Socket& os = *o->inp_socket;
+    if (bound_with(so, SOF_REUSEADDR) && bound_with(os, SOF_REUSEADDR)) continue;
+    if (bound_with(so, SOF_REUSEPORT) && bound_with(os, SOF_REUSEPORT) && o->reuse_uid == so.so_cred.uid) continue;
+    return true;
+  }
+  return false;
+}
+}  // namespace
+
+InPcb* in_pcballoc(Socket& so, std::list<InPcb*>& head, int proto) {
+  auto* inp = new InPcb;
+  inp->inp_socket = &so;
+  inp->inp_proto = proto;
+  so.so_pcb = inp;
+  head.push_front(inp);
+  return inp;
+}
+
+void in_pcbdetach(std::list<InPcb*>& head, Socket& so) {
+  InPcb* inp = sotoinpcb(so);
+  if (!inp) return;
+  head.remove(inp);
+  so.so_pcb = nullptr;
+  delete inp;
+}
+
+int in_getsin(const SockAddr& nam, uint32_t* addr, uint16_t* port) {
+  if (nam.len < sizeof(sockaddr_in)) return EINVAL;
+  if (nam.family() != AF_INET) return EAFNOSUPPORT;
+  sockaddr_in sin;
+  std::memcpy(&sin, &nam.ss, sizeof sin);
+  *addr = ntohl(sin.sin_addr.s_addr);
+  *port = ntohs(sin.sin_port);
+  return 0;
+}
+
+int in_sockaddr(uint32_t a, uint16_t port, SockAddr* nam) {
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_port = htons(port);
+  sin.sin_addr.s_addr = htonl(a);
+  *nam = SockAddr::from(&sin, sizeof sin);
+  return 0;
+}
+
+uint32_t in_pcbsrc(const Inet& in, uint32_t laddr, uint32_t dst) {
+  if (laddr) return laddr;
+  if ((dst >> 24) == 127) return 0x7f000001;
+  if (in_localaddr(in, dst)) return dst;
+  const Route* r = rt_lookup(in, dst);
+  return r ? r->src : 0;
+}
+
+int in_pcbbind(Inet& in, std::list<InPcb*>& head, InPcb& inp, const SockAddr* nam, const Td& td) {
+  uint32_t addr = 0;
+  uint16_t port = 0;
+  if (nam) {
+    // Linux inet_bind: AF_UNSPEC is taken for INADDR_ANY only.
+    if (nam->len < sizeof(sockaddr_in)) return EINVAL;
+    if (nam->family() != AF_INET) {
+      sockaddr_in sin;
+      std::memcpy(&sin, &nam->ss, sizeof sin);
+      if (nam->family() != AF_UNSPEC || sin.sin_addr.s_addr != 0) return EAFNOSUPPORT;
+    }
+    sockaddr_in sin;
+    std::memcpy(&sin, &nam->ss, sizeof sin);
+    addr = ntohl(sin.sin_addr.s_addr);
+    port = ntohs(sin.sin_port);
+    if (inp.inp_lport || inp.inp_laddr) return EINVAL;  // already bound
+    if (addr && !in_localaddr(in, addr) && !in_broadcast(in, addr)) return EADDRNOTAVAIL;
+    if (port && port < kIpUnprivilegedPortStart && td.cred.uid != 0 && !inp.inp_ping) return EACCES;
+  }
+  if (port == 0 && inp.inp_ping) {
+    // Linux ping_get_port: a rover over 1..65535.
+    for (int i = 0; i < 65535; ++i) {
+      in.last_ephemeral = uint16_t(in.last_ephemeral % 65535 + 1);
+      if (!port_conflict(head, inp, addr, in.last_ephemeral)) {
+        port = in.last_ephemeral;
+        break;
+      }
+    }
+    if (!port) return EADDRINUSE;
+  } else if (port == 0) {
+    // RFC 6056 §3.3.1 (Algorithm 1): a random start, then the next free one.
+    const uint32_t n = kPortHigh - kPortLow + 1;
+    uint32_t off = in.st.rng().next_u32() % n;
+    for (uint32_t i = 0; i < n; ++i) {
+      uint16_t cand = uint16_t(kPortLow + (off + i) % n);
+      if (!port_conflict(head, inp, addr, cand)) {
+        port = cand;
+        break;
+      }
+    }
+    if (!port) return EADDRINUSE;
+  } else {
+    if (port_conflict(head, inp, addr, port)) return EADDRINUSE;
+    inp.bindport_lock = true;
+  }
+  if (addr) inp.bindaddr_lock = true;
+  inp.inp_laddr = addr;
+  inp.inp_lport = port;
+  inp.reuse_uid = inp.inp_socket->so_cred.uid;
+  inp.inp_socket->so_state |= SS_ISBOUND;
+  return 0;
+}
+
+int in_pcbconnect(Inet& in, std::list<InPcb*>& head, InPcb& inp, const SockAddr& nam, const Td& td) {
+  uint32_t addr;
+  uint16_t port;
+  if (int e = in_getsin(nam, &addr, &port)) return e;
+  // Linux: connect to INADDR_ANY means the local host.
+  if (addr == 0) addr = 0x7f000001;
+  Socket& so = *inp.inp_socket;
+  if (in_broadcast(in, addr) && !(so.so_options & SOF_BROADCAST)) return EACCES;
+  uint32_t src = in_pcbsrc(in, inp.inp_laddr, addr);
+  if (!src) return ENETUNREACH;
+  if (!inp.inp_lport)
+    if (int e = in_pcbbind(in, head, inp, nullptr, td)) return e;
+  if (!inp.inp_laddr) inp.inp_laddr = src;
+  inp.inp_faddr = addr;
+  inp.inp_fport = port;
+  so.so_state = (so.so_state & ~SS_ISCONNECTING) | SS_ISCONNECTED;
+  return 0;
+}
+
+void in_pcbdisconnect(InPcb& inp) {
+  // Linux __udp_disconnect: what bind() did not fix is forgotten.
+  inp.inp_faddr = 0;
+  inp.inp_fport = 0;
+  if (!inp.bindaddr_lock) inp.inp_laddr = 0;
+  if (!inp.bindport_lock) {
+    inp.inp_lport = 0;
+    inp.inp_socket->so_state &= ~SS_ISBOUND;
+  }
+  inp.inp_socket->so_state &= ~SS_ISCONNECTED;
+}
+
+InPcb* in_pcblookup(std::list<InPcb*>& head, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport) {
+  // Linux compute_score: each fixed field must match and scores; best wins.
+  InPcb* best = nullptr;
+  int best_score = -1;
+  for (InPcb* inp : head) {
+    if (inp->inp_lport != dport || !inp->inp_lport) continue;
+    int score = 0;
+    if (inp->inp_laddr) {
+      if (inp->inp_laddr != dst) continue;
+      score += 4;
+    }
+    if (inp->inp_faddr) {
+      if (inp->inp_faddr != src) continue;
+      score += 4;
+    }
+    if (inp->inp_fport) {
+      if (inp->inp_fport != sport) continue;
+      score += 4;
+    }
+    if (score > best_score) {
+      best = inp;
+      best_score = score;
+    }
+  }
+  return best;
+}
+
+mbuf* in_cmsg(int level, int type, const void* data, size_t len) {
+  if (CMSG_SPACE(len) > MLEN) return nullptr;
+  mbuf* m = m_get(M_NOWAIT, MType::Control);
+  if (!m) return nullptr;
+  std::memset(m->m_data, 0, CMSG_SPACE(len));
+  cmsghdr h{};
+  h.cmsg_len = CMSG_LEN(len);
+  h.cmsg_level = level;
+  h.cmsg_type = type;
+  std::memcpy(m->m_data, &h, sizeof h);
+  std::memcpy(m->m_data + CMSG_LEN(0), data, len);
+  m->m_len = int(CMSG_SPACE(len));
+  return m;
+}
+
+mbuf* in_rcvcontrol(Inet& in, const InPcb& inp, const wire::Ipv4Repr& ip, const ifnet* rcvif) {
+  mbuf* head = nullptr;
+  mbuf** tail = &head;
+  auto add = [&](mbuf* c) {
+    if (!c) return;
+    *tail = c;
+    tail = &c->m_next;
+  };
+  // Linux order: timestamp (sock_recv_cmsgs), then ip_cmsg_recv's PKTINFO, TTL, TOS.
+  if (inp.inp_socket->so_options & SOF_TIMESTAMP) {
+    Time t = in.st.now() + in.wall_offset;
+    timeval tv{};
+    tv.tv_sec = time_t(t.count() / 1000000000);
+    tv.tv_usec = suseconds_t((t.count() % 1000000000) / 1000);
+    add(in_cmsg(SOL_SOCKET, SO_TIMESTAMP_OLD, &tv, sizeof tv));
+  }
+  if (inp.inp_recvpktinfo) {
+    in_pktinfo pi{};
+    pi.ipi_ifindex = rcvif ? rcvif->if_index : 0;
+    uint32_t spec = in_localaddr(in, ip.dst) ? ip.dst : in_pcbsrc(in, 0, ip.src);
+    pi.ipi_spec_dst.s_addr = htonl(spec);
+    pi.ipi_addr.s_addr = htonl(ip.dst);
+    add(in_cmsg(SOL_IP, IP_PKTINFO, &pi, sizeof pi));
+  }
+  if (inp.inp_recvttl) {
+    int ttl = ip.ttl;
+    add(in_cmsg(SOL_IP, IP_TTL, &ttl, sizeof ttl));
+  }
+  if (inp.inp_recvtos) {
+    uint8_t tos = ip.tos;
+    add(in_cmsg(SOL_IP, IP_TOS, &tos, sizeof tos));
+  }
+  return head;
+}
+
+void in_sockerr(InPcb& inp, SockErr e, bool hard) {
+  Socket& so = *inp.inp_socket;
+  // Linux udp_err: without IP_RECVERR only hard errors on a connected
+  // socket are reported; with it, every error is queued and set.
+  if (!inp.inp_recverr && !(hard && (so.so_state & SS_ISCONNECTED))) return;
+  if (inp.inp_recverr && inp.errq.size() < 64) inp.errq.push_back(e);
+  so.so_error = e.ee_errno;
+  sorwakeup(so);
+  sowwakeup(so);
+}
+
+int in_errqueue_receive(Socket& so, RecvArgs& a) {
+  InPcb* inp = sotoinpcb(so);
+  a.flags = 0;
+  a.done = a.full = 0;
+  if (!inp || inp->errq.empty()) return EAGAIN;
+  SockErr e = std::move(inp->errq.front());
+  inp->errq.pop_front();
+  size_t n = std::min(a.len, e.payload.size());
+  if (a.buf && n) std::memcpy(a.buf, e.payload.data(), n);
+  a.done = n;
+  a.full = e.payload.size();
+  if (a.full > n) a.flags |= MSG_TRUNC;
+  a.flags |= MSG_ERRQUEUE;
+  if (a.from) in_sockaddr(e.dst, e.dport, a.from);
+  if (a.controlp) {
+    struct {
+      sock_extended_err ee;
+      sockaddr_in offender;
+    } c{};
+    c.ee.ee_errno = uint32_t(e.ee_errno);
+    c.ee.ee_origin = e.ee_origin;
+    c.ee.ee_type = e.ee_type;
+    c.ee.ee_code = e.ee_code;
+    c.ee.ee_info = e.ee_info;
+    c.offender.sin_family = AF_INET;
+    c.offender.sin_addr.s_addr = htonl(e.offender);
+    mbuf* cm = in_cmsg(SOL_IP, IP_RECVERR, &c, sizeof c);
+    mbuf** t = a.controlp;
+    while (*t) t = &(*t)->m_next;
+    *t = cm;
+  }
+  // Linux sock_dequeue_err_skb: so_error takes the next queued error, or clears.
+  so.so_error = inp->errq.empty() ? 0 : inp->errq.front().ee_errno;
+  return 0;
+}
+
+}  // namespace tunsock

@@ -1,0 +1,188 @@
+// The inet domain's per-Stack state (kept in Stack::domain_state(AF_INET)):
+// interfaces, routes, PCB lists, the reassembly queue, ICMP rate limit,
+// and the ip/icmp/udp counters of `netstat -s`. Internal to stack/net and
+// stack/netinet; drivers use net/if.hpp.
+// FreeBSD: netinet/in_var.h, ip_var.h (ipstat), icmp_var.h, udp_var.h, in_pcb.h.
+#pragma once
+
+#include <netinet/in.h>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <list>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "kern/stack.hpp"
+#include "net/if.hpp"
+#include "wire/ip.hpp"
+
+namespace tunsock {
+
+struct IpStat {  // FreeBSD struct ipstat (the subset we count)
+  uint64_t total = 0, tooshort = 0, badvers = 0, badhlen = 0, badlen = 0, badsum = 0, badttl = 0,
+           badoptions = 0, badaddr = 0, notforus = 0, noproto = 0, delivered = 0;
+  uint64_t fragments = 0, fragdropped = 0, fragtimeout = 0, reassembled = 0;
+  uint64_t localout = 0, noroute = 0, fragmented = 0, ofragments = 0, cantfrag = 0, odropped = 0;
+};
+struct IcmpStat {  // FreeBSD struct icmpstat (subset)
+  uint64_t inmsgs = 0, tooshort = 0, checksum = 0, badcode = 0, inecho = 0, inechoreply = 0, inunreach = 0,
+           inerrors_delivered = 0, outmsgs = 0, outecho = 0, outechoreply = 0, outunreach = 0,
+           ratelimited = 0, olderr = 0;
+};
+struct UdpStat {  // FreeBSD struct udpstat (subset)
+  uint64_t ipackets = 0, hdrops = 0, badlen = 0, badsum = 0, nosum = 0, noport = 0, noportbcast = 0,
+           fullsock = 0, opackets = 0;
+};
+
+// A route: connected (gateway 0) or the default (plen 0, gateway set).
+struct Route {
+  uint32_t dst = 0;
+  int plen = 0;
+  uint32_t gateway = 0;
+  ifnet* ifp = nullptr;
+  uint32_t src = 0;      // the interface address a local socket sends from
+};
+
+// An entry of a socket's error queue (IP_RECVERR, read with MSG_ERRQUEUE).
+struct SockErr {
+  int ee_errno = 0;
+  uint8_t ee_origin = 2, ee_type = 0, ee_code = 0;  // SO_EE_ORIGIN_ICMP
+  uint32_t ee_info = 0;
+  uint32_t offender = 0;                             // who sent the ICMP error
+  uint32_t dst = 0;                                  // where the failed datagram went
+  uint16_t dport = 0;
+  std::vector<std::byte> payload;                    // the quoted bytes after the L4 header
+};
+
+// FreeBSD struct inpcb: one per inet socket (udp, ping, raw).
+struct InPcb {
+  Socket* inp_socket = nullptr;
+  int inp_proto = 0;                 // IPPROTO_UDP, IPPROTO_ICMP
+  bool inp_ping = false;             // SOCK_DGRAM/IPPROTO_ICMP: lport is the echo id
+  uint32_t inp_laddr = 0, inp_faddr = 0;  // host order
+  uint16_t inp_lport = 0, inp_fport = 0;
+  int inp_ttl = -1;                  // IP_TTL (-1: default 64)
+  uint8_t inp_tos = 0;               // IP_TOS
+  bool inp_recvpktinfo = false, inp_recvttl = false, inp_recvtos = false, inp_recverr = false;
+  bool inp_hdrincl = false;          // raw: IP_HDRINCL
+  int inp_pmtudisc = 1;              // IP_MTU_DISCOVER (Linux default IP_PMTUDISC_WANT for... kept)
+  int inp_mcast_ttl = 1, inp_mcast_loop = 1;
+  uint32_t icmp_filter = 0;          // raw ICMP: ICMP_FILTER bit per type
+  uint32_t reuse_uid = 0;            // uid that bound with SO_REUSEPORT
+  bool bindaddr_lock = false, bindport_lock = false;  // Linux SOCK_BIND*_LOCK: bound by the user
+  std::deque<SockErr> errq;          // MSG_ERRQUEUE
+};
+
+// One datagram being reassembled (RFC 815 hole list kept as sorted pieces).
+struct ReassQ {
+  uint32_t src, dst;
+  uint16_t id;
+  uint8_t proto;
+  std::map<uint16_t, std::vector<std::byte>> frags;  // offset -> bytes (no overlap kept)
+  std::vector<std::byte> hdr;        // the first fragment's IP header
+  int total = -1;                    // payload length once the last fragment is in
+  size_t bytes = 0;
+  Stack::CalloutId timer = 0;
+  ifnet* rcvif = nullptr;
+};
+
+struct Inet {
+  explicit Inet(Stack& s) : st(s) {}
+  Stack& st;
+  std::vector<std::unique_ptr<ifnet>> ifs;
+  std::vector<Route> routes;         // connected routes, longest prefix wins
+  Route defrt;                       // plen 0; gateway 0 = none
+  std::list<InPcb*> udb;             // UDP
+  std::list<InPcb*> icmpb;           // ping + raw ICMP sockets
+  std::list<ReassQ> reass;
+  size_t reass_bytes = 0;
+  size_t reass_limit = 4 << 20;      // Linux ipfrag_high_thresh
+  Time reass_timeout = std::chrono::seconds(30);  // Linux ipfrag_time
+  uint16_t ip_id = 0;
+  // ICMP error rate limit (Linux icmp_ratelimit 1000 ms, burst 6, token bucket
+  // per destination: icmp_ratemask includes dest unreachable).
+  std::map<uint32_t, std::pair<Time, int>> icmp_bucket;
+  Time wall_offset{0};               // SO_TIMESTAMP: added to st.now() (daemon: realtime - steady)
+  std::function<void(const ifnet&, char, const mbuf*)> trace;
+  uint16_t last_ephemeral = 0;
+  IpStat ipstat;
+  IcmpStat icmpstat;
+  UdpStat udpstat;
+};
+
+Inet& inet(Stack& st);                // inet_attach'd state (asserting)
+
+// --- ip_output.cpp ---
+inline constexpr int IP_NOFRAG = 0x1;
+struct IpOutOpts {
+  uint8_t ttl = 64, tos = 0;
+  bool df = false;                   // DF when the packet fits (Linux IP_PMTUDISC_WANT)
+  bool dontfrag = false;             // too big is EMSGSIZE (IP_PMTUDISC_DO)
+  bool hdrincl = false;              // m already has an IP header (raw IP_HDRINCL)
+  bool broadcast_ok = false;         // SO_BROADCAST
+};
+// Prepend a header to payload m (or take m's own with hdrincl), route,
+// fragment to the MTU, transmit. Consumes m. 0 or an errno (ENETUNREACH,
+// EMSGSIZE with DF, ENOBUFS, EACCES broadcast without SO_BROADCAST).
+int ip_output(Inet& in, mbuf* m, uint32_t src, uint32_t dst, uint8_t proto, const IpOutOpts& o);
+uint16_t ip_newid(Inet& in);
+// Route lookup (net/route.cpp): nullptr = ENETUNREACH.
+const Route* rt_lookup(const Inet& in, uint32_t dst);
+bool in_localaddr(const Inet& in, uint32_t a);     // assigned to some interface (or 127/8)
+bool in_broadcast(const Inet& in, uint32_t a);     // 255.255.255.255 or a subnet broadcast
+void if_output(ifnet& ifp, mbuf* m);               // count, trace, if_transmit
+
+// --- ip_input.cpp / ip_reass.cpp ---
+void ip_input(Inet& in, ifnet& ifp, mbuf* m);
+// Returns the reassembled datagram (header + payload) or nullptr (held or dropped). Consumes m.
+mbuf* ip_reass(Inet& in, mbuf* m, const wire::Ipv4Repr& ip);
+
+// --- ip_icmp.cpp ---
+void icmp_input(Inet& in, mbuf* m, const wire::Ipv4Repr& ip);
+// Linux icmp_err_convert: the errno of an ICMP error; *hard for the ones a
+// socket without IP_RECVERR still reports (port and protocol unreachable).
+int icmp_to_errno(uint8_t type, uint8_t code, bool* hard);
+// Send an ICMP error about the datagram orig (header at the front; not consumed).
+void icmp_error(Inet& in, const mbuf* orig, const wire::Ipv4Repr& ip, uint8_t type, uint8_t code, uint32_t info);
+
+// --- udp_usrreq.cpp / raw_ip.cpp ---
+void udp_input(Inet& in, mbuf* m, const wire::Ipv4Repr& ip);
+// An ICMP error quoting a datagram we sent (FreeBSD pr_ctlinput).
+void udp_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::span<const std::byte> quoted);
+void rip_input(Inet& in, const mbuf* m, const wire::Ipv4Repr& ip);   // copies; not consumed
+bool ping_input(Inet& in, const mbuf* m, const wire::Ipv4Repr& ip); // echo reply to a ping socket
+void ping_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::span<const std::byte> quoted);
+PrUsrreqs udp_usrreqs();
+PrUsrreqs ping_usrreqs();
+PrUsrreqs rip_usrreqs();
+// The Internet checksum over len bytes of a chain from off, added to sum.
+uint32_t in_cksum_chain(const mbuf* m, int off, int len, uint32_t sum);
+
+// --- in_pcb.cpp ---
+InPcb* in_pcballoc(Socket& so, std::list<InPcb*>& head, int proto);
+void in_pcbdetach(std::list<InPcb*>& head, Socket& so);
+inline InPcb* sotoinpcb(const Socket& so) { return static_cast<InPcb*>(so.so_pcb); }
+int in_pcbbind(Inet& in, std::list<InPcb*>& head, InPcb& inp, const SockAddr* nam, const Td& td);
+int in_pcbconnect(Inet& in, std::list<InPcb*>& head, InPcb& inp, const SockAddr& nam, const Td& td);
+void in_pcbdisconnect(InPcb& inp);
+// Which local address a socket with laddr sends to dst from (0 = no route).
+uint32_t in_pcbsrc(const Inet& in, uint32_t laddr, uint32_t dst);
+// Best match for an incoming datagram (connected beats wildcard).
+InPcb* in_pcblookup(std::list<InPcb*>& head, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport);
+int in_sockaddr(uint32_t a, uint16_t port, SockAddr* nam);
+int in_getsin(const SockAddr& nam, uint32_t* addr, uint16_t* port);  // EINVAL / EAFNOSUPPORT
+// Option handling common to udp, ping and raw (SOL_IP, SOL_SOCKET-side hooks).
+int in_ctloutput(Socket& so, Sockopt& sopt);
+// Build the control mbufs (cmsg-formatted, one per mbuf) for a datagram received.
+mbuf* in_rcvcontrol(Inet& in, const InPcb& inp, const wire::Ipv4Repr& ip, const ifnet* rcvif);
+// Queue an ICMP error on a socket (IP_RECVERR) and/or set so_error.
+void in_sockerr(InPcb& inp, SockErr e, bool hard);
+// A cmsg-formatted control mbuf (cmsghdr + data, CMSG_SPACE long).
+mbuf* in_cmsg(int level, int type, const void* data, size_t len);
+// MSG_ERRQUEUE: take the first queued error (payload into a, cmsg IP_RECVERR into *a.controlp).
+int in_errqueue_receive(Socket& so, RecvArgs& a);
+
+}  // namespace tunsock

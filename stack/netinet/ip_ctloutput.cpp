@@ -1,0 +1,119 @@
+// IP-level socket options (SOL_IP, and SOL_RAW's ICMP_FILTER) for udp, ping
+// and raw sockets, with Linux's sizes, ranges and errnos; an option we do
+// not implement is ENOPROTOOPT, as the kernel answers an unknown one.
+// FreeBSD: netinet/ip_output.c (ip_ctloutput); Linux: ip_sockglue.c, raw.c.
+#include <linux/icmp.h>
+#include <netinet/in.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "netinet/in_var.hpp"
+
+namespace tunsock {
+
+namespace {
+
+// Linux do_ip_setsockopt: an int when optlen >= 4, else one byte.
+int getval(const Sockopt& s, int* v) {
+  if (s.sopt_valsize >= sizeof(int)) {
+    std::memcpy(v, s.sopt_val, sizeof(int));
+    return 0;
+  }
+  if (s.sopt_valsize >= 1) {
+    *v = *static_cast<const unsigned char*>(s.sopt_val);
+    return 0;
+  }
+  return EINVAL;
+}
+
+int putval(Sockopt& s, int v) {
+  // Linux: a buffer shorter than an int gets one byte when the value fits.
+  if (s.sopt_valsize < sizeof(int) && s.sopt_valsize > 0 && v >= 0 && v < 255) {
+    unsigned char c = static_cast<unsigned char>(v);
+    return sooptcopyout(s, &c, 1);
+  }
+  return sooptcopyout(s, &v, sizeof v);
+}
+
+int raw_opt(Socket& so, InPcb& inp, Sockopt& s) {
+  if (s.sopt_name != ICMP_FILTER || so.so_type != SOCK_RAW || inp.inp_proto != IPPROTO_ICMP) return ENOPROTOOPT;
+  if (s.sopt_dir == SOPT_SET) {
+    if (s.sopt_valsize < sizeof(uint32_t)) return EINVAL;
+    std::memcpy(&inp.icmp_filter, s.sopt_val, sizeof(uint32_t));
+    return 0;
+  }
+  return sooptcopyout(s, &inp.icmp_filter, std::min(s.sopt_valsize, sizeof(uint32_t)));
+}
+
+bool* flag_of(InPcb& inp, int name) {
+  switch (name) {
+    case IP_PKTINFO: return &inp.inp_recvpktinfo;
+    case IP_RECVTTL: return &inp.inp_recvttl;
+    case IP_RECVTOS: return &inp.inp_recvtos;
+    case IP_RECVERR: return &inp.inp_recverr;
+    default: return nullptr;
+  }
+}
+
+}  // namespace
+
+int in_ctloutput(Socket& so, Sockopt& s) {
+  InPcb* inp = sotoinpcb(so);
+  if (!inp) return EINVAL;
+  if (s.sopt_level == SOL_RAW) return raw_opt(so, *inp, s);
+  if (s.sopt_level != SOL_IP) return ENOPROTOOPT;  // SOL_UDP options: none implemented (UDP_CORK, UDP_SEGMENT)
+  const bool set = s.sopt_dir == SOPT_SET;
+  int v = 0;
+  if (set && s.sopt_name != IP_HDRINCL && s.sopt_name != IP_MTU)
+    if (int e = getval(s, &v)) return e;
+  if (bool* f = flag_of(*inp, s.sopt_name)) {
+    if (!set) return putval(s, *f ? 1 : 0);
+    *f = v != 0;
+    if (s.sopt_name == IP_RECVERR && !*f) inp->errq.clear();  // Linux purges the queue
+    return 0;
+  }
+  switch (s.sopt_name) {
+    case IP_TOS:
+      if (!set) return putval(s, inp->inp_tos);
+      inp->inp_tos = uint8_t(v);
+      return 0;
+    case IP_TTL:
+      if (!set) return putval(s, inp->inp_ttl < 0 ? 64 : inp->inp_ttl);
+      if (v != -1 && (v < 1 || v > 255)) return EINVAL;
+      inp->inp_ttl = v;
+      return 0;
+    case IP_HDRINCL:
+      if (so.so_type != SOCK_RAW) return ENOPROTOOPT;
+      if (!set) return putval(s, inp->inp_hdrincl);
+      if (int e = getval(s, &v)) return e;
+      inp->inp_hdrincl = v != 0;
+      return 0;
+    case IP_MTU_DISCOVER:
+      if (!set) return putval(s, inp->inp_pmtudisc);
+      if (v < IP_PMTUDISC_DONT || v > IP_PMTUDISC_OMIT) return EINVAL;
+      inp->inp_pmtudisc = v;
+      return 0;
+    case IP_MTU: {
+      if (set) return ENOPROTOOPT;
+      if (!(so.so_state & SS_ISCONNECTED)) return ENOTCONN;
+      Inet& in = inet(*so.so_stack);
+      const Route* r = in_localaddr(in, inp->inp_faddr) ? nullptr : rt_lookup(in, inp->inp_faddr);
+      ifnet* ifp = r ? r->ifp : if_loopback(*so.so_stack);
+      return putval(s, ifp ? int(ifp->if_mtu) : 1500);
+    }
+    case IP_MULTICAST_TTL:
+      if (!set) return putval(s, inp->inp_mcast_ttl);
+      if (v < -1 || v > 255) return EINVAL;
+      inp->inp_mcast_ttl = v == -1 ? 1 : v;
+      return 0;
+    case IP_MULTICAST_LOOP:
+      if (!set) return putval(s, inp->inp_mcast_loop);
+      inp->inp_mcast_loop = v != 0;
+      return 0;
+    default:
+      return ENOPROTOOPT;
+  }
+}
+
+}  // namespace tunsock

@@ -1,0 +1,255 @@
+// ICMP sockets: Linux "ping sockets" (SOCK_DGRAM/IPPROTO_ICMP: the echo id is
+// the socket's local "port", the stack fills id and checksum, only echo
+// replies with that id are received) and raw ICMP sockets (SOCK_RAW/
+// IPPROTO_ICMP: the application writes the ICMP message, or the whole
+// datagram with IP_HDRINCL, and reads every ICMP datagram with its IP
+// header, less the types in its ICMP_FILTER).
+// FreeBSD: netinet/raw_ip.c; Linux: net/ipv4/ping.c, raw.c.
+#include <netinet/in.h>
+
+#include <cerrno>
+
+#include "netinet/in_var.hpp"
+
+namespace tunsock {
+
+namespace {
+
+Inet& inet_so(Socket& so) { return inet(*so.so_stack); }
+
+bool deliver(Inet& in, InPcb& inp, mbuf* m, const wire::Ipv4Repr& ip) {
+  Socket& so = *inp.inp_socket;
+  if (so.so_rcv.sb_state & SBS_CANTRCVMORE) {
+    m_freem(m);
+    return false;
+  }
+  SockAddr from;
+  in_sockaddr(ip.src, 0, &from);
+  mbuf* control = in_rcvcontrol(in, inp, ip, nullptr);
+  if (!sbappendaddr(so.so_rcv, from, m, control)) {
+    m_freem(m);
+    m_freem(control);
+    return false;
+  }
+  sorwakeup(so);
+  return true;
+}
+
+IpOutOpts out_opts(const Socket& so, const InPcb& inp) {
+  IpOutOpts o;
+  o.ttl = uint8_t(inp.inp_ttl < 0 ? 64 : inp.inp_ttl);
+  o.tos = inp.inp_tos;
+  o.df = inp.inp_pmtudisc != IP_PMTUDISC_DONT;
+  o.dontfrag = inp.inp_pmtudisc == IP_PMTUDISC_DO || inp.inp_pmtudisc == IP_PMTUDISC_PROBE;
+  o.broadcast_ok = so.so_options & SOF_BROADCAST;
+  o.hdrincl = inp.inp_hdrincl;
+  return o;
+}
+
+int dest_of(Socket& so, InPcb& inp, const SockAddr* addr, uint32_t* dst) {
+  if (addr) {
+    uint16_t port;
+    return in_getsin(*addr, dst, &port);
+  }
+  if (!(so.so_state & SS_ISCONNECTED)) return EDESTADDRREQ;
+  *dst = inp.inp_faddr;
+  return 0;
+}
+
+// --- ping sockets ---
+
+int ping_attach(Socket& so, int, const Td&) {
+  InPcb* inp = in_pcballoc(so, inet_so(so).icmpb, IPPROTO_ICMP);
+  inp->inp_ping = true;
+  return 0;
+}
+
+void icmp_detach(Socket& so) { in_pcbdetach(inet_so(so).icmpb, so); }
+
+int ping_bind(Socket& so, const SockAddr& nam, const Td& td) {
+  Inet& in = inet_so(so);
+  return in_pcbbind(in, in.icmpb, *sotoinpcb(so), &nam, td);
+}
+
+int icmp_connect(Socket& so, const SockAddr& nam, const Td& td) {
+  Inet& in = inet_so(so);
+  InPcb& inp = *sotoinpcb(so);
+  if (nam.len >= sizeof(sa_family_t) && nam.family() == AF_UNSPEC) {
+    in_pcbdisconnect(inp);
+    return 0;
+  }
+  if (!inp.inp_ping) {  // raw: only the foreign address matters
+    uint32_t a;
+    uint16_t p;
+    if (int e = in_getsin(nam, &a, &p)) return e;
+    if (!in_pcbsrc(in, inp.inp_laddr, a)) return ENETUNREACH;
+    inp.inp_faddr = a;
+    so.so_state |= SS_ISCONNECTED;
+    return 0;
+  }
+  return in_pcbconnect(in, in.icmpb, inp, nam, td);
+}
+
+int icmp_disconnect(Socket& so) {
+  InPcb& inp = *sotoinpcb(so);
+  inp.inp_faddr = 0;
+  inp.inp_fport = 0;
+  so.so_state &= ~SS_ISCONNECTED;
+  return 0;
+}
+
+int icmp_shutdown(Socket& so) {
+  socantsendmore(so);
+  return 0;
+}
+
+int ping_send(Socket& so, int, mbuf* m, const SockAddr* addr, mbuf* control, const Td& td) {
+  Inet& in = inet_so(so);
+  InPcb& inp = *sotoinpcb(so);
+  MbufPtr data(m);
+  m_freem(control);
+  uint32_t dst;
+  if (int e = dest_of(so, inp, addr, &dst)) return e;
+  int len = data ? m_length(data.get()) : 0;
+  if (len > 0xffff) return EMSGSIZE;
+  if (len < wire::kIcmpHdrLen) return EINVAL;
+  mbuf* p = m_pullup(data.release(), wire::kIcmpHdrLen);
+  if (!p) return ENOBUFS;
+  data.reset(p);
+  // Linux ping_v4_sendmsg: only echo requests, code 0.
+  if (uint8_t(p->m_data[0]) != wire::ICMP_ECHO_ || p->m_data[1] != std::byte(0)) return EINVAL;
+  if (!inp.inp_lport)
+    if (int e = in_pcbbind(in, in.icmpb, inp, nullptr, td)) return e;
+  uint32_t src = in_pcbsrc(in, inp.inp_laddr, dst);
+  if (!src) return ENETUNREACH;
+  wire::put16(p->m_data + 4, inp.inp_lport);
+  wire::put16(p->m_data + 2, 0);
+  wire::put16(p->m_data + 2, wire::cksum_finish(in_cksum_chain(p, 0, len, 0)));
+  in.icmpstat.outmsgs++;
+  in.icmpstat.outecho++;
+  IpOutOpts o = out_opts(so, inp);
+  o.hdrincl = false;
+  return ip_output(in, data.release(), src, dst, wire::IPPROTO_ICMP_, o);
+}
+
+int icmp_sockaddr(Socket& so, SockAddr* nam) {
+  InPcb& inp = *sotoinpcb(so);
+  return in_sockaddr(inp.inp_laddr, inp.inp_ping ? inp.inp_lport : 0, nam);
+}
+
+int icmp_peeraddr(Socket& so, SockAddr* nam) {
+  InPcb& inp = *sotoinpcb(so);
+  if (!(so.so_state & SS_ISCONNECTED)) return ENOTCONN;
+  return in_sockaddr(inp.inp_faddr, inp.inp_ping ? inp.inp_fport : 0, nam);
+}
+
+// --- raw ICMP ---
+
+int rip_attach(Socket& so, int, const Td&) {
+  // DEVIATION: no CAP_NET_RAW check here; who may open raw sockets is the daemon's policy.
+  in_pcballoc(so, inet_so(so).icmpb, IPPROTO_ICMP);
+  return 0;
+}
+
+int rip_bind(Socket& so, const SockAddr& nam, const Td&) {
+  Inet& in = inet_so(so);
+  uint32_t a;
+  uint16_t p;
+  if (int e = in_getsin(nam, &a, &p)) return e;
+  if (a && !in_localaddr(in, a) && !in_broadcast(in, a)) return EADDRNOTAVAIL;
+  sotoinpcb(so)->inp_laddr = a;
+  so.so_state |= SS_ISBOUND;
+  return 0;
+}
+
+int rip_send(Socket& so, int, mbuf* m, const SockAddr* addr, mbuf* control, const Td&) {
+  Inet& in = inet_so(so);
+  InPcb& inp = *sotoinpcb(so);
+  MbufPtr data(m);
+  m_freem(control);
+  uint32_t dst;
+  if (int e = dest_of(so, inp, addr, &dst)) return e;
+  if (!data) return EINVAL;
+  uint32_t src = in_pcbsrc(in, inp.inp_laddr, dst);
+  if (!src) return ENETUNREACH;
+  in.icmpstat.outmsgs++;
+  return ip_output(in, data.release(), src, dst, wire::IPPROTO_ICMP_, out_opts(so, inp));
+}
+
+}  // namespace
+
+bool ping_input(Inet& in, const mbuf* m, const wire::Ipv4Repr& ip) {
+  std::byte h[wire::kIcmpHdrLen];
+  m_copydata(m, ip.hlen, wire::kIcmpHdrLen, h);
+  uint16_t id = wire::get16(h + 4);
+  for (InPcb* inp : in.icmpb) {
+    if (!inp->inp_ping || inp->inp_lport != id) continue;
+    if (inp->inp_laddr && inp->inp_laddr != ip.dst) continue;
+    if (inp->inp_faddr && inp->inp_faddr != ip.src) continue;
+    mbuf* c = m_copym(const_cast<mbuf*>(m), ip.hlen, M_COPYALL, M_NOWAIT);
+    return c && deliver(in, *inp, c, ip);
+  }
+  return false;
+}
+
+void rip_input(Inet& in, const mbuf* m, const wire::Ipv4Repr& ip) {
+  uint8_t type = 0xff;
+  if (ip.total_len > ip.hlen) {
+    std::byte t;
+    m_copydata(m, ip.hlen, 1, &t);
+    type = uint8_t(t);
+  }
+  for (InPcb* inp : in.icmpb) {
+    if (inp->inp_ping) continue;
+    if (inp->inp_laddr && inp->inp_laddr != ip.dst) continue;
+    if (inp->inp_faddr && inp->inp_faddr != ip.src) continue;
+    if (type < 32 && (inp->icmp_filter & (1u << type))) continue;  // Linux ICMP_FILTER
+    if (mbuf* c = m_copym(const_cast<mbuf*>(m), 0, M_COPYALL, M_NOWAIT)) deliver(in, *inp, c, ip);
+  }
+}
+
+void ping_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::span<const std::byte> q) {
+  bool hard;
+  int err = icmp_to_errno(ic.type, ic.code, &hard);
+  size_t qhl = size_t(uint8_t(q[0]) & 0xf) * 4;
+  if (!err || uint8_t(q[qhl]) != wire::ICMP_ECHO_) return;
+  uint16_t id = wire::get16(&q[qhl + 4]);
+  uint32_t src = wire::get32(&q[12]), dst = wire::get32(&q[16]);
+  for (InPcb* inp : in.icmpb) {
+    if (!inp->inp_ping || inp->inp_lport != id || (inp->inp_laddr && inp->inp_laddr != src)) continue;
+    SockErr e;
+    e.ee_errno = err;
+    e.ee_type = ic.type;
+    e.ee_code = ic.code;
+    e.offender = offender;
+    e.dst = dst;
+    e.payload.assign(q.begin() + long(qhl), q.end());
+    in.icmpstat.inerrors_delivered++;
+    in_sockerr(*inp, std::move(e), hard);
+    return;
+  }
+}
+
+PrUsrreqs ping_usrreqs() {
+  PrUsrreqs u{};
+  u.pru_attach = ping_attach;
+  u.pru_detach = icmp_detach;
+  u.pru_bind = ping_bind;
+  u.pru_connect = icmp_connect;
+  u.pru_disconnect = icmp_disconnect;
+  u.pru_shutdown = icmp_shutdown;
+  u.pru_send = ping_send;
+  u.pru_sockaddr = icmp_sockaddr;
+  u.pru_peeraddr = icmp_peeraddr;
+  return u;
+}
+
+PrUsrreqs rip_usrreqs() {
+  PrUsrreqs u = ping_usrreqs();
+  u.pru_attach = rip_attach;
+  u.pru_bind = rip_bind;
+  u.pru_send = rip_send;
+  return u;
+}
+
+}  // namespace tunsock

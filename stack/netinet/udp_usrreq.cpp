@@ -1,0 +1,230 @@
+// UDP (RFC 768, RFC 1122 §4.1): input with length and checksum checks (a
+// zero checksum means none and is accepted), demultiplexing to the best
+// matching socket (broadcast to all), port unreachable when none, ICMP
+// errors to the socket they concern (pr_ctlinput), and the user requests.
+// FreeBSD: netinet/udp_usrreq.c; Linux semantics where they differ (udp.c).
+#include <netinet/in.h>
+
+#include <cerrno>
+
+#include "netinet/in_var.hpp"
+
+namespace tunsock {
+
+namespace {
+
+Inet& inet_so(Socket& so) { return inet(*so.so_stack); }
+
+IpOutOpts out_opts(const Socket& so, const InPcb& inp) {
+  IpOutOpts o;
+  o.ttl = uint8_t(inp.inp_ttl < 0 ? 64 : inp.inp_ttl);
+  o.tos = inp.inp_tos;
+  o.df = inp.inp_pmtudisc != IP_PMTUDISC_DONT;
+  o.dontfrag = inp.inp_pmtudisc == IP_PMTUDISC_DO || inp.inp_pmtudisc == IP_PMTUDISC_PROBE;
+  o.broadcast_ok = so.so_options & SOF_BROADCAST;
+  return o;
+}
+
+// Deliver one copy to inp; consumes m (the UDP payload).
+void udp_append(Inet& in, InPcb& inp, mbuf* m, const wire::Ipv4Repr& ip, uint16_t sport, const ifnet* rcvif) {
+  Socket& so = *inp.inp_socket;
+  if (so.so_rcv.sb_state & SBS_CANTRCVMORE) {
+    m_freem(m);
+    return;
+  }
+  SockAddr from;
+  in_sockaddr(ip.src, sport, &from);
+  mbuf* control = in_rcvcontrol(in, inp, ip, rcvif);
+  if (!sbappendaddr(so.so_rcv, from, m, control)) {
+    in.udpstat.fullsock++;
+    m_freem(m);
+    m_freem(control);
+    return;
+  }
+  sorwakeup(so);
+}
+
+}  // namespace
+
+void udp_input(Inet& in, mbuf* m, const wire::Ipv4Repr& ip) {
+  UdpStat& s = in.udpstat;
+  ifnet* ifp = m->m_pkthdr.rcvif;
+  s.ipackets++;
+  const int iplen = ip.total_len - ip.hlen;
+  auto bad = [&](uint64_t& c) {
+    c++;
+    if (ifp) ifp->if_data.rx_dropped++;
+    m_freem(m);
+  };
+  if (iplen < wire::kUdpHdrLen) return bad(s.hdrops);
+  if (!(m = m_pullup(m, ip.hlen + wire::kUdpHdrLen))) return void(s.hdrops++);
+  const std::byte* uh = m->m_data + ip.hlen;
+  uint16_t sport = wire::get16(uh), dport = wire::get16(uh + 2), ulen = wire::get16(uh + 4),
+           sum = wire::get16(uh + 6);
+  if (ulen < wire::kUdpHdrLen || ulen > iplen) return bad(s.badlen);
+  if (ulen < iplen) {  // the IP datagram is longer than the UDP one: trim
+    m_adj(m, ulen - iplen);
+    m->m_pkthdr.len = ip.hlen + ulen;
+  }
+  if (sum == 0) {
+    s.nosum++;  // RFC 768: no checksum was computed
+  } else if (wire::cksum_finish(in_cksum_chain(m, ip.hlen, ulen, wire::pseudo_sum(ip.src, ip.dst, 17, ulen))) != 0) {
+    return bad(s.badsum);
+  }
+  const bool bcast = in_broadcast(in, ip.dst);
+  if (bcast) {
+    // Every socket bound to the port (and a matching or wildcard address) gets a copy.
+    bool any = false;
+    for (InPcb* inp : in.udb) {
+      if (inp->inp_lport != dport || (inp->inp_laddr && inp->inp_laddr != ip.dst) ||
+          (inp->inp_faddr && (inp->inp_faddr != ip.src || inp->inp_fport != sport)))
+        continue;
+      if (mbuf* c = m_copym(m, ip.hlen + wire::kUdpHdrLen, M_COPYALL, M_NOWAIT)) {
+        udp_append(in, *inp, c, ip, sport, ifp);
+        any = true;
+      }
+    }
+    if (!any) s.noportbcast++;
+    m_freem(m);
+    return;
+  }
+  InPcb* inp = in_pcblookup(in.udb, ip.src, sport, ip.dst, dport);
+  if (!inp) {
+    s.noport++;
+    icmp_error(in, m, ip, wire::ICMP_UNREACH_, wire::ICMP_UNREACH_PORT_, 0);
+    m_freem(m);
+    return;
+  }
+  m_adj(m, ip.hlen + wire::kUdpHdrLen);
+  m->m_flags &= ~M_PKTHDR;
+  udp_append(in, *inp, m, ip, sport, ifp);
+}
+
+void udp_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::span<const std::byte> q) {
+  bool hard;
+  int err = icmp_to_errno(ic.type, ic.code, &hard);
+  if (!err) return;
+  size_t qhl = size_t(uint8_t(q[0]) & 0xf) * 4;
+  uint32_t src = wire::get32(&q[12]), dst = wire::get32(&q[16]);
+  uint16_t sport = wire::get16(&q[qhl]), dport = wire::get16(&q[qhl + 2]);
+  // The socket that sent it: the one a reply from dst:dport to src:sport would reach.
+  InPcb* inp = in_pcblookup(in.udb, dst, dport, src, sport);
+  if (!inp) return;
+  SockErr e;
+  e.ee_errno = err;
+  e.ee_type = ic.type;
+  e.ee_code = ic.code;
+  e.ee_info = ic.type == wire::ICMP_UNREACH_ && ic.code == wire::ICMP_UNREACH_NEEDFRAG_ ? (ic.rest & 0xffff) : 0;
+  e.offender = offender;
+  e.dst = dst;
+  e.dport = dport;
+  if (q.size() > qhl + wire::kUdpHdrLen) e.payload.assign(q.begin() + long(qhl + wire::kUdpHdrLen), q.end());
+  in.icmpstat.inerrors_delivered++;
+  in_sockerr(*inp, std::move(e), hard);
+}
+
+namespace {
+
+int udp_attach(Socket& so, int, const Td&) {
+  in_pcballoc(so, inet_so(so).udb, IPPROTO_UDP);
+  return 0;
+}
+
+void udp_detach(Socket& so) { in_pcbdetach(inet_so(so).udb, so); }
+
+int udp_bind(Socket& so, const SockAddr& nam, const Td& td) {
+  Inet& in = inet_so(so);
+  return in_pcbbind(in, in.udb, *sotoinpcb(so), &nam, td);
+}
+
+int udp_connect(Socket& so, const SockAddr& nam, const Td& td) {
+  Inet& in = inet_so(so);
+  InPcb& inp = *sotoinpcb(so);
+  if (nam.len >= sizeof(sa_family_t) && nam.family() == AF_UNSPEC) {  // dissolve the association
+    in_pcbdisconnect(inp);
+    return 0;
+  }
+  if (so.so_state & SS_ISCONNECTED) in_pcbdisconnect(inp);
+  return in_pcbconnect(in, in.udb, inp, nam, td);
+}
+
+int udp_disconnect(Socket& so) {
+  in_pcbdisconnect(*sotoinpcb(so));
+  return 0;
+}
+
+int udp_shutdown(Socket& so) {
+  socantsendmore(so);
+  return 0;
+}
+
+int udp_send(Socket& so, int, mbuf* m, const SockAddr* addr, mbuf* control, const Td& td) {
+  Inet& in = inet_so(so);
+  InPcb& inp = *sotoinpcb(so);
+  MbufPtr data(m);
+  m_freem(control);
+  uint32_t dst = inp.inp_faddr;
+  uint16_t dport = inp.inp_fport;
+  if (addr) {
+    if (int e = in_getsin(*addr, &dst, &dport)) return e;
+    if (dport == 0) return EINVAL;  // Linux udp_sendmsg
+  } else if (!(so.so_state & SS_ISCONNECTED)) {
+    return EDESTADDRREQ;
+  }
+  int len = data ? m_length(data.get()) : 0;
+  if (len > 65535 - wire::kIpHdrLen - wire::kUdpHdrLen) return EMSGSIZE;
+  if (!inp.inp_lport)
+    if (int e = in_pcbbind(in, in.udb, inp, nullptr, td)) return e;
+  uint32_t src = in_pcbsrc(in, inp.inp_laddr, dst);
+  if (!src) {
+    in.ipstat.noroute++;
+    return ENETUNREACH;
+  }
+  mbuf* p = data.release();
+  if (!p) {
+    p = m_gethdr(M_NOWAIT, MType::Data);
+    if (!p) return ENOBUFS;
+    p->m_len = 0;
+  }
+  p = m_prepend(p, wire::kUdpHdrLen, M_NOWAIT);
+  if (!p) return ENOBUFS;
+  std::byte* uh = p->m_data;
+  uint16_t ulen = uint16_t(len + wire::kUdpHdrLen);
+  wire::put16(uh, inp.inp_lport);
+  wire::put16(uh + 2, dport);
+  wire::put16(uh + 4, ulen);
+  wire::put16(uh + 6, 0);
+  uint16_t sum = wire::cksum_finish(in_cksum_chain(p, 0, ulen, wire::pseudo_sum(src, dst, 17, ulen)));
+  wire::put16(uh + 6, sum == 0 ? 0xffff : sum);  // RFC 768: a computed zero is sent as all ones
+  in.udpstat.opackets++;
+  return ip_output(in, p, src, dst, wire::IPPROTO_UDP_, out_opts(so, inp));
+}
+
+int udp_sockaddr(Socket& so, SockAddr* nam) {
+  InPcb& inp = *sotoinpcb(so);
+  return in_sockaddr(inp.inp_laddr, inp.inp_lport, nam);
+}
+
+int udp_peeraddr(Socket& so, SockAddr* nam) {
+  InPcb& inp = *sotoinpcb(so);
+  if (!(so.so_state & SS_ISCONNECTED)) return ENOTCONN;
+  return in_sockaddr(inp.inp_faddr, inp.inp_fport, nam);
+}
+
+}  // namespace
+
+PrUsrreqs udp_usrreqs() {
+  PrUsrreqs u{};
+  u.pru_attach = udp_attach;
+  u.pru_detach = udp_detach;
+  u.pru_bind = udp_bind;
+  u.pru_connect = udp_connect;
+  u.pru_disconnect = udp_disconnect;
+  u.pru_shutdown = udp_shutdown;
+  u.pru_send = udp_send;
+  u.pru_sockaddr = udp_sockaddr;
+  u.pru_peeraddr = udp_peeraddr;
+  return u;
+}
+
+}  // namespace tunsock
