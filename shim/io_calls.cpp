@@ -3,6 +3,7 @@
 // datagram sockets need the shim here: their channel carries framed records
 // inbound, and sends go through the daemon so errors come back at once.
 #include <fcntl.h>
+#include <poll.h>
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/un.h>
@@ -56,6 +57,21 @@ void closed_hint(const SockInfo& s) {
 
 }  // namespace
 
+// A datagram channel at EOF: shut down for reading (recv answers 0, as
+// Linux does), or hung up because the daemon died or closed the socket —
+// then an error, or a receive loop would spin on empty "datagrams".
+static int dgram_channel_gone(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, 0) != 1 || !(p.revents & POLLHUP)) return 0;
+  auto s = fdtable::get(fd);
+  if (!s) return 0;
+  Call c;
+  c.q.sock_id = s->id;
+  Answer a;
+  if (call(ipc::Op::Identify, c, a)) return ENETDOWN;
+  return a.r.error ? ECONNRESET : 0;
+}
+
 ssize_t dgram_recvmsg(int fd, msghdr* msg, int flags) {
   ipc::DgramHeader h{};
   sockaddr_storage from{};
@@ -74,7 +90,8 @@ ssize_t dgram_recvmsg(int fd, msghdr* msg, int flags) {
   msg->msg_flags = mh.msg_flags;
   if (size_t(n) < kFrame) {  // end of the channel: nothing more will come
     if (msg->msg_name) msg->msg_namelen = 0;
-    return 0;
+    if (int e = dgram_channel_gone(fd)) return fail(e);
+    return 0;  // shut down for reading: 0, as Linux answers then
   }
   if (msg->msg_name) {
     socklen_t len = msg->msg_namelen;
