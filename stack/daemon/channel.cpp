@@ -149,6 +149,14 @@ void Chan::run_scheduled() {
   pump();
 }
 
+bool Chan::app_left_unread() {
+  if (!sd_) return false;
+  int err = 0;
+  socklen_t len = sizeof err;
+  // Reading SO_ERROR clears it: the channel is being closed anyway.
+  return ::getsockopt(sd_->native_handle(), SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == ECONNRESET;
+}
+
 bool Chan::app_closed_now() {
   if (!so_ || !sd_ || !ino_ || so_->so_head || listening_) return false;
   auto info = d_.diag().lookup(ino_);

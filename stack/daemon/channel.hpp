@@ -51,6 +51,9 @@ class Chan : public std::enable_shared_from_this<Chan> {
   void run_scheduled();
   // The application's end is closed in every process (UNIX_DIAG).
   bool app_closed_now();
+  // The application closed its end with data still unread in it (the kernel
+  // reports ECONNRESET on the daemon's end then).
+  bool app_left_unread();
   // The socket is being destroyed.
   void on_freed();
   // The application closed it for good (soclose done; the protocol may linger).

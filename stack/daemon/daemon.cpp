@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <sstream>
 
@@ -25,11 +26,36 @@ uint64_t random_u64() {
   return v;
 }
 
+namespace {
+
+// One number from a /proc/sys file, or fallback.
+uint64_t proc_number(const char* path, uint64_t fallback) {
+  FILE* f = std::fopen(path, "re");
+  if (!f) return fallback;
+  unsigned long long v = 0;
+  const bool ok = std::fscanf(f, "%llu", &v) == 1;
+  std::fclose(f);
+  return ok ? v : fallback;
+}
+
+// The host's net.core tunables, so that programs read the same buffer sizes
+// and backlog limits under the shim as on the kernel.
+void load_host_sysctl(NetSysctl& n) {
+  n.wmem_default = uint32_t(proc_number("/proc/sys/net/core/wmem_default", n.wmem_default));
+  n.rmem_default = uint32_t(proc_number("/proc/sys/net/core/rmem_default", n.rmem_default));
+  n.wmem_max = uint32_t(proc_number("/proc/sys/net/core/wmem_max", n.wmem_max));
+  n.rmem_max = uint32_t(proc_number("/proc/sys/net/core/rmem_max", n.rmem_max));
+  n.somaxconn = int(proc_number("/proc/sys/net/core/somaxconn", uint64_t(n.somaxconn)));
+}
+
+}  // namespace
+
 Daemon::Daemon(asio::io_context& io, Config cfg)
     : io_(io), cfg_(std::move(cfg)), timer_(io), sweep_timer_(io), signals_(io), epoch_(Clock::now()) {
   // The instance id goes into abstract channel names: keep it short.
   instance_ = random_u64() & 0xffffffffffffull;
   stack_ = std::make_unique<Stack>(random_u64());
+  load_host_sysctl(stack_->sysctl());
   stack_->set_upcalls(this);
   disp_ = std::make_unique<Dispatcher>(*this);
   ctl_ = std::make_unique<ControlServer>(io_, cfg_.socket_path, cfg_.owner_uid,
@@ -127,6 +153,9 @@ void Daemon::close_socket(Socket& so, const char* why) {
     }
   }
   if (auto c = chan(id)) {
+    // The application left data unread in its end of the channel: Linux
+    // resets the peer in that case (the stack does, given so_rcv_unread).
+    if (c->app_left_unread()) so.so_rcv_unread = true;
     c->mark_closed();
     c->close_channel();
   }
