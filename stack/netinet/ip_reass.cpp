@@ -27,6 +27,8 @@ void reass_timeout(Inet& in, ReassQ* qp) {
       auto& d = q->frags.at(0);
       first.insert(first.end(), d.begin(), d.begin() + std::min<size_t>(d.size(), 8));
       wire::put16(&first[2], uint16_t(first.size()));
+      wire::put16(&first[10], 0);
+      wire::put16(&first[10], wire::cksum(wire::Bytes(first.data(), q->hdr.size())));
       if (mbuf* m = m_devget(first.data(), int(first.size()), M_NOWAIT, true)) {
         if (auto ip = wire::ipv4_parse(wire::Bytes(first.data(), q->hdr.size()), nullptr, first.size()))
           icmp_error(in, m, *ip, wire::ICMP_TIMXCEED_, 1, 0);
