@@ -230,6 +230,9 @@ static void compat_watchdog(unsigned seconds) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = compat_watchdog_fire_;
+  /* SA_RESTART: the watchdog must not change how other signals interrupt
+   * calls (a shim may look at every handler to decide about restarts). */
+  sa.sa_flags = SA_RESTART;
   sigaction(SIGALRM, &sa, NULL);
   alarm(seconds);
 }

@@ -1,6 +1,8 @@
 /* A blocking accept interrupted by a signal: EINTR without SA_RESTART; with
  * SA_RESTART the accept resumes and returns the connection made after the
- * signal. The signal comes from a child once we sleep in accept. */
+ * signal. The signal comes from a child once we sleep in accept. Last, the
+ * same with another signal's handler installed without SA_RESTART: only the
+ * flags of the signal that came count. */
 #include "../compat.h"
 static volatile sig_atomic_t hits;
 static void on_usr1(int s) { (void)s; hits++; }
@@ -42,6 +44,17 @@ int main(void) {
   SAY("restarted accept %s", s >= 0 ? "ok" : errname(errno));
   char buf[8];
   ssize_t n = s >= 0 ? read_full(s, buf, sizeof buf) : -1;
+  show_data("read", buf, n);
+  SAY("signals %d, child %s", (int)hits, wait_str(p));
+
+  struct sigaction other;
+  memset(&other, 0, sizeof other);
+  other.sa_handler = on_usr1;
+  MUST(sigaction(SIGUSR2, &other, NULL));  /* no SA_RESTART, never raised */
+  p = poke(&a, al, 1);
+  s = (int)accept(l, NULL, NULL);
+  SAY("restarted accept with another handler around %s", s >= 0 ? "ok" : errname(errno));
+  n = s >= 0 ? read_full(s, buf, sizeof buf) : -1;
   show_data("read", buf, n);
   SAY("signals %d, child %s", (int)hits, wait_str(p));
   return 0;
