@@ -109,6 +109,9 @@ ssize_t dgram_sendmsg(int fd, const SockInfo& s, const msghdr* msg, int flags) {
   if (msg->msg_control && msg->msg_controllen >= sizeof(cmsghdr)) {
     for (cmsghdr* cm = CMSG_FIRSTHDR(const_cast<msghdr*>(msg)); cm; cm = CMSG_NXTHDR(const_cast<msghdr*>(msg), cm)) {
       if (cm->cmsg_level != SOL_SOCKET) continue;
+      // The daemon attaches the sender's real credentials itself (SO_PASSCRED);
+      // the message keeps them for a fall-through to the host (sd_notify).
+      if (cm->cmsg_type == SCM_CREDENTIALS) continue;
       if (cm->cmsg_type != SCM_RIGHTS) return fail(EINVAL);
       size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
       for (size_t i = 0; i < k; ++i) {

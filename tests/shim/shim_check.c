@@ -382,6 +382,44 @@ static int mode_signals(void) {
   return 0;
 }
 
+/* --- names the host holds: the calls fall through to the kernel --- */
+static int mode_host(const char* dgram_path, const char* stream_path) {
+  struct sockaddr_un sd, ss;
+  socklen_t ld, ls;
+  sun_path(&sd, &ld, dgram_path);
+  sun_path(&ss, &ls, stream_path);
+  int d = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  CHECK(d >= 0);
+  /* With credentials, as sd_notify sends them. */
+  struct ucred uc = {getpid(), getuid(), getgid()};
+  char cbuf[CMSG_SPACE(sizeof uc)];
+  memset(cbuf, 0, sizeof cbuf);
+  struct iovec iov = {"to the host\n", 12};
+  struct msghdr mh;
+  memset(&mh, 0, sizeof mh);
+  mh.msg_name = &sd;
+  mh.msg_namelen = ld;
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  mh.msg_control = cbuf;
+  mh.msg_controllen = sizeof cbuf;
+  struct cmsghdr* cm = CMSG_FIRSTHDR(&mh);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_CREDENTIALS;
+  cm->cmsg_len = CMSG_LEN(sizeof uc);
+  memcpy(CMSG_DATA(cm), &uc, sizeof uc);
+  CHECK(sendmsg(d, &mh, 0) == 12);
+  CHECK(fcntl(d, F_GETFD) & FD_CLOEXEC); /* kept across the switch to a kernel socket */
+  close(d);
+  int s = socket(AF_UNIX, SOCK_STREAM, 0);
+  CHECK(s >= 0);
+  CHECK(connect(s, (struct sockaddr*)&ss, ls) == 0);
+  write_all(s, "stream to the host\n");
+  close(s);
+  printf("ok host\n");
+  return 0;
+}
+
 /* --- threads: concurrent socket calls, each thread its own connection --- */
 static void* thread_body(void* arg) {
   long id = (long)arg;
@@ -579,6 +617,7 @@ int main(int argc, char** argv) {
   if (!strcmp(m, "exec-child") && argc > 3) return mode_exec_child(atoi(argv[2]), atoi(argv[3]));
   if (!strcmp(m, "threads")) return mode_threads();
   if (!strcmp(m, "rights")) return mode_rights();
+  if (!strcmp(m, "host") && argc > 3) return mode_host(argv[2], argv[3]);
   if (!strcmp(m, "signals")) return mode_signals();
   if (!strcmp(m, "stale")) return mode_stale(dir);
   if (!strcmp(m, "closeflush")) return mode_closeflush(dir);
