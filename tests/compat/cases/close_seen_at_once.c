@@ -1,12 +1,21 @@
-/* On Linux a close or shutdown is visible to the peer the moment the call
- * returns: no wait between close(a) and the peer's next call here, on
- * purpose. A stack that tells the peer later shows up as a difference. */
+/* On Linux a write, shutdown or close is visible to the peer the moment the
+ * call returns: no wait between a call and the peer's next one here, on
+ * purpose (the other cases wait for the event with poll before acting). A
+ * stack that tells the peer later shows up as a difference. */
 #include "../compat.h"
 int main(void) {
   int l, c, a;
   connected_trio(SOCK_STREAM, "l", &l, &c, &a);
+  char buf[32];
+  SHOW(write(a, "one ", 4));
+  SHOW(write(a, "two ", 4));
+  SHOW(write(a, "three", 5));
+  int q = -1;
+  SHOW(ioctl(c, FIONREAD, &q));
+  SAY("FIONREAD %d", q);
+  ssize_t n = recv(c, buf, sizeof buf, MSG_DONTWAIT);
+  show_data("one read gets all three writes", buf, n);
   SHOW(shutdown(a, SHUT_WR));
-  char buf[8];
   SHOW(recv(c, buf, sizeof buf, MSG_DONTWAIT));
   show_poll("client after peer SHUT_WR", c);
   SHOW(close(a));

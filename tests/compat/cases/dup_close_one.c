@@ -16,7 +16,7 @@ int main(void) {
   SHOW(close(d3));
   SHOW(write(d4, "+fdup", 5));
   char buf[32];
-  long n = read(a, buf, sizeof buf);
+  long n = read_full(a, buf, 17); /* all three writes; close_seen_at_once checks one read gets all */
   show_data("read", buf, n);
   SHOW(close(d4));
   SHOW(read(a, buf, sizeof buf));

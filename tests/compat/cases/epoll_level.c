@@ -32,6 +32,7 @@ int main(void) {
   connect(c2, (struct sockaddr*)&sun, len);
   wait_show(ep, "connection waiting");
   close(c);
+  await(a, 0); /* POLLHUP: close_seen_at_once checks that it is immediate */
   wait_show(ep, "peer closed");
   return 0;
 }
