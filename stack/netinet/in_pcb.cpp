@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "netinet/in.hpp"
 #include "netinet/in_var.hpp"
 
 namespace tunsock {
@@ -287,5 +288,13 @@ int in_errqueue_receive(Socket& so, RecvArgs& a) {
   so.so_error = inp->errq.empty() ? 0 : inp->errq.front().ee_errno;
   return 0;
 }
+
+size_t in_errqueue_len(const Socket& so) {
+  // Only inet sockets have an InPcb; the caller asks about its own inet socket.
+  const InPcb* inp = sotoinpcb(so);
+  return inp ? inp->errq.size() : 0;
+}
+
+void inet_set_wall_offset(Stack& st, Time offset) { inet_attach(st).wall_offset = offset; }
 
 }  // namespace tunsock

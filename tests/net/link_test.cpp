@@ -143,3 +143,16 @@ TEST_CASE("link: UDP echo over a lossy, duplicating, reordering link, fragmented
     soclose(*cli);
   }
 }
+
+TEST_CASE("link: a stack destroyed with loopback packets still queued frees them") {
+  mbuf_drain_thread_cache();
+  uint64_t before = mbuf_stats().mbufs_in_use;
+  {
+    Host h;
+    Socket* so = mksock(h.st);
+    SockAddr to = sin(0x7f000001, 9);
+    for (int i = 0; i < 5; ++i) REQUIRE(send_to(*so, bytes_of("pending"), &to) == 0);
+    CHECK(h.st.callouts_pending() == 5);
+  }
+  CHECK(mbuf_stats().mbufs_in_use == before);
+}
