@@ -1,6 +1,7 @@
 // Command-line and environment parsing for tunsockd.
 #include "daemon/config.hpp"
 
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -12,12 +13,56 @@ namespace {
 
 const char kUsage[] =
     "usage: tunsockd [--socket PATH] [--foreground] [--help]\n"
+    "                [--tun NAME --address A.B.C.D/P [--gateway A.B.C.D] [--mtu N]\n"
+    "                 [--host-address A.B.C.D/P] [--pcap FILE]]\n"
     "  --socket PATH   control socket (default: $TUNSOCK_SOCKET, else\n"
     "                  $XDG_RUNTIME_DIR/tunsockd.sock, else /tmp/tunsockd-<uid>.sock)\n"
     "  --foreground    stay in the foreground (the default)\n"
     "  --help          this text\n"
+    "network (without --tun: the local domain, and inet on loopback 127.0.0.1/8 only):\n"
+    "  --tun NAME      TUN device: created when tunsockd has CAP_NET_ADMIN, else a\n"
+    "                  persistent one made with `ip tuntap add NAME mode tun user $USER`\n"
+    "  --address A/P   the stack's own address and prefix on it, e.g. 10.77.0.2/24\n"
+    "  --gateway G     default route via G (on the --address subnet), e.g. 10.77.0.1\n"
+    "  --mtu N         device MTU (68..65535; default: keep the device's)\n"
+    "  --host-address A/P  also give the kernel's side of the device this address\n"
+    "                  (needs CAP_NET_ADMIN; scripts/netns.sh does it otherwise)\n"
+    "  --pcap FILE     write every packet in and out to FILE (pcap, raw IPv4)\n"
     "environment: TUNSOCK_LOG=level or name=level,...  e.g. debug, socket=trace,warn\n"
-    "             loggers: main ctl socket chan diag local\n";
+    "             loggers: main ctl socket chan diag local tun ip (ip=debug: every\n"
+    "             packet in tcpdump's one-line format)\n";
+
+// "10.77.0.2/24" (prefix required) or "10.77.0.1" (want_prefix false).
+bool parse_addr(const std::string& s, bool want_prefix, uint32_t* addr, int* plen) {
+  std::string a = s;
+  const auto slash = s.find('/');
+  if (want_prefix) {
+    if (slash == std::string::npos) return false;
+    a = s.substr(0, slash);
+    const std::string p = s.substr(slash + 1);
+    if (p.empty() || p.size() > 2 || p.find_first_not_of("0123456789") != std::string::npos) return false;
+    *plen = std::atoi(p.c_str());
+    if (*plen < 1 || *plen > 32) return false;
+  } else if (slash != std::string::npos) {
+    return false;
+  }
+  in_addr in{};
+  if (::inet_pton(AF_INET, a.c_str(), &in) != 1) return false;
+  *addr = ntohl(in.s_addr);
+  return true;
+}
+
+// Cross-option checks once everything is parsed. nullptr when fine.
+const char* check_inet(const InetConfig& n) {
+  const bool any = n.addr || n.gateway || n.mtu || n.host_addr;
+  if (n.tun.empty()) return any ? "--address, --gateway, --mtu and --host-address need --tun" : nullptr;
+  if (!n.addr) return "--tun needs --address A.B.C.D/P";
+  if (n.mtu && (n.mtu < 68 || n.mtu > 65535)) return "--mtu must be 68..65535";
+  const uint32_t mask = n.plen == 32 ? ~0u : ~(~0u >> n.plen);
+  if (n.gateway && (n.gateway & mask) != (n.addr & mask)) return "--gateway must be on the --address subnet";
+  if (n.host_addr && n.host_addr == n.addr) return "--host-address must differ from --address";
+  return nullptr;
+}
 
 }  // namespace
 
@@ -30,6 +75,11 @@ std::string default_socket_path() {
 std::optional<Config> parse_args(int argc, char** argv, int* exit_code) {
   Config c;
   c.owner_uid = geteuid();
+  auto usage_error = [&](const char* why) -> std::optional<Config> {
+    std::fprintf(stderr, "tunsockd: %s\n%s", why, kUsage);
+    *exit_code = 2;
+    return std::nullopt;
+  };
   if (const char* l = std::getenv("TUNSOCK_LOG")) c.log_spec = l;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -47,12 +97,28 @@ std::optional<Config> parse_args(int argc, char** argv, int* exit_code) {
       c.foreground = true;
     } else if (auto v = value("--socket")) {
       c.socket_path = *v;
+    } else if (auto v = value("--tun")) {
+      c.inet.tun = *v;
+    } else if (auto v = value("--address")) {
+      if (!parse_addr(*v, true, &c.inet.addr, &c.inet.plen)) return usage_error("bad --address (want A.B.C.D/P)");
+    } else if (auto v = value("--gateway")) {
+      int unused = 0;
+      if (!parse_addr(*v, false, &c.inet.gateway, &unused)) return usage_error("bad --gateway (want A.B.C.D)");
+    } else if (auto v = value("--mtu")) {
+      c.inet.mtu = uint32_t(std::strtoul(v->c_str(), nullptr, 10));
+      if (c.inet.mtu == 0) return usage_error("bad --mtu");
+    } else if (auto v = value("--host-address")) {
+      if (!parse_addr(*v, true, &c.inet.host_addr, &c.inet.host_plen))
+        return usage_error("bad --host-address (want A.B.C.D/P)");
+    } else if (auto v = value("--pcap")) {
+      c.inet.pcap = *v;
     } else {
       std::fprintf(stderr, "tunsockd: bad argument '%s'\n%s", a.c_str(), kUsage);
       *exit_code = 2;
       return std::nullopt;
     }
   }
+  if (const char* why = check_inet(c.inet)) return usage_error(why);
   if (c.socket_path.empty()) c.socket_path = default_socket_path();
   if (c.socket_path.size() >= 108) {
     std::fprintf(stderr, "tunsockd: socket path too long: %s\n", c.socket_path.c_str());

@@ -1,20 +1,28 @@
 // Daemon configuration: command-line options and the environment.
-// Later issues add the interfaces (--tun, --address): they go in ifaces.
+// The inet side (--tun, --address, ...) is InetConfig; without it the daemon
+// serves the local domain and inet over loopback only.
 #pragma once
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace tunsock::daemon {
 
-// One network interface to attach (the ifnet seam; not implemented yet).
-struct IfaceConfig {
-  std::string kind;     // "tun"
-  std::string name;     // device name
-  std::string address;  // e.g. 10.77.0.2/24
+// The TUN interface and its addressing. Addresses in host byte order, as
+// the stack keeps them (stack/net/if.hpp).
+struct InetConfig {
+  std::string tun;              // --tun NAME; empty: no TUN interface
+  uint32_t addr = 0;            // --address A/P: the stack's address
+  int plen = 0;
+  uint32_t gateway = 0;         // --gateway G: default route (0: none)
+  uint32_t mtu = 0;             // --mtu N (0: the device's)
+  uint32_t host_addr = 0;       // --host-address H/P: set on the host side
+  int host_plen = 0;
+  std::string pcap;             // --pcap FILE: every packet, LINKTYPE_RAW
 };
 
 struct Config {
@@ -22,7 +30,7 @@ struct Config {
   std::string log_spec;          // TUNSOCK_LOG
   bool foreground = true;
   uid_t owner_uid = 0;           // peers must have this uid or be root
-  std::vector<IfaceConfig> ifaces;
+  InetConfig inet;
 };
 
 // The control socket path as PROTOCOL.md fixes it: TUNSOCK_SOCKET, else

@@ -14,6 +14,7 @@
 
 #include "daemon/channel.hpp"
 #include "daemon/dispatcher.hpp"
+#include "daemon/inet_setup.hpp"
 #include "daemon/log.hpp"
 #include "daemon/rights.hpp"
 
@@ -60,6 +61,7 @@ Daemon::Daemon(asio::io_context& io, Config cfg)
   disp_ = std::make_unique<Dispatcher>(*this);
   ctl_ = std::make_unique<ControlServer>(io_, cfg_.socket_path, cfg_.owner_uid,
                                          [this](CtlRequest& q, CtlReply& r) { (*disp_)(q, r); });
+  inet_ = std::make_unique<InetSetup>(*this);
 }
 
 Daemon::~Daemon() {
@@ -69,6 +71,8 @@ Daemon::~Daemon() {
 }
 
 int Daemon::start() {
+  // Interfaces first: no program should see a half-configured stack.
+  if (int e = inet_->start()) return e;
   if (int e = ctl_->open()) {
     logger("main")->error("cannot listen on {}: {}", cfg_.socket_path, std::strerror(e));
     return e;
@@ -111,6 +115,7 @@ void Daemon::stop() {
   }
   for (auto& [id, c] : chans_) c->on_freed();  // close what is left
   chans_.clear();
+  inet_->stop();
   if (started_) logger("main")->info("stopped");
 }
 
@@ -265,7 +270,7 @@ void Daemon::so_dispose_rights(mbuf* control) {
 
 std::string Daemon::stats_text() const {
   std::ostringstream os;
-  os << mbuf_stats_text() << "\n";
+  os << mbuf_stats_text() << "\n" << inet_->stats_text() << "\n";
   auto& st = stack_->sostat();
   os << "sockets: " << st.created << " created, " << st.freed << " freed, " << st.accepted << " accepted, "
      << st.connects << " connects, " << st.connect_refused << " refused, " << st.listen_overflows

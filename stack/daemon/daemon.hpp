@@ -22,6 +22,7 @@ namespace tunsock::daemon {
 
 class Chan;
 class Dispatcher;
+class InetSetup;
 
 class Daemon final : public SocketUpcalls {
  public:
@@ -44,6 +45,7 @@ class Daemon final : public SocketUpcalls {
   uint64_t instance() const { return instance_; }
   SockDiag& diag() { return diag_; }
   ControlServer& control() { return *ctl_; }
+  InetSetup& inet() { return *inet_; }  // inet domain, TUN interface (inet_setup.hpp)
 
   // Channel registry (so_id -> channel).
   std::shared_ptr<Chan> chan(uint64_t so_id) const;
@@ -85,6 +87,7 @@ class Daemon final : public SocketUpcalls {
   SockDiag diag_;
   std::unique_ptr<Dispatcher> disp_;
   std::unique_ptr<ControlServer> ctl_;
+  std::unique_ptr<InetSetup> inet_;  // after stack_: the device goes first
   asio::steady_timer timer_;
   asio::steady_timer sweep_timer_;
   asio::signal_set signals_;

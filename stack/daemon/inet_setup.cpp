@@ -1,0 +1,181 @@
+// The daemon's inet side (see inet_setup.hpp): inet_attach, the TUN
+// interface, addresses and routes from the command line, the host side's
+// address, and packet tracing ("ip" logger at debug, optional pcap).
+#include "daemon/inet_setup.hpp"
+
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "daemon/daemon.hpp"
+#include "daemon/fd.hpp"
+#include "daemon/log.hpp"
+#include "kern/stack.hpp"
+#include "net/if.hpp"
+#include "wire/ip.hpp"
+
+namespace tunsock::daemon {
+namespace {
+
+// pcap file format (the classic libpcap one): LINKTYPE_RAW, each record
+// one IPv4 packet with its wall-clock time.
+constexpr uint32_t kPcapMagic = 0xa1b2c3d4;
+constexpr uint32_t kLinktypeRaw = 101;
+constexpr uint32_t kSnaplen = 65535;
+
+struct PcapFileHeader {
+  uint32_t magic;
+  uint16_t version_major, version_minor;
+  int32_t thiszone;
+  uint32_t sigfigs, snaplen, linktype;
+};
+struct PcapRecordHeader {
+  uint32_t ts_sec, ts_usec, caplen, len;
+};
+
+int ioctl_addr(int s, unsigned long req, const std::string& name, uint32_t addr) {
+  ifreq ifr;
+  std::memset(&ifr, 0, sizeof ifr);
+  std::strncpy(ifr.ifr_name, name.c_str(), IFNAMSIZ - 1);
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_addr.s_addr = htonl(addr);
+  std::memcpy(&ifr.ifr_addr, &sin, sizeof sin);
+  return ::ioctl(s, req, &ifr) < 0 ? errno : 0;
+}
+
+}  // namespace
+
+std::string packet_line(const mbuf* m) {
+  // The formatter reads the headers only; 128 bytes hold IPv4 with options
+  // plus an ICMP error's quoted header.
+  std::byte head[128];
+  const int n = std::min<int>(m->m_pkthdr.len, int(sizeof head));
+  m_copydata(m, 0, n, head);
+  return wire::tcpdump_line(wire::Bytes(head, size_t(n)));
+}
+
+int set_host_address(const std::string& name, uint32_t addr, int plen) {
+  UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!s) return errno;
+  const uint32_t mask = plen == 0 ? 0 : ~uint32_t(0) << (32 - plen);
+  if (int e = ioctl_addr(s.get(), SIOCSIFADDR, name, addr)) return e;
+  if (int e = ioctl_addr(s.get(), SIOCSIFNETMASK, name, mask)) return e;
+  return 0;
+}
+
+InetSetup::InetSetup(Daemon& d) : d_(d) {}
+
+InetSetup::~InetSetup() { stop(); }
+
+int InetSetup::start() {
+  Stack& st = d_.stack();
+  inet_attach(st);  // the inet domain and lo (127.0.0.1/8)
+  const InetConfig& c = d_.config().inet;
+  if (!c.pcap.empty()) {
+    pcap_ = std::fopen(c.pcap.c_str(), "wbe");
+    if (!pcap_) {
+      const int e = errno;
+      logger("main")->error("--pcap {}: {}", c.pcap, std::strerror(e));
+      return e;
+    }
+    const PcapFileHeader h{kPcapMagic, 2, 4, 0, 0, kSnaplen, kLinktypeRaw};
+    std::fwrite(&h, sizeof h, 1, pcap_);
+    std::fflush(pcap_);
+  }
+  // Trace only when someone looks: the hook costs a call per packet.
+  if (pcap_ || logger("ip")->should_log(spdlog::level::debug))
+    inet_set_packet_trace(st, [this](const ifnet& ifp, char dir, const mbuf* m) { trace(ifp, dir, m); });
+  if (c.tun.empty()) {
+    logger("main")->info("inet: loopback only (no --tun)");
+    return 0;
+  }
+  return start_tun();
+}
+
+int InetSetup::start_tun() {
+  const InetConfig& c = d_.config().inet;
+  Stack& st = d_.stack();
+  tun_ = std::make_unique<TunDevice>(d_.io());
+  std::string err;
+  if (int e = tun_->open(c.tun, c.mtu, &err)) {
+    logger("main")->error("{}", err);
+    tun_.reset();
+    return e;
+  }
+  if (c.host_addr) {
+    if (int e = set_host_address(tun_->name(), c.host_addr, c.host_plen)) {
+      logger("main")->error("--host-address {}/{} on {}: {}", wire::ip4_str(c.host_addr), c.host_plen, tun_->name(),
+                            std::strerror(e));
+      return e;
+    }
+  }
+  TunDevice* dev = tun_.get();
+  ifp_ = &if_attach(st, tun_->name(), tun_->mtu(), IFF_POINTOPOINT,
+                    [dev](ifnet&, mbuf* m) { return dev->transmit(m); });
+  if (int e = in_add_address(*ifp_, c.addr, c.plen)) {
+    logger("main")->error("--address {}/{}: {}", wire::ip4_str(c.addr), c.plen, std::strerror(e));
+    return e;
+  }
+  if (c.gateway) {
+    if (int e = route_set_default(st, c.gateway)) {
+      logger("main")->error("--gateway {}: {}", wire::ip4_str(c.gateway), std::strerror(e));
+      return e;
+    }
+  }
+  // Received packets run the stack: advance its clock first, re-arm its
+  // timer after (channel pumps are posted by the upcalls).
+  tun_->start(*ifp_, {[this] { d_.tick(); }, [this] { d_.settle(); }});
+  logger("main")->info("inet: {} {}/{}{}{}, mtu {}", tun_->name(), wire::ip4_str(c.addr), c.plen,
+                       c.gateway ? ", default via " : "", c.gateway ? wire::ip4_str(c.gateway) : "", tun_->mtu());
+  return 0;
+}
+
+void InetSetup::stop() {
+  if (tun_) tun_->close();
+  if (ifp_) ifp_->if_transmit = nullptr;  // the stack may outlive the device
+  if (pcap_) {
+    std::fclose(pcap_);
+    pcap_ = nullptr;
+  }
+}
+
+void InetSetup::trace(const ifnet& ifp, char dir, const mbuf* m) {
+  static auto ip = logger("ip");
+  if (ip->should_log(spdlog::level::debug))
+    ip->debug("{} {} {}", ifp.if_name, dir == 'I' ? "In " : "Out", packet_line(m));
+  if (pcap_) pcap_write(m);
+}
+
+void InetSetup::pcap_write(const mbuf* m) {
+  timeval tv;
+  ::gettimeofday(&tv, nullptr);
+  const uint32_t len = uint32_t(m->m_pkthdr.len);
+  const PcapRecordHeader h{uint32_t(tv.tv_sec), uint32_t(tv.tv_usec), std::min(len, kSnaplen), len};
+  std::fwrite(&h, sizeof h, 1, pcap_);
+  uint32_t left = h.caplen;
+  for (const mbuf* p = m; p && left; p = p->m_next) {
+    const uint32_t k = std::min(left, uint32_t(p->m_len));
+    std::fwrite(p->m_data, 1, k, pcap_);
+    left -= k;
+  }
+  std::fflush(pcap_);
+}
+
+std::string InetSetup::stats_text() const {
+  Stack& st = d_.stack();
+  std::string s;
+  if (ifnet* lo = if_loopback(st)) s += if_stats_text(*lo);
+  if (ifp_) s += if_stats_text(*ifp_);
+  if (tun_) s += tun_->stats_text();
+  s += inet_stats_text(st);
+  return s;
+}
+
+}  // namespace tunsock::daemon

@@ -1,0 +1,60 @@
+// The daemon's inet side: gives the Stack its inet domain (loopback always),
+// and with --tun a TUN interface with its address, default route, the
+// host-side address, the "ip" packet trace and the optional pcap file.
+// FreeBSD: what ifconfig/route do at boot (in_control, rtrequest) plus the
+// bpf tap, done once at start-up.
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "daemon/config.hpp"
+#include "daemon/tun_device.hpp"
+
+namespace tunsock {
+class Stack;
+struct ifnet;
+struct mbuf;
+}  // namespace tunsock
+
+namespace tunsock::daemon {
+
+class Daemon;
+
+class InetSetup {
+ public:
+  explicit InetSetup(Daemon& d);
+  ~InetSetup();
+  InetSetup(const InetSetup&) = delete;
+  InetSetup& operator=(const InetSetup&) = delete;
+
+  // Attach the inet domain; open and configure the TUN device when the
+  // config names one. 0 or an errno (logged).
+  int start();
+  void stop();
+
+  TunDevice* tun() { return tun_.get(); }
+  ifnet* tun_ifnet() { return ifp_; }
+  // `ip -s link` for every interface, the TUN driver's counters, netstat -s.
+  std::string stats_text() const;
+
+ private:
+  int start_tun();
+  void trace(const ifnet& ifp, char dir, const mbuf* m);
+  void pcap_write(const mbuf* m);
+
+  Daemon& d_;
+  std::unique_ptr<TunDevice> tun_;
+  ifnet* ifp_ = nullptr;
+  std::FILE* pcap_ = nullptr;
+};
+
+// Give the kernel's side of TUN device `name` the address addr/plen (host
+// order). Needs CAP_NET_ADMIN in the device's network namespace. 0 or errno.
+int set_host_address(const std::string& name, uint32_t addr, int plen);
+
+// A packet in tcpdump's one-line format (wire::tcpdump_line over its head).
+std::string packet_line(const mbuf* m);
+
+}  // namespace tunsock::daemon
