@@ -1,6 +1,7 @@
 // Interfaces: attach, addresses, the driver entry (if_input) and the exit
 // (if_output -> if_transmit), per-interface counters and their `ip -s link`
 // text. FreeBSD: sys/net/if.c, if_ethersubr.c (the input/output glue), netinet/in.c.
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 
@@ -119,6 +120,13 @@ int route_set_default(Stack& st, uint32_t gw) {
 
 void inet_set_packet_trace(Stack& st, std::function<void(const ifnet&, char, const mbuf*)> fn) {
   inet_attach(st).trace = std::move(fn);
+}
+
+std::string if_packet_line(const mbuf* m) {
+  std::byte head[128];
+  int n = std::min(m_length(m), int(sizeof head));
+  m_copydata(m, 0, n, head);
+  return wire::tcpdump_line(wire::Bytes(head, size_t(n)));
 }
 
 std::string if_stats_text(const ifnet& ifp) {

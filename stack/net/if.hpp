@@ -94,6 +94,10 @@ int route_set_default(Stack& st, uint32_t gateway);
 // wire::tcpdump_line). dir: 'I' in, 'O' out. Null to stop.
 void inet_set_packet_trace(Stack& st, std::function<void(const ifnet&, char dir, const mbuf*)> fn);
 
+// tcpdump's one-line text of a packet chain (wire::tcpdump_line over its
+// first 128 bytes), for the trace hook: "IP 10.77.0.2 > 10.77.0.1: ICMP echo ...".
+std::string if_packet_line(const mbuf* m);
+
 // Text views: `ip -s link` for one interface; `netstat -s` for ip/icmp/udp.
 std::string if_stats_text(const ifnet& ifp);
 std::string inet_stats_text(Stack& st);

@@ -289,6 +289,50 @@ int in_errqueue_receive(Socket& so, RecvArgs& a) {
   return 0;
 }
 
+int in_sendcontrol(const mbuf* control, IpOutOpts* o, uint32_t* src) {
+  for (const mbuf* c = control; c; c = c->m_next) {
+    if (c->m_type != MType::Control) continue;
+    size_t off = 0;
+    const size_t len = size_t(c->m_len);
+    while (off + sizeof(cmsghdr) <= len) {
+      cmsghdr h;
+      std::memcpy(&h, c->m_data + off, sizeof h);
+      if (h.cmsg_len < sizeof h || off + h.cmsg_len > len) return EINVAL;
+      const std::byte* d = c->m_data + off + CMSG_LEN(0);
+      const size_t dlen = h.cmsg_len - CMSG_LEN(0);
+      if (h.cmsg_level == SOL_IP) {
+        int v = 0;
+        switch (h.cmsg_type) {
+          case IP_PKTINFO: {
+            if (dlen != sizeof(in_pktinfo)) return EINVAL;
+            in_pktinfo pi;
+            std::memcpy(&pi, d, sizeof pi);
+            if (pi.ipi_spec_dst.s_addr) *src = ntohl(pi.ipi_spec_dst.s_addr);
+            break;
+          }
+          case IP_TTL:
+            if (dlen != sizeof(int)) return EINVAL;
+            std::memcpy(&v, d, sizeof v);
+            if (v < 1 || v > 255) return EINVAL;
+            o->ttl = uint8_t(v);
+            break;
+          case IP_TOS:
+            if (dlen == sizeof(int)) std::memcpy(&v, d, sizeof v);
+            else if (dlen == 1) v = uint8_t(d[0]);
+            else return EINVAL;
+            if (v < 0 || v > 255) return EINVAL;
+            o->tos = uint8_t(v);
+            break;
+          default:
+            return EINVAL;
+        }
+      }
+      off += CMSG_ALIGN(h.cmsg_len);
+    }
+  }
+  return 0;
+}
+
 size_t in_errqueue_len(const Socket& so) {
   // Only inet sockets have an InPcb; the caller asks about its own inet socket.
   const InPcb* inp = sotoinpcb(so);

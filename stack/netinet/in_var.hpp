@@ -182,6 +182,9 @@ mbuf* in_rcvcontrol(Inet& in, const InPcb& inp, const wire::Ipv4Repr& ip, const 
 void in_sockerr(InPcb& inp, SockErr e, bool hard);
 // A cmsg-formatted control mbuf (cmsghdr + data, CMSG_SPACE long).
 mbuf* in_cmsg(int level, int type, const void* data, size_t len);
+// sendmsg's control (Linux ip_cmsg_send): SOL_IP IP_PKTINFO (source address),
+// IP_TTL, IP_TOS; other SOL_IP types EINVAL, other levels ignored. Not consumed.
+int in_sendcontrol(const mbuf* control, IpOutOpts* o, uint32_t* src);
 // MSG_ERRQUEUE: take the first queued error (payload into a, cmsg IP_RECVERR into *a.controlp).
 int in_errqueue_receive(Socket& so, RecvArgs& a);
 

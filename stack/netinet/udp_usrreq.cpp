@@ -162,7 +162,7 @@ int udp_send(Socket& so, int, mbuf* m, const SockAddr* addr, mbuf* control, cons
   Inet& in = inet_so(so);
   InPcb& inp = *sotoinpcb(so);
   MbufPtr data(m);
-  m_freem(control);
+  MbufPtr ctl(control);
   uint32_t dst = inp.inp_faddr;
   uint16_t dport = inp.inp_fport;
   if (addr) {
@@ -175,7 +175,11 @@ int udp_send(Socket& so, int, mbuf* m, const SockAddr* addr, mbuf* control, cons
   if (len > 65535 - wire::kIpHdrLen - wire::kUdpHdrLen) return EMSGSIZE;
   if (!inp.inp_lport)
     if (int e = in_pcbbind(in, in.udb, inp, nullptr, td)) return e;
-  uint32_t src = in_pcbsrc(in, inp.inp_laddr, dst);
+  IpOutOpts o = out_opts(so, inp);
+  uint32_t src = inp.inp_laddr;
+  if (int e = in_sendcontrol(ctl.get(), &o, &src)) return e;
+  if (src && src != inp.inp_laddr && !in_localaddr(in, src)) return EINVAL;
+  src = in_pcbsrc(in, src, dst);
   if (!src) {
     in.ipstat.noroute++;
     return ENETUNREACH;
@@ -197,7 +201,7 @@ int udp_send(Socket& so, int, mbuf* m, const SockAddr* addr, mbuf* control, cons
   uint16_t sum = wire::cksum_finish(in_cksum_chain(p, 0, ulen, wire::pseudo_sum(src, dst, 17, ulen)));
   wire::put16(uh + 6, sum == 0 ? 0xffff : sum);  // RFC 768: a computed zero is sent as all ones
   in.udpstat.opackets++;
-  return ip_output(in, p, src, dst, wire::IPPROTO_UDP_, out_opts(so, inp));
+  return ip_output(in, p, src, dst, wire::IPPROTO_UDP_, o);
 }
 
 int udp_sockaddr(Socket& so, SockAddr* nam) {

@@ -262,3 +262,31 @@ TEST_CASE("udp: loopback 127.0.0.1 inside one stack, and to our own address") {
   }
   for (Socket* s : {srv, cli, any, c2}) soclose(*s);
 }
+
+TEST_CASE("udp: sendmsg control IP_TTL, IP_TOS and IP_PKTINFO (through pru_send)") {
+  Host h;
+  Socket* so = mksock(h.st);
+  int ttl = 5, tos = 0x20;
+  mbuf* c1 = in_cmsg(SOL_IP, IP_TTL, &ttl, sizeof ttl);
+  mbuf* c2 = in_cmsg(SOL_IP, IP_TOS, &tos, sizeof tos);
+  c1->m_next = c2;
+  SockAddr to = sin(kPeer, 53);
+  Pkt d = bytes_of("c");
+  mbuf* m = m_devget(d.data(), 1, M_NOWAIT, true);
+  REQUIRE(so->so_proto->pr_usrreqs.pru_send(*so, 0, m, &to, c1, Td{}) == 0);
+  auto ip = wire::ipv4_parse(h.take());
+  REQUIRE(ip);
+  CHECK(ip->ttl == 5);
+  CHECK(ip->tos == 0x20);
+  in_pktinfo pi{};
+  pi.ipi_spec_dst.s_addr = htonl(0x0a4d0063);  // not ours
+  mbuf* c3 = in_cmsg(SOL_IP, IP_PKTINFO, &pi, sizeof pi);
+  m = m_devget(d.data(), 1, M_NOWAIT, true);
+  CHECK(so->so_proto->pr_usrreqs.pru_send(*so, 0, m, &to, c3, Td{}) == EINVAL);
+  int bad = 0;
+  mbuf* c4 = in_cmsg(SOL_IP, IP_TTL, &bad, sizeof bad);
+  m = m_devget(d.data(), 1, M_NOWAIT, true);
+  CHECK(so->so_proto->pr_usrreqs.pru_send(*so, 0, m, &to, c4, Td{}) == EINVAL);
+  CHECK(h.out.empty());
+  soclose(*so);
+}
