@@ -138,6 +138,15 @@ int InetSetup::start_tun() {
 }
 
 void InetSetup::stop() {
+  if (ifp_ && tun_ && tun_->is_open()) {
+    // Tests read the final counters from the log (e.g. the bad-packet drops).
+    const IfData& d = ifp_->if_data;
+    logger("tun")->info("{} counters: rx_packets={} rx_bytes={} rx_errors={} rx_dropped={} tx_packets={} "
+                        "tx_bytes={} tx_errors={} tx_dropped={}",
+                        ifp_->if_name, d.rx_packets, d.rx_bytes, d.rx_errors, d.rx_dropped, d.tx_packets, d.tx_bytes,
+                        d.tx_errors, d.tx_dropped);
+    logger("tun")->debug("{}", stats_text());
+  }
   if (tun_) tun_->close();
   if (ifp_) ifp_->if_transmit = nullptr;  // the stack may outlive the device
   if (pcap_) {

@@ -1,0 +1,49 @@
+# Shared setup of the TUN end-to-end tests. Source it from a test script
+# after setting `build`; then:
+#   tun_enter_netns "$@"   re-run the calling script inside a fresh network
+#                          namespace (unshare -n as root, else unshare -rn);
+#                          the namespace dies with the script, nothing to clean
+#   tun_start DIR          lo up, tunsockd on DIR creating TUN device tsk0:
+#                          stack 10.77.0.2/24, gateway and host side 10.77.0.1/24
+#   tun_stop               stop the daemon (its log keeps the final counters)
+#   shim CMD...            run CMD under libtunsock.so with inet sent to the stack
+#   wait_for SECONDS CMD... poll until CMD succeeds
+# Topology (see scripts/netns.sh): the namespace's kernel is the host side.
+TUN_DEV=tsk0
+STACK_IP=10.77.0.2
+HOST_IP=10.77.0.1
+
+here_support=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=daemon.sh
+source "$here_support/daemon.sh"
+
+tun_enter_netns() {
+  if [ -z "${TUNSOCK_E2E_IN_NS:-}" ]; then
+    local u=-n
+    [ "$(id -u)" -eq 0 ] || u=-rn
+    export TUNSOCK_E2E_IN_NS=1
+    exec unshare $u -- bash "$0" "$@"
+  fi
+}
+
+tun_start() {
+  local dir=$1
+  export TUNSOCK_BUILD=$build
+  ip link set lo up
+  TUNSOCKD_ARGS="--tun $TUN_DEV --address $STACK_IP/24 --gateway $HOST_IP --host-address $HOST_IP/24 ${TUN_EXTRA_ARGS:-}" \
+    TUNSOCK_LOG=${TUNSOCK_LOG:-info,ip=debug} start_tunsockd "$dir"
+  # The device exists once the control socket does (interfaces come first).
+  ip link show "$TUN_DEV" >/dev/null
+}
+
+tun_stop() { stop_tunsockd; }
+
+shim() { TUNSOCK_DOMAINS=unix,inet LD_PRELOAD=$build/lib/libtunsock.so "$@"; }
+
+wait_for() {
+  local deadline=$((SECONDS + $1)); shift
+  until "$@"; do
+    [ $SECONDS -ge $deadline ] && return 1
+    sleep 0.05
+  done
+}
