@@ -30,6 +30,8 @@ tun_start() {
   local dir=$1
   export TUNSOCK_BUILD=$build
   ip link set lo up
+  # IPv4 only on the test link: no IPv6 router solicitations into the stack.
+  sysctl -qw net.ipv6.conf.default.disable_ipv6=1 2>/dev/null || true
   TUNSOCKD_ARGS="--tun $TUN_DEV --address $STACK_IP/24 --gateway $HOST_IP --host-address $HOST_IP/24 ${TUN_EXTRA_ARGS:-}" \
     TUNSOCK_LOG=${TUNSOCK_LOG:-info,ip=debug} start_tunsockd "$dir"
   # The device exists once the control socket does (interfaces come first).
