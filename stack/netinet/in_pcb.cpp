@@ -189,6 +189,20 @@ InPcb* in_pcblookup(std::list<InPcb*>& head, uint32_t src, uint16_t sport, uint3
       best_score = score;
     }
   }
+  // An SO_REUSEPORT group shares the load: the 4-tuple's hash picks the
+  // member, so one flow always reaches the same socket (Linux reuseport_select_sock).
+  if (best && (best->inp_socket->so_options & SOF_REUSEPORT)) {
+    std::vector<InPcb*> group;
+    for (InPcb* inp : head)
+      if (inp->inp_lport == dport && inp->inp_laddr == best->inp_laddr && inp->inp_faddr == best->inp_faddr &&
+          inp->inp_fport == best->inp_fport && (inp->inp_socket->so_options & SOF_REUSEPORT))
+        group.push_back(inp);
+    uint64_t h = (uint64_t(src) << 32 | dst) ^ (uint64_t(sport) << 16 | dport) * 0x9e3779b97f4a7c15ull;
+    h ^= h >> 33;  // murmur3's finaliser
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    best = group[h % group.size()];
+  }
   return best;
 }
 

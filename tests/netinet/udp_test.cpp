@@ -290,3 +290,30 @@ TEST_CASE("udp: sendmsg control IP_TTL, IP_TOS and IP_PKTINFO (through pru_send)
   CHECK(h.out.empty());
   soclose(*so);
 }
+
+TEST_CASE("udp: an SO_REUSEPORT group spreads flows, each flow sticking to one socket") {
+  Host h;
+  std::vector<Socket*> g;
+  for (int i = 0; i < 4; ++i) {
+    Socket* s = mksock(h.st);
+    REQUIRE(setopt_int(*s, SOL_SOCKET, SO_REUSEPORT, 1) == 0);
+    REQUIRE(sobind(*s, sin(0, 5300), Td{}) == 0);
+    g.push_back(s);
+  }
+  std::set<int> used;
+  for (uint16_t sport = 1000; sport < 1064; ++sport) {
+    h.inject(udp_pkt(kPeer, sport, kUs, 5300, bytes_of("a")));
+    h.inject(udp_pkt(kPeer, sport, kUs, 5300, bytes_of("b")));
+    int got = 0;
+    for (int i = 0; i < 4; ++i) {
+      Rcvd r1 = recv_from(*g[size_t(i)]);
+      if (r1.err) continue;
+      CHECK(recv_from(*g[size_t(i)]).data == bytes_of("b"));
+      used.insert(i);
+      ++got;
+    }
+    CHECK(got == 1);
+  }
+  CHECK(used.size() == 4);
+  for (Socket* s : g) soclose(*s);
+}
