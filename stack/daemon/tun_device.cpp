@@ -52,7 +52,11 @@ int TunDevice::open(const std::string& name, uint32_t mtu, std::string* err) {
   };
   if (name.empty() || name.size() >= IFNAMSIZ) return fail(EINVAL, "bad TUN device name '" + name + "'");
   UniqueFd fd(::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC));
-  if (!fd) return fail(errno, "open /dev/net/tun");
+  if (!fd) {
+    const int e = errno;
+    return fail(e, e == EACCES ? "open /dev/net/tun (it must be readable and writable by us; Debian makes it 0666)"
+                               : "open /dev/net/tun");
+  }
   ifreq ifr;
   set_name(&ifr, name);
   ifr.ifr_flags = IFF_TUN | IFF_NO_PI;

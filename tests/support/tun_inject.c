@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
   }
   const char* dev = argv[1];
   const int count = atoi(argv[2]);
-  rng_state = strtoull(argv[3], NULL, 0) | 1;
+  rng_state = strtoull(argv[3], NULL, 0) * 2 + 1;
   int s = socket(AF_PACKET, SOCK_DGRAM, htons(ETH_P_IP));
   if (s < 0) { perror("socket(AF_PACKET)"); return 1; }
   struct sockaddr_ll ll;
