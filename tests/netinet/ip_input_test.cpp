@@ -91,7 +91,7 @@ TEST_CASE("ip: an unknown protocol draws protocol unreachable") {
   CHECK(uint8_t(e[21]) == 2);
 }
 
-TEST_CASE("ip: no route is ENETUNREACH; the default gateway carries the rest") {
+TEST_CASE("ip: no route is ENETUNREACH, the default gateway carries the rest") {
   Host h;
   Socket* so = mksock(h.st);
   CHECK(send_to(*so, bytes_of("a"), &(const SockAddr&)sin(kFar, 53)) == 0);
@@ -103,7 +103,7 @@ TEST_CASE("ip: no route is ENETUNREACH; the default gateway carries the rest") {
   soclose(*so);
 }
 
-TEST_CASE("ip: output is fragmented to the MTU; DF with IP_PMTUDISC_DO is EMSGSIZE") {
+TEST_CASE("ip: output is fragmented to the MTU, DF with IP_PMTUDISC_DO is EMSGSIZE") {
   Host h;
   Socket* so = mksock(h.st);
   SockAddr to = sin(kPeer, 7);

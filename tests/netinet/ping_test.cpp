@@ -32,7 +32,7 @@ TEST_CASE("ping: a ping socket's echo id is its local port, the stack sets id an
   soclose(*so);
 }
 
-TEST_CASE("ping: only echo requests may be sent; bind picks the id") {
+TEST_CASE("ping: only echo requests may be sent, bind picks the id") {
   Host h;
   Socket* so = mksock(h.st, SOCK_DGRAM, IPPROTO_ICMP);
   SockAddr to = sin(kPeer, 0);
@@ -98,7 +98,7 @@ TEST_CASE("raw: a raw ICMP socket receives ICMP with the IP header, less ICMP_FI
   soclose(*so);
 }
 
-TEST_CASE("raw: the application writes the ICMP message; IP_HDRINCL the whole datagram") {
+TEST_CASE("raw: the application writes the ICMP message, IP_HDRINCL the whole datagram") {
   Host h;
   Socket* so = mksock(h.st, SOCK_RAW, IPPROTO_ICMP);
   SockAddr to = sin(kPeer, 0);

@@ -164,7 +164,7 @@ TEST_CASE("udp: ephemeral ports are random within 32768-60999 and distinct") {
   for (Socket* s : v) soclose(*s);
 }
 
-TEST_CASE("udp: connect fixes the peer and source; AF_UNSPEC dissolves it") {
+TEST_CASE("udp: connect fixes the peer and source, AF_UNSPEC dissolves it") {
   Host h;
   Socket* so = mksock(h.st);
   REQUIRE(soconnect(*so, sin(kPeer, 53), Td{}) == 0);
@@ -190,7 +190,7 @@ TEST_CASE("udp: connect fixes the peer and source; AF_UNSPEC dissolves it") {
   soclose(*so);
 }
 
-TEST_CASE("udp: broadcast needs SO_BROADCAST; port 0 and a foreign family are refused") {
+TEST_CASE("udp: broadcast needs SO_BROADCAST, port 0 and a foreign family are refused") {
   Host h;
   Socket* so = mksock(h.st);
   SockAddr b = sin(0x0a4d00ff, 9);
