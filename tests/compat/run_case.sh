@@ -2,12 +2,15 @@
 # Differential run of one compat case: once on the kernel, once under the
 # shim against a fresh tunsockd; the transcripts (stdout and stderr of the
 # case, plus how it ended) must be identical.
-# Usage: run_case.sh BUILD_DIR CASE_BINARY
+# Usage: run_case.sh BUILD_DIR CASE_BINARY [EXPECTED_DIFF]
+#   EXPECTED_DIFF (deviations): the case passes when the unified diff of the
+#   two transcripts is exactly this file's content instead of empty.
 #   BUILD_DIR holds bin/tunsockd and lib/libtunsock.so (CMake passes its own).
 #   COMPAT_NATIVE_ONLY=1 runs the kernel side only (to validate a case).
 set -uo pipefail
 build=$(cd "$1" && pwd)
 bin=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+expected=${3:-}
 here=$(cd "$(dirname "$0")" && pwd)
 export TUNSOCK_BUILD=$build
 # shellcheck source=../support/daemon.sh
@@ -40,9 +43,20 @@ start_tunsockd "$work/daemon" || exit 1
 run_one "$work/shim" "$build/lib/libtunsock.so"
 stop_tunsockd
 
-if diff -u --label kernel --label tunsock "$work/native.out" "$work/shim.out"; then
+diff -u --label kernel --label tunsock "$work/native.out" "$work/shim.out" >"$work/diff"
+if [ -n "$expected" ]; then
+  if [ -f "$expected" ] && cmp -s "$expected" "$work/diff"; then
+    echo "the known deviation, exactly ($(basename "$expected")):"
+    cat "$work/diff"
+    exit 0
+  fi
+  echo "the deviation differs from $(basename "$expected") (missing, changed or gone):"
+  diff -u --label expected --label now "$expected" "$work/diff" 2>/dev/null || cat "$work/diff"
+elif [ ! -s "$work/diff" ]; then
   cat "$work/native.out"
   exit 0
+else
+  cat "$work/diff"
 fi
 echo "--- kernel"; cat "$work/native.out"
 echo "--- tunsock"; cat "$work/shim.out"

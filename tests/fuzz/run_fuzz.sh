@@ -7,7 +7,7 @@ src=$1
 out=$2/fuzz
 secs=${3:-20}
 CXX=${FUZZ_CXX:-clang++}
-command -v "$CXX" >/dev/null || { echo "fuzz: $CXX not found, skipped"; exit 0; }
+command -v "$CXX" >/dev/null || { echo "fuzz: $CXX not found (scripts/install-deps.sh installs clang)"; exit 1; }
 mkdir -p "$out/corpus"
 cp "$src"/tests/fuzz/corpus/* "$out/corpus/" 2>/dev/null || true
 bin=$out/ip_input_fuzz
