@@ -100,6 +100,17 @@ TUNSOCK_EXPORT int socket(int domain, int type, int protocol) {
   Answer a;
   if (int e = call(ipc::Op::Socket, c, a)) return fail(e);
   if (a.r.error == EAFNOSUPPORT && domain != AF_UNIX) return real().socket(domain, type, protocol);
+  if (a.r.error == ipc::kFallThrough) {
+    // A protocol the stack does not have yet (inet SOCK_STREAM until TCP
+    // lands): the host kernel's socket, never seen by the stack again.
+    static bool said = false;
+    if (!said) {
+      said = true;
+      trace("socket(%d, %d, %d): not in the stack yet: the kernel's socket (TCP is the kernel's until the stack "
+            "has it)", domain, type, protocol);
+    }
+    return real().socket(domain, type, protocol);
+  }
   if (a.r.error) {
     for (int i = 0; i < a.nfds; ++i) real().close(a.fds[i]);
     return fail(a.r.error);

@@ -28,6 +28,9 @@ const char kUsage[] =
     "  --host-address A/P  also give the kernel's side of the device this address\n"
     "                  (needs CAP_NET_ADMIN; scripts/netns.sh does it otherwise)\n"
     "  --pcap FILE     write every packet in and out to FILE (pcap, raw IPv4)\n"
+    "protocols: inet UDP, ICMP (ping sockets) and raw ICMP run in the stack; an inet\n"
+    "  stream (TCP) socket is the host kernel's until the stack has TCP (the shim\n"
+    "  makes a kernel socket; both logs say so once)\n"
     "environment: TUNSOCK_LOG=level or name=level,...  e.g. debug, socket=trace,warn\n"
     "             loggers: main ctl socket chan diag local tun ip (ip=debug: every\n"
     "             packet in tcpdump's one-line format)\n";

@@ -28,6 +28,14 @@ Td td_of(const CtlRequest& q) { return Td{q.cred, VnodeId{q.hdr.vn_dev, q.hdr.vn
 // range of real errnos (the local domain's ENOTOURS): the host kernel does it.
 int map_error(int e) { return (e < 0 || e >= 4096) ? ipc::kFallThrough : e; }
 
+// A socket type the inet domains do not have yet: stream (TCP). The host
+// kernel makes it (the shim falls through), so that programs that use TCP,
+// or only probe for it (bind9's isc_net_probeipv4: dig, nslookup), run.
+// DEVIATION: until the stack has TCP, their TCP bypasses the stack.
+bool kernel_keeps(int family, int type, int e) {
+  return (family == AF_INET || family == AF_INET6) && type == SOCK_STREAM && e == ESOCKTNOSUPPORT;
+}
+
 }  // namespace
 
 const char* socktype_name(int type) {
@@ -94,7 +102,14 @@ void Dispatcher::op_socket(CtlRequest& q, CtlReply& r) {
   const int type = q.hdr.b & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
   Socket* so = nullptr;
   if (int e = socreate(d_.stack(), q.hdr.a, &so, type, q.hdr.c, td_of(q))) {
-    r.hdr.error = e;
+    r.hdr.error = kernel_keeps(q.hdr.a, type, e) ? ipc::kFallThrough : e;
+    if (r.hdr.error == ipc::kFallThrough) {
+      static bool said = false;  // once at info, then at debug
+      logger("socket")->log(said ? spdlog::level::debug : spdlog::level::info,
+                            "{} stream socket of pid {}: the host kernel's (TCP is the kernel's until the stack has it)",
+                            q.hdr.a == AF_INET ? "inet" : "inet6", q.cred.pid);
+      said = true;
+    }
     return;
   }
   auto c = d_.add_chan(*so);

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# dig under the shim asks a DNS responder on the host side of the TUN device
-# (dnsmasq answering example.test names itself, no upstream), in a namespace
-# of its own. The same query on the kernel first proves the responder.
+# dig and nslookup under the shim ask a DNS responder on the host side of the
+# TUN device (dnsmasq answering example.test names itself, no upstream), in a
+# namespace of its own. The same query on the kernel first proves the
+# responder. Their start-up TCP probe gets a kernel socket (no TCP in the
+# stack yet), which both logs say.
 # Usage: tun_dig.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "$1" && pwd)
@@ -20,7 +22,7 @@ trap cleanup EXIT
 tun_start "$work"
 
 dnsmasq --no-daemon --no-resolv --no-hosts --bind-interfaces --listen-address="$HOST_IP" --port=53 \
-  --user="$(id -un)" --pid-file="$work/dnsmasq.pid" --address=/example.test/10.77.0.99 --log-queries \
+  --user="$(id -un)" --pid-file="$work/dnsmasq.pid" --address=/example.test/10.77.0.99 --address=/nosuch.test/ --log-queries \
   >"$work/dnsmasq.log" 2>&1 &
 dpid=$!
 fail=0
@@ -29,11 +31,25 @@ wait_for 5 sh -c "ss -lun | grep -q '$HOST_IP:53 '" || { echo "FAIL: dnsmasq did
 native=$(ask)
 echo "kernel: $native"
 [ "$native" = "10.77.0.99" ] || { echo "FAIL: the responder does not answer on the kernel"; fail=1; }
-shimmed=$(ask shim)
+shimmed=$(TUNSOCK_SHIM_LOG=$work/shim.log ask shim)
 echo "shim:   $shimmed"
 [ "$shimmed" = "10.77.0.99" ] || { echo "FAIL: dig under the shim"; fail=1; }
+# dig's start-up probe makes an inet stream socket: the kernel's (no TCP in
+# the stack yet), said once in the shim's log and the daemon's.
+grep -q "not in the stack yet: the kernel's socket" "$work/shim.log" || { echo "FAIL: shim log does not say TCP is the kernel's"; fail=1; }
+grep -q "inet stream socket of pid [0-9]*: the host kernel's (TCP is the kernel's" "$work/daemon.log" ||
+  { echo "FAIL: daemon log does not say TCP is the kernel's"; fail=1; }
+echo "--- nslookup under the shim"
+ns=$(shim timeout 10 nslookup -timeout=2 www.example.test "$HOST_IP" 2>&1 || true)
+echo "$ns"
+grep -q "^Address: 10.77.0.99$" <<<"$ns" || { echo "FAIL: nslookup under the shim"; fail=1; }
+grep -q "^Address:[[:space:]]*$HOST_IP#53$" <<<"$ns" || { echo "FAIL: nslookup names another server"; fail=1; }
+echo "--- a name the responder does not know: NXDOMAIN, not a timeout"
+nx=$(shim timeout 10 dig "@$HOST_IP" www.nosuch.test A +time=2 +tries=1 2>&1 || true)
+grep -q "status: NXDOMAIN" <<<"$nx" || { echo "FAIL: no NXDOMAIN under the shim"; echo "$nx"; fail=1; }
 kill "$dpid" 2>/dev/null || true; wait "$dpid" 2>/dev/null || true; dpid=
 tun_stop
-grep -q "Out IP $STACK_IP\.[0-9]* > $HOST_IP\.53: UDP" "$work/daemon.log" || { echo "FAIL: query not traced"; fail=1; }
+grep -q "Out IP $STACK_IP\.[0-9]* > $HOST_IP\.53: UDP, length [0-9]*" "$work/daemon.log" || { echo "FAIL: query not traced"; fail=1; }
+grep -q "In  IP $HOST_IP\.53 > $STACK_IP\.[0-9]*: UDP, length [0-9]*" "$work/daemon.log" || { echo "FAIL: answer not traced"; fail=1; }
 [ $fail -eq 0 ] || { cat "$work/dnsmasq.log"; echo "--- daemon log (tail)"; tail -40 "$work/daemon.log"; }
 exit $fail
