@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Differential run of one UDP compat case (tests/compat/udp): once on the
+# kernel, once under the shim, over the same addresses; the transcripts must
+# be identical (or differ exactly as EXPECTED_DIFF says).
+# Usage: run_udp_case.sh BUILD_DIR CASE_BINARY [EXPECTED_DIFF]
+#   BUILD_DIR holds bin/tunsockd, bin/udp_peer and lib/libtunsock.so.
+#   COMPAT_NATIVE_ONLY=1 runs the kernel side only (to validate a case).
+#
+# Everything happens in network namespaces this script makes (unshare -n as
+# root, else unshare -rn) and that die with it:
+#   kernel run:  ns "host" (this script's own) vh 10.77.0.1/24 ==veth== vp 10.77.0.2/24 ns "prog"
+#                the case runs in "prog" on the kernel's stack
+#   shim run:    ns "tun": kernel tsk0 10.77.0.1/24 ==TUN== tunsockd 10.77.0.2/24
+#                the case runs there under libtunsock.so (TUNSOCK_DOMAINS=unix,inet)
+# Both have 127.0.0.1 on the program's side, no default route, and the same
+# peer (udp_peer: echo, discard, commands) on the kernel's 10.77.0.1.
+set -uo pipefail
+if [ -z "${TUNSOCK_UDP_IN_NS:-}" ]; then
+  u=-n
+  [ "$(id -u)" -eq 0 ] || u=-rn
+  TUNSOCK_UDP_IN_NS=1 exec unshare $u -- bash "$0" "$@"
+fi
+build=$(cd "$1" && pwd)
+bin=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+expected=${3:-}
+here=$(cd "$(dirname "$0")" && pwd)
+export TUNSOCK_BUILD=$build
+# shellcheck source=../support/daemon.sh
+source "$here/../support/daemon.sh"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/tunsock-udp.XXXXXX")
+holders=() peers=()
+cleanup() {
+  stop_tunsockd
+  local p
+  for p in "${peers[@]}" "${holders[@]}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+mkdir -p "$work/native" "$work/shim"
+
+# new_ns: start a process holding a fresh network namespace; its pid in $ns_pid.
+new_ns() {
+  unshare -n sleep 300 &
+  ns_pid=$!
+  holders+=("$ns_pid")
+  local i
+  for i in $(seq 100); do
+    [ "$(readlink /proc/$ns_pid/ns/net)" != "$(readlink /proc/self/ns/net)" ] && return 0
+    sleep 0.01
+  done
+  echo "no namespace" >&2
+  return 1
+}
+in_ns() { local p=$1; shift; nsenter -t "$p" -n -- "$@"; }
+
+ns_base() {  # lo up, IPv6 off (nothing but our IPv4 on the links)
+  "$@" ip link set lo up
+  "$@" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null || true
+  "$@" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 2>/dev/null || true
+}
+
+# start_peer [NS_PID]: udp_peer on 10.77.0.1 (in that namespace, else here).
+start_peer() {
+  local ready=$work/peer.ready.$#
+  rm -f "$ready"
+  if [ $# -gt 0 ]; then
+    nsenter -t "$1" -n -- env -u LD_PRELOAD "$build/bin/udp_peer" 10.77.0.1 "$ready" 2>>"$work/peer.log" &
+  else
+    env -u LD_PRELOAD "$build/bin/udp_peer" 10.77.0.1 "$ready" 2>>"$work/peer.log" &
+  fi
+  peers+=("$!")
+  local i
+  for i in $(seq 200); do
+    [ -e "$ready" ] && return 0
+    sleep 0.01
+  done
+  echo "udp_peer did not start" >&2
+  cat "$work/peer.log" >&2
+  return 1
+}
+
+# start_tunsockd_in NS_PID DIR: as start_tunsockd (daemon.sh), inside that namespace.
+start_tunsockd_in() {
+  local ns=$1 dir=$2
+  mkdir -p "$dir"
+  export TUNSOCK_SOCKET=$dir/ctl.sock
+  # shellcheck disable=SC2086
+  nsenter -t "$ns" -n -- env TUNSOCK_LOG="${TUNSOCK_LOG:-info,ip=debug}" "$build/bin/tunsockd" \
+    --socket "$TUNSOCK_SOCKET" --tun tsk0 --address 10.77.0.2/24 --host-address 10.77.0.1/24 \
+    >"$dir/daemon.log" 2>&1 &
+  TUNSOCKD_PID=$!
+  local i
+  for i in $(seq 200); do
+    [ -S "$TUNSOCK_SOCKET" ] && return 0
+    kill -0 "$TUNSOCKD_PID" 2>/dev/null || break
+    sleep 0.025
+  done
+  echo "tunsockd did not start:" >&2
+  cat "$dir/daemon.log" >&2
+  return 1
+}
+
+# run_one DIR CMD...: the case's transcript in DIR.out.
+run_one() {
+  local dir=$1 rc=0
+  shift
+  (cd "$dir" && COMPAT_DIR="$dir" timeout -k 5 60 "$@" >"$dir.out" 2>&1) || rc=$?
+  if [ "$rc" -gt 128 ] && [ "$rc" -lt 160 ]; then
+    echo "ended by signal $(kill -l $((rc - 128)))" >>"$dir.out"
+  else
+    echo "exit $rc" >>"$dir.out"
+  fi
+}
+
+# --- the kernel's run ---
+ns_base
+new_ns || exit 1
+prog=$ns_pid
+ns_base in_ns "$prog"
+ip link add vh type veth peer name vp netns "$prog"
+ip addr add 10.77.0.1/24 brd + dev vh
+ip link set vh up
+in_ns "$prog" ip addr add 10.77.0.2/24 brd + dev vp
+in_ns "$prog" ip link set vp up
+start_peer || exit 1
+run_one "$work/native" nsenter -t "$prog" -n -- env -u LD_PRELOAD "$bin"
+if [ "${COMPAT_NATIVE_ONLY:-0}" = 1 ]; then
+  cat "$work/native.out"
+  exit 0
+fi
+
+# --- the shim's run ---
+new_ns || exit 1
+tun=$ns_pid
+ns_base in_ns "$tun"
+start_tunsockd_in "$tun" "$work/daemon" || exit 1
+start_peer "$tun" || exit 1
+run_one "$work/shim" nsenter -t "$tun" -n -- env TUNSOCK_DOMAINS=unix,inet LD_PRELOAD="$build/lib/libtunsock.so" "$bin"
+stop_tunsockd
+
+diff -u --label kernel --label tunsock "$work/native.out" "$work/shim.out" >"$work/diff"
+if [ -n "$expected" ]; then
+  if [ -f "$expected" ] && cmp -s "$expected" "$work/diff"; then
+    echo "the known deviation, exactly ($(basename "$expected")):"
+    cat "$work/diff"
+    exit 0
+  fi
+  echo "the deviation differs from $(basename "$expected") (missing, changed or gone):"
+  diff -u --label expected --label now "$expected" "$work/diff" 2>/dev/null || cat "$work/diff"
+elif [ ! -s "$work/diff" ]; then
+  cat "$work/native.out"
+  exit 0
+else
+  cat "$work/diff"
+fi
+echo "--- kernel"; cat "$work/native.out"
+echo "--- tunsock"; cat "$work/shim.out"
+echo "--- daemon log (tail)"; tail -40 "$work/daemon/daemon.log"
+exit 1

@@ -1,0 +1,26 @@
+/* IP_RECVERR with IP_PMTUDISC_DO: a datagram over the MTU is EMSGSIZE and a
+ * local error (origin LOCAL, info = the MTU) is queued; a connected socket
+ * gets the port unreachable queued and reported by recv as well. */
+#include "udp_compat.h"
+static char buf[3000];
+int main(void) {
+  memset(buf, 'q', sizeof buf);
+  int s = udp_socket();
+  MUST(set_int(s, SOL_IP, IP_RECVERR, 1));
+  MUST(set_int(s, SOL_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO));
+  struct sockaddr_in echo = sin_of(PEER, ECHO_PORT);
+  CKL("sendto 2000 DO", sendto(s, buf, 2000, 0, SA(echo), sizeof echo));
+  show_poll("s", s);
+  show_recvmsg("s errqueue", s, MSG_ERRQUEUE | MSG_DONTWAIT, 512);
+  SHOW_OPT(s, SOL_SOCKET, SO_ERROR);
+  int c = udp_socket();
+  MUST(set_int(c, SOL_IP, IP_RECVERR, 1));
+  struct sockaddr_in closed = sin_of(PEER, CLOSED_PORT);
+  SHOW(connect(c, SA(closed), sizeof closed));
+  SHOW(send(c, "refused", 7, 0));
+  await(c, POLLERR);
+  show_recvmsg("c", c, MSG_DONTWAIT, 512);
+  show_recvmsg("c errqueue", c, MSG_ERRQUEUE | MSG_DONTWAIT, 512);
+  show_recvmsg("c", c, MSG_DONTWAIT, 512);
+  return 0;
+}

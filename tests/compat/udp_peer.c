@@ -1,0 +1,125 @@
+/* The kernel-side peer of the UDP compat cases (tests/compat/udp): it runs
+ * on 10.77.0.1, outside the program under test, identical in the kernel and
+ * the shim run (run_udp_case.sh starts it, never under the shim).
+ *   ADDR:7     echo: each datagram goes back to its sender, same bytes
+ *   0.0.0.0:9  discard (also gets broadcasts); remembers the last datagram
+ *   ADDR:5000  commands, one datagram each, answered to the sender:
+ *     "send DST DPORT SPORT TTL TOS COUNT SIZE TEXT" -> COUNT datagrams of
+ *        TEXT (padded with '.' to SIZE when SIZE > its length) from
+ *        ADDR:SPORT (0: any port) to DST:DPORT with that TTL and TOS; "done"
+ *     "last"  -> "len=N from=A:P ttl=T tos=X" of the last discarded datagram
+ *                ("none" before any); then forgets it
+ *   Any other port of ADDR has no socket: ICMP port unreachable.
+ * Usage: udp_peer ADDR READY_FILE (the file appears once all are bound). */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int bound(const char *addr, int port) {
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  int on = 1;
+  if (s < 0) { perror("socket"); exit(1); }
+  setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+  inet_pton(AF_INET, addr, &a.sin_addr);
+  if (bind(s, (struct sockaddr *)&a, sizeof a) < 0) {
+    fprintf(stderr, "udp_peer: bind %s:%d: %s\n", addr, port, strerror(errno));
+    exit(1);
+  }
+  return s;
+}
+
+static char last[200] = "none";
+
+static void discard_one(int s) {
+  char buf[65536], cbuf[256];
+  struct sockaddr_in from;
+  struct iovec iov = {buf, sizeof buf};
+  struct msghdr mh = {.msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov, .msg_iovlen = 1,
+                      .msg_control = cbuf, .msg_controllen = sizeof cbuf};
+  ssize_t n = recvmsg(s, &mh, MSG_DONTWAIT);
+  if (n < 0) return;
+  int ttl = -1, tos = -1;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+    if (c->cmsg_level != SOL_IP) continue;
+    if (c->cmsg_type == IP_TTL) memcpy(&ttl, CMSG_DATA(c), sizeof ttl);
+    if (c->cmsg_type == IP_TOS) tos = *(unsigned char *)CMSG_DATA(c);
+  }
+  char a[INET_ADDRSTRLEN];
+  inet_ntop(AF_INET, &from.sin_addr, a, sizeof a);
+  snprintf(last, sizeof last, "len=%zd from=%s:%u ttl=%d tos=0x%02x", n, a, ntohs(from.sin_port), ttl, tos);
+}
+
+static void command(int s, const char *addr) {
+  char buf[2048];
+  struct sockaddr_in from;
+  socklen_t fl = sizeof from;
+  ssize_t n = recvfrom(s, buf, sizeof buf - 1, MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+  if (n < 0) return;
+  buf[n] = '\0';
+  char reply[300] = "bad command";
+  char dst[64], text[1024] = "";
+  int dport, sport, ttl, tos, count, size;
+  if (strcmp(buf, "last") == 0) {
+    snprintf(reply, sizeof reply, "%s", last);
+    strcpy(last, "none");
+  } else if (sscanf(buf, "send %63s %d %d %d %d %d %d %1023[^\n]", dst, &dport, &sport, &ttl, &tos, &count,
+                    &size, text) >= 7) {
+    int o = bound(addr, sport);
+    setsockopt(o, SOL_IP, IP_TTL, &ttl, sizeof ttl);
+    setsockopt(o, SOL_IP, IP_TOS, &tos, sizeof tos);
+    static char data[65536];
+    size_t len = strlen(text);
+    memcpy(data, text, len);
+    if (size > (int)len && size <= (int)sizeof data) {
+      memset(data + len, '.', (size_t)size - len);
+      len = (size_t)size;
+    }
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)dport)};
+    inet_pton(AF_INET, dst, &to.sin_addr);
+    int ok = 1;
+    for (int i = 0; i < count; i++)
+      if (sendto(o, data, len, 0, (struct sockaddr *)&to, sizeof to) != (ssize_t)len) ok = 0;
+    close(o);
+    snprintf(reply, sizeof reply, ok ? "done" : "send failed: %s", strerror(errno));
+  }
+  sendto(s, reply, strlen(reply), 0, (struct sockaddr *)&from, fl);
+}
+
+int main(int argc, char **argv) {
+  if (argc != 3) {
+    fprintf(stderr, "usage: udp_peer ADDR READY_FILE\n");
+    return 2;
+  }
+  const char *addr = argv[1];
+  int echo = bound(addr, 7), disc = bound("0.0.0.0", 9), ctl = bound(addr, 5000);
+  int on = 1;
+  setsockopt(disc, SOL_IP, IP_RECVTTL, &on, sizeof on);
+  setsockopt(disc, SOL_IP, IP_RECVTOS, &on, sizeof on);
+  FILE *f = fopen(argv[2], "w");
+  if (!f) { perror(argv[2]); return 1; }
+  fclose(f);
+  static char buf[65536];
+  for (;;) {
+    struct pollfd p[3] = {{echo, POLLIN, 0}, {disc, POLLIN, 0}, {ctl, POLLIN, 0}};
+    if (poll(p, 3, -1) < 0) {
+      if (errno == EINTR) continue;
+      return 1;
+    }
+    if (p[0].revents & POLLIN) {
+      struct sockaddr_in from;
+      socklen_t fl = sizeof from;
+      ssize_t n = recvfrom(echo, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+      if (n >= 0) sendto(echo, buf, (size_t)n, 0, (struct sockaddr *)&from, fl);
+    }
+    if (p[1].revents & POLLIN) discard_one(disc);
+    if (p[2].revents & POLLIN) command(ctl, addr);
+  }
+}
