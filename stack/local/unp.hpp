@@ -69,8 +69,9 @@ inline constexpr size_t kUnpDeadNames = 1024;
 // --- unp_name.cpp ---
 // Linux unix_validate_addr: EINVAL unless AF_UNIX with a non-empty path that fits.
 int unp_validate_addr(const SockAddr& nam);
-// bind(): autobind for a bare family, else a pathname (by td.vnode) or an
-// abstract name. 0, EINVAL, EADDRINUSE.
+// bind(): autobind for a bare family, else a pathname (by td.vnode: a
+// socket file the caller has just made) or an abstract name. 0, EINVAL,
+// EADDRINUSE (abstract names only: for a pathname, mknod's EEXIST is it).
 int unp_bind(UnpCb& unp, const SockAddr& nam, const Td& td);
 // Give an unbound socket a 5-hex-digit abstract name (Linux unix_autobind).
 // 0 when bound already; ENOSPC when the name space is exhausted.

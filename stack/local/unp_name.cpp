@@ -84,7 +84,15 @@ int unp_bind(UnpCb& unp, const SockAddr& nam, const Td& td) {
     // sends its inode. Without one the caller is not the shim: refuse.
     if (!td.vnode.valid()) return EINVAL;
     auto key = std::make_pair(td.vnode.dev, td.vnode.ino);
-    if (ls.by_vnode.count(key)) return EADDRINUSE;
+    // The shim has just made this inode (mknod succeeded: the path did not
+    // exist). A socket still holding an inode of that number lost its file
+    // (unlinked, the number reused): as on Linux, it keeps its name for
+    // getsockname, but no lookup reaches it any more (unix_find_bsd finds
+    // sockets by the inode a path has at connect time).
+    if (auto it = ls.by_vnode.find(key); it != ls.by_vnode.end()) {
+      it->second->unp_vnode = {};
+      ls.by_vnode.erase(it);
+    }
     ls.by_vnode.emplace(key, &unp);
     ls.dead_vnodes.erase(key);
     unp.unp_vnode = td.vnode;

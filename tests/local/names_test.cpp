@@ -32,7 +32,6 @@ TEST_CASE("local: pathname bind: length counts the NUL; inode held once") {
   CHECK(sogetsockname(*p, &a) == 0);
   CHECK(a.len == offsetof(sockaddr_un, sun_path) + 9);
   Socket* t = r.sock(SOCK_DGRAM);
-  CHECK(sobind(*t, path_addr("/tmp/name"), r.td(5)) == EADDRINUSE);  // same inode, any type
   CHECK(sobind(*s, path_addr("/tmp/other"), r.td(7)) == EINVAL);    // bound already
   CHECK(sobind(*t, path_addr("/tmp/novnode"), r.td()) == EINVAL);   // no inode from the shim
 }
@@ -132,4 +131,32 @@ TEST_CASE("local: socket() errnos as Linux") {
   CHECK(so->so_type == SOCK_DGRAM);
   CHECK(socreate(r.st, AF_UNIX, &so, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, r.td()) == 0);
   CHECK(so->so_type == SOCK_STREAM);
+}
+
+TEST_CASE("local: a new socket file on a recycled inode number is a new name") {
+  // The old socket's file was unlinked and mknod gave the next one the same
+  // inode number: the bind succeeds, connects reach the new socket, the old
+  // one keeps its name for getsockname and its established connections.
+  Rig r;
+  Socket* old = r.listener(SOCK_STREAM, "/tmp/a", 5);
+  Socket* c0 = r.sock(SOCK_STREAM);
+  Socket* s0 = r.connect_accept(*c0, *old, "/tmp/a", 5);
+  Socket* t = r.sock(SOCK_DGRAM);
+  CHECK(sobind(*t, path_addr("/tmp/n0"), r.td(5)) == 0);  // any type
+  SockAddr to = path_addr("/tmp/n0");
+  CHECK(r.send(*r.sock(SOCK_DGRAM), "hi", &to, nullptr, 5) == 0);
+  CHECK(r.recv(*t) == "hi");
+  CHECK(soclose(*t) == 0);  // the number is free again, its file still there
+  Socket* fresh = r.listener(SOCK_STREAM, "/tmp/a", 5);
+  Socket* c2 = r.sock(SOCK_STREAM);
+  r.connect_accept(*c2, *fresh, "/tmp/a", 5);
+  CHECK(soaccept_check(*old) == EWOULDBLOCK);
+  SockAddr a;
+  CHECK(sogetsockname(*old, &a) == 0);
+  CHECK(name_text(a) == std::string("/tmp/a") + '\0');
+  CHECK(r.send(*c0, "still") == 0);
+  CHECK(r.recv(*s0) == "still");
+  // Closing the old listener does not take the new socket's name away.
+  CHECK(soclose(*old) == 0);
+  CHECK(soconnect(*r.sock(SOCK_STREAM), path_addr("/tmp/a"), r.td(5)) == 0);
 }
