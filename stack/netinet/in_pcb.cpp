@@ -134,18 +134,36 @@ int in_pcbbind(Inet& in, std::list<InPcb*>& head, InPcb& inp, const SockAddr* na
   return 0;
 }
 
+uint32_t in_anydst(const InPcb& inp, uint32_t dst) {
+  if (dst) return dst;
+  return inp.inp_laddr ? inp.inp_laddr : 0x7f000001;
+}
+
+int in_pcbroute(const Inet& in, uint32_t laddr, uint32_t dst, uint32_t* src) {
+  const bool local = (dst >> 24) == 127 || in_localaddr(in, dst);
+  const Route* r = local ? nullptr : rt_lookup(in, dst);
+  if (!local && !r) return ENETUNREACH;
+  uint32_t s = laddr ? laddr : !local ? r->src : (dst >> 24) == 127 ? 0x7f000001 : dst;
+  // Linux __mkroute_output: a loopback source never leaves through a link.
+  if ((s >> 24) == 127 && !local) return EINVAL;
+  *src = s;
+  return 0;
+}
+
 int in_pcbconnect(Inet& in, std::list<InPcb*>& head, InPcb& inp, const SockAddr& nam, const Td& td) {
   uint32_t addr;
   uint16_t port;
   if (int e = in_getsin(nam, &addr, &port)) return e;
-  // Linux: connect to INADDR_ANY means the local host.
-  if (addr == 0) addr = 0x7f000001;
+  addr = in_anydst(inp, addr);
   Socket& so = *inp.inp_socket;
+  // Linux __ip4_datagram_connect: route first, then the broadcast check.
+  uint32_t src;
+  if (int e = in_pcbroute(in, inp.inp_laddr, addr, &src)) return e;
   if (in_broadcast(in, addr) && !(so.so_options & SOF_BROADCAST)) return EACCES;
-  uint32_t src = in_pcbsrc(in, inp.inp_laddr, addr);
-  if (!src) return ENETUNREACH;
   if (!inp.inp_lport)
     if (int e = in_pcbbind(in, head, inp, nullptr, td)) return e;
+  // A second connect keeps the source address (and port) the first one
+  // chose: Linux sets inet_saddr only while it is unset.
   if (!inp.inp_laddr) inp.inp_laddr = src;
   inp.inp_faddr = addr;
   inp.inp_fport = port;

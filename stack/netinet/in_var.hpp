@@ -170,6 +170,11 @@ int in_pcbconnect(Inet& in, std::list<InPcb*>& head, InPcb& inp, const SockAddr&
 void in_pcbdisconnect(InPcb& inp);
 // Which local address a socket with laddr sends to dst from (0 = no route).
 uint32_t in_pcbsrc(const Inet& in, uint32_t laddr, uint32_t dst);
+// The same as Linux ip_route_output answers it: 0 and *src, ENETUNREACH
+// (no route), or EINVAL (a loopback laddr toward a destination not ours).
+int in_pcbroute(const Inet& in, uint32_t laddr, uint32_t dst, uint32_t* src);
+// Linux: a destination of INADDR_ANY is this host (the bound address, else 127.0.0.1).
+uint32_t in_anydst(const InPcb& inp, uint32_t dst);
 // Best match for an incoming datagram (connected beats wildcard).
 InPcb* in_pcblookup(std::list<InPcb*>& head, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport);
 int in_sockaddr(uint32_t a, uint16_t port, SockAddr* nam);

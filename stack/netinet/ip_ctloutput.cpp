@@ -5,6 +5,7 @@
 #include <linux/icmp.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -61,9 +62,13 @@ bool* flag_of(InPcb& inp, int name) {
 int in_ctloutput(Socket& so, Sockopt& s) {
   InPcb* inp = sotoinpcb(so);
   if (!inp) return EINVAL;
-  if (s.sopt_level == SOL_RAW) return raw_opt(so, *inp, s);
-  if (s.sopt_level != SOL_IP) return ENOPROTOOPT;  // SOL_UDP options: none implemented (UDP_CORK, UDP_SEGMENT)
   const bool set = s.sopt_dir == SOPT_SET;
+  if (s.sopt_level == SOL_RAW && so.so_type == SOCK_RAW) return raw_opt(so, *inp, s);
+  // SOL_UDP (IPPROTO_UDP) options: none implemented (UDP_CORK, UDP_SEGMENT).
+  if (s.sopt_level == IPPROTO_UDP && inp->inp_proto == IPPROTO_UDP) return ENOPROTOOPT;
+  // Any other level falls to Linux ip_getsockopt / ip_setsockopt, which
+  // answer a level not theirs differently: EOPNOTSUPP to get, ENOPROTOOPT to set.
+  if (s.sopt_level != SOL_IP) return set ? ENOPROTOOPT : EOPNOTSUPP;
   int v = 0;
   if (set && s.sopt_name != IP_HDRINCL && s.sopt_name != IP_MTU)
     if (int e = getval(s, &v)) return e;
@@ -100,7 +105,8 @@ int in_ctloutput(Socket& so, Sockopt& s) {
       Inet& in = inet(*so.so_stack);
       const Route* r = in_localaddr(in, inp->inp_faddr) ? nullptr : rt_lookup(in, inp->inp_faddr);
       ifnet* ifp = r ? r->ifp : if_loopback(*so.so_stack);
-      return putval(s, ifp ? int(ifp->if_mtu) : 1500);
+      // Linux ipv4_mtu: at most IP_MAX_MTU (65535), though lo's MTU is 65536.
+      return putval(s, ifp ? int(std::min<uint32_t>(ifp->if_mtu, 65535)) : 1500);
     }
     case IP_MULTICAST_TTL:
       if (!set) return putval(s, inp->inp_mcast_ttl);

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include "netinet/in_var.hpp"
 
@@ -28,10 +29,9 @@ IpOutOpts out_opts(const Socket& so, const InPcb& inp) {
 // Deliver one copy to inp; consumes m (the UDP payload).
 void udp_append(Inet& in, InPcb& inp, mbuf* m, const wire::Ipv4Repr& ip, uint16_t sport, const ifnet* rcvif) {
   Socket& so = *inp.inp_socket;
-  if (so.so_rcv.sb_state & SBS_CANTRCVMORE) {
-    m_freem(m);
-    return;
-  }
+  // DEVIATION from FreeBSD (which drops): Linux UDP queues datagrams after
+  // shutdown(SHUT_RD) and recv still returns them (udp_queue_rcv_skb does not
+  // look at sk_shutdown); only an empty queue reads as end of file.
   SockAddr from;
   in_sockaddr(ip.src, sport, &from);
   mbuf* control = in_rcvcontrol(in, inp, ip, rcvif);
@@ -144,7 +144,11 @@ int udp_connect(Socket& so, const SockAddr& nam, const Td& td) {
     in_pcbdisconnect(inp);
     return 0;
   }
-  if (so.so_state & SS_ISCONNECTED) in_pcbdisconnect(inp);
+  // Linux inet_dgram_connect: the implicit bind comes before any check of
+  // the address, and stays when the connect fails. A connected socket
+  // connects again in place (its source address and port are kept).
+  if (!inp.inp_lport)
+    if (in_pcbbind(in, in.udb, inp, nullptr, td)) return EAGAIN;
   return in_pcbconnect(in, in.udb, inp, nam, td);
 }
 
@@ -158,32 +162,46 @@ int udp_shutdown(Socket& so) {
   return 0;
 }
 
-int udp_send(Socket& so, int, mbuf* m, const SockAddr* addr, mbuf* control, const Td& td) {
+// Linux udp_sendmsg's destination: AF_UNSPEC is taken for AF_INET, port 0 is EINVAL.
+int udp_dest(const SockAddr& nam, uint32_t* dst, uint16_t* dport) {
+  if (nam.len < sizeof(sockaddr_in)) return EINVAL;
+  if (nam.family() != AF_INET && nam.family() != AF_UNSPEC) return EAFNOSUPPORT;
+  sockaddr_in sin;
+  std::memcpy(&sin, &nam.ss, sizeof sin);
+  *dst = ntohl(sin.sin_addr.s_addr);
+  *dport = ntohs(sin.sin_port);
+  return *dport ? 0 : EINVAL;
+}
+
+int udp_send(Socket& so, int flags, mbuf* m, const SockAddr* addr, mbuf* control, const Td& td) {
   Inet& in = inet_so(so);
   InPcb& inp = *sotoinpcb(so);
   MbufPtr data(m);
   MbufPtr ctl(control);
+  int len = data ? m_length(data.get()) : 0;
+  // Linux inet_send_prepare binds an unbound socket before udp_sendmsg looks
+  // at anything, so even a send that fails leaves it bound.
+  if (!inp.inp_lport)
+    if (in_pcbbind(in, in.udb, inp, nullptr, td)) return EAGAIN;
+  if (len > 0xffff) return EMSGSIZE;
+  if (flags & MSG_OOB) return EOPNOTSUPP;
   uint32_t dst = inp.inp_faddr;
   uint16_t dport = inp.inp_fport;
   if (addr) {
-    if (int e = in_getsin(*addr, &dst, &dport)) return e;
-    if (dport == 0) return EINVAL;  // Linux udp_sendmsg
+    if (int e = udp_dest(*addr, &dst, &dport)) return e;
   } else if (!(so.so_state & SS_ISCONNECTED)) {
     return EDESTADDRREQ;
   }
-  int len = data ? m_length(data.get()) : 0;
-  if (len > 65535 - wire::kIpHdrLen - wire::kUdpHdrLen) return EMSGSIZE;
-  if (!inp.inp_lport)
-    if (int e = in_pcbbind(in, in.udb, inp, nullptr, td)) return e;
   IpOutOpts o = out_opts(so, inp);
   uint32_t src = inp.inp_laddr;
   if (int e = in_sendcontrol(ctl.get(), &o, &src)) return e;
   if (src && src != inp.inp_laddr && !in_localaddr(in, src)) return EINVAL;
-  src = in_pcbsrc(in, src, dst);
-  if (!src) {
-    in.ipstat.noroute++;
-    return ENETUNREACH;
+  dst = in_anydst(inp, dst);
+  if (int e = in_pcbroute(in, src, dst, &src)) {
+    if (e == ENETUNREACH) in.ipstat.noroute++;
+    return e;
   }
+  if (len > 65535 - wire::kIpHdrLen - wire::kUdpHdrLen) return EMSGSIZE;
   mbuf* p = data.release();
   if (!p) {
     p = m_gethdr(M_NOWAIT, MType::Data);

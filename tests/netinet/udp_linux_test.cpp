@@ -1,0 +1,198 @@
+// UDP where Linux's answers are not FreeBSD's, as the differential compat
+// cases (tests/compat/udp) found them: connect again in place, routes from
+// a loopback source, INADDR_ANY destinations, AF_UNSPEC in sendto, the
+// implicit bind of a failed call, datagrams after shutdown(SHUT_RD), option
+// levels that are not UDP's, IP_MTU toward loopback.
+#include "netinet/inet_fixture.hpp"
+
+using namespace tunsock;
+using namespace tunsock::test;
+
+namespace {
+
+constexpr uint32_t kLo = 0x7f000001;
+
+sockaddr_in name_of(Socket& so) {
+  SockAddr a;
+  REQUIRE(sogetsockname(so, &a) == 0);
+  sockaddr_in s;
+  std::memcpy(&s, &a.ss, sizeof s);
+  return s;
+}
+
+sockaddr_in peer_of(Socket& so) {
+  SockAddr a;
+  REQUIRE(sogetpeername(so, &a) == 0);
+  sockaddr_in s;
+  std::memcpy(&s, &a.ss, sizeof s);
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("udp linux: a second connect keeps the source address and port the first chose") {
+  Host h;
+  Socket* so = mksock(h.st);
+  REQUIRE(soconnect(*so, sin(kPeer, 7), Td{}) == 0);
+  sockaddr_in first = name_of(*so);
+  CHECK(ntohl(first.sin_addr.s_addr) == kUs);
+  Socket* lo = mksock(h.st);
+  REQUIRE(sobind(*lo, sin(kLo, 20040), Td{}) == 0);
+  REQUIRE(soconnect(*so, sin(kLo, 20040), Td{}) == 0);
+  sockaddr_in again = name_of(*so);
+  CHECK(ntohl(again.sin_addr.s_addr) == kUs);  // not 127.0.0.1
+  CHECK(again.sin_port == first.sin_port);
+  CHECK(ntohl(peer_of(*so).sin_addr.s_addr) == kLo);
+  REQUIRE(send_to(*so, bytes_of("to lo"), nullptr) == 0);
+  h.run();
+  Rcvd r = recv_from(*lo);
+  REQUIRE(r.err == 0);
+  sockaddr_in from;
+  std::memcpy(&from, &r.from.ss, sizeof from);
+  CHECK(ntohl(from.sin_addr.s_addr) == kUs);
+  CHECK(from.sin_port == first.sin_port);
+  for (Socket* s : {so, lo}) soclose(*s);
+}
+
+TEST_CASE("udp linux: a socket bound to 127.0.0.1 cannot reach the link (EINVAL), our own address it can") {
+  Host h;
+  Socket* so = mksock(h.st);
+  REQUIRE(sobind(*so, sin(kLo, 20041), Td{}) == 0);
+  SockAddr peer = sin(kPeer, 9);
+  CHECK(soconnect(*so, peer, Td{}) == EINVAL);
+  CHECK(send_to(*so, bytes_of("x"), &peer) == EINVAL);
+  SockAddr far = sin(kFar, 53);
+  CHECK(send_to(*so, bytes_of("x"), &far) == EINVAL);
+  CHECK(h.out.empty());
+  Socket* us = mksock(h.st);
+  REQUIRE(sobind(*us, sin(kUs, 20042), Td{}) == 0);
+  SockAddr to_us = sin(kUs, 20042);
+  REQUIRE(send_to(*so, bytes_of("local"), &to_us) == 0);
+  h.run();
+  CHECK(recv_from(*us).data == bytes_of("local"));
+  for (Socket* s : {so, us}) soclose(*s);
+}
+
+TEST_CASE("udp linux: INADDR_ANY as destination is the bound address, else 127.0.0.1") {
+  Host h;
+  Socket* srv = mksock(h.st);
+  REQUIRE(sobind(*srv, sin(0, 20040), Td{}) == 0);
+  Socket* a = mksock(h.st);
+  REQUIRE(soconnect(*a, sin(0, 20040), Td{}) == 0);
+  CHECK(ntohl(peer_of(*a).sin_addr.s_addr) == kLo);
+  CHECK(ntohl(name_of(*a).sin_addr.s_addr) == kLo);
+  Socket* b = mksock(h.st);
+  REQUIRE(sobind(*b, sin(kUs, 20043), Td{}) == 0);
+  REQUIRE(soconnect(*b, sin(0, 20040), Td{}) == 0);
+  CHECK(ntohl(peer_of(*b).sin_addr.s_addr) == kUs);
+  Socket* c = mksock(h.st);
+  SockAddr any = sin(0, 20040);
+  REQUIRE(send_to(*c, bytes_of("to any"), &any) == 0);
+  h.run();
+  Rcvd r = recv_from(*srv);
+  CHECK(r.data == bytes_of("to any"));
+  sockaddr_in from;
+  std::memcpy(&from, &r.from.ss, sizeof from);
+  CHECK(ntohl(from.sin_addr.s_addr) == kLo);
+  CHECK(h.out.empty());
+  for (Socket* s : {srv, a, b, c}) soclose(*s);
+}
+
+TEST_CASE("udp linux: sendto takes AF_UNSPEC for AF_INET; a short name is EINVAL, AF_INET6 EAFNOSUPPORT") {
+  Host h;
+  Socket* srv = mksock(h.st);
+  REQUIRE(sobind(*srv, sin(kLo, 20251), Td{}) == 0);
+  Socket* so = mksock(h.st);
+  SockAddr un = sin(kLo, 20251);
+  un.ss.ss_family = AF_UNSPEC;
+  REQUIRE(send_to(*so, bytes_of("unspec"), &un) == 0);
+  h.run();
+  CHECK(recv_from(*srv).data == bytes_of("unspec"));
+  SockAddr six = sin(kLo, 20251);
+  six.ss.ss_family = AF_INET6;
+  CHECK(send_to(*so, bytes_of("x"), &six) == EAFNOSUPPORT);
+  SockAddr shorty = sin(kLo, 20251);
+  shorty.len = sizeof(sockaddr_in) - 1;
+  CHECK(send_to(*so, bytes_of("x"), &shorty) == EINVAL);
+  for (Socket* s : {srv, so}) soclose(*s);
+}
+
+TEST_CASE("udp linux: a connect or sendto that fails still leaves the socket bound (and no route is ENETUNREACH)") {
+  Host h;
+  REQUIRE(route_set_default(h.st, 0) == 0);
+  Socket* a = mksock(h.st);
+  CHECK(soconnect(*a, sin(kFar, 53), Td{}) == ENETUNREACH);
+  CHECK(local_port(*a) >= 32768);
+  CHECK(local_port(*a) <= 60999);
+  CHECK(ntohl(name_of(*a).sin_addr.s_addr) == 0);
+  SockAddr p;
+  CHECK(sogetpeername(*a, &p) == ENOTCONN);
+  Socket* b = mksock(h.st);
+  SockAddr far = sin(kFar, 53);
+  CHECK(send_to(*b, bytes_of("x"), &far) == ENETUNREACH);
+  CHECK(local_port(*b) >= 32768);
+  Socket* c = mksock(h.st);
+  SockAddr zero = sin(kPeer, 0);
+  CHECK(send_to(*c, bytes_of("x"), &zero) == EINVAL);
+  CHECK(local_port(*c) >= 32768);
+  CHECK(h.out.empty());
+  CHECK(h.in().ipstat.noroute == 1);
+  for (Socket* s : {a, b, c}) soclose(*s);
+}
+
+TEST_CASE("udp linux: a connected socket reconnects to an unreachable place and keeps its association") {
+  Host h;
+  REQUIRE(route_set_default(h.st, 0) == 0);
+  Socket* so = mksock(h.st);
+  REQUIRE(soconnect(*so, sin(kPeer, 7), Td{}) == 0);
+  uint16_t port = local_port(*so);
+  CHECK(soconnect(*so, sin(kFar, 53), Td{}) == ENETUNREACH);
+  CHECK(local_port(*so) == port);
+  CHECK(ntohl(peer_of(*so).sin_addr.s_addr) == kPeer);
+  soclose(*so);
+}
+
+TEST_CASE("udp linux: datagrams after shutdown(SHUT_RD) are still queued and received") {
+  Host h;
+  Socket* so = mksock(h.st);
+  REQUIRE(sobind(*so, sin(0, 20241), Td{}) == 0);
+  REQUIRE(soconnect(*so, sin(kPeer, 20242), Td{}) == 0);
+  REQUIRE(soshutdown(*so, SHUT_RD) == 0);
+  Rcvd eof = recv_from(*so);
+  CHECK(eof.err == 0);  // end of file while nothing is queued
+  CHECK(eof.data.empty());
+  h.inject(udp_pkt(kPeer, 20242, kUs, 20241, bytes_of("after shut rd")));
+  Rcvd r = recv_from(*so);
+  CHECK(r.err == 0);
+  CHECK(r.data == bytes_of("after shut rd"));
+  CHECK(h.in().udpstat.fullsock == 0);
+  soclose(*so);
+}
+
+TEST_CASE("udp linux: option levels not UDP's are EOPNOTSUPP to get and ENOPROTOOPT to set; SOL_UDP ENOPROTOOPT") {
+  Host h;
+  Socket* so = mksock(h.st);
+  int v = 0;
+  CHECK(getopt_int(*so, IPPROTO_TCP, 1, &v) == EOPNOTSUPP);
+  CHECK(setopt_int(*so, IPPROTO_TCP, 1, 1) == ENOPROTOOPT);
+  CHECK(getopt_int(*so, SOL_RAW, 1, &v) == EOPNOTSUPP);
+  CHECK(setopt_int(*so, SOL_RAW, 1, 1) == ENOPROTOOPT);
+  CHECK(getopt_int(*so, IPPROTO_UDP, 9999, &v) == ENOPROTOOPT);
+  CHECK(setopt_int(*so, IPPROTO_UDP, 9999, 1) == ENOPROTOOPT);
+  CHECK(getopt_int(*so, IPPROTO_IP, 9999, &v) == ENOPROTOOPT);
+  soclose(*so);
+}
+
+TEST_CASE("udp linux: IP_MTU toward loopback is 65535 (IP_MAX_MTU), toward the link its MTU") {
+  Host h;
+  Socket* lo = mksock(h.st);
+  REQUIRE(soconnect(*lo, sin(kLo, 20170), Td{}) == 0);
+  int v = 0;
+  REQUIRE(getopt_int(*lo, IPPROTO_IP, IP_MTU, &v) == 0);
+  CHECK(v == 65535);
+  Socket* link = mksock(h.st);
+  REQUIRE(soconnect(*link, sin(kPeer, 7), Td{}) == 0);
+  REQUIRE(getopt_int(*link, IPPROTO_IP, IP_MTU, &v) == 0);
+  CHECK(v == 1500);
+  for (Socket* s : {lo, link}) soclose(*s);
+}
