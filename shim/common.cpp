@@ -110,16 +110,19 @@ bool signals_restart() {
   return true;
 }
 
-int wait_ready(int fd, short events, int timeout_ms) {
+int wait_ready(int fd, short events, int timeout_ms, bool timed) {
   const int ctl = control_fd();
   if (ctl < 0) return ENETDOWN;
   pollfd p[2] = {{fd, events, 0}, {ctl, POLLIN, 0}};
   const int n = fd >= 0 ? 2 : 1;
   pollfd* first = fd >= 0 ? p : p + 1;
   for (;;) {
+    wait_mark();
     int r = ::poll(first, nfds_t(n), timeout_ms);
     if (r < 0 && errno == EINTR) {
-      if (signals_restart()) continue;
+      const int restarts = wait_interrupt_restarts();
+      if (timed) return EINTR;
+      if (restarts == 1 || (restarts < 0 && signals_restart())) continue;
       return EINTR;
     }
     if (r < 0) return errno;

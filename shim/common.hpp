@@ -31,11 +31,18 @@ void adopt_received(const msghdr* msg);
 
 // Wait until fd (ignored when < 0) polls ready for events, watching this
 // thread's control connection so that the daemon's death ends the wait.
-// 0, ETIMEDOUT, EINTR (a signal whose handler lacks SA_RESTART), ENETDOWN.
-int wait_ready(int fd, short events, int timeout_ms);
-// After EINTR in a wait the kernel would have restarted (SA_RESTART).
-// DEVIATION: the shim cannot tell which signal came; it restarts only if
-// every installed handler has SA_RESTART.
+// 0, ETIMEDOUT, EINTR, ENETDOWN. A handled signal ends the wait with EINTR
+// unless the kernel would restart the call: the first handler that ran had
+// SA_RESTART and the wait has no timeout of the application's (timed: e.g.
+// SO_RCVTIMEO; Linux sock_intr_errno then answers EINTR whatever the flags).
+int wait_ready(int fd, short events, int timeout_ms, bool timed = false);
+// signals.cpp: the application's handlers run through a trampoline that
+// notes the SA_RESTART flag of the first one to run after wait_mark().
+void wait_mark();
+// 1 or 0 for that first handler's SA_RESTART, -1 when none of ours ran
+// (a handler installed behind the shim's back); resets the mark.
+int wait_interrupt_restarts();
+// The fallback for -1: restart only if every installed handler has SA_RESTART.
 bool signals_restart();
 
 // Copy an address out as the kernel does: truncate to *len, report the

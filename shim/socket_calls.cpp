@@ -273,7 +273,7 @@ TUNSOCK_EXPORT int accept4(int fd, sockaddr* addr, socklen_t* len, int flags) {
   const int timeo = blocking ? rcvtimeo_ms(fd) : -1;
   for (;;) {
     if (blocking) {
-      int w = wait_ready(fd, POLLIN, timeo);
+      int w = wait_ready(fd, POLLIN, timeo, timeo >= 0);
       if (w == ETIMEDOUT) return fail(EAGAIN);
       if (w) return fail(w);
     }

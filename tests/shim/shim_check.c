@@ -382,6 +382,91 @@ static int mode_signals(void) {
   return 0;
 }
 
+/* --- sigaction as the program sees it, and which handler's flags count --- */
+static volatile sig_atomic_t usr_runs, info_ok;
+static void on_usr(int s) { (void)s; usr_runs++; }
+static void on_usr_info(int s, siginfo_t* si, void* ctx) {
+  (void)ctx;
+  info_ok = si && si->si_signo == s;
+  usr_runs++;
+}
+struct poke_arg { pthread_t target; int sig; const struct sockaddr_un* to; };
+static void* poke_then_connect(void* p) {
+  struct poke_arg* a = p;
+  struct timespec ts = {0, 150 * 1000000L};
+  nanosleep(&ts, NULL);
+  pthread_kill(a->target, a->sig);
+  if (a->to) {
+    nanosleep(&ts, NULL);
+    int c = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (c >= 0 && connect(c, (const struct sockaddr*)a->to, sizeof *a->to) == 0) return (void*)(long)c;
+  }
+  return (void*)-1L;
+}
+/* accept on l while another thread sends sig (and connects when to is set). */
+static int accept_poked(int l, int sig, const struct sockaddr_un* to) {
+  struct poke_arg a = {pthread_self(), sig, to};
+  pthread_t t;
+  CHECK(pthread_create(&t, NULL, poke_then_connect, &a) == 0);
+  int s = accept(l, NULL, NULL);
+  int e = errno;
+  void* r;
+  pthread_join(t, &r);
+  if ((long)r >= 0) close((int)(long)r);
+  if (s >= 0) close(s);
+  errno = e;
+  return s;
+}
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations" /* siginterrupt: programs still call it */
+static int mode_sigactions(const char* dir) {
+  struct sigaction sa, old;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_usr;
+  sa.sa_flags = SA_RESTART;
+  CHECK(sigaction(SIGUSR1, &sa, NULL) == 0);
+  CHECK(sigaction(SIGUSR1, NULL, &old) == 0);
+  CHECK(old.sa_handler == on_usr && (old.sa_flags & (SA_RESTART | SA_SIGINFO)) == SA_RESTART);  /* its own, as it set them */
+  CHECK(signal(SIGUSR2, on_usr) == SIG_DFL);
+  CHECK(signal(SIGUSR2, SIG_IGN) == on_usr);
+  CHECK(signal(SIGUSR2, SIG_DFL) == SIG_IGN);
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_usr_info;
+  sa.sa_flags = SA_SIGINFO | SA_RESETHAND;
+  CHECK(sigaction(SIGUSR2, &sa, &old) == 0 && old.sa_handler == SIG_DFL);
+  usr_runs = 0;
+  CHECK(raise(SIGUSR2) == 0);
+  CHECK(usr_runs == 1 && info_ok);
+  CHECK(sigaction(SIGUSR2, NULL, &old) == 0 && old.sa_handler == SIG_DFL);  /* reset by delivery */
+
+  struct sockaddr_un a;
+  memset(&a, 0, sizeof a);
+  a.sun_family = AF_UNIX;
+  snprintf(a.sun_path, sizeof a.sun_path, "%s/sigl", dir);
+  int l = socket(AF_UNIX, SOCK_STREAM, 0);
+  CHECK(l >= 0 && bind(l, (struct sockaddr*)&a, sizeof a) == 0 && listen(l, 4) == 0);
+  /* signal() restarts; another handler without SA_RESTART does not matter. */
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_usr;
+  CHECK(sigaction(SIGUSR2, &sa, NULL) == 0);
+  CHECK(signal(SIGUSR1, on_usr) != SIG_ERR);
+  CHECK(accept_poked(l, SIGUSR1, &a) >= 0);
+  /* siginterrupt() changes the flags behind sigaction's back: EINTR. */
+  CHECK(siginterrupt(SIGUSR1, 1) == 0);
+  CHECK(accept_poked(l, SIGUSR1, NULL) < 0 && errno == EINTR);
+  CHECK(siginterrupt(SIGUSR1, 0) == 0);
+  CHECK(accept_poked(l, SIGUSR1, &a) >= 0);
+  /* With SO_RCVTIMEO the kernel answers EINTR whatever the flags. */
+  struct timeval tv = {5, 0};
+  CHECK(setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0);
+  CHECK(accept_poked(l, SIGUSR1, NULL) < 0 && errno == EINTR);
+  close(l);
+  unlink(a.sun_path);
+  printf("ok sigactions\n");
+  return 0;
+}
+#pragma GCC diagnostic pop
+
 /* --- names the host holds: the calls fall through to the kernel --- */
 static int mode_host(const char* dgram_path, const char* stream_path) {
   struct sockaddr_un sd, ss;
@@ -619,6 +704,7 @@ int main(int argc, char** argv) {
   if (!strcmp(m, "rights")) return mode_rights();
   if (!strcmp(m, "host") && argc > 3) return mode_host(argv[2], argv[3]);
   if (!strcmp(m, "signals")) return mode_signals();
+  if (!strcmp(m, "sigactions")) return mode_sigactions(dir);
   if (!strcmp(m, "stale")) return mode_stale(dir);
   if (!strcmp(m, "closeflush")) return mode_closeflush(dir);
   if (!strcmp(m, "blocking")) return mode_blocking(dir);
