@@ -1,7 +1,10 @@
 // IPv4 output: route, header, fragmentation to the interface MTU (RFC 791
-// §3.2 "Fragmentation"), DF honoured with EMSGSIZE, IP ID generation.
+// §3.2 "Fragmentation"), DF honoured with EMSGSIZE, IP ID generation,
+// broadcasts looped back to this host as Linux does.
 // FreeBSD: netinet/ip_output.c (ip_output, ip_fragment), ip_id.c.
 #include <cerrno>
+#include <memory>
+#include <vector>
 
 #include "netinet/in_var.hpp"
 
@@ -61,6 +64,19 @@ int ip_fragment(Inet& in, ifnet& ifp, mbuf* m, wire::Ipv4Repr ip) {
   }
   m_freem(m);
   return 0;
+}
+
+// Linux ip_mc_output: a broadcast leaving through a link is also delivered
+// to this host's own sockets, as if it had come in on that link
+// (dev_loopback_xmit), from a callout so that output never re-enters input.
+// The copy is a deep one: the original may sit in the driver's queue.
+void ip_loop_broadcast(Inet& in, ifnet& ifp, const mbuf* m) {
+  std::vector<std::byte> bytes(size_t(m->m_pkthdr.len));
+  m_copydata(m, 0, int(bytes.size()), bytes.data());
+  mbuf* copy = m_devget(bytes.data(), int(bytes.size()), M_NOWAIT, true);
+  if (!copy) return;
+  auto held = std::make_shared<MbufPtr>(copy);
+  in.st.callout_reset(in.st.now(), [&in, &ifp, held] { ip_input(in, ifp, held->release()); });
 }
 
 }  // namespace
@@ -123,14 +139,16 @@ int ip_output(Inet& in, mbuf* m, uint32_t src, uint32_t dst, uint8_t proto, cons
     wire::ipv4_emit(m->m_data, ip);
   }
   in.ipstat.localout++;
-  if (uint32_t(m->m_pkthdr.len) <= ifp->if_mtu) {
-    if_output(*ifp, m);
-    return 0;
-  }
-  if (ip.df || o.dontfrag) {
+  const bool fits = uint32_t(m->m_pkthdr.len) <= ifp->if_mtu;
+  if (!fits && (ip.df || o.dontfrag)) {
     in.ipstat.cantfrag++;
     m_freem(m);
     return EMSGSIZE;
+  }
+  if (!(ifp->if_flags & IFF_LOOPBACK) && in_broadcast(in, dst)) ip_loop_broadcast(in, *ifp, m);
+  if (fits) {
+    if_output(*ifp, m);
+    return 0;
   }
   return ip_fragment(in, *ifp, m, ip);
 }

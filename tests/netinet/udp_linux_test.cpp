@@ -196,3 +196,46 @@ TEST_CASE("udp linux: IP_MTU toward loopback is 65535 (IP_MAX_MTU), toward the l
   CHECK(v == 1500);
   for (Socket* s : {lo, link}) soclose(*s);
 }
+
+TEST_CASE("udp linux: a subnet broadcast goes out and comes back to our own sockets on the port") {
+  Host h;
+  Socket* w = mksock(h.st);  // wildcard: gets it
+  REQUIRE(sobind(*w, sin(0, 20180), Td{}) == 0);
+  Socket* u = mksock(h.st);  // bound to our unicast address: does not
+  REQUIRE(setopt_int(*u, SOL_SOCKET, SO_REUSEADDR, 1) == 0);
+  REQUIRE(setopt_int(*w, SOL_SOCKET, SO_REUSEADDR, 1) == 0);
+  REQUIRE(sobind(*u, sin(kUs, 20180), Td{}) == 0);
+  Socket* s = mksock(h.st);
+  REQUIRE(setopt_int(*s, SOL_SOCKET, SO_BROADCAST, 1) == 0);
+  SockAddr b = sin(0x0a4d00ff, 20180);
+  REQUIRE(send_to(*s, bytes_of("to all"), &b) == 0);
+  REQUIRE(h.out.size() == 1);  // on the wire at once
+  CHECK(wire::get32(&h.out[0][16]) == 0x0a4d00ff);
+  CHECK(recv_from(*w).err == EWOULDBLOCK);  // the looped copy comes on the next poll
+  h.run();
+  Rcvd r = recv_from(*w);
+  REQUIRE(r.err == 0);
+  CHECK(r.data == bytes_of("to all"));
+  sockaddr_in from;
+  std::memcpy(&from, &r.from.ss, sizeof from);
+  CHECK(ntohl(from.sin_addr.s_addr) == kUs);
+  CHECK(ntohs(from.sin_port) == local_port(*s));
+  CHECK(recv_from(*u).err == EWOULDBLOCK);
+  // Fragmented: the copy is the whole datagram; too big with DF: neither.
+  REQUIRE(send_to(*s, Pkt(3000, std::byte('f')), &b) == 0);
+  CHECK(h.out.size() == 4);
+  h.run();
+  CHECK(recv_from(*w).data == Pkt(3000, std::byte('f')));
+  REQUIRE(setopt_int(*s, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO) == 0);
+  CHECK(send_to(*s, Pkt(3000, std::byte('g')), &b) == EMSGSIZE);
+  h.run();
+  CHECK(recv_from(*w).err == EWOULDBLOCK);
+  CHECK(h.out.size() == 4);
+  // No port on this host for it: no ICMP error (RFC 1122 §3.2.2: never about a broadcast).
+  SockAddr none = sin(0x0a4d00ff, 20999);
+  REQUIRE(send_to(*s, bytes_of("nobody"), &none) == 0);
+  h.run();
+  CHECK(h.out.size() == 5);
+  CHECK(h.in().udpstat.noportbcast == 1);
+  for (Socket* x : {w, u, s}) soclose(*x);
+}
