@@ -6,7 +6,8 @@
  *   ADDR:5000  commands, one datagram each, answered to the sender:
  *     "send DST DPORT SPORT TTL TOS COUNT SIZE TEXT" -> COUNT datagrams of
  *        TEXT (padded with '.' to SIZE when SIZE > its length) from
- *        ADDR:SPORT (0: any port) to DST:DPORT with that TTL and TOS; "done"
+ *        ADDR:SPORT (0: any port) to DST:DPORT with that TTL and TOS
+ *        (SO_BROADCAST set: DST may be the subnet broadcast); "done"
  *     "last"  -> "len=N from=A:P ttl=T tos=X" of the last discarded datagram
  *                ("none" before any); then forgets it
  *   Any other port of ADDR has no socket: ICMP port unreachable.
@@ -72,7 +73,8 @@ static void command(int s, const char *addr) {
     strcpy(last, "none");
   } else if (sscanf(buf, "send %63s %d %d %d %d %d %d %1023[^\n]", dst, &dport, &sport, &ttl, &tos, &count,
                     &size, text) >= 7) {
-    int o = bound(addr, sport);
+    int o = bound(addr, sport), on = 1;
+    setsockopt(o, SOL_SOCKET, SO_BROADCAST, &on, sizeof on);
     setsockopt(o, SOL_IP, IP_TTL, &ttl, sizeof ttl);
     setsockopt(o, SOL_IP, IP_TOS, &tos, sizeof tos);
     static char data[65536];
