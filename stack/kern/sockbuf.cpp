@@ -202,9 +202,14 @@ void sbdroprecord(Sockbuf& sb) {
 
 void sbflush(Sockbuf& sb, void (*dispose)(mbuf* control, void* arg), void* arg) {
   while (sb.sb_mb) {
+    // Once per record, from its first control mbuf: dispose walks the rest
+    // of the chain itself (a record may carry credentials and rights).
     if (dispose)
       for (mbuf* m = sb.sb_mb; m; m = m->m_next)
-        if (m->m_type == MType::Control) dispose(m, arg);
+        if (m->m_type == MType::Control) {
+          dispose(m, arg);
+          break;
+        }
     sbdroprecord(sb);
   }
   sb.sb_cc = sb.sb_ctl = sb.sb_mbcnt = 0;

@@ -54,7 +54,8 @@ void sbappendrecord_control(Sockbuf& sb, mbuf* m0, mbuf* control);
 // Drop len data bytes from the front (stream); drop the first record.
 void sbdrop(Sockbuf& sb, int len);
 void sbdroprecord(Sockbuf& sb);
-// Free everything. Control mbufs are handed to dispose (may be null) first so
+// Free everything. Each record with control is handed to dispose (may be
+// null) once, at its first control mbuf (dispose walks m_next itself), so
 // the owner of passed rights can release them (FreeBSD dom_dispose).
 void sbflush(Sockbuf& sb, void (*dispose)(mbuf* control, void* arg) = nullptr, void* arg = nullptr);
 // Account an mbuf added / removed (used by the append routines).

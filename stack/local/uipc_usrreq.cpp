@@ -10,6 +10,7 @@
 // control mbuf names; this file only moves the mbufs and, when nobody will
 // receive them, hands them to upcalls().so_dispose_rights.
 #include <cerrno>
+#include <cstring>
 #include <new>
 
 #include "local/unp.hpp"
@@ -327,6 +328,35 @@ int send_stream(Socket& so, UnpCb& unp, mbuf* m, const SockAddr* addr, mbuf* con
   return 0;
 }
 
+bool is_rights(const mbuf* m) {
+  if (m->m_type != MType::Control || size_t(m->m_len) < sizeof(cmsghdr)) return false;
+  cmsghdr cm;
+  std::memcpy(&cm, m->m_data, sizeof cm);
+  return cm.cmsg_level == SOL_SOCKET && cm.cmsg_type == SCM_RIGHTS;
+}
+
+// SCM_CREDENTIALS of the sending process, ahead of its other control (Linux
+// scm_recv puts the credentials before the rights). Linux records the
+// sender's pid/uid/gid with every message and hands them to a receiver
+// that has SO_PASSCRED; the daemon knows them from the control connection
+// (SO_PEERCRED). Allocation failure: the datagram goes without them.
+mbuf* with_creds(const Ucred& cred, mbuf* control) {
+  const size_t len = CMSG_SPACE(sizeof(ucred));
+  mbuf* m = m_get2(int(len), M_NOWAIT, MType::Control, false);
+  if (!m) return control;
+  std::memset(m->m_data, 0, len);
+  cmsghdr cm{};
+  cm.cmsg_len = CMSG_LEN(sizeof(ucred));
+  cm.cmsg_level = SOL_SOCKET;
+  cm.cmsg_type = SCM_CREDENTIALS;
+  const ucred uc{cred.pid, cred.uid, cred.gid};
+  std::memcpy(m->m_data, &cm, sizeof cm);
+  std::memcpy(m->m_data + CMSG_LEN(0), &uc, sizeof uc);
+  m->m_len = int(len);
+  m->m_next = control;
+  return m;
+}
+
 int send_dgram(Socket& so, UnpCb& unp, mbuf* m, const SockAddr* addr, mbuf* control, const Td& td) {
   LocalDomainState& ls = lstate(so);
   int e = 0;
@@ -356,6 +386,7 @@ int send_dgram(Socket& so, UnpCb& unp, mbuf* m, const SockAddr* addr, mbuf* cont
   if (!e) {
     if (!m) m = m_gethdr(M_NOWAIT, MType::Data);
     // Linux shows no address for an unbound sender (recvfrom's addrlen 0).
+    if (m && (to->so_options & SOF_PASSCRED)) control = with_creds(td.cred, control);
     if (!m) e = ENOBUFS;
     else if (!sbappendaddr(to->so_rcv, unp.unp_addr, m, control)) e = EAGAIN;
   }
@@ -402,7 +433,7 @@ void uipc_close(Socket& so) {
 
 void uipc_dispose(Socket& so, mbuf* control) {
   for (mbuf* m = control; m; m = m->m_next)
-    if (m->m_type == MType::Control) {
+    if (is_rights(m)) {  // credentials hold nothing to release
       ++lstate(so).stats.rights_disposed;
       so.so_stack->upcalls().so_dispose_rights(m);
     }

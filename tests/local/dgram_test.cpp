@@ -51,6 +51,46 @@ TEST_CASE("local: an unbound sender shows no address; SO_PASSCRED autobinds it")
   CHECK(name_text(mine) == name_text(from));
 }
 
+TEST_CASE("local: a receiver with SO_PASSCRED gets the sender's credentials before its rights") {
+  Rig r;
+  Socket* rx = r.sock(SOCK_DGRAM);
+  REQUIRE(sobind(*rx, abstract_addr("rx"), r.td()) == 0);
+  Socket* tx = r.sock(SOCK_DGRAM);
+  SockAddr to = abstract_addr("rx");
+  mbuf* control = nullptr;
+  CHECK(r.send(*tx, "plain", &to) == 0);  // SO_PASSCRED not set yet: nothing
+  CHECK(r.recv(*rx, 100, 0, nullptr, nullptr, nullptr, &control) == "plain");
+  CHECK(control == nullptr);
+  int one = 1;
+  Sockopt o;
+  o.sopt_dir = SOPT_SET;
+  o.sopt_level = SOL_SOCKET;
+  o.sopt_name = SO_PASSCRED;
+  o.sopt_val = &one;
+  o.sopt_valsize = sizeof one;
+  REQUIRE(sosetopt(*rx, o) == 0);
+  CHECK(r.send(*tx, "cred", &to, rights({5, 6})) == 0);  // the sender has no SO_PASSCRED
+  CHECK(r.recv(*rx, 100, 0, nullptr, nullptr, nullptr, &control) == "cred");
+  REQUIRE(control);
+  cmsghdr cm;
+  std::memcpy(&cm, control->m_data, sizeof cm);
+  CHECK(cm.cmsg_level == SOL_SOCKET);
+  CHECK(cm.cmsg_type == SCM_CREDENTIALS);
+  CHECK(cm.cmsg_len == CMSG_LEN(sizeof(ucred)));
+  ucred uc;
+  std::memcpy(&uc, control->m_data + CMSG_LEN(0), sizeof uc);
+  CHECK(uc.pid == r.cred.pid);
+  CHECK(uc.uid == r.cred.uid);
+  CHECK(uc.gid == r.cred.gid);
+  REQUIRE(control->m_next);
+  CHECK(fds_of(control->m_next) == std::vector<int>{5, 6});
+  m_freem(control);
+  // Unreceived: the rights are disposed of, the credentials are not rights.
+  CHECK(r.send(*tx, "gone", &to, rights({7})) == 0);
+  CHECK(soclose(*rx) == 0);
+  CHECK(r.up.disposed_fds == std::vector<int>{7});
+}
+
 TEST_CASE("local: datagram send errors") {
   Rig r;
   Socket* tx = r.sock(SOCK_DGRAM);
