@@ -20,7 +20,7 @@ constexpr uint8_t kOurs = 1, kProbed = 2, kFramed = 4;
 std::atomic<uint8_t> g_bits[kFast];
 
 uint8_t bits_of(const SockInfo& s) {
-  return kOurs | ((s.pending || (s.type == SOCK_DGRAM && !s.listening)) ? kFramed : 0);
+  return kOurs | ((s.pending || s.datagrams()) ? kFramed : 0);
 }
 // Entries for the usual descriptor numbers live in a fixed array (untouched
 // pages cost nothing), so that socket() and close() stay async-signal-safe:

@@ -4,6 +4,8 @@
 // for the fast "not ours" answer on every read/write, details under a lock.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <cstdint>
 #include <optional>
 
@@ -12,13 +14,15 @@ namespace tunsock::shim {
 struct SockInfo {
   uint64_t id = 0;       // the daemon's sock_id
   int domain = 0;
-  int type = 0;          // SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET
+  int type = 0;          // SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_RAW
   int protocol = 0;
   bool listening = false;
   // Found by its channel name (inherited across exec, received with
   // SCM_RIGHTS) and not yet confirmed by the daemon (Identify).
   bool pending = false;
   uint64_t instance = 0; // the daemon instance in the channel name (pending only)
+  // Datagram semantics (framed channel, sends through the daemon): SOCK_DGRAM and SOCK_RAW.
+  bool datagrams() const { return (type == SOCK_DGRAM || type == SOCK_RAW) && !listening; }
   uint64_t ino = 0;      // the kernel socket's inode: tells a stale entry (the
                          // number closed behind the shim's back, e.g. by
                          // fclose or close_range, and reused) from ours

@@ -21,12 +21,12 @@
 namespace tunsock::shim {
 namespace {
 
-constexpr size_t kFrame = sizeof(ipc::DgramHeader) + ipc::kMaxAddr;
+constexpr size_t kFrame = ipc::kDgramFrame;
 
 std::optional<SockInfo> dgram_of(int fd) {
   if (!fdtable::framed(fd)) return std::nullopt;  // lock-free: every stream read/write passes here
   auto s = lookup(fd);  // resolves an inherited descriptor on first use
-  if (!s || s->type != SOCK_DGRAM || s->listening) return std::nullopt;
+  if (!s || !s->datagrams()) return std::nullopt;
   return s;
 }
 
@@ -43,7 +43,7 @@ void copy_entry(int from, int to) {
 // program wrote just before close: hint only once the daemon has read all
 // of it (SIOCOUTQ 0), else its EOF path closes the socket after the data.
 bool needs_close_hint(int fd, const SockInfo& s) {
-  if (s.listening || s.type == SOCK_DGRAM) return true;
+  if (s.listening || s.datagrams()) return true;
   int queued = -1;
   return real().ioctl(fd, SIOCOUTQ, &queued) == 0 && queued == 0;
 }
@@ -72,43 +72,145 @@ static int dgram_channel_gone(int fd) {
   return a.r.error ? ECONNRESET : 0;
 }
 
-ssize_t dgram_recvmsg(int fd, msghdr* msg, int flags) {
-  ipc::DgramHeader h{};
-  sockaddr_storage from{};
-  std::vector<iovec> iov(msg->msg_iovlen + 2);
-  iov[0] = {&h, sizeof h};
-  iov[1] = {&from, ipc::kMaxAddr};
-  for (size_t i = 0; i < msg->msg_iovlen; ++i) iov[i + 2] = msg->msg_iov[i];
-  msghdr mh{};
-  mh.msg_iov = iov.data();
-  mh.msg_iovlen = iov.size();
-  mh.msg_control = msg->msg_control;
-  mh.msg_controllen = msg->msg_controllen;
-  ssize_t n = real().recvmsg(fd, &mh, flags);
-  if (n < 0) return -1;
-  msg->msg_controllen = mh.msg_controllen;
-  msg->msg_flags = mh.msg_flags;
-  if (size_t(n) < kFrame) {  // end of the channel: nothing more will come
-    if (msg->msg_name) msg->msg_namelen = 0;
-    if (int e = dgram_channel_gone(fd)) return fail(e);
-    return 0;  // shut down for reading: 0, as Linux answers then
+// Append the cmsgs of a record's control slot after what the kernel put in
+// msg_control (SCM_RIGHTS), as Linux's put_cmsg does: a cmsg that does not
+// fit is cut short and MSG_CTRUNC set.
+void put_cmsgs(msghdr* msg, size_t used, const std::byte* ctl, size_t ctllen, bool ctrunc) {
+  const size_t cap = msg->msg_control ? msg->msg_controllen : 0;
+  auto* out = static_cast<std::byte*>(msg->msg_control);
+  for (size_t off = 0; off + sizeof(cmsghdr) <= ctllen;) {
+    cmsghdr cm;
+    std::memcpy(&cm, ctl + off, sizeof cm);
+    if (cm.cmsg_len < sizeof cm || off + cm.cmsg_len > ctllen) break;
+    const size_t space = CMSG_SPACE(cm.cmsg_len - CMSG_LEN(0));
+    if (used + sizeof(cmsghdr) > cap) {
+      msg->msg_flags |= MSG_CTRUNC;
+      break;
+    }
+    size_t n = std::min<size_t>(cm.cmsg_len, cap - used);
+    if (n < cm.cmsg_len) msg->msg_flags |= MSG_CTRUNC;
+    std::memcpy(out + used, ctl + off, n);
+    used += std::min(space, cap - used);
+    off += CMSG_ALIGN(cm.cmsg_len);
   }
+  if (ctrunc) msg->msg_flags |= MSG_CTRUNC;
+  msg->msg_controllen = used;
+}
+
+// An error record: the socket's pending error, consumed now (SO_ERROR), or
+// 0 when a send or getsockopt took it meanwhile.
+int take_so_error(const SockInfo& s) {
+  Call c;
+  c.q.sock_id = s.id;
+  c.q.a = SOL_SOCKET;
+  c.q.b = SO_ERROR;
+  c.q.c = sizeof(int);
+  Answer a;
+  if (int e = call(ipc::Op::GetSockOpt, c, a)) return e;
+  int err = 0;
+  if (!a.r.error && a.payload.size() >= sizeof err) std::memcpy(&err, a.payload.data(), sizeof err);
+  return err;
+}
+
+// recvmsg(MSG_ERRQUEUE): the daemon holds the queue (IP_RECVERR). Never
+// blocks: Linux answers EAGAIN on an empty queue whatever the mode.
+ssize_t errqueue_recvmsg(const SockInfo& s, msghdr* msg, int flags) {
+  size_t want = 0;
+  for (size_t i = 0; i < msg->msg_iovlen; ++i) want += msg->msg_iov[i].iov_len;
+  Call c;
+  c.q.sock_id = s.id;
+  c.q.a = flags;
+  c.q.b = int(std::min<size_t>(want, 65536));
+  c.q.c = msg->msg_control ? int(std::min<size_t>(msg->msg_controllen, ipc::kMaxCtl)) : 0;
+  Answer a;
+  if (int e = call(ipc::Op::RecvErr, c, a)) return fail(e);
+  if (a.r.error) return fail(a.r.error);
+  const size_t ctllen = std::min<size_t>(size_t(std::max(a.r.c, 0)), a.payload.size());
+  const std::byte* p = reinterpret_cast<const std::byte*>(a.payload.data());
+  size_t left = a.payload.size() - ctllen, off = ctllen;
+  for (size_t i = 0; i < msg->msg_iovlen && left; ++i) {
+    size_t n = std::min(left, msg->msg_iov[i].iov_len);
+    std::memcpy(msg->msg_iov[i].iov_base, p + off, n);
+    off += n;
+    left -= n;
+  }
+  msg->msg_flags = a.r.b;
+  put_cmsgs(msg, 0, p, ctllen, false);
   if (msg->msg_name) {
     socklen_t len = msg->msg_namelen;
-    copy_addr(&from, std::min<socklen_t>(h.addrlen, ipc::kMaxAddr), static_cast<sockaddr*>(msg->msg_name), &len);
+    copy_addr(&a.addr, a.addrlen, static_cast<sockaddr*>(msg->msg_name), &len);
     msg->msg_namelen = len;
   }
-  return n - ssize_t(kFrame);
+  trace("recvmsg(MSG_ERRQUEUE) = %lld", (long long)a.r.value);
+  return (flags & MSG_TRUNC) ? ssize_t(a.r.value) : ssize_t(a.payload.size() - ctllen);
+}
+
+ssize_t dgram_recvmsg(int fd, msghdr* msg, int flags) {
+  if (flags & MSG_ERRQUEUE) {
+    auto s = fdtable::get(fd);
+    if (!s) return fail(EBADF);
+    return errqueue_recvmsg(*s, msg, flags);
+  }
+  ipc::DgramHeader h{};
+  sockaddr_storage from{};
+  alignas(cmsghdr) std::byte ctl[ipc::kMaxCtl];
+  std::vector<iovec> iov(msg->msg_iovlen + 3);
+  iov[0] = {&h, sizeof h};
+  iov[1] = {&from, ipc::kMaxAddr};
+  iov[2] = {ctl, ipc::kMaxCtl};
+  for (size_t i = 0; i < msg->msg_iovlen; ++i) iov[i + 3] = msg->msg_iov[i];
+  for (;;) {
+    msghdr mh{};
+    mh.msg_iov = iov.data();
+    mh.msg_iovlen = iov.size();
+    mh.msg_control = msg->msg_control;
+    mh.msg_controllen = msg->msg_controllen;
+    ssize_t n = real().recvmsg(fd, &mh, flags);
+    if (n < 0) return -1;
+    msg->msg_flags = mh.msg_flags;
+    if (size_t(n) < kFrame) {  // end of the channel: nothing more will come
+      msg->msg_controllen = mh.msg_controllen;
+      if (msg->msg_name) msg->msg_namelen = 0;
+      if (int e = dgram_channel_gone(fd)) return fail(e);
+      return 0;  // shut down for reading: 0, as Linux answers then
+    }
+    if (h.flags & ipc::kDgramError) {
+      // A peek leaves the record in the channel: it has done its work now.
+      if (flags & MSG_PEEK) real().recv(fd, &h, sizeof h, MSG_DONTWAIT);
+      auto s = fdtable::get(fd);
+      int e = s ? take_so_error(*s) : 0;
+      trace("recvmsg(%d): error record: so_error %d", fd, e);
+      if (e) return fail(e);
+      continue;  // taken by a send or getsockopt meanwhile: the next record
+    }
+    put_cmsgs(msg, mh.msg_control ? mh.msg_controllen : 0, ctl, std::min<size_t>(h.ctllen, sizeof ctl),
+              h.flags & ipc::kDgramCtrunc);
+    if (msg->msg_name) {
+      socklen_t len = msg->msg_namelen;
+      copy_addr(&from, std::min<socklen_t>(h.addrlen, ipc::kMaxAddr), static_cast<sockaddr*>(msg->msg_name), &len);
+      msg->msg_namelen = len;
+    }
+    return n - ssize_t(kFrame);
+  }
 }
 
 ssize_t dgram_sendmsg(int fd, const SockInfo& s, const msghdr* msg, int flags) {
+  // The payload to the daemon: the cmsgs the protocol reads (IP_PKTINFO,
+  // IP_TTL, IP_TOS: Linux ip_cmsg_send), then the data.
   std::string data;
-  for (size_t i = 0; i < msg->msg_iovlen; ++i)
-    data.append(static_cast<const char*>(msg->msg_iov[i].iov_base), msg->msg_iov[i].iov_len);
   std::vector<int> fds;
+  const bool inet = s.domain != AF_UNIX;
   if (msg->msg_control && msg->msg_controllen >= sizeof(cmsghdr)) {
     for (cmsghdr* cm = CMSG_FIRSTHDR(const_cast<msghdr*>(msg)); cm; cm = CMSG_NXTHDR(const_cast<msghdr*>(msg), cm)) {
-      if (cm->cmsg_level != SOL_SOCKET) continue;
+      const size_t left = size_t(static_cast<const char*>(msg->msg_control) + msg->msg_controllen -
+                                 reinterpret_cast<const char*>(cm));
+      if (cm->cmsg_len < sizeof(cmsghdr) || cm->cmsg_len > left) return fail(EINVAL);  // Linux: EINVAL
+      if (cm->cmsg_level != SOL_SOCKET) {
+        if (inet) data.append(reinterpret_cast<const char*>(cm), std::min(CMSG_ALIGN(cm->cmsg_len), left));
+        continue;
+      }
+      // Linux __sock_cmsg_send: rights and credentials belong to AF_UNIX.
+      if (inet) return fail(EINVAL);
       // The daemon attaches the sender's real credentials itself (SO_PASSCRED);
       // the message keeps them for a fall-through to the host (sd_notify).
       if (cm->cmsg_type == SCM_CREDENTIALS) continue;
@@ -121,9 +223,13 @@ ssize_t dgram_sendmsg(int fd, const SockInfo& s, const msghdr* msg, int flags) {
       }
     }
   }
+  const size_t ctllen = data.size();
+  for (size_t i = 0; i < msg->msg_iovlen; ++i)
+    data.append(static_cast<const char*>(msg->msg_iov[i].iov_base), msg->msg_iov[i].iov_len);
   Call c;
   c.q.sock_id = s.id;
   c.q.a = flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL);
+  c.q.c = int(ctllen);
   // Larger than any socket buffer: the kernel's answer without a round trip
   // (and within the control protocol's record limit).
   if (data.size() > ipc::kMaxRecord - 4096) return fail(EMSGSIZE);
@@ -155,7 +261,7 @@ ssize_t dgram_sendmsg(int fd, const SockInfo& s, const msghdr* msg, int flags) {
       if (w && w != ETIMEDOUT) return fail(w);
       continue;
     }
-    trace("sendmsg(%d, %zu bytes, flags %#x) = %d", fd, data.size(), flags, e ? -e : int(a.r.value));
+    trace("sendmsg(%d, %zu bytes, flags %#x) = %d", fd, data.size() - ctllen, flags, e ? -e : int(a.r.value));
     if (e == EPIPE && !(flags & MSG_NOSIGNAL)) ::raise(SIGPIPE);
     if (e) return fail(e);
     return ssize_t(a.r.value);
@@ -253,7 +359,7 @@ TUNSOCK_EXPORT int recvmmsg(int fd, mmsghdr* vec, unsigned vlen, int flags, stru
 TUNSOCK_EXPORT ssize_t sendmsg(int fd, const msghdr* msg, int flags) {
   if (!fdtable::ours(fd)) return real().sendmsg(fd, msg, flags);
   auto s = fdtable::get(fd);
-  if (s && s->type == SOCK_DGRAM && !s->listening) return dgram_sendmsg(fd, *s, msg, flags);
+  if (s && s->datagrams()) return dgram_sendmsg(fd, *s, msg, flags);
   if (s && s->type == SOCK_STREAM && msg->msg_name && msg->msg_namelen) {
     // An address on a stream send: the stack gives the kernel's answer.
     return dgram_sendmsg(fd, *s, msg, flags);

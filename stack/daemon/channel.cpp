@@ -433,23 +433,59 @@ bool Chan::output_stream() {
   return false;
 }
 
+// An inet datagram socket's so_error (an ICMP error) goes to the application
+// ahead of the datagrams still queued, as an error record (PROTOCOL.md); the
+// shim asks for SO_ERROR when it reads one, so the error is consumed once,
+// by whichever of recv, send and getsockopt comes first, as in Linux.
+// DEVIATION: datagrams already in the channel are read before it. Returns
+// false when the channel is full (wait for room).
+bool Chan::post_error() {
+  const Domain* dom = so_->so_proto->pr_domain;
+  if (!so_->so_error || !dom || (dom->dom_family != AF_INET && dom->dom_family != AF_INET6)) {
+    err_posted_ = false;  // consumed (the dispatcher kicks us after it)
+    return true;
+  }
+  if (err_posted_) return true;
+  ipc::DgramHeader h{};
+  h.flags = ipc::kDgramError;
+  static const std::byte slots[ipc::kMaxAddr + ipc::kMaxCtl]{};
+  iovec iov[2] = {{&h, sizeof h}, {const_cast<std::byte*>(slots), sizeof slots}};
+  ssize_t n = send_with_rights(sd_->native_handle(), iov, 2, {});
+  if (n < 0 && (would_block(errno) || errno == ENOBUFS || errno == EINTR)) {
+    wait_write();
+    return false;
+  }
+  err_posted_ = true;  // (or the channel is dead: nobody to tell)
+  logger("chan")->trace("socket {}: so_error {} -> channel", id_, so_->so_error);
+  return true;
+}
+
 bool Chan::output_record() {
   auto log = logger("chan");
   Sockbuf& sb = so_->so_rcv;
+  if (kind_ == ChanKind::Dgram && !post_error()) return false;
   for (int records = 0; sb.sb_mb && sd_; ++records) {
     if (records == 256) return true;
     mbuf* rec = sb.sb_mb;
     SockAddr from;
     std::vector<int> rights;
     ipc::DgramHeader h{};
+    alignas(cmsghdr) std::byte ctl[ipc::kMaxCtl];
+    size_t ctllen = 0;
+    bool ctrunc = false;
     iovec iov[kMaxIov];
-    int niov = kind_ == ChanKind::Dgram ? 2 : 0;
+    int niov = kind_ == ChanKind::Dgram ? 3 : 0;
     size_t bytes = 0;
     std::vector<std::byte> flat;  // only for chains longer than kMaxIov
     for (mbuf* m = rec; m; m = m->m_next) {
-      if (m->m_type == MType::Soname) from = SockAddr::from(m->m_data, socklen_t(m->m_len));
-      else if (m->m_type == MType::Control) append_rights(m, rights);
-      else if (m->m_len > 0) bytes += size_t(m->m_len);
+      if (m->m_type == MType::Soname) {
+        from = SockAddr::from(m->m_data, socklen_t(m->m_len));
+      } else if (m->m_type == MType::Control) {
+        append_rights(m, rights);
+        if (kind_ == ChanKind::Dgram) append_cmsgs(m, ctl, sizeof ctl, &ctllen, &ctrunc);
+      } else if (m->m_len > 0) {
+        bytes += size_t(m->m_len);
+      }
     }
     if (niov + m_length(rec) / int(MLEN) + 8 > kMaxIov) {  // rare: flatten a long chain
       flat.resize(bytes);
@@ -467,11 +503,15 @@ bool Chan::output_record() {
     }
     if (kind_ == ChanKind::Dgram) {
       h.addrlen = uint16_t(from.len);
+      h.ctllen = uint16_t(ctllen);
       h.datalen = uint32_t(bytes);
+      h.flags = ctrunc ? ipc::kDgramCtrunc : 0;
+      std::memset(ctl + ctllen, 0, sizeof ctl - ctllen);
       iov[0] = {&h, sizeof h};
-      // The address slot has a fixed size so that the shim can receive
-      // header, address and payload with one recvmsg into the caller's buffers.
+      // The slots have fixed sizes so that the shim can receive header,
+      // address, control and payload with one recvmsg into the caller's buffers.
       iov[1] = {&from.ss, ipc::kMaxAddr};
+      iov[2] = {ctl, ipc::kMaxCtl};
     }
     ssize_t n = send_with_rights(sd_->native_handle(), iov, niov, rights);
     if (n < 0 && errno == EINTR) continue;

@@ -80,6 +80,7 @@ class Chan : public std::enable_shared_from_this<Chan> {
   void output();
   bool output_stream();
   bool output_record();
+  bool post_error();
   void check_state();
   void wait_read();
   void wait_write();
@@ -99,6 +100,7 @@ class Chan : public std::enable_shared_from_this<Chan> {
   bool app_shut_wr_ = false;      // EOF seen without hang-up
   bool wr_shut_ = false, rd_shut_ = false;  // shutdown() done on the daemon end
   bool out_dead_ = false;         // the application no longer reads
+  bool err_posted_ = false;       // an error record tells of the current so_error
   bool closing_ = false;
   // listener
   bool listening_ = false;

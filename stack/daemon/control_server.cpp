@@ -41,7 +41,8 @@ bool op_takes_fds(uint16_t op) { return op == uint16_t(ipc::Op::SendTo); }
 const char* op_name(uint16_t op) {
   static const char* names[] = {"?", "Hello", "Socket", "Socketpair", "Bind", "Listen", "Connect",
                                 "Accepted", "Identify", "Shutdown", "GetSockName", "GetPeerName",
-                                "GetSockOpt", "SetSockOpt", "SendTo", "Closed", "Ioctl", "Stats"};
+                                "GetSockOpt", "SetSockOpt", "SendTo", "Closed", "Ioctl", "Stats",
+                                "RecvErr"};
   return op < std::size(names) ? names[op] : "?";
 }
 
@@ -222,7 +223,7 @@ bool ControlServer::handle_record(Conn& c, size_t n, int msg_flags, std::vector<
   if (msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
     err = (msg_flags & MSG_TRUNC) ? EMSGSIZE : ETOOMANYREFS;
   } else if (!(p = ipc::parse_request(rbuf_.data(), n))) {
-    err = (hdr.op < uint16_t(ipc::Op::Hello) || hdr.op > uint16_t(ipc::Op::Stats)) ? ENOSYS : EINVAL;
+    err = (hdr.op < uint16_t(ipc::Op::Hello) || hdr.op > uint16_t(ipc::kLastOp)) ? ENOSYS : EINVAL;
   } else if (!fds.empty() && !op_takes_fds(hdr.op)) {
     err = EINVAL;
   } else if (fds.size() > ipc::kMaxFds) {

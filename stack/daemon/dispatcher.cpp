@@ -16,6 +16,7 @@
 #include "daemon/log.hpp"
 #include "daemon/rights.hpp"
 #include "kern/stack.hpp"
+#include "netinet/in.hpp"
 
 namespace tunsock::daemon {
 namespace {
@@ -77,6 +78,7 @@ void Dispatcher::operator()(CtlRequest& q, CtlReply& r) {
     case ipc::Op::Closed: op_closed(q, r); break;
     case ipc::Op::Ioctl: op_ioctl(q, r); break;
     case ipc::Op::Stats: op_stats(q, r); break;
+    case ipc::Op::RecvErr: op_recverr(q, r); break;
     default: r.hdr.error = ENOSYS; break;
   }
   d_.run_pending();
@@ -316,6 +318,9 @@ void Dispatcher::op_getsockopt(CtlRequest& q, CtlReply& r) {
     buf.resize(std::min(sopt.sopt_valsize, buf.size()));
     r.payload = std::move(buf);
   }
+  // SO_ERROR consumed the pending error: the channel's error record is stale.
+  if (sopt.sopt_level == SOL_SOCKET && sopt.sopt_name == SO_ERROR)
+    if (auto c = d_.chan(so->so_id)) c->kick();
 }
 
 void Dispatcher::op_setsockopt(CtlRequest& q, CtlReply& r) {
@@ -336,8 +341,13 @@ void Dispatcher::op_setsockopt(CtlRequest& q, CtlReply& r) {
 void Dispatcher::op_sendto(CtlRequest& q, CtlReply& r) {
   Socket* so = lookup(q, r);
   if (!so) return;
-  const size_t len = q.payload.size();
-  mbuf* top = len ? m_devget(q.payload.data(), int(len), M_NOWAIT, true) : m_gethdr(M_NOWAIT, MType::Data);
+  if (q.hdr.c < 0 || size_t(q.hdr.c) > std::min<size_t>(q.payload.size(), MCLBYTES)) {
+    r.hdr.error = q.hdr.c < 0 || size_t(q.hdr.c) > q.payload.size() ? EINVAL : ENOBUFS;  // Linux: optmem_max
+    return;
+  }
+  const size_t ctllen = size_t(q.hdr.c);
+  const size_t len = q.payload.size() - ctllen;
+  mbuf* top = len ? m_devget(q.payload.data() + ctllen, int(len), M_NOWAIT, true) : m_gethdr(M_NOWAIT, MType::Data);
   if (!top) {
     r.hdr.error = ENOBUFS;
     return;
@@ -353,9 +363,25 @@ void Dispatcher::op_sendto(CtlRequest& q, CtlReply& r) {
     }
     q.fds.clear();  // the control mbuf holds them now
   }
+  if (ctllen) {  // cmsgs for the protocol (IP_PKTINFO, IP_TTL, IP_TOS), one control mbuf
+    mbuf* c = m_get2(int(ctllen), M_NOWAIT, MType::Control, false);
+    if (!c) {
+      m_freem(top);
+      sodispose(*so, control);
+      r.hdr.error = ENOBUFS;
+      return;
+    }
+    std::memcpy(c->m_data, q.payload.data(), ctllen);
+    c->m_len = int(ctllen);
+    c->m_next = control;
+    control = c;
+  }
+  const int had_error = so->so_error;
   int e = sosend(*so, q.addr.empty() ? nullptr : &q.addr, top, control, q.hdr.a, td_of(q));
   r.hdr.error = map_error(e);
   if (!e) r.hdr.value = int64_t(len);
+  if (had_error && !so->so_error)  // the send reported the pending error: the error record is stale
+    if (auto c = d_.chan(so->so_id)) c->kick();
   logger("chan")->trace("socket {}: sendto {} bytes to {}: {}", so->so_id, len, sockaddr_text(q.addr), e);
 }
 
@@ -383,5 +409,39 @@ void Dispatcher::op_ioctl(CtlRequest& q, CtlReply& r) {
 }
 
 void Dispatcher::op_stats(CtlRequest&, CtlReply& r) { r.payload = d_.stats_text(); }
+
+// recvmsg(MSG_ERRQUEUE): the first entry of an inet socket's error queue
+// (IP_RECVERR); reply payload = the IP_RECVERR cmsg (c bytes) then the data.
+void Dispatcher::op_recverr(CtlRequest& q, CtlReply& r) {
+  Socket* so = lookup(q, r);
+  if (!so) return;
+  const Domain* dom = so->so_proto->pr_domain;
+  if (!dom || dom->dom_family != AF_INET || q.hdr.b < 0 || q.hdr.c < 0) {
+    r.hdr.error = (dom && dom->dom_family != AF_INET) ? EAGAIN : EINVAL;  // AF_UNIX: nothing is ever queued
+    return;
+  }
+  std::string data(std::min<size_t>(size_t(q.hdr.b), 65536), '\0');
+  RecvArgs a;
+  a.buf = reinterpret_cast<std::byte*>(data.data());
+  a.len = data.size();
+  a.flags = q.hdr.a;
+  mbuf* control = nullptr;
+  a.controlp = &control;
+  SockAddr from;
+  a.from = &from;
+  r.hdr.error = in_errqueue_receive(*so, a);
+  std::string ctl;
+  for (mbuf* m = control; m; m = m->m_next) ctl.append(reinterpret_cast<const char*>(m->m_data), size_t(m->m_len));
+  m_freem(control);
+  if (r.hdr.error) return;
+  r.hdr.c = int(ctl.size());
+  r.hdr.b = a.flags;
+  r.hdr.value = int64_t(a.full);
+  r.addr = from;
+  data.resize(a.done);
+  r.payload = ctl + data;
+  if (auto c = d_.chan(so->so_id)) c->kick();  // so_error now names the next queued error, or none
+  logger("socket")->debug("socket {}: error queue read: {} bytes, {} left", so->so_id, a.done, in_errqueue_len(*so));
+}
 
 }  // namespace tunsock::daemon

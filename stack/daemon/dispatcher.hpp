@@ -36,6 +36,7 @@ class Dispatcher {
   void op_closed(CtlRequest& q, CtlReply& r);
   void op_ioctl(CtlRequest& q, CtlReply& r);
   void op_stats(CtlRequest& q, CtlReply& r);
+  void op_recverr(CtlRequest& q, CtlReply& r);
   // sock_id of the request, else the socket whose channel (or listener) the
   // application's kernel socket with inode value belongs to.
   Socket* find_by_id_or_inode(const CtlRequest& q);

@@ -18,6 +18,7 @@
 #include "daemon/log.hpp"
 #include "kern/stack.hpp"
 #include "net/if.hpp"
+#include "netinet/in.hpp"
 #include "wire/ip.hpp"
 
 namespace tunsock::daemon {
@@ -77,6 +78,20 @@ InetSetup::~InetSetup() { stop(); }
 int InetSetup::start() {
   Stack& st = d_.stack();
   inet_attach(st);  // the inet domain and lo (127.0.0.1/8)
+  // Who may make ping sockets: the host's rule, so that ping chooses the
+  // same kind of socket under the shim as on the kernel.
+  if (std::FILE* f = std::fopen("/proc/sys/net/ipv4/ping_group_range", "re")) {
+    unsigned long lo = 0, hi = 0;
+    if (std::fscanf(f, "%lu %lu", &lo, &hi) == 2) {
+      inet_set_ping_group_range(st, uint32_t(lo), uint32_t(hi));
+      logger("main")->debug("inet: ping sockets for groups {}..{} (net.ipv4.ping_group_range)", lo, hi);
+    }
+    std::fclose(f);
+  }
+  // SO_TIMESTAMP is wall time: stack time (steady) plus this offset.
+  d_.tick();
+  inet_set_wall_offset(st, std::chrono::duration_cast<Time>(std::chrono::system_clock::now().time_since_epoch()) -
+                               st.now());
   const InetConfig& c = d_.config().inet;
   if (!c.pcap.empty()) {
     pcap_ = std::fopen(c.pcap.c_str(), "wbe");

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "daemon/fd.hpp"
@@ -56,6 +57,27 @@ void append_rights(const mbuf* m, std::vector<int>& out) {
         int fd;
         std::memcpy(&fd, m->m_data + off + CMSG_LEN(0) + i * sizeof(int), sizeof fd);
         out.push_back(fd);
+      }
+    }
+    off += CMSG_ALIGN(cm.cmsg_len);
+  }
+}
+
+void append_cmsgs(const mbuf* m, std::byte* out, size_t cap, size_t* len, bool* trunc) {
+  if (m->m_type != MType::Control) return;
+  size_t off = 0;
+  const size_t n = size_t(m->m_len);
+  while (off + CMSG_LEN(0) <= n) {
+    cmsghdr cm;
+    std::memcpy(&cm, m->m_data + off, sizeof cm);
+    if (cm.cmsg_len < CMSG_LEN(0) || off + cm.cmsg_len > n) break;
+    const size_t space = std::min(CMSG_ALIGN(cm.cmsg_len), n - off);
+    if (!(cm.cmsg_level == SOL_SOCKET && cm.cmsg_type == SCM_RIGHTS)) {
+      if (*len + space > cap) {
+        *trunc = true;
+      } else {
+        std::memcpy(out + *len, m->m_data + off, space);
+        *len += space;
       }
     }
     off += CMSG_ALIGN(cm.cmsg_len);

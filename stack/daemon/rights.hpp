@@ -20,6 +20,10 @@ std::vector<int> rights_from_msg(const msghdr& mh);
 mbuf* rights_mbuf(std::vector<int>& fds);
 // Append the fds of one control mbuf (not taking ownership).
 void append_rights(const mbuf* control, std::vector<int>& out);
+// Append the other cmsgs of one control mbuf (IP_TTL, IP_PKTINFO,
+// SO_TIMESTAMP...: plain bytes, CMSG_SPACE each) to out[*len..cap); a cmsg
+// that does not fit sets *trunc and is left out.
+void append_cmsgs(const mbuf* control, std::byte* out, size_t cap, size_t* len, bool* trunc);
 // Close the fds of a control chain and free it.
 void dispose_rights(mbuf* control);
 // Unlink the control mbufs of so's first record and close their fds

@@ -11,7 +11,8 @@
 //   stream socket     -> SOCK_STREAM socketpair; bytes flow unframed.
 //   seqpacket socket  -> SOCK_SEQPACKET socketpair; one record per record, unframed.
 //   datagram socket   -> SOCK_SEQPACKET socketpair; each record is DgramHeader +
-//                        source address + payload (daemon -> app only).
+//                        source address slot + control slot + payload
+//                        (daemon -> app only), or an error record.
 //   listening socket  -> a kernel listening socket (the daemon makes it and
 //                        connects to it once per accepted connection; accept(2)
 //                        in the app is then a real accept on it).
@@ -30,8 +31,9 @@
 namespace tunsock::ipc {
 
 inline constexpr uint32_t kMagic = 0x314b5354;  // "TSK1" little-endian
-inline constexpr uint16_t kVersion = 1;
+inline constexpr uint16_t kVersion = 2;
 inline constexpr size_t kMaxAddr = 128;          // sizeof(sockaddr_storage)
+inline constexpr size_t kMaxCtl = 256;           // control slot of a datagram record (cmsgs)
 inline constexpr size_t kMaxRecord = 256 * 1024; // control record limit (header + payload)
 inline constexpr size_t kMaxFds = 64;            // SCM_RIGHTS per record (Linux SCM_MAX_FD is 253)
 inline constexpr char kChannelNamePrefix[] = "tunsock.";  // after the leading NUL
@@ -53,12 +55,18 @@ enum class Op : uint16_t {
   GetPeerName,    // sock_id; reply addr
   GetSockOpt,     // sock_id, a=level b=name c=optlen; reply payload = value
   SetSockOpt,     // sock_id, a=level b=name, payload = value
-  SendTo,         // sock_id, a=flags, addr (may be empty), vnode, payload = data, fds = rights
+  SendTo,         // sock_id, a=flags, c=control bytes, addr (may be empty), vnode,
+                  //   payload = control (cmsgs other than SCM_RIGHTS) then data, fds = rights
                   //   reply.value = bytes sent
   Closed,         // sock_id: one descriptor of it was closed in the app (a hint)
   Ioctl,          // sock_id, a=request; reply.value
   Stats,          // reply payload = text (netstat -m and socket table)
+  RecvErr,        // recvmsg(MSG_ERRQUEUE): sock_id, a=flags, b=data buffer length,
+                  //   c=control buffer length; reply: addr = the failed datagram's
+                  //   destination, c = control bytes, b = msg_flags, value = the
+                  //   whole data length, payload = control (cmsgs) then data
 };
+inline constexpr Op kLastOp = Op::RecvErr;
 
 inline constexpr uint32_t kNonblock = 0x1;      // Request.flags: caller's fd is O_NONBLOCK
 inline constexpr int32_t kFallThrough = -1000;  // Reply.error: let the host kernel do it
@@ -95,14 +103,24 @@ struct Reply {
 };
 
 // A datagram on a datagram socket's channel (daemon -> app): DgramHeader,
-// then a kMaxAddr-byte address slot (addrlen bytes meaningful), then the
-// payload. The fixed slot lets the receiver scatter payload straight into
-// its own buffers with one recvmsg.
+// then a kMaxAddr-byte address slot (addrlen bytes meaningful), then a
+// kMaxCtl-byte control slot (ctllen bytes meaningful: cmsghdrs as recvmsg
+// hands them out, each CMSG_SPACE long: IP_TTL, IP_PKTINFO, SO_TIMESTAMP...),
+// then the payload. The fixed slots let the receiver scatter payload straight
+// into its own buffers with one recvmsg.
+// An error record (flags kDgramError) has no payload: the socket's so_error
+// was set (an ICMP error). The receiver asks the daemon for SO_ERROR, which
+// consumes it, as Linux's recvmsg does; 0 then means someone else took it.
 struct DgramHeader {
   uint16_t addrlen;    // meaningful bytes of the address slot that follows
-  uint16_t flags;      // MSG_TRUNC-style notes, 0 for now
-  uint32_t datalen;    // payload bytes after the address
+  uint16_t ctllen;     // meaningful bytes of the control slot
+  uint32_t datalen;    // payload bytes after the slots
+  uint32_t flags;      // kDgramError, kDgramCtrunc
+  uint32_t reserved;
 };
+inline constexpr uint32_t kDgramError = 0x1;   // an error record, not a datagram
+inline constexpr uint32_t kDgramCtrunc = 0x2;  // control did not fit the slot (MSG_CTRUNC)
+inline constexpr size_t kDgramFrame = sizeof(DgramHeader) + kMaxAddr + kMaxCtl;
 
 // A parsed record: views into the caller's buffer, validated once.
 template <class Fixed>
@@ -131,7 +149,7 @@ inline std::optional<Parsed<Fixed>> parse(const void* buf, size_t n) {
 
 inline std::optional<Parsed<Request>> parse_request(const void* buf, size_t n) {
   auto p = parse<Request>(buf, n);
-  if (p && (p->hdr.op < uint16_t(Op::Hello) || p->hdr.op > uint16_t(Op::Stats))) return std::nullopt;
+  if (p && (p->hdr.op < uint16_t(Op::Hello) || p->hdr.op > uint16_t(kLastOp))) return std::nullopt;
   return p;
 }
 inline std::optional<Parsed<Reply>> parse_reply(const void* buf, size_t n) { return parse<Reply>(buf, n); }

@@ -27,6 +27,8 @@ inline constexpr uint32_t PR_NOADDR_ENOTCONN = 0x40;  // unconnected send withou
 inline constexpr uint32_t PR_SHUTUNCONN = 0x80;   // shutdown() succeeds unconnected (Linux AF_UNIX)
 inline constexpr uint32_t PR_NOTCONN_EPIPE = 0x100;  // unconnected send: a pending error, else
                                                      // EPIPE, not ENOTCONN (Linux TCP)
+inline constexpr uint32_t PR_CONTROL = 0x200;     // pru_send reads control messages (inet:
+                                                  // IP_PKTINFO, IP_TTL, IP_TOS; Linux ip_cmsg_send)
 
 // pru_send flags
 inline constexpr int PRUS_OOB = 0x1;

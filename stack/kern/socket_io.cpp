@@ -189,7 +189,7 @@ int soreceive_stream(Socket& so, RecvArgs& a, int flags) {
 int sosend(Socket& so, const SockAddr* addr, mbuf* top, mbuf* control, int flags, const Td& td) {
   const uint32_t prf = so.so_proto->pr_flags;
   const long len = top ? m_length(top) : 0;
-  if (control && !(prf & PR_RIGHTS)) return fail_send(so, EOPNOTSUPP, top, control);
+  if (control && !(prf & (PR_RIGHTS | PR_CONTROL))) return fail_send(so, EOPNOTSUPP, top, control);
   // Linux AF_UNIX looks for a peer before the shutdown state: an unconnected
   // socket says ENOTCONN even after shutdown(SHUT_WR).
   if (!(so.so_state & SS_ISCONNECTED) && !addr) {
@@ -242,6 +242,13 @@ int soreceive(Socket& so, RecvArgs& a) {
   if (flags & MSG_OOB) return EOPNOTSUPP;  // no out-of-band data here (Linux AF_UNIX)
   Sockbuf& sb = so.so_rcv;
   if (!sb.sb_mb) return soreceive_empty(so, flags);
+  // A datagram socket reports a pending error before what is queued (Linux
+  // __skb_try_recv_datagram: sock_error() first), even with MSG_PEEK.
+  if (so.so_error && (so.so_proto->pr_flags & PR_ADDR) && !(so.so_proto->pr_flags & PR_CONNREQUIRED)) {
+    int e = so.so_error;
+    so.so_error = 0;
+    return e;
+  }
   const bool records = (so.so_proto->pr_flags & (PR_ATOMIC | PR_ADDR)) != 0;
   int e = records ? soreceive_record(so, a, flags) : soreceive_stream(so, a, flags);
   if (e) return e;

@@ -22,6 +22,13 @@ bool in_localaddr(const Inet& in, uint32_t a) {
   return false;
 }
 
+ifnet* in_addr_ifp(const Inet& in, uint32_t a) {
+  for (auto& i : in.ifs)
+    for (auto& ia : i->if_addrs)
+      if (ia.ia_addr == a) return i.get();
+  return nullptr;
+}
+
 bool in_broadcast(const Inet& in, uint32_t a) {
   if (a == 0xffffffff) return true;
   for (auto& i : in.ifs)

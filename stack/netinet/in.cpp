@@ -5,6 +5,7 @@
 #include <cassert>
 #include <cerrno>
 
+#include "netinet/in.hpp"
 #include "netinet/in_var.hpp"
 
 namespace tunsock {
@@ -22,13 +23,13 @@ const Domain& inetdomain() {
     dom.dom_family = AF_INET;
     dom.dom_name = "internet";
     sw[0] = Protosw{.pr_type = SOCK_DGRAM, .pr_domain = &dom, .pr_protocol = IPPROTO_UDP,
-                    .pr_flags = PR_ATOMIC | PR_ADDR, .pr_ctloutput = in_ctloutput,
+                    .pr_flags = PR_ATOMIC | PR_ADDR | PR_CONTROL, .pr_ctloutput = in_ctloutput,
                     .pr_usrreqs = pru_with_defaults(udp_usrreqs())};
     sw[1] = Protosw{.pr_type = SOCK_DGRAM, .pr_domain = &dom, .pr_protocol = IPPROTO_ICMP,
-                    .pr_flags = PR_ATOMIC | PR_ADDR, .pr_ctloutput = in_ctloutput,
+                    .pr_flags = PR_ATOMIC | PR_ADDR | PR_CONTROL, .pr_ctloutput = in_ctloutput,
                     .pr_usrreqs = pru_with_defaults(ping_usrreqs())};
     sw[2] = Protosw{.pr_type = SOCK_RAW, .pr_domain = &dom, .pr_protocol = IPPROTO_ICMP,
-                    .pr_flags = PR_ATOMIC | PR_ADDR, .pr_ctloutput = in_ctloutput,
+                    .pr_flags = PR_ATOMIC | PR_ADDR | PR_CONTROL, .pr_ctloutput = in_ctloutput,
                     .pr_usrreqs = pru_with_defaults(rip_usrreqs())};
     dom.dom_protosw = std::span<const Protosw>(sw.data(), sw.size());
   }
@@ -55,6 +56,12 @@ Inet& inet_attach(Stack& st) {
   ifnet& lo = if_attach(st, "lo", 65536, IFF_LOOPBACK, looutput);
   in_add_address(lo, 0x7f000001, 8);
   return *in;
+}
+
+void inet_set_ping_group_range(Stack& st, uint32_t lo, uint32_t hi) {
+  Inet& in = inet_attach(st);
+  in.ping_group_lo = lo;
+  in.ping_group_hi = hi;
 }
 
 uint32_t in_cksum_chain(const mbuf* m, int off, int len, uint32_t sum) {

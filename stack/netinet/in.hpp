@@ -21,5 +21,8 @@ size_t in_errqueue_len(const Socket& so);
 // SO_TIMESTAMP's clock: wall time = stack time + offset (the daemon sets
 // realtime - steady at start-up; tests leave 0).
 void inet_set_wall_offset(Stack& st, Time offset);
+// net.ipv4.ping_group_range: groups lo..hi may make ping sockets
+// (SOCK_DGRAM/IPPROTO_ICMP), others get EACCES. lo > hi: nobody (Linux's "1 0").
+void inet_set_ping_group_range(Stack& st, uint32_t lo, uint32_t hi);
 
 }  // namespace tunsock

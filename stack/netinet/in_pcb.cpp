@@ -257,6 +257,10 @@ mbuf* in_rcvcontrol(Inet& in, const InPcb& inp, const wire::Ipv4Repr& ip, const 
   }
   if (inp.inp_recvpktinfo) {
     in_pktinfo pi{};
+    // Linux ipv4_pktinfo_prepare: a datagram looped back to one of our own
+    // addresses names the interface that holds it (inet_iif), not lo.
+    if (rcvif && (rcvif->if_flags & IFF_LOOPBACK))
+      if (const ifnet* holder = in_addr_ifp(in, ip.dst)) rcvif = holder;
     pi.ipi_ifindex = rcvif ? rcvif->if_index : 0;
     uint32_t spec = in_localaddr(in, ip.dst) ? ip.dst : in_pcbsrc(in, 0, ip.src);
     pi.ipi_spec_dst.s_addr = htonl(spec);

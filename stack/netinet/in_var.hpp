@@ -67,6 +67,9 @@ struct InPcb {
   int inp_ttl = -1;                  // IP_TTL (-1: default 64)
   uint8_t inp_tos = 0;               // IP_TOS
   bool inp_recvpktinfo = false, inp_recvttl = false, inp_recvtos = false, inp_recverr = false;
+  // IP_RECVOPTS / IP_RETOPTS: kept and reported. DEVIATION: no cmsg is
+  // delivered for a datagram that carried IP options (input skips them).
+  bool inp_recvopts = false, inp_retopts = false;
   bool inp_hdrincl = false;          // raw: IP_HDRINCL
   int inp_pmtudisc = 1;              // IP_MTU_DISCOVER (Linux default IP_PMTUDISC_WANT for... kept)
   int inp_mcast_ttl = 1, inp_mcast_loop = 1;
@@ -106,6 +109,9 @@ struct Inet {
   // per destination: icmp_ratemask includes dest unreachable).
   std::map<uint32_t, std::pair<Time, int>> icmp_bucket;
   Time wall_offset{0};               // SO_TIMESTAMP: added to st.now() (daemon: realtime - steady)
+  // net.ipv4.ping_group_range: who may make ping sockets. Everyone by
+  // default (Debian's systemd sets 0 2147483647); the daemon loads the host's.
+  uint32_t ping_group_lo = 0, ping_group_hi = 2147483647;
   std::function<void(const ifnet&, char, const mbuf*)> trace;
   uint16_t last_ephemeral = 0;
   IpStat ipstat;
@@ -132,6 +138,7 @@ uint16_t ip_newid(Inet& in);
 // Route lookup (net/route.cpp): nullptr = ENETUNREACH.
 const Route* rt_lookup(const Inet& in, uint32_t dst);
 bool in_localaddr(const Inet& in, uint32_t a);     // assigned to some interface (or 127/8)
+ifnet* in_addr_ifp(const Inet& in, uint32_t a);    // the interface a is assigned to, or nullptr
 bool in_broadcast(const Inet& in, uint32_t a);     // 255.255.255.255 or a subnet broadcast
 void if_output(ifnet& ifp, mbuf* m);               // count, trace, if_transmit
 

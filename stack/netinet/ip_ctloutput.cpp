@@ -53,6 +53,8 @@ bool* flag_of(InPcb& inp, int name) {
     case IP_RECVTTL: return &inp.inp_recvttl;
     case IP_RECVTOS: return &inp.inp_recvtos;
     case IP_RECVERR: return &inp.inp_recverr;
+    case IP_RECVOPTS: return &inp.inp_recvopts;
+    case IP_RETOPTS: return &inp.inp_retopts;
     default: return nullptr;
   }
 }

@@ -17,7 +17,7 @@ namespace {
 
 Inet& inet_so(Socket& so) { return inet(*so.so_stack); }
 
-bool deliver(Inet& in, InPcb& inp, mbuf* m, const wire::Ipv4Repr& ip) {
+bool deliver(Inet& in, InPcb& inp, mbuf* m, const wire::Ipv4Repr& ip, const ifnet* rcvif) {
   Socket& so = *inp.inp_socket;
   if (so.so_rcv.sb_state & SBS_CANTRCVMORE) {
     m_freem(m);
@@ -25,7 +25,7 @@ bool deliver(Inet& in, InPcb& inp, mbuf* m, const wire::Ipv4Repr& ip) {
   }
   SockAddr from;
   in_sockaddr(ip.src, 0, &from);
-  mbuf* control = in_rcvcontrol(in, inp, ip, nullptr);
+  mbuf* control = in_rcvcontrol(in, inp, ip, rcvif);
   if (!sbappendaddr(so.so_rcv, from, m, control)) {
     m_freem(m);
     m_freem(control);
@@ -46,6 +46,17 @@ IpOutOpts out_opts(const Socket& so, const InPcb& inp) {
   return o;
 }
 
+// sendmsg's control (ip_cmsg_send, as ping_v4_sendmsg and raw_sendmsg call
+// it): IP_TTL and IP_TOS into o, IP_PKTINFO's source into *src (which must
+// be ours); then the source the datagram leaves from. 0 or an errno.
+int send_src(Inet& in, const InPcb& inp, const mbuf* control, uint32_t dst, IpOutOpts* o, uint32_t* src) {
+  *src = inp.inp_laddr;
+  if (int e = in_sendcontrol(control, o, src)) return e;
+  if (*src && *src != inp.inp_laddr && !in_localaddr(in, *src)) return EINVAL;
+  *src = in_pcbsrc(in, *src, dst);
+  return *src ? 0 : ENETUNREACH;
+}
+
 int dest_of(Socket& so, InPcb& inp, const SockAddr* addr, uint32_t* dst) {
   if (addr) {
     uint16_t port;
@@ -58,7 +69,12 @@ int dest_of(Socket& so, InPcb& inp, const SockAddr* addr, uint32_t* dst) {
 
 // --- ping sockets ---
 
-int ping_attach(Socket& so, int, const Td&) {
+int ping_attach(Socket& so, int, const Td& td) {
+  // Linux ping_init_sock: only groups in net.ipv4.ping_group_range may make
+  // ping sockets (others get EACCES and ping falls back to a raw socket).
+  // DEVIATION: the primary group only; the kernel also checks supplementary ones.
+  const Inet& in = inet_so(so);
+  if (td.cred.gid < in.ping_group_lo || td.cred.gid > in.ping_group_hi) return EACCES;
   InPcb* inp = in_pcballoc(so, inet_so(so).icmpb, IPPROTO_ICMP);
   inp->inp_ping = true;
   return 0;
@@ -107,7 +123,7 @@ int ping_send(Socket& so, int, mbuf* m, const SockAddr* addr, mbuf* control, con
   Inet& in = inet_so(so);
   InPcb& inp = *sotoinpcb(so);
   MbufPtr data(m);
-  m_freem(control);
+  MbufPtr ctl(control);
   uint32_t dst;
   if (int e = dest_of(so, inp, addr, &dst)) return e;
   int len = data ? m_length(data.get()) : 0;
@@ -120,15 +136,15 @@ int ping_send(Socket& so, int, mbuf* m, const SockAddr* addr, mbuf* control, con
   if (uint8_t(p->m_data[0]) != wire::ICMP_ECHO_ || p->m_data[1] != std::byte(0)) return EINVAL;
   if (!inp.inp_lport)
     if (int e = in_pcbbind(in, in.icmpb, inp, nullptr, td)) return e;
-  uint32_t src = in_pcbsrc(in, inp.inp_laddr, dst);
-  if (!src) return ENETUNREACH;
+  IpOutOpts o = out_opts(so, inp);
+  o.hdrincl = false;
+  uint32_t src;
+  if (int e = send_src(in, inp, ctl.get(), dst, &o, &src)) return e;
   wire::put16(p->m_data + 4, inp.inp_lport);
   wire::put16(p->m_data + 2, 0);
   wire::put16(p->m_data + 2, wire::cksum_finish(in_cksum_chain(p, 0, len, 0)));
   in.icmpstat.outmsgs++;
   in.icmpstat.outecho++;
-  IpOutOpts o = out_opts(so, inp);
-  o.hdrincl = false;
   return ip_output(in, data.release(), src, dst, wire::IPPROTO_ICMP_, o);
 }
 
@@ -145,7 +161,10 @@ int icmp_peeraddr(Socket& so, SockAddr* nam) {
 
 // --- raw ICMP ---
 
-int rip_attach(Socket& so, int, const Td&) {
+int rip_attach(Socket& so, int proto, const Td&) {
+  // Linux inet_create: SOCK_RAW matches only a named protocol (the raw
+  // entry's IPPROTO_IP is a wildcard, not a default).
+  if (proto == 0) return EPROTONOSUPPORT;
   // DEVIATION: no CAP_NET_RAW check here; who may open raw sockets is the daemon's policy.
   in_pcballoc(so, inet_so(so).icmpb, IPPROTO_ICMP);
   return 0;
@@ -166,14 +185,15 @@ int rip_send(Socket& so, int, mbuf* m, const SockAddr* addr, mbuf* control, cons
   Inet& in = inet_so(so);
   InPcb& inp = *sotoinpcb(so);
   MbufPtr data(m);
-  m_freem(control);
+  MbufPtr ctl(control);
   uint32_t dst;
   if (int e = dest_of(so, inp, addr, &dst)) return e;
   if (!data) return EINVAL;
-  uint32_t src = in_pcbsrc(in, inp.inp_laddr, dst);
-  if (!src) return ENETUNREACH;
+  IpOutOpts o = out_opts(so, inp);
+  uint32_t src;
+  if (int e = send_src(in, inp, ctl.get(), dst, &o, &src)) return e;
   in.icmpstat.outmsgs++;
-  return ip_output(in, data.release(), src, dst, wire::IPPROTO_ICMP_, out_opts(so, inp));
+  return ip_output(in, data.release(), src, dst, wire::IPPROTO_ICMP_, o);
 }
 
 }  // namespace
@@ -187,7 +207,7 @@ bool ping_input(Inet& in, const mbuf* m, const wire::Ipv4Repr& ip) {
     if (inp->inp_laddr && inp->inp_laddr != ip.dst) continue;
     if (inp->inp_faddr && inp->inp_faddr != ip.src) continue;
     mbuf* c = m_copym(const_cast<mbuf*>(m), ip.hlen, M_COPYALL, M_NOWAIT);
-    return c && deliver(in, *inp, c, ip);
+    return c && deliver(in, *inp, c, ip, m->m_pkthdr.rcvif);
   }
   return false;
 }
@@ -204,7 +224,7 @@ void rip_input(Inet& in, const mbuf* m, const wire::Ipv4Repr& ip) {
     if (inp->inp_laddr && inp->inp_laddr != ip.dst) continue;
     if (inp->inp_faddr && inp->inp_faddr != ip.src) continue;
     if (type < 32 && (inp->icmp_filter & (1u << type))) continue;  // Linux ICMP_FILTER
-    if (mbuf* c = m_copym(const_cast<mbuf*>(m), 0, M_COPYALL, M_NOWAIT)) deliver(in, *inp, c, ip);
+    if (mbuf* c = m_copym(const_cast<mbuf*>(m), 0, M_COPYALL, M_NOWAIT)) deliver(in, *inp, c, ip, m->m_pkthdr.rcvif);
   }
 }
 

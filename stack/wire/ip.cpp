@@ -111,7 +111,7 @@ std::string ip4_str(uint32_t a) {
 }
 
 namespace {
-std::string icmp_text(const Ipv4Repr& ip, Bytes m, size_t icmplen) {
+std::string icmp_text(Bytes m, size_t icmplen) {
   auto ic = icmp_parse(m, false);
   if (!ic) return "ICMP [|icmp]";
   std::string len = ", length " + std::to_string(icmplen);
@@ -121,19 +121,27 @@ std::string icmp_text(const Ipv4Repr& ip, Bytes m, size_t icmplen) {
       return std::string("ICMP echo ") + (ic->type == ICMP_ECHO_ ? "request" : "reply") + ", id " +
              std::to_string(ic->id()) + ", seq " + std::to_string(ic->seq()) + len;
     case ICMP_UNREACH_: {
-      // The quoted header says which destination and port.
+      // The quoted header says which destination (and port), as tcpdump's
+      // print-icmp.c words it.
       Bytes inner = m.subspan(kIcmpHdrLen);
-      if (ic->code == ICMP_UNREACH_PORT_ && inner.size() >= size_t(kIpHdrLen) + 4) {
-        uint32_t dst = get32(&inner[16]);
-        size_t hl = size_t(uint8_t(inner[0]) & 0xf) * 4;
-        std::string proto = uint8_t(inner[9]) == IPPROTO_UDP_ ? "udp" : "proto " + std::to_string(uint8_t(inner[9]));
-        if (inner.size() >= hl + 4)
-          return "ICMP " + ip4_str(dst) + " " + proto + " port " + std::to_string(get16(&inner[hl + 2])) +
-                 " unreachable" + len;
+      if (inner.size() < size_t(kIpHdrLen)) return "ICMP unreachable, code " + std::to_string(ic->code) + len;
+      const std::string dst = ip4_str(get32(&inner[16]));
+      const uint8_t proto = uint8_t(inner[9]);
+      const size_t hl = size_t(uint8_t(inner[0]) & 0xf) * 4;
+      switch (ic->code) {
+        case ICMP_UNREACH_NET_: return "ICMP net " + dst + " unreachable" + len;
+        case ICMP_UNREACH_HOST_: return "ICMP host " + dst + " unreachable" + len;
+        case ICMP_UNREACH_PROTOCOL_: return "ICMP " + dst + " protocol " + std::to_string(proto) + " unreachable" + len;
+        case ICMP_UNREACH_PORT_:
+          if (inner.size() >= hl + 4)
+            return "ICMP " + dst + " " + (proto == IPPROTO_UDP_ ? "udp" : "proto " + std::to_string(proto)) +
+                   " port " + std::to_string(get16(&inner[hl + 2])) + " unreachable" + len;
+          break;
+        case ICMP_UNREACH_NEEDFRAG_:
+          return "ICMP " + dst + " unreachable - need to frag (mtu " + std::to_string(ic->rest & 0xffff) + ")" + len;
+        default: break;
       }
-      if (ic->code == ICMP_UNREACH_NEEDFRAG_)
-        return "ICMP " + ip4_str(ip.src) + " unreachable - need to frag (mtu " + std::to_string(ic->rest & 0xffff) + ")" + len;
-      return "ICMP unreachable, code " + std::to_string(ic->code) + len;
+      return "ICMP " + dst + " unreachable, code " + std::to_string(ic->code) + len;
     }
     case ICMP_TIMXCEED_: return "ICMP time exceeded in-transit" + len;
     default: return "ICMP type-#" + std::to_string(ic->type) + len;
@@ -142,7 +150,11 @@ std::string icmp_text(const Ipv4Repr& ip, Bytes m, size_t icmplen) {
 }  // namespace
 
 std::string tcpdump_line(Bytes p) {
-  if (p.size() < size_t(kIpHdrLen) || (uint8_t(p[0]) >> 4) != 4) return "IP [|ip]";
+  if (p.empty()) return "IP [|ip]";
+  const int version = uint8_t(p[0]) >> 4;
+  if (version == 6) return tcpdump_line6(p);
+  if (version != 4) return "IP" + std::to_string(version) + " [|ip]";
+  if (p.size() < size_t(kIpHdrLen)) return "IP [|ip]";
   Ipv4Repr ip;
   ip.hlen = uint8_t((uint8_t(p[0]) & 0xf) * 4);
   ip.total_len = get16(&p[2]);
@@ -167,7 +179,7 @@ std::string tcpdump_line(Bytes p) {
            std::to_string(get16(&pay[2])) + ": UDP, length " + std::to_string(ul >= 8 ? ul - 8 : 0);
   }
   s += ip4_str(ip.src) + " > " + ip4_str(ip.dst) + ": ";
-  if (ip.proto == IPPROTO_ICMP_) return s + icmp_text(ip, pay, plen);
+  if (ip.proto == IPPROTO_ICMP_) return s + icmp_text(pay, plen);
   if (ip.proto == IPPROTO_UDP_) return s + "UDP [|udp]";
   return s + "ip-proto-" + std::to_string(ip.proto) + " " + std::to_string(plen);
 }

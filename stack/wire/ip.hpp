@@ -93,7 +93,13 @@ std::optional<UdpRepr> udp_parse(Bytes seg);
 // bytes of it; lengths come from the headers), e.g.
 //   IP 10.77.0.2 > 10.77.0.1: ICMP echo request, id 3, seq 1, length 64
 //   IP 10.77.0.2.40000 > 10.77.0.1.53: UDP, length 30
+// An IPv6 packet gets tcpdump's IP6 summary (ip6.cpp), any other version
+// "IP<n> [|ip]".
 std::string tcpdump_line(Bytes head);
+// tcpdump's line for an IPv6 packet, e.g.
+//   IP6 fe80::1 > ff02::2: ICMP6, router solicitation, length 16
+//   IP6 fe80::1.546 > ff02::1:2.547: UDP, length 56
+std::string tcpdump_line6(Bytes head);
 std::string ip4_str(uint32_t a);  // host order dotted quad
 
 }  // namespace tunsock::wire

@@ -77,7 +77,7 @@ TEST_CASE("ipc: wrong magic, wrong version, unknown op are rejected") {
   bad.version = ipc::kVersion + 1;
   std::memcpy(b.data(), &bad, sizeof bad);
   CHECK_FALSE(ipc::parse_request(b.data(), b.size()));
-  for (uint16_t op : {uint16_t(0), uint16_t(uint16_t(ipc::Op::Stats) + 1), uint16_t(0xffff)}) {
+  for (uint16_t op : {uint16_t(0), uint16_t(uint16_t(ipc::kLastOp) + 1), uint16_t(0xffff)}) {
     bad = q;
     bad.op = op;
     std::memcpy(b.data(), &bad, sizeof bad);

@@ -252,12 +252,14 @@ TEST_CASE("daemon: datagrams arrive framed with their source address") {
   ipc::DgramHeader dh;
   std::memcpy(&dh, buf, sizeof dh);
   CHECK(dh.datalen == 4);
-  REQUIRE(size_t(n) == sizeof dh + ipc::kMaxAddr + dh.datalen);
+  REQUIRE(size_t(n) == ipc::kDgramFrame + dh.datalen);
+  CHECK(dh.ctllen == 0);
+  CHECK(dh.flags == 0);
   socklen_t alen;
   auto from = abstract_name(na, &alen);
   CHECK(dh.addrlen == alen);
   CHECK(std::memcmp(buf + sizeof dh, &from, alen) == 0);
-  CHECK(std::string(buf + sizeof dh + ipc::kMaxAddr, 4) == "ping");
+  CHECK(std::string(buf + ipc::kDgramFrame, 4) == "ping");
   auto st = r.c.call(ipc::Op::Stats);
   REQUIRE(st);
   CHECK(st->payload.find("dgram") != std::string::npos);

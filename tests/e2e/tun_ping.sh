@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # ping over TUN, both ways, in a namespace of its own: the host side (the
 # namespace's kernel) pings the stack, and ping under the shim pings the host
-# side. The daemon's log must show the echoes in tcpdump's one-line format.
+# side, once with a raw socket (net.ipv4.ping_group_range "1 0", the new
+# namespace's default: ping falls back to SOCK_RAW as on the kernel) and once
+# with a ping socket (range opened; IP_RECVTTL and SO_TIMESTAMP cmsgs through
+# the channel). ping's own lines are checked (icmp_seq, ttl=64, sane times),
+# an unreachable network is reported through the error queue
+# (IP_RECVERR, MSG_ERRQUEUE), and the daemon's log shows the packets in
+# tcpdump's one-line format.
 # Usage: tun_ping.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "$1" && pwd)
@@ -12,20 +18,68 @@ tun_enter_netns "$@"
 work=$(mktemp -d /tmp/tunsock-tun-ping.XXXXXX)
 cleanup() { tun_stop 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-tun_start "$work"
 
 fail=0
+# check_replies WHO OUTPUT FROM: three echo lines "64 bytes from FROM:
+# icmp_seq=N ttl=64 time=T ms" with N = 1..3 and 0 < T < 2000, nothing odd.
+check_replies() {
+  local who=$1 out=$2 from=$3 n t
+  for n in 1 2 3; do
+    t=$(sed -n "s/^64 bytes from $from: icmp_seq=$n ttl=64 time=\([0-9.]*\) ms$/\1/p" <<<"$out")
+    if [ -z "$t" ]; then
+      echo "FAIL: $who: no 'icmp_seq=$n ttl=64 time=... ms' line from $from"
+      fail=1
+    elif ! awk -v t="$t" 'BEGIN { exit !(t > 0 && t < 2000) }'; then
+      echo "FAIL: $who: icmp_seq=$n time=$t ms"
+      fail=1
+    fi
+  done
+  grep -q '3 packets transmitted, 3 received, 0% packet loss' <<<"$out" || { echo "FAIL: $who: not 3 of 3"; fail=1; }
+  if grep -qiE 'warning|goes back|ttl=0|error' <<<"$out"; then echo "FAIL: $who: unexpected output"; fail=1; fi
+}
+
+echo "=== raw socket mode (ping_group_range 1 0)"
+sysctl -qw net.ipv4.ping_group_range="1 0"
+tun_start "$work/raw"
 echo "--- host side pings the stack"
-timeout 15 ping -c 3 -i 0.2 -W 2 "$STACK_IP" || { echo "FAIL: kernel ping to the stack"; fail=1; }
-echo "--- ping under the shim pings the host side"
-out=$(shim timeout 15 ping -c 3 -i 0.2 -W 2 "$HOST_IP" 2>&1) || { echo "FAIL: ping under the shim"; fail=1; }
+out=$(timeout 15 ping -c 3 -i 0.2 -W 2 "$STACK_IP" 2>&1) || true
 echo "$out"
-grep -q '3 received' <<<"$out" || { echo "FAIL: shim ping did not get 3 replies"; fail=1; }
+check_replies "kernel ping" "$out" "$STACK_IP"
+echo "--- ping under the shim pings the host side"
+out=$(TUNSOCK_SHIM_LOG=$work/shim-raw.log shim timeout 15 ping -c 3 -i 0.2 -W 2 "$HOST_IP" 2>&1) || true
+echo "$out"
+check_replies "shim ping (raw)" "$out" "$HOST_IP"
+grep -q "socket(2, 3, 1) = " "$work/shim-raw.log" || { echo "FAIL: ping did not fall back to a raw socket"; fail=1; }
 echo "--- a 3000-byte ping (fragmented both ways)"
-timeout 10 ping -c 1 -s 3000 -W 2 "$STACK_IP" >/dev/null || { echo "FAIL: fragmented ping"; fail=1; }
+timeout 10 ping -c 1 -s 3000 -W 2 "$STACK_IP" | grep -q "^3008 bytes from $STACK_IP: icmp_seq=1 ttl=64" ||
+  { echo "FAIL: fragmented ping"; fail=1; }
 tun_stop
-grep -q "In  IP $HOST_IP > $STACK_IP: ICMP echo request" "$work/daemon.log" || { echo "FAIL: no echo request traced"; fail=1; }
-grep -q "Out IP $STACK_IP > $HOST_IP: ICMP echo reply" "$work/daemon.log" || { echo "FAIL: no echo reply traced"; fail=1; }
-grep -q "Out IP $STACK_IP > $HOST_IP: ICMP echo request" "$work/daemon.log" || { echo "FAIL: shim's echo request not traced"; fail=1; }
-[ $fail -eq 0 ] || { echo "--- daemon log (tail)"; tail -40 "$work/daemon.log"; }
+log=$work/raw/daemon.log
+grep -q "In  IP $HOST_IP > $STACK_IP: ICMP echo request, id [0-9]*, seq 1, length 64" "$log" || { echo "FAIL: no echo request traced"; fail=1; }
+grep -q "Out IP $STACK_IP > $HOST_IP: ICMP echo reply, id [0-9]*, seq 3, length 64" "$log" || { echo "FAIL: no echo reply traced"; fail=1; }
+grep -q "Out IP $STACK_IP > $HOST_IP: ICMP echo request, id [0-9]*, seq 2, length 64" "$log" || { echo "FAIL: shim's echo request not traced"; fail=1; }
+grep -q "In  IP $HOST_IP > $STACK_IP: ICMP echo reply, id [0-9]*, seq 2, length 64" "$log" || { echo "FAIL: shim's echo reply not traced"; fail=1; }
+[ $fail -eq 0 ] || { echo "--- daemon log (tail)"; tail -40 "$log"; }
+
+echo "=== ping socket mode (ping_group_range 0 2147483647)"
+sysctl -qw net.ipv4.ping_group_range="0 2147483647"
+sysctl -qw net.ipv4.ip_forward=1  # the host side answers for 10.88.0.1: net unreachable
+tun_start "$work/dgram"
+out=$(TUNSOCK_SHIM_LOG=$work/shim-dgram.log shim timeout 15 ping -c 3 -i 0.2 -W 2 "$HOST_IP" 2>&1) || true
+echo "$out"
+check_replies "shim ping (ping socket)" "$out" "$HOST_IP"
+grep -q "socket(2, 2, 1) = " "$work/shim-dgram.log" || { echo "FAIL: ping did not use a ping socket"; fail=1; }
+echo "--- an unreachable network: ICMP error -> recvmsg error -> MSG_ERRQUEUE"
+out=$(shim timeout 15 ping -c 2 -i 0.3 -W 1 10.88.0.1 2>&1) || true
+echo "$out"
+for n in 1 2; do
+  grep -q "^From $HOST_IP icmp_seq=$n Destination Net Unreachable$" <<<"$out" ||
+    { echo "FAIL: no 'Destination Net Unreachable' for icmp_seq=$n"; fail=1; }
+done
+grep -q "2 packets transmitted, 0 received, +2 errors" <<<"$out" || { echo "FAIL: errors not counted by ping"; fail=1; }
+tun_stop
+log=$work/dgram/daemon.log
+grep -q "In  IP $HOST_IP > $STACK_IP: ICMP net 10.88.0.1 unreachable, length 92" "$log" || { echo "FAIL: net unreachable not traced"; fail=1; }
+grep -q "Out IP $STACK_IP > $HOST_IP: ICMP echo request, id [0-9]*, seq 3, length 64" "$log" || { echo "FAIL: echo request not traced"; fail=1; }
+[ $fail -eq 0 ] || { echo "--- daemon log (tail)"; tail -40 "$log"; }
 exit $fail

@@ -118,7 +118,56 @@ TEST_CASE("tcpdump: echo request, echo reply, UDP, port unreachable, fragment") 
   CHECK(wire::tcpdump_line(udp) == "IP 10.77.0.2.40000 > 10.77.0.1.53: UDP, length 30");
   Pkt unr = ip_pkt(kUs, kPeer, 1, icmp_msg(3, 3, 0, udp));
   CHECK(wire::tcpdump_line(unr) == "IP 10.77.0.2 > 10.77.0.1: ICMP 10.77.0.1 udp port 53 unreachable, length 66");
+  // The other unreachables name the quoted destination, as tcpdump does.
+  Pkt far = ip_pkt(kUs, 0x0a580001, 1, icmp_msg(8, 0, 0x00030001, Pkt(56)));
+  CHECK(wire::tcpdump_line(ip_pkt(kPeer, kUs, 1, icmp_msg(3, 0, 0, far))) ==
+        "IP 10.77.0.1 > 10.77.0.2: ICMP net 10.88.0.1 unreachable, length 92");
+  CHECK(wire::tcpdump_line(ip_pkt(kPeer, kUs, 1, icmp_msg(3, 1, 0, far))) ==
+        "IP 10.77.0.1 > 10.77.0.2: ICMP host 10.88.0.1 unreachable, length 92");
+  CHECK(wire::tcpdump_line(ip_pkt(kPeer, kUs, 1, icmp_msg(3, 4, 1280, far))) ==
+        "IP 10.77.0.1 > 10.77.0.2: ICMP 10.88.0.1 unreachable - need to frag (mtu 1280), length 92");
   Pkt frag = ip_pkt(kUs, kPeer, 17, Pkt(16), 64, 7, 185);
   CHECK(wire::tcpdump_line(frag) == "IP 10.77.0.2 > 10.77.0.1: udp");
   CHECK(wire::tcpdump_line(wire::Bytes(echo.data(), 10)) == "IP [|ip]");
+}
+
+namespace {
+// An IPv6 packet: fe80::1 -> dst (16 bytes), next header nh, payload.
+Pkt ip6_pkt(const char* src, const char* dst, uint8_t nh, const Pkt& payload) {
+  Pkt p(40 + payload.size());
+  p[0] = std::byte(0x60);
+  wire::put16(&p[4], uint16_t(payload.size()));
+  p[6] = std::byte(nh);
+  p[7] = std::byte(255);
+  inet_pton(AF_INET6, src, &p[8]);
+  inet_pton(AF_INET6, dst, &p[24]);
+  std::copy(payload.begin(), payload.end(), p.begin() + 40);
+  return p;
+}
+}  // namespace
+
+TEST_CASE("tcpdump: IPv6 heard on a TUN device is summarised as tcpdump's IP6 lines, not a bogus IP one") {
+  Pkt rs = ip6_pkt("fe80::1", "ff02::2", 58, bytes_of({133, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0}));
+  CHECK(wire::tcpdump_line(rs) == "IP6 fe80::1 > ff02::2: ICMP6, router solicitation, length 16");
+  Pkt ns = bytes_of({135, 0, 0, 0, 0, 0, 0, 0});
+  Pkt tgt(16);
+  inet_pton(AF_INET6, "fe80::2", tgt.data());
+  ns.insert(ns.end(), tgt.begin(), tgt.end());
+  CHECK(wire::tcpdump_line(ip6_pkt("::", "ff02::1:ff00:2", 58, ns)) ==
+        "IP6 :: > ff02::1:ff00:2: ICMP6, neighbor solicitation, who has fe80::2, length 24");
+  Pkt echo = bytes_of({128, 0, 0, 0, 0, 7, 0, 2});
+  echo.resize(64);
+  CHECK(wire::tcpdump_line(ip6_pkt("fd00::1", "fd00::2", 58, echo)) ==
+        "IP6 fd00::1 > fd00::2: ICMP6, echo request, id 7, seq 2, length 64");
+  Pkt udp = bytes_of({0x02, 0x22, 0x02, 0x23, 0, 12, 0, 0, 1, 2, 3, 4});
+  CHECK(wire::tcpdump_line(ip6_pkt("fe80::1", "ff02::1:2", 17, udp)) == "IP6 fe80::1.546 > ff02::1:2.547: UDP, length 4");
+  // MLDv2 report behind a hop-by-hop header (router alert).
+  Pkt hbh = bytes_of({58, 0, 5, 2, 0, 0, 1, 0, 143, 0, 0, 0, 0, 0, 0, 1});
+  hbh.resize(8 + 28);
+  CHECK(wire::tcpdump_line(ip6_pkt("fe80::1", "ff02::16", 0, hbh)) ==
+        "IP6 fe80::1 > ff02::16: HBH ICMP6, multicast listener report v2, 1 group record(s), length 28");
+  CHECK(wire::tcpdump_line(ip6_pkt("fe80::1", "fe80::2", 6, Pkt(20))) == "IP6 fe80::1 > fe80::2: ip-proto-6 20");
+  CHECK(wire::tcpdump_line(wire::Bytes(rs.data(), 30)) == "IP6 [|ip6]");
+  Pkt v0 = bytes_of({0x05, 0, 0, 20});
+  CHECK(wire::tcpdump_line(v0) == "IP0 [|ip]");
 }

@@ -1,0 +1,84 @@
+// tcpdump's one-line summary of an IPv6 packet: the stack has no inet6 yet,
+// but a TUN device hears the host's IPv6 (router and neighbour
+// solicitations, MLD reports), and the trace must name them truthfully.
+// RFC 8200 §3 (header), §4 (extension headers), RFC 4443 (ICMPv6), RFC 4861
+// (neighbour discovery). tcpdump: print-ip6.c, print-icmp6.c, print-udp.c.
+#include <arpa/inet.h>
+
+#include "wire/ip.hpp"
+
+namespace tunsock::wire {
+namespace {
+
+constexpr size_t kIp6HdrLen = 40;
+constexpr uint8_t kNextHopByHop = 0, kNextUdp = 17, kNextIcmp6 = 58;
+
+std::string ip6_str(Bytes a) {
+  char b[INET6_ADDRSTRLEN];
+  return ::inet_ntop(AF_INET6, a.data(), b, sizeof b) ? b : "?";
+}
+
+// RFC 4443 §2.1 and RFC 4861 §4 type names, as tcpdump spells them.
+std::string icmp6_text(Bytes m, size_t len) {
+  if (m.size() < 4) return "ICMP6 [|icmp6]";
+  const uint8_t type = uint8_t(m[0]), code = uint8_t(m[1]);
+  const std::string l = ", length " + std::to_string(len);
+  auto target = [&](const char* what) {
+    return m.size() >= 24 ? std::string(", ") + what + " " + ip6_str(m.subspan(8, 16)) : std::string();
+  };
+  switch (type) {
+    case 1: {
+      static const char* codes[] = {"unreachable route", "unreachable prohibited", "beyond scope",
+                                    "unreachable address", "unreachable port"};
+      return std::string("ICMP6, destination unreachable, ") +
+             (code < 5 ? codes[code] : "code-#" + std::to_string(code)) + l;
+    }
+    case 2: return "ICMP6, packet too big" + (m.size() >= 8 ? ", mtu " + std::to_string(get32(&m[4])) : "") + l;
+    case 3: return "ICMP6, time exceeded in-transit" + l;
+    case 4: return "ICMP6, parameter problem" + l;
+    case 128:
+    case 129:
+      if (m.size() < 8) return "ICMP6 [|icmp6]";
+      return std::string("ICMP6, echo ") + (type == 128 ? "request" : "reply") + ", id " + std::to_string(get16(&m[4])) +
+             ", seq " + std::to_string(get16(&m[6])) + l;
+    case 133: return "ICMP6, router solicitation" + l;
+    case 134: return "ICMP6, router advertisement" + l;
+    case 135: return "ICMP6, neighbor solicitation" + target("who has") + l;
+    case 136: return "ICMP6, neighbor advertisement" + target("tgt is") + l;
+    case 143:
+      return "ICMP6, multicast listener report v2" +
+             (m.size() >= 8 ? ", " + std::to_string(get16(&m[6])) + " group record(s)" : "") + l;
+    default: return "ICMP6, type-#" + std::to_string(type) + l;
+  }
+}
+
+}  // namespace
+
+std::string tcpdump_line6(Bytes p) {
+  if (p.size() < kIp6HdrLen) return "IP6 [|ip6]";
+  const size_t plen = get16(&p[4]);
+  uint8_t next = uint8_t(p[6]);
+  const std::string src = ip6_str(p.subspan(8, 16)), dst = ip6_str(p.subspan(24, 16));
+  Bytes pay = p.subspan(kIp6HdrLen);
+  size_t left = plen;
+  std::string ext;
+  if (next == kNextHopByHop) {  // RFC 8200 §4.3: MLD reports carry a router alert
+    if (pay.size() < 2) return "IP6 " + src + " > " + dst + ": HBH [|ip6]";
+    const size_t hl = (size_t(uint8_t(pay[1])) + 1) * 8;
+    next = uint8_t(pay[0]);
+    ext = "HBH ";
+    pay = pay.size() >= hl ? pay.subspan(hl) : Bytes();
+    left = left >= hl ? left - hl : 0;
+  }
+  if (next == kNextUdp && pay.size() >= size_t(kUdpHdrLen)) {
+    const uint16_t ul = get16(&pay[4]);
+    return "IP6 " + src + "." + std::to_string(get16(&pay[0])) + " > " + dst + "." + std::to_string(get16(&pay[2])) +
+           ": " + ext + "UDP, length " + std::to_string(ul >= 8 ? ul - 8 : 0);
+  }
+  std::string s = "IP6 " + src + " > " + dst + ": " + ext;
+  if (next == kNextIcmp6) return s + icmp6_text(pay, left);
+  if (next == kNextUdp) return s + "UDP [|udp]";
+  return s + "ip-proto-" + std::to_string(next) + " " + std::to_string(left);
+}
+
+}  // namespace tunsock::wire
