@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdarg>
 #include <csignal>
 #include <cstring>
@@ -46,6 +47,25 @@ bool needs_close_hint(int fd, const SockInfo& s) {
   if (s.listening || s.datagrams()) return true;
   int queued = -1;
   return real().ioctl(fd, SIOCOUTQ, &queued) == 0 && queued == 0;
+}
+
+// FIONREAD on a stream or seqpacket socket: Linux counts what the peer has
+// written the moment it wrote it. The daemon first moves what the peer's
+// channel holds on into ours, and reports what it still keeps (a full
+// channel); the kernel counts what our channel holds.
+int stream_fionread(int fd, const SockInfo& s, void* arg) {
+  Call c;
+  c.q.sock_id = s.id;
+  c.q.a = int(FIONREAD);
+  Answer a;
+  long held = 0;
+  if (call(ipc::Op::Ioctl, c, a) == 0 && a.r.error == 0) held = long(a.r.value);
+  int v = 0;
+  if (real().ioctl(fd, FIONREAD, &v) < 0) return -1;
+  v = int(std::min<long>(long(v) + held, 0x7fffffff));
+  if (!arg) return fail(EFAULT);
+  std::memcpy(arg, &v, sizeof v);
+  return 0;
 }
 
 void closed_hint(const SockInfo& s) {
@@ -494,6 +514,8 @@ TUNSOCK_EXPORT int ioctl(int fd, unsigned long req, ...) {
     std::memcpy(arg, &v, sizeof v);
     return 0;
   }
+  if (req == FIONREAD && fdtable::ours(fd))
+    if (auto s = lookup(fd); s && !s->listening && s->type != SOCK_DGRAM) return stream_fionread(fd, *s, arg);
   return real().ioctl(fd, req, arg);
 }
 

@@ -331,6 +331,23 @@ bool Chan::input_record() {
   return true;
 }
 
+// The application's shutdown(SHUT_WR|SHUT_RDWR), announced by the shim
+// before its own shutdown(2). shutdown(SHUT_RD) on this end gives the
+// application's end exactly the state its own SHUT_WR gives (AF_UNIX
+// mirrors it: SEND_SHUTDOWN there, RCV_SHUTDOWN here), so the EOF is
+// readable here now, after the data before it, and the pump that runs
+// before the reply passes it on (Linux: the peer sees EOF when the call
+// returns, not when the daemon next wakes up).
+void Chan::app_shutdown_write() {
+  if (!sd_ || listening_ || kind_ == ChanKind::Dgram) return;
+  app_wr_pending_ = true;
+  if (!rd_shut_) {
+    rd_shut_ = true;
+    ::shutdown(sd_->native_handle(), SHUT_RD);
+  }
+  kick();
+}
+
 // EOF on the channel: the last close (hang-up too), or shutdown(SHUT_WR).
 void Chan::on_eof() {
   if (!so_ || !sd_) return;
@@ -352,8 +369,9 @@ void Chan::on_eof() {
     d_.close_socket(*so_, "last close");
     return;
   }
-  // After our own shutdown(SHUT_RD) the EOF is ours, not the application's.
-  if (!app_shut_wr_ && !rd_shut_) {
+  // After our own shutdown(SHUT_RD) the EOF is ours, not the application's,
+  // unless the application's SHUT_WR was the reason for it.
+  if (!app_shut_wr_ && (!rd_shut_ || app_wr_pending_)) {
     app_shut_wr_ = true;
     logger("socket")->debug("socket {}: application shut down writing", id_);
     soshutdown(*so_, SHUT_WR);
@@ -536,15 +554,18 @@ bool Chan::output_record() {
 
 void Chan::check_state() {
   const int fd = sd_->native_handle();
-  if (!wr_shut_ && (so_->so_rcv.sb_state & SBS_CANTRCVMORE) && !so_->so_rcv.sb_mb) {
-    wr_shut_ = true;  // the peer is done sending: the application reads 0
-    ::shutdown(fd, SHUT_WR);
-    logger("chan")->debug("socket {}: end of data -> channel", id_);
-  }
+  // Writing first: when the peer went away, an application that has read
+  // EOF must find its writes failing already (EPIPE), never one more
+  // success between the two shutdowns.
   if (!rd_shut_ && (so_->so_snd.sb_state & SBS_CANTSENDMORE)) {
     rd_shut_ = true;  // the application's writes now get EPIPE from its kernel
     ::shutdown(fd, SHUT_RD);
     logger("chan")->debug("socket {}: cannot send more -> channel", id_);
+  }
+  if (!wr_shut_ && (so_->so_rcv.sb_state & SBS_CANTRCVMORE) && !so_->so_rcv.sb_mb) {
+    wr_shut_ = true;  // the peer is done sending: the application reads 0
+    ::shutdown(fd, SHUT_WR);
+    logger("chan")->debug("socket {}: end of data -> channel", id_);
   }
 }
 

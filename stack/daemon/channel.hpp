@@ -56,6 +56,9 @@ class Chan : public std::enable_shared_from_this<Chan> {
   bool app_left_unread();
   // The socket is being destroyed.
   void on_freed();
+  // The application shuts down writing (the shim's Shutdown, before its own
+  // shutdown(2)): see channel.cpp.
+  void app_shutdown_write();
   // The application closed it for good (soclose done; the protocol may linger).
   void mark_closed() { closing_ = true; }
   bool closed() const { return closing_ || !so_; }
@@ -98,6 +101,7 @@ class Chan : public std::enable_shared_from_this<Chan> {
   bool reading_ = false, writing_ = false;
   bool in_blocked_ = false;       // waiting for room in the stack (so_writable)
   bool app_shut_wr_ = false;      // EOF seen without hang-up
+  bool app_wr_pending_ = false;   // the application's SHUT_WR: the next EOF is it
   bool wr_shut_ = false, rd_shut_ = false;  // shutdown() done on the daemon end
   bool out_dead_ = false;         // the application no longer reads
   bool err_posted_ = false;       // an error record tells of the current so_error

@@ -16,6 +16,7 @@
 #include "daemon/log.hpp"
 #include "daemon/rights.hpp"
 #include "kern/stack.hpp"
+#include "local/uipc_usrreq.hpp"
 #include "netinet/in.hpp"
 
 namespace tunsock::daemon {
@@ -286,10 +287,16 @@ void Dispatcher::op_shutdown(CtlRequest& q, CtlReply& r) {
     r.hdr.error = ENOTCONN;
     return;
   }
-  // SHUT_WR arrives as channel EOF, in order with the data before it.
+  // SHUT_WR arrives as channel EOF, in order with the data before it: the
+  // channel shuts the application's writing down from its end and reads up
+  // to that EOF before this reply (run_pending), so the peer sees it when
+  // the call returns, as on Linux.
   if (how != SHUT_WR) r.hdr.error = soshutdown(*so, SHUT_RD);
   logger("socket")->debug("socket {}: shutdown({})", so->so_id, how);
-  if (auto c = d_.chan(so->so_id)) c->kick();
+  if (auto c = d_.chan(so->so_id)) {
+    if (how != SHUT_RD && !r.hdr.error) c->app_shutdown_write();
+    c->kick();
+  }
 }
 
 void Dispatcher::op_name(CtlRequest& q, CtlReply& r, bool peer) {
@@ -402,7 +409,15 @@ void Dispatcher::op_ioctl(CtlRequest& q, CtlReply& r) {
   Socket* so = lookup(q, r);
   if (!so) return;
   switch (unsigned(q.hdr.a)) {
-    case FIONREAD: r.hdr.value = so->so_rcv.sb_cc; break;
+    case FIONREAD:
+      // What the peer wrote into its channel is queued here on Linux at
+      // once: read it into the stack and on into this socket's channel
+      // first (the shim adds what its channel holds to the answer).
+      if (Socket* peer = uipc_peer(*so))
+        if (auto pc = d_.chan(peer->so_id)) pc->kick();
+      d_.run_pending();
+      r.hdr.value = so->so_rcv.sb_cc;
+      break;
     case TIOCOUTQ: r.hdr.value = so->so_snd.sb_cc; break;
     default: r.hdr.error = ENOTTY; break;
   }

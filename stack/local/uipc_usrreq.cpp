@@ -506,4 +506,10 @@ void local_state_destroy(LocalDomainState* st) { delete st; }
 
 const LocalStats& local_stats(Stack& st) { return st.local().stats; }
 
+Socket* uipc_peer(const Socket& so) {
+  if (!so.so_proto || so.so_proto->pr_domain != &localdomain) return nullptr;
+  const UnpCb* unp = sotounpcb(so);
+  return unp && unp->unp_conn ? unp->unp_conn->unp_socket : nullptr;
+}
+
 }  // namespace tunsock

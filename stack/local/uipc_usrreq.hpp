@@ -31,4 +31,10 @@ struct LocalStats {
 };
 const LocalStats& local_stats(Stack& st);
 
+// The socket a local-domain socket is connected to (its stream or seqpacket
+// peer, a datagram socket's destination), else null (also for other
+// domains). The daemon uses it to read what the peer has written so far.
+struct Socket;
+Socket* uipc_peer(const Socket& so);
+
 }  // namespace tunsock

@@ -1,0 +1,97 @@
+// What a call does is visible to the peer when the call returns, as in a
+// kernel: shutdown(SHUT_WR) reaches the peer before the Shutdown reply,
+// FIONREAD counts what the peer has just written, and a peer that reads
+// EOF after the other end closed finds its writes failing already.
+#include <doctest/doctest.h>
+#include <sys/ioctl.h>
+
+#include "harness.hpp"
+
+using namespace tunsock;
+using namespace tunsock::test;
+
+namespace {
+
+struct Pair {
+  uint64_t a = 0, b = 0;
+  int fa = -1, fb = -1;
+  ~Pair() {
+    if (fa >= 0) ::close(fa);
+    if (fb >= 0) ::close(fb);
+  }
+};
+
+bool make_pair(Client& c, int type, Pair* p) {
+  auto r = c.call(ipc::Op::Socketpair, 0, AF_UNIX, type, 0);
+  if (!r || r->hdr.error || r->fds.size() != 2) return false;
+  p->a = r->hdr.sock_id;
+  p->b = uint64_t(r->hdr.value);
+  p->fa = r->take_fd(0);
+  p->fb = r->take_fd(1);
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("daemon: Shutdown(SHUT_WR) passes the data and the EOF on before it replies") {
+  DaemonHarness h;
+  REQUIRE(h.started());
+  Client c(h.path());
+  for (int type : {SOCK_STREAM, SOCK_SEQPACKET}) {
+    CAPTURE(type);
+    Pair p;
+    REQUIRE(make_pair(c, type, &p));
+    REQUIRE(::write(p.fa, "data", 4) == 4);
+    auto r = c.call(ipc::Op::Shutdown, p.a, SHUT_WR);  // the client does not shut the channel itself
+    REQUIRE(r);
+    CHECK(r->hdr.error == 0);
+    char buf[16];
+    CHECK(::recv(p.fb, buf, sizeof buf, MSG_DONTWAIT) == 4);  // no waiting: there already
+    CHECK(::recv(p.fb, buf, sizeof buf, MSG_DONTWAIT) == 0);
+    // The application's end can send no more, as after its own shutdown.
+    CHECK(::send(p.fa, "x", 1, MSG_NOSIGNAL | MSG_DONTWAIT) == -1);
+    CHECK(errno == EPIPE);
+    // The other direction still works.
+    REQUIRE(::write(p.fb, "back", 4) == 4);
+    REQUIRE(wait_fd(p.fa, POLLIN));
+    CHECK(::recv(p.fa, buf, sizeof buf, MSG_DONTWAIT) == 4);
+  }
+}
+
+TEST_CASE("daemon: Ioctl(FIONREAD) first moves what the peer wrote into the channel") {
+  DaemonHarness h;
+  REQUIRE(h.started());
+  Client c(h.path());
+  Pair p;
+  REQUIRE(make_pair(c, SOCK_STREAM, &p));
+  for (int round = 0; round < 20; ++round) {
+    REQUIRE(::write(p.fa, "abc", 3) == 3);
+    auto r = c.call(ipc::Op::Ioctl, p.b, int(FIONREAD));
+    REQUIRE(r);
+    CHECK(r->hdr.error == 0);
+    int queued = 0;
+    REQUIRE(::ioctl(p.fb, FIONREAD, &queued) == 0);
+    CHECK(queued + r->hdr.value == 3);
+    char buf[8];
+    CHECK(::recv(p.fb, buf, sizeof buf, MSG_DONTWAIT) == 3);
+  }
+}
+
+TEST_CASE("daemon: after the peer's close, EOF is never read while a write still succeeds") {
+  DaemonHarness h;
+  REQUIRE(h.started());
+  Client c(h.path());
+  for (int round = 0; round < 50; ++round) {
+    Pair p;
+    REQUIRE(make_pair(c, round % 2 ? SOCK_SEQPACKET : SOCK_STREAM, &p));
+    ::close(p.fb);
+    p.fb = -1;
+    char buf[8];
+    ssize_t n = -1;
+    while (wait_fd(p.fa, POLLIN) && (n = ::recv(p.fa, buf, sizeof buf, MSG_DONTWAIT)) < 0 && errno == EAGAIN) {
+    }
+    REQUIRE(n == 0);
+    CHECK(::send(p.fa, "x", 1, MSG_NOSIGNAL | MSG_DONTWAIT) == -1);
+    CHECK(errno == EPIPE);
+  }
+}
