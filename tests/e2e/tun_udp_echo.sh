@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # UDP echo with socat over TUN, both ways, in a namespace of its own:
 #   server under the shim (10.77.0.2), client on the kernel (10.77.0.1);
-#   server on the kernel, client under the shim.
+#   server on the kernel, client under the shim;
+# then one-way datagrams with UDP4-SENDTO into UDP4-RECV, both ways; the
+# daemon's log shows every datagram in tcpdump's one-line format.
 # Usage: tun_udp_echo.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "$1" && pwd)
@@ -47,9 +49,37 @@ wait_for 5 sh -c "ss -lun | grep -q '$HOST_IP:7002'" || { echo "FAIL: kernel ser
 echo_once shim "$HOST_IP" 7002 || fail=1
 kill "$spid" 2>/dev/null || true; wait "$spid" 2>/dev/null || true; spid=
 
+# one_way RECEIVER_RUNNER SENDER_RUNNER DEST PORT: UDP4-SENDTO into UDP4-RECV.
+one_way() {
+  local rx=$1 tx=$2 dest=$3 port=$4 msg="one way $RANDOM" i got
+  : >"$work/recv.$port"
+  $rx timeout 20 socat -u "UDP4-RECV:$port,bind=$dest" "OPEN:$work/recv.$port,append" 2>"$work/recv.$port.err" &
+  spid=$!
+  for i in $(seq 40); do
+    $tx timeout 5 socat -u - "UDP4-SENDTO:$dest:$port" <<<"$msg" 2>>"$work/sendto.err" || true
+    got=$(cat "$work/recv.$port")
+    [ -n "$got" ] && break
+    sleep 0.1
+  done
+  kill "$spid" 2>/dev/null || true; wait "$spid" 2>/dev/null || true; spid=
+  got=$(head -1 "$work/recv.$port")
+  [ "$got" = "$msg" ] && { echo "received: $got"; return 0; }
+  echo "FAIL: UDP4-SENDTO to $dest:$port: got '$got'"
+  return 1
+}
+echo "--- UDP4-SENDTO on the kernel into UDP4-RECV under the shim"
+one_way shim kernel "$STACK_IP" 7004 || fail=1
+echo "--- UDP4-SENDTO under the shim into UDP4-RECV on the kernel"
+one_way kernel shim "$HOST_IP" 7005 || fail=1
+
 tun_stop
-grep -q "In  IP $HOST_IP\.[0-9]* > $STACK_IP\.7001: UDP" "$work/daemon.log" || { echo "FAIL: datagram to 7001 not traced"; fail=1; }
-grep -q "Out IP $STACK_IP\.[0-9]* > $HOST_IP\.7002: UDP" "$work/daemon.log" || { echo "FAIL: datagram to 7002 not traced"; fail=1; }
+log=$work/daemon.log
+grep -q "In  IP $HOST_IP\.[0-9]* > $STACK_IP\.7001: UDP, length [0-9]*" "$log" || { echo "FAIL: datagram to 7001 not traced"; fail=1; }
+grep -q "Out IP $STACK_IP\.7001 > $HOST_IP\.[0-9]*: UDP, length [0-9]*" "$log" || { echo "FAIL: echo from 7001 not traced"; fail=1; }
+grep -q "Out IP $STACK_IP\.[0-9]* > $HOST_IP\.7002: UDP, length [0-9]*" "$log" || { echo "FAIL: datagram to 7002 not traced"; fail=1; }
+grep -q "In  IP $HOST_IP\.7002 > $STACK_IP\.[0-9]*: UDP, length [0-9]*" "$log" || { echo "FAIL: echo from 7002 not traced"; fail=1; }
+grep -q "In  IP $HOST_IP\.[0-9]* > $STACK_IP\.7004: UDP, length [0-9]*" "$log" || { echo "FAIL: datagram to 7004 not traced"; fail=1; }
+grep -q "Out IP $STACK_IP\.[0-9]* > $HOST_IP\.7005: UDP, length [0-9]*" "$log" || { echo "FAIL: datagram to 7005 not traced"; fail=1; }
 if [ $fail -ne 0 ]; then
   for f in "$work"/*.err; do echo "--- $f"; cat "$f"; done
   echo "--- daemon log (tail)"; tail -40 "$work/daemon.log"

@@ -35,7 +35,9 @@ echo "echoed: $out"
 if ss -lun | grep -q '127.0.0.1:7003'; then echo "FAIL: the kernel has 127.0.0.1:7003"; fail=1; fi
 kill "$spid" 2>/dev/null || true; wait "$spid" 2>/dev/null || true; spid=
 tun_stop
-grep -q "lo In  IP 127.0.0.1\.[0-9]* > 127.0.0.1\.7003: UDP" "$work/daemon.log" || { echo "FAIL: loopback datagram not traced"; fail=1; }
+grep -q "lo In  IP 127.0.0.1\.[0-9]* > 127.0.0.1\.7003: UDP, length [0-9]*" "$work/daemon.log" || { echo "FAIL: loopback datagram not traced"; fail=1; }
+grep -q "lo Out IP 127.0.0.1\.7003 > 127.0.0.1\.[0-9]*: UDP, length [0-9]*" "$work/daemon.log" || { echo "FAIL: loopback echo not traced"; fail=1; }
+if grep -q "tsk0 .*127.0.0.1" "$work/daemon.log"; then echo "FAIL: 127.0.0.1 on the TUN link"; fail=1; fi
 if [ $fail -ne 0 ]; then
   cat "$work"/*.err; echo "--- daemon log (tail)"; tail -40 "$work/daemon.log"
 fi
