@@ -39,8 +39,12 @@ IpOutOpts out_opts(const Socket& so, const InPcb& inp) {
   IpOutOpts o;
   o.ttl = uint8_t(inp.inp_ttl < 0 ? 64 : inp.inp_ttl);
   o.tos = inp.inp_tos;
-  o.df = inp.inp_pmtudisc != IP_PMTUDISC_DONT;
-  o.dontfrag = inp.inp_pmtudisc == IP_PMTUDISC_DO || inp.inp_pmtudisc == IP_PMTUDISC_PROBE;
+  // Linux __ip_make_skb: DF for DO and PROBE, and for WANT when it fits;
+  // OMIT and INTERFACE send without (dig sets OMIT). Too big is EMSGSIZE
+  // unless the socket may fragment (ip_sk_ignore_df: DONT, WANT, OMIT).
+  const int pmtu = inp.inp_pmtudisc;
+  o.df = pmtu == IP_PMTUDISC_WANT || pmtu == IP_PMTUDISC_DO || pmtu == IP_PMTUDISC_PROBE;
+  o.dontfrag = pmtu == IP_PMTUDISC_DO || pmtu == IP_PMTUDISC_PROBE || pmtu == IP_PMTUDISC_INTERFACE;
   o.broadcast_ok = so.so_options & SOF_BROADCAST;
   o.hdrincl = inp.inp_hdrincl;
   return o;

@@ -203,3 +203,28 @@ TEST_CASE("socket: ping sockets only for net.ipv4.ping_group_range (EACCES sends
   td.cred.gid = 1001;
   CHECK(socreate(h.st, AF_INET, &so, SOCK_DGRAM, IPPROTO_ICMP, td) == EACCES);
 }
+
+TEST_CASE("options: IP_PMTUDISC_OMIT (dig's) and IP_PMTUDISC_DONT send without DF; WANT, DO and PROBE with it") {
+  Host h;
+  for (int type : {SOCK_DGRAM, SOCK_RAW}) {
+    Socket* so = mksock(h.st, type, type == SOCK_RAW ? IPPROTO_ICMP : 0);
+    SockAddr to = sin(kPeer, 53);
+    for (auto [mode, df] : {std::pair{IP_PMTUDISC_OMIT, false}, {IP_PMTUDISC_DONT, false}, {IP_PMTUDISC_WANT, true},
+                            {IP_PMTUDISC_DO, true}, {IP_PMTUDISC_PROBE, true}, {IP_PMTUDISC_INTERFACE, false}}) {
+      REQUIRE(setopt_int(*so, SOL_IP, IP_MTU_DISCOVER, mode) == 0);
+      REQUIRE(send_to(*so, icmp_msg(8, 0, 1, Pkt(8)), &to) == 0);
+      auto ip = wire::ipv4_parse(h.take());
+      REQUIRE(ip);
+      CHECK_MESSAGE(ip->df == df, "type ", type, " mode ", mode);
+    }
+    // Too big for the link: OMIT fragments, INTERFACE refuses as DO does.
+    REQUIRE(setopt_int(*so, SOL_IP, IP_MTU_DISCOVER, IP_PMTUDISC_OMIT) == 0);
+    REQUIRE(send_to(*so, icmp_msg(8, 0, 1, Pkt(2000)), &to) == 0);
+    CHECK(h.out.size() == 2);
+    h.out.clear();
+    REQUIRE(setopt_int(*so, SOL_IP, IP_MTU_DISCOVER, IP_PMTUDISC_INTERFACE) == 0);
+    CHECK(send_to(*so, icmp_msg(8, 0, 1, Pkt(2000)), &to) == EMSGSIZE);
+    CHECK(h.out.empty());
+    soclose(*so);
+  }
+}
