@@ -39,6 +39,7 @@ struct PktHdr {
   ifnet* rcvif = nullptr;       // interface it arrived on
   uint32_t flowid = 0;
   uint32_t csum_flags = 0;      // checksum offload state (later: TUN vnet)
+  uint16_t frag_max = 0;        // reassembled: its largest fragment (Linux IPCB frag_max_size)
 };
 
 struct mbuf {

@@ -82,7 +82,7 @@ uint32_t in_pcbsrc(const Inet& in, uint32_t laddr, uint32_t dst) {
 }
 
 int in_pcbbind(Inet& in, std::list<InPcb*>& head, InPcb& inp, const SockAddr* nam, const Td& td) {
-  uint32_t addr = 0;
+  uint32_t addr = inp.inp_laddr;  // an implicit bind keeps an address bound without a port
   uint16_t port = 0;
   if (nam) {
     // Linux inet_bind: AF_UNSPEC is taken for INADDR_ANY only.
@@ -96,9 +96,18 @@ int in_pcbbind(Inet& in, std::list<InPcb*>& head, InPcb& inp, const SockAddr* na
     std::memcpy(&sin, &nam->ss, sizeof sin);
     addr = ntohl(sin.sin_addr.s_addr);
     port = ntohs(sin.sin_port);
-    if (inp.inp_lport || inp.inp_laddr) return EINVAL;  // already bound
-    if (addr && !in_localaddr(in, addr) && !in_broadcast(in, addr)) return EADDRNOTAVAIL;
+    // Already bound (Linux looks at the port only: IP_BIND_ADDRESS_NO_PORT
+    // leaves an address without one, and bind may still be called).
+    if (inp.inp_lport) return EINVAL;
+    // Linux inet_addr_valid_or_nonlocal: IP_FREEBIND or IP_TRANSPARENT may bind any address.
+    if (addr && !in_localaddr(in, addr) && !in_broadcast(in, addr) && !inp.inp_freebind && !inp.inp_transparent)
+      return EADDRNOTAVAIL;
     if (port && port < kIpUnprivilegedPortStart && td.cred.uid != 0 && !inp.inp_ping) return EACCES;
+    if (!port && inp.inp_bind_noport && !inp.inp_ping) {  // the port comes later
+      inp.inp_laddr = addr;
+      inp.bindaddr_lock = addr != 0;
+      return 0;
+    }
   }
   if (port == 0 && inp.inp_ping) {
     // Linux ping_get_port: a rover over 1..65535.
@@ -139,7 +148,10 @@ uint32_t in_anydst(const InPcb& inp, uint32_t dst) {
   return inp.inp_laddr ? inp.inp_laddr : 0x7f000001;
 }
 
-int in_pcbroute(const Inet& in, uint32_t laddr, uint32_t dst, uint32_t* src) {
+int in_pcbroute(const Inet& in, uint32_t laddr, uint32_t dst, uint32_t* src, bool anysrc) {
+  if (laddr && in_broadcast(in, laddr)) laddr = 0;
+  // Linux ip_route_output_key_hash_rcu: a source must be one of ours.
+  if (laddr && !anysrc && !in_localaddr(in, laddr)) return ENETUNREACH;
   const bool local = (dst >> 24) == 127 || in_localaddr(in, dst);
   const Route* r = local ? nullptr : rt_lookup(in, dst);
   if (!local && !r) return ENETUNREACH;
@@ -158,7 +170,7 @@ int in_pcbconnect(Inet& in, std::list<InPcb*>& head, InPcb& inp, const SockAddr&
   Socket& so = *inp.inp_socket;
   // Linux __ip4_datagram_connect: route first, then the broadcast check.
   uint32_t src;
-  if (int e = in_pcbroute(in, inp.inp_laddr, addr, &src)) return e;
+  if (int e = in_pcbroute(in, inp.inp_laddr, addr, &src, inp.inp_transparent)) return e;
   if (in_broadcast(in, addr) && !(so.so_options & SOF_BROADCAST)) return EACCES;
   if (!inp.inp_lport)
     if (int e = in_pcbbind(in, head, inp, nullptr, td)) return e;
@@ -239,7 +251,7 @@ mbuf* in_cmsg(int level, int type, const void* data, size_t len) {
   return m;
 }
 
-mbuf* in_rcvcontrol(Inet& in, const InPcb& inp, const wire::Ipv4Repr& ip, const ifnet* rcvif) {
+mbuf* in_rcvcontrol(Inet& in, const InPcb& inp, const wire::Ipv4Repr& ip, const ifnet* rcvif, int frag_max) {
   mbuf* head = nullptr;
   mbuf** tail = &head;
   auto add = [&](mbuf* c) {
@@ -275,6 +287,17 @@ mbuf* in_rcvcontrol(Inet& in, const InPcb& inp, const wire::Ipv4Repr& ip, const 
     uint8_t tos = ip.tos;
     add(in_cmsg(SOL_IP, IP_TOS, &tos, sizeof tos));
   }
+  // Linux ip_cmsg_recv_dstaddr: where the datagram was sent (address and
+  // UDP port, which is the receiving socket's own port).
+  if (inp.inp_recvorigdst && inp.inp_proto == IPPROTO_UDP) {
+    sockaddr_in sin{};
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons(inp.inp_lport);
+    sin.sin_addr.s_addr = htonl(ip.dst);
+    add(in_cmsg(SOL_IP, IP_ORIGDSTADDR, &sin, sizeof sin));
+  }
+  // Linux ip_cmsg_recv_fragsize: only for a datagram that came in pieces.
+  if (inp.inp_recvfragsize && frag_max) add(in_cmsg(SOL_IP, IP_RECVFRAGSIZE, &frag_max, sizeof frag_max));
   return head;
 }
 

@@ -76,6 +76,18 @@ struct InPcb {
   uint32_t icmp_filter = 0;          // raw ICMP: ICMP_FILTER bit per type
   uint32_t reuse_uid = 0;            // uid that bound with SO_REUSEPORT
   bool bindaddr_lock = false, bindport_lock = false;  // Linux SOCK_BIND*_LOCK: bound by the user
+  // More of Linux's per-socket IP flags (ip_sockglue.c). IP_FREEBIND and
+  // IP_TRANSPARENT let bind take an address that is not ours (only
+  // TRANSPARENT may then send from it); IP_BIND_ADDRESS_NO_PORT leaves the
+  // port to the first send or connect; IP_RECVORIGDSTADDR adds
+  // IP_ORIGDSTADDR to each datagram, IP_RECVFRAGSIZE the size of the largest
+  // fragment of a reassembled one. IP_MINTTL, IP_MULTICAST_ALL, IP_CHECKSUM
+  // and IP_PASSSEC are kept and reported only, which is all they do here:
+  // Linux UDP does not look at IP_MINTTL, nothing joins multicast groups,
+  // no interface gives CHECKSUM_COMPLETE, no security module labels packets.
+  bool inp_freebind = false, inp_transparent = false, inp_bind_noport = false, inp_recvorigdst = false;
+  bool inp_mcast_all = true, inp_checksum = false, inp_passsec = false, inp_recvfragsize = false;
+  int inp_minttl = 0;
   std::deque<SockErr> errq;          // MSG_ERRQUEUE
 };
 
@@ -90,6 +102,7 @@ struct ReassQ {
   size_t bytes = 0;
   Stack::CalloutId timer = 0;
   ifnet* rcvif = nullptr;
+  uint16_t max_size = 0;             // the largest fragment so far (IP_RECVFRAGSIZE)
 };
 
 struct Inet {
@@ -179,7 +192,10 @@ void in_pcbdisconnect(InPcb& inp);
 uint32_t in_pcbsrc(const Inet& in, uint32_t laddr, uint32_t dst);
 // The same as Linux ip_route_output answers it: 0 and *src, ENETUNREACH
 // (no route), or EINVAL (a loopback laddr toward a destination not ours).
-int in_pcbroute(const Inet& in, uint32_t laddr, uint32_t dst, uint32_t* src);
+// A laddr that is the broadcast address stands for "the interface's"
+// (Linux inet_bind leaves inet_saddr 0); one not ours is ENETUNREACH unless
+// anysrc (IP_TRANSPARENT).
+int in_pcbroute(const Inet& in, uint32_t laddr, uint32_t dst, uint32_t* src, bool anysrc = false);
 // Linux: a destination of INADDR_ANY is this host (the bound address, else 127.0.0.1).
 uint32_t in_anydst(const InPcb& inp, uint32_t dst);
 // Best match for an incoming datagram (connected beats wildcard).
@@ -189,7 +205,8 @@ int in_getsin(const SockAddr& nam, uint32_t* addr, uint16_t* port);  // EINVAL /
 // Option handling common to udp, ping and raw (SOL_IP, SOL_SOCKET-side hooks).
 int in_ctloutput(Socket& so, Sockopt& sopt);
 // Build the control mbufs (cmsg-formatted, one per mbuf) for a datagram received.
-mbuf* in_rcvcontrol(Inet& in, const InPcb& inp, const wire::Ipv4Repr& ip, const ifnet* rcvif);
+// frag_max: the largest fragment when the datagram was reassembled, else 0.
+mbuf* in_rcvcontrol(Inet& in, const InPcb& inp, const wire::Ipv4Repr& ip, const ifnet* rcvif, int frag_max = 0);
 // Queue an ICMP error on a socket (IP_RECVERR) and/or set so_error.
 void in_sockerr(InPcb& inp, SockErr e, bool hard);
 // A cmsg-formatted control mbuf (cmsghdr + data, CMSG_SPACE long).

@@ -59,6 +59,46 @@ bool* flag_of(InPcb& inp, int name) {
   }
 }
 
+// Linux's flags without a use of their own here, or with one elsewhere
+// (see InPcb); ENOPROTOOPT when name is none of them.
+int ip_more_opt(Socket& so, InPcb& inp, Sockopt& s, bool set, int v) {
+  bool* f = nullptr;
+  switch (s.sopt_name) {
+    case IP_FREEBIND: f = &inp.inp_freebind; break;
+    case IP_BIND_ADDRESS_NO_PORT: f = &inp.inp_bind_noport; break;
+    case IP_RECVORIGDSTADDR: f = &inp.inp_recvorigdst; break;
+    case IP_MULTICAST_ALL: f = &inp.inp_mcast_all; break;
+    case IP_CHECKSUM: f = &inp.inp_checksum; break;
+    case IP_PASSSEC: f = &inp.inp_passsec; break;
+    case IP_RECVFRAGSIZE: f = &inp.inp_recvfragsize; break;
+    case IP_TRANSPARENT:
+      // Linux: CAP_NET_RAW or CAP_NET_ADMIN to turn it on.
+      if (set && v && s.sopt_td.cred.uid != 0) return EPERM;
+      f = &inp.inp_transparent;
+      break;
+    case IP_MINTTL:
+      if (!set) return putval(s, inp.inp_minttl);
+      if (v < 0 || v > 255) return EINVAL;
+      inp.inp_minttl = v;
+      return 0;
+    case IP_NODEFRAG:
+      // Linux: raw sockets only. DEVIATION: raw sockets here always receive
+      // reassembled datagrams, so it cannot be turned on anywhere.
+      return set ? ENOPROTOOPT : putval(s, 0);
+    case IP_OPTIONS:
+      // No options are kept for sending: getsockopt copies out nothing, and
+      // only clearing them (an empty set) is accepted.
+      if (!set) return sooptcopyout(s, nullptr, 0);
+      return s.sopt_valsize == 0 ? 0 : ENOPROTOOPT;
+    default:
+      (void)so;
+      return ENOPROTOOPT;
+  }
+  if (!set) return putval(s, *f ? 1 : 0);
+  *f = v != 0;
+  return 0;
+}
+
 }  // namespace
 
 int in_ctloutput(Socket& so, Sockopt& s) {
@@ -72,7 +112,7 @@ int in_ctloutput(Socket& so, Sockopt& s) {
   // answer a level not theirs differently: EOPNOTSUPP to get, ENOPROTOOPT to set.
   if (s.sopt_level != SOL_IP) return set ? ENOPROTOOPT : EOPNOTSUPP;
   int v = 0;
-  if (set && s.sopt_name != IP_HDRINCL && s.sopt_name != IP_MTU)
+  if (set && s.sopt_name != IP_HDRINCL && s.sopt_name != IP_MTU && s.sopt_name != IP_OPTIONS)
     if (int e = getval(s, &v)) return e;
   if (bool* f = flag_of(*inp, s.sopt_name)) {
     if (!set) return putval(s, *f ? 1 : 0);
@@ -91,8 +131,8 @@ int in_ctloutput(Socket& so, Sockopt& s) {
       inp->inp_ttl = v;
       return 0;
     case IP_HDRINCL:
+      if (!set) return putval(s, inp->inp_hdrincl);  // Linux reads it on any inet socket
       if (so.so_type != SOCK_RAW) return ENOPROTOOPT;
-      if (!set) return putval(s, inp->inp_hdrincl);
       if (int e = getval(s, &v)) return e;
       inp->inp_hdrincl = v != 0;
       return 0;
@@ -120,7 +160,7 @@ int in_ctloutput(Socket& so, Sockopt& s) {
       inp->inp_mcast_loop = v != 0;
       return 0;
     default:
-      return ENOPROTOOPT;
+      return ip_more_opt(so, *inp, s, set, v);
   }
 }
 

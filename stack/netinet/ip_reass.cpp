@@ -107,6 +107,7 @@ mbuf* ip_reass(Inet& in, mbuf* m, const wire::Ipv4Repr& ip) {
     q->hdr.resize(ip.hlen);
     m_copydata(m, 0, ip.hlen, q->hdr.data());
   }
+  q->max_size = std::max(q->max_size, ip.total_len);
   std::vector<std::byte> data(static_cast<size_t>(plen));
   m_copydata(m, ip.hlen, plen, data.data());
   m_freem(m);
@@ -124,6 +125,7 @@ mbuf* ip_reass(Inet& in, mbuf* m, const wire::Ipv4Repr& ip) {
   if (have != size_t(q->total)) return nullptr;
   std::vector<std::byte> pkt = q->hdr;
   for (auto& [off, d] : q->frags) pkt.insert(pkt.end(), d.begin(), d.end());
+  const uint16_t frag_max = q->max_size;
   reass_free(in, q);
   if (pkt.size() > 65535) {
     in.ipstat.fragdropped++;
@@ -133,7 +135,9 @@ mbuf* ip_reass(Inet& in, mbuf* m, const wire::Ipv4Repr& ip) {
   wire::put16(&pkt[6], 0);
   wire::put16(&pkt[10], 0);
   wire::put16(&pkt[10], wire::cksum(wire::Bytes(pkt.data(), size_t(uint8_t(pkt[0]) & 0xf) * 4)));
-  return m_devget(pkt.data(), int(pkt.size()), M_NOWAIT, true);
+  mbuf* whole = m_devget(pkt.data(), int(pkt.size()), M_NOWAIT, true);
+  if (whole) whole->m_pkthdr.frag_max = frag_max;
+  return whole;
 }
 
 }  // namespace tunsock

@@ -31,14 +31,15 @@ IpOutOpts out_opts(const Socket& so, const InPcb& inp) {
 }
 
 // Deliver one copy to inp; consumes m (the UDP payload).
-void udp_append(Inet& in, InPcb& inp, mbuf* m, const wire::Ipv4Repr& ip, uint16_t sport, const ifnet* rcvif) {
+void udp_append(Inet& in, InPcb& inp, mbuf* m, const wire::Ipv4Repr& ip, uint16_t sport, const ifnet* rcvif,
+                int frag_max) {
   Socket& so = *inp.inp_socket;
   // DEVIATION from FreeBSD (which drops): Linux UDP queues datagrams after
   // shutdown(SHUT_RD) and recv still returns them (udp_queue_rcv_skb does not
   // look at sk_shutdown); only an empty queue reads as end of file.
   SockAddr from;
   in_sockaddr(ip.src, sport, &from);
-  mbuf* control = in_rcvcontrol(in, inp, ip, rcvif);
+  mbuf* control = in_rcvcontrol(in, inp, ip, rcvif, frag_max);
   if (!sbappendaddr(so.so_rcv, from, m, control)) {
     in.udpstat.fullsock++;
     m_freem(m);
@@ -84,7 +85,7 @@ void udp_input(Inet& in, mbuf* m, const wire::Ipv4Repr& ip) {
           (inp->inp_faddr && (inp->inp_faddr != ip.src || inp->inp_fport != sport)))
         continue;
       if (mbuf* c = m_copym(m, ip.hlen + wire::kUdpHdrLen, M_COPYALL, M_NOWAIT)) {
-        udp_append(in, *inp, c, ip, sport, ifp);
+        udp_append(in, *inp, c, ip, sport, ifp, m->m_pkthdr.frag_max);
         any = true;
       }
     }
@@ -99,9 +100,10 @@ void udp_input(Inet& in, mbuf* m, const wire::Ipv4Repr& ip) {
     m_freem(m);
     return;
   }
+  const int frag_max = m->m_pkthdr.frag_max;
   m_adj(m, ip.hlen + wire::kUdpHdrLen);
   m->m_flags &= ~M_PKTHDR;
-  udp_append(in, *inp, m, ip, sport, ifp);
+  udp_append(in, *inp, m, ip, sport, ifp, frag_max);
 }
 
 void udp_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::span<const std::byte> q) {
@@ -201,7 +203,7 @@ int udp_send(Socket& so, int flags, mbuf* m, const SockAddr* addr, mbuf* control
   if (int e = in_sendcontrol(ctl.get(), &o, &src)) return e;
   if (src && src != inp.inp_laddr && !in_localaddr(in, src)) return EINVAL;
   dst = in_anydst(inp, dst);
-  if (int e = in_pcbroute(in, src, dst, &src)) {
+  if (int e = in_pcbroute(in, src, dst, &src, inp.inp_transparent)) {
     if (e == ENETUNREACH) in.ipstat.noroute++;
     return e;
   }

@@ -39,14 +39,15 @@ static int bound(const char *addr, int port) {
 
 static char last[200] = "none";
 
-static void discard_one(int s) {
+/* Returns 0 once the socket has nothing more. */
+static int discard_one(int s) {
   char buf[65536], cbuf[256];
   struct sockaddr_in from;
   struct iovec iov = {buf, sizeof buf};
   struct msghdr mh = {.msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov, .msg_iovlen = 1,
                       .msg_control = cbuf, .msg_controllen = sizeof cbuf};
   ssize_t n = recvmsg(s, &mh, MSG_DONTWAIT);
-  if (n < 0) return;
+  if (n < 0) return 0;
   int ttl = -1, tos = -1;
   for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
     if (c->cmsg_level != SOL_IP) continue;
@@ -56,6 +57,7 @@ static void discard_one(int s) {
   char a[INET_ADDRSTRLEN];
   inet_ntop(AF_INET, &from.sin_addr, a, sizeof a);
   snprintf(last, sizeof last, "len=%zd from=%s:%u ttl=%d tos=0x%02x", n, a, ntohs(from.sin_port), ttl, tos);
+  return 1;
 }
 
 static void command(int s, const char *addr) {
@@ -121,7 +123,9 @@ int main(int argc, char **argv) {
       ssize_t n = recvfrom(echo, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
       if (n >= 0) sendto(echo, buf, (size_t)n, 0, (struct sockaddr *)&from, fl);
     }
-    if (p[1].revents & POLLIN) discard_one(disc);
+    /* Everything that reached the discard port before a command is seen by it. */
+    if (p[1].revents & POLLIN || p[2].revents & POLLIN)
+      while (discard_one(disc)) {}
     if (p[2].revents & POLLIN) command(ctl, addr);
   }
 }

@@ -239,3 +239,148 @@ TEST_CASE("udp linux: a subnet broadcast goes out and comes back to our own sock
   CHECK(h.in().udpstat.noportbcast == 1);
   for (Socket* x : {w, u, s}) soclose(*x);
 }
+
+TEST_CASE("udp linux: IP_FREEBIND and IP_TRANSPARENT bind an address not ours; only TRANSPARENT sends from it") {
+  Host h;
+  constexpr uint32_t kOther = 0x0a4d0003;  // 10.77.0.3
+  Socket* a = mksock(h.st);
+  CHECK(sobind(*a, sin(kOther, 20360), Td{}) == EADDRNOTAVAIL);
+  REQUIRE(setopt_int(*a, IPPROTO_IP, IP_FREEBIND, 1) == 0);
+  REQUIRE(sobind(*a, sin(kOther, 20360), Td{}) == 0);
+  CHECK(ntohl(name_of(*a).sin_addr.s_addr) == kOther);
+  SockAddr peer = sin(kPeer, 9);
+  CHECK(send_to(*a, bytes_of("x"), &peer) == ENETUNREACH);
+  CHECK(soconnect(*a, peer, Td{}) == ENETUNREACH);
+  Socket* t = mksock(h.st);
+  REQUIRE(setopt_int(*t, IPPROTO_IP, IP_TRANSPARENT, 1) == 0);  // Td{} is root
+  int v = 0;
+  REQUIRE(getopt_int(*t, IPPROTO_IP, IP_TRANSPARENT, &v) == 0);
+  CHECK(v == 1);
+  REQUIRE(sobind(*t, sin(kOther, 20361), Td{}) == 0);
+  REQUIRE(send_to(*t, bytes_of("spoof"), &peer) == 0);
+  REQUIRE(h.out.size() == 1);
+  CHECK(wire::get32(&h.out[0][12]) == kOther);
+  Socket* u = mksock(h.st);
+  Sockopt s;
+  s.sopt_dir = SOPT_SET;
+  s.sopt_level = IPPROTO_IP;
+  s.sopt_name = IP_TRANSPARENT;
+  int one = 1;
+  s.sopt_val = &one;
+  s.sopt_valsize = sizeof one;
+  s.sopt_td.cred.uid = 1000;
+  CHECK(sosetopt(*u, s) == EPERM);
+  for (Socket* x : {a, t, u}) soclose(*x);
+}
+
+TEST_CASE("udp linux: a socket bound to the broadcast address sends from the interface's address") {
+  Host h;
+  Socket* b = mksock(h.st);
+  REQUIRE(sobind(*b, sin(0x0a4d00ff, 20361), Td{}) == 0);
+  SockAddr peer = sin(kPeer, 9);
+  REQUIRE(send_to(*b, bytes_of("x"), &peer) == 0);
+  REQUIRE(h.out.size() == 1);
+  CHECK(wire::get32(&h.out[0][12]) == kUs);
+  CHECK(ntohl(name_of(*b).sin_addr.s_addr) == 0x0a4d00ff);
+  soclose(*b);
+}
+
+TEST_CASE("udp linux: IP_BIND_ADDRESS_NO_PORT binds the address only; the port comes with the first send") {
+  Host h;
+  Socket* c = mksock(h.st);
+  REQUIRE(setopt_int(*c, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1) == 0);
+  REQUIRE(sobind(*c, sin(kUs, 0), Td{}) == 0);
+  CHECK(ntohl(name_of(*c).sin_addr.s_addr) == kUs);
+  CHECK(local_port(*c) == 0);
+  SockAddr peer = sin(kPeer, 9);
+  REQUIRE(send_to(*c, bytes_of("x"), &peer) == 0);
+  CHECK(ntohl(name_of(*c).sin_addr.s_addr) == kUs);
+  uint16_t port = local_port(*c);
+  CHECK(port >= 32768);
+  REQUIRE(h.out.size() == 1);
+  CHECK(wire::get16(&h.out[0][20]) == port);
+  CHECK(sobind(*c, sin(kUs, 0), Td{}) == EINVAL);  // now it has a port
+  Socket* d = mksock(h.st);  // with a port given, bind is as usual
+  REQUIRE(setopt_int(*d, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1) == 0);
+  REQUIRE(sobind(*d, sin(kUs, 20363), Td{}) == 0);
+  CHECK(local_port(*d) == 20363);
+  for (Socket* x : {c, d}) soclose(*x);
+}
+
+TEST_CASE("udp linux: IP_RECVORIGDSTADDR gives each datagram's destination address and port") {
+  Host h;
+  Socket* r = mksock(h.st);
+  REQUIRE(sobind(*r, sin(0, 20380), Td{}) == 0);
+  REQUIRE(setopt_int(*r, IPPROTO_IP, IP_RECVORIGDSTADDR, 1) == 0);
+  for (uint32_t dst : {kUs, 0x0a4d00ffu}) {
+    h.inject(udp_pkt(kPeer, 5009, dst, 20380, bytes_of("d")));
+    Rcvd got = recv_from(*r);
+    REQUIRE(got.cmsgs.size() == 1);
+    CHECK(got.cmsgs[0] == std::pair<int, int>{SOL_IP, IP_ORIGDSTADDR});
+    REQUIRE(got.cmsg_data[0].size() == sizeof(sockaddr_in));
+    sockaddr_in sa;
+    std::memcpy(&sa, got.cmsg_data[0].data(), sizeof sa);
+    CHECK(sa.sin_family == AF_INET);
+    CHECK(ntohs(sa.sin_port) == 20380);
+    CHECK(ntohl(sa.sin_addr.s_addr) == dst);
+  }
+  soclose(*r);
+}
+
+TEST_CASE("udp linux: more IP options: defaults, ranges; IP_MINTTL does not filter UDP; IP_OPTIONS empty") {
+  Host h;
+  Socket* so = mksock(h.st);
+  REQUIRE(sobind(*so, sin(0, 20370), Td{}) == 0);
+  int v = -1;
+  for (int name : {IP_FREEBIND, IP_TRANSPARENT, IP_BIND_ADDRESS_NO_PORT, IP_RECVORIGDSTADDR, IP_MINTTL, IP_NODEFRAG,
+                   IP_CHECKSUM, IP_PASSSEC, IP_HDRINCL}) {
+    CAPTURE(name);
+    v = -1;
+    CHECK(getopt_int(*so, IPPROTO_IP, name, &v) == 0);
+    CHECK(v == 0);
+  }
+  CHECK(getopt_int(*so, IPPROTO_IP, IP_MULTICAST_ALL, &v) == 0);
+  CHECK(v == 1);
+  CHECK(setopt_int(*so, IPPROTO_IP, IP_NODEFRAG, 1) == ENOPROTOOPT);
+  CHECK(setopt_int(*so, IPPROTO_IP, IP_HDRINCL, 1) == ENOPROTOOPT);
+  CHECK(setopt_int(*so, IPPROTO_IP, IP_MINTTL, 256) == EINVAL);
+  CHECK(setopt_int(*so, IPPROTO_IP, IP_MINTTL, -1) == EINVAL);
+  REQUIRE(setopt_int(*so, IPPROTO_IP, IP_MINTTL, 50) == 0);
+  h.inject(udp_pkt(kPeer, 5008, kUs, 20370, bytes_of("ttl 64")));
+  CHECK(recv_from(*so).data == bytes_of("ttl 64"));
+  Sockopt s;
+  s.sopt_dir = SOPT_GET;
+  s.sopt_level = IPPROTO_IP;
+  s.sopt_name = IP_OPTIONS;
+  unsigned char opts[40];
+  s.sopt_val = opts;
+  s.sopt_valsize = sizeof opts;
+  REQUIRE(sogetopt(*so, s) == 0);
+  CHECK(s.sopt_valsize == 0);
+  soclose(*so);
+}
+
+TEST_CASE("udp linux: IP_RECVFRAGSIZE gives the largest fragment of a reassembled datagram, nothing for a whole one") {
+  Host h;
+  Socket* r = mksock(h.st);
+  REQUIRE(sobind(*r, sin(kUs, 20395), Td{}) == 0);
+  REQUIRE(setopt_int(*r, IPPROTO_IP, IP_RECVFRAGSIZE, 1) == 0);
+  Pkt seg = udp_seg(kPeer, 5010, kUs, 20395, Pkt(2000, std::byte('b')));
+  Pkt first(seg.begin(), seg.begin() + 1480), rest(seg.begin() + 1480, seg.end());
+  h.inject(ip_pkt(kPeer, kUs, 17, first, 64, 0x4242, wire::IP_MF_));
+  h.inject(ip_pkt(kPeer, kUs, 17, rest, 64, 0x4242, uint16_t(1480 / 8)));
+  Rcvd got = recv_from(*r);
+  REQUIRE(got.err == 0);
+  CHECK(got.data.size() == 2000);
+  REQUIRE(got.cmsgs.size() == 1);
+  CHECK(got.cmsgs[0] == std::pair<int, int>{SOL_IP, IP_RECVFRAGSIZE});
+  int v = 0;
+  REQUIRE(got.cmsg_data[0].size() == sizeof v);
+  std::memcpy(&v, got.cmsg_data[0].data(), sizeof v);
+  CHECK(v == 1500);
+  h.inject(udp_pkt(kPeer, 5010, kUs, 20395, bytes_of("whole")));
+  Rcvd w = recv_from(*r);
+  CHECK(w.data == bytes_of("whole"));
+  CHECK(w.cmsgs.empty());
+  soclose(*r);
+}
