@@ -336,8 +336,11 @@ int in_errqueue_receive(Socket& so, RecvArgs& a) {
     c.ee.ee_type = e.ee_type;
     c.ee.ee_code = e.ee_code;
     c.ee.ee_info = e.ee_info;
-    c.offender.sin_family = AF_INET;
-    c.offender.sin_addr.s_addr = htonl(e.offender);
+    // Linux ipv4_datagram_support_cmsg: only an ICMP error names its sender.
+    if (e.ee_origin == SO_EE_ORIGIN_ICMP) {
+      c.offender.sin_family = AF_INET;
+      c.offender.sin_addr.s_addr = htonl(e.offender);
+    }
     mbuf* cm = in_cmsg(SOL_IP, IP_RECVERR, &c, sizeof c);
     mbuf** t = a.controlp;
     while (*t) t = &(*t)->m_next;

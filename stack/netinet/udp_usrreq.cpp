@@ -3,8 +3,11 @@
 // matching socket (broadcast to all), port unreachable when none, ICMP
 // errors to the socket they concern (pr_ctlinput), and the user requests.
 // FreeBSD: netinet/udp_usrreq.c; Linux semantics where they differ (udp.c).
+#include <time.h>
+#include <linux/errqueue.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -179,6 +182,29 @@ int udp_dest(const SockAddr& nam, uint32_t* dst, uint16_t* dport) {
   return *dport ? 0 : EINVAL;
 }
 
+// Linux __ip_append_data: a datagram longer than it may be (the path MTU
+// under IP_PMTUDISC_DO or PROBE, else 65535) is EMSGSIZE; with IP_RECVERR a
+// local error is queued as well (ip_local_error: origin LOCAL, info the
+// MTU, named by the destination and the connected port, no so_error).
+int udp_toobig(Inet& in, InPcb& inp, const IpOutOpts& o, uint32_t dst, int len) {
+  const Route* r = in_localaddr(in, dst) ? nullptr : rt_lookup(in, dst);
+  const ifnet* ifp = r ? r->ifp : if_loopback(in.st);
+  const int mtu = ifp ? int(std::min<uint32_t>(ifp->if_mtu, 65535)) : 1500;
+  if (len + wire::kIpHdrLen + wire::kUdpHdrLen <= (o.dontfrag ? mtu : 65535)) return 0;
+  if (inp.inp_recverr && inp.errq.size() < 64) {
+    SockErr e;
+    e.ee_errno = EMSGSIZE;
+    e.ee_origin = SO_EE_ORIGIN_LOCAL;
+    e.ee_info = uint32_t(mtu);
+    e.dst = dst;
+    e.dport = inp.inp_fport;
+    inp.errq.push_back(std::move(e));
+    sorwakeup(*inp.inp_socket);
+    sowwakeup(*inp.inp_socket);
+  }
+  return EMSGSIZE;
+}
+
 int udp_send(Socket& so, int flags, mbuf* m, const SockAddr* addr, mbuf* control, const Td& td) {
   Inet& in = inet_so(so);
   InPcb& inp = *sotoinpcb(so);
@@ -207,7 +233,7 @@ int udp_send(Socket& so, int flags, mbuf* m, const SockAddr* addr, mbuf* control
     if (e == ENETUNREACH) in.ipstat.noroute++;
     return e;
   }
-  if (len > 65535 - wire::kIpHdrLen - wire::kUdpHdrLen) return EMSGSIZE;
+  if (int e = udp_toobig(in, inp, o, dst, len)) return e;
   mbuf* p = data.release();
   if (!p) {
     p = m_gethdr(M_NOWAIT, MType::Data);

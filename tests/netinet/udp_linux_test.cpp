@@ -2,7 +2,12 @@
 // cases (tests/compat/udp) found them: connect again in place, routes from
 // a loopback source, INADDR_ANY destinations, AF_UNSPEC in sendto, the
 // implicit bind of a failed call, datagrams after shutdown(SHUT_RD), option
-// levels that are not UDP's, IP_MTU toward loopback.
+// levels that are not UDP's, IP_MTU toward loopback, broadcast loop-back,
+// the other SOL_IP flags, local errors (EMSGSIZE) in the error queue.
+#include <time.h>
+#include <linux/errqueue.h>
+
+#include "netinet/in.hpp"
 #include "netinet/inet_fixture.hpp"
 
 using namespace tunsock;
@@ -383,4 +388,47 @@ TEST_CASE("udp linux: IP_RECVFRAGSIZE gives the largest fragment of a reassemble
   CHECK(w.data == bytes_of("whole"));
   CHECK(w.cmsgs.empty());
   soclose(*r);
+}
+
+TEST_CASE("udp linux: too big under IP_PMTUDISC_DO (or over 65507) is EMSGSIZE and, with IP_RECVERR, a local error") {
+  Host h;
+  Socket* s = mksock(h.st);
+  REQUIRE(setopt_int(*s, IPPROTO_IP, IP_RECVERR, 1) == 0);
+  REQUIRE(setopt_int(*s, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO) == 0);
+  SockAddr peer = sin(kPeer, 7);
+  CHECK(send_to(*s, Pkt(1473, std::byte('q')), &peer) == EMSGSIZE);
+  CHECK(h.out.empty());
+  CHECK(s->so_error == 0);  // only queued
+  CHECK(in_errqueue_len(*s) == 1);
+  Rcvd e = recv_from(*s, 100, MSG_ERRQUEUE);
+  REQUIRE(e.err == 0);
+  CHECK(e.data.empty());
+  CHECK(e.flags == MSG_ERRQUEUE);
+  sockaddr_in to;
+  std::memcpy(&to, &e.from.ss, sizeof to);
+  CHECK(ntohl(to.sin_addr.s_addr) == kPeer);
+  CHECK(to.sin_port == 0);  // the connected port: none
+  REQUIRE(e.cmsgs.size() == 1);
+  CHECK(e.cmsgs[0] == std::pair<int, int>{SOL_IP, IP_RECVERR});
+  sock_extended_err ee;
+  std::memcpy(&ee, e.cmsg_data[0].data(), sizeof ee);
+  CHECK(ee.ee_errno == EMSGSIZE);
+  CHECK(ee.ee_origin == SO_EE_ORIGIN_LOCAL);
+  CHECK(ee.ee_info == 1500);
+  sockaddr_in off;
+  std::memcpy(&off, e.cmsg_data[0].data() + sizeof ee, sizeof off);
+  CHECK(off.sin_family == AF_UNSPEC);  // a local error has no offender
+  CHECK(send_to(*s, Pkt(1472, std::byte('q')), &peer) == 0);
+  // Fragmenting allowed: the limit is 65535 - 28, the info still the MTU.
+  REQUIRE(setopt_int(*s, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DONT) == 0);
+  CHECK(send_to(*s, Pkt(65508, std::byte('q')), &peer) == EMSGSIZE);
+  Rcvd e2 = recv_from(*s, 100, MSG_ERRQUEUE);
+  REQUIRE(e2.cmsgs.size() == 1);
+  std::memcpy(&ee, e2.cmsg_data[0].data(), sizeof ee);
+  CHECK(ee.ee_info == 1500);
+  // Without IP_RECVERR nothing is queued.
+  REQUIRE(setopt_int(*s, IPPROTO_IP, IP_RECVERR, 0) == 0);
+  CHECK(send_to(*s, Pkt(65508, std::byte('q')), &peer) == EMSGSIZE);
+  CHECK(in_errqueue_len(*s) == 0);
+  soclose(*s);
 }
