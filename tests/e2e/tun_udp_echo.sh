@@ -37,14 +37,14 @@ kernel() { "$@"; }
 
 fail=0
 echo "--- server under the shim, client on the kernel"
-shim timeout 30 socat -T10 "UDP-LISTEN:7001,bind=$STACK_IP" PIPE 2>"$work/server1.err" &
-spid=$!
+shim_bg timeout 30 socat -T10 "UDP-LISTEN:7001,bind=$STACK_IP" PIPE 2>"$work/server1.err"
+spid=$BG_PID
 echo_once kernel "$STACK_IP" 7001 || fail=1
 kill "$spid" 2>/dev/null || true; wait "$spid" 2>/dev/null || true; spid=
 
 echo "--- server on the kernel, client under the shim"
-timeout 30 socat -T10 "UDP-LISTEN:7002,bind=$HOST_IP" PIPE 2>"$work/server2.err" &
-spid=$!
+kernel_bg timeout 30 socat -T10 "UDP-LISTEN:7002,bind=$HOST_IP" PIPE 2>"$work/server2.err"
+spid=$BG_PID
 wait_for 5 sh -c "ss -lun | grep -q '$HOST_IP:7002'" || { echo "FAIL: kernel server did not bind"; fail=1; }
 echo_once shim "$HOST_IP" 7002 || fail=1
 kill "$spid" 2>/dev/null || true; wait "$spid" 2>/dev/null || true; spid=
@@ -53,8 +53,8 @@ kill "$spid" 2>/dev/null || true; wait "$spid" 2>/dev/null || true; spid=
 one_way() {
   local rx=$1 tx=$2 dest=$3 port=$4 msg="one way $RANDOM" i got
   : >"$work/recv.$port"
-  $rx timeout 20 socat -u "UDP4-RECV:$port,bind=$dest" "OPEN:$work/recv.$port,append" 2>"$work/recv.$port.err" &
-  spid=$!
+  ${rx}_bg timeout 20 socat -u "UDP4-RECV:$port,bind=$dest" "OPEN:$work/recv.$port,append" 2>"$work/recv.$port.err"
+  spid=$BG_PID
   for i in $(seq 40); do
     $tx timeout 5 socat -u - "UDP4-SENDTO:$dest:$port" <<<"$msg" 2>>"$work/sendto.err" || true
     got=$(cat "$work/recv.$port")

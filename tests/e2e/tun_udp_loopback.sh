@@ -20,8 +20,8 @@ trap cleanup EXIT
 tun_start "$work"
 
 fail=0
-shim timeout 30 socat -T10 UDP-LISTEN:7003,bind=127.0.0.1 PIPE 2>"$work/server.err" &
-spid=$!
+shim_bg timeout 30 socat -T10 UDP-LISTEN:7003,bind=127.0.0.1 PIPE 2>"$work/server.err"
+spid=$BG_PID
 msg="over the stack's loopback $RANDOM"
 out=
 for _ in $(seq 20); do

@@ -44,7 +44,7 @@ TEST_CASE("control: sendmsg's IP_TTL and IP_TOS reach a UDP socket's datagram (L
   soclose(*so);
 }
 
-TEST_CASE("control: a ping socket honours IP_TTL and IP_PKTINFO's source; a foreign source is EINVAL") {
+TEST_CASE("control: a ping socket honours IP_TTL and IP_PKTINFO's source, a foreign source is EINVAL") {
   Host h;
   Socket* so = mksock(h.st, SOCK_DGRAM, IPPROTO_ICMP);
   SockAddr to = sin(kPeer, 0);
@@ -204,7 +204,7 @@ TEST_CASE("socket: ping sockets only for net.ipv4.ping_group_range (EACCES sends
   CHECK(socreate(h.st, AF_INET, &so, SOCK_DGRAM, IPPROTO_ICMP, td) == EACCES);
 }
 
-TEST_CASE("options: IP_PMTUDISC_OMIT (dig's) and IP_PMTUDISC_DONT send without DF; WANT, DO and PROBE with it") {
+TEST_CASE("options: IP_PMTUDISC_OMIT (dig's) and IP_PMTUDISC_DONT send without DF, WANT, DO and PROBE with it") {
   Host h;
   for (int type : {SOCK_DGRAM, SOCK_RAW}) {
     Socket* so = mksock(h.st, type, type == SOCK_RAW ? IPPROTO_ICMP : 0);

@@ -7,6 +7,10 @@
 #                          stack 10.77.0.2/24, gateway and host side 10.77.0.1/24
 #   tun_stop               stop the daemon (its log keeps the final counters)
 #   shim CMD...            run CMD under libtunsock.so with inet sent to the stack
+#   shim_bg CMD...         the same in the background; BG_PID is CMD itself (a
+#                          function in the background would be a subshell, and
+#                          killing it would leave CMD holding ctest's output)
+#   kernel_bg CMD...       CMD in the background on the kernel; BG_PID as above
 #   wait_for SECONDS CMD... poll until CMD succeeds
 # Topology (see scripts/netns.sh): the namespace's kernel is the host side.
 TUN_DEV=tsk0
@@ -41,6 +45,14 @@ tun_start() {
 tun_stop() { stop_tunsockd; }
 
 shim() { TUNSOCK_DOMAINS=unix,inet LD_PRELOAD=$build/lib/libtunsock.so "$@"; }
+shim_bg() {
+  (exec env TUNSOCK_DOMAINS=unix,inet LD_PRELOAD="$build/lib/libtunsock.so" "$@") &
+  BG_PID=$!
+}
+kernel_bg() {
+  "$@" &
+  BG_PID=$!
+}
 
 wait_for() {
   local deadline=$((SECONDS + $1)); shift
