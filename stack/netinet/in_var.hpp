@@ -57,6 +57,15 @@ struct SockErr {
   std::vector<std::byte> payload;                    // the quoted bytes after the L4 header
 };
 
+// How ip_output sends one datagram (ip_output.cpp).
+struct IpOutOpts {
+  uint8_t ttl = 64, tos = 0;
+  bool df = false;                   // DF when the packet fits (Linux IP_PMTUDISC_WANT)
+  bool dontfrag = false;             // too big is EMSGSIZE (IP_PMTUDISC_DO)
+  bool hdrincl = false;              // m already has an IP header (raw IP_HDRINCL)
+  bool broadcast_ok = false;         // SO_BROADCAST
+};
+
 // FreeBSD struct inpcb: one per inet socket (udp, ping, raw).
 struct InPcb {
   Socket* inp_socket = nullptr;
@@ -88,6 +97,15 @@ struct InPcb {
   bool inp_freebind = false, inp_transparent = false, inp_bind_noport = false, inp_recvorigdst = false;
   bool inp_mcast_all = true, inp_checksum = false, inp_passsec = false, inp_recvfragsize = false;
   int inp_minttl = 0;
+  // UDP_CORK (Linux udp_sock corkflag, pending): while corked, sends are
+  // gathered into one datagram for the first one's destination, source and
+  // options, sent when the cork is taken out (udp_usrreq.cpp).
+  bool udp_cork = false, udp_pending = false;
+  mbuf* udp_pend = nullptr;          // the gathered payload (freed at detach)
+  int udp_pendlen = 0;
+  uint32_t cork_src = 0, cork_dst = 0;
+  uint16_t cork_dport = 0;
+  IpOutOpts cork_o;
   std::deque<SockErr> errq;          // MSG_ERRQUEUE
 };
 
@@ -136,13 +154,7 @@ Inet& inet(Stack& st);                // inet_attach'd state (asserting)
 
 // --- ip_output.cpp ---
 inline constexpr int IP_NOFRAG = 0x1;
-struct IpOutOpts {
-  uint8_t ttl = 64, tos = 0;
-  bool df = false;                   // DF when the packet fits (Linux IP_PMTUDISC_WANT)
-  bool dontfrag = false;             // too big is EMSGSIZE (IP_PMTUDISC_DO)
-  bool hdrincl = false;              // m already has an IP header (raw IP_HDRINCL)
-  bool broadcast_ok = false;         // SO_BROADCAST
-};
+// (IpOutOpts: above InPcb, which keeps one for UDP_CORK.)
 // Prepend a header to payload m (or take m's own with hdrincl), route,
 // fragment to the MTU, transmit. Consumes m. 0 or an errno (ENETUNREACH,
 // EMSGSIZE with DF, ENOBUFS, EACCES broadcast without SO_BROADCAST).
@@ -175,7 +187,10 @@ void udp_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::sp
 void rip_input(Inet& in, const mbuf* m, const wire::Ipv4Repr& ip);   // copies; not consumed
 bool ping_input(Inet& in, const mbuf* m, const wire::Ipv4Repr& ip); // echo reply to a ping socket
 void ping_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::span<const std::byte> quoted);
+void rip_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::span<const std::byte> quoted);
 PrUsrreqs udp_usrreqs();
+// SOL_UDP options (UDP_CORK); ENOPROTOOPT for the others.
+int udp_ctloutput(Socket& so, Sockopt& s);
 PrUsrreqs ping_usrreqs();
 PrUsrreqs rip_usrreqs();
 // The Internet checksum over len bytes of a chain from off, added to sum.

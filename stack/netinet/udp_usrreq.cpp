@@ -1,11 +1,13 @@
 // UDP (RFC 768, RFC 1122 §4.1): input with length and checksum checks (a
 // zero checksum means none and is accepted), demultiplexing to the best
 // matching socket (broadcast to all), port unreachable when none, ICMP
-// errors to the socket they concern (pr_ctlinput), and the user requests.
+// errors to the socket they concern (pr_ctlinput), the user requests and
+// UDP_CORK.
 // FreeBSD: netinet/udp_usrreq.c; Linux semantics where they differ (udp.c).
 #include <time.h>
 #include <linux/errqueue.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -139,7 +141,17 @@ int udp_attach(Socket& so, int, const Td&) {
   return 0;
 }
 
-void udp_detach(Socket& so) { in_pcbdetach(inet_so(so).udb, so); }
+void udp_flush_pending(InPcb& inp) {
+  m_freem(inp.udp_pend);
+  inp.udp_pend = nullptr;
+  inp.udp_pendlen = 0;
+  inp.udp_pending = false;
+}
+
+void udp_detach(Socket& so) {
+  if (InPcb* inp = sotoinpcb(so)) udp_flush_pending(*inp);
+  in_pcbdetach(inet_so(so).udb, so);
+}
 
 int udp_bind(Socket& so, const SockAddr& nam, const Td& td) {
   Inet& in = inet_so(so);
@@ -205,6 +217,31 @@ int udp_toobig(Inet& in, InPcb& inp, const IpOutOpts& o, uint32_t dst, int len) 
   return EMSGSIZE;
 }
 
+int udp_output(Inet& in, InPcb& inp, mbuf* p, int len, uint32_t src, uint32_t dst, uint16_t dport,
+               const IpOutOpts& o);
+
+// Linux udp_sendmsg with data pending under UDP_CORK: the address and
+// control of this send are not looked at, the data joins the datagram; an
+// error throws away all that was gathered (udp_flush_pending_frames).
+int udp_append_pending(Inet& in, InPcb& inp, mbuf* m, int len) {
+  MbufPtr data(m);
+  if (int e = udp_toobig(in, inp, inp.cork_o, inp.cork_dst, inp.udp_pendlen + len)) {
+    udp_flush_pending(inp);
+    return e;
+  }
+  if (mbuf* n = data.release()) {
+    if (!inp.udp_pend) {
+      inp.udp_pend = n;
+    } else {
+      n->m_flags &= ~M_PKTHDR;
+      m_cat(inp.udp_pend, n);
+      if (inp.udp_pend->m_flags & M_PKTHDR) inp.udp_pend->m_pkthdr.len += len;
+    }
+  }
+  inp.udp_pendlen += len;
+  return 0;
+}
+
 int udp_send(Socket& so, int flags, mbuf* m, const SockAddr* addr, mbuf* control, const Td& td) {
   Inet& in = inet_so(so);
   InPcb& inp = *sotoinpcb(so);
@@ -217,6 +254,7 @@ int udp_send(Socket& so, int flags, mbuf* m, const SockAddr* addr, mbuf* control
     if (in_pcbbind(in, in.udb, inp, nullptr, td)) return EAGAIN;
   if (len > 0xffff) return EMSGSIZE;
   if (flags & MSG_OOB) return EOPNOTSUPP;
+  if (inp.udp_pending) return udp_append_pending(in, inp, data.release(), len);
   uint32_t dst = inp.inp_faddr;
   uint16_t dport = inp.inp_fport;
   if (addr) {
@@ -234,7 +272,22 @@ int udp_send(Socket& so, int flags, mbuf* m, const SockAddr* addr, mbuf* control
     return e;
   }
   if (int e = udp_toobig(in, inp, o, dst, len)) return e;
-  mbuf* p = data.release();
+  if (inp.udp_cork) {  // the first corked send fixes where the datagram goes
+    inp.udp_pending = true;
+    inp.udp_pend = data.release();
+    inp.udp_pendlen = len;
+    inp.cork_src = src;
+    inp.cork_dst = dst;
+    inp.cork_dport = dport;
+    inp.cork_o = o;
+    return 0;
+  }
+  return udp_output(in, inp, data.release(), len, src, dst, dport, o);
+}
+
+// The UDP header and checksum on payload p (consumed; null is empty), then IP.
+int udp_output(Inet& in, InPcb& inp, mbuf* p, int len, uint32_t src, uint32_t dst, uint16_t dport,
+               const IpOutOpts& o) {
   if (!p) {
     p = m_gethdr(M_NOWAIT, MType::Data);
     if (!p) return ENOBUFS;
@@ -254,6 +307,17 @@ int udp_send(Socket& so, int flags, mbuf* m, const SockAddr* addr, mbuf* control
   return ip_output(in, p, src, dst, wire::IPPROTO_UDP_, o);
 }
 
+// Linux udp_push_pending_frames: the gathered datagram goes out.
+int udp_push_pending(Inet& in, InPcb& inp) {
+  if (!inp.udp_pending) return 0;
+  mbuf* p = inp.udp_pend;
+  const int len = inp.udp_pendlen;
+  inp.udp_pend = nullptr;
+  inp.udp_pendlen = 0;
+  inp.udp_pending = false;
+  return udp_output(in, inp, p, len, inp.cork_src, inp.cork_dst, inp.cork_dport, inp.cork_o);
+}
+
 int udp_sockaddr(Socket& so, SockAddr* nam) {
   InPcb& inp = *sotoinpcb(so);
   return in_sockaddr(inp.inp_laddr, inp.inp_lport, nam);
@@ -266,6 +330,23 @@ int udp_peeraddr(Socket& so, SockAddr* nam) {
 }
 
 }  // namespace
+
+int udp_ctloutput(Socket& so, Sockopt& s) {
+  InPcb& inp = *sotoinpcb(so);
+  if (s.sopt_name != UDP_CORK) return ENOPROTOOPT;  // UDP_SEGMENT, UDP_GRO, UDP_ENCAP: not here
+  if (s.sopt_dir == SOPT_GET) {
+    int v = inp.udp_cork ? 1 : 0;
+    return sooptcopyout(s, &v, sizeof v);  // Linux: at most an int, fewer bytes if asked
+  }
+  int v = 0;
+  if (s.sopt_valsize < sizeof v) return EINVAL;  // Linux udp_lib_setsockopt
+  std::memcpy(&v, s.sopt_val, sizeof v);
+  inp.udp_cork = v != 0;
+  // Taking the cork out sends what was gathered; its error, if any, is the
+  // datagram's (setsockopt itself succeeds, as on Linux).
+  if (!inp.udp_cork) udp_push_pending(inet_so(so), inp);
+  return 0;
+}
 
 PrUsrreqs udp_usrreqs() {
   PrUsrreqs u{};

@@ -3,9 +3,10 @@
 // a loopback source, INADDR_ANY destinations, AF_UNSPEC in sendto, the
 // implicit bind of a failed call, datagrams after shutdown(SHUT_RD), option
 // levels that are not UDP's, IP_MTU toward loopback, broadcast loop-back,
-// the other SOL_IP flags, local errors (EMSGSIZE) in the error queue.
+// the other SOL_IP flags, local errors (EMSGSIZE) in the error queue, UDP_CORK.
 #include <time.h>
 #include <linux/errqueue.h>
+#include <netinet/udp.h>
 
 #include "netinet/in.hpp"
 #include "netinet/inet_fixture.hpp"
@@ -431,4 +432,50 @@ TEST_CASE("udp linux: too big under IP_PMTUDISC_DO (or over 65507) is EMSGSIZE a
   CHECK(send_to(*s, Pkt(65508, std::byte('q')), &peer) == EMSGSIZE);
   CHECK(in_errqueue_len(*s) == 0);
   soclose(*s);
+}
+
+TEST_CASE("udp linux: UDP_CORK gathers sends into one datagram for the first destination, sent at uncork") {
+  Host h;
+  Socket* s = mksock(h.st);
+  int v = -1;
+  REQUIRE(getopt_int(*s, IPPROTO_UDP, UDP_CORK, &v) == 0);
+  CHECK(v == 0);
+  REQUIRE(setopt_int(*s, IPPROTO_UDP, UDP_CORK, 1) == 0);
+  REQUIRE(setopt_int(*s, IPPROTO_IP, IP_TTL, 9) == 0);
+  SockAddr peer = sin(kPeer, 9), other = sin(kPeer, 10);
+  REQUIRE(send_to(*s, bytes_of("one,"), &peer) == 0);
+  REQUIRE(setopt_int(*s, IPPROTO_IP, IP_TTL, 20) == 0);  // the first send's options hold
+  REQUIRE(send_to(*s, bytes_of("two,"), &other) == 0);   // its address is not looked at
+  REQUIRE(send_to(*s, bytes_of("three"), &other) == 0);
+  CHECK(h.out.empty());
+  REQUIRE(setopt_int(*s, IPPROTO_UDP, UDP_CORK, 0) == 0);
+  REQUIRE(h.out.size() == 1);
+  uint16_t id = wire::get16(&h.out[0][4]);
+  CHECK(h.out[0] == ip_pkt(kUs, kPeer, 17, udp_seg(kUs, local_port(*s), kPeer, 9, bytes_of("one,two,three")), 9, id,
+                           wire::IP_DF_));
+  REQUIRE(setopt_int(*s, IPPROTO_UDP, UDP_CORK, 0) == 0);  // nothing gathered: nothing sent
+  CHECK(h.out.size() == 1);
+  // Over 65507 in all: EMSGSIZE, and what was gathered is thrown away.
+  REQUIRE(setopt_int(*s, IPPROTO_UDP, UDP_CORK, 1) == 0);
+  REQUIRE(send_to(*s, Pkt(40000, std::byte('x')), &peer) == 0);
+  CHECK(send_to(*s, Pkt(40000, std::byte('x')), &peer) == EMSGSIZE);
+  REQUIRE(send_to(*s, bytes_of("fresh"), &other) == 0);  // starts a new datagram, to other
+  REQUIRE(setopt_int(*s, IPPROTO_UDP, UDP_CORK, 0) == 0);
+  REQUIRE(h.out.size() == 2);
+  CHECK(wire::get16(&h.out[1][22]) == 10);
+  CHECK(wire::get16(&h.out[1][24]) == 8 + 5);
+  // Closed while corked: the gathered data goes with the socket.
+  REQUIRE(setopt_int(*s, IPPROTO_UDP, UDP_CORK, 1) == 0);
+  REQUIRE(send_to(*s, bytes_of("lost"), &peer) == 0);
+  CHECK(getopt_int(*s, IPPROTO_UDP, UDP_SEGMENT, &v) == ENOPROTOOPT);
+  int small = 1;
+  Sockopt o;
+  o.sopt_dir = SOPT_SET;
+  o.sopt_level = IPPROTO_UDP;
+  o.sopt_name = UDP_CORK;
+  o.sopt_val = &small;
+  o.sopt_valsize = 1;
+  CHECK(sosetopt(*s, o) == EINVAL);
+  soclose(*s);
+  CHECK(h.out.size() == 2);
 }
