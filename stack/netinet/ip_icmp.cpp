@@ -3,6 +3,7 @@
 // none on loopback), and errors received handed to the protocol of the
 // quoted datagram (FreeBSD pr_ctlinput). FreeBSD: netinet/ip_icmp.c.
 #include <cerrno>
+#include <iterator>
 
 #include "netinet/in_var.hpp"
 
@@ -50,20 +51,37 @@ void icmp_reflect_echo(Inet& in, mbuf* m, const wire::Ipv4Repr& ip, int icmplen)
   icmp_send(in, r, ip.dst, ip.src, ip.tos);
 }
 
+// Linux icmp_err_convert[], code by code: the errno and whether it is fatal.
+struct IcmpErr {
+  int err;
+  bool fatal;
+};
+constexpr IcmpErr kUnreach[] = {
+    {ENETUNREACH, false},  // 0 net
+    {EHOSTUNREACH, false}, // 1 host
+    {ENOPROTOOPT, true},   // 2 protocol
+    {ECONNREFUSED, true},  // 3 port
+    {EMSGSIZE, false},     // 4 fragmentation needed
+    {EOPNOTSUPP, false},   // 5 source route failed
+    {ENETUNREACH, true},   // 6 net unknown
+    {EHOSTDOWN, true},     // 7 host unknown
+    {ENONET, true},        // 8 source host isolated
+    {EACCES, true},        // 9 net prohibited
+    {EACCES, true},        // 10 host prohibited
+    {ENETUNREACH, false},  // 11 net for TOS
+    {EHOSTUNREACH, false}, // 12 host for TOS
+    {EHOSTUNREACH, true},  // 13 administratively prohibited
+    {EHOSTUNREACH, true},  // 14 host precedence violation
+    {EHOSTUNREACH, true},  // 15 precedence cut-off
+};
+
 int icmp_errno(uint8_t type, uint8_t code, bool* hard) {
   *hard = false;
   switch (type) {
     case wire::ICMP_UNREACH_:
-      switch (code) {
-        case wire::ICMP_UNREACH_NET_: return ENETUNREACH;
-        case wire::ICMP_UNREACH_HOST_: return EHOSTUNREACH;
-        case wire::ICMP_UNREACH_PROTOCOL_: *hard = true; return ENOPROTOOPT;
-        case wire::ICMP_UNREACH_PORT_: *hard = true; return ECONNREFUSED;
-        case wire::ICMP_UNREACH_NEEDFRAG_: return EMSGSIZE;
-        case 5: return EOPNOTSUPP;
-        case 6: case 7: case 8: return code == 6 ? ENETUNREACH : EHOSTUNREACH;
-        default: *hard = code >= 9 && code <= 10; return code <= 10 ? ENETUNREACH : EHOSTUNREACH;
-      }
+      if (code >= std::size(kUnreach)) return EHOSTUNREACH;  // Linux: NR_ICMP_UNREACH and beyond
+      *hard = kUnreach[code].fatal;
+      return kUnreach[code].err;
     case wire::ICMP_TIMXCEED_: return EHOSTUNREACH;
     case wire::ICMP_PARAMPROB_: *hard = true; return EPROTO;
     default: return 0;
@@ -123,6 +141,7 @@ void icmp_input(Inet& in, mbuf* m, const wire::Ipv4Repr& ip) {
       uint8_t qproto = uint8_t(q[9]);
       if (qproto == wire::IPPROTO_UDP_) udp_ctlinput(in, ic, ip.src, q);
       else if (qproto == wire::IPPROTO_ICMP_) ping_ctlinput(in, ic, ip.src, q);
+      if (qproto == wire::IPPROTO_ICMP_) rip_ctlinput(in, ic, ip.src, q);  // raw ICMP sockets (raw_icmp_error)
       break;
     }
     default:

@@ -254,6 +254,42 @@ void ping_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::s
   }
 }
 
+// Linux raw_icmp_error/raw_err: an ICMP error quoting an ICMP datagram goes
+// to each raw ICMP socket whose addresses match the quoted one (bound to its
+// source, connected to its destination); with IP_RECVERR it is queued (the
+// quoted ICMP message as payload: ping's raw mode prints "From ..." from
+// there) and so_error set; a fatal one sets so_error even without it.
+void rip_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::span<const std::byte> q) {
+  if (ic.type == wire::ICMP_SOURCEQUENCH_) return;
+  bool hard;
+  int err = icmp_to_errno(ic.type, ic.code, &hard);
+  if (!err) return;
+  const size_t qhl = size_t(uint8_t(q[0]) & 0xf) * 4;
+  const uint32_t src = wire::get32(&q[12]), dst = wire::get32(&q[16]);
+  for (InPcb* inp : in.icmpb) {
+    if (inp->inp_ping || (inp->inp_laddr && inp->inp_laddr != src) || (inp->inp_faddr && inp->inp_faddr != dst))
+      continue;
+    Socket& so = *inp->inp_socket;
+    if (inp->inp_recverr && inp->errq.size() < 64) {
+      SockErr e;
+      e.ee_errno = err;
+      e.ee_type = ic.type;
+      e.ee_code = ic.code;
+      e.ee_info = ic.type == wire::ICMP_UNREACH_ && ic.code == wire::ICMP_UNREACH_NEEDFRAG_ ? (ic.rest & 0xffff) : 0;
+      e.offender = offender;
+      e.dst = dst;
+      e.payload.assign(q.begin() + long(inp->inp_hdrincl ? 0 : qhl), q.end());
+      inp->errq.push_back(std::move(e));
+    }
+    if (inp->inp_recverr || hard) {
+      so.so_error = err;
+      in.icmpstat.inerrors_delivered++;
+      sorwakeup(so);
+      sowwakeup(so);
+    }
+  }
+}
+
 PrUsrreqs ping_usrreqs() {
   PrUsrreqs u{};
   u.pru_attach = ping_attach;

@@ -38,6 +38,22 @@ check_replies() {
   if grep -qiE 'warning|goes back|ttl=0|error' <<<"$out"; then echo "FAIL: $who: unexpected output"; fail=1; fi
 }
 
+# unreachable WHO: ping under the shim to 10.88.0.1, which the host side
+# (forwarding, no route) answers with ICMP net unreachable: ping reads it
+# from the error queue (IP_RECVERR, MSG_ERRQUEUE) in both modes.
+unreachable() {
+  local who=$1 out n
+  out=$(shim timeout 15 ping -c 2 -i 0.3 -W 1 10.88.0.1 2>&1) || true
+  echo "$out"
+  for n in 1 2; do
+    grep -q "^From $HOST_IP icmp_seq=$n Destination Net Unreachable$" <<<"$out" ||
+      { echo "FAIL: $who: no 'Destination Net Unreachable' for icmp_seq=$n"; fail=1; }
+  done
+  grep -q "2 packets transmitted, 0 received, +2 errors" <<<"$out" || { echo "FAIL: $who: errors not counted by ping"; fail=1; }
+}
+
+sysctl -qw net.ipv4.ip_forward=1  # the host side answers for 10.88.0.1: net unreachable
+sysctl -qw net.ipv4.icmp_ratelimit=0  # every one of them (its default lets one a second through)
 echo "=== raw socket mode (ping_group_range 1 0)"
 sysctl -qw net.ipv4.ping_group_range="1 0"
 tun_start "$work/raw"
@@ -50,9 +66,11 @@ out=$(TUNSOCK_SHIM_LOG=$work/shim-raw.log shim timeout 15 ping -c 3 -i 0.2 -W 2 
 echo "$out"
 check_replies "shim ping (raw)" "$out" "$HOST_IP"
 grep -q "socket(2, 3, 1) = " "$work/shim-raw.log" || { echo "FAIL: ping did not fall back to a raw socket"; fail=1; }
+echo "--- an unreachable network (raw socket's error queue)"
+unreachable "shim ping (raw)"
 echo "--- a 3000-byte ping (fragmented both ways)"
-timeout 10 ping -c 1 -s 3000 -W 2 "$STACK_IP" | grep -q "^3008 bytes from $STACK_IP: icmp_seq=1 ttl=64" ||
-  { echo "FAIL: fragmented ping"; fail=1; }
+out=$(timeout 10 ping -c 1 -s 3000 -W 2 "$STACK_IP" 2>&1) || true
+grep -q "^3008 bytes from $STACK_IP: icmp_seq=1 ttl=64" <<<"$out" || { echo "FAIL: fragmented ping"; echo "$out"; fail=1; }
 tun_stop
 log=$work/raw/daemon.log
 grep -q "In  IP $HOST_IP > $STACK_IP: ICMP echo request, id [0-9]*, seq 1, length 64" "$log" || { echo "FAIL: no echo request traced"; fail=1; }
@@ -63,20 +81,13 @@ grep -q "In  IP $HOST_IP > $STACK_IP: ICMP echo reply, id [0-9]*, seq 2, length 
 
 echo "=== ping socket mode (ping_group_range 0 2147483647)"
 sysctl -qw net.ipv4.ping_group_range="0 2147483647"
-sysctl -qw net.ipv4.ip_forward=1  # the host side answers for 10.88.0.1: net unreachable
 tun_start "$work/dgram"
 out=$(TUNSOCK_SHIM_LOG=$work/shim-dgram.log shim timeout 15 ping -c 3 -i 0.2 -W 2 "$HOST_IP" 2>&1) || true
 echo "$out"
 check_replies "shim ping (ping socket)" "$out" "$HOST_IP"
 grep -q "socket(2, 2, 1) = " "$work/shim-dgram.log" || { echo "FAIL: ping did not use a ping socket"; fail=1; }
 echo "--- an unreachable network: ICMP error -> recvmsg error -> MSG_ERRQUEUE"
-out=$(shim timeout 15 ping -c 2 -i 0.3 -W 1 10.88.0.1 2>&1) || true
-echo "$out"
-for n in 1 2; do
-  grep -q "^From $HOST_IP icmp_seq=$n Destination Net Unreachable$" <<<"$out" ||
-    { echo "FAIL: no 'Destination Net Unreachable' for icmp_seq=$n"; fail=1; }
-done
-grep -q "2 packets transmitted, 0 received, +2 errors" <<<"$out" || { echo "FAIL: errors not counted by ping"; fail=1; }
+unreachable "shim ping (ping socket)"
 tun_stop
 log=$work/dgram/daemon.log
 grep -q "In  IP $HOST_IP > $STACK_IP: ICMP net 10.88.0.1 unreachable, length 92" "$log" || { echo "FAIL: net unreachable not traced"; fail=1; }

@@ -2,6 +2,9 @@
 // socat meet them: sendmsg's cmsgs reach udp, ping and raw (PR_CONTROL),
 // receive cmsgs name the right interface, a pending error comes before the
 // queued datagrams, and the socket() and option answers Linux gives.
+#include <time.h>
+#include <linux/errqueue.h>
+
 #include "netinet/in.hpp"
 #include "netinet/inet_fixture.hpp"
 
@@ -227,4 +230,62 @@ TEST_CASE("options: IP_PMTUDISC_OMIT (dig's) and IP_PMTUDISC_DONT send without D
     CHECK(h.out.empty());
     soclose(*so);
   }
+}
+
+TEST_CASE("errors: a raw ICMP socket with IP_RECVERR queues the error about its echo (ping's raw mode prints it)") {
+  Host h;
+  Socket* so = mksock(h.st, SOCK_RAW, IPPROTO_ICMP);
+  Socket* quiet = mksock(h.st, SOCK_RAW, IPPROTO_ICMP);  // no IP_RECVERR
+  REQUIRE(setopt_int(*so, SOL_IP, IP_RECVERR, 1) == 0);
+  SockAddr to = sin(0x0a580001, 0);  // 10.88.0.1
+  Pkt echo = icmp_msg(8, 0, 0x00420001, Pkt(56));
+  REQUIRE(send_to(*so, echo, &to) == 0);
+  Pkt sent = h.take();
+  h.inject(ip_pkt(kPeer, kUs, 1, icmp_msg(3, 0, 0, sent)));  // net unreachable: not fatal
+  CHECK(so->so_error == ENETUNREACH);
+  CHECK(quiet->so_error == 0);
+  // The ICMP message itself is read too, as raw sockets read all ICMP.
+  CHECK(recv_from(*so).err == ENETUNREACH);  // the error first
+  Rcvd raw = recv_from(*so);
+  REQUIRE(raw.err == 0);
+  CHECK(raw.data.size() == 20 + 8 + sent.size());
+  Rcvd r = recv_from(*so, 200, MSG_ERRQUEUE);
+  REQUIRE(r.err == 0);
+  CHECK(r.data == echo);  // the quoted ICMP message, not its IP header
+  sockaddr_in from;
+  std::memcpy(&from, &r.from.ss, sizeof from);
+  CHECK(ntohl(from.sin_addr.s_addr) == 0x0a580001);
+  REQUIRE(r.cmsgs.size() == 1);
+  sock_extended_err ee;
+  std::memcpy(&ee, r.cmsg_data[0].data(), sizeof ee);
+  CHECK(ee.ee_errno == uint32_t(ENETUNREACH));
+  CHECK(ee.ee_origin == SO_EE_ORIGIN_ICMP);
+  CHECK(ee.ee_type == 3);
+  CHECK(ee.ee_code == 0);
+  // A fatal one (protocol unreachable) sets so_error without IP_RECVERR too.
+  h.inject(ip_pkt(kPeer, kUs, 1, icmp_msg(3, 2, 0, sent)));
+  CHECK(quiet->so_error == ENOPROTOOPT);
+  soclose(*quiet);
+  soclose(*so);
+}
+
+TEST_CASE("errors: ICMP unreachable codes map to Linux's errnos and fatality (icmp_err_convert)") {
+  struct {
+    uint8_t code;
+    int err;
+    bool fatal;
+  } table[] = {{0, ENETUNREACH, false}, {1, EHOSTUNREACH, false}, {2, ENOPROTOOPT, true}, {3, ECONNREFUSED, true},
+               {4, EMSGSIZE, false},    {5, EOPNOTSUPP, false},    {6, ENETUNREACH, true}, {7, EHOSTDOWN, true},
+               {8, ENONET, true},       {9, EACCES, true},         {10, EACCES, true},     {11, ENETUNREACH, false},
+               {12, EHOSTUNREACH, false}, {13, EHOSTUNREACH, true}, {15, EHOSTUNREACH, true}};
+  for (auto& t : table) {
+    bool hard = !t.fatal;
+    CHECK_MESSAGE(icmp_to_errno(3, t.code, &hard) == t.err, "code ", int(t.code));
+    CHECK_MESSAGE(hard == t.fatal, "code ", int(t.code));
+  }
+  bool hard = true;
+  CHECK(icmp_to_errno(11, 0, &hard) == EHOSTUNREACH);
+  CHECK(!hard);
+  CHECK(icmp_to_errno(12, 0, &hard) == EPROTO);
+  CHECK(hard);
 }
