@@ -38,7 +38,9 @@ std::optional<SockInfo> resolve(int fd, SockInfo s) {
   s.domain = a.r.a;
   s.type = a.r.b;
   s.protocol = a.r.c;
-  s.listening = s.listening || ((uint64_t(a.r.value) >> 32) & kSofAcceptConn);
+  // Named by getsockname: a listener, or an unconnected stream socket (its
+  // kernel socket is bound to the channel name too): the daemon knows.
+  s.listening = (uint64_t(a.r.value) >> 32) & kSofAcceptConn;
   s.pending = false;
   fdtable::put(fd, s);
   trace("fd %d: inherited %s socket %llu", fd, s.listening ? "listening" : "stack", (unsigned long long)s.id);

@@ -195,7 +195,11 @@ TUNSOCK_EXPORT int listen(int fd, int backlog) {
     for (int i = 0; i < a.nfds; ++i) real().close(a.fds[i]);
     return fail(a.r.error);
   }
-  if (a.nfds == 1) {
+  if (a.nfds == 0 && a.r.value == 1) {
+    // The application's own unconnected socket, bound to the channel name,
+    // becomes the kernel listener the daemon delivers connections to.
+    if (real().listen(fd, 4096) < 0) return -1;
+  } else if (a.nfds == 1) {
     // The kernel listener replaces the channel under the same number.
     int cloexec = real().fcntl(fd, F_GETFD) & FD_CLOEXEC;
     int nb = is_nonblocking(fd);
@@ -341,6 +345,15 @@ TUNSOCK_EXPORT int connect(int fd, const sockaddr* addr, socklen_t len) {
       if (w && w != ETIMEDOUT) return fail(w);
       continue;
     }
+    if (e == 0 && a.r.value == 1 && a.addrlen) {
+      // Connected in the stack: connect the application's kernel socket
+      // to the daemon's end, which makes it the channel (the listener has
+      // room for it: this never waits).
+      if (real().connect(fd, reinterpret_cast<const sockaddr*>(&a.addr), a.addrlen) < 0) {
+        trace("connect(%d): channel: errno %d", fd, errno);
+        return fail(ENOBUFS);
+      }
+    }
     if (e == EINPROGRESS && !nb) e = wait_connected(*s);
     return e ? fail(e) : 0;
   }
@@ -357,7 +370,9 @@ TUNSOCK_EXPORT int shutdown(int fd, int how) {
   trace("shutdown(%d, %d) = %d", fd, how, a.r.error);
   if (a.r.error) return fail(a.r.error);
   // The daemon sees SHUT_WR as EOF on the channel, after the data before it.
-  if (!s->listening) real().shutdown(fd, how);
+  // A listener is the kernel's: shut down, it polls and accepts as Linux's
+  // (POLLHUP, accept EINVAL).
+  real().shutdown(fd, how);
   return 0;
 }
 

@@ -133,6 +133,11 @@ void Chan::close_channel() {
 void Chan::on_freed() {
   so_ = nullptr;
   close_channel();
+  if (connl_) {
+    boost::system::error_code ec;
+    connl_->close(ec);
+    connl_.reset();
+  }
   if (retry_) retry_->cancel();
 }
 

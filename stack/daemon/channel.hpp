@@ -40,6 +40,20 @@ class Chan : public std::enable_shared_from_this<Chan> {
   // Make a socketpair for a new socket, keep one end, return the other (the
   // application's, blocking, close-on-exec) or -errno.
   int open_pair();
+  // Stream/seqpacket socket(): the application's fd is a kernel socket of
+  // the type, unconnected, bound to the channel name, so that everything
+  // an unconnected socket does (ENOTCONN, EINVAL, poll) is the kernel's
+  // own. Returns it, or -errno. The channel comes with connect
+  // (open_connect_listener) or the socket becomes a listener in place.
+  int open_unconnected();
+  // The stack connected an unconnected socket: listen at its connect_name
+  // (returned in *name) for the application's kernel socket, and take the
+  // connection as this channel's daemon end when it comes. 0 or -errno.
+  int open_connect_listener(sockaddr_un* name, socklen_t* len);
+  // Unconnected (no channel yet): the application's socket is gone.
+  bool unconnected_gone();
+  bool unconnected() const { return app_ino_ != 0 && !sd_ && !listening_ && !connl_; }
+  uint64_t app_inode() const { return app_ino_; }
   // Take a connected daemon end (accept delivery).
   void attach(int fd);
   // Close the daemon end without touching the socket (it started listening).
@@ -68,6 +82,9 @@ class Chan : public std::enable_shared_from_this<Chan> {
   uint64_t listener_inode() const { return listener_ino_; }
   // Make the kernel listener for the application; returns its fd or -errno.
   int open_listener();
+  // The application's unconnected socket becomes the listener itself (the
+  // shim calls listen(2) on it): it has the channel name already.
+  void listen_in_place();
   // Both directions shut by the daemon (the peer went away) and the
   // application's end closed since: no edge reports that, the sweep asks.
   bool app_end_gone();
@@ -89,6 +106,7 @@ class Chan : public std::enable_shared_from_this<Chan> {
   void wait_write();
   void deliver();
   void arm_retry();
+  void take_connection();
   int sosend_chain(struct mbuf* top, struct mbuf* control, int flags);
 
   Daemon& d_;
@@ -112,6 +130,9 @@ class Chan : public std::enable_shared_from_this<Chan> {
   sockaddr_un listen_name_{};
   socklen_t listen_namelen_ = 0;
   std::optional<asio::steady_timer> retry_;
+  // unconnected: the application's kernel socket; the connect listener
+  uint64_t app_ino_ = 0;
+  std::optional<asio::posix::stream_descriptor> connl_;
   bool retry_armed_ = false;
 };
 

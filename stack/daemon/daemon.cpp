@@ -140,7 +140,9 @@ void Daemon::forget_chan(uint64_t so_id) {
 std::shared_ptr<Chan> Daemon::chan_by_inode(uint64_t ino) const {
   if (ino == 0) return nullptr;
   for (auto& [id, c] : chans_)
-    if (c->so() && (c->inode() == ino || (c->listening() && c->listener_inode() == ino))) return c;
+    if (c->so() && (c->inode() == ino || (c->listening() && c->listener_inode() == ino) ||
+                    (c->unconnected() && c->app_inode() == ino)))
+      return c;
   return nullptr;
 }
 
@@ -230,7 +232,8 @@ void Daemon::sweep() {
     if (c->so()) close_socket(*c->so(), "listener closed");
   gone.clear();
   for (auto& [id, c] : chans_)
-    if (c->so() && !c->listening() && !c->closed() && c->app_end_gone()) gone.push_back(c);
+    if (c->so() && !c->listening() && !c->closed() && (c->app_end_gone() || c->unconnected_gone()))
+      gone.push_back(c);
   for (auto& c : gone)
     if (c->so()) close_socket(*c->so(), "last close");
   settle();

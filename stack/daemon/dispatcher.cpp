@@ -116,7 +116,9 @@ void Dispatcher::op_socket(CtlRequest& q, CtlReply& r) {
     return;
   }
   auto c = d_.add_chan(*so);
-  int app = c->open_pair();
+  // A stream or seqpacket socket starts as an unconnected kernel socket of
+  // its type (PROTOCOL.md "Channels"); a datagram socket has its channel.
+  int app = c->kind() == ChanKind::Dgram ? c->open_pair() : c->open_unconnected();
   if (app < 0) {
     r.hdr.error = -app;
     d_.close_socket(*so, "no channel");
@@ -181,6 +183,14 @@ void Dispatcher::op_listen(CtlRequest& q, CtlReply& r) {
     return;
   }
   if (again) return;  // new backlog only; the application keeps its listener
+  if (c->unconnected()) {
+    c->listen_in_place();
+    r.hdr.value = 1;  // the shim: listen(2) on the application's own socket
+    SockAddr name;
+    sogetsockname(*so, &name);
+    logger("socket")->info("socket {}: listening on {} (backlog {})", so->so_id, sockaddr_text(name), q.hdr.a);
+    return;
+  }
   int fd = c->open_listener();
   if (fd < 0) {
     r.hdr.error = -fd;
@@ -200,7 +210,21 @@ void Dispatcher::op_connect(CtlRequest& q, CtlReply& r) {
   if (e == 0 || e == EINPROGRESS) {
     logger("socket")->info("socket {}: {} {}", so->so_id, e ? "connecting to" : "connected to",
                            sockaddr_text(q.addr));
-    if (auto c = d_.chan(so->so_id)) c->kick();
+    auto c = d_.chan(so->so_id);
+    if (c && c->unconnected()) {
+      // The application's kernel socket connects to this name next (the
+      // shim, before connect returns): that connection is the channel.
+      sockaddr_un name;
+      socklen_t len = 0;
+      if (int f = c->open_connect_listener(&name, &len)) {
+        logger("socket")->warn("socket {}: no channel for the connection: {}", so->so_id, std::strerror(-f));
+        r.hdr.error = ENOBUFS;
+        return;
+      }
+      r.addr = SockAddr::from(&name, len);
+      r.hdr.value = 1;
+    }
+    if (c) c->kick();
   } else {
     logger("socket")->debug("socket {}: connect to {}: {}", so->so_id, sockaddr_text(q.addr),
                             e == ipc::kFallThrough ? "not ours" : std::strerror(e));
@@ -403,6 +427,7 @@ void Dispatcher::op_closed(CtlRequest& q, CtlReply& r) {
   // closed, then the channel's EOF closes the socket (on_eof), all before
   // this reply (run_pending).
   else if (c->app_closed_now()) c->kick();
+  else if (c->unconnected_gone()) d_.close_socket(*c->so(), "last close");
 }
 
 void Dispatcher::op_ioctl(CtlRequest& q, CtlReply& r) {

@@ -39,6 +39,68 @@ int Chan::open_listener() {
   return fd.release();
 }
 
+void Chan::listen_in_place() {
+  listen_namelen_ = ipc::channel_name(d_.instance(), id_, &listen_name_);
+  listener_ino_ = app_ino_;
+  listening_ = true;
+  if (!retry_) retry_.emplace(d_.io());
+  kick();  // deliveries before the shim's listen(2) are refused: retried
+}
+
+int Chan::open_unconnected() {
+  sockaddr_un name;
+  socklen_t len = ipc::channel_name(d_.instance(), id_, &name);
+  // Blocking: the shim applies SOCK_NONBLOCK itself.
+  UniqueFd fd(::socket(AF_UNIX, chan_socktype(kind_) | SOCK_CLOEXEC, 0));
+  if (!fd) return -errno;
+  struct stat st;
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&name), len) < 0 || ::fstat(fd.get(), &st) < 0) return -errno;
+  app_ino_ = st.st_ino;
+  return fd.release();
+}
+
+bool Chan::unconnected_gone() {
+  if (!so_ || sd_ || listening_ || !app_ino_) return false;
+  return !d_.diag().exists(app_ino_);
+}
+
+int Chan::open_connect_listener(sockaddr_un* name, socklen_t* len) {
+  *len = ipc::connect_name(d_.instance(), id_, name);
+  UniqueFd fd(::socket(AF_UNIX, chan_socktype(kind_) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd) return -errno;
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(name), *len) < 0 || ::listen(fd.get(), 1) < 0) return -errno;
+  connl_.emplace(d_.io(), fd.release());
+  connl_->async_wait(asio::posix::stream_descriptor::wait_read,
+                     [self = shared_from_this()](boost::system::error_code ec) {
+                       if (!ec) self->take_connection();
+                     });
+  return 0;
+}
+
+// The application's socket connected to the connect listener: its peer is
+// this channel's daemon end from now on.
+void Chan::take_connection() {
+  if (!connl_) return;
+  int fd = ::accept4(connl_->native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (fd < 0) {
+    if (errno == EAGAIN || errno == EINTR)
+      connl_->async_wait(asio::posix::stream_descriptor::wait_read,
+                         [self = shared_from_this()](boost::system::error_code ec) {
+                           if (!ec) self->take_connection();
+                         });
+    return;
+  }
+  boost::system::error_code ec;
+  connl_->close(ec);
+  connl_.reset();
+  if (!so_) {
+    ::close(fd);
+    return;
+  }
+  logger("chan")->debug("socket {}: channel connected", id_);
+  attach(fd);
+}
+
 bool Chan::listener_gone() {
   return listening_ && listener_ino_ != 0 && !d_.diag().exists(listener_ino_);
 }
@@ -55,6 +117,9 @@ void Chan::arm_retry() {
 
 void Chan::deliver() {
   auto log = logger("socket");
+  // Shut down: the application's kernel listener refuses connections now
+  // (and the stack takes no new ones); what is queued waits for the close.
+  if (so_->so_rcv.sb_state & SBS_CANTRCVMORE) return;
   std::vector<Socket*> pending(so_->so_comp.begin(), so_->so_comp.end());
   for (Socket* s : pending) {
     if (!so_) return;

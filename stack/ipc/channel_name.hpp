@@ -19,6 +19,19 @@ inline socklen_t channel_name(uint64_t instance, uint64_t sock_id, void* out) {
   return socklen_t(offsetof(sockaddr_un, sun_path) + 1 + size_t(n));
 }
 
+// The name of the listener an unconnected stream/seqpacket socket connects
+// its kernel socket to when its stack connect succeeds: the channel name
+// with ".c" (parse_channel_name gives the same socket for both).
+inline socklen_t connect_name(uint64_t instance, uint64_t sock_id, void* out) {
+  socklen_t len = channel_name(instance, sock_id, out);
+  auto* sun = static_cast<sockaddr_un*>(out);
+  const size_t at = len - offsetof(sockaddr_un, sun_path);
+  if (!len || at + 2 > sizeof(sun->sun_path)) return 0;
+  sun->sun_path[at] = '.';
+  sun->sun_path[at + 1] = 'c';
+  return len + 2;
+}
+
 inline bool parse_channel_name(const void* in, socklen_t len, uint64_t* instance, uint64_t* sock_id) {
   const auto* sun = static_cast<const sockaddr_un*>(in);
   const size_t off = offsetof(sockaddr_un, sun_path);
@@ -35,6 +48,7 @@ inline bool parse_channel_name(const void* in, socklen_t len, uint64_t* instance
   if (!dot || *dot != '.') return false;
   char* end = nullptr;
   unsigned long long id = std::strtoull(dot + 1, &end, 16);
+  if (end && std::strcmp(end, ".c") == 0) *end = '\0';  // a connect_name
   if (!end || *end != '\0' || end == dot + 1) return false;
   *instance = inst;
   *sock_id = id;

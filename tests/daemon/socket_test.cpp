@@ -33,16 +33,22 @@ struct Rig {
     auto r = c.call(ipc::Op::Bind, id, 0, 0, 0, &sun, len);
     return r ? r->hdr.error : -1;
   }
-  int listen(uint64_t id, int backlog) {
+  // Listen as the shim does: the socket's own fd becomes the listener.
+  int listen(uint64_t id, int backlog, int fd) {
     auto r = c.call(ipc::Op::Listen, id, backlog);
-    if (!r || r->hdr.error || r->fds.size() != 1) return -1;
-    return r->take_fd();
+    if (!r || r->hdr.error || r->hdr.value != 1 || !r->fds.empty()) return -1;
+    return ::listen(fd, 4096) == 0 ? fd : -1;
   }
-  int connect(uint64_t id, const std::string& name) {
+  // Connect as the shim does: the fd joins the channel the daemon names.
+  int connect(uint64_t id, const std::string& name, int fd) {
     socklen_t len;
     auto sun = abstract_name(name, &len);
     auto r = c.call(ipc::Op::Connect, id, 0, 0, 0, &sun, len);
-    return r ? r->hdr.error : -1;
+    if (!r) return -1;
+    if (r->hdr.error == 0 && r->hdr.value == 1 &&
+        ::connect(fd, reinterpret_cast<const sockaddr*>(r->addr.data()), socklen_t(r->addr.size())) < 0)
+      return errno;
+    return r->hdr.error;
   }
   // accept(2) on the kernel listener, then Accepted: the new fd and its id.
   int accept(int lfd, uint64_t* id) {
@@ -79,15 +85,23 @@ std::string unique(const char* what) { return std::string("tunsockd-test.") + wh
 
 }  // namespace
 
-TEST_CASE("daemon: Socket hands over a channel named after the socket") {
+TEST_CASE("daemon: Socket hands over an unconnected kernel socket named after the socket") {
   Rig r;
   REQUIRE(r.h.started());
   uint64_t id = 0;
   int fd = r.socket(SOCK_STREAM, &id);
   REQUIRE(fd >= 0);
+  // Unconnected as the kernel's own: ENOTCONN, EINVAL, not a channel yet.
+  char c1;
+  CHECK(::send(fd, "x", 1, MSG_NOSIGNAL) == -1);
+  CHECK(errno == ENOTCONN);
+  CHECK(::recv(fd, &c1, 1, MSG_DONTWAIT) == -1);
+  CHECK(errno == EINVAL);
   sockaddr_un peer;
   socklen_t len = sizeof peer;
-  REQUIRE(::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) == 0);
+  CHECK(::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) == -1);
+  len = sizeof peer;
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&peer), &len) == 0);
   uint64_t inst = 0, sid = 0;
   REQUIRE(ipc::parse_channel_name(&peer, len, &inst, &sid));
   CHECK(inst == r.instance);
@@ -116,9 +130,8 @@ TEST_CASE("daemon: listen, connect, accept, data both ways, EOF and EPIPE") {
   int sfd = r.socket(SOCK_STREAM, &sid);
   REQUIRE(sfd >= 0);
   REQUIRE(r.bind(sid, name) == 0);
-  int lfd = r.listen(sid, 5);
-  REQUIRE(lfd >= 0);
-  ::close(sfd);  // the shim dup3s the listener over it: the old channel hangs up
+  int lfd = r.listen(sid, 5, sfd);
+  REQUIRE(lfd == sfd);
   sockaddr_un lname;
   socklen_t llen = sizeof lname;
   REQUIRE(::getsockname(lfd, reinterpret_cast<sockaddr*>(&lname), &llen) == 0);
@@ -128,7 +141,7 @@ TEST_CASE("daemon: listen, connect, accept, data both ways, EOF and EPIPE") {
 
   int cfd = r.socket(SOCK_STREAM, &cid);
   REQUIRE(cfd >= 0);
-  int e = r.connect(cid, name);
+  int e = r.connect(cid, name, cfd);
   CHECK((e == 0 || e == EINPROGRESS));
   int afd = r.accept(lfd, &aid);
   REQUIRE(afd >= 0);
