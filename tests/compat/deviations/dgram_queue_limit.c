@@ -1,8 +1,11 @@
 /* DEVIATION: Linux lets a datagram receiver queue max_dgram_qlen + 1 (11)
- * datagrams before senders get EAGAIN. Under tunsock the queue is split
- * between the stack's receive buffer (which applies the limit) and the
- * channel the daemon already moved datagrams into, so a sender gets one or
- * a few more through. */
+ * datagrams before senders get EAGAIN (and bounds each sender by its
+ * SO_SNDBUF). Under tunsock the stack's receive buffer applies the limit,
+ * but the daemon moves each datagram on into the receiver's channel at
+ * once, and the channel (a kernel socketpair, which has no queue-length
+ * limit) holds the rest: all 40 sends here succeed. Exact behaviour needs
+ * the daemon to count the records the channel still holds (the app's reads
+ * are invisible to it: SIOCOUTQ gives bytes of skb truesize, not records). */
 #include "../compat.h"
 int main(void) {
   struct sockaddr_un r;
