@@ -1,6 +1,7 @@
 // One handler per control request (see dispatcher.hpp and PROTOCOL.md "Calls").
 #include "daemon/dispatcher.hpp"
 
+#include <arpa/inet.h>
 #include <sys/ioctl.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -50,8 +51,29 @@ const char* socktype_name(int type) {
   }
 }
 
+const char* domain_name(int family) {
+  switch (family) {
+    case AF_UNIX: return "unix";
+    case AF_INET: return "inet";
+    case AF_INET6: return "inet6";
+    default: return "?";
+  }
+}
+
 std::string sockaddr_text(const SockAddr& a) {
   if (a.len <= sizeof(sa_family_t)) return "(unnamed)";
+  if (a.family() == AF_INET && a.len >= sizeof(sockaddr_in)) {
+    const auto* sin = reinterpret_cast<const sockaddr_in*>(&a.ss);
+    char host[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
+    return std::string(host) + ":" + std::to_string(ntohs(sin->sin_port));
+  }
+  if (a.family() == AF_INET6 && a.len >= sizeof(sockaddr_in6)) {
+    const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&a.ss);
+    char host[INET6_ADDRSTRLEN];
+    inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
+    return "[" + std::string(host) + "]:" + std::to_string(ntohs(sin6->sin6_port));
+  }
   if (a.family() != AF_UNIX) return "(family " + std::to_string(a.family()) + ")";
   const auto* sun = reinterpret_cast<const sockaddr_un*>(&a.ss);
   size_t n = a.len - offsetof(sockaddr_un, sun_path);
@@ -126,7 +148,8 @@ void Dispatcher::op_socket(CtlRequest& q, CtlReply& r) {
   }
   r.hdr.sock_id = so->so_id;
   r.fds.push_back(app);
-  logger("socket")->info("socket {}: {} created by pid {}", so->so_id, socktype_name(so->so_type), q.cred.pid);
+  logger("socket")->info("socket {}: {} {} created by pid {}", so->so_id, domain_name(q.hdr.a),
+                         socktype_name(so->so_type), q.cred.pid);
 }
 
 void Dispatcher::op_socketpair(CtlRequest& q, CtlReply& r) {

@@ -47,7 +47,10 @@ class Dispatcher {
 
 // "stream", "dgram", "seqpacket"...
 const char* socktype_name(int type);
-// A local-domain name for logs: "/path", "@abstract", "(unnamed)".
+// "unix", "inet", "inet6".
+const char* domain_name(int family);
+// A name for logs: "/path", "@abstract", "(unnamed)", "10.77.0.2:53",
+// "[::1]:53".
 std::string sockaddr_text(const SockAddr& a);
 
 }  // namespace tunsock::daemon
