@@ -29,6 +29,13 @@ inline constexpr uint32_t PR_NOTCONN_EPIPE = 0x100;  // unconnected send: a pend
                                                      // EPIPE, not ENOTCONN (Linux TCP)
 inline constexpr uint32_t PR_CONTROL = 0x200;     // pru_send reads control messages (inet:
                                                   // IP_PKTINFO, IP_TTL, IP_TOS; Linux ip_cmsg_send)
+inline constexpr uint32_t PR_SENDNOADDR = 0x400;  // an unconnected send without address is the
+                                                  // protocol's to answer (Linux UDP binds first,
+                                                  // and under UDP_CORK may need no address)
+inline constexpr uint32_t PR_BIGDGRAM = 0x800;    // one datagram may exceed the send buffer, which
+                                                  // only must not be full (Linux sock_alloc_send_pskb)
+inline constexpr uint32_t PR_OOBIGNORE = 0x1000;  // MSG_OOB on receive is ignored (Linux UDP),
+                                                  // not EOPNOTSUPP
 
 // pru_send flags
 inline constexpr int PRUS_OOB = 0x1;

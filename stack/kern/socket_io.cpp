@@ -207,7 +207,7 @@ int sosend(Socket& so, const SockAddr* addr, mbuf* top, mbuf* control, int flags
       } else {
         return fail_send(so, (prf & PR_NOTCONN_EPIPE) ? EPIPE : ENOTCONN, top, control);
       }
-    } else {
+    } else if (!(prf & PR_SENDNOADDR)) {
       return fail_send(so, (prf & PR_NOADDR_ENOTCONN) ? ENOTCONN : EDESTADDRREQ, top, control);
     }
   }
@@ -217,12 +217,13 @@ int sosend(Socket& so, const SockAddr* addr, mbuf* top, mbuf* control, int flags
     so.so_error = 0;
     return fail_send(so, e, top, control);
   }
-  if ((prf & PR_ATOMIC) && len > long(so.so_snd.sb_hiwat)) return fail_send(so, EMSGSIZE, top, control);
+  const bool whole_fits = (prf & PR_ATOMIC) && !(prf & PR_BIGDGRAM);  // the datagram must fit the buffer
+  if (whole_fits && len > long(so.so_snd.sb_hiwat)) return fail_send(so, EMSGSIZE, top, control);
   // The destination of an unconnected datagram is the protocol's to judge;
   // otherwise the room is known here.
   if (!addr || (prf & PR_CONNREQUIRED)) {
     long space = sosendspace(so);
-    if ((prf & PR_ATOMIC) ? space < len : space <= 0) return fail_send(so, EWOULDBLOCK, top, control);
+    if (whole_fits ? space < len : space <= 0) return fail_send(so, EWOULDBLOCK, top, control);
     // DEVIATION: a stream send takes the whole chain once there is any room
     // (it may overshoot hiwat by one chain): the caller sizes its reads by
     // sosendspace, and there is no partial count to return.
@@ -239,7 +240,8 @@ int soreceive(Socket& so, RecvArgs& a) {
   a.done = 0;
   a.full = 0;
   if (a.mp) *a.mp = nullptr;
-  if (flags & MSG_OOB) return EOPNOTSUPP;  // no out-of-band data here (Linux AF_UNIX)
+  // No out-of-band data here: EOPNOTSUPP (Linux AF_UNIX, raw), or ignored (UDP).
+  if ((flags & MSG_OOB) && !(so.so_proto->pr_flags & PR_OOBIGNORE)) return EOPNOTSUPP;
   Sockbuf& sb = so.so_rcv;
   if (!sb.sb_mb) return soreceive_empty(so, flags);
   // A datagram socket reports a pending error before what is queued (Linux

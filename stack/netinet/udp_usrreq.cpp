@@ -253,7 +253,7 @@ int udp_send(Socket& so, int flags, mbuf* m, const SockAddr* addr, mbuf* control
   if (!inp.inp_lport)
     if (in_pcbbind(in, in.udb, inp, nullptr, td)) return EAGAIN;
   if (len > 0xffff) return EMSGSIZE;
-  if (flags & MSG_OOB) return EOPNOTSUPP;
+  if (flags & PRUS_OOB) return EOPNOTSUPP;
   if (inp.udp_pending) return udp_append_pending(in, inp, data.release(), len);
   uint32_t dst = inp.inp_faddr;
   uint16_t dport = inp.inp_fport;

@@ -479,3 +479,36 @@ TEST_CASE("udp linux: UDP_CORK gathers sends into one datagram for the first des
   soclose(*s);
   CHECK(h.out.size() == 2);
 }
+
+TEST_CASE("udp linux: send without an address binds first, then EDESTADDRREQ; under UDP_CORK it joins the datagram") {
+  Host h;
+  Socket* s = mksock(h.st);
+  CHECK(send_to(*s, bytes_of("x"), nullptr) == EDESTADDRREQ);
+  CHECK(local_port(*s) >= 32768);
+  REQUIRE(setopt_int(*s, IPPROTO_UDP, UDP_CORK, 1) == 0);
+  SockAddr peer = sin(kPeer, 9);
+  REQUIRE(send_to(*s, bytes_of("a"), &peer) == 0);
+  REQUIRE(send_to(*s, bytes_of("b"), nullptr) == 0);
+  REQUIRE(setopt_int(*s, IPPROTO_UDP, UDP_CORK, 0) == 0);
+  REQUIRE(h.out.size() == 1);
+  CHECK(wire::get16(&h.out[0][24]) == 8 + 2);
+  soclose(*s);
+}
+
+TEST_CASE("udp linux: a datagram larger than SO_SNDBUF still goes; MSG_OOB is ignored on receive, EOPNOTSUPP on send") {
+  Host h;
+  Socket* s = mksock(h.st);
+  REQUIRE(setopt_int(*s, SOL_SOCKET, SO_SNDBUF, 1) == 0);
+  SockAddr peer = sin(kPeer, 9);
+  REQUIRE(send_to(*s, Pkt(8000, std::byte('s')), &peer) == 0);
+  CHECK(h.out.size() == 6);  // fragments of 1480
+  Socket* r = mksock(h.st);
+  REQUIRE(sobind(*r, sin(kUs, 20330), Td{}) == 0);
+  h.inject(udp_pkt(kPeer, 5000, kUs, 20330, bytes_of("oob")));
+  Rcvd got = recv_from(*r, 100, MSG_OOB);
+  CHECK(got.err == 0);
+  CHECK(got.data == bytes_of("oob"));
+  mbuf* m = m_devget("x", 1, M_NOWAIT, true);
+  CHECK(sosend(*s, &peer, m, nullptr, MSG_OOB, Td{}) == EOPNOTSUPP);
+  for (Socket* x : {s, r}) soclose(*x);
+}
