@@ -38,22 +38,28 @@ check_replies() {
   if grep -qiE 'warning|goes back|ttl=0|error' <<<"$out"; then echo "FAIL: $who: unexpected output"; fail=1; fi
 }
 
-# unreachable WHO: ping under the shim to 10.88.0.1, which the host side
-# (forwarding, no route) answers with ICMP net unreachable: ping reads it
-# from the error queue (IP_RECVERR, MSG_ERRQUEUE) in both modes.
-unreachable() {
-  local who=$1 out n
-  out=$(shim timeout 15 ping -c 2 -i 0.3 -W 1 10.88.0.1 2>&1) || true
+# icmp_error WHO DEST WHAT [PING OPTIONS]: ping under the shim to DEST, which
+# the host side answers with an ICMP error; ping reads it from the error
+# queue (IP_RECVERR, MSG_ERRQUEUE) and prints "From 10.77.0.1 icmp_seq=N WHAT".
+icmp_error() {
+  local who=$1 dest=$2 what=$3 out n
+  shift 3
+  out=$(shim timeout 15 ping -c 2 -i 0.3 -W 1 "$@" "$dest" 2>&1) || true
   echo "$out"
   for n in 1 2; do
-    grep -q "^From $HOST_IP icmp_seq=$n Destination Net Unreachable$" <<<"$out" ||
-      { echo "FAIL: $who: no 'Destination Net Unreachable' for icmp_seq=$n"; fail=1; }
+    grep -q "^From $HOST_IP icmp_seq=$n $what$" <<<"$out" || { echo "FAIL: $who: no '$what' for icmp_seq=$n"; fail=1; }
   done
   grep -q "2 packets transmitted, 0 received, +2 errors" <<<"$out" || { echo "FAIL: $who: errors not counted by ping"; fail=1; }
 }
 
-sysctl -qw net.ipv4.ip_forward=1  # the host side answers for 10.88.0.1: net unreachable
-sysctl -qw net.ipv4.icmp_ratelimit=0  # every one of them (its default lets one a second through)
+# The host side forwards: 10.88.0.1 has no route (net unreachable, which the
+# kernel limits to 5 in a burst, then one a second: used twice only), and
+# 10.99.0.1 is routed to a veth link (a TTL of 1 expires: time exceeded,
+# unlimited once icmp_ratelimit is 0).
+sysctl -qw net.ipv4.ip_forward=1
+sysctl -qw net.ipv4.icmp_ratelimit=0
+ip link add tsk-v0 type veth peer name tsk-v1 && ip link set tsk-v0 up && ip link set tsk-v1 up &&
+  ip route add 10.99.0.0/24 dev tsk-v0
 echo "=== raw socket mode (ping_group_range 1 0)"
 sysctl -qw net.ipv4.ping_group_range="1 0"
 tun_start "$work/raw"
@@ -67,7 +73,7 @@ echo "$out"
 check_replies "shim ping (raw)" "$out" "$HOST_IP"
 grep -q "socket(2, 3, 1) = " "$work/shim-raw.log" || { echo "FAIL: ping did not fall back to a raw socket"; fail=1; }
 echo "--- an unreachable network (raw socket's error queue)"
-unreachable "shim ping (raw)"
+icmp_error "shim ping (raw)" 10.88.0.1 "Destination Net Unreachable"
 echo "--- a 3000-byte ping (fragmented both ways)"
 out=$(timeout 10 ping -c 1 -s 3000 -W 2 "$STACK_IP" 2>&1) || true
 grep -q "^3008 bytes from $STACK_IP: icmp_seq=1 ttl=64" <<<"$out" || { echo "FAIL: fragmented ping"; echo "$out"; fail=1; }
@@ -86,11 +92,11 @@ out=$(TUNSOCK_SHIM_LOG=$work/shim-dgram.log shim timeout 15 ping -c 3 -i 0.2 -W 
 echo "$out"
 check_replies "shim ping (ping socket)" "$out" "$HOST_IP"
 grep -q "socket(2, 2, 1) = " "$work/shim-dgram.log" || { echo "FAIL: ping did not use a ping socket"; fail=1; }
-echo "--- an unreachable network: ICMP error -> recvmsg error -> MSG_ERRQUEUE"
-unreachable "shim ping (ping socket)"
+echo "--- TTL 1 (IP_TTL) expires at the host side: ICMP error -> recvmsg error -> MSG_ERRQUEUE"
+icmp_error "shim ping (ping socket)" 10.99.0.1 "Time to live exceeded" -t 1
 tun_stop
 log=$work/dgram/daemon.log
-grep -q "In  IP $HOST_IP > $STACK_IP: ICMP net 10.88.0.1 unreachable, length 92" "$log" || { echo "FAIL: net unreachable not traced"; fail=1; }
+grep -q "In  IP $HOST_IP > $STACK_IP: ICMP time exceeded in-transit, length 92" "$log" || { echo "FAIL: time exceeded not traced"; fail=1; }
 grep -q "Out IP $STACK_IP > $HOST_IP: ICMP echo request, id [0-9]*, seq 3, length 64" "$log" || { echo "FAIL: echo request not traced"; fail=1; }
 [ $fail -eq 0 ] || { echo "--- daemon log (tail)"; tail -40 "$log"; }
 exit $fail
