@@ -92,12 +92,21 @@ static int dgram_channel_gone(int fd) {
   return a.r.error ? ECONNRESET : 0;
 }
 
-// Append the cmsgs of a record's control slot after what the kernel put in
-// msg_control (SCM_RIGHTS), as Linux's put_cmsg does: a cmsg that does not
-// fit is cut short and MSG_CTRUNC set.
+// Put the cmsgs of a record's control slot into msg_control, as Linux's
+// put_cmsg does: a cmsg that does not fit is cut short and MSG_CTRUNC set.
+// They go before what the kernel already put there (the channel's
+// SCM_RIGHTS), as Linux's scm_recv puts credentials before rights, when
+// everything fits; else after it.
 void put_cmsgs(msghdr* msg, size_t used, const std::byte* ctl, size_t ctllen, bool ctrunc) {
   const size_t cap = msg->msg_control ? msg->msg_controllen : 0;
   auto* out = static_cast<std::byte*>(msg->msg_control);
+  if (used && ctllen && used + ctllen <= cap) {
+    std::memmove(out + ctllen, out, used);
+    std::memcpy(out, ctl, ctllen);
+    if (ctrunc) msg->msg_flags |= MSG_CTRUNC;
+    msg->msg_controllen = used + ctllen;
+    return;
+  }
   for (size_t off = 0; off + sizeof(cmsghdr) <= ctllen;) {
     cmsghdr cm;
     std::memcpy(&cm, ctl + off, sizeof cm);

@@ -618,6 +618,69 @@ static int mode_blocking(const char* dir) {
 }
 
 /* --- datagrams: addresses on recvfrom/recvmsg, connect, errors at send --- */
+/* A datagram with rights to a receiver with SO_PASSCRED: the credentials
+ * (made by the stack, carried in the record's control slot) come before the
+ * rights (passed by the channel's kernel), as Linux's scm_recv orders them. */
+static int mode_cmsgs(void) {
+  int sv[2];
+  CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0);
+  int on = 1;
+  CHECK(setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof on) == 0);
+  int p[2];
+  CHECK(pipe(p) == 0);
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } out;
+  memset(&out, 0, sizeof out);
+  struct iovec iov = {"rights", 6};
+  struct msghdr mh;
+  memset(&mh, 0, sizeof mh);
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  mh.msg_control = out.buf;
+  mh.msg_controllen = sizeof out.buf;
+  struct cmsghdr* cm = CMSG_FIRSTHDR(&mh);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(cm), &p[0], sizeof(int));
+  CHECK(sendmsg(sv[0], &mh, 0) == 6);
+  union {
+    char buf[256];
+    struct cmsghdr align;
+  } in;
+  char data[16];
+  struct iovec riov = {data, sizeof data};
+  memset(&mh, 0, sizeof mh);
+  mh.msg_iov = &riov;
+  mh.msg_iovlen = 1;
+  mh.msg_control = in.buf;
+  mh.msg_controllen = sizeof in.buf;
+  CHECK(recvmsg(sv[1], &mh, 0) == 6);
+  CHECK(!(mh.msg_flags & MSG_CTRUNC));
+  cm = CMSG_FIRSTHDR(&mh);
+  CHECK(cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_CREDENTIALS);
+  struct ucred uc;
+  memcpy(&uc, CMSG_DATA(cm), sizeof uc);
+  CHECK(uc.pid == getpid() && uc.uid == getuid());
+  cm = CMSG_NXTHDR(&mh, cm);
+  CHECK(cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS);
+  int got;
+  memcpy(&got, CMSG_DATA(cm), sizeof got);
+  CHECK(write(p[1], "x", 1) == 1);
+  char c;
+  CHECK(read(got, &c, 1) == 1 && c == 'x');
+  CHECK(CMSG_NXTHDR(&mh, cm) == NULL);
+  close(got);
+  close(p[0]);
+  close(p[1]);
+  close(sv[0]);
+  close(sv[1]);
+  printf("ok cmsgs\n");
+  return 0;
+}
+
 static int mode_dgram(const char* dir) {
   char pa[200], pb[200];
   snprintf(pa, sizeof pa, "%s/dg-a.sock", dir);
@@ -709,6 +772,7 @@ int main(int argc, char** argv) {
   if (!strcmp(m, "closeflush")) return mode_closeflush(dir);
   if (!strcmp(m, "blocking")) return mode_blocking(dir);
   if (!strcmp(m, "dgram")) return mode_dgram(dir);
+  if (!strcmp(m, "cmsgs")) return mode_cmsgs();
   if (!strcmp(m, "nosock")) return mode_nosock();
   fprintf(stderr, "shim_check: unknown mode %s\n", m);
   return 2;
