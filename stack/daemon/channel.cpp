@@ -155,6 +155,9 @@ void Chan::run_scheduled() {
 }
 
 bool Chan::app_left_unread() {
+  // A write that failed since took the kernel's ECONNRESET (the error is
+  // reported once): it was this.
+  if (app_reset_) return true;
   if (!sd_) return false;
   int err = 0;
   socklen_t len = sizeof err;
@@ -259,6 +262,7 @@ bool Chan::input_stream() {
         wait_read();
         return false;
       }
+      if (n < 0 && err == ECONNRESET) app_reset_ = true;  // closed with data unread (reported once)
       on_eof();  // EOF, or an error that ends the channel the same way
       return false;
     }
@@ -286,6 +290,7 @@ bool Chan::input_record() {
     ssize_t len = ::recv(fd, nullptr, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
     if (len < 0 && errno == EINTR) continue;
     if (len < 0) {
+      if (errno == ECONNRESET) app_reset_ = true;
       if (would_block(errno)) wait_read();
       else on_eof();
       return false;
@@ -438,6 +443,7 @@ bool Chan::output_stream() {
       return false;
     }
     if (n < 0) {
+      if (errno == ECONNRESET) app_reset_ = true;  // the error was the app's unread data: keep it
       log->debug("socket {}: channel write: {}: dropping input", id_, std::strerror(errno));
       out_dead_ = true;
       output();
@@ -543,6 +549,7 @@ bool Chan::output_record() {
       return false;
     }
     if (n < 0 && errno != EMSGSIZE) {
+      if (errno == ECONNRESET) app_reset_ = true;
       log->debug("socket {}: channel write: {}: dropping input", id_, std::strerror(errno));
       out_dead_ = true;
       output();

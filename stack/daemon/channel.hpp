@@ -122,6 +122,7 @@ class Chan : public std::enable_shared_from_this<Chan> {
   bool app_wr_pending_ = false;   // the application's SHUT_WR: the next EOF is it
   bool wr_shut_ = false, rd_shut_ = false;  // shutdown() done on the daemon end
   bool out_dead_ = false;         // the application no longer reads
+  bool app_reset_ = false;        // a channel write got ECONNRESET: the app closed with data unread
   bool err_posted_ = false;       // an error record tells of the current so_error
   bool closing_ = false;
   // listener

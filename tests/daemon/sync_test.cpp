@@ -95,3 +95,32 @@ TEST_CASE("daemon: after the peer's close, EOF is never read while a write still
     CHECK(errno == EPIPE);
   }
 }
+
+TEST_CASE("daemon: an application that closes with data unread resets its peer (SO_ERROR ECONNRESET)") {
+  DaemonHarness h;
+  REQUIRE(h.started());
+  Client c(h.path());
+  for (int type : {SOCK_STREAM, SOCK_SEQPACKET}) {
+    CAPTURE(type);
+    Pair p;
+    REQUIRE(make_pair(c, type, &p));
+    REQUIRE(::write(p.fa, "unread", 6) == 6);
+    REQUIRE(wait_fd(p.fb, POLLIN));
+    ::close(p.fb);  // "unread" never read: the kernel reports ECONNRESET on the daemon's end
+    p.fb = -1;
+    char buf[8];
+    REQUIRE(wait_fd(p.fa, POLLIN));
+    CHECK(::recv(p.fa, buf, sizeof buf, MSG_DONTWAIT) == 0);
+    auto r = c.call(ipc::Op::GetSockOpt, p.a, SOL_SOCKET, SO_ERROR, sizeof(int));
+    REQUIRE(r);
+    REQUIRE(r->hdr.error == 0);
+    int err = 0;
+    REQUIRE(r->payload.size() == sizeof err);
+    std::memcpy(&err, r->payload.data(), sizeof err);
+    CHECK(err == ECONNRESET);
+    r = c.call(ipc::Op::GetSockOpt, p.a, SOL_SOCKET, SO_ERROR, sizeof(int));  // reported once
+    REQUIRE(r);
+    std::memcpy(&err, r->payload.data(), sizeof err);
+    CHECK(err == 0);
+  }
+}
