@@ -64,6 +64,8 @@ struct IpOutOpts {
   bool dontfrag = false;             // too big is EMSGSIZE (IP_PMTUDISC_DO)
   bool hdrincl = false;              // m already has an IP header (raw IP_HDRINCL)
   bool broadcast_ok = false;         // SO_BROADCAST
+  ifnet* ifp = nullptr;              // the interface, not the route's (IP_MULTICAST_IF)
+  bool mcast_loop = false;           // a multicast copy to this host's members (IP_MULTICAST_LOOP)
 };
 
 // FreeBSD struct inpcb: one per inet socket (udp, ping, raw).
@@ -106,6 +108,11 @@ struct InPcb {
   uint32_t cork_src = 0, cork_dst = 0;
   uint16_t cork_dport = 0;
   IpOutOpts cork_o;
+  // Multicast (in_mcast.cpp): IP_MULTICAST_IF's address and interface, and
+  // the groups joined, each on one interface.
+  uint32_t inp_mcast_addr = 0;
+  int inp_mcast_ifindex = 0;
+  std::vector<std::pair<uint32_t, const ifnet*>> inp_mships;
   std::deque<SockErr> errq;          // MSG_ERRQUEUE
 };
 
@@ -195,6 +202,16 @@ PrUsrreqs ping_usrreqs();
 PrUsrreqs rip_usrreqs();
 // The Internet checksum over len bytes of a chain from off, added to sum.
 uint32_t in_cksum_chain(const mbuf* m, int off, int len, uint32_t sum);
+
+// --- in_mcast.cpp ---
+// IP_MULTICAST_IF, IP_ADD_MEMBERSHIP, IP_DROP_MEMBERSHIP.
+int in_mcast_ctloutput(Socket& so, InPcb& inp, Sockopt& s);
+// Whether some socket of this host joined group on ifp (input accepts it).
+bool in_mcast_host_member(const Inet& in, uint32_t group, const ifnet* ifp);
+// Whether inp gets a datagram for group that came in on ifp.
+bool in_mcast_allow(const Inet& in, const InPcb& inp, uint32_t group, const ifnet* ifp);
+// IP_MULTICAST_IF's interface (nullptr: none set, route as usual); fills *src when 0.
+ifnet* in_mcast_ifp(Inet& in, const InPcb& inp, uint32_t* src);
 
 // --- in_pcb.cpp ---
 InPcb* in_pcballoc(Socket& so, std::list<InPcb*>& head, int proto);

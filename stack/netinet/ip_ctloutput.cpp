@@ -154,6 +154,10 @@ int in_ctloutput(Socket& so, Sockopt& s) {
       if (v < -1 || v > 255) return EINVAL;
       inp->inp_mcast_ttl = v == -1 ? 1 : v;
       return 0;
+    case IP_MULTICAST_IF:
+    case IP_ADD_MEMBERSHIP:
+    case IP_DROP_MEMBERSHIP:
+      return in_mcast_ctloutput(so, *inp, s);
     case IP_MULTICAST_LOOP:
       if (!set) return putval(s, inp->inp_mcast_loop);
       inp->inp_mcast_loop = v != 0;

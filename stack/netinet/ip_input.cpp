@@ -21,6 +21,7 @@ bool martian_src(uint32_t a) {
 // Whether this host takes a packet for dst arriving on ifp.
 bool for_us(Inet& in, const ifnet& ifp, uint32_t dst) {
   if ((dst >> 24) == 127) return ifp.if_flags & IFF_LOOPBACK;  // RFC 1122: 127/8 never on a wire
+  if ((dst >> 28) == 0xe) return in_mcast_host_member(in, dst, &ifp);  // RFC 1112 §6.2: joined groups
   return in_localaddr(in, dst) || in_broadcast(in, dst);
 }
 

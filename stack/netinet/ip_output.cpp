@@ -83,7 +83,7 @@ void ip_loop_broadcast(Inet& in, ifnet& ifp, const mbuf* m) {
 
 int ip_output(Inet& in, mbuf* m, uint32_t src, uint32_t dst, uint8_t proto, const IpOutOpts& o) {
   int err = 0;
-  ifnet* ifp = out_ifp(in, dst, &err);
+  ifnet* ifp = o.ifp ? o.ifp : out_ifp(in, dst, &err);
   if (!ifp) {
     in.ipstat.noroute++;
     m_freem(m);
@@ -145,7 +145,11 @@ int ip_output(Inet& in, mbuf* m, uint32_t src, uint32_t dst, uint8_t proto, cons
     m_freem(m);
     return EMSGSIZE;
   }
-  if (!(ifp->if_flags & IFF_LOOPBACK) && in_broadcast(in, dst)) ip_loop_broadcast(in, *ifp, m);
+  // RFC 1112 §6.1 and Linux ip_mc_output: a group this host joined on ifp
+  // gets a copy too, unless IP_MULTICAST_LOOP is off.
+  if (!(ifp->if_flags & IFF_LOOPBACK) &&
+      (in_broadcast(in, dst) || ((dst >> 28) == 0xe && o.mcast_loop && in_mcast_host_member(in, dst, ifp))))
+    ip_loop_broadcast(in, *ifp, m);
   if (fits) {
     if_output(*ifp, m);
     return 0;

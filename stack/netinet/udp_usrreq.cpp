@@ -81,13 +81,15 @@ void udp_input(Inet& in, mbuf* m, const wire::Ipv4Repr& ip) {
   } else if (wire::cksum_finish(in_cksum_chain(m, ip.hlen, ulen, wire::pseudo_sum(ip.src, ip.dst, 17, ulen))) != 0) {
     return bad(s.badsum);
   }
-  const bool bcast = in_broadcast(in, ip.dst);
+  const bool mcast = (ip.dst >> 28) == 0xe;
+  const bool bcast = mcast || in_broadcast(in, ip.dst);
   if (bcast) {
     // Every socket bound to the port (and a matching or wildcard address) gets a copy.
     bool any = false;
     for (InPcb* inp : in.udb) {
       if (inp->inp_lport != dport || (inp->inp_laddr && inp->inp_laddr != ip.dst) ||
-          (inp->inp_faddr && (inp->inp_faddr != ip.src || inp->inp_fport != sport)))
+          (inp->inp_faddr && (inp->inp_faddr != ip.src || inp->inp_fport != sport)) ||
+          (mcast && !in_mcast_allow(in, *inp, ip.dst, ifp)))
         continue;
       if (mbuf* c = m_copym(m, ip.hlen + wire::kUdpHdrLen, M_COPYALL, M_NOWAIT)) {
         udp_append(in, *inp, c, ip, sport, ifp, m->m_pkthdr.frag_max);
@@ -199,8 +201,8 @@ int udp_dest(const SockAddr& nam, uint32_t* dst, uint16_t* dport) {
 // local error is queued as well (ip_local_error: origin LOCAL, info the
 // MTU, named by the destination and the connected port, no so_error).
 int udp_toobig(Inet& in, InPcb& inp, const IpOutOpts& o, uint32_t dst, int len) {
-  const Route* r = in_localaddr(in, dst) ? nullptr : rt_lookup(in, dst);
-  const ifnet* ifp = r ? r->ifp : if_loopback(in.st);
+  const Route* r = o.ifp || in_localaddr(in, dst) ? nullptr : rt_lookup(in, dst);
+  const ifnet* ifp = o.ifp ? o.ifp : r ? r->ifp : if_loopback(in.st);
   const int mtu = ifp ? int(std::min<uint32_t>(ifp->if_mtu, 65535)) : 1500;
   if (len + wire::kIpHdrLen + wire::kUdpHdrLen <= (o.dontfrag ? mtu : 65535)) return 0;
   if (inp.inp_recverr && inp.errq.size() < 64) {
@@ -263,14 +265,23 @@ int udp_send(Socket& so, int flags, mbuf* m, const SockAddr* addr, mbuf* control
     return EDESTADDRREQ;
   }
   IpOutOpts o = out_opts(so, inp);
+  const bool mcast = (dst >> 28) == 0xe;
+  if (mcast) {
+    o.ttl = uint8_t(inp.inp_mcast_ttl);
+    o.mcast_loop = inp.inp_mcast_loop;
+  }
   uint32_t src = inp.inp_laddr;
   if (int e = in_sendcontrol(ctl.get(), &o, &src)) return e;
   if (src && src != inp.inp_laddr && !in_localaddr(in, src)) return EINVAL;
   dst = in_anydst(inp, dst);
-  if (int e = in_pcbroute(in, src, dst, &src, inp.inp_transparent)) {
-    if (e == ENETUNREACH) in.ipstat.noroute++;
-    return e;
-  }
+  // Linux udp_sendmsg: a group goes out on IP_MULTICAST_IF's interface when
+  // one is set, without a route.
+  if (mcast) o.ifp = in_mcast_ifp(in, inp, &src);
+  if (!o.ifp)
+    if (int e = in_pcbroute(in, src, dst, &src, inp.inp_transparent)) {
+      if (e == ENETUNREACH) in.ipstat.noroute++;
+      return e;
+    }
   if (int e = udp_toobig(in, inp, o, dst, len)) return e;
   if (inp.udp_cork) {  // the first corked send fixes where the datagram goes
     inp.udp_pending = true;

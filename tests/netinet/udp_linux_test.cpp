@@ -512,3 +512,101 @@ TEST_CASE("udp linux: a datagram larger than SO_SNDBUF still goes; MSG_OOB is ig
   CHECK(sosend(*s, &peer, m, nullptr, MSG_OOB, Td{}) == EOPNOTSUPP);
   for (Socket* x : {s, r}) soclose(*x);
 }
+
+namespace {
+int mreq_opt(Socket& so, int name, uint32_t group, uint32_t ifaddr) {
+  ip_mreq m{};
+  m.imr_multiaddr.s_addr = htonl(group);
+  m.imr_interface.s_addr = htonl(ifaddr);
+  Sockopt s;
+  s.sopt_dir = SOPT_SET;
+  s.sopt_level = IPPROTO_IP;
+  s.sopt_name = name;
+  s.sopt_val = &m;
+  s.sopt_valsize = sizeof m;
+  return sosetopt(so, s);
+}
+int set_mcast_if(Socket& so, uint32_t a) {
+  in_addr v{htonl(a)};
+  Sockopt s;
+  s.sopt_dir = SOPT_SET;
+  s.sopt_level = IPPROTO_IP;
+  s.sopt_name = IP_MULTICAST_IF;
+  s.sopt_val = &v;
+  s.sopt_valsize = sizeof v;
+  return sosetopt(so, s);
+}
+constexpr uint32_t kGroup = 0xef010203;  // 239.1.2.3
+}  // namespace
+
+TEST_CASE("udp linux: multicast options: IP_MULTICAST_IF, joining and leaving groups with Linux's errnos") {
+  Host h;
+  REQUIRE(route_set_default(h.st, 0) == 0);
+  Socket* s = mksock(h.st);
+  int v = -1;
+  REQUIRE(getopt_int(*s, IPPROTO_IP, IP_MULTICAST_IF, &v) == 0);
+  CHECK(v == 0);
+  CHECK(set_mcast_if(*s, 0x0a4d0003) == EADDRNOTAVAIL);
+  REQUIRE(set_mcast_if(*s, kUs) == 0);
+  REQUIRE(getopt_int(*s, IPPROTO_IP, IP_MULTICAST_IF, &v) == 0);
+  CHECK(uint32_t(ntohl(uint32_t(v))) == kUs);
+  CHECK(mreq_opt(*s, IP_ADD_MEMBERSHIP, kGroup, 0) == ENODEV);  // no route to the group, no interface named
+  CHECK(mreq_opt(*s, IP_ADD_MEMBERSHIP, kPeer, kUs) == EINVAL);  // not a group
+  REQUIRE(mreq_opt(*s, IP_ADD_MEMBERSHIP, kGroup, kUs) == 0);
+  CHECK(mreq_opt(*s, IP_ADD_MEMBERSHIP, kGroup, kUs) == EADDRINUSE);
+  CHECK(mreq_opt(*s, IP_DROP_MEMBERSHIP, kGroup, kUs) == 0);
+  CHECK(mreq_opt(*s, IP_DROP_MEMBERSHIP, kGroup, kUs) == EADDRNOTAVAIL);
+  REQUIRE(set_mcast_if(*s, 0) == 0);
+  REQUIRE(getopt_int(*s, IPPROTO_IP, IP_MULTICAST_IF, &v) == 0);
+  CHECK(v == 0);
+  soclose(*s);
+}
+
+TEST_CASE("udp linux: sending to a group goes out IP_MULTICAST_IF's interface with IP_MULTICAST_TTL, looped to members") {
+  Host h;
+  REQUIRE(route_set_default(h.st, 0) == 0);
+  Socket* s = mksock(h.st);
+  SockAddr grp = sin(kGroup, 20390);
+  CHECK(send_to(*s, bytes_of("no route"), &grp) == ENETUNREACH);
+  REQUIRE(set_mcast_if(*s, kUs) == 0);
+  Socket* m = mksock(h.st);
+  REQUIRE(sobind(*m, sin(0, 20390), Td{}) == 0);
+  REQUIRE(mreq_opt(*m, IP_ADD_MEMBERSHIP, kGroup, kUs) == 0);
+  REQUIRE(setopt_int(*s, IPPROTO_IP, IP_MULTICAST_TTL, 3) == 0);
+  REQUIRE(send_to(*s, bytes_of("to the group"), &grp) == 0);
+  REQUIRE(h.out.size() == 1);
+  CHECK(wire::get32(&h.out[0][16]) == kGroup);
+  CHECK(wire::get32(&h.out[0][12]) == kUs);
+  CHECK(uint8_t(h.out[0][8]) == 3);  // TTL
+  h.run();
+  CHECK(recv_from(*m).data == bytes_of("to the group"));
+  REQUIRE(setopt_int(*s, IPPROTO_IP, IP_MULTICAST_LOOP, 0) == 0);
+  REQUIRE(send_to(*s, bytes_of("not looped"), &grp) == 0);
+  h.run();
+  CHECK(recv_from(*m).err == EWOULDBLOCK);
+  CHECK(h.out.size() == 2);
+  for (Socket* x : {s, m}) soclose(*x);
+}
+
+TEST_CASE("udp linux: a group's datagrams from the link reach members, and others on the port while IP_MULTICAST_ALL") {
+  Host h;
+  Socket* m = mksock(h.st);
+  Socket* other = mksock(h.st);
+  REQUIRE(setopt_int(*m, SOL_SOCKET, SO_REUSEADDR, 1) == 0);
+  REQUIRE(setopt_int(*other, SOL_SOCKET, SO_REUSEADDR, 1) == 0);
+  REQUIRE(sobind(*m, sin(0, 20390), Td{}) == 0);
+  REQUIRE(sobind(*other, sin(0, 20390), Td{}) == 0);
+  h.inject(udp_pkt(kPeer, 5000, kGroup, 20390, bytes_of("not joined")));
+  CHECK(recv_from(*m).err == EWOULDBLOCK);
+  CHECK(h.in().ipstat.notforus == 1);
+  REQUIRE(mreq_opt(*m, IP_ADD_MEMBERSHIP, kGroup, kUs) == 0);
+  h.inject(udp_pkt(kPeer, 5000, kGroup, 20390, bytes_of("joined")));
+  CHECK(recv_from(*m).data == bytes_of("joined"));
+  CHECK(recv_from(*other).data == bytes_of("joined"));  // IP_MULTICAST_ALL is on by default
+  REQUIRE(setopt_int(*other, IPPROTO_IP, IP_MULTICAST_ALL, 0) == 0);
+  h.inject(udp_pkt(kPeer, 5000, kGroup, 20390, bytes_of("members only")));
+  CHECK(recv_from(*m).data == bytes_of("members only"));
+  CHECK(recv_from(*other).err == EWOULDBLOCK);
+  CHECK(h.out.empty());  // no port unreachable about a group, no IGMP
+  for (Socket* x : {m, other}) soclose(*x);
+}
