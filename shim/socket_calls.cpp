@@ -353,6 +353,12 @@ TUNSOCK_EXPORT int connect(int fd, const sockaddr* addr, socklen_t len) {
         trace("connect(%d): channel: errno %d", fd, errno);
         return fail(ENOBUFS);
       }
+      // Any request lets the daemon take the channel before connect returns,
+      // so what the peer sends from now on reaches this fd at once.
+      Call q2;
+      q2.q.sock_id = s->id;
+      Answer a2;
+      (void)call(ipc::Op::Identify, q2, a2);
     }
     if (e == EINPROGRESS && !nb) e = wait_connected(*s);
     return e ? fail(e) : 0;

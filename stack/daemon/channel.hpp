@@ -106,7 +106,16 @@ class Chan : public std::enable_shared_from_this<Chan> {
   void wait_write();
   void deliver();
   void arm_retry();
-  void take_connection();
+  void wait_connection();
+
+ public:
+  // The application's socket may have connected to the connect listener:
+  // take the connection now if it is there (the dispatcher does, before
+  // every request, so that a connect is complete when the shim's next call
+  // returns). True when done (or nothing is pending any more).
+  bool take_connection();
+
+ private:
   int sosend_chain(struct mbuf* top, struct mbuf* control, int flags);
 
   Daemon& d_;

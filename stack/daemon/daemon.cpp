@@ -175,6 +175,13 @@ void Daemon::close_socket(Socket& so, const char* why) {
   });
 }
 
+void Daemon::take_connections() {
+  std::vector<std::weak_ptr<Chan>> still;
+  for (auto& w : connecting_)
+    if (auto c = w.lock(); c && !c->take_connection()) still.push_back(w);
+  connecting_.swap(still);
+}
+
 void Daemon::run_pending() {
   // Pumps may schedule others (a close reaches the peer): a few rounds.
   for (int round = 0; round < 16 && !pending_.empty(); ++round) {

@@ -58,6 +58,11 @@ class Daemon final : public SocketUpcalls {
   // The application closed so for good: log it, close its channel, soclose.
   void close_socket(Socket& so, const char* why);
 
+  // Channels waiting for the application's socket to connect (connect_name):
+  // take_connections() attaches those that have, before each request.
+  void note_connecting(std::weak_ptr<Chan> c) { connecting_.push_back(std::move(c)); }
+  void take_connections();
+
   // Channels with a pump scheduled; run_pending() runs them at once.
   void note_pending(std::weak_ptr<Chan> c) { pending_.push_back(std::move(c)); }
   void run_pending();
@@ -93,6 +98,7 @@ class Daemon final : public SocketUpcalls {
   asio::signal_set signals_;
   std::map<uint64_t, std::shared_ptr<Chan>> chans_;
   std::vector<std::weak_ptr<Chan>> pending_;
+  std::vector<std::weak_ptr<Chan>> connecting_;
   Clock::time_point epoch_;
   Time armed_ = Time::max();
   bool stopped_ = false;

@@ -83,6 +83,7 @@ std::string sockaddr_text(const SockAddr& a) {
 
 void Dispatcher::operator()(CtlRequest& q, CtlReply& r) {
   d_.tick();
+  d_.take_connections();  // a connect the shim finished since: its channel first
   switch (ipc::Op(q.hdr.op)) {
     case ipc::Op::Hello: op_hello(q, r); break;
     case ipc::Op::Socket: op_socket(q, r); break;

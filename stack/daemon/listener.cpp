@@ -70,35 +70,34 @@ int Chan::open_connect_listener(sockaddr_un* name, socklen_t* len) {
   if (!fd) return -errno;
   if (::bind(fd.get(), reinterpret_cast<sockaddr*>(name), *len) < 0 || ::listen(fd.get(), 1) < 0) return -errno;
   connl_.emplace(d_.io(), fd.release());
+  d_.note_connecting(shared_from_this());
+  wait_connection();
+  return 0;
+}
+
+void Chan::wait_connection() {
   connl_->async_wait(asio::posix::stream_descriptor::wait_read,
                      [self = shared_from_this()](boost::system::error_code ec) {
-                       if (!ec) self->take_connection();
+                       if (!ec && !self->take_connection() && self->connl_) self->wait_connection();
                      });
-  return 0;
 }
 
 // The application's socket connected to the connect listener: its peer is
 // this channel's daemon end from now on.
-void Chan::take_connection() {
-  if (!connl_) return;
+bool Chan::take_connection() {
+  if (!connl_) return true;
   int fd = ::accept4(connl_->native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-  if (fd < 0) {
-    if (errno == EAGAIN || errno == EINTR)
-      connl_->async_wait(asio::posix::stream_descriptor::wait_read,
-                         [self = shared_from_this()](boost::system::error_code ec) {
-                           if (!ec) self->take_connection();
-                         });
-    return;
-  }
+  if (fd < 0) return !(errno == EAGAIN || errno == EINTR || errno == ECONNABORTED);
   boost::system::error_code ec;
-  connl_->close(ec);
+  connl_->close(ec);  // cancels the wait
   connl_.reset();
   if (!so_) {
     ::close(fd);
-    return;
+    return true;
   }
   logger("chan")->debug("socket {}: channel connected", id_);
   attach(fd);
+  return true;
 }
 
 bool Chan::listener_gone() {

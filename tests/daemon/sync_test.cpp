@@ -124,3 +124,58 @@ TEST_CASE("daemon: an application that closes with data unread resets its peer (
     CHECK(err == 0);
   }
 }
+
+TEST_CASE("daemon: a connect is complete, channel and all, when the shim's next request returns") {
+  DaemonHarness h;
+  REQUIRE(h.started());
+  Client c(h.path());
+  auto hello = c.call(ipc::Op::Hello);
+  REQUIRE(hello);
+  const uint64_t instance = hello->hdr.sock_id;
+  auto ls = c.call(ipc::Op::Socket, 0, AF_UNIX, SOCK_STREAM, 0);
+  REQUIRE(ls);
+  REQUIRE(ls->fds.size() == 1);
+  const uint64_t lid = ls->hdr.sock_id;
+  int lfd = ls->take_fd();
+  socklen_t nlen;
+  sockaddr_un name = abstract_name("tunsockd-test.sync." + std::to_string(::getpid()), &nlen);
+  auto b = c.call(ipc::Op::Bind, lid, 0, 0, 0, &name, nlen);
+  REQUIRE(b);
+  REQUIRE(b->hdr.error == 0);
+  auto l = c.call(ipc::Op::Listen, lid, 4);
+  REQUIRE(l);
+  REQUIRE(l->hdr.value == 1);
+  REQUIRE(::listen(lfd, 4096) == 0);
+  for (int round = 0; round < 10; ++round) {
+    auto cs = c.call(ipc::Op::Socket, 0, AF_UNIX, SOCK_STREAM, 0);
+    REQUIRE(cs);
+    REQUIRE(cs->fds.size() == 1);
+    const uint64_t cid = cs->hdr.sock_id;
+    int cfd = cs->take_fd();
+    auto k = c.call(ipc::Op::Connect, cid, 0, 0, 0, &name, nlen);
+    REQUIRE(k);
+    REQUIRE(k->hdr.error == 0);
+    REQUIRE(k->hdr.value == 1);
+    REQUIRE(::connect(cfd, reinterpret_cast<const sockaddr*>(k->addr.data()), socklen_t(k->addr.size())) == 0);
+    REQUIRE(c.call(ipc::Op::Identify, cid));  // the shim's request after its connect
+    REQUIRE(wait_fd(lfd, POLLIN));
+    int afd = ::accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
+    REQUIRE(afd >= 0);
+    sockaddr_un peer;
+    socklen_t plen = sizeof peer;
+    uint64_t inst = 0, aid = 0;
+    REQUIRE(::getpeername(afd, reinterpret_cast<sockaddr*>(&peer), &plen) == 0);
+    REQUIRE(ipc::parse_channel_name(&peer, plen, &inst, &aid));
+    CHECK(inst == instance);
+    REQUIRE(c.call(ipc::Op::Accepted, aid));
+    REQUIRE(::write(afd, "hi", 2) == 2);
+    // FIONREAD (a request) then a read without waiting: there already.
+    auto f = c.call(ipc::Op::Ioctl, cid, int(FIONREAD));
+    REQUIRE(f);
+    char buf[4];
+    CHECK(::recv(cfd, buf, sizeof buf, MSG_DONTWAIT) == 2);
+    ::close(afd);
+    ::close(cfd);
+  }
+  ::close(lfd);
+}
