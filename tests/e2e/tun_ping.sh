@@ -77,8 +77,18 @@ icmp_error "shim ping (raw)" 10.88.0.1 "Destination Net Unreachable"
 echo "--- a 3000-byte ping (fragmented both ways)"
 out=$(timeout 10 ping -c 1 -s 3000 -W 2 "$STACK_IP" 2>&1) || true
 grep -q "^3008 bytes from $STACK_IP: icmp_seq=1 ttl=64" <<<"$out" || { echo "FAIL: fragmented ping"; echo "$out"; fail=1; }
+echo "--- IPv6 into the device (the stack has no inet6 yet): traced as IP6, dropped"
+sysctl -qw "net.ipv6.conf.$TUN_DEV.disable_ipv6=0"
+ip -6 addr add fd00:77::1/64 dev "$TUN_DEV" nodad
+timeout 5 ping -6 -c 1 -W 1 fd00:77::2 >/dev/null 2>&1 || true
+kill -0 "$TUNSOCKD_PID" || { echo "FAIL: daemon died on IPv6"; fail=1; }
 tun_stop
 log=$work/raw/daemon.log
+grep -q "In  IP6 fd00:77::1 > fd00:77::2: ICMP6, echo request, id [0-9]*, seq 1, length 64" "$log" ||
+  { echo "FAIL: IPv6 echo request not traced as tcpdump's IP6 line"; fail=1; }
+if grep -q "IP \[|ip\]" "$log"; then echo "FAIL: a bogus 'IP [|ip]' line"; fail=1; fi
+grep -q "$TUN_DEV counters: rx_packets=[0-9]* rx_bytes=[0-9]* rx_errors=0 rx_dropped=[1-9]" "$log" ||
+  { echo "FAIL: the IPv6 packets were not counted as drops"; fail=1; }
 grep -q "In  IP $HOST_IP > $STACK_IP: ICMP echo request, id [0-9]*, seq 1, length 64" "$log" || { echo "FAIL: no echo request traced"; fail=1; }
 grep -q "Out IP $STACK_IP > $HOST_IP: ICMP echo reply, id [0-9]*, seq 3, length 64" "$log" || { echo "FAIL: no echo reply traced"; fail=1; }
 grep -q "Out IP $STACK_IP > $HOST_IP: ICMP echo request, id [0-9]*, seq 2, length 64" "$log" || { echo "FAIL: shim's echo request not traced"; fail=1; }
