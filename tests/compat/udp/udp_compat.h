@@ -112,9 +112,15 @@ static ssize_t show_recvfrom(const char *label, int fd, int flags) {
   return n;
 }
 
-/* Everything queued on fd, non-blocking, until EAGAIN (or another error). */
+/* Everything that arrives on fd until nothing more comes for 500 ms, then
+ * the EAGAIN (or other error) that ends it: a stack that delivers a little
+ * later than the kernel is still compared on what arrives. */
 static void drain(const char *label, int fd) {
-  while (show_recvfrom(label, fd, MSG_DONTWAIT) >= 0) {}
+  for (;;) {
+    struct pollfd p = {.fd = fd, .events = POLLIN, .revents = 0};
+    while (poll(&p, 1, 500) < 0 && errno == EINTR) {}
+    if (show_recvfrom(label, fd, MSG_DONTWAIT) < 0) return;
+  }
 }
 
 static int set_int(int fd, int level, int name, int v) { return setsockopt(fd, level, name, &v, sizeof v); }

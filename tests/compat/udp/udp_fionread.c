@@ -17,6 +17,7 @@ int main(void) {
   SAY("SIOCINQ: %d", n);
   char buf[64];
   SHOW(recv(r, buf, sizeof buf, 0));
+  await(r, POLLIN);
   SHOW(ioctl(r, FIONREAD, &n));
   SAY("FIONREAD: %d", n);
   SHOW(recv(r, buf, sizeof buf, 0));

@@ -21,7 +21,7 @@ int main(void) {
   for (int i = 0; i < 3; i++) SAY("msg_len[%d] = %u", i, mm[i].msg_len);
   await(r, POLLIN);
   await(r2, POLLIN);
-  sleep_ms(50);
+  sleep_ms(200);
   char bufs[5][32];
   struct sockaddr_in froms[5];
   struct iovec riov[5];

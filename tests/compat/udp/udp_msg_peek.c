@@ -16,6 +16,7 @@ int main(void) {
   n = recv(r, buf, sizeof buf, MSG_PEEK | MSG_TRUNC);
   SAY("recv(5, MSG_PEEK|MSG_TRUNC) = %zd", n);
   show_recvfrom("r", r, 0);
+  await(r, POLLIN);
   show_recvfrom("r peek", r, MSG_PEEK | MSG_DONTWAIT);
   show_recvfrom("r", r, MSG_DONTWAIT);
   show_recvfrom("r peek", r, MSG_PEEK | MSG_DONTWAIT);

@@ -20,6 +20,7 @@ int main(void) {
   struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
   n = recvmsg(r, &mh, 0);
   SAY("recvmsg(10) = %zd flags %s", n, msgflags_str(mh.msg_flags));
+  await(r, POLLIN);
   n = recv(r, NULL, 0, MSG_TRUNC | MSG_DONTWAIT);
   SAY("recv(NULL, 0, MSG_TRUNC) = %zd %s", n, n < 0 ? errname(errno) : "");
   SHOW(recv(r, buf, sizeof buf, MSG_DONTWAIT));

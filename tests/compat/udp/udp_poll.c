@@ -18,7 +18,7 @@ int main(void) {
   SENDTO(s, "one", LOOP, 20220);
   SENDTO(s, "two", LOOP, 20220);
   await(r, POLLIN);
-  sleep_ms(50);
+  sleep_ms(200);
   show_poll("two queued", r);
   show_select("two queued", r, 0);
   show_epoll("level", ep, 0);
