@@ -105,6 +105,10 @@ void Dispatcher::operator()(CtlRequest& q, CtlReply& r) {
     case ipc::Op::RecvErr: op_recverr(q, r); break;
     default: r.hdr.error = ENOSYS; break;
   }
+  // What the call set going inside the stack (a datagram looped back to a
+  // socket of this host, queued to the loopback's callout at this instant)
+  // has arrived before the reply, as the kernel delivers it within the call.
+  d_.tick();
   d_.run_pending();
   d_.settle();
 }
