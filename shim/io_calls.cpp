@@ -180,6 +180,12 @@ ssize_t dgram_recvmsg(int fd, msghdr* msg, int flags) {
     if (!s) return fail(EBADF);
     return errqueue_recvmsg(*s, msg, flags);
   }
+  if (flags & MSG_OOB) {
+    // Linux UDP, ping and raw sockets ignore MSG_OOB on receive; AF_UNIX
+    // refuses it (EOPNOTSUPP), as the channel would.
+    auto s = fdtable::get(fd);
+    if (s && s->domain != AF_UNIX) flags &= ~MSG_OOB;
+  }
   ipc::DgramHeader h{};
   sockaddr_storage from{};
   alignas(cmsghdr) std::byte ctl[ipc::kMaxCtl];
@@ -291,7 +297,10 @@ ssize_t dgram_sendmsg(int fd, const SockInfo& s, const msghdr* msg, int flags) {
       continue;
     }
     trace("sendmsg(%d, %zu bytes, flags %#x) = %d", fd, data.size() - ctllen, flags, e ? -e : int(a.r.value));
-    if (e == EPIPE && !(flags & MSG_NOSIGNAL)) ::raise(SIGPIPE);
+    // Linux signals a broken pipe on connections only: a datagram socket's
+    // EPIPE (after shutdown(SHUT_WR)) comes without SIGPIPE.
+    const bool datagram = s.type == SOCK_DGRAM || s.type == SOCK_RAW;
+    if (e == EPIPE && !datagram && !(flags & MSG_NOSIGNAL)) ::raise(SIGPIPE);
     if (e) return fail(e);
     return ssize_t(a.r.value);
   }

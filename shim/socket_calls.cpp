@@ -374,6 +374,8 @@ TUNSOCK_EXPORT int shutdown(int fd, int how) {
   Answer a;
   if (int e = call(ipc::Op::Shutdown, c, a)) return fail(e);
   trace("shutdown(%d, %d) = %d", fd, how, a.r.error);
+  // An unconnected inet socket: shut down all the same, and ENOTCONN (Linux).
+  if (a.r.error && a.r.value == 1) real().shutdown(fd, how);
   if (a.r.error) return fail(a.r.error);
   // The daemon sees SHUT_WR as EOF on the channel, after the data before it.
   // A listener is the kernel's: shut down, it polls and accepts as Linux's

@@ -333,21 +333,37 @@ void Dispatcher::op_shutdown(CtlRequest& q, CtlReply& r) {
     r.hdr.error = EINVAL;
     return;
   }
+  int unconnected = 0;
   if (!(so->so_proto->pr_flags & PR_SHUTUNCONN) &&
       !(so->so_state & (SS_ISCONNECTED | SS_ISCONNECTING | SS_ISDISCONNECTING)) &&
       !(so->so_options & SOF_ACCEPTCONN)) {
-    r.hdr.error = ENOTCONN;
-    return;
+    if (!(so->so_proto->pr_flags & PR_SHUTENOTCONN)) {
+      r.hdr.error = ENOTCONN;
+      return;
+    }
+    unconnected = ENOTCONN;  // soshutdown applies it and says so
   }
   // SHUT_WR arrives as channel EOF, in order with the data before it: the
   // channel shuts the application's writing down from its end and reads up
   // to that EOF before this reply (run_pending), so the peer sees it when
   // the call returns, as on Linux.
-  if (how != SHUT_WR) r.hdr.error = soshutdown(*so, SHUT_RD);
+  auto apply = [&](int h) {
+    int e = soshutdown(*so, h);
+    if (e && e != unconnected) r.hdr.error = e;
+  };
+  if (how != SHUT_WR) apply(SHUT_RD);
   logger("socket")->debug("socket {}: shutdown({})", so->so_id, how);
-  if (auto c = d_.chan(so->so_id)) {
+  auto c = d_.chan(so->so_id);
+  // A datagram socket's sends come as calls, not through its channel: no
+  // channel EOF carries SHUT_WR, the stack takes it here (later sends EPIPE).
+  if (c && c->kind() == ChanKind::Dgram && how != SHUT_RD && !r.hdr.error) apply(SHUT_WR);
+  if (c) {
     if (how != SHUT_RD && !r.hdr.error) c->app_shutdown_write();
     c->kick();
+  }
+  if (unconnected && !r.hdr.error) {
+    r.hdr.value = 1;  // applied: the shim shuts its channel end down too
+    r.hdr.error = unconnected;
   }
 }
 

@@ -36,6 +36,8 @@ inline constexpr uint32_t PR_BIGDGRAM = 0x800;    // one datagram may exceed the
                                                   // only must not be full (Linux sock_alloc_send_pskb)
 inline constexpr uint32_t PR_OOBIGNORE = 0x1000;  // MSG_OOB on receive is ignored (Linux UDP),
                                                   // not EOPNOTSUPP
+inline constexpr uint32_t PR_SHUTENOTCONN = 0x2000;  // shutdown() unconnected is applied all the
+                                                     // same and says ENOTCONN (Linux inet_shutdown)
 
 // pru_send flags
 inline constexpr int PRUS_OOB = 0x1;

@@ -182,9 +182,12 @@ int sodisconnect(Socket& so) {
 
 int soshutdown(Socket& so, int how) {
   if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR) return EINVAL;
+  int error = 0;
   if (!(so.so_proto->pr_flags & PR_SHUTUNCONN) && !(so.so_options & SOF_ACCEPTCONN) &&
-      !(so.so_state & (SS_ISCONNECTED | SS_ISCONNECTING | SS_ISDISCONNECTING)))
-    return ENOTCONN;
+      !(so.so_state & (SS_ISCONNECTED | SS_ISCONNECTING | SS_ISDISCONNECTING))) {
+    if (!(so.so_proto->pr_flags & PR_SHUTENOTCONN)) return ENOTCONN;
+    error = ENOTCONN;  // applied below all the same: pollers see the hang-up
+  }
   if (how != SHUT_WR) {
     // DEVIATION from FreeBSD's sorflush: what is queued stays readable, as
     // on Linux (AF_UNIX and TCP alike); nothing more will be appended by a
@@ -197,7 +200,7 @@ int soshutdown(Socket& so, int how) {
     if (e == EOPNOTSUPP) socantsendmore(so);  // a protocol without the request
     else if (e) return e;
   }
-  return 0;
+  return error;
 }
 
 void soabort(Socket& so) {

@@ -23,14 +23,15 @@ const Domain& inetdomain() {
     dom.dom_family = AF_INET;
     dom.dom_name = "internet";
     sw[0] = Protosw{.pr_type = SOCK_DGRAM, .pr_domain = &dom, .pr_protocol = IPPROTO_UDP,
-                    .pr_flags = PR_ATOMIC | PR_ADDR | PR_CONTROL | PR_SENDNOADDR | PR_BIGDGRAM | PR_OOBIGNORE,
+                    .pr_flags = PR_ATOMIC | PR_ADDR | PR_CONTROL | PR_SENDNOADDR | PR_BIGDGRAM | PR_OOBIGNORE |
+                                PR_SHUTENOTCONN,
                     .pr_ctloutput = in_ctloutput,
                     .pr_usrreqs = pru_with_defaults(udp_usrreqs())};
     sw[1] = Protosw{.pr_type = SOCK_DGRAM, .pr_domain = &dom, .pr_protocol = IPPROTO_ICMP,
-                    .pr_flags = PR_ATOMIC | PR_ADDR | PR_CONTROL, .pr_ctloutput = in_ctloutput,
+                    .pr_flags = PR_ATOMIC | PR_ADDR | PR_CONTROL | PR_SHUTENOTCONN, .pr_ctloutput = in_ctloutput,
                     .pr_usrreqs = pru_with_defaults(ping_usrreqs())};
     sw[2] = Protosw{.pr_type = SOCK_RAW, .pr_domain = &dom, .pr_protocol = IPPROTO_ICMP,
-                    .pr_flags = PR_ATOMIC | PR_ADDR | PR_CONTROL, .pr_ctloutput = in_ctloutput,
+                    .pr_flags = PR_ATOMIC | PR_ADDR | PR_CONTROL | PR_SHUTENOTCONN, .pr_ctloutput = in_ctloutput,
                     .pr_usrreqs = pru_with_defaults(rip_usrreqs())};
     dom.dom_protosw = std::span<const Protosw>(sw.data(), sw.size());
   }

@@ -175,6 +175,19 @@ TEST_CASE("udp linux: datagrams after shutdown(SHUT_RD) are still queued and rec
   soclose(*so);
 }
 
+TEST_CASE("udp linux: shutdown of an unconnected socket says ENOTCONN and is applied all the same") {
+  Host h;
+  Socket* so = mksock(h.st);
+  REQUIRE(sobind(*so, sin(0, 20245), Td{}) == 0);
+  CHECK(soshutdown(*so, SHUT_WR) == ENOTCONN);
+  CHECK((so->so_snd.sb_state & SBS_CANTSENDMORE));
+  SockAddr peer = sin(kPeer, 9);
+  CHECK(send_to(*so, bytes_of("x"), &peer) == EPIPE);
+  CHECK(soshutdown(*so, SHUT_RD) == ENOTCONN);
+  CHECK((so->so_rcv.sb_state & SBS_CANTRCVMORE));
+  soclose(*so);
+}
+
 TEST_CASE("udp linux: option levels not UDP's are EOPNOTSUPP to get and ENOPROTOOPT to set; SOL_UDP ENOPROTOOPT") {
   Host h;
   Socket* so = mksock(h.st);
