@@ -15,50 +15,21 @@ here=$(cd "$(dirname "$0")" && pwd)
 export TUNSOCK_BUILD=$build
 # shellcheck source=../support/daemon.sh
 source "$here/../support/daemon.sh"
+# shellcheck source=transcript.sh
+source "$here/transcript.sh"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/tunsock-compat.XXXXXX")
 trap 'stop_tunsockd; rm -rf "$work"' EXIT
 mkdir -p "$work/native" "$work/shim"
 
-# run_one DIR [PRELOAD]: the case's transcript in DIR.out. Every case arms its
-# own watchdog; timeout is only the last resort.
-run_one() {
-  local dir=$1 preload=${2:-} rc=0
-  (cd "$dir" && env -u LD_PRELOAD COMPAT_DIR="$dir" ${preload:+LD_PRELOAD=$preload} \
-    timeout -k 5 60 "$bin" >"$dir.out" 2>&1) || rc=$?
-  if [ "$rc" -gt 128 ] && [ "$rc" -lt 160 ]; then
-    echo "ended by signal $(kill -l $((rc - 128)))" >>"$dir.out"
-  else
-    echo "exit $rc" >>"$dir.out"
-  fi
-}
-
-run_one "$work/native"
+run_one "$work/native" env -u LD_PRELOAD "$bin"
 if [ "${COMPAT_NATIVE_ONLY:-0}" = 1 ]; then
   cat "$work/native.out"
   exit 0
 fi
 
 start_tunsockd "$work/daemon" || exit 1
-run_one "$work/shim" "$build/lib/libtunsock.so"
+run_one "$work/shim" env LD_PRELOAD="$build/lib/libtunsock.so" "$bin"
 stop_tunsockd
 
-diff -u --label kernel --label tunsock "$work/native.out" "$work/shim.out" >"$work/diff"
-if [ -n "$expected" ]; then
-  if [ -f "$expected" ] && cmp -s "$expected" "$work/diff"; then
-    echo "the known deviation, exactly ($(basename "$expected")):"
-    cat "$work/diff"
-    exit 0
-  fi
-  echo "the deviation differs from $(basename "$expected") (missing, changed or gone):"
-  diff -u --label expected --label now "$expected" "$work/diff" 2>/dev/null || cat "$work/diff"
-elif [ ! -s "$work/diff" ]; then
-  cat "$work/native.out"
-  exit 0
-else
-  cat "$work/diff"
-fi
-echo "--- kernel"; cat "$work/native.out"
-echo "--- tunsock"; cat "$work/shim.out"
-echo "--- daemon log (tail)"; tail -40 "$work/daemon/daemon.log"
-exit 1
+compare_transcripts "$expected"

@@ -27,6 +27,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 export TUNSOCK_BUILD=$build
 # shellcheck source=../support/daemon.sh
 source "$here/../support/daemon.sh"
+# shellcheck source=transcript.sh
+source "$here/transcript.sh"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/tunsock-udp.XXXXXX")
 holders=() peers=()
@@ -80,39 +82,6 @@ start_peer() {
   return 1
 }
 
-# start_tunsockd_in NS_PID DIR: as start_tunsockd (daemon.sh), inside that namespace.
-start_tunsockd_in() {
-  local ns=$1 dir=$2
-  mkdir -p "$dir"
-  export TUNSOCK_SOCKET=$dir/ctl.sock
-  # shellcheck disable=SC2086
-  nsenter -t "$ns" -n -- env TUNSOCK_LOG="${TUNSOCK_LOG:-info,ip=debug}" "$build/bin/tunsockd" \
-    --socket "$TUNSOCK_SOCKET" --tun tsk0 --address 10.77.0.2/24 --host-address 10.77.0.1/24 \
-    >"$dir/daemon.log" 2>&1 &
-  TUNSOCKD_PID=$!
-  local i
-  for i in $(seq 200); do
-    [ -S "$TUNSOCK_SOCKET" ] && return 0
-    kill -0 "$TUNSOCKD_PID" 2>/dev/null || break
-    sleep 0.025
-  done
-  echo "tunsockd did not start:" >&2
-  cat "$dir/daemon.log" >&2
-  return 1
-}
-
-# run_one DIR CMD...: the case's transcript in DIR.out.
-run_one() {
-  local dir=$1 rc=0
-  shift
-  (cd "$dir" && COMPAT_DIR="$dir" timeout -k 5 60 "$@" >"$dir.out" 2>&1) || rc=$?
-  if [ "$rc" -gt 128 ] && [ "$rc" -lt 160 ]; then
-    echo "ended by signal $(kill -l $((rc - 128)))" >>"$dir.out"
-  else
-    echo "exit $rc" >>"$dir.out"
-  fi
-}
-
 # --- the kernel's run ---
 ns_base
 new_ns || exit 1
@@ -134,27 +103,10 @@ fi
 new_ns || exit 1
 tun=$ns_pid
 ns_base in_ns "$tun"
-start_tunsockd_in "$tun" "$work/daemon" || exit 1
+TUNSOCKD_PREFIX="nsenter -t $tun -n --" TUNSOCK_LOG=${TUNSOCK_LOG:-info,ip=debug} \
+  TUNSOCKD_ARGS="--tun tsk0 --address 10.77.0.2/24 --host-address 10.77.0.1/24" start_tunsockd "$work/daemon" || exit 1
 start_peer "$tun" || exit 1
 run_one "$work/shim" nsenter -t "$tun" -n -- env TUNSOCK_DOMAINS=unix,inet LD_PRELOAD="$build/lib/libtunsock.so" "$bin"
 stop_tunsockd
 
-diff -u --label kernel --label tunsock "$work/native.out" "$work/shim.out" >"$work/diff"
-if [ -n "$expected" ]; then
-  if [ -f "$expected" ] && cmp -s "$expected" "$work/diff"; then
-    echo "the known deviation, exactly ($(basename "$expected")):"
-    cat "$work/diff"
-    exit 0
-  fi
-  echo "the deviation differs from $(basename "$expected") (missing, changed or gone):"
-  diff -u --label expected --label now "$expected" "$work/diff" 2>/dev/null || cat "$work/diff"
-elif [ ! -s "$work/diff" ]; then
-  cat "$work/native.out"
-  exit 0
-else
-  cat "$work/diff"
-fi
-echo "--- kernel"; cat "$work/native.out"
-echo "--- tunsock"; cat "$work/shim.out"
-echo "--- daemon log (tail)"; tail -40 "$work/daemon/daemon.log"
-exit 1
+compare_transcripts "$expected"

@@ -3,15 +3,16 @@
 #                        exports TUNSOCK_SOCKET and TUNSOCKD_PID
 #   stop_tunsockd        SIGTERM, wait (bounded), SIGKILL if it hangs
 # The build directory comes from $TUNSOCK_BUILD. Extra daemon flags may be
-# given in $TUNSOCKD_ARGS.
+# given in $TUNSOCKD_ARGS; $TUNSOCKD_PREFIX runs the daemon under a command
+# (e.g. "nsenter -t PID -n --" to start it inside a namespace).
 
 start_tunsockd() {
   local dir=$1
   mkdir -p "$dir"
   export TUNSOCK_SOCKET=$dir/ctl.sock
   # shellcheck disable=SC2086
-  TUNSOCK_LOG=${TUNSOCK_LOG:-debug} "$TUNSOCK_BUILD/bin/tunsockd" --socket "$TUNSOCK_SOCKET" \
-    ${TUNSOCKD_ARGS:-} >"$dir/daemon.log" 2>&1 &
+  ${TUNSOCKD_PREFIX:-} env TUNSOCK_LOG="${TUNSOCK_LOG:-debug}" "$TUNSOCK_BUILD/bin/tunsockd" \
+    --socket "$TUNSOCK_SOCKET" ${TUNSOCKD_ARGS:-} >"$dir/daemon.log" 2>&1 &
   TUNSOCKD_PID=$!
   export TUNSOCKD_PID
   local i
