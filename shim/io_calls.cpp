@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <linux/sockios.h>
+#include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -181,10 +182,10 @@ ssize_t dgram_recvmsg(int fd, msghdr* msg, int flags) {
     return errqueue_recvmsg(*s, msg, flags);
   }
   if (flags & MSG_OOB) {
-    // Linux UDP, ping and raw sockets ignore MSG_OOB on receive; AF_UNIX
-    // refuses it (EOPNOTSUPP), as the channel would.
+    // Linux UDP ignores MSG_OOB on receive; AF_UNIX, ping and raw sockets
+    // refuse it (EOPNOTSUPP), as the channel does.
     auto s = fdtable::get(fd);
-    if (s && s->domain != AF_UNIX) flags &= ~MSG_OOB;
+    if (s && s->domain != AF_UNIX && s->type == SOCK_DGRAM && s->protocol != IPPROTO_ICMP) flags &= ~MSG_OOB;
   }
   ipc::DgramHeader h{};
   sockaddr_storage from{};
@@ -299,8 +300,7 @@ ssize_t dgram_sendmsg(int fd, const SockInfo& s, const msghdr* msg, int flags) {
     trace("sendmsg(%d, %zu bytes, flags %#x) = %d", fd, data.size() - ctllen, flags, e ? -e : int(a.r.value));
     // Linux signals a broken pipe on connections only: a datagram socket's
     // EPIPE (after shutdown(SHUT_WR)) comes without SIGPIPE.
-    const bool datagram = s.type == SOCK_DGRAM || s.type == SOCK_RAW;
-    if (e == EPIPE && !datagram && !(flags & MSG_NOSIGNAL)) ::raise(SIGPIPE);
+    if (e == EPIPE && !s.datagrams() && !(flags & MSG_NOSIGNAL)) ::raise(SIGPIPE);
     if (e) return fail(e);
     return ssize_t(a.r.value);
   }

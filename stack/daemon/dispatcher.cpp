@@ -333,15 +333,12 @@ void Dispatcher::op_shutdown(CtlRequest& q, CtlReply& r) {
     r.hdr.error = EINVAL;
     return;
   }
-  int unconnected = 0;
-  if (!(so->so_proto->pr_flags & PR_SHUTUNCONN) &&
-      !(so->so_state & (SS_ISCONNECTED | SS_ISCONNECTING | SS_ISDISCONNECTING)) &&
-      !(so->so_options & SOF_ACCEPTCONN)) {
-    if (!(so->so_proto->pr_flags & PR_SHUTENOTCONN)) {
-      r.hdr.error = ENOTCONN;
-      return;
-    }
-    unconnected = ENOTCONN;  // soshutdown applies it and says so
+  // Unconnected: ENOTCONN, unless the protocol shuts down all the same
+  // (PR_SHUTENOTCONN), which soshutdown does and says so.
+  const int unconnected = soshutdown_unconnected(*so) ? ENOTCONN : 0;
+  if (unconnected && !(so->so_proto->pr_flags & PR_SHUTENOTCONN)) {
+    r.hdr.error = ENOTCONN;
+    return;
   }
   // SHUT_WR arrives as channel EOF, in order with the data before it: the
   // channel shuts the application's writing down from its end and reads up

@@ -180,11 +180,15 @@ int sodisconnect(Socket& so) {
   return pru(so).pru_disconnect(so);
 }
 
+bool soshutdown_unconnected(const Socket& so) {
+  return !(so.so_proto->pr_flags & PR_SHUTUNCONN) && !(so.so_options & SOF_ACCEPTCONN) &&
+         !(so.so_state & (SS_ISCONNECTED | SS_ISCONNECTING | SS_ISDISCONNECTING));
+}
+
 int soshutdown(Socket& so, int how) {
   if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR) return EINVAL;
   int error = 0;
-  if (!(so.so_proto->pr_flags & PR_SHUTUNCONN) && !(so.so_options & SOF_ACCEPTCONN) &&
-      !(so.so_state & (SS_ISCONNECTED | SS_ISCONNECTING | SS_ISDISCONNECTING))) {
+  if (soshutdown_unconnected(so)) {
     if (!(so.so_proto->pr_flags & PR_SHUTENOTCONN)) return ENOTCONN;
     error = ENOTCONN;  // applied below all the same: pollers see the hang-up
   }

@@ -161,6 +161,9 @@ int soreceive(Socket& so, RecvArgs& a);
 // queued readable, as Linux does; SHUT_WR is pru_shutdown. EINVAL for a bad
 // how; ENOTCONN unconnected unless the protocol has PR_SHUTUNCONN.
 int soshutdown(Socket& so, int how);
+// Whether shutdown() finds so unconnected: ENOTCONN, without effect, or
+// applied all the same under PR_SHUTENOTCONN.
+bool soshutdown_unconnected(const Socket& so);
 // The last file reference is gone: disconnect, abort queued connections,
 // detach; frees the socket when the protocol is done with it.
 int soclose(Socket& so);
