@@ -11,15 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../support/tun_ns.sh"
 tun_enter_netns "$@"
 
-work=$(mktemp -d /tmp/tunsock-tun-udp.XXXXXX)
-spid=
-cleanup() {
-  [ -n "$spid" ] && kill "$spid" 2>/dev/null || true
-  tun_stop 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-tun_start "$work"
+tun_begin tun-udp
 
 # echo_once RUNNER DEST PORT: one datagram there and back; retried while the
 # server may not be bound yet (a lost first datagram is not the test).

@@ -9,15 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../support/tun_ns.sh"
 tun_enter_netns "$@"
 
-work=$(mktemp -d /tmp/tunsock-tun-lo.XXXXXX)
-spid=
-cleanup() {
-  [ -n "$spid" ] && kill "$spid" 2>/dev/null || true
-  tun_stop 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-tun_start "$work"
+tun_begin tun-lo
 
 fail=0
 shim_bg timeout 30 socat -T10 UDP-LISTEN:7003,bind=127.0.0.1 PIPE 2>"$work/server.err"

@@ -6,6 +6,7 @@
 #   tun_start DIR          lo up, tunsockd on DIR creating TUN device tsk0:
 #                          stack 10.77.0.2/24, gateway and host side 10.77.0.1/24
 #   tun_stop               stop the daemon (its log keeps the final counters)
+#   tun_begin TAG          $work, the daemon in it, cleanup on exit ($spid too)
 #   shim CMD...            run CMD under libtunsock.so with inet sent to the stack
 #   shim_bg CMD...         the same in the background; BG_PID is CMD itself (a
 #                          function in the background would be a subshell, and
@@ -43,6 +44,21 @@ tun_start() {
 }
 
 tun_stop() { stop_tunsockd; }
+
+# tun_begin TAG: $work made (/tmp/tunsock-TAG.*), the daemon started in it;
+# on exit the background program in $spid (if any) is killed, the daemon
+# stopped and $work removed.
+tun_begin() {
+  work=$(mktemp -d "/tmp/tunsock-$1.XXXXXX")
+  spid=
+  trap tun_end EXIT
+  tun_start "$work"
+}
+tun_end() {
+  [ -n "${spid:-}" ] && kill "$spid" 2>/dev/null || true
+  tun_stop 2>/dev/null || true
+  rm -rf "$work"
+}
 
 shim() { TUNSOCK_DOMAINS=unix,inet LD_PRELOAD=$build/lib/libtunsock.so "$@"; }
 shim_bg() {
