@@ -7,12 +7,14 @@
 
 #include <netinet/in.h>
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <list>
 #include <map>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "kern/stack.hpp"
@@ -130,6 +132,18 @@ struct ReassQ {
   uint16_t max_size = 0;             // the largest fragment so far (IP_RECVFRAGSIZE)
 };
 
+struct Inet;
+
+// FreeBSD ip_protox / pr_input, pr_ctlinput: one entry per IP protocol
+// number, filled by ip_protox_register (inet_attach: ICMP, UDP; TCP adds its
+// own). An entry without pr_input is noproto: ICMP protocol unreachable.
+struct IpProtoSw {
+  void (*pr_input)(Inet& in, mbuf* m, const wire::Ipv4Repr& ip) = nullptr;  // consumes m; header still in front
+  // An ICMP error quoting a datagram of this protocol that we sent.
+  void (*pr_ctlinput)(Inet& in, const wire::IcmpRepr& ic, uint32_t offender,
+                      std::span<const std::byte> quoted) = nullptr;
+};
+
 struct Inet {
   explicit Inet(Stack& s) : st(s) {}
   Stack& st;
@@ -152,6 +166,7 @@ struct Inet {
   uint32_t ping_group_lo = 0, ping_group_hi = 2147483647;
   std::function<void(const ifnet&, char, const mbuf*)> trace;
   uint16_t last_ephemeral = 0;
+  std::array<IpProtoSw, 256> ip_protox{};  // by IP protocol number (ip_input.cpp)
   IpStat ipstat;
   IcmpStat icmpstat;
   UdpStat udpstat;
@@ -176,11 +191,19 @@ void if_output(ifnet& ifp, mbuf* m);               // count, trace, if_transmit
 
 // --- ip_input.cpp / ip_reass.cpp ---
 void ip_input(Inet& in, ifnet& ifp, mbuf* m);
+// FreeBSD ipproto_register: proto's input and ICMP-error handlers (replaces any).
+void ip_protox_register(Inet& in, uint8_t proto, IpProtoSw sw);
 // Returns the reassembled datagram (header + payload) or nullptr (held or dropped). Consumes m.
 mbuf* ip_reass(Inet& in, mbuf* m, const wire::Ipv4Repr& ip);
 
 // --- ip_icmp.cpp ---
+// ICMP's pr_input: raw ICMP sockets get a copy first (FreeBSD icmp_input
+// ends in rip_input), then echo, echo reply, and errors through the quoted
+// protocol's pr_ctlinput. Consumes m.
 void icmp_input(Inet& in, mbuf* m, const wire::Ipv4Repr& ip);
+// ICMP's pr_ctlinput: an error quoting an ICMP message we sent goes to the
+// ping socket of its echo id and to the raw ICMP sockets.
+void icmp_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::span<const std::byte> quoted);
 // Linux icmp_err_convert: the errno of an ICMP error; *hard for the ones a
 // socket without IP_RECVERR still reports (port and protocol unreachable).
 int icmp_to_errno(uint8_t type, uint8_t code, bool* hard);
