@@ -139,6 +139,11 @@ void icmp_input(Inet& in, mbuf* m, const wire::Ipv4Repr& ip) {
         s.badcode++;
         break;
       }
+      // RFC 1191 §6.3: "fragmentation needed" lowers the path MTU towards
+      // the quoted destination (of a datagram we sent) before the protocol hears of it.
+      if (ic.type == wire::ICMP_UNREACH_ && ic.code == wire::ICMP_UNREACH_NEEDFRAG_ &&
+          in_localaddr(in, wire::get32(&q[12])))
+        ip_pmtu_update(in, wire::get32(&q[16]), ic.rest & 0xffff);
       // FreeBSD icmp_input: the quoted protocol's pr_ctlinput.
       if (auto ctl = in.ip_protox[uint8_t(q[9])].pr_ctlinput) ctl(in, ic, ip.src, q);
       break;
