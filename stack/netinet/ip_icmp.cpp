@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "netinet/in_var.hpp"
+#include "netinet/tcp_var.hpp"
 
 namespace tunsock {
 
@@ -141,6 +142,7 @@ void icmp_input(Inet& in, mbuf* m, const wire::Ipv4Repr& ip) {
       uint8_t qproto = uint8_t(q[9]);
       if (qproto == wire::IPPROTO_UDP_) udp_ctlinput(in, ic, ip.src, q);
       else if (qproto == wire::IPPROTO_ICMP_) ping_ctlinput(in, ic, ip.src, q);
+      else if (qproto == 6) tcp_ctlinput(in, ic, ip.src, q);  // TEMPORARY until ip_protox (contract C)
       if (qproto == wire::IPPROTO_ICMP_) rip_ctlinput(in, ic, ip.src, q);  // raw ICMP sockets (raw_icmp_error)
       break;
     }

@@ -3,6 +3,7 @@
 // checks (RFC 1122 §3.2.1.3: no martians, no forwarding), reassembly, and
 // dispatch to ICMP, UDP and raw sockets. FreeBSD: netinet/ip_input.c.
 #include "netinet/in_var.hpp"
+#include "netinet/tcp_var.hpp"
 
 namespace tunsock {
 
@@ -77,6 +78,10 @@ void ip_input(Inet& in, ifnet& ifp, mbuf* m) {
     case wire::IPPROTO_UDP_:
       s.delivered++;
       udp_input(in, m, *ip);
+      return;
+    case 6:  // TEMPORARY until ip_protox (contract C) lands: tcp_input
+      s.delivered++;
+      tcp_input(in, m, *ip);
       return;
     default:
       s.noproto++;
