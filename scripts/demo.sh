@@ -55,7 +55,7 @@ ns=tsk-demo
 "$top/scripts/netns.sh" down "$ns" >/dev/null 2>&1 || true
 "$top/scripts/netns.sh" up "$ns"
 inns() { ip netns exec "$ns" "$@"; }
-export TUNSOCK_SOCKET=$work/tun.sock TUNSOCK_DOMAINS=unix,inet
+export TUNSOCK_SOCKET=$work/tun.sock
 echo "== tunsockd --tun $ns --address 10.77.0.2/24 --gateway 10.77.0.1   (log: TUNSOCK_LOG=info,ip=debug)"
 TUNSOCK_LOG=info,ip=debug inns "$build/bin/tunsockd" --socket "$TUNSOCK_SOCKET" \
   --tun "$ns" --address 10.77.0.2/24 --gateway 10.77.0.1 >"$work/tun-daemon.log" 2>&1 &

@@ -11,7 +11,7 @@
 #   kernel run:  ns "host" (this script's own) vh 10.77.0.1/24 ==veth== vp 10.77.0.2/24 ns "prog"
 #                the case runs in "prog" on the kernel's stack
 #   shim run:    ns "tun": kernel tsk0 10.77.0.1/24 ==TUN== tunsockd 10.77.0.2/24
-#                the case runs there under libtunsock.so (TUNSOCK_DOMAINS=unix,inet)
+#                the case runs there under libtunsock.so (the daemon serves inet: the stack gets it)
 # Both have 127.0.0.1 on the program's side, no default route, and the same
 # peer (udp_peer: echo, discard, commands) on the kernel's 10.77.0.1.
 set -uo pipefail
@@ -106,7 +106,7 @@ ns_base in_ns "$tun"
 TUNSOCKD_PREFIX="nsenter -t $tun -n --" TUNSOCK_LOG=${TUNSOCK_LOG:-info,ip=debug} \
   TUNSOCKD_ARGS="--tun tsk0 --address 10.77.0.2/24 --host-address 10.77.0.1/24" start_tunsockd "$work/daemon" || exit 1
 start_peer "$tun" || exit 1
-run_one "$work/shim" nsenter -t "$tun" -n -- env TUNSOCK_DOMAINS=unix,inet LD_PRELOAD="$build/lib/libtunsock.so" "$bin"
+run_one "$work/shim" nsenter -t "$tun" -n -- env LD_PRELOAD="$build/lib/libtunsock.so" "$bin"
 stop_tunsockd
 
 compare_transcripts "$expected"

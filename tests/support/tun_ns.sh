@@ -7,7 +7,8 @@
 #                          stack 10.77.0.2/24, gateway and host side 10.77.0.1/24
 #   tun_stop               stop the daemon (its log keeps the final counters)
 #   tun_begin TAG          $work, the daemon in it, cleanup on exit ($spid too)
-#   shim CMD...            run CMD under libtunsock.so with inet sent to the stack
+#   shim CMD...            run CMD under libtunsock.so (unix and inet go to the
+#                          stack: the daemon serves them)
 #   shim_bg CMD...         the same in the background; BG_PID is CMD itself (a
 #                          function in the background would be a subshell, and
 #                          killing it would leave CMD holding ctest's output)
@@ -60,9 +61,9 @@ tun_end() {
   rm -rf "$work"
 }
 
-shim() { TUNSOCK_DOMAINS=unix,inet LD_PRELOAD=$build/lib/libtunsock.so "$@"; }
+shim() { LD_PRELOAD=$build/lib/libtunsock.so "$@"; }
 shim_bg() {
-  (exec env TUNSOCK_DOMAINS=unix,inet LD_PRELOAD="$build/lib/libtunsock.so" "$@") &
+  (exec env LD_PRELOAD="$build/lib/libtunsock.so" "$@") &
   BG_PID=$!
 }
 kernel_bg() {
