@@ -25,8 +25,8 @@ const char kUsage[] =
     "network (without --tun: the local domain, and inet on loopback 127.0.0.1/8 only):\n"
     "  --tun NAME      TUN device: created when tunsockd has CAP_NET_ADMIN, else a\n"
     "                  persistent one made with `ip tuntap add NAME mode tun user $USER`\n"
-    "  --address A/P   the stack's own address and prefix on it, e.g. 10.77.0.2/24\n"
-    "  --gateway G     default route via G (on the --address subnet), e.g. 10.77.0.1\n"
+    "  --address A/P   the stack's own address and prefix on it, e.g. 198.18.0.2/24\n"
+    "  --gateway G     default route via G (on the --address subnet), e.g. 198.18.0.1\n"
     "  --mtu N         device MTU (68..65535; default: keep the device's)\n"
     "  --host-address A/P  also give the kernel's side of the device this address\n"
     "                  (needs CAP_NET_ADMIN; scripts/netns.sh does it otherwise)\n"
@@ -38,7 +38,7 @@ const char kUsage[] =
     "             loggers: main ctl socket chan diag local tun ip (ip=debug: every\n"
     "             packet in tcpdump's one-line format)\n";
 
-// "10.77.0.2/24" (prefix required) or "10.77.0.1" (want_prefix false).
+// "198.18.0.2/24" (prefix required) or "198.18.0.1" (want_prefix false).
 bool parse_addr(const std::string& s, bool want_prefix, uint32_t* addr, int* plen) {
   std::string a = s;
   const auto slash = s.find('/');

@@ -73,7 +73,7 @@ TEST_CASE("daemon: --domains parses unix and inet, refuses the rest") {
   CHECK(c->inet.enabled);
   CHECK_FALSE(parse({"--domains", "unix,inet6"}, &code));
   CHECK(code == 2);
-  CHECK_FALSE(parse({"--domains", "unix", "--tun", "tsk0", "--address", "10.77.0.2/24"}, &code));
+  CHECK_FALSE(parse({"--domains", "unix", "--tun", "tsk0", "--address", "198.18.0.2/24"}, &code));
   CHECK(code == 2);
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # UDP echo with socat over TUN, both ways, in a namespace of its own:
-#   server under the shim (10.77.0.2), client on the kernel (10.77.0.1);
+#   server under the shim (198.18.0.2), client on the kernel (198.18.0.1);
 #   server on the kernel, client under the shim;
 # then one-way datagrams with UDP4-SENDTO into UDP4-RECV, both ways; the
 # daemon's log shows every datagram in tcpdump's one-line format. Last, a
