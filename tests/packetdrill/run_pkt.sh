@@ -28,6 +28,14 @@ case $mode in
       echo "SKIP: linux mode needs root and unshare -n"
       exit 77
     fi
-    exec timeout 120 unshare -n sh -c 'ip link set lo up && exec "$@"' sh "$pd" "${common[@]}" "$script" ;;
+    # Linux's default buffer limits (a big machine raises tcp_rmem's maximum
+    # and with it the window scale): wscale 7 as on a usual host. SYN
+    # retransmissions back off exponentially from the first (Linux >= 6.14
+    # retransmits the first four linearly unless tcp_syn_linear_timeouts=0).
+    # Real time on a shared machine: 50 ms of tolerance instead of 4.
+    exec timeout 120 unshare -n sh -c 'ip link set lo up &&
+      sysctl -q -w net.ipv4.tcp_rmem="4096 131072 6291456" net.ipv4.tcp_wmem="4096 16384 4194304" &&
+      { sysctl -q -w net.ipv4.tcp_syn_linear_timeouts=0 2>/dev/null || true; } &&
+      exec "$@"' sh "$pd" "${common[@]}" --tolerance_usecs=50000 "$script" ;;
   *) echo "usage: $0 stack|linux SRC OUTDIR LIB SCRIPT" >&2; exit 2 ;;
 esac
