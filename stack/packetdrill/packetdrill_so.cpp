@@ -362,7 +362,10 @@ short revents_of(const Socket& so, short want) {
   short r = 0;
   const bool rdhup = so.so_rcv.sb_state & SBS_CANTRCVMORE;
   const bool wrdown = so.so_snd.sb_state & SBS_CANTSENDMORE;
-  if (soreadable(so)) r |= POLLIN | POLLRDNORM;
+  // Linux datagram_poll: readable only with something queued (an error
+  // alone is POLLERR); tcp_poll: readable as soreadable() says.
+  const bool readable = is_stream(so) ? soreadable(so) : (so.so_rcv.sb_mb != nullptr || rdhup);
+  if (readable) r |= POLLIN | POLLRDNORM;
   if (sowriteable(so)) r |= POLLOUT | POLLWRNORM;
   if (rdhup) r |= POLLRDHUP;
   if (so.so_error) r |= POLLERR;
