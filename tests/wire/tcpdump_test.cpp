@@ -142,6 +142,8 @@ std::vector<Captured> corpus() {
   add(ip_pkt(kA, kB, 1, icmp_msg(3, 3, 0, quoted)));
   add(ip_pkt(kA, kB, 1, icmp_msg(3, 4, 1400, quoted)));
   add(ip_pkt(kA, kB, 1, icmp_msg(11, 0, 0, quoted)));
+  add(ip_pkt(kA, kB, 1, icmp_msg(11, 1, 0, quoted)));
+  add(ip_pkt(kA, kB, 1, icmp_msg(11, 2, 0, quoted)));
   Pkt sctp = quoted;
   sctp[9] = std::byte(132);
   add(ip_pkt(kA, kB, 1, icmp_msg(3, 3, 0, sctp)));
