@@ -78,6 +78,10 @@ InetSetup::~InetSetup() { stop(); }
 
 int InetSetup::start() {
   Stack& st = d_.stack();
+  if (!d_.config().inet.enabled) {
+    logger("main")->info("inet: not served (--domains): programs under the shim keep the kernel's");
+    return 0;
+  }
   inet_attach(st);  // the inet domain and lo (127.0.0.1/8)
   // Who may make ping sockets: the host's rule, so that ping chooses the
   // same kind of socket under the shim as on the kernel.
