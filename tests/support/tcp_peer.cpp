@@ -205,6 +205,11 @@ wire::TcpRepr TcpPeer::make(uint8_t flags) const {
   t.ack = (flags & wire::TH_ACK) ? rcv_nxt : 0;
   t.flags = flags;
   t.win = win;
+  if (ts_on) {
+    t.opts.has_ts = true;
+    t.opts.ts_val = ts_val;
+    t.opts.ts_ecr = ts_recent;
+  }
   return t;
 }
 
@@ -223,7 +228,7 @@ void TcpPeer::send(const wire::TcpRepr& t, const Pkt& payload) {
 void TcpPeer::send_syn(uint32_t iss) {
   snd_nxt = iss;
   wire::TcpRepr t = make(wire::TH_SYN);
-  t.opts = linux_syn_options();
+  t.opts = linux_syn_options(ts_val);
   send(t);
 }
 
@@ -281,6 +286,10 @@ std::optional<TcpSeg> TcpPeer::expect(const std::vector<TcpCheck>& checks, bool 
   if (!bad.empty()) FAIL_CHECK(bad << "\n  in: " << s->line);
   if (learn && (s->tcp.flags & wire::TH_SYN) && !(s->tcp.flags & wire::TH_RST)) rcv_nxt = s->tcp.seq;
   if (learn && s->tcp.seq == rcv_nxt) rcv_nxt += s->seg_len();
+  if (learn && s->tcp.opts.has_ts) {
+    ts_recent = s->tcp.opts.ts_val;
+    if (s->tcp.flags & wire::TH_SYN) ts_on = true;
+  }
   return s;
 }
 

@@ -103,15 +103,20 @@ class TcpPeer {
   uint32_t rcv_nxt = 0;       // what the peer acknowledges
   uint16_t win = 64240;       // raw window field the peer advertises
   uint8_t ttl = 64;
+  // RFC 7323 timestamps: once the stack's SYN-ACK (or SYN) carries TS,
+  // make() puts TS val ts_val ecr ts_recent on every segment.
+  bool ts_on = false;
+  uint32_t ts_val = 1;
+  uint32_t ts_recent = 0;     // the stack's last TS val (learnt by expect)
 
   // A segment from the peer's state: ports, seq = snd_nxt, ack = rcv_nxt
-  // when flags has ACK, win.
+  // when flags has ACK, win, and timestamps when ts_on.
   wire::TcpRepr make(uint8_t flags) const;
   // Inject t with payload (checksums right); snd_nxt moves past its SYN,
   // payload and FIN when its seq was snd_nxt. Delivers at the current time.
   void send(const wire::TcpRepr& t, const Pkt& payload = {});
   void send(uint8_t flags, const Pkt& payload = {}) { send(make(flags), payload); }
-  // The SYN Linux sends (options linux_syn_options()); snd_nxt = iss + 1.
+  // The SYN Linux sends (options linux_syn_options(ts_val)); snd_nxt = iss + 1.
   void send_syn(uint32_t iss);
   void inject(const Pkt& raw);
 
@@ -123,7 +128,8 @@ class TcpPeer {
   std::optional<Emitted> take();  // the oldest, any protocol
   // The next emitted packet must be a TCP segment passing every check
   // (doctest failures name the checks and the packet's tcpdump line).
-  // Learns rcv_nxt from it when learn is true and it moves past rcv_nxt.
+  // With learn: rcv_nxt moves past it (a SYN sets it), ts_recent and ts_on
+  // follow its timestamps.
   std::optional<TcpSeg> expect(const std::vector<TcpCheck>& checks, bool learn = true);
   // Nothing is emitted now nor while the clock advances by d.
   bool expect_silence(Time d);
