@@ -134,7 +134,10 @@ void Dispatcher::op_hello(CtlRequest&, CtlReply& r) {
 void Dispatcher::op_socket(CtlRequest& q, CtlReply& r) {
   const int type = q.hdr.b & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
   Socket* so = nullptr;
-  if (int e = socreate(d_.stack(), q.hdr.a, &so, type, q.hdr.c, td_of(q))) {
+  // The stack has TCP now, but the channel cannot carry a TCP socket's life
+  // yet: an inet stream socket is kept from it as before (kernel_keeps).
+  const bool inet_stream = q.hdr.a == AF_INET && type == SOCK_STREAM;
+  if (int e = inet_stream ? ESOCKTNOSUPPORT : socreate(d_.stack(), q.hdr.a, &so, type, q.hdr.c, td_of(q))) {
     r.hdr.error = kernel_keeps(q.hdr.a, type, e) ? ipc::kFallThrough : e;
     if (r.hdr.error == ipc::kFallThrough) {
       static bool said = false;  // once at info, then at debug
