@@ -250,3 +250,71 @@ TEST_CASE("tcp scripted: the peer's FIN is acknowledged, the stack's close then 
   s.peer.send(TH_ACK);
   CHECK(s.peer.expect_silence(5s));
 }
+
+TEST_CASE("tcp scripted: an unanswered SYN-ACK is resent after 1, 2, 4, 8, 16 s (Linux tcp_synack_retries 5)") {
+  Scripted s;
+  s.peer.send_syn(1000);
+  auto first = s.peer.expect({tc::flags(TH_SYN | TH_ACK), tc::ack(1001)}, false);
+  REQUIRE(first);
+  const Time t0 = s.h.st.now();
+  s.peer.advance(60s);
+  Time expected = t0;
+  Time gap = 1s;
+  for (int i = 0; i < 5; ++i, gap *= 2) {
+    expected += gap;
+    auto e = s.peer.take();
+    REQUIRE(e);
+    CAPTURE(i);
+    CHECK(e->at == expected);
+    auto seg = tcp_seg_parse(e->pkt);
+    REQUIRE(seg);
+    CHECK(tcp_check(*seg, {tc::flags(TH_SYN | TH_ACK), tc::seq(first->tcp.seq), tc::ack(1001)}) == "");
+  }
+  CHECK(!s.peer.take());
+}
+
+TEST_CASE("tcp scripted: unacceptable segments in ESTABLISHED are answered by an ACK and dropped (§3.10.7.4)") {
+  Scripted s;
+  s.establish();
+  const uint32_t nxt = s.peer.snd_nxt;
+  SUBCASE("data wholly beyond the window") {
+    wire::TcpRepr t = s.peer.make(TH_ACK | TH_PUSH);
+    t.seq = nxt + (1u << 24);
+    s.peer.send(t, bytes_of("far"));
+    s.peer.expect({tc::flags(TH_ACK), tc::seq(s.iss + 1), tc::ack(nxt), tc::payload_len(0)});
+  }
+  SUBCASE("old duplicate data") {
+    s.peer.send(TH_ACK | TH_PUSH, bytes_of("0123456789"));
+    s.peer.advance(1s);
+    while (s.peer.take()) {
+    }
+    wire::TcpRepr t = s.peer.make(TH_ACK | TH_PUSH);
+    t.seq = nxt;
+    s.peer.send(t, bytes_of("0123456789"));
+    auto dup = s.peer.expect({tc::flags(TH_ACK), tc::ack(nxt + 10), tc::payload_len(0)});
+    REQUIRE(dup);
+    MESSAGE("duplicate data answered by: " << dup->line);  // Linux adds a D-SACK block (RFC 2883)
+    CHECK(tcp_read(*s.srv) == "0123456789");
+  }
+  SUBCASE("an ACK of data never sent") {
+    wire::TcpRepr t = s.peer.make(TH_ACK | TH_PUSH);
+    t.ack = s.iss + 1 + 5000;
+    s.peer.send(t, bytes_of("x"));
+    s.peer.expect({tc::flags(TH_ACK), tc::seq(s.iss + 1), tc::ack(nxt), tc::payload_len(0)});
+    CHECK(tcp_read(*s.srv).empty());
+  }
+  SUBCASE("PAWS: an older timestamp (RFC 7323 §5.3)") {
+    s.peer.ts_val = 100;
+    s.peer.send(TH_ACK | TH_PUSH, bytes_of("new"));
+    s.peer.advance(1s);
+    while (s.peer.take()) {
+    }
+    s.peer.ts_val = 50;
+    const uint64_t paws0 = tstat(s.h).pawsdrop;
+    s.peer.send(TH_ACK | TH_PUSH, bytes_of("old"));
+    CHECK(tstat(s.h).pawsdrop == paws0 + 1);
+    s.peer.expect({tc::flags(TH_ACK), tc::ack(nxt + 3), tc::payload_len(0)});
+    CHECK(tcp_read(*s.srv) == "new");
+  }
+  CHECK(tstate(*s.srv) == TcpState::ESTABLISHED);
+}
