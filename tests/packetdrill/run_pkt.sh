@@ -22,7 +22,8 @@ fi
 common=(--local_ip=198.18.0.1 --remote_ip=198.19.0.1 --gateway_ip=198.18.0.2 --netmask_ip=255.255.0.0)
 case $mode in
   stack)
-    exec timeout 120 "$pd" "${common[@]}" --so_filename="$lib" --so_flags=ip=198.18.0.1/16 "$script" ;;
+    # PD_SO_FLAGS: other flags (the adapter's own tests).
+    exec timeout 120 "$pd" "${common[@]}" --so_filename="$lib" --so_flags="${PD_SO_FLAGS:-ip=198.18.0.1/16}" "$script" ;;
   linux)
     if [ "$(id -u)" != 0 ] || ! unshare -n true 2>/dev/null; then
       echo "SKIP: linux mode needs root and unshare -n"
