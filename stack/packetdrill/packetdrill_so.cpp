@@ -128,9 +128,24 @@ int pd_connect(void* u, int fd, const sockaddr* addr, socklen_t len) {
   Host::Fd* f = lookup(h, fd);
   if (!f) return -1;
   Socket* so = f->so;
+  if (f->connect_pending && !(so->so_state & SS_ISCONNECTING)) {
+    // Linux __inet_stream_connect: the first connect after an asynchronous
+    // one completes reports its outcome (0, or the error), then EISCONN.
+    f->connect_pending = false;
+    if (so->so_error) {
+      int e = so->so_error;
+      so->so_error = 0;
+      return fail(e);
+    }
+    if (so->so_state & SS_ISCONNECTED) return 0;
+    return fail(ECONNABORTED);  // failed, its error already taken by SO_ERROR
+  }
   if (int e = soconnect(*so, SockAddr::from(addr, len), Td{})) return fail(e);
   if (!(so->so_state & SS_ISCONNECTING)) return 0;
-  if (f->nonblock) return fail(EINPROGRESS);
+  if (f->nonblock) {
+    f->connect_pending = true;
+    return fail(EINPROGRESS);
+  }
   h.block(c, [so] { return !(so->so_state & SS_ISCONNECTING) || so->so_error; });
   if (so->so_error) {
     int e = so->so_error;

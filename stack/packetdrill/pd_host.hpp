@@ -61,6 +61,10 @@ class Host {
   struct Fd {
     Socket* so = nullptr;
     bool nonblock = false;
+    // A nonblocking connect said EINPROGRESS and nobody has called connect
+    // since (Linux's sock->state SS_CONNECTING): the next connect on the
+    // established socket returns 0 once, later ones EISCONN.
+    bool connect_pending = false;
   };
 
   // Held for the whole of one call from packetdrill; counts the call as
