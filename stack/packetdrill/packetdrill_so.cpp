@@ -78,7 +78,9 @@ int pd_socket(void* u, int domain, int type, int protocol) {
   Socket* so = nullptr;
   if (int e = socreate(H(u).stack(), domain, &so, type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC), protocol, Td{}))
     return fail(e);
-  return H(u).fd_alloc(so, type & SOCK_NONBLOCK);
+  int fd = H(u).fd_alloc(so, type & SOCK_NONBLOCK);
+  if (fd < 0) soclose(*so);
+  return fd;
 }
 
 int pd_bind(void* u, int fd, const sockaddr* addr, socklen_t len) {
@@ -118,8 +120,13 @@ int pd_accept(void* u, int fd, sockaddr* addr, socklen_t* addrlen) {
     soclose(*so);
     return fail(e2);
   }
+  int nfd = h.fd_alloc(so, false);
+  if (nfd < 0) {
+    soclose(*so);
+    return -1;
+  }
   copy_out_addr(peer, addr, addrlen);
-  return h.fd_alloc(so, false);
+  return nfd;
 }
 
 int pd_connect(void* u, int fd, const sockaddr* addr, socklen_t len) {

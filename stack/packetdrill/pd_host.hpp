@@ -57,7 +57,8 @@ class Host {
   Host(const Host&) = delete;
   Host& operator=(const Host&) = delete;
 
-  // A descriptor table of our own (numbers from 3, lowest free first).
+  // The descriptor table: numbers are real descriptors (fd_alloc); -1 with
+  // errno when none is left.
   struct Fd {
     Socket* so = nullptr;
     bool nonblock = false;
