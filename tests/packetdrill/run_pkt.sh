@@ -25,8 +25,8 @@ case $mode in
     # PD_SO_FLAGS: other flags (the adapter's own tests).
     exec timeout 120 "$pd" "${common[@]}" --so_filename="$lib" --so_flags="${PD_SO_FLAGS:-ip=198.18.0.1/16}" "$script" ;;
   linux)
-    if [ "$(id -u)" != 0 ] || ! unshare -n true 2>/dev/null; then
-      echo "SKIP: linux mode needs root and unshare -n"
+    if [ "$(id -u)" != 0 ] || [ ! -c /dev/net/tun ] || ! unshare -n true 2>/dev/null; then
+      echo "SKIP: linux mode needs root, /dev/net/tun and unshare -n"
       exit 77
     fi
     # Linux's default buffer limits (a big machine raises tcp_rmem's maximum
