@@ -11,6 +11,19 @@
 
 #include "wire/ip.hpp"
 
+// glibc's <netinet/tcp.h> defines TH_FIN..TH_CWR as macros (same values),
+// which would turn wire::TH_FIN into "wire::0x01". Include it once here so
+// its guard holds, and replace its macros by the constants below.
+#include <netinet/tcp.h>
+#undef TH_FIN
+#undef TH_SYN
+#undef TH_RST
+#undef TH_PUSH
+#undef TH_ACK
+#undef TH_URG
+#undef TH_ECE
+#undef TH_CWR
+
 namespace tunsock::wire {
 
 inline constexpr uint8_t IPPROTO_TCP_ = 6;
