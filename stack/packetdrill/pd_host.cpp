@@ -152,6 +152,11 @@ bool Host::block(Call& c, const std::function<bool()>& ready, Time until) {
   return ready();
 }
 
+size_t Host::waiting() {
+  std::unique_lock lk(mu_);
+  return waiters_.size();
+}
+
 bool Host::runnable() const {
   if (running_ > 0) return true;
   for (const Waiter* w : waiters_)
@@ -226,10 +231,16 @@ void Host::usleep(int64_t n) {
   advance_to(lk, st_.now() + us(std::max<int64_t>(n, 0)));
 }
 
+// Also called by packetdrill's system-call thread, outside any Call: the
+// settle waits only for calls of other threads (and for none of them when
+// they sleep in block() with nothing to wake them).
 int64_t Host::gettimeofday_us() {
   std::unique_lock lk(mu_);
   st_.poll(st_.now() + us(1));
   changed();
+  // A call whose time is up (a poll timeout) returns at that time, before
+  // the script's next event starts.
+  settle(lk);
   return kEpochUs + std::chrono::duration_cast<std::chrono::microseconds>(st_.now()).count();
 }
 

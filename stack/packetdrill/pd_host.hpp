@@ -90,6 +90,9 @@ class Host {
   // virtual clock reaches until. Returns ready().
   bool block(Call& c, const std::function<bool()>& ready, Time until = Time::max());
 
+  // How many calls sleep in block() (for tests).
+  size_t waiting();
+
   // Main thread: the entry points that move time.
   int netdev_send(const void* buf, size_t n);
   int netdev_receive(void* buf, size_t* n, long long* time_us);

@@ -158,3 +158,24 @@ TEST_CASE("adapter: --so_flags") {
 
 }  // namespace
 }  // namespace tunsock::test
+namespace tunsock::test {
+TEST_CASE("adapter: a poll timeout on another thread ends when usleep passes it") {
+  Drill d;
+  int fd = udp_connected(d);
+  int got = -2;
+  long long t0 = d.now(), t1 = 0;  // t1: read after poll returns (its exact end: udp_poll_timeout.pkt)
+  std::thread poller([&] {
+    pollfd p{fd, POLLIN, 0};
+    got = d.t.poll(d.u(), &p, 1, 500);
+    t1 = d.now();
+  });
+  // The poll must be asleep before the clock moves (bounded wait).
+  auto& host = *static_cast<pd::Host*>(d.u());
+  for (int i = 0; i < 10'000'000 && host.waiting() == 0; ++i) std::this_thread::yield();
+  REQUIRE(host.waiting() == 1);
+  d.t.usleep(d.u(), 600'000);
+  poller.join();
+  CHECK(got == 0);
+  CHECK(t1 - t0 >= 500'000);
+}
+}  // namespace tunsock::test
