@@ -254,7 +254,13 @@ ssize_t do_send(Host& h, Host::Call& c, Host::Fd& f, const std::byte* buf, size_
       continue;
     }
     if (e != EWOULDBLOCK || nb) return sent ? ssize_t(sent) : fail(e);
-    h.block(c, [so] { return sowriteable(*so) || !(so->so_state & (SS_ISCONNECTED | SS_ISCONNECTING)); });
+    // A stream waits for any room; a datagram for room for all of it.
+    const long need = is_stream(*so) ? 1 : long(n);
+    h.block(c, [so, need] {
+      return (sowriteable(*so) && sosendspace(*so) >= need) || so->so_error ||
+             (so->so_snd.sb_state & SBS_CANTSENDMORE) ||
+             (is_stream(*so) && !(so->so_state & (SS_ISCONNECTED | SS_ISCONNECTING)));
+    });
   }
   return ssize_t(sent);
 }
