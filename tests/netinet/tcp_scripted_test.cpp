@@ -318,3 +318,26 @@ TEST_CASE("tcp scripted: unacceptable segments in ESTABLISHED are answered by an
   }
   CHECK(tstate(*s.srv) == TcpState::ESTABLISHED);
 }
+
+TEST_CASE("tcp scripted: TIME-WAIT re-acknowledges a retransmitted FIN and ends after 60 s (§3.10.7.4)") {
+  Scripted s;
+  s.establish();
+  soclose(*s.srv);  // active close
+  s.srv = nullptr;
+  s.peer.expect({tc::flags(TH_FIN | TH_ACK), tc::seq(s.iss + 1), tc::ack(1001)});
+  s.peer.send(TH_FIN | TH_ACK);  // acknowledges the FIN and sends ours
+  s.peer.expect({tc::flags(TH_ACK), tc::seq(s.iss + 2), tc::ack(1002)});
+  s.peer.advance(30s);
+  CHECK(s.peer.pending() == 0);
+  // Our FIN again, as if the ACK was lost: acknowledged once more.
+  wire::TcpRepr fin = s.peer.make(TH_FIN | TH_ACK);
+  fin.seq = 1001;
+  s.peer.send(fin);
+  s.peer.expect({tc::flags(TH_ACK), tc::seq(s.iss + 2), tc::ack(1002)});
+  // 60 s after that, the connection is gone: a segment on it is answered
+  // as on a closed port.
+  s.peer.advance(61s);
+  CHECK(s.peer.pending() == 0);
+  s.peer.send(TH_ACK, bytes_of("late"));
+  s.peer.expect({tc::flags(TH_RST), tc::seq(s.iss + 2)});
+}
