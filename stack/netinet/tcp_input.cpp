@@ -181,7 +181,14 @@ bool check_sequence(Inet& in, TcpCb& tp, TcpSegIn& s) {
     } else {
       st.rcvpackafterwin++;
     }
-    if (!(s.flags & tw::TH_RST)) tp.t_flags |= TF_ACKNOW;
+    // Linux tcp_oow_rate_limited: an ACK for an out-of-window segment
+    // without data at most every 500 ms, so two ends cannot loop on ACKs.
+    const bool oow_limited = seglen == 0 && tp.t_last_oow_ack > Time{0} &&
+                             in.st.now() - tp.t_last_oow_ack < std::chrono::milliseconds(500);
+    if (!(s.flags & tw::TH_RST) && !oow_limited) {
+      tp.t_flags |= TF_ACKNOW;
+      if (seglen == 0) tp.t_last_oow_ack = in.st.now();
+    }
     return false;
   }
   // Trim what we already have off the front, what is beyond the window off the end.
@@ -220,7 +227,7 @@ void input_rst(Inet& in, TcpCb& tp, const TcpSegIn& s) {
   if (s.seq != tp.rcv_nxt) {  // in the window but not exact: challenge ACK
     st.challenge_acks++;
     st.badrst++;
-    tcp_respond(in, &tp, s.dst, s.th.dport, s.src, s.th.sport, tp.snd_nxt, tp.rcv_nxt, tw::TH_ACK);
+    tcp_respond(in, &tp, s.dst, s.th.dport, s.src, s.th.sport, tp.snd_max, tp.rcv_nxt, tw::TH_ACK);
     return;
   }
   Socket& so = *tp_socket(tp);
@@ -363,7 +370,7 @@ void input_synchronized(Inet& in, TcpCb& tp, TcpSegIn& s) {
   if (s.flags & tw::TH_RST) return input_rst(in, tp, s);
   if (s.flags & tw::TH_SYN) {  // RFC 5961 §4.2: challenge ACK, never a reset
     st.challenge_acks++;
-    tcp_respond(in, &tp, s.dst, s.th.dport, s.src, s.th.sport, tp.snd_nxt, tp.rcv_nxt, tw::TH_ACK);
+    tcp_respond(in, &tp, s.dst, s.th.dport, s.src, s.th.sport, tp.snd_max, tp.rcv_nxt, tw::TH_ACK);
     return;
   }
   if (!(s.flags & tw::TH_ACK)) return;

@@ -235,7 +235,10 @@ int tcp_output(TcpCb& tp) {
     } else {
       s.sndacks++;
     }
-    int err = tcp_send_segment(tp, start, int(len), flags);
+    // A pure ACK carries SND.MAX, not a SND.NXT pulled back for a
+    // retransmission, so that it stays acceptable to the peer (FreeBSD).
+    const bool pure = len == 0 && !(flags & (tw::TH_SYN | tw::TH_FIN)) && !force;
+    int err = tcp_send_segment(tp, pure ? tp.snd_max : start, int(len), flags);
     const int xlen = int(len) + ((flags & tw::TH_SYN) ? 1 : 0) + ((flags & tw::TH_FIN) ? 1 : 0);
     if (flags & tw::TH_FIN) tp.t_flags |= TF_SENTFIN;
     if (force) {

@@ -133,6 +133,7 @@ struct TcpCb {
   uint32_t snd_cwnd = 0, snd_ssthresh = 0x7fffffff;
   uint32_t t_bytes_acked = 0;         // congestion avoidance accumulator (RFC 5681 §3.1, ABC)
   TcpSeq snd_recover;                 // RFC 6582 "recover"
+  TcpSeq t_sack_high;                 // highest end of a SACK block received
   int t_dupacks = 0;
   uint8_t t_ca_state = 0;             // Linux TCP_CA_Open/Disorder/CWR/Recovery/Loss
 
@@ -156,6 +157,7 @@ struct TcpCb {
 
   // timestamps of events and counters for tcp_info
   Time t_rcvtime{0};                  // last segment received
+  Time t_last_oow_ack{0};             // last ACK for an out-of-window segment
   Time t_last_data_sent{0}, t_last_data_recv{0}, t_last_ack_recv{0};
   uint64_t t_bytes_acked_total = 0, t_bytes_received = 0, t_bytes_sent = 0, t_bytes_retrans = 0;
   uint32_t t_segs_out = 0, t_segs_in = 0, t_data_segs_out = 0, t_data_segs_in = 0;
