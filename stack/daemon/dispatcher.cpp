@@ -126,6 +126,9 @@ Socket* Dispatcher::lookup(const CtlRequest& q, CtlReply& r) {
 void Dispatcher::op_hello(CtlRequest&, CtlReply& r) {
   r.hdr.value = ::getpid();
   r.hdr.sock_id = d_.instance();
+  uint32_t served = 0;  // the shim routes these domains to us (PROTOCOL.md "Finding the daemon")
+  for (const Domain* dom : d_.stack().domains()) served |= ipc::domain_bit(dom->dom_family);
+  r.hdr.a = int32_t(served);
 }
 
 void Dispatcher::op_socket(CtlRequest& q, CtlReply& r) {

@@ -62,6 +62,9 @@ Inet& inet_attach(Stack& st) {
   st.set_domain_state(AF_INET, state);
   st.add_domain(&inetdomain());
   in->ip_id = uint16_t(st.rng().next_u32());
+  ip_protox_register(*in, IPPROTO_ICMP, {icmp_input, icmp_ctlinput});
+  ip_protox_register(*in, IPPROTO_UDP, {udp_input, udp_ctlinput});
+  ip_protox_register(*in, IPPROTO_TCP, {tcp_input, tcp_ctlinput});
   ifnet& lo = if_attach(st, "lo", 65536, IFF_LOOPBACK, looutput);
   in_add_address(lo, 0x7f000001, 8);
   return *in;
