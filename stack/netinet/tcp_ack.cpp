@@ -42,7 +42,7 @@ void dupack(Inet& in, TcpCb& tp, const TcpSegIn& s) {
     tp.t_cc->cc_cong_signal(tp, CcSignal::kDupAck);
     tp.t_flags |= TF_FASTRECOVERY;
     tp.t_ca_state = 3;  // TCP_CA_Recovery
-    tp.t_rexmt.stop();
+    tcp_timer_stop(tp, tp.t_rexmt);
     retransmit_first(tp);
     tp.snd_cwnd = tp.snd_ssthresh + 3 * tp.t_maxseg;
     if (!tp.t_rexmt.armed()) tcp_rexmt_arm(tp);
@@ -112,7 +112,7 @@ bool newack(Inet& in, TcpCb& tp, const TcpSegIn& s) {
     retransmit_first(tp);
     tcp_rexmt_arm(tp);
   }
-  if (tp.snd_una == tp.snd_max) tp.t_rexmt.stop();
+  if (tp.snd_una == tp.snd_max) tcp_timer_stop(tp, tp.t_rexmt);
   else if (!tp.t_persist.armed()) tcp_rexmt_arm(tp);
   sowwakeup(so);
   return ourfinacked;
@@ -173,7 +173,7 @@ bool tcp_input_ack(Inet& in, TcpCb& tp, TcpSegIn& s) {
     tp.snd_wl2 = s.ack;
     tp.max_sndwnd = std::max(tp.max_sndwnd, tp.snd_wnd);
     if (tp.snd_wnd > 0 && tp.t_persist.armed()) {
-      tp.t_persist.stop();
+      tcp_timer_stop(tp, tp.t_persist);
       tp.t_persist_shift = 0;
     }
   }

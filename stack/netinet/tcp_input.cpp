@@ -136,7 +136,7 @@ void input_syn_sent(Inet& in, TcpCb& tp, TcpSegIn& s) {
     if (tp.t_rtttime > Time{0}) tcp_rtt_sample(tp, in.st.now() - tp.t_rtttime);
     tp.t_rtttime = Time{0};
     tp.snd_una = s.ack;
-    tp.t_rexmt.stop();
+    tcp_timer_stop(tp, tp.t_rexmt);
     tp.t_rxtshift = 0;
     tp.t_rxt_first = Time{0};
     established(tp, s);
@@ -392,7 +392,7 @@ void input_synchronized(Inet& in, TcpCb& tp, TcpSegIn& s) {
     tp.snd_una = tp.iss + 1;
     tp.t_rxtshift = 0;
     tp.t_rxt_first = Time{0};
-    if (tp.snd_una == tp.snd_max) tp.t_rexmt.stop();
+    if (tp.snd_una == tp.snd_max) tcp_timer_stop(tp, tp.t_rexmt);
     established(tp, s);
   }
   if (!tcp_input_ack(in, tp, s)) return;  // the connection is gone, or the segment done with
@@ -475,11 +475,10 @@ void tcp_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::sp
   // RFC 5927 §4.1: only about data in flight.
   if (seq < tp->snd_una || seq > tp->snd_max) return;
   if (ic.type == wire::ICMP_UNREACH_ && ic.code == wire::ICMP_UNREACH_NEEDFRAG_) {
-    // RFC 1191 §6.1: the next-hop MTU lowers the MSS; resend at the new size.
-    uint32_t mtu = ic.rest & 0xffff;
-    if (mtu < 68) return;
-    mtu = std::max<uint32_t>(mtu, 552);  // Linux min_pmtu
-    if (tp->t_pmtu && mtu >= tp->t_pmtu) return;
+    // RFC 1191 §6.1: icmp_input has lowered the path MTU (ip_pmtu_update);
+    // the MSS follows and what is outstanding goes again at the new size.
+    const uint32_t mtu = ip_pmtu(in, tp->t_inpcb->inp_faddr);
+    if (mtu == 0 || mtu >= (tp->t_pmtu ? tp->t_pmtu : tp->t_advmss + 40)) return;
     tp->t_pmtu = mtu;
     tcp_mss_update(*tp, tp->t_peermss);
     tp->snd_nxt = tp->snd_una;

@@ -147,7 +147,7 @@ int tcp_send_segment(TcpCb& tp, TcpSeq seq, int len, uint8_t flags) {
   tp.last_ack_sent = tp.rcv_nxt;
   tp.t_flags &= ~(TF_ACKNOW | TF_DELACK);
   tp.t_segs_unacked = 0;
-  tp.t_delack.stop();
+  tcp_timer_stop(tp, tp.t_delack);
   return tcp_emit_ip(*tp.t_in, r, data, len, inp.inp_laddr, inp.inp_faddr, tcp_ipopts(tp));
 }
 

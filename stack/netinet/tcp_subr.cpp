@@ -205,21 +205,17 @@ uint16_t tcp_ephemeral_port(Inet& in, uint32_t laddr, uint32_t faddr, uint16_t f
 }
 
 uint32_t tcp_mss_for(Inet& in, uint32_t faddr) {
-  uint32_t mtu = 1500;
-  if (in_localaddr(in, faddr) || (faddr >> 24) == 127) {
-    if (ifnet* lo = if_loopback(in.st)) mtu = lo->if_mtu;
-  } else if (const Route* r = rt_lookup(in, faddr)) {
-    mtu = r->ifp->if_mtu;
-  }
-  // RFC 9293 §3.7.1: the MTU less the fixed IP and TCP headers; Linux caps
-  // it at 65535 - 40.
+  // RFC 9293 §3.7.1: the path MTU (RFC 1191; loopback's for our own
+  // addresses) less the fixed IP and TCP headers; Linux caps it at 65535 - 40.
+  uint32_t mtu = ip_pmtu(in, faddr);
+  if (mtu == 0) mtu = 1500;
   return std::min<uint32_t>(mtu - 40, 65495);
 }
 
 void tcp_mss_update(TcpCb& tp, uint32_t peer_mss) {
   tp.t_peermss = peer_mss;
   uint32_t mss = std::min(peer_mss, tp.t_advmss ? tp.t_advmss : tcp_mss_for(*tp.t_in, tp.t_inpcb->inp_faddr));
-  if (tp.t_pmtu) mss = std::min(mss, tp.t_pmtu - 40);
+  if (tp.t_pmtu) mss = std::min(mss, tp.t_pmtu - 40);  // what ICMP NEEDFRAG taught (RFC 1191)
   if (tp.t_user_maxseg) mss = std::min(mss, tp.t_user_maxseg);
   // Linux mss_cache: the data a full segment carries, options excluded.
   if (tp.t_flags & TF_RCVD_TSTMP) mss -= 12;

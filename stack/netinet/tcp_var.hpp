@@ -14,14 +14,14 @@
 #include "netinet/in_var.hpp"
 #include "netinet/tcp_fsm.hpp"
 #include "netinet/tcp_seq.hpp"
-#include "netinet/tcp_timer.hpp"
-#include "netinet/tcp_wire_shim.hpp"
+#include "kern/timer.hpp"
+#include "wire/tcp.hpp"
 
 struct tcp_info;
 
 namespace tunsock {
 
-namespace tw = tcpwire;  // contract A (wire/tcp.hpp) once merged
+namespace tw = wire;  // header views and reprs (wire/tcp.hpp)
 using namespace std::chrono_literals;
 
 // Linux's constants (include/net/tcp.h) where a program can see them.
@@ -138,7 +138,7 @@ struct TcpCb {
   uint8_t t_ca_state = 0;             // Linux TCP_CA_Open/Disorder/CWR/Recovery/Loss
 
   // timers (fixed slots, tcp_timer.cpp)
-  TcpTimerSlot t_rexmt, t_persist, t_keep, t_delack, t_2msl;
+  TimerSlot t_rexmt, t_persist, t_keep, t_delack, t_2msl;
   int t_persist_shift = 0;
   int t_keep_probes = 0;
   int t_synack_retries = 0;
@@ -165,6 +165,10 @@ struct TcpCb {
   uint32_t t_delivered = 0;
   uint32_t t_reordering = 3;
 };
+
+// Timer slots ride on the Stack's one clock (kern/timer.hpp).
+inline void tcp_timer_arm(TcpCb& tp, TimerSlot& t, Time when) { tp.t_in->st.timer_arm(t, when); }
+inline void tcp_timer_stop(TcpCb& tp, TimerSlot& t) { tp.t_in->st.timer_stop(t); }
 
 inline TcpCb* intotcpcb(const InPcb* inp) { return inp ? inp->inp_tcpcb : nullptr; }
 inline TcpCb* sototcpcb(const Socket& so) { return intotcpcb(sotoinpcb(so)); }

@@ -3,7 +3,7 @@
 // close, half-close, RST on close with unread data, SO_LINGER 0), TIME_WAIT,
 // the listen backlog, zero windows and persist probes, keepalive,
 // retransmission backoff to ETIMEDOUT, TCP_USER_TIMEOUT, options and bind rules.
-#include <linux/tcp.h>
+#include <netinet/tcp.h>
 
 #include "netinet/tcp_pair.hpp"
 
