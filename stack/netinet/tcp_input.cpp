@@ -288,7 +288,11 @@ bool input_text(Inet& in, TcpCb& tp, TcpSegIn& s) {
     return false;
   }
   tp.t_last_data_recv = in.st.now();
-  if (s.len > 0) tp.t_data_segs_in++;
+  if (s.len > 0 && tp.t_data_segs_in++ == 0 && tp.t_quickack == 0) {
+    // Linux tcp_event_data_recv: the first data starts in quick-ACK mode,
+    // rcv_wnd / (2 * rcv_mss) ACKs at once, between 2 and 16.
+    tp.t_quickack = int(std::clamp<uint32_t>(tcp_rcv_window(tp) / (2 * std::max<uint32_t>(tp.t_rcvmss, 1)), 2, 16));
+  }
   if (s.seq == tp.rcv_nxt && tp.t_reass.empty()) {
     tp.rcv_nxt += s.len;
     tp.t_bytes_received += uint64_t(s.len);
@@ -422,7 +426,12 @@ void input_synchronized(Inet& in, TcpCb& tp, TcpSegIn& s) {
     tp.rcv_nxt += 1;
     input_fin(in, tp);
   }
-  tcp_output(tp);
+  // FreeBSD's needoutput: an ACK owed, or data or a FIN that may go now. A
+  // bare ACK (the handshake's last) sends nothing, not even a window update.
+  Socket& so = *tp_socket(tp);
+  const bool unsent = int64_t(so.so_snd.sb_cc) > (tp.snd_nxt - tp.snd_una) ||
+                      ((so.so_snd.sb_state & SBS_CANTSENDMORE) && !(tp.t_flags & TF_SENTFIN));
+  if ((tp.t_flags & TF_ACKNOW) || unsent || tp.snd_nxt < tp.snd_max) tcp_output(tp);
 }
 
 }  // namespace
