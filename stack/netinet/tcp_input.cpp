@@ -102,6 +102,7 @@ void input_listen(Inet& in, TcpCb& lp, TcpSegIn& s) {
   tcp_hash_insert(tp);
   tp.t_advmss = tcp_mss_for(in, s.src);
   if (tp.t_user_maxseg) tp.t_advmss = std::min(tp.t_advmss, tp.t_user_maxseg);
+  tp.request_r_scale = tcp_rscale_for(*so);
   tp.irs = s.seq;
   tp.rcv_nxt = tp.rcv_adv = tp.rcv_up = s.seq + 1;
   tp.iss = TcpSeq(tcp_new_isn(in, s.dst, s.th.dport, s.src, s.th.sport));
@@ -119,7 +120,12 @@ void input_listen(Inet& in, TcpCb& lp, TcpSegIn& s) {
 // SYN-SENT (RFC 9293 §3.10.7.3).
 void input_syn_sent(Inet& in, TcpCb& tp, TcpSegIn& s) {
   if (s.flags & tw::TH_ACK) {
-    if (s.ack <= tp.iss || s.ack > tp.snd_max) return dropwithreset(in, s);
+    if (s.ack <= tp.iss || s.ack > tp.snd_max) {
+      // Linux: "a previous FIN/ACK or RST/ACK might be ignored": the SYN
+      // goes again almost at once (TCP_TIMEOUT_MIN) if not yet retransmitted.
+      if (tp.t_rxtshift == 0) tcp_timer_arm(tp, tp.t_rexmt, in.st.now() + std::chrono::milliseconds(2));
+      return dropwithreset(in, s);
+    }
   }
   if (s.flags & tw::TH_RST) {
     if (s.flags & tw::TH_ACK) {
@@ -302,7 +308,7 @@ bool input_text(Inet& in, TcpCb& tp, TcpSegIn& s) {
     else m_freem(s.m);
     s.m = nullptr;
     if (uint32_t(s.len) > tp.t_rcvmss / 2) tp.t_segs_unacked++;
-    if (tp.t_quickack > 0) {
+    if (tp.t_quickack > 0 && !tp.t_pingpong) {
       tp.t_quickack--;
       tp.t_flags |= TF_ACKNOW;
     } else if (tp.t_segs_unacked >= 2 || fin) {

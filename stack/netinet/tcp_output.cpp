@@ -139,7 +139,18 @@ int tcp_send_segment(TcpCb& tp, TcpSeq seq, int len, uint8_t flags) {
     if (!data) return ENOBUFS;
     tp.t_last_data_sent = now;
     tp.t_data_segs_out++;
-    if (len > 0 && (seq + len) >= tp.snd_max && !(tp.t_flags & TF_NOPUSH)) r.flags |= tw::TH_PUSH;
+    // PSH where a write ended (Linux tcp_mark_push), or on the last byte queued.
+    const TcpSeq end = seq + len;
+    while (!tp.t_push_marks.empty() && tp.t_push_marks.front() <= tp.snd_una) tp.t_push_marks.pop_front();
+    bool push = end == tp.snd_una + int64_t(so.so_snd.sb_cc) && !(tp.t_flags & TF_NOPUSH);
+    for (TcpSeq mark : tp.t_push_marks) {
+      if (mark > end) break;
+      if (mark > seq) push = true;
+    }
+    if (push) r.flags |= tw::TH_PUSH;
+    // Linux tcp_event_data_sent: data sent within the ATO of the last
+    // received makes the connection interactive (delayed ACKs, no quick ACKs).
+    if (tp.t_last_data_recv > Time{0} && now - tp.t_last_data_recv < kTcpDelackMin) tp.t_pingpong = true;
   }
   s.sndtotal++;
   tp.t_segs_out++;

@@ -115,6 +115,7 @@ void tcp_timer_keep(void* arg) {
 void tcp_timer_delack(void* arg) {
   TcpCb& tp = *static_cast<TcpCb*>(arg);
   stat_of(tp).delack++;
+  tp.t_pingpong = false;  // Linux: a delayed ACK missed its ride, leave pingpong mode
   tp.t_flags |= TF_ACKNOW;
   tcp_output(tp);
 }

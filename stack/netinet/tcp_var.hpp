@@ -148,6 +148,8 @@ struct TcpCb {
   uint32_t t_user_timeout_ms = 0;     // TCP_USER_TIMEOUT
   int t_defer_accept = 0;             // TCP_DEFER_ACCEPT, in SYN-ACK retransmissions
   int t_quickack = 0;                 // ACKs still to send at once (Linux quickack mode)
+  bool t_pingpong = false;            // interactive: replies carry the ACKs (Linux pingpong mode)
+  std::deque<TcpSeq> t_push_marks;    // where each write ended: those segments carry PSH
   int t_segs_unacked = 0;             // full segments received since our last ACK
 
   // reassembly and SACK (RFC 2018 §4)
@@ -223,6 +225,8 @@ uint16_t tcp_ephemeral_port(Inet& in, uint32_t laddr, uint32_t faddr, uint16_t f
 uint32_t tcp_mss_for(Inet& in, uint32_t faddr);
 void tcp_mss_update(TcpCb& tp, uint32_t peer_mss);   // t_maxseg from both sides and options
 uint32_t tcp_ts_now(const TcpCb& tp);                // RFC 7323 TSval (ms)
+// The window scale to offer for so's receive buffer (RFC 7323 §2.3, Linux tcp_select_initial_window).
+uint8_t tcp_rscale_for(const Socket& so);
 void tcp_set_state(TcpCb& tp, TcpState s);
 // Linux's "bind conflict": whether inp may hold port on laddr.
 bool tcp_port_conflict(Inet& in, const InPcb& inp, uint32_t laddr, uint16_t port, bool listening);
