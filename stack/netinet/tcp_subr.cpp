@@ -160,6 +160,7 @@ InPcb* tcp_lookup(Inet& in, uint32_t faddr, uint16_t fport, uint32_t laddr, uint
 }
 
 bool tcp_port_conflict(Inet& in, const InPcb& inp, uint32_t laddr, uint16_t port, bool listening) {
+  (void)listening;  // Linux: a listener conflicts through its own state, seen by the others
   TcpGlobals& g = tcp_globals(in);
   const Socket& so = *inp.inp_socket;
   auto [lo, hi] = g.ports.equal_range(port);
@@ -174,7 +175,7 @@ bool tcp_port_conflict(Inet& in, const InPcb& inp, uint32_t laddr, uint16_t port
     // on both passes for the same user.
     const bool reuse = so.so_options & SOF_REUSEADDR;
     if (st == TcpState::TIME_WAIT && reuse) continue;
-    if (reuse && (os.so_options & SOF_REUSEADDR) && st != TcpState::LISTEN && !listening) continue;
+    if (reuse && (os.so_options & SOF_REUSEADDR) && st != TcpState::LISTEN) continue;
     if ((so.so_options & SOF_REUSEPORT) && (os.so_options & SOF_REUSEPORT) && o->reuse_uid == so.so_cred.uid)
       continue;
     return true;
