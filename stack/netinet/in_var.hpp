@@ -17,6 +17,7 @@
 #include <span>
 #include <vector>
 
+#include "kern/siphash.hpp"
 #include "kern/stack.hpp"
 #include "net/if.hpp"
 #include "wire/ip.hpp"
@@ -183,6 +184,12 @@ struct Inet {
   std::map<uint32_t, PmtuEntry> pmtu;
   uint32_t min_pmtu = 552;
   Time mtu_expires = std::chrono::seconds(600);
+  // Keyed hashes (in_hash.cpp): keys drawn from the Stack's Rng at
+  // inet_attach; RFC 6056 Algorithm 4's table (Linux table_perturb),
+  // allocated on first use.
+  SipKey isn_key, port_key;
+  static constexpr size_t kTablePerturbSize = size_t(1) << 16;  // Linux INET_TABLE_PERTURB_SIZE
+  std::vector<uint32_t> table_perturb;
   IpStat ipstat;
   IcmpStat icmpstat;
   UdpStat udpstat;
