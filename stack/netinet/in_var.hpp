@@ -24,6 +24,9 @@
 
 namespace tunsock {
 
+struct TcpCb;       // netinet/tcp_var.hpp
+struct TcpGlobals;
+
 struct IpStat {  // FreeBSD struct ipstat (the subset we count)
   uint64_t total = 0, tooshort = 0, badvers = 0, badhlen = 0, badlen = 0, badsum = 0, badttl = 0,
            badoptions = 0, badaddr = 0, notforus = 0, noproto = 0, delivered = 0;
@@ -120,6 +123,10 @@ struct InPcb {
   int inp_mcast_ifindex = 0;
   std::vector<std::pair<uint32_t, const ifnet*>> inp_mships;
   std::deque<SockErr> errq;          // MSG_ERRQUEUE
+  // TCP (tcp_var.hpp): the control block, and whether connect() picked the
+  // port (Linux: such a port may be shared by connects to other 4-tuples).
+  TcpCb* inp_tcpcb = nullptr;
+  bool inp_connect_port = false;
 };
 
 // One datagram being reassembled (RFC 815 hole list kept as sorted pieces).
@@ -193,6 +200,7 @@ struct Inet {
   IpStat ipstat;
   IcmpStat icmpstat;
   UdpStat udpstat;
+  std::shared_ptr<TcpGlobals> tcp;   // tcp_globals(): hashes, ports, tcpstat
 };
 
 Inet& inet(Stack& st);                // inet_attach'd state (asserting)
