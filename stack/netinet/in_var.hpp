@@ -215,6 +215,9 @@ int ip_output(Inet& in, mbuf* m, uint32_t src, uint32_t dst, uint8_t proto, cons
 uint16_t ip_newid(Inet& in);
 // Route lookup (net/route.cpp): nullptr = ENETUNREACH.
 const Route* rt_lookup(const Inet& in, uint32_t dst);
+// The route's interface MTU towards dst (loopback's for our own addresses),
+// at most 65535; 0 when there is no route. What TCP advertises (Linux advmss).
+uint32_t rt_mtu(const Inet& in, uint32_t dst);
 // Path MTU (RFC 1191): the MTU to use towards dst: the route's interface MTU
 // (loopback's for our own addresses), lowered by ICMP "fragmentation needed"
 // (kept per destination, expires after mtu_expires; never below min_pmtu),

@@ -1,37 +1,24 @@
-// The timer slots of a TCP control block. TEMPORARY form until contract B
-// (kern/timer.hpp TimerSlot, Stack::timer_arm/timer_stop) is in main: a slot
-// here rides on a Stack callout. Only tcp_timer.cpp arms and stops them.
-// FreeBSD: netinet/tcp_timer.h (struct tcp_timer's callouts).
+// The timer slots of a TCP control block: kern/timer.hpp's TimerSlot (an
+// intrusive heap entry in the Stack, so re-arming on every ACK allocates
+// nothing) with the Stack it was armed on. Only tcp_timer.cpp arms and
+// stops them. FreeBSD: netinet/tcp_timer.h (struct tcp_timer's callouts).
 #pragma once
 
 #include "kern/stack.hpp"
+#include "kern/timer.hpp"
 
 namespace tunsock {
 
-struct TcpTimerSlot {
-  void (*fn)(void* arg) = nullptr;
-  void* arg = nullptr;
-  Stack::CalloutId id = 0;
+// fn, arg, armed(), when() and the stop in the destructor are TimerSlot's.
+struct TcpTimerSlot : TimerSlot {
   Stack* st = nullptr;
-  Time at{0};
-  bool armed() const { return id != 0; }
-  Time when() const { return at; }
-  TcpTimerSlot() = default;
-  TcpTimerSlot(const TcpTimerSlot&) = delete;
-  TcpTimerSlot& operator=(const TcpTimerSlot&) = delete;
-  ~TcpTimerSlot() { stop(); }
   void arm(Stack& s, Time when) {
-    stop();
+    if (st && st != &s) st->timer_stop(*this);
     st = &s;
-    at = when;
-    id = s.callout_reset(when, [this] {
-      id = 0;
-      fn(arg);
-    });
+    s.timer_arm(*this, when);
   }
   void stop() {
-    if (id && st) st->callout_stop(id);
-    id = 0;
+    if (st) st->timer_stop(*this);
   }
 };
 
