@@ -55,27 +55,27 @@ ns=tsk-demo
 "$top/scripts/netns.sh" down "$ns" >/dev/null 2>&1 || true
 "$top/scripts/netns.sh" up "$ns"
 inns() { ip netns exec "$ns" "$@"; }
-export TUNSOCK_SOCKET=$work/tun.sock TUNSOCK_DOMAINS=unix,inet
-echo "== tunsockd --tun $ns --address 10.77.0.2/24 --gateway 10.77.0.1   (log: TUNSOCK_LOG=info,ip=debug)"
+export TUNSOCK_SOCKET=$work/tun.sock
+echo "== tunsockd --tun $ns --address 198.18.0.2/24 --gateway 198.18.0.1   (log: TUNSOCK_LOG=info,ip=debug)"
 TUNSOCK_LOG=info,ip=debug inns "$build/bin/tunsockd" --socket "$TUNSOCK_SOCKET" \
-  --tun "$ns" --address 10.77.0.2/24 --gateway 10.77.0.1 >"$work/tun-daemon.log" 2>&1 &
+  --tun "$ns" --address 198.18.0.2/24 --gateway 198.18.0.1 >"$work/tun-daemon.log" 2>&1 &
 dpid=$!
 for _ in $(seq 100); do [ -S "$TUNSOCK_SOCKET" ] && break; sleep 0.05; done
-echo "== tunsock ping -c 3 10.77.0.1   (Debian's ping, unmodified, over the stack)"
-inns "$build/bin/tunsock" ping -c 3 -i 0.2 10.77.0.1
-echo "== ping -c 3 10.77.0.2   (the namespace's kernel pings the stack)"
-inns ping -c 3 -i 0.2 10.77.0.2
-echo "== socat UDP echo: server under tunsock on 10.77.0.2:7000, client on the kernel"
-inns "$build/bin/tunsock" timeout 10 socat -T5 UDP-LISTEN:7000,bind=10.77.0.2 PIPE &
+echo "== tunsock ping -c 3 198.18.0.1   (Debian's ping, unmodified, over the stack)"
+inns "$build/bin/tunsock" ping -c 3 -i 0.2 198.18.0.1
+echo "== ping -c 3 198.18.0.2   (the namespace's kernel pings the stack)"
+inns ping -c 3 -i 0.2 198.18.0.2
+echo "== socat UDP echo: server under tunsock on 198.18.0.2:7000, client on the kernel"
+inns "$build/bin/tunsock" timeout 10 socat -T5 UDP-LISTEN:7000,bind=198.18.0.2 PIPE &
 epid=$!
 sleep 0.3
-echo "hello from the kernel" | inns timeout 5 socat -T1 - UDP:10.77.0.2:7000
+echo "hello from the kernel" | inns timeout 5 socat -T1 - UDP:198.18.0.2:7000
 kill "$epid" 2>/dev/null; wait "$epid" 2>/dev/null || true
-echo "== socat UDP echo: server on the kernel at 10.77.0.1:7001, client under tunsock"
-inns timeout 10 socat -T5 UDP-LISTEN:7001,bind=10.77.0.1 PIPE &
+echo "== socat UDP echo: server on the kernel at 198.18.0.1:7001, client under tunsock"
+inns timeout 10 socat -T5 UDP-LISTEN:7001,bind=198.18.0.1 PIPE &
 epid=$!
 sleep 0.3
-echo "hello from the stack" | inns "$build/bin/tunsock" timeout 5 socat -T1 - UDP:10.77.0.1:7001
+echo "hello from the stack" | inns "$build/bin/tunsock" timeout 5 socat -T1 - UDP:198.18.0.1:7001
 kill "$epid" 2>/dev/null; wait "$epid" 2>/dev/null || true
 kill "$dpid"; wait "$dpid" 2>/dev/null || true; dpid=
 echo "== what tunsockd logged (its packet trace is the ip logger at debug)"

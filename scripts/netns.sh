@@ -6,27 +6,27 @@
 #                                    lo up
 #                                    TUN device NAME, persistent, owned by $TUNSOCK_USER
 #                                    (default: $SUDO_USER or root), host side
-#                                    $HOST_ADDR (10.77.0.1/24), MTU $MTU (1500), up
+#                                    $HOST_ADDR (198.18.0.1/24), MTU $MTU (1500), up
 #   scripts/netns.sh down [NAME]   kill what runs inside, delete the device and namespace
 #   scripts/netns.sh exec [NAME] CMD...   run CMD inside (ip netns exec)
 #
 # Topology: one namespace holds everything. Its kernel is "the host side":
-# it owns 10.77.0.1 on the TUN device and routes 10.77.0.0/24 into it. tunsockd
-# runs inside the same namespace, attached to the device, and is 10.77.0.2 on
+# it owns 198.18.0.1 on the TUN device and routes 198.18.0.0/24 into it. tunsockd
+# runs inside the same namespace, attached to the device, and is 198.18.0.2 on
 # the other end of it. Programs under the shim must run inside too: the
 # daemon's per-socket channels are abstract AF_UNIX names, which are per
 # network namespace. So, inside the namespace:
 #
-#   kernel programs (ping, socat, dnsmasq) --- tsk0 10.77.0.1 ==TUN== tunsockd 10.77.0.2 --- programs under the shim
+#   kernel programs (ping, socat, dnsmasq) --- tsk0 198.18.0.1 ==TUN== tunsockd 198.18.0.2 --- programs under the shim
 #
 # Then, e.g.:
-#   scripts/netns.sh exec tsk0 build/bin/tunsockd --tun tsk0 --address 10.77.0.2/24 --gateway 10.77.0.1 &
-#   scripts/netns.sh exec tsk0 build/bin/tunsock ping -c 3 10.77.0.1
+#   scripts/netns.sh exec tsk0 build/bin/tunsockd --tun tsk0 --address 198.18.0.2/24 --gateway 198.18.0.1 &
+#   scripts/netns.sh exec tsk0 build/bin/tunsock ping -c 3 198.18.0.1
 # Tests do not use this script: each makes its own anonymous namespace with
 # `unshare -n` (or `unshare -rn` without root), which vanishes with it.
 set -euo pipefail
 
-HOST_ADDR=${HOST_ADDR:-10.77.0.1/24}
+HOST_ADDR=${HOST_ADDR:-198.18.0.1/24}
 MTU=${MTU:-1500}
 
 usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
@@ -49,7 +49,7 @@ up() {
   ip -n "$ns" link set "$ns" up
   trap - ERR
   echo "namespace $ns: TUN device $ns (owner $user), host side $HOST_ADDR, mtu $MTU"
-  echo "run the daemon:  ip netns exec $ns tunsockd --tun $ns --address 10.77.0.2/24 --gateway ${HOST_ADDR%/*}"
+  echo "run the daemon:  ip netns exec $ns tunsockd --tun $ns --address 198.18.0.2/24 --gateway ${HOST_ADDR%/*}"
 }
 
 down() {

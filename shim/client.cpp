@@ -21,6 +21,14 @@ namespace tunsock::shim {
 namespace {
 
 std::atomic<uint64_t> g_instance{0};
+// The daemon's domains from its latest Hello; kDomainsKnown once one came.
+constexpr uint32_t kDomainsKnown = 1u << 31;
+std::atomic<uint32_t> g_domains{0};
+// TUNSOCK_DOMAINS, read at load time (client_init).
+constexpr uint32_t kAllDomains = ipc::domain_bit(AF_UNIX) | ipc::domain_bit(AF_INET) | ipc::domain_bit(AF_INET6);
+uint32_t g_narrow = kAllDomains;
+bool g_narrow_unknown = false;
+char g_narrow_text[128];
 std::atomic<uint32_t> g_generation{1};  // bumped in a forked child
 std::atomic<bool> g_warned{false};
 std::mutex g_mu;
@@ -188,6 +196,7 @@ int connect_daemon(Conn& cn) {
     return ENETDOWN;
   }
   g_instance = a.r.sock_id;
+  g_domains = (uint32_t(a.r.a) & ~kDomainsKnown) | kDomainsKnown;
   return 0;
 }
 
@@ -199,9 +208,38 @@ std::string control_path() {
   return "/tmp/tunsockd-" + std::to_string(::getuid()) + ".sock";
 }
 
+// "unix,inet": the bits of the words named; a word that is no domain sets
+// *unknown (and is otherwise ignored).
+uint32_t parse_domains(const char* s, bool* unknown) {
+  uint32_t m = 0;
+  while (*s) {
+    const char* end = std::strchr(s, ',');
+    const size_t n = end ? size_t(end - s) : std::strlen(s);
+    auto is = [&](const char* w) { return n == std::strlen(w) && std::strncmp(s, w, n) == 0; };
+    if (is("unix") || is("local")) m |= ipc::domain_bit(AF_UNIX);
+    else if (is("inet")) m |= ipc::domain_bit(AF_INET);
+    else if (is("inet6")) m |= ipc::domain_bit(AF_INET6);
+    else if (n > 0) *unknown = true;
+    if (!end) break;
+    s = end + 1;
+  }
+  return m;
+}
+
 void client_init() {
   std::string p = control_path();
   std::snprintf(g_path, sizeof g_path, "%s", p.c_str());
+  const char* e = std::getenv("TUNSOCK_DOMAINS");
+  std::snprintf(g_narrow_text, sizeof g_narrow_text, "%s", e ? e : "");
+  g_narrow_unknown = false;
+  g_narrow = (e && *e) ? parse_domains(e, &g_narrow_unknown) : kAllDomains;
+}
+
+uint32_t narrowed_domains(const char** text, bool* unknown) {
+  if (!g_path[0]) client_init();  // (a constructor that ran before ours made a socket call)
+  if (text) *text = g_narrow_text;
+  if (unknown) *unknown = g_narrow_unknown;
+  return g_narrow;
 }
 
 uint64_t instance() { return g_instance.load(); }
@@ -252,6 +290,29 @@ int call(ipc::Op op, Call& c, Answer& a) {
   int e = control_fd() < 0 ? ENETDOWN : exchange(t_conn, op, c, a);
   --t_depth;
   return e;
+}
+
+int daemon_domains(uint32_t* served) {
+  uint32_t d = g_domains.load();
+  if (!(d & kDomainsKnown)) {
+    if (t_depth > 0) {
+      // A signal handler's first socket call while this thread connects:
+      // learn them on a connection of its own (as call() does).
+      Conn tmp;
+      tmp.tracked = false;
+      char rbuf[2048];
+      tmp.ext = rbuf;
+      tmp.ext_len = sizeof rbuf;
+      const int e = connect_daemon(tmp);
+      drop(tmp);
+      if (e) return ENETDOWN;
+    } else if (control_fd() < 0) {
+      return ENETDOWN;
+    }
+    d = g_domains.load();
+  }
+  *served = d & ~kDomainsKnown;
+  return 0;
 }
 
 int control_fd() {

@@ -44,6 +44,16 @@ uint64_t instance();
 std::string control_path();
 // Fix the control path at load time (the environment as the program started).
 void client_init();
+// The domains the daemon serves (ipc::domain_bit each), from the Hello of
+// the process's latest connection; connects now (this thread's connection)
+// if no Hello has been seen yet. 0, or ENETDOWN when the daemon cannot be
+// reached.
+int daemon_domains(uint32_t* served);
+// TUNSOCK_DOMAINS as the program started (ipc::domain_bit each): the domains
+// the user lets go to the daemon; every inet/local domain when unset or
+// empty. *text gets the variable's value ("" when unset); *unknown is set
+// when it names a word that is no domain.
+uint32_t narrowed_domains(const char** text = nullptr, bool* unknown = nullptr);
 // This thread's control connection, made now if need be: its descriptor,
 // or -1 with errno ENETDOWN.
 int control_fd();

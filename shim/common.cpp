@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
@@ -148,29 +149,43 @@ bool is_nonblocking(int fd) {
   return fl >= 0 && (fl & O_NONBLOCK);
 }
 
+namespace {
+
+const char* domain_list(uint32_t m, char* buf, size_t len) {
+  std::snprintf(buf, len, "%s%s%s", (m & ipc::domain_bit(AF_UNIX)) ? " unix" : "",
+                (m & ipc::domain_bit(AF_INET)) ? " inet" : "", (m & ipc::domain_bit(AF_INET6)) ? " inet6" : "");
+  return buf[0] ? buf + 1 : "none";
+}
+
+// Once per set of domains the daemon announced: what goes where, and a
+// domain TUNSOCK_DOMAINS names that the daemon does not serve.
+void trace_domains(uint32_t served, uint32_t narrow) {
+  static std::atomic<uint32_t> said{~0u};
+  if (said.exchange(served) == served) return;
+  const char* text = "";
+  bool unknown = false;
+  (void)narrowed_domains(&text, &unknown);
+  char a[32], b[32], c[32];
+  trace("domains: the daemon serves %s; routed to it: %s%s%s%s", domain_list(served, a, sizeof a),
+        domain_list(served & narrow, b, sizeof b), *text ? " (TUNSOCK_DOMAINS=" : "", text, *text ? ")" : "");
+  if (const uint32_t missing = narrow & ~served; *text && missing)
+    trace("domains: TUNSOCK_DOMAINS names %s, which the daemon does not serve: the kernel's",
+          domain_list(missing, c, sizeof c));
+  if (unknown) trace("domains: TUNSOCK_DOMAINS=%s names no domain besides unix, inet, inet6: ignored", text);
+}
+
+}  // namespace
+
 bool domain_routed(int domain) {
-  static const int mask = [] {
-    const char* e = std::getenv("TUNSOCK_DOMAINS");
-    std::string s = e ? e : "unix";
-    int m = 0;
-    size_t pos = 0;
-    while (pos <= s.size()) {
-      size_t comma = s.find(',', pos);
-      std::string w = s.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-      if (w == "unix" || w == "local") m |= 1;
-      if (w == "inet") m |= 2;
-      if (w == "inet6") m |= 4;
-      if (comma == std::string::npos) break;
-      pos = comma + 1;
-    }
-    return m;
-  }();
-  switch (domain) {
-    case AF_UNIX: return mask & 1;
-    case AF_INET: return mask & 2;
-    case AF_INET6: return mask & 4;
-    default: return false;
-  }
+  const uint32_t bit = ipc::domain_bit(domain);
+  const uint32_t narrow = narrowed_domains();
+  if (!(bit & narrow)) return false;  // another family, or narrowed away: the kernel's, no daemon contact
+  uint32_t served = 0;
+  // No daemon: the call goes on and fails with ENETDOWN, as every call to a
+  // missing daemon does: never a silent bypass to the kernel.
+  if (daemon_domains(&served)) return true;
+  trace_domains(served, narrow);
+  return served & bit;
 }
 
 void trace_init() {

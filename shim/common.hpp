@@ -52,7 +52,10 @@ void copy_addr(const void* src, socklen_t srclen, sockaddr* dst, socklen_t* dstl
 // Is the descriptor's open file description nonblocking?
 bool is_nonblocking(int fd);
 
-// Domains that go to the stack (TUNSOCK_DOMAINS, default: unix).
+// Does a socket of this domain go to the stack? Those the daemon serves
+// (learned from its Hello on the first call), narrowed by TUNSOCK_DOMAINS.
+// Other families never reach the daemon. With no daemon reachable: true, so
+// that the call fails with ENETDOWN.
 bool domain_routed(int domain);
 
 // Trace a call when TUNSOCK_SHIM_LOG names a file (strace-like).

@@ -12,18 +12,21 @@ namespace tunsock::daemon {
 namespace {
 
 const char kUsage[] =
-    "usage: tunsockd [--socket PATH] [--foreground] [--help]\n"
+    "usage: tunsockd [--socket PATH] [--domains LIST] [--foreground] [--help]\n"
     "                [--tun NAME --address A.B.C.D/P [--gateway A.B.C.D] [--mtu N]\n"
     "                 [--host-address A.B.C.D/P] [--pcap FILE]]\n"
     "  --socket PATH   control socket (default: $TUNSOCK_SOCKET, else\n"
     "                  $XDG_RUNTIME_DIR/tunsockd.sock, else /tmp/tunsockd-<uid>.sock)\n"
+    "  --domains LIST  domains to serve: unix (always) and inet; default unix,inet.\n"
+    "                  Programs under the shim send exactly these to the daemon\n"
+    "                  (their TUNSOCK_DOMAINS may narrow the set, never widen it)\n"
     "  --foreground    stay in the foreground (the default)\n"
     "  --help          this text\n"
     "network (without --tun: the local domain, and inet on loopback 127.0.0.1/8 only):\n"
     "  --tun NAME      TUN device: created when tunsockd has CAP_NET_ADMIN, else a\n"
     "                  persistent one made with `ip tuntap add NAME mode tun user $USER`\n"
-    "  --address A/P   the stack's own address and prefix on it, e.g. 10.77.0.2/24\n"
-    "  --gateway G     default route via G (on the --address subnet), e.g. 10.77.0.1\n"
+    "  --address A/P   the stack's own address and prefix on it, e.g. 198.18.0.2/24\n"
+    "  --gateway G     default route via G (on the --address subnet), e.g. 198.18.0.1\n"
     "  --mtu N         device MTU (68..65535; default: keep the device's)\n"
     "  --host-address A/P  also give the kernel's side of the device this address\n"
     "                  (needs CAP_NET_ADMIN; scripts/netns.sh does it otherwise)\n"
@@ -35,7 +38,7 @@ const char kUsage[] =
     "             loggers: main ctl socket chan diag local tun ip (ip=debug: every\n"
     "             packet in tcpdump's one-line format)\n";
 
-// "10.77.0.2/24" (prefix required) or "10.77.0.1" (want_prefix false).
+// "198.18.0.2/24" (prefix required) or "198.18.0.1" (want_prefix false).
 bool parse_addr(const std::string& s, bool want_prefix, uint32_t* addr, int* plen) {
   std::string a = s;
   const auto slash = s.find('/');
@@ -55,9 +58,25 @@ bool parse_addr(const std::string& s, bool want_prefix, uint32_t* addr, int* ple
   return true;
 }
 
+// "unix,inet" or "unix": the local domain is always served (the shim's own
+// AF_UNIX sockets need it); inet may be left out.
+bool parse_domains(const std::string& s, bool* inet) {
+  *inet = false;
+  size_t pos = 0;
+  for (;;) {
+    const size_t comma = s.find(',', pos);
+    const std::string w = s.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    if (w == "inet") *inet = true;
+    else if (w != "unix" && w != "local") return false;
+    if (comma == std::string::npos) return true;
+    pos = comma + 1;
+  }
+}
+
 // Cross-option checks once everything is parsed. nullptr when fine.
 const char* check_inet(const InetConfig& n) {
   const bool any = n.addr || n.gateway || n.mtu || n.host_addr;
+  if (!n.enabled && (any || !n.tun.empty() || !n.pcap.empty())) return "--tun and its options need --domains with inet";
   if (n.tun.empty()) return any ? "--address, --gateway, --mtu and --host-address need --tun" : nullptr;
   if (!n.addr) return "--tun needs --address A.B.C.D/P";
   if (n.mtu && (n.mtu < 68 || n.mtu > 65535)) return "--mtu must be 68..65535";
@@ -100,6 +119,8 @@ std::optional<Config> parse_args(int argc, char** argv, int* exit_code) {
       c.foreground = true;
     } else if (auto v = value("--socket")) {
       c.socket_path = *v;
+    } else if (auto v = value("--domains")) {
+      if (!parse_domains(*v, &c.inet.enabled)) return usage_error("bad --domains (want unix or unix,inet)");
     } else if (auto v = value("--tun")) {
       c.inet.tun = *v;
     } else if (auto v = value("--address")) {

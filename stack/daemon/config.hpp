@@ -15,6 +15,7 @@ namespace tunsock::daemon {
 // The TUN interface and its addressing. Addresses in host byte order, as
 // the stack keeps them (stack/net/if.hpp).
 struct InetConfig {
+  bool enabled = true;          // --domains without inet: the local domain only
   std::string tun;              // --tun NAME; empty: no TUN interface
   uint32_t addr = 0;            // --address A/P: the stack's address
   int plen = 0;

@@ -126,12 +126,18 @@ Socket* Dispatcher::lookup(const CtlRequest& q, CtlReply& r) {
 void Dispatcher::op_hello(CtlRequest&, CtlReply& r) {
   r.hdr.value = ::getpid();
   r.hdr.sock_id = d_.instance();
+  uint32_t served = 0;  // the shim routes these domains to us (PROTOCOL.md "Finding the daemon")
+  for (const Domain* dom : d_.stack().domains()) served |= ipc::domain_bit(dom->dom_family);
+  r.hdr.a = int32_t(served);
 }
 
 void Dispatcher::op_socket(CtlRequest& q, CtlReply& r) {
   const int type = q.hdr.b & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
   Socket* so = nullptr;
-  if (int e = socreate(d_.stack(), q.hdr.a, &so, type, q.hdr.c, td_of(q))) {
+  // The stack has TCP now, but the channel cannot carry a TCP socket's life
+  // yet: an inet stream socket is kept from it as before (kernel_keeps).
+  const bool inet_stream = q.hdr.a == AF_INET && type == SOCK_STREAM;
+  if (int e = inet_stream ? ESOCKTNOSUPPORT : socreate(d_.stack(), q.hdr.a, &so, type, q.hdr.c, td_of(q))) {
     r.hdr.error = kernel_keeps(q.hdr.a, type, e) ? ipc::kFallThrough : e;
     if (r.hdr.error == ipc::kFallThrough) {
       static bool said = false;  // once at info, then at debug

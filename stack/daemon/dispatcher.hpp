@@ -49,7 +49,7 @@ class Dispatcher {
 const char* socktype_name(int type);
 // "unix", "inet", "inet6".
 const char* domain_name(int family);
-// A name for logs: "/path", "@abstract", "(unnamed)", "10.77.0.2:53",
+// A name for logs: "/path", "@abstract", "(unnamed)", "198.18.0.2:53",
 // "[::1]:53".
 std::string sockaddr_text(const SockAddr& a);
 

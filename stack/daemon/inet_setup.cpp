@@ -53,13 +53,14 @@ int ioctl_addr(int s, unsigned long req, const std::string& name, uint32_t addr)
 
 }  // namespace
 
-std::string packet_line(const mbuf* m) {
-  // The formatter reads the headers only; 128 bytes hold IPv4 with options
-  // plus an ICMP error's quoted header.
-  std::byte head[128];
+std::string packet_line(const mbuf* m, wire::TcpdumpTracker* t) {
+  // The formatter reads the headers, and for text protocols (HTTP, SSH...)
+  // the payload's first line: 512 bytes hold IPv4 and TCP with options, an
+  // ICMP error's quoted header, and most request lines.
+  std::byte head[512];
   const int n = std::min<int>(m->m_pkthdr.len, int(sizeof head));
   m_copydata(m, 0, n, head);
-  return wire::tcpdump_line(wire::Bytes(head, size_t(n)));
+  return wire::tcpdump_line(wire::Bytes(head, size_t(n)), t);
 }
 
 int set_host_address(const std::string& name, uint32_t addr, int plen) {
@@ -77,6 +78,10 @@ InetSetup::~InetSetup() { stop(); }
 
 int InetSetup::start() {
   Stack& st = d_.stack();
+  if (!d_.config().inet.enabled) {
+    logger("main")->info("inet: not served (--domains): programs under the shim keep the kernel's");
+    return 0;
+  }
   inet_attach(st);  // the inet domain and lo (127.0.0.1/8)
   // Who may make ping sockets: the host's rule, so that ping chooses the
   // same kind of socket under the shim as on the kernel.
@@ -173,7 +178,7 @@ void InetSetup::stop() {
 void InetSetup::trace(const ifnet& ifp, char dir, const mbuf* m) {
   static auto ip = logger("ip");
   if (ip->should_log(spdlog::level::debug))
-    ip->debug("{} {} {}", ifp.if_name, dir == 'I' ? "In " : "Out", packet_line(m));
+    ip->debug("{} {} {}", ifp.if_name, dir == 'I' ? "In " : "Out", packet_line(m, &tcpdump_));
   if (pcap_) pcap_write(m);
 }
 

@@ -11,6 +11,7 @@
 
 #include "daemon/config.hpp"
 #include "daemon/tun_device.hpp"
+#include "wire/tcpdump.hpp"
 
 namespace tunsock {
 class Stack;
@@ -48,13 +49,15 @@ class InetSetup {
   std::unique_ptr<TunDevice> tun_;
   ifnet* ifp_ = nullptr;
   std::FILE* pcap_ = nullptr;
+  wire::TcpdumpTracker tcpdump_;  // the "ip" trace's relative TCP numbers
 };
 
 // Give the kernel's side of TUN device `name` the address addr/plen (host
 // order). Needs CAP_NET_ADMIN in the device's network namespace. 0 or errno.
 int set_host_address(const std::string& name, uint32_t addr, int plen);
 
-// A packet in tcpdump's one-line format (wire::tcpdump_line over its head).
-std::string packet_line(const mbuf* m);
+// A packet in tcpdump's one-line format (wire::tcpdump_line over its head);
+// with a tracker, TCP numbers relative to each conversation as tcpdump -n.
+std::string packet_line(const mbuf* m, wire::TcpdumpTracker* t = nullptr);
 
 }  // namespace tunsock::daemon

@@ -31,7 +31,7 @@
 namespace tunsock::ipc {
 
 inline constexpr uint32_t kMagic = 0x314b5354;  // "TSK1" little-endian
-inline constexpr uint16_t kVersion = 2;
+inline constexpr uint16_t kVersion = 3;   // 3: Hello's reply names the domains
 inline constexpr size_t kMaxAddr = 128;          // sizeof(sockaddr_storage)
 inline constexpr size_t kMaxCtl = 256;           // control slot of a datagram record (cmsgs)
 inline constexpr size_t kMaxRecord = 256 * 1024; // control record limit (header + payload)
@@ -39,7 +39,8 @@ inline constexpr size_t kMaxFds = 64;            // SCM_RIGHTS per record (Linux
 inline constexpr char kChannelNamePrefix[] = "tunsock.";  // after the leading NUL
 
 enum class Op : uint16_t {
-  Hello = 1,      // reply.value = daemon pid; reply.sock_id = instance id
+  Hello = 1,      // reply.value = daemon pid; reply.sock_id = instance id;
+                  //   reply.a = the domains the daemon serves (domain_bit each)
   Socket,         // a=domain b=type (without SOCK_NONBLOCK/CLOEXEC) c=protocol
                   //   reply: sock_id, fds[0] = channel
   Socketpair,     // a=domain b=type c=protocol; reply: sock_id, value = 2nd id, fds[0..1]
@@ -67,6 +68,9 @@ enum class Op : uint16_t {
                   //   whole data length, payload = control (cmsgs) then data
 };
 inline constexpr Op kLastOp = Op::RecvErr;
+
+// Hello's reply.a: one bit per address family the daemon's stack serves.
+inline constexpr uint32_t domain_bit(int family) { return family > 0 && family < 31 ? 1u << family : 0; }
 
 inline constexpr uint32_t kNonblock = 0x1;      // Request.flags: caller's fd is O_NONBLOCK
 inline constexpr int32_t kFallThrough = -1000;  // Reply.error: let the host kernel do it

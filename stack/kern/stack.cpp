@@ -1,5 +1,6 @@
-// Stack: the socket registry, the callout list that poll() drives, and the
-// domains registered at construction. One instance per simulated host.
+// Stack: the socket registry, the timers that poll() drives (callouts with a
+// closure, fixed slots in an intrusive heap), and the domains registered at
+// construction. One instance per simulated host.
 // FreeBSD: the globals of uipc_socket.c (socket zone), kern_timeout.c (callouts).
 #include "kern/stack.hpp"
 
@@ -33,6 +34,16 @@ Stack::~Stack() {
   }
   callouts_.clear();
   callout_q_.clear();
+  // Slots that outlive the stack must not reach back into it.
+  for (TimerSlot* t : timer_heap_) {
+    t->heap_idx_ = TimerSlot::kNotArmed;
+    t->stack_ = nullptr;
+  }
+  timer_heap_.clear();
+}
+
+TimerSlot::~TimerSlot() {
+  if (armed() && stack_) stack_->timer_stop(*this);
 }
 
 Socket* Stack::alloc_socket() {
@@ -73,7 +84,7 @@ void* Stack::domain_state(int family) const {
 // --- callouts ---
 
 Stack::CalloutId Stack::callout_reset(Time when, std::function<void()> fn) {
-  CalloutId id = next_callout_++;
+  CalloutId id = next_seq_++;
   callouts_.emplace(id, std::make_pair(when, std::move(fn)));
   callout_q_.emplace(when, id);
   return id;
@@ -92,10 +103,92 @@ bool Stack::callout_stop(CalloutId id) {
   return true;
 }
 
+// --- timer slots: a binary min-heap of pointers, each slot knowing its index ---
+
+bool Stack::timer_before(const TimerSlot* a, const TimerSlot* b) {
+  return a->when_ != b->when_ ? a->when_ < b->when_ : a->seq_ < b->seq_;
+}
+
+void Stack::timer_place(size_t i, TimerSlot* t) {
+  timer_heap_[i] = t;
+  t->heap_idx_ = i;
+}
+
+void Stack::timer_sift_up(size_t i) {
+  TimerSlot* t = timer_heap_[i];
+  while (i > 0) {
+    size_t parent = (i - 1) / 2;
+    if (!timer_before(t, timer_heap_[parent])) break;
+    timer_place(i, timer_heap_[parent]);
+    i = parent;
+  }
+  timer_place(i, t);
+}
+
+void Stack::timer_sift_down(size_t i) {
+  const size_t n = timer_heap_.size();
+  TimerSlot* t = timer_heap_[i];
+  for (;;) {
+    size_t c = 2 * i + 1;
+    if (c >= n) break;
+    if (c + 1 < n && timer_before(timer_heap_[c + 1], timer_heap_[c])) c++;
+    if (!timer_before(timer_heap_[c], t)) break;
+    timer_place(i, timer_heap_[c]);
+    i = c;
+  }
+  timer_place(i, t);
+}
+
+void Stack::timer_arm(TimerSlot& t, Time when) {
+  if (t.armed() && t.stack_ != this) t.stack_->timer_stop(t);  // moved to another stack
+  t.when_ = when;
+  t.seq_ = next_seq_++;
+  if (t.armed()) {
+    // Re-arm in place: the later sequence number can only push it down on
+    // equal times, an earlier time only up.
+    size_t i = t.heap_idx_;
+    timer_sift_up(i);
+    if (t.heap_idx_ == i) timer_sift_down(i);
+    return;
+  }
+  t.stack_ = this;
+  timer_heap_.push_back(&t);
+  t.heap_idx_ = timer_heap_.size() - 1;
+  timer_sift_up(t.heap_idx_);
+}
+
+void Stack::timer_stop(TimerSlot& t) {
+  if (!t.armed() || t.stack_ != this) return;
+  size_t i = t.heap_idx_;
+  TimerSlot* last = timer_heap_.back();
+  timer_heap_.pop_back();
+  t.heap_idx_ = TimerSlot::kNotArmed;
+  t.stack_ = nullptr;
+  if (last == &t) return;
+  timer_place(i, last);
+  timer_sift_up(i);
+  if (last->heap_idx_ == i) timer_sift_down(i);
+}
+
 void Stack::poll(Time now) {
   if (now > now_) now_ = now;
-  // One at a time: a callout may reset or stop others.
-  while (!callout_q_.empty() && callout_q_.begin()->first <= now_) {
+  // One at a time, earliest first over both kinds: a firing one may arm,
+  // stop or free others (the heap and queue are looked at afresh each time).
+  for (;;) {
+    bool have_c = !callout_q_.empty() && callout_q_.begin()->first <= now_;
+    bool have_t = !timer_heap_.empty() && timer_heap_.front()->when_ <= now_;
+    if (!have_c && !have_t) break;
+    if (have_t && have_c) {
+      const TimerSlot* t = timer_heap_.front();
+      auto [cw, cid] = *callout_q_.begin();
+      have_c = cw != t->when_ ? cw < t->when_ : cid < t->seq_;
+    }
+    if (!have_c) {
+      TimerSlot* t = timer_heap_.front();
+      timer_stop(*t);
+      if (t->fn) t->fn(t->arg);  // t may be re-armed or gone after this
+      continue;
+    }
     CalloutId id = callout_q_.begin()->second;
     callout_q_.erase(callout_q_.begin());
     auto it = callouts_.find(id);
@@ -106,6 +199,10 @@ void Stack::poll(Time now) {
   }
 }
 
-Time Stack::next_deadline() const { return callout_q_.empty() ? Time::max() : callout_q_.begin()->first; }
+Time Stack::next_deadline() const {
+  Time d = callout_q_.empty() ? Time::max() : callout_q_.begin()->first;
+  if (!timer_heap_.empty()) d = std::min(d, timer_heap_.front()->when_);
+  return d;
+}
 
 }  // namespace tunsock

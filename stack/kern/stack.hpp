@@ -3,6 +3,7 @@
 // No globals: tests run several stacks side by side. Single-threaded, no I/O.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -13,11 +14,12 @@
 
 #include "kern/protosw.hpp"
 #include "kern/socket.hpp"
+#include "kern/timer.hpp"
 
 namespace tunsock {
 
 using Clock = std::chrono::steady_clock;
-using Time = std::chrono::nanoseconds;  // stack time: nanoseconds since the stack's epoch
+// Time (stack time, nanoseconds since the stack's epoch): kern/timer.hpp.
 
 // The random source is injected: seeded in tests, getrandom in the daemon.
 class Rng {
@@ -56,8 +58,11 @@ class Stack {
 
   // Time: advanced by the driver (virtual clock in tests, steady_clock in the daemon).
   Time now() const { return now_; }
-  void poll(Time now);                  // fire timers due at or before now
-  Time next_deadline() const;           // Time::max() when none
+  // poll fires the slots and callouts due at or before now, in time order
+  // (ties: arming order), one at a time: a firing one may arm, stop or
+  // destroy any other, and one armed for a time <= now fires in the same poll.
+  void poll(Time now);
+  Time next_deadline() const;           // slots and callouts; Time::max() when none
   Rng& rng() { return rng_; }
 
   // Callouts (FreeBSD callout_reset/callout_stop): fn runs from poll() once
@@ -67,6 +72,13 @@ class Stack {
   CalloutId callout_reset(Time when, std::function<void()> fn);
   bool callout_stop(CalloutId id);
   size_t callouts_pending() const { return callouts_.size(); }
+
+  // Fixed timer slots (kern/timer.hpp): t.fn(t.arg) runs from poll() once
+  // now >= when. Arming an armed slot moves it; neither arming nor stopping
+  // allocates once the heap has room for every armed slot.
+  void timer_arm(TimerSlot& t, Time when);
+  void timer_stop(TimerSlot& t);        // no-op when not armed
+  size_t timers_armed() const { return timer_heap_.size(); }
 
   void set_upcalls(SocketUpcalls* u) { upcalls_ = u; }
   SocketUpcalls& upcalls() { return upcalls_ ? *upcalls_ : null_upcalls_; }
@@ -109,7 +121,13 @@ class Stack {
   NetSysctl sysctl_;
   std::multimap<Time, CalloutId> callout_q_;
   std::map<CalloutId, std::pair<Time, std::function<void()>>> callouts_;
-  CalloutId next_callout_ = 1;
+  // Callout ids and slot arming share one sequence: ties fire in arming order.
+  uint64_t next_seq_ = 1;
+  std::vector<TimerSlot*> timer_heap_;  // binary min-heap on (when_, seq_)
+  static bool timer_before(const TimerSlot* a, const TimerSlot* b);
+  void timer_place(size_t i, TimerSlot* t);
+  void timer_sift_up(size_t i);
+  void timer_sift_down(size_t i);
   std::unique_ptr<LocalDomainState, void (*)(LocalDomainState*)> local_{nullptr, nullptr};
 };
 

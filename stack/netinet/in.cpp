@@ -1,4 +1,4 @@
-// The inet domain: its protocol switch (udp, ping, raw icmp), attaching it to
+// The inet domain: its protocol switch (tcp, udp, ping, raw icmp), attaching it to
 // a Stack, the Internet checksum over mbuf chains, and the `netstat -s` text.
 // FreeBSD: netinet/in_proto.c, in.c, in_cksum.c; netstat/inet.c.
 #include <array>
@@ -7,6 +7,7 @@
 
 #include "netinet/in.hpp"
 #include "netinet/in_var.hpp"
+#include "netinet/tcp_var.hpp"
 
 namespace tunsock {
 
@@ -15,22 +16,28 @@ int looutput(ifnet& ifp, mbuf* m);  // net/if_loop.cpp
 namespace {
 
 const Domain& inetdomain() {
-  static std::array<Protosw, 3> sw;
+  static std::array<Protosw, 4> sw;
   static Domain dom;
   static bool init = false;
   if (!init) {
     init = true;
     dom.dom_family = AF_INET;
     dom.dom_name = "internet";
-    sw[0] = Protosw{.pr_type = SOCK_DGRAM, .pr_domain = &dom, .pr_protocol = IPPROTO_UDP,
+    // TCP: connection-oriented; an unconnected send is EPIPE (Linux
+    // sk_stream_wait_connect); shutdown unconnected says ENOTCONN.
+    sw[0] = Protosw{.pr_type = SOCK_STREAM, .pr_domain = &dom, .pr_protocol = IPPROTO_TCP,
+                    .pr_flags = PR_CONNREQUIRED | PR_WANTRCVD | PR_NOTCONN_EPIPE | PR_SHUTENOTCONN,
+                    .pr_ctloutput = tcp_ctloutput,
+                    .pr_usrreqs = pru_with_defaults(tcp_usrreqs())};
+    sw[1] = Protosw{.pr_type = SOCK_DGRAM, .pr_domain = &dom, .pr_protocol = IPPROTO_UDP,
                     .pr_flags = PR_ATOMIC | PR_ADDR | PR_CONTROL | PR_SENDNOADDR | PR_BIGDGRAM | PR_OOBIGNORE |
                                 PR_SHUTENOTCONN,
                     .pr_ctloutput = in_ctloutput,
                     .pr_usrreqs = pru_with_defaults(udp_usrreqs())};
-    sw[1] = Protosw{.pr_type = SOCK_DGRAM, .pr_domain = &dom, .pr_protocol = IPPROTO_ICMP,
+    sw[2] = Protosw{.pr_type = SOCK_DGRAM, .pr_domain = &dom, .pr_protocol = IPPROTO_ICMP,
                     .pr_flags = PR_ATOMIC | PR_ADDR | PR_CONTROL | PR_SHUTENOTCONN, .pr_ctloutput = in_ctloutput,
                     .pr_usrreqs = pru_with_defaults(ping_usrreqs())};
-    sw[2] = Protosw{.pr_type = SOCK_RAW, .pr_domain = &dom, .pr_protocol = IPPROTO_ICMP,
+    sw[3] = Protosw{.pr_type = SOCK_RAW, .pr_domain = &dom, .pr_protocol = IPPROTO_ICMP,
                     .pr_flags = PR_ATOMIC | PR_ADDR | PR_CONTROL | PR_SHUTENOTCONN, .pr_ctloutput = in_ctloutput,
                     .pr_usrreqs = pru_with_defaults(rip_usrreqs())};
     dom.dom_protosw = std::span<const Protosw>(sw.data(), sw.size());
@@ -55,6 +62,9 @@ Inet& inet_attach(Stack& st) {
   st.set_domain_state(AF_INET, state);
   st.add_domain(&inetdomain());
   in->ip_id = uint16_t(st.rng().next_u32());
+  ip_protox_register(*in, IPPROTO_ICMP, {icmp_input, icmp_ctlinput});
+  ip_protox_register(*in, IPPROTO_UDP, {udp_input, udp_ctlinput});
+  ip_protox_register(*in, IPPROTO_TCP, {tcp_input, tcp_ctlinput});
   ifnet& lo = if_attach(st, "lo", 65536, IFF_LOOPBACK, looutput);
   in_add_address(lo, 0x7f000001, 8);
   return *in;
@@ -140,6 +150,7 @@ std::string inet_stats_text(Stack& st) {
   s += l(u.noportbcast, "broadcast/multicast datagrams undelivered");
   s += l(u.fullsock, "dropped due to full socket buffers");
   s += l(u.opackets, "datagrams output");
+  s += tcp_stats_text(st);
   return s;
 }
 

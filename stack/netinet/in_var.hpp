@@ -7,12 +7,14 @@
 
 #include <netinet/in.h>
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <list>
 #include <map>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "kern/stack.hpp"
@@ -20,6 +22,9 @@
 #include "wire/ip.hpp"
 
 namespace tunsock {
+
+struct TcpCb;       // netinet/tcp_var.hpp
+struct TcpGlobals;
 
 struct IpStat {  // FreeBSD struct ipstat (the subset we count)
   uint64_t total = 0, tooshort = 0, badvers = 0, badhlen = 0, badlen = 0, badsum = 0, badttl = 0,
@@ -62,6 +67,9 @@ struct IpOutOpts {
   uint8_t ttl = 64, tos = 0;
   bool df = false;                   // DF when the packet fits (Linux IP_PMTUDISC_WANT)
   bool dontfrag = false;             // too big is EMSGSIZE (IP_PMTUDISC_DO)
+  // Linux ip_sk_use_pmtu false (IP_PMTUDISC_PROBE, INTERFACE, OMIT): size to
+  // the interface's MTU, not the path MTU learned from ICMP.
+  bool ignore_pmtu = false;
   bool hdrincl = false;              // m already has an IP header (raw IP_HDRINCL)
   bool broadcast_ok = false;         // SO_BROADCAST
   ifnet* ifp = nullptr;              // the interface, not the route's (IP_MULTICAST_IF)
@@ -114,6 +122,10 @@ struct InPcb {
   int inp_mcast_ifindex = 0;
   std::vector<std::pair<uint32_t, const ifnet*>> inp_mships;
   std::deque<SockErr> errq;          // MSG_ERRQUEUE
+  // TCP (tcp_var.hpp): the control block, and whether connect() picked the
+  // port (Linux: such a port may be shared by connects to other 4-tuples).
+  TcpCb* inp_tcpcb = nullptr;
+  bool inp_connect_port = false;
 };
 
 // One datagram being reassembled (RFC 815 hole list kept as sorted pieces).
@@ -128,6 +140,26 @@ struct ReassQ {
   Stack::CalloutId timer = 0;
   ifnet* rcvif = nullptr;
   uint16_t max_size = 0;             // the largest fragment so far (IP_RECVFRAGSIZE)
+};
+
+// A path MTU learned from ICMP "fragmentation needed" (RFC 1191 §6.3; Linux
+// fib_nh_exception: fnhe_pmtu, fnhe_mtu_locked, fnhe_expires).
+struct PmtuEntry {
+  uint32_t mtu = 0;
+  bool locked = false;  // asked below min_pmtu: no DF for IP_PMTUDISC_WANT, no further updates
+  Time expires{0};
+};
+
+struct Inet;
+
+// FreeBSD ip_protox / pr_input, pr_ctlinput: one entry per IP protocol
+// number, filled by ip_protox_register (inet_attach: ICMP, UDP; TCP adds its
+// own). An entry without pr_input is noproto: ICMP protocol unreachable.
+struct IpProtoSw {
+  void (*pr_input)(Inet& in, mbuf* m, const wire::Ipv4Repr& ip) = nullptr;  // consumes m; header still in front
+  // An ICMP error quoting a datagram of this protocol that we sent.
+  void (*pr_ctlinput)(Inet& in, const wire::IcmpRepr& ic, uint32_t offender,
+                      std::span<const std::byte> quoted) = nullptr;
 };
 
 struct Inet {
@@ -152,9 +184,16 @@ struct Inet {
   uint32_t ping_group_lo = 0, ping_group_hi = 2147483647;
   std::function<void(const ifnet&, char, const mbuf*)> trace;
   uint16_t last_ephemeral = 0;
+  std::array<IpProtoSw, 256> ip_protox{};  // by IP protocol number (ip_input.cpp)
+  // Path MTU per destination (net/route.cpp), Linux's defaults:
+  // net.ipv4.route.min_pmtu and mtu_expires.
+  std::map<uint32_t, PmtuEntry> pmtu;
+  uint32_t min_pmtu = 552;
+  Time mtu_expires = std::chrono::seconds(600);
   IpStat ipstat;
   IcmpStat icmpstat;
   UdpStat udpstat;
+  std::shared_ptr<TcpGlobals> tcp;   // tcp_globals(): hashes, ports, tcpstat
 };
 
 Inet& inet(Stack& st);                // inet_attach'd state (asserting)
@@ -169,6 +208,19 @@ int ip_output(Inet& in, mbuf* m, uint32_t src, uint32_t dst, uint8_t proto, cons
 uint16_t ip_newid(Inet& in);
 // Route lookup (net/route.cpp): nullptr = ENETUNREACH.
 const Route* rt_lookup(const Inet& in, uint32_t dst);
+// Path MTU (RFC 1191): the MTU to use towards dst: the route's interface MTU
+// (loopback's for our own addresses), lowered by ICMP "fragmentation needed"
+// (kept per destination, expires after mtu_expires; never below min_pmtu),
+// at most 65535 (Linux IP_MAX_MTU). 0 when there is no route.
+uint32_t ip_pmtu(const Inet& in, uint32_t dst);
+// What ICMP taught about dst, unexpired, or UINT32_MAX (ip_output combines it
+// with the interface it sends on).
+uint32_t ip_pmtu_learned(const Inet& in, uint32_t dst);
+// ICMP "fragmentation needed" said mtu towards dst (Linux __ip_rt_update_pmtu):
+// a value above the current path MTU is ignored, one below min_pmtu becomes
+// min_pmtu and locks the entry. icmp_input calls it before pr_ctlinput.
+void ip_pmtu_update(Inet& in, uint32_t dst, uint32_t mtu);
+bool ip_pmtu_locked(const Inet& in, uint32_t dst);
 bool in_localaddr(const Inet& in, uint32_t a);     // assigned to some interface (or 127/8)
 ifnet* in_addr_ifp(const Inet& in, uint32_t a);    // the interface a is assigned to, or nullptr
 bool in_broadcast(const Inet& in, uint32_t a);     // 255.255.255.255 or a subnet broadcast
@@ -176,11 +228,19 @@ void if_output(ifnet& ifp, mbuf* m);               // count, trace, if_transmit
 
 // --- ip_input.cpp / ip_reass.cpp ---
 void ip_input(Inet& in, ifnet& ifp, mbuf* m);
+// FreeBSD ipproto_register: proto's input and ICMP-error handlers (replaces any).
+void ip_protox_register(Inet& in, uint8_t proto, IpProtoSw sw);
 // Returns the reassembled datagram (header + payload) or nullptr (held or dropped). Consumes m.
 mbuf* ip_reass(Inet& in, mbuf* m, const wire::Ipv4Repr& ip);
 
 // --- ip_icmp.cpp ---
+// ICMP's pr_input: raw ICMP sockets get a copy first (FreeBSD icmp_input
+// ends in rip_input), then echo, echo reply, and errors through the quoted
+// protocol's pr_ctlinput. Consumes m.
 void icmp_input(Inet& in, mbuf* m, const wire::Ipv4Repr& ip);
+// ICMP's pr_ctlinput: an error quoting an ICMP message we sent goes to the
+// ping socket of its echo id and to the raw ICMP sockets.
+void icmp_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::span<const std::byte> quoted);
 // Linux icmp_err_convert: the errno of an ICMP error; *hard for the ones a
 // socket without IP_RECVERR still reports (port and protocol unreachable).
 int icmp_to_errno(uint8_t type, uint8_t code, bool* hard);

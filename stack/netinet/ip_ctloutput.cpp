@@ -143,11 +143,10 @@ int in_ctloutput(Socket& so, Sockopt& s) {
     case IP_MTU: {
       if (set) return ENOPROTOOPT;
       if (!(so.so_state & SS_ISCONNECTED)) return ENOTCONN;
-      Inet& in = inet(*so.so_stack);
-      const Route* r = in_localaddr(in, inp->inp_faddr) ? nullptr : rt_lookup(in, inp->inp_faddr);
-      ifnet* ifp = r ? r->ifp : if_loopback(*so.so_stack);
-      // Linux ipv4_mtu: at most IP_MAX_MTU (65535), though lo's MTU is 65536.
-      return putval(s, ifp ? int(std::min<uint32_t>(ifp->if_mtu, 65535)) : 1500);
+      // Linux dst_mtu of the socket's route: the path MTU (ICMP may have
+      // lowered it), at most IP_MAX_MTU (65535), though lo's MTU is 65536.
+      uint32_t mtu = ip_pmtu(inet(*so.so_stack), inp->inp_faddr);
+      return putval(s, mtu ? int(mtu) : 1500);
     }
     case IP_MULTICAST_TTL:
       if (!set) return putval(s, inp->inp_mcast_ttl);

@@ -94,6 +94,7 @@ int icmp_errno(uint8_t type, uint8_t code, bool* hard) {
 int icmp_to_errno(uint8_t type, uint8_t code, bool* hard) { return icmp_errno(type, code, hard); }
 
 void icmp_input(Inet& in, mbuf* m, const wire::Ipv4Repr& ip) {
+  rip_input(in, m, ip);  // raw ICMP sockets see every message, as before any check (Linux raw_local_deliver)
   IcmpStat& s = in.icmpstat;
   s.inmsgs++;
   const int icmplen = ip.total_len - ip.hlen;
@@ -138,16 +139,24 @@ void icmp_input(Inet& in, mbuf* m, const wire::Ipv4Repr& ip) {
         s.badcode++;
         break;
       }
-      uint8_t qproto = uint8_t(q[9]);
-      if (qproto == wire::IPPROTO_UDP_) udp_ctlinput(in, ic, ip.src, q);
-      else if (qproto == wire::IPPROTO_ICMP_) ping_ctlinput(in, ic, ip.src, q);
-      if (qproto == wire::IPPROTO_ICMP_) rip_ctlinput(in, ic, ip.src, q);  // raw ICMP sockets (raw_icmp_error)
+      // RFC 1191 §6.3: "fragmentation needed" lowers the path MTU towards
+      // the quoted destination (of a datagram we sent) before the protocol hears of it.
+      if (ic.type == wire::ICMP_UNREACH_ && ic.code == wire::ICMP_UNREACH_NEEDFRAG_ &&
+          in_localaddr(in, wire::get32(&q[12])))
+        ip_pmtu_update(in, wire::get32(&q[16]), ic.rest & 0xffff);
+      // FreeBSD icmp_input: the quoted protocol's pr_ctlinput.
+      if (auto ctl = in.ip_protox[uint8_t(q[9])].pr_ctlinput) ctl(in, ic, ip.src, q);
       break;
     }
     default:
       break;
   }
   m_freem(m);
+}
+
+void icmp_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::span<const std::byte> quoted) {
+  ping_ctlinput(in, ic, offender, quoted);
+  rip_ctlinput(in, ic, offender, quoted);  // raw ICMP sockets (Linux raw_icmp_error)
 }
 
 void icmp_error(Inet& in, const mbuf* orig, const wire::Ipv4Repr& ip, uint8_t type, uint8_t code, uint32_t info) {

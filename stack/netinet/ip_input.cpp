@@ -1,7 +1,7 @@
 // IPv4 input: header validation with one drop counter per malformed case
 // (RFC 791 §3.1, RFC 1122 §3.2.1), options parsed and skipped, address
 // checks (RFC 1122 §3.2.1.3: no martians, no forwarding), reassembly, and
-// dispatch to ICMP, UDP and raw sockets. FreeBSD: netinet/ip_input.c.
+// dispatch by protocol number through ip_protox. FreeBSD: netinet/ip_input.c.
 #include "netinet/in_var.hpp"
 
 namespace tunsock {
@@ -68,22 +68,18 @@ void ip_input(Inet& in, ifnet& ifp, mbuf* m) {
     if (!ip) return drop(ifp, m, s.fragdropped);
   }
   m->m_pkthdr.rcvif = &ifp;
-  switch (ip->proto) {
-    case wire::IPPROTO_ICMP_:
-      s.delivered++;
-      rip_input(in, m, *ip);
-      icmp_input(in, m, *ip);
-      return;
-    case wire::IPPROTO_UDP_:
-      s.delivered++;
-      udp_input(in, m, *ip);
-      return;
-    default:
-      s.noproto++;
-      icmp_error(in, m, *ip, wire::ICMP_UNREACH_, wire::ICMP_UNREACH_PROTOCOL_, 0);
-      m_freem(m);
-      return;
+  const IpProtoSw& sw = in.ip_protox[ip->proto];
+  if (!sw.pr_input) {
+    // RFC 1122 §3.2.2.1: protocol unreachable for a transport we do not have.
+    s.noproto++;
+    icmp_error(in, m, *ip, wire::ICMP_UNREACH_, wire::ICMP_UNREACH_PROTOCOL_, 0);
+    m_freem(m);
+    return;
   }
+  s.delivered++;
+  sw.pr_input(in, m, *ip);
 }
+
+void ip_protox_register(Inet& in, uint8_t proto, IpProtoSw sw) { in.ip_protox[proto] = sw; }
 
 }  // namespace tunsock

@@ -1,7 +1,8 @@
-// IPv4 output: route, header, fragmentation to the interface MTU (RFC 791
-// §3.2 "Fragmentation"), DF honoured with EMSGSIZE, IP ID generation,
+// IPv4 output: route, header, fragmentation to the path MTU (RFC 791 §3.2
+// "Fragmentation", RFC 1191), DF honoured with EMSGSIZE, IP ID generation,
 // broadcasts looped back to this host as Linux does.
 // FreeBSD: netinet/ip_output.c (ip_output, ip_fragment), ip_id.c.
+#include <algorithm>
 #include <cerrno>
 #include <memory>
 #include <vector>
@@ -29,10 +30,10 @@ ifnet* out_ifp(Inet& in, uint32_t dst, int* err) {
 
 // Send hdr+payload as fragments of at most mtu bytes (RFC 791 §3.2: every
 // fragment but the last carries a multiple of 8 payload bytes).
-int ip_fragment(Inet& in, ifnet& ifp, mbuf* m, wire::Ipv4Repr ip) {
+int ip_fragment(Inet& in, ifnet& ifp, mbuf* m, wire::Ipv4Repr ip, uint32_t mtu) {
   const int hlen = ip.hlen;
   const int plen = m->m_pkthdr.len - hlen;
-  const int chunk = (int(ifp.if_mtu) - hlen) & ~7;
+  const int chunk = (int(mtu) - hlen) & ~7;
   if (chunk < 8) {
     m_freem(m);
     in.ipstat.cantfrag++;
@@ -93,6 +94,9 @@ int ip_output(Inet& in, mbuf* m, uint32_t src, uint32_t dst, uint8_t proto, cons
     m_freem(m);
     return EACCES;
   }
+  // Linux ip_skb_dst_mtu: the path MTU unless the socket asked for the
+  // interface's (IP_PMTUDISC_PROBE, INTERFACE, OMIT).
+  const uint32_t mtu = o.ignore_pmtu ? ifp->if_mtu : std::min(ifp->if_mtu, ip_pmtu_learned(in, dst));
   wire::Ipv4Repr ip;
   if (o.hdrincl) {
     // Raw IP_HDRINCL: the caller's header, with Linux's fix-ups (total
@@ -133,13 +137,14 @@ int ip_output(Inet& in, mbuf* m, uint32_t src, uint32_t dst, uint8_t proto, cons
     ip.proto = proto;
     ip.src = src;
     ip.dst = dst;
-    // Linux sets DF on what fits when path MTU discovery is wanted.
-    ip.df = o.df && ip.total_len <= ifp->if_mtu;
+    // Linux __ip_make_skb: DF on what fits when path MTU discovery is
+    // wanted, except towards a path locked below min_pmtu (ip_dont_fragment).
+    ip.df = o.df && ip.total_len <= mtu && (o.dontfrag || !ip_pmtu_locked(in, dst));
     ip.id = ip_newid(in);
     wire::ipv4_emit(m->m_data, ip);
   }
   in.ipstat.localout++;
-  const bool fits = uint32_t(m->m_pkthdr.len) <= ifp->if_mtu;
+  const bool fits = uint32_t(m->m_pkthdr.len) <= mtu;
   if (!fits && (ip.df || o.dontfrag)) {
     in.ipstat.cantfrag++;
     m_freem(m);
@@ -154,7 +159,7 @@ int ip_output(Inet& in, mbuf* m, uint32_t src, uint32_t dst, uint8_t proto, cons
     if_output(*ifp, m);
     return 0;
   }
-  return ip_fragment(in, *ifp, m, ip);
+  return ip_fragment(in, *ifp, m, ip, mtu);
 }
 
 }  // namespace tunsock

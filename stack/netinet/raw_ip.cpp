@@ -45,6 +45,7 @@ IpOutOpts out_opts(const Socket& so, const InPcb& inp) {
   const int pmtu = inp.inp_pmtudisc;
   o.df = pmtu == IP_PMTUDISC_WANT || pmtu == IP_PMTUDISC_DO || pmtu == IP_PMTUDISC_PROBE;
   o.dontfrag = pmtu == IP_PMTUDISC_DO || pmtu == IP_PMTUDISC_PROBE || pmtu == IP_PMTUDISC_INTERFACE;
+  o.ignore_pmtu = pmtu == IP_PMTUDISC_PROBE || pmtu == IP_PMTUDISC_INTERFACE || pmtu == IP_PMTUDISC_OMIT;
   o.broadcast_ok = so.so_options & SOF_BROADCAST;
   o.hdrincl = inp.inp_hdrincl;
   return o;

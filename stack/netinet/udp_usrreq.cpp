@@ -31,6 +31,7 @@ IpOutOpts out_opts(const Socket& so, const InPcb& inp) {
   const int pmtu = inp.inp_pmtudisc;
   o.df = pmtu == IP_PMTUDISC_WANT || pmtu == IP_PMTUDISC_DO || pmtu == IP_PMTUDISC_PROBE;
   o.dontfrag = pmtu == IP_PMTUDISC_DO || pmtu == IP_PMTUDISC_PROBE || pmtu == IP_PMTUDISC_INTERFACE;
+  o.ignore_pmtu = pmtu == IP_PMTUDISC_PROBE || pmtu == IP_PMTUDISC_INTERFACE || pmtu == IP_PMTUDISC_OMIT;
   o.broadcast_ok = so.so_options & SOF_BROADCAST;
   return o;
 }
@@ -123,6 +124,13 @@ void udp_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::sp
   // The socket that sent it: the one a reply from dst:dport to src:sport would reach.
   InPcb* inp = in_pcblookup(in.udb, dst, dport, src, sport);
   if (!inp) return;
+  // Linux __udp4_lib_err: "fragmentation needed" (the path MTU is already
+  // lowered by icmp_input) is a hard EMSGSIZE unless the socket fragments
+  // anyway (IP_PMTUDISC_DONT), which hears nothing of it.
+  if (ic.type == wire::ICMP_UNREACH_ && ic.code == wire::ICMP_UNREACH_NEEDFRAG_) {
+    if (inp->inp_pmtudisc == IP_PMTUDISC_DONT) return;
+    hard = true;
+  }
   SockErr e;
   e.ee_errno = err;
   e.ee_type = ic.type;
@@ -197,13 +205,14 @@ int udp_dest(const SockAddr& nam, uint32_t* dst, uint16_t* dport) {
 }
 
 // Linux __ip_append_data: a datagram longer than it may be (the path MTU
-// under IP_PMTUDISC_DO or PROBE, else 65535) is EMSGSIZE; with IP_RECVERR a
+// under IP_PMTUDISC_DO, the interface's under PROBE and INTERFACE, else 65535) is EMSGSIZE; with IP_RECVERR a
 // local error is queued as well (ip_local_error: origin LOCAL, info the
 // MTU, named by the destination and the connected port, no so_error).
 int udp_toobig(Inet& in, InPcb& inp, const IpOutOpts& o, uint32_t dst, int len) {
   const Route* r = o.ifp || in_localaddr(in, dst) ? nullptr : rt_lookup(in, dst);
   const ifnet* ifp = o.ifp ? o.ifp : r ? r->ifp : if_loopback(in.st);
-  const int mtu = ifp ? int(std::min<uint32_t>(ifp->if_mtu, 65535)) : 1500;
+  uint32_t ifmtu = ifp ? std::min<uint32_t>(ifp->if_mtu, 65535) : 1500;
+  const int mtu = int(o.ignore_pmtu ? ifmtu : std::min(ifmtu, ip_pmtu_learned(in, dst)));
   if (len + wire::kIpHdrLen + wire::kUdpHdrLen <= (o.dontfrag ? mtu : 65535)) return 0;
   if (inp.inp_recverr && inp.errq.size() < 64) {
     SockErr e;

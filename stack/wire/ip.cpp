@@ -1,9 +1,12 @@
 // IPv4/ICMP/UDP header parse and emit, the Internet checksum, and the
-// tcpdump-style formatter. RFC 791 §3.1, RFC 792, RFC 768, RFC 1071.
+// tcpdump-style formatter (TCP's part in tcpdump.cpp). RFC 791 §3.1, RFC 792, RFC 768, RFC 1071.
 // FreeBSD: netinet/in_cksum.c; tcpdump print-ip.c/print-icmp.c/print-udp.c.
 #include "wire/ip.hpp"
 
 #include <cstdio>
+
+#include "wire/tcp.hpp"
+#include "wire/tcpdump.hpp"
 
 namespace tunsock::wire {
 
@@ -134,7 +137,10 @@ std::string icmp_text(Bytes m, size_t icmplen) {
         case ICMP_UNREACH_PROTOCOL_: return "ICMP " + dst + " protocol " + std::to_string(proto) + " unreachable" + len;
         case ICMP_UNREACH_PORT_:
           if (inner.size() >= hl + 4)
-            return "ICMP " + dst + " " + (proto == IPPROTO_UDP_ ? "udp" : "proto " + std::to_string(proto)) +
+            return "ICMP " + dst + " " +
+                   (proto == IPPROTO_UDP_   ? "udp"
+                    : proto == IPPROTO_TCP_ ? "tcp"
+                                            : "protocol " + std::to_string(proto)) +
                    " port " + std::to_string(get16(&inner[hl + 2])) + " unreachable" + len;
           break;
         case ICMP_UNREACH_NEEDFRAG_:
@@ -149,7 +155,9 @@ std::string icmp_text(Bytes m, size_t icmplen) {
 }
 }  // namespace
 
-std::string tcpdump_line(Bytes p) {
+std::string tcpdump_line(Bytes p) { return tcpdump_line(p, nullptr); }
+
+std::string tcpdump_line(Bytes p, TcpdumpTracker* t) {
   if (p.empty()) return "IP [|ip]";
   const int version = uint8_t(p[0]) >> 4;
   if (version == 6) return tcpdump_line6(p);
@@ -168,16 +176,14 @@ std::string tcpdump_line(Bytes p) {
   size_t plen = ip.total_len > ip.hlen ? ip.total_len - ip.hlen : 0;
   Bytes pay = p.subspan(ip.hlen);
   std::string s = "IP ";
-  if (ip.frag_off != 0) {  // tcpdump names only the protocol of a later fragment
-    const char* n = ip.proto == IPPROTO_UDP_ ? "udp" : ip.proto == IPPROTO_ICMP_ ? "icmp" : nullptr;
-    return s + ip4_str(ip.src) + " > " + ip4_str(ip.dst) + ": " +
-           (n ? std::string(n) : "ip-proto-" + std::to_string(ip.proto));
-  }
+  if (ip.frag_off != 0)  // a later fragment: tcpdump -n names only the protocol's number
+    return s + ip4_str(ip.src) + " > " + ip4_str(ip.dst) + ": ip-proto-" + std::to_string(ip.proto);
   if (ip.proto == IPPROTO_UDP_ && pay.size() >= size_t(kUdpHdrLen)) {
     uint16_t ul = get16(&pay[4]);
     return s + ip4_str(ip.src) + "." + std::to_string(get16(&pay[0])) + " > " + ip4_str(ip.dst) + "." +
            std::to_string(get16(&pay[2])) + ": UDP, length " + std::to_string(ul >= 8 ? ul - 8 : 0);
   }
+  if (ip.proto == IPPROTO_TCP_) return s + tcpdump_tcp(ip.src, ip.dst, pay, plen, t);
   s += ip4_str(ip.src) + " > " + ip4_str(ip.dst) + ": ";
   if (ip.proto == IPPROTO_ICMP_) return s + icmp_text(pay, plen);
   if (ip.proto == IPPROTO_UDP_) return s + "UDP [|udp]";

@@ -93,6 +93,9 @@ std::optional<UdpRepr> udp_parse(Bytes seg);
 // bytes of it; lengths come from the headers), e.g.
 //   IP 10.77.0.2 > 10.77.0.1: ICMP echo request, id 3, seq 1, length 64
 //   IP 10.77.0.2.40000 > 10.77.0.1.53: UDP, length 30
+//   IP 10.77.0.2.40000 > 10.77.0.1.80: Flags [S], seq 1000, win 64240, options [mss 1460], length 0
+// TCP sequence numbers absolute as `tcpdump -n -S` (wire/tcpdump.hpp's
+// TcpdumpTracker gives tcpdump's relative ones).
 // An IPv6 packet gets tcpdump's IP6 summary (ip6.cpp), any other version
 // "IP<n> [|ip]".
 std::string tcpdump_line(Bytes head);

@@ -8,12 +8,12 @@
 #
 # Everything happens in network namespaces this script makes (unshare -n as
 # root, else unshare -rn) and that die with it:
-#   kernel run:  ns "host" (this script's own) vh 10.77.0.1/24 ==veth== vp 10.77.0.2/24 ns "prog"
+#   kernel run:  ns "host" (this script's own) vh 198.18.0.1/24 ==veth== vp 198.18.0.2/24 ns "prog"
 #                the case runs in "prog" on the kernel's stack
-#   shim run:    ns "tun": kernel tsk0 10.77.0.1/24 ==TUN== tunsockd 10.77.0.2/24
-#                the case runs there under libtunsock.so (TUNSOCK_DOMAINS=unix,inet)
+#   shim run:    ns "tun": kernel tsk0 198.18.0.1/24 ==TUN== tunsockd 198.18.0.2/24
+#                the case runs there under libtunsock.so (the daemon serves inet: the stack gets it)
 # Both have 127.0.0.1 on the program's side, no default route, and the same
-# peer (udp_peer: echo, discard, commands) on the kernel's 10.77.0.1.
+# peer (udp_peer: echo, discard, commands) on the kernel's 198.18.0.1.
 set -uo pipefail
 if [ -z "${TUNSOCK_UDP_IN_NS:-}" ]; then
   u=-n
@@ -62,14 +62,14 @@ ns_base() {  # lo up, IPv6 off (nothing but our IPv4 on the links)
   "$@" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 2>/dev/null || true
 }
 
-# start_peer [NS_PID]: udp_peer on 10.77.0.1 (in that namespace, else here).
+# start_peer [NS_PID]: udp_peer on 198.18.0.1 (in that namespace, else here).
 start_peer() {
   local ready=$work/peer.ready.$#
   rm -f "$ready"
   if [ $# -gt 0 ]; then
-    nsenter -t "$1" -n -- env -u LD_PRELOAD "$build/bin/udp_peer" 10.77.0.1 "$ready" 2>>"$work/peer.log" &
+    nsenter -t "$1" -n -- env -u LD_PRELOAD "$build/bin/udp_peer" 198.18.0.1 "$ready" 2>>"$work/peer.log" &
   else
-    env -u LD_PRELOAD "$build/bin/udp_peer" 10.77.0.1 "$ready" 2>>"$work/peer.log" &
+    env -u LD_PRELOAD "$build/bin/udp_peer" 198.18.0.1 "$ready" 2>>"$work/peer.log" &
   fi
   peers+=("$!")
   local i
@@ -88,9 +88,9 @@ new_ns || exit 1
 prog=$ns_pid
 ns_base in_ns "$prog"
 ip link add vh type veth peer name vp netns "$prog"
-ip addr add 10.77.0.1/24 brd + dev vh
+ip addr add 198.18.0.1/24 brd + dev vh
 ip link set vh up
-in_ns "$prog" ip addr add 10.77.0.2/24 brd + dev vp
+in_ns "$prog" ip addr add 198.18.0.2/24 brd + dev vp
 in_ns "$prog" ip link set vp up
 start_peer || exit 1
 run_one "$work/native" nsenter -t "$prog" -n -- env -u LD_PRELOAD "$bin"
@@ -104,9 +104,9 @@ new_ns || exit 1
 tun=$ns_pid
 ns_base in_ns "$tun"
 TUNSOCKD_PREFIX="nsenter -t $tun -n --" TUNSOCK_LOG=${TUNSOCK_LOG:-info,ip=debug} \
-  TUNSOCKD_ARGS="--tun tsk0 --address 10.77.0.2/24 --host-address 10.77.0.1/24" start_tunsockd "$work/daemon" || exit 1
+  TUNSOCKD_ARGS="--tun tsk0 --address 198.18.0.2/24 --host-address 198.18.0.1/24" start_tunsockd "$work/daemon" || exit 1
 start_peer "$tun" || exit 1
-run_one "$work/shim" nsenter -t "$tun" -n -- env TUNSOCK_DOMAINS=unix,inet LD_PRELOAD="$build/lib/libtunsock.so" "$bin"
+run_one "$work/shim" nsenter -t "$tun" -n -- env LD_PRELOAD="$build/lib/libtunsock.so" "$bin"
 stop_tunsockd
 
 compare_transcripts "$expected"

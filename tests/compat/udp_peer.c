@@ -1,5 +1,5 @@
 /* The kernel-side peer of the UDP compat cases (tests/compat/udp): it runs
- * on 10.77.0.1, outside the program under test, identical in the kernel and
+ * on 198.18.0.1, outside the program under test, identical in the kernel and
  * the shim run (run_udp_case.sh starts it, never under the shim).
  *   ADDR:7     echo: each datagram goes back to its sender, same bytes
  *   0.0.0.0:9  discard (also gets broadcasts); remembers the last datagram

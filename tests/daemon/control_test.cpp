@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "daemon/config.hpp"
 #include "harness.hpp"
 
 using namespace tunsock;
@@ -29,6 +30,51 @@ TEST_CASE("daemon: Hello answers pid and instance") {
   auto s = c.call(ipc::Op::Stats);
   REQUIRE(s);
   CHECK(s->payload.find("control:") != std::string::npos);
+}
+
+TEST_CASE("daemon: Hello names the domains the daemon serves (--domains)") {
+  const uint32_t unix_bit = ipc::domain_bit(AF_UNIX), inet_bit = ipc::domain_bit(AF_INET);
+  {
+    DaemonHarness h;
+    REQUIRE(h.started());
+    Client c(h.path());
+    auto r = c.call(ipc::Op::Hello);
+    REQUIRE(r);
+    CHECK(uint32_t(r->hdr.a) == (unix_bit | inet_bit));  // no inet6 yet: the shim leaves it to the kernel
+  }
+  {
+    DaemonHarness h(false, false);
+    REQUIRE(h.started());
+    Client c(h.path());
+    auto r = c.call(ipc::Op::Hello);
+    REQUIRE(r);
+    CHECK(uint32_t(r->hdr.a) == unix_bit);
+    auto s = c.call(ipc::Op::Socket, 0, AF_INET, SOCK_DGRAM, 0);
+    REQUIRE(s);
+    CHECK(s->hdr.error == EAFNOSUPPORT);
+  }
+}
+
+TEST_CASE("daemon: --domains parses unix and inet, refuses the rest") {
+  auto parse = [](std::vector<const char*> args, int* code) {
+    args.insert(args.begin(), "tunsockd");
+    *code = -1;
+    return daemon::parse_args(int(args.size()), const_cast<char**>(args.data()), code);
+  };
+  int code = -1;
+  auto c = parse({"--domains", "unix"}, &code);
+  REQUIRE(c);
+  CHECK_FALSE(c->inet.enabled);
+  c = parse({"--domains=unix,inet"}, &code);
+  REQUIRE(c);
+  CHECK(c->inet.enabled);
+  c = parse({}, &code);
+  REQUIRE(c);
+  CHECK(c->inet.enabled);
+  CHECK_FALSE(parse({"--domains", "unix,inet6"}, &code));
+  CHECK(code == 2);
+  CHECK_FALSE(parse({"--domains", "unix", "--tun", "tsk0", "--address", "198.18.0.2/24"}, &code));
+  CHECK(code == 2);
 }
 
 TEST_CASE("daemon: garbage and wrong magic close only that connection") {

@@ -40,12 +40,13 @@ inline bool wait_fd(int fd, short events, int ms = kWaitMs) {
 
 class DaemonHarness {
  public:
-  explicit DaemonHarness(bool signals = false) {
+  explicit DaemonHarness(bool signals = false, bool inet = true) {
     daemon::log_init(std::getenv("TUNSOCK_LOG") ? std::getenv("TUNSOCK_LOG") : "error");
     char tmpl[] = "/tmp/tunsockd-test.XXXXXX";
     dir_ = ::mkdtemp(tmpl);
     cfg_.socket_path = dir_ + "/ctl.sock";
     cfg_.owner_uid = ::geteuid();
+    cfg_.inet.enabled = inet;  // false: --domains unix
     d_ = std::make_unique<daemon::Daemon>(io_, cfg_);
     if (signals) d_->handle_signals();
     started_ = d_->start() == 0;

@@ -27,8 +27,8 @@ TEST_CASE("log names: inet addresses as host:port") {
   sockaddr_in sin{};
   sin.sin_family = AF_INET;
   sin.sin_port = htons(7001);
-  inet_pton(AF_INET, "10.77.0.1", &sin.sin_addr);
-  CHECK(sockaddr_text(addr_of(sin)) == "10.77.0.1:7001");
+  inet_pton(AF_INET, "198.18.0.1", &sin.sin_addr);
+  CHECK(sockaddr_text(addr_of(sin)) == "198.18.0.1:7001");
 }
 
 TEST_CASE("log names: inet6 addresses as [host]:port") {

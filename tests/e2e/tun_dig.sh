@@ -22,7 +22,7 @@ trap cleanup EXIT
 tun_start "$work"
 
 dnsmasq --no-daemon --no-resolv --no-hosts --bind-interfaces --listen-address="$HOST_IP" --port=53 \
-  --user="$(id -un)" --pid-file="$work/dnsmasq.pid" --address=/example.test/10.77.0.99 --address=/nosuch.test/ --log-queries \
+  --user="$(id -un)" --pid-file="$work/dnsmasq.pid" --address=/example.test/198.18.0.99 --address=/nosuch.test/ --log-queries \
   >"$work/dnsmasq.log" 2>&1 &
 dpid=$!
 fail=0
@@ -30,10 +30,10 @@ ask() { "$@" timeout 10 dig "@$HOST_IP" www.example.test A +short +time=2 +tries
 wait_for 5 sh -c "ss -lun | grep -q '$HOST_IP:53 '" || { echo "FAIL: dnsmasq did not start"; cat "$work/dnsmasq.log"; exit 1; }
 native=$(ask)
 echo "kernel: $native"
-[ "$native" = "10.77.0.99" ] || { echo "FAIL: the responder does not answer on the kernel"; fail=1; }
+[ "$native" = "198.18.0.99" ] || { echo "FAIL: the responder does not answer on the kernel"; fail=1; }
 shimmed=$(TUNSOCK_SHIM_LOG=$work/shim.log ask shim)
 echo "shim:   $shimmed"
-[ "$shimmed" = "10.77.0.99" ] || { echo "FAIL: dig under the shim"; fail=1; }
+[ "$shimmed" = "198.18.0.99" ] || { echo "FAIL: dig under the shim"; fail=1; }
 # dig's start-up probe makes an inet stream socket: the kernel's (no TCP in
 # the stack yet), said once in the shim's log and the daemon's.
 grep -q "not in the stack yet: the kernel's socket" "$work/shim.log" || { echo "FAIL: shim log does not say TCP is the kernel's"; fail=1; }
@@ -42,7 +42,7 @@ grep -q "inet stream socket of pid [0-9]*: the host kernel's (TCP is the kernel'
 echo "--- nslookup under the shim"
 ns=$(shim timeout 10 nslookup -timeout=2 www.example.test "$HOST_IP" 2>&1 || true)
 echo "$ns"
-grep -q "^Address: 10.77.0.99$" <<<"$ns" || { echo "FAIL: nslookup under the shim"; fail=1; }
+grep -q "^Address: 198.18.0.99$" <<<"$ns" || { echo "FAIL: nslookup under the shim"; fail=1; }
 grep -q "^Address:[[:space:]]*$HOST_IP#53$" <<<"$ns" || { echo "FAIL: nslookup names another server"; fail=1; }
 echo "--- a name the responder does not know: NXDOMAIN, not a timeout"
 nx=$(shim timeout 10 dig "@$HOST_IP" www.nosuch.test A +time=2 +tries=1 2>&1 || true)

@@ -40,7 +40,7 @@ check_replies() {
 
 # icmp_error WHO DEST WHAT [PING OPTIONS]: ping under the shim to DEST, which
 # the host side answers with an ICMP error; ping reads it from the error
-# queue (IP_RECVERR, MSG_ERRQUEUE) and prints "From 10.77.0.1 icmp_seq=N WHAT".
+# queue (IP_RECVERR, MSG_ERRQUEUE) and prints "From 198.18.0.1 icmp_seq=N WHAT".
 icmp_error() {
   local who=$1 dest=$2 what=$3 out n
   shift 3
@@ -52,14 +52,14 @@ icmp_error() {
   grep -q "2 packets transmitted, 0 received, +2 errors" <<<"$out" || { echo "FAIL: $who: errors not counted by ping"; fail=1; }
 }
 
-# The host side forwards: 10.88.0.1 has no route (net unreachable, which the
+# The host side forwards: 198.19.88.1 has no route (net unreachable, which the
 # kernel limits to 5 in a burst, then one a second: used twice only), and
-# 10.99.0.1 is routed to a veth link (a TTL of 1 expires: time exceeded,
+# 198.19.99.1 is routed to a veth link (a TTL of 1 expires: time exceeded,
 # unlimited once icmp_ratelimit is 0).
 sysctl -qw net.ipv4.ip_forward=1
 sysctl -qw net.ipv4.icmp_ratelimit=0
 ip link add tsk-v0 type veth peer name tsk-v1 && ip link set tsk-v0 up && ip link set tsk-v1 up &&
-  ip route add 10.99.0.0/24 dev tsk-v0
+  ip route add 198.19.99.0/24 dev tsk-v0
 echo "=== raw socket mode (ping_group_range 1 0)"
 sysctl -qw net.ipv4.ping_group_range="1 0"
 tun_start "$work/raw"
@@ -73,7 +73,7 @@ echo "$out"
 check_replies "shim ping (raw)" "$out" "$HOST_IP"
 grep -q "socket(2, 3, 1) = " "$work/shim-raw.log" || { echo "FAIL: ping did not fall back to a raw socket"; fail=1; }
 echo "--- an unreachable network (raw socket's error queue)"
-icmp_error "shim ping (raw)" 10.88.0.1 "Destination Net Unreachable"
+icmp_error "shim ping (raw)" 198.19.88.1 "Destination Net Unreachable"
 echo "--- a 3000-byte ping (fragmented both ways)"
 out=$(timeout 10 ping -c 1 -s 3000 -W 2 "$STACK_IP" 2>&1) || true
 grep -q "^3008 bytes from $STACK_IP: icmp_seq=1 ttl=64" <<<"$out" || { echo "FAIL: fragmented ping"; echo "$out"; fail=1; }
@@ -103,7 +103,7 @@ echo "$out"
 check_replies "shim ping (ping socket)" "$out" "$HOST_IP"
 grep -q "socket(2, 2, 1) = " "$work/shim-dgram.log" || { echo "FAIL: ping did not use a ping socket"; fail=1; }
 echo "--- TTL 1 (IP_TTL) expires at the host side: ICMP error -> recvmsg error -> MSG_ERRQUEUE"
-icmp_error "shim ping (ping socket)" 10.99.0.1 "Time to live exceeded" -t 1
+icmp_error "shim ping (ping socket)" 198.19.99.1 "Time to live exceeded" -t 1
 tun_stop
 log=$work/dgram/daemon.log
 grep -q "In  IP $HOST_IP > $STACK_IP: ICMP time exceeded in-transit, length 92" "$log" || { echo "FAIL: time exceeded not traced"; fail=1; }

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # UDP echo with socat over TUN, both ways, in a namespace of its own:
-#   server under the shim (10.77.0.2), client on the kernel (10.77.0.1);
+#   server under the shim (198.18.0.2), client on the kernel (198.18.0.1);
 #   server on the kernel, client under the shim;
 # then one-way datagrams with UDP4-SENDTO into UDP4-RECV, both ways; the
-# daemon's log shows every datagram in tcpdump's one-line format.
+# daemon's log shows every datagram in tcpdump's one-line format. Last, a
+# sender under the shim narrowed with TUNSOCK_DOMAINS=unix is the kernel's:
+# its datagram never crosses the stack.
 # Usage: tun_udp_echo.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "$1" && pwd)
@@ -63,6 +65,9 @@ echo "--- UDP4-SENDTO on the kernel into UDP4-RECV under the shim"
 one_way shim kernel "$STACK_IP" 7004 || fail=1
 echo "--- UDP4-SENDTO under the shim into UDP4-RECV on the kernel"
 one_way kernel shim "$HOST_IP" 7005 || fail=1
+echo "--- UDP4-SENDTO under the shim with TUNSOCK_DOMAINS=unix: the kernel's socket"
+narrowed() { TUNSOCK_DOMAINS=unix shim "$@"; }
+one_way kernel narrowed "$HOST_IP" 7006 || fail=1
 
 tun_stop
 log=$work/daemon.log
@@ -72,6 +77,7 @@ grep -q "Out IP $STACK_IP\.[0-9]* > $HOST_IP\.7002: UDP, length [0-9]*" "$log" |
 grep -q "In  IP $HOST_IP\.7002 > $STACK_IP\.[0-9]*: UDP, length [0-9]*" "$log" || { echo "FAIL: echo from 7002 not traced"; fail=1; }
 grep -q "In  IP $HOST_IP\.[0-9]* > $STACK_IP\.7004: UDP, length [0-9]*" "$log" || { echo "FAIL: datagram to 7004 not traced"; fail=1; }
 grep -q "Out IP $STACK_IP\.[0-9]* > $HOST_IP\.7005: UDP, length [0-9]*" "$log" || { echo "FAIL: datagram to 7005 not traced"; fail=1; }
+if grep -q "> $HOST_IP\.7006: UDP" "$log"; then echo "FAIL: TUNSOCK_DOMAINS=unix: the datagram to 7006 crossed the stack"; fail=1; fi
 if [ $fail -ne 0 ]; then
   for f in "$work"/*.err; do echo "--- $f"; cat "$f"; done
   echo "--- daemon log (tail)"; tail -40 "$work/daemon.log"

@@ -167,13 +167,17 @@ TEST_CASE("errors: a pending error is reported before the datagrams queued ahead
   soclose(*so);
 }
 
-TEST_CASE("socket: SOCK_RAW needs a protocol (EPROTONOSUPPORT), an inet stream is not in the stack yet") {
+TEST_CASE("socket: SOCK_RAW needs a protocol (EPROTONOSUPPORT), an inet stream is TCP") {
   Host h;
   Socket* so = nullptr;
   CHECK(socreate(h.st, AF_INET, &so, SOCK_RAW, 0, Td{}) == EPROTONOSUPPORT);
   CHECK(so == nullptr);
-  // The daemon hands this one to the host kernel (TCP is not here yet).
-  CHECK(socreate(h.st, AF_INET, &so, SOCK_STREAM, 0, Td{}) == ESOCKTNOSUPPORT);
+  REQUIRE(socreate(h.st, AF_INET, &so, SOCK_STREAM, 0, Td{}) == 0);
+  int proto = 0;
+  CHECK(getopt_int(*so, SOL_SOCKET, SO_PROTOCOL, &proto) == 0);
+  CHECK(proto == IPPROTO_TCP);
+  soclose(*so);
+  CHECK(socreate(h.st, AF_INET, &so, SOCK_STREAM, IPPROTO_UDP, Td{}) == EPROTONOSUPPORT);
   CHECK(socreate(h.st, AF_INET, &so, SOCK_RAW, IPPROTO_ICMP, Td{}) == 0);
   soclose(*so);
 }

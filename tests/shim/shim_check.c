@@ -17,6 +17,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -76,18 +77,28 @@ static void read_exact(int fd, const char* want) {
   CHECK(strcmp(buf, want) == 0);
 }
 
-/* --- daemon absent: a clear errno at once, one line on stderr --- */
-static int mode_missing(void) {
+/* --- daemon absent: a clear errno at once, one line on stderr. Every
+ * domain the shim would hand the daemon fails (never a silent bypass);
+ * narrowed ("unix" in TUNSOCK_DOMAINS): inet is the kernel's. --- */
+static int mode_missing(int narrowed) {
   double t0 = now_s();
   int fd = socket(AF_UNIX, SOCK_STREAM, 0);
   CHECK(fd < 0 && errno == ENETDOWN);
   int sv[2];
   CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) < 0 && errno == ENETDOWN);
-  CHECK(now_s() - t0 < 2.0);
-  /* The host's other domains are untouched. */
   int in = socket(AF_INET, SOCK_DGRAM, 0);
-  CHECK(in >= 0);
-  close(in);
+  if (narrowed) {
+    CHECK(in >= 0);
+    close(in);
+  } else {
+    CHECK(in < 0 && errno == ENETDOWN);
+    CHECK(socket(AF_INET6, SOCK_DGRAM, 0) < 0 && errno == ENETDOWN);
+  }
+  CHECK(now_s() - t0 < 2.0);
+  /* The host's other families are untouched. */
+  int nl = socket(AF_NETLINK, SOCK_RAW, 0);
+  CHECK(nl >= 0);
+  close(nl);
   printf("ok missing\n");
   return 0;
 }
@@ -743,6 +754,58 @@ static int mode_dgram(const char* dir) {
   return 0;
 }
 
+/* --- which domains go to the stack: a stack datagram socket's fd is the
+ * program's end of an AF_UNIX SOCK_SEQPACKET channel, a kernel socket's is
+ * a SOCK_DGRAM socket of its own family (asked with the raw system call,
+ * which the shim does not front) --- */
+static const char* owner(int family) {
+  int fd = socket(family, SOCK_DGRAM, 0);
+  CHECK(fd >= 0);
+  int dom = -1, type = -1;
+  socklen_t len = sizeof dom;
+  CHECK(syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) == 0);
+  len = sizeof type;
+  CHECK(syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0);
+  close(fd);
+  CHECK((dom == AF_UNIX && type == SOCK_SEQPACKET) || (dom == family && type == SOCK_DGRAM));
+  return type == SOCK_SEQPACKET ? "stack" : "kernel";
+}
+
+static void* owner_thread(void* arg) {
+  *(const char**)arg = owner(AF_INET);
+  return NULL;
+}
+
+/* Prints "inet stack|kernel" and "inet6 ...", after checking that a child
+ * forked before any socket call, and a thread, see the same for inet. */
+static int mode_domains(void) {
+  int p[2];
+  CHECK(pipe(p) == 0);
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    const char* o = owner(AF_INET);
+    CHECK(write(p[1], o, strlen(o)) == (ssize_t)strlen(o));
+    _exit(0);
+  }
+  close(p[1]);
+  char child[16] = {0};
+  CHECK(read(p[0], child, sizeof child - 1) > 0);
+  close(p[0]);
+  int st = 0;
+  CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  const char* inet = owner(AF_INET);
+  CHECK(strcmp(child, inet) == 0);
+  const char* in_thread = NULL;
+  pthread_t th;
+  CHECK(pthread_create(&th, NULL, owner_thread, &in_thread) == 0);
+  CHECK(pthread_join(th, NULL) == 0);
+  CHECK(in_thread && strcmp(in_thread, inet) == 0);
+  printf("inet %s\ninet6 %s\nunix %s\n", inet, owner(AF_INET6), owner(AF_UNIX));
+  printf("ok domains\n");
+  return 0;
+}
+
 /* --- no socket call at all: nothing of the shim is visible --- */
 static int mode_nosock(void) {
   printf("fds %d\n", count_fds());
@@ -758,7 +821,7 @@ int main(int argc, char** argv) {
   }
   const char* m = argv[1];
   const char* dir = argc > 2 ? argv[2] : "/tmp";
-  if (!strcmp(m, "missing")) return mode_missing();
+  if (!strcmp(m, "missing")) return mode_missing(argc > 2 && !strcmp(argv[2], "narrowed"));
   if (!strcmp(m, "killed") && argc > 3) return mode_killed(argv[2], argv[3]);
   if (!strcmp(m, "fork")) return mode_fork();
   if (!strcmp(m, "exec")) return mode_exec();
@@ -774,6 +837,7 @@ int main(int argc, char** argv) {
   if (!strcmp(m, "dgram")) return mode_dgram(dir);
   if (!strcmp(m, "cmsgs")) return mode_cmsgs();
   if (!strcmp(m, "nosock")) return mode_nosock();
+  if (!strcmp(m, "domains")) return mode_domains();
   fprintf(stderr, "shim_check: unknown mode %s\n", m);
   return 2;
 }

@@ -59,13 +59,50 @@ nosock)
   echo "no fds, no output, no connection"
   ;;
 missing)
-  # No daemon: ENETDOWN at once and one line on stderr naming the path.
+  # No daemon: ENETDOWN at once (inet too: never a silent bypass) and one
+  # line on stderr naming the path; TUNSOCK_DOMAINS=unix leaves inet to the kernel.
   export TUNSOCK_SOCKET=$work/absent.sock
-  timeout 10 env LD_PRELOAD="$lib" "$check" missing >"$work/out" 2>"$work/err" || fail "exit $?: $(cat "$work/out" "$work/err")"
-  grep -qx "ok missing" "$work/out" || fail "$(cat "$work/out")"
-  [ "$(wc -l <"$work/err")" -eq 1 ] || fail "expected one stderr line, got: $(cat "$work/err")"
-  grep -qF "$TUNSOCK_SOCKET" "$work/err" || fail "stderr does not name the socket: $(cat "$work/err")"
+  for narrow in "" unix; do
+    arg=$([ -n "$narrow" ] && echo narrowed || echo all)
+    TUNSOCK_DOMAINS=$narrow timeout 10 env LD_PRELOAD="$lib" "$check" missing "$arg" >"$work/out" 2>"$work/err" ||
+      fail "exit $?: $(cat "$work/out" "$work/err")"
+    grep -qx "ok missing" "$work/out" || fail "$(cat "$work/out")"
+    [ "$(wc -l <"$work/err")" -eq 1 ] || fail "expected one stderr line, got: $(cat "$work/err")"
+    grep -qF "$TUNSOCK_SOCKET" "$work/err" || fail "stderr does not name the socket: $(cat "$work/err")"
+  done
   cat "$work/err"
+  ;;
+domains)
+  # The shim sends a program the domains the daemon serves, learned on its
+  # first socket call (also in a child forked before it and in a thread);
+  # TUNSOCK_DOMAINS only narrows that set.
+  expect() {  # expect TUNSOCK_DOMAINS "inet X" "inet6 Y" "unix Z"
+    local narrow=$1; shift
+    rm -f "$work/shim.log"
+    TUNSOCK_DOMAINS=$narrow TUNSOCK_SHIM_LOG=$work/shim.log shimmed timeout 20 "$check" domains \
+      >"$work/out" 2>"$work/err" || fail "TUNSOCK_DOMAINS='$narrow': $(cat "$work/out" "$work/err")"
+    [ ! -s "$work/err" ] || fail "stderr: $(cat "$work/err")"
+    for want in "$@" "ok domains"; do
+      grep -qx "$want" "$work/out" || fail "TUNSOCK_DOMAINS='$narrow': want '$want', got: $(tr '\n' ' ' <"$work/out")"
+    done
+    echo "TUNSOCK_DOMAINS='$narrow': $(grep -v '^ok' "$work/out" | tr '\n' ' ')"
+  }
+  start_tunsockd "$work"
+  expect "" "inet stack" "inet6 kernel" "unix stack"
+  grep -q "domains: the daemon serves unix inet; routed to it: unix inet$" "$work/shim.log" ||
+    fail "shim log: $(cat "$work/shim.log")"
+  expect unix "inet kernel" "inet6 kernel" "unix stack"
+  expect inet "inet stack" "inet6 kernel" "unix kernel"
+  expect unix,inet,inet6 "inet stack" "inet6 kernel" "unix stack"
+  grep -q "TUNSOCK_DOMAINS names inet6, which the daemon does not serve" "$work/shim.log" ||
+    fail "inet6 named but not served: not in the shim log: $(cat "$work/shim.log")"
+  stop_tunsockd
+  # A daemon that does not serve inet leaves it to the kernel, even when named.
+  TUNSOCKD_ARGS="--domains unix" start_tunsockd "$work"
+  expect "" "inet kernel" "inet6 kernel" "unix stack"
+  expect unix,inet "inet kernel" "inet6 kernel" "unix stack"
+  grep -q "TUNSOCK_DOMAINS names inet, which the daemon does not serve" "$work/shim.log" ||
+    fail "inet named but not served: not in the shim log: $(cat "$work/shim.log")"
   ;;
 killed-*)
   # The daemon dies while a call is pending: it returns within a second,
@@ -108,6 +145,7 @@ launcher)
   help=$("$build/bin/tunsock" --help)
   grep -q "tunsockd --socket" <<<"$help" || fail "--help does not say how to start the daemon"
   grep -q TUNSOCK_SOCKET <<<"$help" || fail "--help does not name TUNSOCK_SOCKET"
+  grep -q "TUNSOCK_DOMAINS=.*narrows" <<<"$help" || fail "--help does not say that TUNSOCK_DOMAINS narrows"
   start_tunsockd "$work"
   sock=$TUNSOCK_SOCKET
   unset TUNSOCK_SOCKET

@@ -34,12 +34,12 @@ static uint16_t cksum(const uint8_t* p, int n) {
   return (uint16_t)~s;
 }
 
-/* A valid ICMP echo request 10.77.0.1 -> 10.77.0.2 of 84 bytes. */
+/* A valid ICMP echo request 198.18.0.1 -> 198.18.0.2 of 84 bytes. */
 static int echo_request(uint8_t* b) {
   memset(b, 0, 84);
   b[0] = 0x45; b[2] = 0; b[3] = 84; b[8] = 64; b[9] = 1;
-  b[12] = 10; b[13] = 77; b[14] = 0; b[15] = 1;
-  b[16] = 10; b[17] = 77; b[18] = 0; b[19] = 2;
+  b[12] = 198; b[13] = 18; b[14] = 0; b[15] = 1;
+  b[16] = 198; b[17] = 18; b[18] = 0; b[19] = 2;
   uint16_t c = cksum(b, 20); b[10] = (uint8_t)(c >> 8); b[11] = (uint8_t)c;
   b[20] = 8; b[24] = 0x12; b[25] = 0x34; b[27] = 1;
   for (int i = 28; i < 84; ++i) b[i] = (uint8_t)i;
@@ -77,8 +77,8 @@ int main(int argc, char** argv) {
         len = 20 + (int)(rnd() % 200);
         for (int k = 0; k < len; ++k) b[k] = (uint8_t)rnd();
         b[0] = (uint8_t)(0x40 | (rnd() % 16)); /* IHL 0..15 */
-        b[12] = 10; b[13] = 77; b[14] = 0; b[15] = 1;
-        b[16] = 10; b[17] = 77; b[18] = 0; b[19] = 2;
+        b[12] = 198; b[13] = 18; b[14] = 0; b[15] = 1;
+        b[16] = 198; b[17] = 18; b[18] = 0; b[19] = 2;
         break;
       default: /* a valid echo request cut short */
         len = 1 + (int)(rnd() % 83);

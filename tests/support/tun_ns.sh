@@ -4,10 +4,11 @@
 #                          namespace (unshare -n as root, else unshare -rn);
 #                          the namespace dies with the script, nothing to clean
 #   tun_start DIR          lo up, tunsockd on DIR creating TUN device tsk0:
-#                          stack 10.77.0.2/24, gateway and host side 10.77.0.1/24
+#                          stack 198.18.0.2/24, gateway and host side 198.18.0.1/24
 #   tun_stop               stop the daemon (its log keeps the final counters)
 #   tun_begin TAG          $work, the daemon in it, cleanup on exit ($spid too)
-#   shim CMD...            run CMD under libtunsock.so with inet sent to the stack
+#   shim CMD...            run CMD under libtunsock.so (unix and inet go to the
+#                          stack: the daemon serves them)
 #   shim_bg CMD...         the same in the background; BG_PID is CMD itself (a
 #                          function in the background would be a subshell, and
 #                          killing it would leave CMD holding ctest's output)
@@ -15,8 +16,8 @@
 #   wait_for SECONDS CMD... poll until CMD succeeds
 # Topology (see scripts/netns.sh): the namespace's kernel is the host side.
 TUN_DEV=tsk0
-STACK_IP=10.77.0.2
-HOST_IP=10.77.0.1
+STACK_IP=198.18.0.2
+HOST_IP=198.18.0.1
 
 here_support=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=daemon.sh
@@ -60,9 +61,9 @@ tun_end() {
   rm -rf "$work"
 }
 
-shim() { TUNSOCK_DOMAINS=unix,inet LD_PRELOAD=$build/lib/libtunsock.so "$@"; }
+shim() { LD_PRELOAD=$build/lib/libtunsock.so "$@"; }
 shim_bg() {
-  (exec env TUNSOCK_DOMAINS=unix,inet LD_PRELOAD="$build/lib/libtunsock.so" "$@") &
+  (exec env LD_PRELOAD="$build/lib/libtunsock.so" "$@") &
   BG_PID=$!
 }
 kernel_bg() {

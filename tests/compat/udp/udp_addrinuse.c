@@ -8,15 +8,15 @@ static void try_bind(const char *label, int fd, const char *ip, int port) {
 }
 int main(void) {
   int a = udp_socket(), b = udp_socket(), c = udp_socket(), d = udp_socket(), e = udp_socket();
-  try_bind("bind(a, 10.77.0.2:20010)", a, US, 20010);
-  try_bind("bind(b, 10.77.0.2:20010)", b, US, 20010);
+  try_bind("bind(a, 198.18.0.2:20010)", a, US, 20010);
+  try_bind("bind(b, 198.18.0.2:20010)", b, US, 20010);
   try_bind("bind(b, 0.0.0.0:20010)", b, "0.0.0.0", 20010);
   try_bind("bind(b, 127.0.0.1:20010)", b, LOOP, 20010);
   try_bind("bind(c, 0.0.0.0:20011)", c, "0.0.0.0", 20011);
-  try_bind("bind(d, 10.77.0.2:20011)", d, US, 20011);
+  try_bind("bind(d, 198.18.0.2:20011)", d, US, 20011);
   try_bind("bind(d, 127.0.0.1:20011)", d, LOOP, 20011);
   SHOW(close(a));
-  try_bind("bind(e, 10.77.0.2:20010)", e, US, 20010);
+  try_bind("bind(e, 198.18.0.2:20010)", e, US, 20010);
   show_name("e", e);
   int f = udp_socket();
   struct sockaddr_in to = sin_of(US, 20011);

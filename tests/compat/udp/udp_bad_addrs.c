@@ -14,7 +14,7 @@ int main(void) {
   six.sin6_family = AF_INET6;
   six.sin6_port = htons(20250);
   SHOW(bind(s, (struct sockaddr *)&six, sizeof six));
-  struct sockaddr_in un = sin_of("10.77.0.2", 20250);
+  struct sockaddr_in un = sin_of("198.18.0.2", 20250);
   un.sin_family = AF_UNSPEC;
   SHOW(bind(s, SA(un), sizeof un));
   un.sin_addr.s_addr = htonl(INADDR_ANY);

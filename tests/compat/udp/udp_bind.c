@@ -7,7 +7,7 @@ int main(void) {
   int a = udp_socket(), b = udp_socket(), c = udp_socket(), d = udp_socket(), e = udp_socket();
   show_name("a before bind", a);
   struct sockaddr_in any0 = sin_of("0.0.0.0", 0), us0 = sin_of(US, 0), us = sin_of(US, 20001),
-                     lo = sin_of(LOOP, 20002), other = sin_of("10.77.0.3", 20003), us2 = sin_of(US, 20004);
+                     lo = sin_of(LOOP, 20002), other = sin_of("198.18.0.3", 20003), us2 = sin_of(US, 20004);
   SHOW(bind(a, SA(any0), sizeof any0));
   show_name("a", a);
   SHOW(bind(b, SA(us0), sizeof us0));

@@ -1,6 +1,6 @@
 /* Helpers of the UDP compat cases (tests/compat/udp), on top of compat.h.
  * run_udp_case.sh runs each case twice over the same addresses: the
- * program is 10.77.0.2/24 (and 127.0.0.1), the kernel's peer is 10.77.0.1
+ * program is 198.18.0.2/24 (and 127.0.0.1), the kernel's peer is 198.18.0.1
  * running udp_peer (echo on 7, discard on 9 remembering the last datagram,
  * commands on 5000; any other port is closed: ICMP port unreachable).
  * Ports the cases bind themselves are 20000-29999; a port in the ephemeral
@@ -16,10 +16,10 @@
 #include <netinet/udp.h>
 #include <sys/time.h>
 
-#define US "10.77.0.2"
-#define PEER "10.77.0.1"
+#define US "198.18.0.2"
+#define PEER "198.18.0.1"
 #define LOOP "127.0.0.1"
-#define BCAST "10.77.0.255"
+#define BCAST "198.18.0.255"
 enum { ECHO_PORT = 7, DISCARD_PORT = 9, CTL_PORT = 5000, CLOSED_PORT = 9999 };
 
 static struct sockaddr_in sin_of(const char *ip, int port) {
@@ -44,7 +44,7 @@ static const char *port_str(unsigned p) {
   return b;
 }
 
-/* "10.77.0.2:20001", "0.0.0.0:<eph>"; another family or length is named. */
+/* "198.18.0.2:20001", "0.0.0.0:<eph>"; another family or length is named. */
 static const char *in_str(const void *sa_, socklen_t len) {
   static char bufs[4][96];
   static int turn;

@@ -34,7 +34,7 @@ int main(void) {
   show_recvfrom("l", l, 0);
   int y = udp_bound(US, 20043);
   SHOW(connect(y, SA(any), sizeof any));
-  show_peer("y bound to 10.77.0.2, connected to 0.0.0.0", y);
+  show_peer("y bound to 198.18.0.2, connected to 0.0.0.0", y);
   int b = udp_bound(LOOP, 20041);
   SHOW(connect(b, SA(echo), sizeof echo));
   show_name("b bound to 127.0.0.1, connected to the peer", b);

@@ -8,13 +8,13 @@
 #define IP_BIND_ADDRESS_NO_PORT 24
 #endif
 int main(void) {
-  struct sockaddr_in other = sin_of("10.77.0.3", 20360);
+  struct sockaddr_in other = sin_of("198.18.0.3", 20360);
   int a = udp_socket();
   SHOW(bind(a, SA(other), sizeof other));
   SHOW(set_int(a, SOL_IP, IP_FREEBIND, 1));
   SHOW(bind(a, SA(other), sizeof other));
   show_name("a", a);
-  SENDTO(a, "from 10.77.0.3", PEER, DISCARD_PORT);
+  SENDTO(a, "from 198.18.0.3", PEER, DISCARD_PORT);
   struct sockaddr_in echo = sin_of(PEER, ECHO_PORT);
   SHOW(connect(a, SA(echo), sizeof echo));
   int b = udp_bound(BCAST, 20361);

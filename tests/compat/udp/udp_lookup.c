@@ -13,11 +13,11 @@ int main(void) {
   int conn = reuse_bound(US, 20310), any = reuse_bound("0.0.0.0", 20310), spec = reuse_bound(US, 20310);
   struct sockaddr_in echo = sin_of(PEER, ECHO_PORT);
   SHOW(connect(conn, SA(echo), sizeof echo));
-  peer_send(US, 20310, ECHO_PORT, "from 10.77.0.1:7");
-  peer_send(US, 20310, 5005, "from 10.77.0.1:5005");
+  peer_send(US, 20310, ECHO_PORT, "from 198.18.0.1:7");
+  peer_send(US, 20310, 5005, "from 198.18.0.1:5005");
   int l = udp_socket();
   SENDTO(l, "to 127.0.0.1", LOOP, 20310);
-  SENDTO(l, "to 10.77.0.2", US, 20310);
+  SENDTO(l, "to 198.18.0.2", US, 20310);
   await(any, POLLIN);
   sleep_ms(100);
   drain("conn", conn);

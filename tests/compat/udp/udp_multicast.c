@@ -1,5 +1,5 @@
 /* Multicast on the link: IP_MULTICAST_IF (default, set by address), joining
- * 239.1.2.3 on 10.77.0.2, sending to the group through the chosen
+ * 239.1.2.3 on 198.18.0.2, sending to the group through the chosen
  * interface (no route needed) with IP_MULTICAST_TTL; our own member socket
  * gets the looped copy while IP_MULTICAST_LOOP is on; joining twice is
  * EADDRINUSE, leaving twice EADDRNOTAVAIL. */

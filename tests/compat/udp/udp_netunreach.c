@@ -4,7 +4,7 @@
 int main(void) {
   int s = udp_socket();
   SENDTO(s, "x", "192.0.2.1", 9);
-  SENDTO(s, "x", "10.77.1.1", 9);
+  SENDTO(s, "x", "198.18.1.1", 9);
   show_name("s", s);
   struct sockaddr_in far = sin_of("198.51.100.7", 53);
   SHOW(connect(s, SA(far), sizeof far));

@@ -29,7 +29,7 @@ int main(void) {
   struct in_pktinfo pi;
   memset(&pi, 0, sizeof pi);
   inet_pton(AF_INET, US, &pi.ipi_spec_dst);
-  CKL("sendmsg IP_PKTINFO spec_dst 10.77.0.2", send_ctl(s, "pktinfo", IP_PKTINFO, &pi, sizeof pi));
+  CKL("sendmsg IP_PKTINFO spec_dst 198.18.0.2", send_ctl(s, "pktinfo", IP_PKTINFO, &pi, sizeof pi));
   show_peer_last("discard");
   CKL("sendmsg IP_TTL 0", send_ctl(s, "ttl 0", IP_TTL, &zero, sizeof zero));
   CKL("sendmsg SOL_IP type 9999", send_ctl(s, "unknown", 9999, &zero, sizeof zero));

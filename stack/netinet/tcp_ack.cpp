@@ -1,0 +1,183 @@
+// ACK processing in the synchronized states (RFC 9293 §3.10.7.4 fifth):
+// RFC 5961 §5.2 acceptable ACKs, RTT samples (RFC 6298, Karn), duplicate
+// ACKs, fast retransmit and NewReno recovery (RFC 5681 §3.2, RFC 6582 §3.2),
+// the send window update (SND.WL1/WL2), and the states our FIN being
+// acknowledged leads to. FreeBSD: netinet/tcp_input.c (the ACK half).
+#include <algorithm>
+
+#include "netinet/tcp_cc.hpp"
+#include "netinet/tcp_input.hpp"
+
+namespace tunsock {
+
+namespace {
+
+// Send the segment at snd_una once, whatever the windows say.
+void retransmit_first(TcpCb& tp) {
+  const TcpSeq onxt = tp.snd_nxt;
+  const uint32_t ocwnd = tp.snd_cwnd;
+  tp.snd_nxt = tp.snd_una;
+  tp.snd_cwnd = tp.t_maxseg;
+  tp.t_rtttime = Time{0};  // Karn
+  tcp_output(tp);
+  tp.snd_cwnd = ocwnd;
+  if (onxt > tp.snd_nxt) tp.snd_nxt = onxt;
+}
+
+void dupack(Inet& in, TcpCb& tp, const TcpSegIn& s) {
+  TcpStat& st = tcp_globals(in).stat;
+  st.rcvdupack++;
+  tp.t_dupacks++;
+  if (tp.t_flags & TF_FASTRECOVERY) {
+    tp.snd_cwnd += tp.t_maxseg;  // RFC 6582 §3.2 step 3: inflate per duplicate
+    tcp_output(tp);
+    return;
+  }
+  if (tp.t_dupacks == int(tp.t_reordering)) {
+    // RFC 6582 §3.2 step 2: only when the ACK covers more than "recover".
+    if (s.ack - 1 < tp.snd_recover && tp.snd_recover != tp.snd_una) return;
+    st.fastrexmit++;
+    st.recoveries++;
+    tp.snd_recover = tp.snd_max;
+    tp.t_cc->cc_cong_signal(tp, CcSignal::kDupAck);
+    tp.t_flags |= TF_FASTRECOVERY;
+    tp.t_ca_state = 3;  // TCP_CA_Recovery
+    tp.t_rexmt.stop();
+    retransmit_first(tp);
+    tp.snd_cwnd = tp.snd_ssthresh + 3 * tp.t_maxseg;
+    if (!tp.t_rexmt.armed()) tcp_rexmt_arm(tp);
+    return;
+  }
+  if (tp.t_dupacks < int(tp.t_reordering)) {
+    tp.t_ca_state = 1;  // TCP_CA_Disorder
+    // RFC 3042 limited transmit: one new segment per duplicate ACK.
+    const uint32_t ocwnd = tp.snd_cwnd;
+    tp.snd_cwnd = tcp_flight_size(tp) + tp.t_maxseg;
+    tcp_output(tp);
+    tp.snd_cwnd = ocwnd;
+  }
+}
+
+// New data acknowledged: returns whether our FIN is among it.
+bool newack(Inet& in, TcpCb& tp, const TcpSegIn& s) {
+  TcpStat& st = tcp_globals(in).stat;
+  Socket& so = *tp_socket(tp);
+  const uint32_t acked = uint32_t(s.ack - tp.snd_una);
+  st.rcvackpack++;
+  st.rcvackbyte += acked;
+  if (tp.t_rtttime > Time{0} && s.ack > tp.t_rtseq) {  // RFC 6298 §3 (Karn: never a retransmission)
+    tcp_rtt_sample(tp, in.st.now() - tp.t_rtttime);
+    tp.t_rtttime = Time{0};
+  }
+  bool partial = false;
+  if (tp.t_flags & TF_FASTRECOVERY) {
+    if (s.ack >= tp.snd_recover) {  // full ACK: recovery ends (RFC 6582 §3.2 step 3)
+      tp.t_flags &= ~TF_FASTRECOVERY;
+      tp.t_cc->cc_post_recovery(tp);
+      tp.t_ca_state = 0;
+    } else {
+      partial = true;
+    }
+  } else if (tp.t_ca_state == 4 && s.ack < tp.snd_recover) {
+    // still repairing after a timeout: grow as slow start says
+    tp.t_cc->cc_ack_received(tp, acked);
+  } else {
+    tp.t_ca_state = 0;
+    tp.t_cc->cc_ack_received(tp, acked);
+  }
+  if (!partial) tp.t_dupacks = 0;
+  bool ourfinacked = false;
+  if (acked > so.so_snd.sb_cc) {
+    ourfinacked = tp.t_flags & TF_SENTFIN;
+    tp.snd_wnd -= std::min<uint32_t>(tp.snd_wnd, so.so_snd.sb_cc);
+    sbdrop(so.so_snd, int(so.so_snd.sb_cc));
+  } else {
+    sbdrop(so.so_snd, int(acked));
+    tp.snd_wnd -= std::min(tp.snd_wnd, acked);
+  }
+  tp.snd_una = s.ack;
+  if (tp.snd_nxt < tp.snd_una) tp.snd_nxt = tp.snd_una;
+  tp.t_rxtshift = 0;
+  tp.t_rxt_first = Time{0};
+  tp.t_softerror = 0;
+  tp.t_bytes_acked_total += acked;
+  tp.t_delivered += (acked + tp.t_maxseg - 1) / tp.t_maxseg;
+  tp.t_last_ack_recv = in.st.now();
+  if (partial) {
+    // RFC 6582 §3.2 step 4: deflate by what was acknowledged, add back one
+    // SMSS if at least that much, retransmit the next hole.
+    tp.snd_cwnd -= std::min(tp.snd_cwnd, acked);
+    if (acked >= tp.t_maxseg) tp.snd_cwnd += tp.t_maxseg;
+    tp.snd_cwnd = std::max(tp.snd_cwnd, tp.t_maxseg);
+    retransmit_first(tp);
+    tcp_rexmt_arm(tp);
+  }
+  if (tp.snd_una == tp.snd_max) tp.t_rexmt.stop();
+  else if (!tp.t_persist.armed()) tcp_rexmt_arm(tp);
+  sowwakeup(so);
+  return ourfinacked;
+}
+
+}  // namespace
+
+bool tcp_input_ack(Inet& in, TcpCb& tp, TcpSegIn& s) {
+  TcpStat& st = tcp_globals(in).stat;
+  if (s.ack > tp.snd_max) {  // RFC 5961 §5.2: ACK of what we never sent: ACK, drop
+    st.rcvacktoomuch++;
+    tp.t_flags |= TF_ACKNOW;
+    tcp_output(tp);
+    return false;
+  }
+  if (s.ack < tp.snd_una - int64_t(std::max<uint32_t>(tp.max_sndwnd, 1))) {  // too old: challenge
+    st.challenge_acks++;
+    tcp_respond(in, &tp, s.dst, s.th.dport, s.src, s.th.sport, tp.snd_nxt, tp.rcv_nxt, tw::TH_ACK);
+    return false;
+  }
+  const uint32_t tiwin = uint32_t(s.th.win) << tp.snd_scale;
+  bool ourfinacked = false;
+  if (s.ack <= tp.snd_una) {
+    // RFC 5681 §2 "duplicate acknowledgment"
+    if (s.ack == tp.snd_una && s.len == 0 && !(s.flags & tw::TH_FIN) && tiwin == tp.snd_wnd &&
+        tp.snd_max != tp.snd_una) {
+      dupack(in, tp, s);
+      return false;
+    }
+    if (!(tp.t_flags & TF_FASTRECOVERY)) tp.t_dupacks = 0;
+  } else {
+    ourfinacked = newack(in, tp, s);
+  }
+  // Window update (RFC 9293 §3.10.7.4: SND.WL1 < SEG.SEQ or (= and SND.WL2 =< SEG.ACK)).
+  if (tp.snd_wl1 < s.seq || (tp.snd_wl1 == s.seq && tp.snd_wl2 <= s.ack)) {
+    if (s.len == 0 && tp.snd_wl2 == s.ack && tiwin > tp.snd_wnd) st.rcvwinupd++;
+    tp.snd_wnd = tiwin;
+    tp.snd_wl1 = s.seq;
+    tp.snd_wl2 = s.ack;
+    tp.max_sndwnd = std::max(tp.max_sndwnd, tp.snd_wnd);
+    if (tp.snd_wnd > 0 && tp.t_persist.armed()) {
+      tp.t_persist.stop();
+      tp.t_persist_shift = 0;
+    }
+  }
+  if (!ourfinacked) return true;
+  Socket& so = *tp_socket(tp);
+  switch (tp.t_state) {
+    case TcpState::FIN_WAIT_1:
+      tcp_set_state(tp, TcpState::FIN_WAIT_2);
+      // Linux tcp_fin_timeout: an orphan does not wait in FIN-WAIT-2 forever.
+      if (so.so_state & SS_NOFDREF) tcp_timewait_arm(tp, kTcpFinTimeout);
+      break;
+    case TcpState::CLOSING:
+      tcp_set_state(tp, TcpState::TIME_WAIT);
+      tcp_timewait_arm(tp, kTcpTimeWait);
+      soisdisconnected(so);
+      break;
+    case TcpState::LAST_ACK:
+      tcp_close(&tp);
+      return false;
+    default:
+      break;
+  }
+  return true;
+}
+
+}  // namespace tunsock

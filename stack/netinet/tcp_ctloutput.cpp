@@ -1,0 +1,282 @@
+// TCP socket options (SOL_TCP) with Linux's values and errnos
+// (do_tcp_setsockopt / do_tcp_getsockopt), TCP_INFO as Linux's struct
+// tcp_info, and the `netstat -s` text of the TCP counters (FreeBSD wording).
+// FreeBSD: netinet/tcp_usrreq.c (tcp_ctloutput, tcp_fill_info); usr.bin/netstat/inet.c.
+#include <linux/tcp.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "netinet/tcp_cc.hpp"
+#include "netinet/tcp_var.hpp"
+
+namespace tunsock {
+
+namespace {
+
+constexpr int kMaxTcpKeepIdle = 32767, kMaxTcpKeepIntvl = 32767, kMaxTcpKeepCnt = 127;
+constexpr int kMaxTcpWindow = 32767;  // Linux MAX_TCP_WINDOW bounds TCP_MAXSEG
+constexpr size_t kTcpCaNameMax = 16;
+
+// Linux secs_to_retrans / retrans_to_secs (TCP_DEFER_ACCEPT is kept as a
+// count of SYN-ACK retransmissions from a 1 s timeout doubling to 120 s).
+int secs_to_retrans(int seconds) {
+  int res = 0;
+  if (seconds > 0) {
+    int period = 1, timeout = 1;
+    res = 1;
+    while (seconds > period && res < 255) {
+      res++;
+      timeout = std::min(timeout << 1, 120);
+      period += timeout;
+    }
+  }
+  return res;
+}
+int retrans_to_secs(int retrans) {
+  int period = 0;
+  if (retrans > 0) {
+    int timeout = 1;
+    period = 1;
+    while (--retrans) {
+      timeout = std::min(timeout << 1, 120);
+      period += timeout;
+    }
+  }
+  return period;
+}
+
+int putint(Sockopt& s, int v) { return sooptcopyout(s, &v, sizeof v); }
+
+int tcp_getopt(Socket& so, TcpCb& tp, Sockopt& s) {
+  switch (s.sopt_name) {
+    case TCP_NODELAY: return putint(s, (tp.t_flags & TF_NODELAY) ? 1 : 0);
+    case TCP_CORK: return putint(s, (tp.t_flags & TF_NOPUSH) ? 1 : 0);
+    case TCP_MAXSEG: {
+      int v = tcps_have_established(tp.t_state) ? int(tp.t_maxseg) : kTcpDefaultMss;
+      if (tp.t_user_maxseg && (tp.t_state == TcpState::CLOSED || tp.t_state == TcpState::LISTEN))
+        v = int(tp.t_user_maxseg);
+      return putint(s, v);
+    }
+    case TCP_KEEPIDLE: return putint(s, tp.t_keepidle);
+    case TCP_KEEPINTVL: return putint(s, tp.t_keepintvl);
+    case TCP_KEEPCNT: return putint(s, tp.t_keepcnt);
+    case TCP_SYNCNT: return putint(s, kTcpSynRetries);
+    case TCP_LINGER2: return putint(s, int(kTcpFinTimeout / std::chrono::seconds(1)));
+    case TCP_DEFER_ACCEPT: return putint(s, retrans_to_secs(tp.t_defer_accept));
+    case TCP_WINDOW_CLAMP: return putint(s, int(so.so_rcv.sb_hiwat / 2));
+    case TCP_QUICKACK: return putint(s, tp.t_quickack >= 0 ? 1 : 0);
+    case TCP_USER_TIMEOUT: return putint(s, int(tp.t_user_timeout_ms));
+    case TCP_CONGESTION: {
+      char name[kTcpCaNameMax] = {};
+      std::strncpy(name, tp.t_cc->name, sizeof name - 1);
+      return sooptcopyout(s, name, sizeof name);
+    }
+    case TCP_INFO: {
+      tcp_info ti{};
+      tcp_info_get(so, &ti);
+      return sooptcopyout(s, &ti, sizeof ti);
+    }
+    default: return ENOPROTOOPT;
+  }
+}
+
+int tcp_setopt(Socket& so, TcpCb& tp, Sockopt& s) {
+  if (s.sopt_name == TCP_CONGESTION) {
+    char name[kTcpCaNameMax] = {};
+    if (s.sopt_valsize < 1) return EINVAL;
+    std::memcpy(name, s.sopt_val, std::min(s.sopt_valsize, sizeof name - 1));
+    const TcpCcOps* cc = tcp_cc_find(name);
+    if (!cc) return ENOENT;
+    if (cc != tp.t_cc) {
+      if (tp.t_cc->cc_destroy) tp.t_cc->cc_destroy(tp);
+      tp.t_cc = cc;
+    }
+    return 0;
+  }
+  if (s.sopt_valsize < sizeof(int)) return EINVAL;
+  int v;
+  std::memcpy(&v, s.sopt_val, sizeof v);
+  switch (s.sopt_name) {
+    case TCP_NODELAY:
+      if (v) tp.t_flags |= TF_NODELAY;
+      else tp.t_flags &= ~TF_NODELAY;
+      if (v) tcp_output(tp);  // Linux: what Nagle held goes now
+      return 0;
+    case TCP_CORK:
+      if (v) tp.t_flags |= TF_NOPUSH;
+      else tp.t_flags &= ~TF_NOPUSH;
+      if (!v) tcp_output(tp);  // uncorking pushes the partial segment
+      return 0;
+    case TCP_MAXSEG:
+      if (v && (v < kTcpMinMss || v > kMaxTcpWindow)) return EINVAL;
+      tp.t_user_maxseg = uint32_t(v);
+      return 0;
+    case TCP_KEEPIDLE:
+      if (v < 1 || v > kMaxTcpKeepIdle) return EINVAL;
+      tp.t_keepidle = v;
+      if ((so.so_options & SOF_KEEPALIVE) && tcps_have_established(tp.t_state) && tp.t_state != TcpState::TIME_WAIT)
+        tcp_keep_arm(tp);
+      return 0;
+    case TCP_KEEPINTVL:
+      if (v < 1 || v > kMaxTcpKeepIntvl) return EINVAL;
+      tp.t_keepintvl = v;
+      return 0;
+    case TCP_KEEPCNT:
+      if (v < 1 || v > kMaxTcpKeepCnt) return EINVAL;
+      tp.t_keepcnt = v;
+      return 0;
+    case TCP_SYNCNT:
+      if (v < 1 || v > 127) return EINVAL;
+      return 0;  // DEVIATION: kept at tcp_syn_retries
+    case TCP_LINGER2:
+    case TCP_WINDOW_CLAMP:
+      return 0;  // DEVIATION: accepted, not applied
+    case TCP_DEFER_ACCEPT:
+      // DEVIATION: kept and reported; a connection is accepted at its final ACK.
+      tp.t_defer_accept = secs_to_retrans(std::max(v, 0));
+      return 0;
+    case TCP_QUICKACK:
+      if (v & 1) {
+        tp.t_quickack = 16;  // Linux TCP_MAX_QUICKACKS
+        if (tp.t_flags & TF_DELACK) {
+          tp.t_flags |= TF_ACKNOW;
+          tcp_output(tp);
+        }
+      } else {
+        tp.t_quickack = -1;
+      }
+      return 0;
+    case TCP_USER_TIMEOUT:
+      if (v < 0) return EINVAL;
+      tp.t_user_timeout_ms = uint32_t(v);
+      return 0;
+    default: return ENOPROTOOPT;
+  }
+}
+
+}  // namespace
+
+int tcp_ctloutput(Socket& so, Sockopt& s) {
+  if (s.sopt_level != IPPROTO_TCP) return in_ctloutput(so, s);
+  TcpCb* tp = sototcpcb(so);
+  if (!tp) return ECONNRESET;
+  return s.sopt_dir == SOPT_SET ? tcp_setopt(so, *tp, s) : tcp_getopt(so, *tp, s);
+}
+
+int tcp_info_get(const Socket& so, struct tcp_info* ti) {
+  *ti = tcp_info{};
+  const TcpCb* tpp = sototcpcb(so);
+  if (!tpp) {
+    ti->tcpi_state = tcp_state_linux(TcpState::CLOSED);
+    return 0;
+  }
+  const TcpCb& tp = *tpp;
+  const Time now = tp.t_in->st.now();
+  auto us = [](Time t) { return uint32_t(std::chrono::duration_cast<std::chrono::microseconds>(t).count()); };
+  auto ms_since = [&](Time t) {
+    return uint32_t(std::chrono::duration_cast<std::chrono::milliseconds>(now - t).count());
+  };
+  const uint32_t mss = std::max<uint32_t>(tp.t_maxseg, 1);
+  ti->tcpi_state = tcp_state_linux(tp.t_state);
+  ti->tcpi_ca_state = tp.t_ca_state;
+  ti->tcpi_retransmits = uint8_t(tp.t_rxtshift);
+  ti->tcpi_probes = uint8_t(tp.t_keep_probes);
+  ti->tcpi_backoff = uint8_t(tp.t_rxtshift);
+  if (tp.t_flags & TF_RCVD_TSTMP) ti->tcpi_options |= TCPI_OPT_TIMESTAMPS;
+  if (tp.t_flags & TF_SACK_PERMIT) ti->tcpi_options |= TCPI_OPT_SACK;
+  if (tp.t_flags & TF_RCVD_SCALE) {
+    ti->tcpi_options |= TCPI_OPT_WSCALE;
+    ti->tcpi_snd_wscale = tp.snd_scale & 0xf;
+    ti->tcpi_rcv_wscale = tp.rcv_scale & 0xf;
+  }
+  ti->tcpi_rto = us(tcp_rto_backoff(tp));
+  ti->tcpi_ato = us(kTcpDelackMin);
+  ti->tcpi_snd_mss = mss;
+  ti->tcpi_rcv_mss = tp.t_rcvmss;
+  const uint32_t inflight = uint32_t(std::max(0, tp.snd_max - tp.snd_una));
+  ti->tcpi_unacked = (inflight + mss - 1) / mss;
+  ti->tcpi_retrans = tp.t_rxtshift ? 1 : 0;
+  ti->tcpi_last_data_sent = tp.t_last_data_sent > Time{0} ? ms_since(tp.t_last_data_sent) : ms_since(Time{0});
+  ti->tcpi_last_data_recv = tp.t_last_data_recv > Time{0} ? ms_since(tp.t_last_data_recv) : ms_since(Time{0});
+  ti->tcpi_last_ack_recv = tp.t_last_ack_recv > Time{0} ? ms_since(tp.t_last_ack_recv) : ms_since(Time{0});
+  ti->tcpi_pmtu = tp.t_pmtu ? tp.t_pmtu : tp.t_advmss + 40;
+  ti->tcpi_rcv_ssthresh = tcp_rcv_window(tp);
+  ti->tcpi_rtt = us(tp.t_srtt);
+  ti->tcpi_rttvar = us(tp.t_rttvar);
+  ti->tcpi_snd_ssthresh = tp.snd_ssthresh >= 0x7fffffff ? 0x7fffffff : tp.snd_ssthresh / mss;
+  ti->tcpi_snd_cwnd = tp.snd_cwnd / mss;
+  ti->tcpi_advmss = tp.t_advmss;
+  ti->tcpi_reordering = tp.t_reordering;
+  ti->tcpi_rcv_space = tcp_rcv_window(tp);
+  ti->tcpi_total_retrans = tp.t_total_retrans;
+  ti->tcpi_bytes_acked = tp.t_bytes_acked_total;
+  ti->tcpi_bytes_received = tp.t_bytes_received;
+  ti->tcpi_segs_out = tp.t_segs_out;
+  ti->tcpi_segs_in = tp.t_segs_in;
+  ti->tcpi_data_segs_out = tp.t_data_segs_out;
+  ti->tcpi_data_segs_in = tp.t_data_segs_in;
+  ti->tcpi_notsent_bytes = uint32_t(std::max<int64_t>(0, int64_t(so.so_snd.sb_cc) - inflight));
+  ti->tcpi_min_rtt = tp.t_min_rtt == Time::max() ? ~0u : us(tp.t_min_rtt);
+  ti->tcpi_delivered = tp.t_delivered;
+  ti->tcpi_bytes_sent = tp.t_bytes_sent + tp.t_bytes_retrans;
+  ti->tcpi_bytes_retrans = tp.t_bytes_retrans;
+  ti->tcpi_snd_wnd = tp.snd_wnd;
+  return 0;
+}
+
+std::string tcp_stats_text(Stack& st) {
+  Inet* in = inet_of(st);
+  if (!in || !in->tcp) return "tcp:\n";
+  const TcpStat& t = in->tcp->stat;
+  auto n = [](uint64_t v) { return std::to_string(v); };
+  auto l = [](const std::string& s) { return "\t" + s + "\n"; };
+  auto ll = [](const std::string& s) { return "\t\t" + s + "\n"; };
+  std::string s = "tcp:\n";
+  s += l(n(t.sndtotal) + " packets sent");
+  s += ll(n(t.sndpack) + " data packets (" + n(t.sndbyte) + " bytes)");
+  s += ll(n(t.sndrexmitpack) + " data packets (" + n(t.sndrexmitbyte) + " bytes) retransmitted");
+  s += ll(n(t.sndacks) + " ack-only packets (" + n(t.delack) + " delayed)");
+  s += ll(n(t.sndurg) + " URG only packets");
+  s += ll(n(t.sndprobe) + " window probe packets");
+  s += ll(n(t.sndwinup) + " window update packets");
+  s += ll(n(t.sndctrl) + " control packets");
+  s += l(n(t.rcvtotal) + " packets received");
+  s += ll(n(t.rcvackpack) + " acks (for " + n(t.rcvackbyte) + " bytes)");
+  s += ll(n(t.rcvdupack) + " duplicate acks");
+  s += ll(n(t.rcvacktoomuch) + " acks for unsent data");
+  s += ll(n(t.rcvpack) + " packets (" + n(t.rcvbyte) + " bytes) received in-sequence");
+  s += ll(n(t.rcvduppack) + " completely duplicate packets (" + n(t.rcvdupbyte) + " bytes)");
+  s += ll(n(t.pawsdrop) + " old duplicate packets");
+  s += ll(n(t.rcvpartduppack) + " packets with some dup. data");
+  s += ll(n(t.rcvoopack) + " out-of-order packets (" + n(t.rcvoobyte) + " bytes)");
+  s += ll(n(t.rcvpackafterwin) + " packets of data after window");
+  s += ll(n(t.rcvwinprobe) + " window probes");
+  s += ll(n(t.rcvwinupd) + " window update packets");
+  s += ll(n(t.rcvbadsum) + " discarded for bad checksums");
+  s += ll(n(t.rcvbadoff) + " discarded for bad header offset fields");
+  s += ll(n(t.rcvshort) + " discarded because packet too short");
+  s += l(n(t.connattempt) + " connection requests");
+  s += l(n(t.accepts) + " connection accepts");
+  s += l(n(t.connects) + " connections established (including accepts)");
+  s += l(n(t.closed) + " connections closed (including " + n(t.drops) + " drops)");
+  s += l(n(t.conndrops) + " embryonic connections dropped");
+  s += l(n(t.rttupdated) + " segments updated rtt (of " + n(t.segstimed) + " attempts)");
+  s += l(n(t.rexmttimeo) + " retransmit timeouts");
+  s += ll(n(t.timeoutdrop) + " connections dropped by rexmit timeout");
+  s += l(n(t.persisttimeo) + " persist timeouts");
+  s += l(n(t.keeptimeo) + " keepalive timeouts");
+  s += ll(n(t.keepprobe) + " keepalive probes sent");
+  s += ll(n(t.keepdrops) + " connections dropped by keepalive");
+  s += l(n(t.listen_overflows) + " times the listen queue of a socket overflowed");
+  s += l(n(t.fastrexmit) + " fast retransmits");
+  s += l(n(t.recoveries) + " times recovered from packet loss (NewReno)");
+  s += l(n(t.sack_blocks_sent) + " SACK blocks sent");
+  s += l(n(t.challenge_acks) + " challenge ACKs sent (RFC 5961)");
+  s += l(n(t.badrst) + " bad resets");
+  s += l(n(t.timewait_reuse) + " TIME-WAIT connections reused");
+  return s;
+}
+
+}  // namespace tunsock

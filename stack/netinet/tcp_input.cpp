@@ -1,0 +1,497 @@
+// TCP input: validation, the demultiplexer, and one handler per state in the
+// order of RFC 9293 §3.10.7 (CLOSED, LISTEN, SYN-SENT, then the synchronized
+// states: sequence check, RST with RFC 5961 challenge ACKs, SYN, ACK, URG,
+// text, FIN). ACK processing, fast retransmit and NewReno recovery (RFC 5681
+// §3.2, RFC 6582) are in tcp_ack.cpp; ICMP errors (tcp_ctlinput) at the end.
+// FreeBSD: netinet/tcp_input.c; Linux where a program can see the difference.
+#include <algorithm>
+#include <cerrno>
+
+#include "netinet/tcp_cc.hpp"
+#include "netinet/tcp_input.hpp"
+
+namespace tunsock {
+
+namespace {
+
+TcpStat& stat_of(Inet& in) { return tcp_globals(in).stat; }
+
+// RFC 9293 §3.10.7.1: the reset that answers a segment nobody owns.
+void dropwithreset(Inet& in, const TcpSegIn& s) {
+  if (s.flags & tw::TH_RST) return;
+  if (in_broadcast(in, s.dst) || (s.dst >> 28) == 0xe) return;
+  if (s.flags & tw::TH_ACK)
+    tcp_respond(in, nullptr, s.dst, s.th.dport, s.src, s.th.sport, s.ack, TcpSeq(0), tw::TH_RST);
+  else
+    tcp_respond(in, nullptr, s.dst, s.th.dport, s.src, s.th.sport, TcpSeq(0), s.seq + s.seglen(),
+                tw::TH_RST | tw::TH_ACK);
+}
+
+// The options of a SYN or SYN-ACK (RFC 9293 §3.7.1, RFC 7323 §2-3, RFC 2018 §2).
+void dooptions_syn(TcpCb& tp, const TcpSegIn& s) {
+  const tw::TcpOptions& o = s.th.opts;
+  if (o.wscale && (tp.t_flags & TF_REQ_SCALE)) {
+    tp.t_flags |= TF_RCVD_SCALE;
+    tp.snd_scale = std::min<uint8_t>(*o.wscale, kTcpMaxWinshift);  // RFC 7323 §2.3: log and use 14
+    tp.rcv_scale = tp.request_r_scale;
+  } else {
+    tp.t_flags &= ~TF_REQ_SCALE;
+    tp.snd_scale = tp.rcv_scale = 0;
+  }
+  if (o.has_ts && (tp.t_flags & TF_REQ_TSTMP)) {
+    tp.t_flags |= TF_RCVD_TSTMP;
+    tp.ts_recent = o.ts_val;
+    tp.ts_recent_age = tp.t_in->st.now();
+  } else {
+    tp.t_flags &= ~TF_REQ_TSTMP;
+  }
+  if (o.sack_permitted) tp.t_flags |= TF_SACK_PERMIT;
+  tcp_mss_update(tp, o.mss ? *o.mss : kTcpDefaultMss);
+  tp.t_rcvmss = std::min<uint32_t>(tp.t_maxseg, tp.t_advmss);
+  tp.t_cc->cc_init(tp);
+}
+
+void established(TcpCb& tp, const TcpSegIn& s) {
+  tcp_set_state(tp, TcpState::ESTABLISHED);
+  tp.snd_wnd = uint32_t(s.th.win) << tp.snd_scale;
+  tp.max_sndwnd = std::max(tp.max_sndwnd, tp.snd_wnd);
+  tp.snd_wl1 = s.seq;
+  tp.snd_wl2 = s.ack;
+  tcp_keep_arm(tp);
+  tcp_globals(*tp.t_in).stat.connects++;
+  soisconnected(*tp_socket(tp));
+}
+
+// LISTEN (RFC 9293 §3.10.7.2): a SYN makes an embryonic connection on
+// so_incomp (the chapter's sonewconn) in SYN-RECEIVED.
+void input_listen(Inet& in, TcpCb& lp, TcpSegIn& s) {
+  TcpStat& st = stat_of(in);
+  if (s.flags & tw::TH_RST) return;
+  if (s.flags & tw::TH_ACK) return dropwithreset(in, s);
+  if (!(s.flags & tw::TH_SYN)) return;
+  if (in_broadcast(in, s.dst) || (s.dst >> 28) == 0xe || in_broadcast(in, s.src)) return;
+  Socket& head = *tp_socket(lp);
+  // Linux tcp_conn_request: a full accept queue drops the SYN (the peer retries).
+  if (head.so_qlen > head.so_qlimit) {
+    st.listen_overflows++;
+    head.so_stack->sostat().listen_overflows++;
+    return;
+  }
+  Socket* so = sonewconn(head, 0);
+  if (!so) {
+    st.listen_overflows++;
+    return;
+  }
+  InPcb& inp = *sotoinpcb(*so);
+  TcpCb& tp = *inp.inp_tcpcb;
+  const InPcb& linp = *lp.t_inpcb;
+  inp.inp_laddr = s.dst;
+  inp.inp_lport = s.th.dport;
+  inp.inp_faddr = s.src;
+  inp.inp_fport = s.th.sport;
+  inp.inp_ttl = linp.inp_ttl;
+  inp.inp_tos = linp.inp_tos;
+  tp.t_flags |= lp.t_flags & (TF_NODELAY | TF_NOPUSH);
+  tp.t_keepidle = lp.t_keepidle;
+  tp.t_keepintvl = lp.t_keepintvl;
+  tp.t_keepcnt = lp.t_keepcnt;
+  tp.t_user_timeout_ms = lp.t_user_timeout_ms;
+  tp.t_user_maxseg = lp.t_user_maxseg;
+  tp.t_defer_accept = lp.t_defer_accept;
+  tp.t_cc = lp.t_cc;
+  tcp_hash_insert(tp);
+  tp.t_advmss = tcp_mss_for(in, s.src);
+  if (tp.t_user_maxseg) tp.t_advmss = std::min(tp.t_advmss, tp.t_user_maxseg);
+  tp.irs = s.seq;
+  tp.rcv_nxt = tp.rcv_adv = tp.rcv_up = s.seq + 1;
+  tp.iss = TcpSeq(tcp_new_isn(in, s.dst, s.th.dport, s.src, s.th.sport));
+  tp.snd_una = tp.snd_nxt = tp.snd_max = tp.snd_up = tp.snd_recover = tp.iss;
+  tp.t_rcvtime = in.st.now();
+  dooptions_syn(tp, s);
+  tp.snd_wnd = s.th.win;  // RFC 7323 §2.2: the window of a SYN is not scaled
+  tcp_set_state(tp, TcpState::SYN_RECEIVED);
+  st.accepts++;
+  // DEVIATION: data on the SYN is not queued (no TCP Fast Open); the peer
+  // sends it again once the SYN-ACK acknowledges only the SYN.
+  tcp_output(tp);
+}
+
+// SYN-SENT (RFC 9293 §3.10.7.3).
+void input_syn_sent(Inet& in, TcpCb& tp, TcpSegIn& s) {
+  if (s.flags & tw::TH_ACK) {
+    if (s.ack <= tp.iss || s.ack > tp.snd_max) return dropwithreset(in, s);
+  }
+  if (s.flags & tw::TH_RST) {
+    if (s.flags & tw::TH_ACK) {
+      tp_socket(tp)->so_error = ECONNREFUSED;
+      tcp_close(&tp);
+    }
+    return;
+  }
+  if (!(s.flags & tw::TH_SYN)) return;
+  tp.irs = s.seq;
+  tp.rcv_nxt = tp.rcv_adv = tp.rcv_up = s.seq + 1;
+  dooptions_syn(tp, s);
+  if (s.flags & tw::TH_ACK) {
+    if (tp.t_rtttime > Time{0}) tcp_rtt_sample(tp, in.st.now() - tp.t_rtttime);
+    tp.t_rtttime = Time{0};
+    tp.snd_una = s.ack;
+    tp.t_rexmt.stop();
+    tp.t_rxtshift = 0;
+    tp.t_rxt_first = Time{0};
+    established(tp, s);
+    tp.snd_wnd = s.th.win;  // unscaled in a SYN
+    tp.t_flags |= TF_ACKNOW;
+    tcp_output(tp);  // the ACK of the SYN, and any data already queued
+    return;
+  }
+  // Simultaneous open (RFC 9293 §3.5, Figure 8): SYN-RECEIVED, send SYN,ACK.
+  tcp_set_state(tp, TcpState::SYN_RECEIVED);
+  tp.snd_wnd = s.th.win;
+  tp.snd_nxt = tp.iss;
+  tcp_output(tp);
+}
+
+// Sequence acceptability (RFC 9293 §3.10.7.4 first) with PAWS (RFC 7323 §5.3).
+// Returns false when the segment is done with (an ACK may be owed).
+bool check_sequence(Inet& in, TcpCb& tp, TcpSegIn& s) {
+  TcpStat& st = stat_of(in);
+  const tw::TcpOptions& o = s.th.opts;
+  if ((tp.t_flags & TF_RCVD_TSTMP) && o.has_ts && !(s.flags & tw::TH_RST) && tp.ts_recent &&
+      int32_t(o.ts_val - tp.ts_recent) < 0 && in.st.now() - tp.ts_recent_age < std::chrono::hours(24 * 24)) {
+    st.pawsdrop++;
+    tp.t_flags |= TF_ACKNOW;
+    return false;
+  }
+  const int32_t wnd = std::max<int32_t>(tp.rcv_adv - tp.rcv_nxt, int32_t(tcp_rcv_window(tp) ? 1 : 0));
+  const int seglen = s.seglen();
+  bool ok;
+  if (seglen == 0) ok = wnd == 0 ? s.seq == tp.rcv_nxt : (tp.rcv_nxt <= s.seq && s.seq < tp.rcv_nxt + wnd);
+  else if (wnd == 0) ok = false;
+  else
+    ok = (tp.rcv_nxt <= s.seq && s.seq < tp.rcv_nxt + wnd) ||
+         (tp.rcv_nxt <= s.seq + seglen - 1 && s.seq + seglen - 1 < tp.rcv_nxt + wnd);
+  // A zero-window probe or a keepalive (SEQ = RCV.NXT - 1) is answered.
+  if (!ok) {
+    if (seglen > 0 && s.seq + seglen <= tp.rcv_nxt) {
+      st.rcvduppack++;
+      st.rcvdupbyte += uint64_t(s.len);
+    } else if (seglen > 0 && wnd == 0 && s.seq == tp.rcv_nxt) {
+      st.rcvwinprobe++;
+    } else {
+      st.rcvpackafterwin++;
+    }
+    if (!(s.flags & tw::TH_RST)) tp.t_flags |= TF_ACKNOW;
+    return false;
+  }
+  // Trim what we already have off the front, what is beyond the window off the end.
+  if (int32_t dup = tp.rcv_nxt - s.seq; dup > 0) {
+    if (s.flags & tw::TH_SYN) {
+      s.flags &= ~tw::TH_SYN;
+      s.seq += 1;
+      dup--;
+    }
+    dup = std::min(dup, s.len);
+    if (dup > 0) {
+      st.rcvpartduppack++;
+      m_adj(s.m, dup);
+      s.seq += dup;
+      s.len -= dup;
+    }
+  }
+  if (int32_t over = (s.seq + s.len) - (tp.rcv_nxt + wnd); over > 0 && s.len > 0) {
+    over = std::min(over, s.len);
+    m_adj(s.m, -over);
+    s.len -= over;
+    s.flags &= ~tw::TH_FIN;
+  }
+  // RFC 7323 §4.3: TS.Recent from the segment that covers Last.ACK.sent.
+  if (o.has_ts && (tp.t_flags & TF_RCVD_TSTMP) && s.seq <= tp.last_ack_sent &&
+      int32_t(o.ts_val - tp.ts_recent) >= 0) {
+    tp.ts_recent = o.ts_val;
+    tp.ts_recent_age = in.st.now();
+  }
+  return true;
+}
+
+// RST in a synchronized state (RFC 9293 §3.10.7.4 second, RFC 5961 §3.2).
+void input_rst(Inet& in, TcpCb& tp, const TcpSegIn& s) {
+  TcpStat& st = stat_of(in);
+  if (s.seq != tp.rcv_nxt) {  // in the window but not exact: challenge ACK
+    st.challenge_acks++;
+    st.badrst++;
+    tcp_respond(in, &tp, s.dst, s.th.dport, s.src, s.th.sport, tp.snd_nxt, tp.rcv_nxt, tw::TH_ACK);
+    return;
+  }
+  Socket& so = *tp_socket(tp);
+  switch (tp.t_state) {
+    case TcpState::SYN_RECEIVED:
+      if (so.so_head) {  // from LISTEN: back to nothing, the listener keeps listening
+        st.conndrops++;
+        return tcp_close(&tp);
+      }
+      so.so_error = ECONNREFUSED;
+      break;
+    case TcpState::CLOSE_WAIT: so.so_error = EPIPE; break;  // Linux tcp_reset
+    case TcpState::TIME_WAIT: break;
+    default: so.so_error = ECONNRESET; break;
+  }
+  st.drops++;
+  tcp_close(&tp);
+}
+
+// A new SYN for a 4-tuple in TIME-WAIT starts a new connection when its
+// sequence (or timestamp) is beyond the old one (RFC 6191; Linux TCP_TW_SYN).
+bool timewait_reuse(Inet& in, TcpCb& tp, TcpSegIn& s) {
+  if (tp.t_state != TcpState::TIME_WAIT || (s.flags & (tw::TH_SYN | tw::TH_ACK | tw::TH_RST)) != tw::TH_SYN)
+    return false;
+  const bool newer = s.seq > tp.rcv_nxt ||
+                     ((tp.t_flags & TF_RCVD_TSTMP) && s.th.opts.has_ts && int32_t(s.th.opts.ts_val - tp.ts_recent) > 0);
+  if (!newer) return false;
+  InPcb* l = nullptr;
+  tcp_close(&tp);
+  l = tcp_lookup(in, s.src, s.th.sport, s.dst, s.th.dport, true);
+  if (!l || !l->inp_tcpcb || l->inp_tcpcb->t_state != TcpState::LISTEN) {
+    dropwithreset(in, s);
+    return true;
+  }
+  stat_of(in).timewait_reuse++;
+  input_listen(in, *l->inp_tcpcb, s);
+  return true;
+}
+
+// Urgent data (RFC 9293 §3.10.7.4 sixth, RFC 6093: the pointer names the
+// byte after the urgent one).
+void input_urg(TcpCb& tp, const TcpSegIn& s) {
+  if (!(s.flags & tw::TH_URG) || tcps_have_rcvd_fin(tp.t_state)) return;
+  const TcpSeq up = s.seq + s.th.urp;
+  if (up > tp.rcv_up) tp.rcv_up = up;
+}
+
+// Text (seventh): in order to so_rcv (delayed ACK every second segment,
+// RFC 1122 §4.2.3.2), else to reassembly with an immediate duplicate ACK
+// (RFC 5681 §4.2). Returns whether a FIN came in order with it.
+bool input_text(Inet& in, TcpCb& tp, TcpSegIn& s) {
+  TcpStat& st = stat_of(in);
+  Socket& so = *tp_socket(tp);
+  const bool fin = s.flags & tw::TH_FIN;
+  if (s.len == 0 && !fin) {
+    m_freem(s.m);
+    s.m = nullptr;
+    return false;
+  }
+  tp.t_last_data_recv = in.st.now();
+  if (s.len > 0) tp.t_data_segs_in++;
+  if (s.seq == tp.rcv_nxt && tp.t_reass.empty()) {
+    tp.rcv_nxt += s.len;
+    tp.t_bytes_received += uint64_t(s.len);
+    st.rcvpack++;
+    st.rcvbyte += uint64_t(s.len);
+    if (s.len > 0 && !(so.so_rcv.sb_state & SBS_CANTRCVMORE)) sbappendstream(so.so_rcv, s.m);
+    else m_freem(s.m);
+    s.m = nullptr;
+    if (uint32_t(s.len) > tp.t_rcvmss / 2) tp.t_segs_unacked++;
+    if (tp.t_quickack > 0) {
+      tp.t_quickack--;
+      tp.t_flags |= TF_ACKNOW;
+    } else if (tp.t_segs_unacked >= 2 || fin) {
+      tp.t_flags |= TF_ACKNOW;
+    } else {
+      tp.t_flags |= TF_DELACK;
+      tcp_delack_arm(tp);
+    }
+    if (s.len > 0) sorwakeup(so);
+    return fin;
+  }
+  // Out of order, or it fills (part of) a hole.
+  const bool filled = s.seq == tp.rcv_nxt;
+  tcp_reass_insert(tp, s.seq, s.len, fin, s.m);
+  s.m = nullptr;
+  tp.t_flags |= TF_ACKNOW;
+  if (!filled) return false;
+  st.rcvpack++;
+  const uint32_t before = so.so_rcv.sb_cc;
+  const bool got_fin = tcp_reass_deliver(tp);
+  st.rcvbyte += so.so_rcv.sb_cc - before;
+  if (so.so_rcv.sb_cc != before) sorwakeup(so);
+  return got_fin;
+}
+
+// FIN (eighth): RFC 9293 §3.10.7.4.
+void input_fin(Inet& in, TcpCb& tp) {
+  (void)in;
+  Socket& so = *tp_socket(tp);
+  tp.t_flags |= TF_ACKNOW;
+  switch (tp.t_state) {
+    case TcpState::SYN_RECEIVED:
+    case TcpState::ESTABLISHED:
+      tcp_set_state(tp, TcpState::CLOSE_WAIT);
+      break;
+    case TcpState::FIN_WAIT_1:
+      tcp_set_state(tp, TcpState::CLOSING);
+      break;
+    case TcpState::FIN_WAIT_2:
+      tcp_set_state(tp, TcpState::TIME_WAIT);
+      tcp_timewait_arm(tp, kTcpTimeWait);
+      soisdisconnected(so);
+      break;
+    case TcpState::TIME_WAIT:
+      tcp_timewait_arm(tp, kTcpTimeWait);  // a retransmitted FIN restarts 2MSL
+      break;
+    default:
+      break;
+  }
+  socantrcvmore(so);
+}
+
+void input_synchronized(Inet& in, TcpCb& tp, TcpSegIn& s) {
+  TcpStat& st = stat_of(in);
+  if (timewait_reuse(in, tp, s)) return;
+  // A retransmitted SYN for our SYN-ACK: send the SYN-ACK again (Linux).
+  if (tp.t_state == TcpState::SYN_RECEIVED && (s.flags & (tw::TH_SYN | tw::TH_ACK)) == tw::TH_SYN && s.seq == tp.irs) {
+    tp.snd_nxt = tp.iss;
+    tcp_output(tp);
+    return;
+  }
+  const bool acceptable = check_sequence(in, tp, s);
+  if (!acceptable) {
+    // TIME-WAIT: a retransmitted FIN is acknowledged and restarts 2MSL (RFC 9293 §3.10.7.4 eighth).
+    if (tp.t_state == TcpState::TIME_WAIT && (s.flags & tw::TH_FIN)) tcp_timewait_arm(tp, kTcpTimeWait);
+    if (tp.t_flags & TF_ACKNOW) tcp_output(tp);
+    return;
+  }
+  if (s.flags & tw::TH_RST) return input_rst(in, tp, s);
+  if (s.flags & tw::TH_SYN) {  // RFC 5961 §4.2: challenge ACK, never a reset
+    st.challenge_acks++;
+    tcp_respond(in, &tp, s.dst, s.th.dport, s.src, s.th.sport, tp.snd_nxt, tp.rcv_nxt, tw::TH_ACK);
+    return;
+  }
+  if (!(s.flags & tw::TH_ACK)) return;
+  tp.t_rcvtime = in.st.now();
+  tp.t_keep_probes = 0;
+  if (tp.t_state == TcpState::SYN_RECEIVED) {
+    if (s.ack <= tp.snd_una || s.ack > tp.snd_max) return dropwithreset(in, s);
+    Socket& so = *tp_socket(tp);
+    // Linux tcp_check_req: a full accept queue drops the final ACK and keeps
+    // the connection in SYN-RECEIVED (the SYN-ACK timer goes on).
+    if (so.so_head && so.so_head->so_qlen > so.so_head->so_qlimit) {
+      st.listen_overflows++;
+      so.so_stack->sostat().listen_overflows++;
+      tp.t_flags |= TF_LQ_OVERFLOW;
+      return;
+    }
+    if (tp.t_rtttime > Time{0} && s.ack > tp.t_rtseq) tcp_rtt_sample(tp, in.st.now() - tp.t_rtttime);
+    tp.t_rtttime = Time{0};
+    tp.snd_una = tp.iss + 1;
+    tp.t_rxtshift = 0;
+    tp.t_rxt_first = Time{0};
+    if (tp.snd_una == tp.snd_max) tp.t_rexmt.stop();
+    established(tp, s);
+  }
+  if (!tcp_input_ack(in, tp, s)) return;  // the connection is gone, or the segment done with
+  // Data after our side closed for reading on an orphan is an abort (Linux TCPABORTONDATA).
+  if ((tp.t_state == TcpState::FIN_WAIT_1 || tp.t_state == TcpState::FIN_WAIT_2) && s.len > 0 &&
+      (tp_socket(tp)->so_state & SS_NOFDREF)) {
+    m_freem(s.m);
+    s.m = nullptr;
+    return tcp_drop(&tp, ECONNRESET);
+  }
+  input_urg(tp, s);
+  bool fin = false;
+  if (tp.t_state == TcpState::ESTABLISHED || tp.t_state == TcpState::FIN_WAIT_1 ||
+      tp.t_state == TcpState::FIN_WAIT_2 || tp.t_state == TcpState::SYN_RECEIVED) {
+    fin = input_text(in, tp, s);
+  } else {
+    // CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT: the peer's FIN is in; a
+    // retransmitted FIN is answered.
+    fin = (s.flags & tw::TH_FIN) && s.seq + s.len == tp.rcv_nxt - 1;
+    if (fin) {
+      tp.t_flags |= TF_ACKNOW;
+      if (tp.t_state == TcpState::TIME_WAIT) tcp_timewait_arm(tp, kTcpTimeWait);
+      fin = false;
+    }
+  }
+  if (fin) {
+    tp.rcv_nxt += 1;
+    input_fin(in, tp);
+  }
+  tcp_output(tp);
+}
+
+}  // namespace
+
+void tcp_input(Inet& in, mbuf* m, const wire::Ipv4Repr& ip) {
+  TcpStat& st = stat_of(in);
+  ifnet* ifp = m->m_pkthdr.rcvif;
+  st.rcvtotal++;
+  auto bad = [&](uint64_t& c) {
+    c++;
+    if (ifp) ifp->if_data.rx_dropped++;
+    m_freem(m);
+  };
+  const int tlen = ip.total_len - ip.hlen;
+  if (tlen < tw::kTcpHdrLen) return bad(st.rcvshort);
+  const uint32_t sum = in_cksum_chain(m, ip.hlen, tlen, wire::pseudo_sum(ip.src, ip.dst, tw::IPPROTO_TCP_, uint16_t(tlen)));
+  if (wire::cksum_finish(sum) != 0) return bad(st.rcvbadsum);
+  std::byte hdr[60];
+  m_copydata(m, ip.hlen, std::min(tlen, 60), hdr);
+  const int hlen = (uint8_t(hdr[12]) >> 4) * 4;
+  auto th = tw::tcp_parse(tw::Bytes(hdr, size_t(std::min({tlen, 60, std::max(hlen, tw::kTcpHdrLen)}))));
+  if (!th || th->hlen > tlen) return bad(st.rcvbadoff);
+  m_adj(m, ip.hlen + th->hlen);
+  TcpSegIn s{*th, ip.src, ip.dst, TcpSeq(th->seq), TcpSeq(th->ack), tlen - th->hlen, th->flags, m};
+  InPcb* inp = tcp_lookup(in, ip.src, th->sport, ip.dst, th->dport, true);
+  TcpCb* tp = intotcpcb(inp);
+  if (!tp || tp->t_state == TcpState::CLOSED) {
+    dropwithreset(in, s);
+    m_freem(s.m);
+    return;
+  }
+  tp->t_segs_in++;
+  switch (tp->t_state) {
+    case TcpState::LISTEN: input_listen(in, *tp, s); break;
+    case TcpState::SYN_SENT: input_syn_sent(in, *tp, s); break;
+    default: input_synchronized(in, *tp, s); break;
+  }
+  m_freem(s.m);
+}
+
+void tcp_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::span<const std::byte> q) {
+  (void)offender;
+  const size_t qhl = size_t(uint8_t(q[0]) & 0xf) * 4;
+  if (q.size() < qhl + 8) return;
+  const uint32_t src = wire::get32(&q[12]), dst = wire::get32(&q[16]);
+  const uint16_t sport = wire::get16(&q[qhl]), dport = wire::get16(&q[qhl + 2]);
+  const TcpSeq seq(wire::get32(&q[qhl + 4]));
+  TcpCb* tp = intotcpcb(tcp_lookup(in, dst, dport, src, sport, false));
+  if (!tp || tp->t_state == TcpState::LISTEN) return;
+  // RFC 5927 §4.1: only about data in flight.
+  if (seq < tp->snd_una || seq > tp->snd_max) return;
+  if (ic.type == wire::ICMP_UNREACH_ && ic.code == wire::ICMP_UNREACH_NEEDFRAG_) {
+    // RFC 1191 §6.1: the next-hop MTU lowers the MSS; resend at the new size.
+    uint32_t mtu = ic.rest & 0xffff;
+    if (mtu < 68) return;
+    mtu = std::max<uint32_t>(mtu, 552);  // Linux min_pmtu
+    if (tp->t_pmtu && mtu >= tp->t_pmtu) return;
+    tp->t_pmtu = mtu;
+    tcp_mss_update(*tp, tp->t_peermss);
+    tp->snd_nxt = tp->snd_una;
+    tcp_output(*tp);
+    return;
+  }
+  if (ic.type == wire::ICMP_SOURCEQUENCH_) return;  // RFC 6633
+  bool hard;
+  const int err = icmp_to_errno(ic.type, ic.code, &hard);
+  if (!err) return;
+  in.icmpstat.inerrors_delivered++;
+  // Linux tcp_v4_err: during the handshake the error ends the connect;
+  // later it is soft (reported if the connection times out).
+  if (tp->t_state == TcpState::SYN_SENT || (tp->t_state == TcpState::SYN_RECEIVED && !tp_socket(*tp)->so_head)) {
+    tp_socket(*tp)->so_error = err;
+    tcp_close(tp);
+    return;
+  }
+  tp->t_softerror = err;
+}
+
+}  // namespace tunsock

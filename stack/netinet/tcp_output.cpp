@@ -1,0 +1,262 @@
+// TCP output: decide whether a segment is due and build it. Segmentation at
+// the MSS within min(send window, congestion window) (RFC 9293 §3.8.6,
+// RFC 5681), Nagle (RFC 896, RFC 1122 §4.2.3.4) with TCP_NODELAY and
+// TCP_CORK, sender and receiver silly-window avoidance (RFC 1122 §4.2.3.3-4),
+// window updates, persist probes, options (RFC 7323, RFC 2018).
+// FreeBSD: netinet/tcp_output.c.
+#include <algorithm>
+#include <cerrno>
+
+#include "netinet/tcp_cc.hpp"
+#include "netinet/tcp_var.hpp"
+
+namespace tunsock {
+
+namespace {
+
+// FreeBSD tcp_outflags: the flags a segment carries in each state.
+uint8_t tcp_outflags(TcpState s) {
+  using namespace tw;
+  switch (s) {
+    case TcpState::CLOSED: return TH_RST | TH_ACK;
+    case TcpState::LISTEN: return 0;
+    case TcpState::SYN_SENT: return TH_SYN;
+    case TcpState::SYN_RECEIVED: return TH_SYN | TH_ACK;
+    case TcpState::ESTABLISHED:
+    case TcpState::CLOSE_WAIT:
+    case TcpState::FIN_WAIT_2:
+    case TcpState::TIME_WAIT: return TH_ACK;
+    case TcpState::FIN_WAIT_1:
+    case TcpState::CLOSING:
+    case TcpState::LAST_ACK: return TH_FIN | TH_ACK;
+  }
+  return 0;
+}
+
+IpOutOpts tcp_ipopts(const TcpCb& tp) {
+  IpOutOpts o;
+  o.ttl = uint8_t(tp.t_inpcb->inp_ttl < 0 ? 64 : tp.t_inpcb->inp_ttl);
+  o.tos = tp.t_inpcb->inp_tos;
+  o.df = true;  // Linux TCP: path MTU discovery, DF on every segment
+  return o;
+}
+
+// What the segment will say about our window (receiver SWS avoidance,
+// never shrinking what was offered: RFC 9293 §3.8.6.2.2).
+uint32_t window_to_offer(const TcpCb& tp) {
+  const Socket& so = *tp_socket(tp);
+  uint32_t win = tcp_rcv_window(tp);
+  if (win < so.so_rcv.sb_hiwat / 4 && win < tp.t_rcvmss) win = 0;
+  const int32_t offered = tp.rcv_adv - tp.rcv_nxt;
+  if (offered > 0 && win < uint32_t(offered)) win = uint32_t(offered);
+  return std::min<uint32_t>(win, 65535u << tp.rcv_scale);
+}
+
+// Whether a window update is worth a segment of its own (FreeBSD's rule:
+// two segments' worth, or half the buffer).
+bool window_update_due(const TcpCb& tp, uint32_t win) {
+  if (!tcps_have_rcvd_syn(tp.t_state) || tcps_have_rcvd_fin(tp.t_state)) return false;
+  const int32_t adv = int32_t(win) - (tp.rcv_adv - tp.rcv_nxt);
+  if (adv <= 0) return false;
+  return uint32_t(adv) >= 2 * tp.t_rcvmss || 2 * uint32_t(adv) >= tp_socket(tp)->so_rcv.sb_hiwat;
+}
+
+void fill_syn_options(TcpCb& tp, tw::TcpOptions& o, bool synack) {
+  o.mss = uint16_t(std::min<uint32_t>(tp.t_advmss, 65535));
+  if ((tp.t_flags & TF_REQ_SCALE) && (!synack || (tp.t_flags & TF_RCVD_SCALE))) o.wscale = tp.request_r_scale;
+  if (!synack || (tp.t_flags & TF_SACK_PERMIT)) o.sack_permitted = true;
+  if ((tp.t_flags & TF_REQ_TSTMP) && (!synack || (tp.t_flags & TF_RCVD_TSTMP))) {
+    o.has_ts = true;
+    o.ts_val = tcp_ts_now(tp);
+    o.ts_ecr = synack ? tp.ts_recent : 0;
+  }
+}
+
+}  // namespace
+
+uint32_t tcp_rcv_window(const TcpCb& tp) {
+  const Sockbuf& sb = tp_socket(tp)->so_rcv;
+  if (sb.sb_state & SBS_CANTRCVMORE) return uint32_t(std::max<long>(0, long(sb.sb_hiwat) - long(sb.sb_cc)));
+  return uint32_t(std::max<long>(0, long(sb.sb_hiwat) - long(sb.sb_cc)));
+}
+
+int tcp_emit_ip(Inet& in, const tw::TcpRepr& r, mbuf* data, int len, uint32_t src, uint32_t dst,
+                const IpOutOpts& o) {
+  const int hlen = tw::kTcpHdrLen + int(tw::tcp_options_len(r.opts));
+  mbuf* m = m_gethdr(M_NOWAIT, MType::Header);
+  if (!m) {
+    m_freem(data);
+    return ENOBUFS;
+  }
+  m->m_data += 40;  // room for the IP header in front (BSD max_linkhdr + MH_ALIGN)
+  tw::tcp_emit(m->m_data, r);
+  m->m_len = hlen;
+  if (data) data->m_flags &= ~M_PKTHDR;
+  m->m_next = data;
+  m->m_pkthdr.len = hlen + len;
+  const uint16_t tlen = uint16_t(hlen + len);
+  uint16_t sum = wire::cksum_finish(in_cksum_chain(m, 0, tlen, wire::pseudo_sum(src, dst, tw::IPPROTO_TCP_, tlen)));
+  tw::tcp_set_cksum(m->m_data, sum);
+  return ip_output(in, m, src, dst, tw::IPPROTO_TCP_, o);
+}
+
+int tcp_send_segment(TcpCb& tp, TcpSeq seq, int len, uint8_t flags) {
+  Socket& so = *tp_socket(tp);
+  InPcb& inp = *tp.t_inpcb;
+  TcpStat& s = tcp_globals(*tp.t_in).stat;
+  const Time now = tp.t_in->st.now();
+  tw::TcpRepr r;
+  r.sport = inp.inp_lport;
+  r.dport = inp.inp_fport;
+  r.seq = seq.v;
+  r.flags = flags;
+  if (flags & tw::TH_SYN) {
+    fill_syn_options(tp, r.opts, flags & tw::TH_ACK);
+  } else {
+    if (tp.t_flags & TF_RCVD_TSTMP) {  // RFC 7323 §3.2
+      r.opts.has_ts = true;
+      r.opts.ts_val = tcp_ts_now(tp);
+      r.opts.ts_ecr = tp.ts_recent;
+    }
+    if ((tp.t_flags & TF_SACK_PERMIT) && !tp.t_reass.empty()) {  // RFC 2018 §4
+      r.opts.nsack = uint8_t(tcp_sack_blocks(tp, r.opts.sack, r.opts.has_ts ? 3 : 4));
+      s.sack_blocks_sent += r.opts.nsack;
+    }
+  }
+  uint32_t win = window_to_offer(tp);
+  if (flags & tw::TH_SYN) win = std::min<uint32_t>(win, 65535);  // RFC 7323 §2.2: never scaled
+  if (flags & tw::TH_ACK) r.ack = tp.rcv_nxt.v;
+  r.win = uint16_t(std::min<uint32_t>((flags & tw::TH_SYN) ? win : win >> tp.rcv_scale, 65535));
+  if (tp.snd_up > seq && (flags & tw::TH_ACK)) {  // RFC 9293 §3.8.5 (urgent pointer: the byte after)
+    r.flags |= tw::TH_URG;
+    r.urp = uint16_t(std::min<int32_t>(tp.snd_up - seq, 65535));
+    s.sndurg++;
+  }
+  mbuf* data = nullptr;
+  if (len > 0) {
+    const int off = seq - tp.snd_una;
+    data = m_copym(so.so_snd.sb_mb, off, len, M_NOWAIT);
+    if (!data) return ENOBUFS;
+    tp.t_last_data_sent = now;
+    tp.t_data_segs_out++;
+    if (len > 0 && (seq + len) >= tp.snd_max && !(tp.t_flags & TF_NOPUSH)) r.flags |= tw::TH_PUSH;
+  }
+  s.sndtotal++;
+  tp.t_segs_out++;
+  if (win > 0 && uint32_t(tp.rcv_adv - tp.rcv_nxt) < win) tp.rcv_adv = tp.rcv_nxt + win;
+  tp.last_ack_sent = tp.rcv_nxt;
+  tp.t_flags &= ~(TF_ACKNOW | TF_DELACK);
+  tp.t_segs_unacked = 0;
+  tp.t_delack.stop();
+  return tcp_emit_ip(*tp.t_in, r, data, len, inp.inp_laddr, inp.inp_faddr, tcp_ipopts(tp));
+}
+
+int tcp_output(TcpCb& tp) {
+  Socket& so = *tp_socket(tp);
+  TcpStat& s = tcp_globals(*tp.t_in).stat;
+  const Time now = tp.t_in->st.now();
+  if (tp.t_state == TcpState::LISTEN || tp.t_state == TcpState::CLOSED) return 0;
+  // RFC 5681 §4.1: after an idle period longer than the RTO, start again.
+  if (tp.snd_max == tp.snd_una && tp.t_last_data_sent > Time{0} && now - tp.t_last_data_sent > tp.t_rto &&
+      tcps_have_established(tp.t_state))
+    tp.t_cc->cc_after_idle(tp);
+  for (int round = 0; round < 100000; ++round) {
+    const bool idle = tp.snd_max == tp.snd_una;
+    uint8_t flags = tcp_outflags(tp.t_state);
+    const int off = tp.snd_nxt - tp.snd_una;
+    uint32_t sendwin = std::min(tp.snd_wnd, tp.snd_cwnd);
+    const bool force = (tp.t_flags & TF_FORCEDATA) && sendwin == 0;
+    if (force) sendwin = 1;
+    long len = 0;
+    bool sendalot = false;
+    if (tp.t_state == TcpState::SYN_SENT && tp.snd_nxt != tp.iss) return 0;  // wait for SYN-ACK
+    if (flags & tw::TH_SYN) {
+      // The SYN (or SYN-ACK) carries no data; it goes when not yet sent.
+      if (tp.snd_nxt != tp.iss) flags &= ~tw::TH_SYN;
+    } else {
+      len = std::min<long>(so.so_snd.sb_cc, sendwin) - off;
+      if (len < 0) len = 0;
+      if (len > long(tp.t_maxseg)) {
+        len = tp.t_maxseg;
+        sendalot = true;
+      }
+    }
+    // The FIN goes with (or after) the last byte, once (RFC 9293 §3.10.4 CLOSE).
+    if (flags & tw::TH_FIN) {
+      const bool all_data = tp.snd_nxt + len == tp.snd_una + long(so.so_snd.sb_cc);
+      const bool sent = (tp.t_flags & TF_SENTFIN) && tp.snd_nxt == tp.snd_max;
+      if (!all_data || sent) flags &= ~tw::TH_FIN;
+    }
+    const uint32_t win = window_to_offer(tp);
+    bool send = false;
+    if (len > 0) {
+      if (len >= long(tp.t_maxseg)) send = true;
+      else if ((idle || (tp.t_flags & TF_NODELAY)) && !(tp.t_flags & TF_NOPUSH) && off + len >= long(so.so_snd.sb_cc))
+        send = true;  // Nagle: a small segment only with nothing outstanding
+      else if (force || (tp.t_flags & TF_FORCEDATA)) send = true;
+      else if (tp.max_sndwnd && len >= long(tp.max_sndwnd / 2)) send = true;
+      else if (tp.snd_nxt < tp.snd_max) send = true;
+    }
+    if (!send && window_update_due(tp, win)) {
+      send = true;
+      s.sndwinup++;
+    }
+    if (tp.t_flags & TF_ACKNOW) send = true;
+    if (flags & (tw::TH_SYN | tw::TH_RST)) send = true;
+    if (flags & tw::TH_FIN) send = true;
+    if (!send) {
+      // Data waits behind a zero (or too small) window: the persist timer
+      // probes it (RFC 9293 §3.8.6.1) and is the override timeout of
+      // sender SWS avoidance (RFC 1122 §4.2.3.4).
+      if (so.so_snd.sb_cc > uint32_t(std::max(off, 0)) && !tp.t_rexmt.armed() && !tp.t_persist.armed() &&
+          tcps_have_established(tp.t_state)) {
+        tp.t_persist_shift = 0;
+        tcp_persist_arm(tp);
+      }
+      return 0;
+    }
+    const TcpSeq start = tp.snd_nxt;
+    const bool rexmit = start < tp.snd_max;
+    if (len > 0) {
+      if (rexmit) {
+        s.sndrexmitpack++;
+        s.sndrexmitbyte += uint64_t(len);
+        tp.t_total_retrans++;
+        tp.t_bytes_retrans += uint64_t(len);
+      } else {
+        s.sndpack++;
+        s.sndbyte += uint64_t(len);
+        tp.t_bytes_sent += uint64_t(len);
+      }
+      if (force) s.sndprobe++;
+    } else if (flags & (tw::TH_SYN | tw::TH_FIN)) {
+      s.sndctrl++;
+      if (rexmit) tp.t_total_retrans++;
+    } else {
+      s.sndacks++;
+    }
+    int err = tcp_send_segment(tp, start, int(len), flags);
+    const int xlen = int(len) + ((flags & tw::TH_SYN) ? 1 : 0) + ((flags & tw::TH_FIN) ? 1 : 0);
+    if (flags & tw::TH_FIN) tp.t_flags |= TF_SENTFIN;
+    if (force) {
+      // A persist probe: snd_max covers the byte, snd_nxt stays (FreeBSD).
+      if (start + xlen > tp.snd_max) tp.snd_max = start + xlen;
+    } else if (xlen > 0) {
+      tp.snd_nxt = start + xlen;
+      if (tp.snd_nxt > tp.snd_max) {
+        tp.snd_max = tp.snd_nxt;
+        if (tp.t_rtttime == Time{0}) {  // time this segment (RFC 6298 §3, Karn)
+          tp.t_rtttime = now;
+          tp.t_rtseq = start;
+          s.segstimed++;
+        }
+      }
+      if (!tp.t_rexmt.armed()) tcp_rexmt_arm(tp);
+    }
+    if (err && err != ENOBUFS) return err;
+    if (!sendalot) return 0;
+  }
+  return 0;
+}
+
+}  // namespace tunsock

@@ -1,0 +1,262 @@
+// TCP support routines: control block life cycle, the connection hash and
+// the port table, bare RST/ACK segments (RFC 9293 §3.10.7), ISNs (RFC 6528),
+// ephemeral ports (RFC 6056), MSS (RFC 9293 §3.7.1, RFC 6691).
+// FreeBSD: netinet/tcp_subr.c, in_pcb.c (the TCP half).
+#include <algorithm>
+#include <cerrno>
+
+#include "netinet/tcp_cc.hpp"
+#include "netinet/tcp_var.hpp"
+
+namespace tunsock {
+
+namespace {
+
+constexpr uint16_t kPortLow = 32768, kPortHigh = 60999;  // net.ipv4.ip_local_port_range
+
+uint64_t mix(uint64_t h) {  // murmur3's finaliser
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ull;
+  h ^= h >> 33;
+  return h;
+}
+
+// A keyed hash of a 4-tuple. TEMPORARY: in_hash.hpp (contract C, owner
+// seams) brings the real keyed function (SipHash as Linux); this one is keyed
+// from the injected Rng and good enough to make values unguessable in tests.
+uint64_t keyed(const uint64_t key[2], uint32_t a, uint32_t b, uint32_t c) {
+  return mix(mix(key[0] ^ (uint64_t(a) << 32 | b)) ^ key[1] ^ c);
+}
+
+}  // namespace
+
+TcpGlobals& tcp_globals(Inet& in) {
+  if (!in.tcp) {
+    in.tcp = std::make_shared<TcpGlobals>();
+    Rng& r = in.st.rng();
+    in.tcp->isn_key[0] = r.next_u64();
+    in.tcp->isn_key[1] = r.next_u64();
+    in.tcp->port_key[0] = r.next_u64();
+    in.tcp->port_key[1] = r.next_u64();
+    in.tcp->port_table.assign(256, 0);
+  }
+  return *in.tcp;
+}
+
+TcpCb* tcp_newtcpcb(Inet& in, InPcb& inp) {
+  auto* tp = new TcpCb;
+  tp->t_inpcb = &inp;
+  tp->t_in = &in;
+  inp.inp_tcpcb = tp;
+  tcp_timers_init(*tp);
+  tp->t_cc = tcp_cc_default();
+  tp->t_flags = TF_REQ_SCALE | TF_REQ_TSTMP;
+  // RFC 7323 §2.2: the least shift that lets the largest buffer be offered.
+  while (tp->request_r_scale < kTcpMaxWinshift && (65535u << tp->request_r_scale) < kTcpRmemMax)
+    tp->request_r_scale++;
+  tp->ts_offset = in.st.rng().next_u32();
+  return tp;
+}
+
+void tcp_set_state(TcpCb& tp, TcpState s) { tp.t_state = s; }
+
+void tcp_discardcb(TcpCb* tp) {
+  InPcb* inp = tp->t_inpcb;
+  tcp_timers_stop(*tp);
+  tcp_reass_flush(*tp);
+  tcp_hash_remove(*inp);
+  if (tp->t_cc && tp->t_cc->cc_destroy) tp->t_cc->cc_destroy(*tp);
+  if (Socket* so = inp->inp_socket) so->so_pcb = nullptr;
+  delete tp;
+  delete inp;
+}
+
+void tcp_close(TcpCb* tp, bool from_protocol) {
+  Socket* so = tp_socket(*tp);
+  TcpGlobals& g = tcp_globals(*tp->t_in);
+  g.stat.closed++;
+  tcp_set_state(*tp, TcpState::CLOSED);
+  tcp_timers_stop(*tp);
+  tcp_reass_flush(*tp);
+  tcp_hash_remove(*tp->t_inpcb);
+  soisdisconnected(*so);
+  // An orphan goes now; a socket that a descriptor (or the accept queue)
+  // still names keeps its CLOSED control block until it is closed (Linux:
+  // accept returns a connection reset while queued).
+  const bool queued_comp = so->so_head && so->so_onqueue_comp;
+  if ((so->so_state & SS_NOFDREF) && !queued_comp) {
+    tcp_discardcb(tp);
+    if (from_protocol) sofree(*so);
+  }
+}
+
+void tcp_drop(TcpCb* tp, int err, bool from_protocol) {
+  Socket* so = tp_socket(*tp);
+  TcpGlobals& g = tcp_globals(*tp->t_in);
+  if (tcps_have_rcvd_syn(tp->t_state)) {
+    tcp_respond(*tp->t_in, tp, tp->t_inpcb->inp_laddr, tp->t_inpcb->inp_lport, tp->t_inpcb->inp_faddr,
+                tp->t_inpcb->inp_fport, tp->snd_nxt, tp->rcv_nxt, tw::TH_RST | tw::TH_ACK);
+    g.stat.drops++;
+  } else {
+    g.stat.conndrops++;
+  }
+  if (err == ETIMEDOUT && tp->t_softerror) err = tp->t_softerror;
+  if (err) so->so_error = err;
+  tcp_close(tp, from_protocol);
+}
+
+void tcp_hash_insert(TcpCb& tp) {
+  InPcb& inp = *tp.t_inpcb;
+  TcpGlobals& g = tcp_globals(*tp.t_in);
+  tcp_hash_remove(inp);
+  if (inp.inp_lport) g.ports.emplace(inp.inp_lport, &inp);
+  if (inp.inp_faddr) g.conn[TcpKey{inp.inp_laddr, inp.inp_faddr, inp.inp_lport, inp.inp_fport}] = &inp;
+}
+
+void tcp_hash_remove(InPcb& inp) {
+  if (!inp.inp_tcpcb) return;
+  TcpGlobals& g = tcp_globals(*inp.inp_tcpcb->t_in);
+  auto [lo, hi] = g.ports.equal_range(inp.inp_lport);
+  for (auto it = lo; it != hi; ++it)
+    if (it->second == &inp) {
+      g.ports.erase(it);
+      break;
+    }
+  auto c = g.conn.find(TcpKey{inp.inp_laddr, inp.inp_faddr, inp.inp_lport, inp.inp_fport});
+  if (c != g.conn.end() && c->second == &inp) g.conn.erase(c);
+}
+
+InPcb* tcp_lookup(Inet& in, uint32_t faddr, uint16_t fport, uint32_t laddr, uint16_t lport, bool wildcard) {
+  TcpGlobals& g = tcp_globals(in);
+  if (auto c = g.conn.find(TcpKey{laddr, faddr, lport, fport}); c != g.conn.end()) return c->second;
+  if (!wildcard) return nullptr;
+  // Listeners: one bound to the address before one bound to INADDR_ANY;
+  // an SO_REUSEPORT group spreads flows by the 4-tuple's hash.
+  InPcb* cand[2][8];
+  int n[2] = {0, 0};
+  auto [lo, hi] = g.ports.equal_range(lport);
+  for (auto it = lo; it != hi; ++it) {
+    InPcb* inp = it->second;
+    if (!inp->inp_tcpcb || inp->inp_tcpcb->t_state != TcpState::LISTEN) continue;
+    int cls = inp->inp_laddr == laddr ? 0 : inp->inp_laddr == 0 ? 1 : -1;
+    if (cls >= 0 && n[cls] < 8) cand[cls][n[cls]++] = inp;
+  }
+  for (int cls = 0; cls < 2; ++cls) {
+    if (!n[cls]) continue;
+    if (n[cls] == 1) return cand[cls][0];
+    return cand[cls][TcpKeyHash{}(TcpKey{laddr, faddr, lport, fport}) % size_t(n[cls])];
+  }
+  return nullptr;
+}
+
+bool tcp_port_conflict(Inet& in, const InPcb& inp, uint32_t laddr, uint16_t port, bool listening) {
+  TcpGlobals& g = tcp_globals(in);
+  const Socket& so = *inp.inp_socket;
+  auto [lo, hi] = g.ports.equal_range(port);
+  for (auto it = lo; it != hi; ++it) {
+    const InPcb* o = it->second;
+    if (o == &inp || !o->inp_tcpcb) continue;
+    if (o->inp_laddr && laddr && o->inp_laddr != laddr) continue;
+    const Socket& os = *o->inp_socket;
+    const TcpState st = o->inp_tcpcb->t_state;
+    // Linux inet_csk_bind_conflict: SO_REUSEADDR on both passes unless one
+    // listens; a port held in TIME_WAIT yields to SO_REUSEADDR; SO_REUSEPORT
+    // on both passes for the same user.
+    const bool reuse = so.so_options & SOF_REUSEADDR;
+    if (st == TcpState::TIME_WAIT && reuse) continue;
+    if (reuse && (os.so_options & SOF_REUSEADDR) && st != TcpState::LISTEN && !listening) continue;
+    if ((so.so_options & SOF_REUSEPORT) && (os.so_options & SOF_REUSEPORT) && o->reuse_uid == so.so_cred.uid)
+      continue;
+    return true;
+  }
+  return false;
+}
+
+uint32_t tcp_new_isn(Inet& in, uint32_t laddr, uint16_t lport, uint32_t faddr, uint16_t fport) {
+  // RFC 6528 §3: ISN = M + F(localip, localport, remoteip, remoteport, secretkey),
+  // M a 4-microsecond timer.
+  TcpGlobals& g = tcp_globals(in);
+  uint32_t m = uint32_t(in.st.now().count() / 4000);
+  return m + uint32_t(keyed(g.isn_key, laddr, faddr, uint32_t(lport) << 16 | fport));
+}
+
+uint16_t tcp_ephemeral_port(Inet& in, uint32_t laddr, uint32_t faddr, uint16_t fport) {
+  // RFC 6056 §3.3.4 (Algorithm 4, "double-hash"): a per-destination offset
+  // plus a perturbation table, then the next port whose users are all
+  // connect()s to other 4-tuples (Linux __inet_hash_connect).
+  TcpGlobals& g = tcp_globals(in);
+  const uint32_t n = kPortHigh - kPortLow + 1;
+  uint64_t h = keyed(g.port_key, laddr, faddr, fport);
+  uint16_t& perturb = g.port_table[h % g.port_table.size()];
+  uint32_t off = uint32_t(h >> 16) + perturb;
+  for (uint32_t i = 0; i < n; ++i) {
+    uint16_t p = uint16_t(kPortLow + (off + i) % n);
+    bool ok = g.conn.find(TcpKey{laddr, faddr, p, fport}) == g.conn.end();
+    auto [lo, hi] = g.ports.equal_range(p);
+    for (auto it = lo; ok && it != hi; ++it) ok = it->second->inp_connect_port;
+    if (ok) {
+      perturb = uint16_t(perturb + i + 2);
+      return p;
+    }
+  }
+  return 0;
+}
+
+uint32_t tcp_mss_for(Inet& in, uint32_t faddr) {
+  uint32_t mtu = 1500;
+  if (in_localaddr(in, faddr) || (faddr >> 24) == 127) {
+    if (ifnet* lo = if_loopback(in.st)) mtu = lo->if_mtu;
+  } else if (const Route* r = rt_lookup(in, faddr)) {
+    mtu = r->ifp->if_mtu;
+  }
+  // RFC 9293 §3.7.1: the MTU less the fixed IP and TCP headers; Linux caps
+  // it at 65535 - 40.
+  return std::min<uint32_t>(mtu - 40, 65495);
+}
+
+void tcp_mss_update(TcpCb& tp, uint32_t peer_mss) {
+  tp.t_peermss = peer_mss;
+  uint32_t mss = std::min(peer_mss, tp.t_advmss ? tp.t_advmss : tcp_mss_for(*tp.t_in, tp.t_inpcb->inp_faddr));
+  if (tp.t_pmtu) mss = std::min(mss, tp.t_pmtu - 40);
+  if (tp.t_user_maxseg) mss = std::min(mss, tp.t_user_maxseg);
+  // Linux mss_cache: the data a full segment carries, options excluded.
+  if (tp.t_flags & TF_RCVD_TSTMP) mss -= 12;
+  tp.t_maxseg = std::max<uint32_t>(mss, 64);
+}
+
+uint32_t tcp_ts_now(const TcpCb& tp) {
+  return uint32_t(std::chrono::duration_cast<std::chrono::milliseconds>(tp.t_in->st.now()).count()) + tp.ts_offset;
+}
+
+void tcp_respond(Inet& in, TcpCb* tp, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport, TcpSeq seq,
+                 TcpSeq ack, uint8_t flags) {
+  tw::TcpRepr r;
+  r.sport = sport;
+  r.dport = dport;
+  r.seq = seq.v;
+  r.ack = (flags & tw::TH_ACK) ? ack.v : 0;
+  r.flags = flags;
+  IpOutOpts o;
+  o.df = true;
+  if (tp) {
+    r.win = uint16_t(std::min<uint32_t>(tcp_rcv_window(*tp) >> tp->rcv_scale, 65535));
+    // RFC 7323 §3.2: once negotiated, every segment but a RST carries TS.
+    if ((tp->t_flags & TF_RCVD_TSTMP) && !(flags & tw::TH_RST)) {
+      r.opts.has_ts = true;
+      r.opts.ts_val = tcp_ts_now(*tp);
+      r.opts.ts_ecr = tp->ts_recent;
+    }
+    o.ttl = uint8_t(tp->t_inpcb->inp_ttl < 0 ? 64 : tp->t_inpcb->inp_ttl);
+    o.tos = tp->t_inpcb->inp_tos;
+    tp->t_segs_out++;
+  }
+  TcpGlobals& g = tcp_globals(in);
+  g.stat.sndtotal++;
+  if (flags & tw::TH_RST) g.stat.sndrst++;
+  else g.stat.sndacks++;
+  tcp_emit_ip(in, r, nullptr, 0, src, dst, o);
+}
+
+}  // namespace tunsock

@@ -1,0 +1,213 @@
+// TCP timers, one fixed slot each in the control block: retransmission
+// (RFC 6298, Karn, exponential backoff, Linux's 200 ms floor and 120 s cap,
+// tcp_retries2 / tcp_syn_retries / TCP_USER_TIMEOUT give up with ETIMEDOUT),
+// persist (zero-window probes, RFC 9293 §3.8.6.1), keepalive (RFC 1122
+// §4.2.3.6 with Linux's knobs), delayed ACK (RFC 1122 §4.2.3.2) and 2MSL.
+// FreeBSD: netinet/tcp_timer.c; Linux: net/ipv4/tcp_timer.c.
+#include <algorithm>
+#include <cerrno>
+
+#include "netinet/tcp_cc.hpp"
+#include "netinet/tcp_var.hpp"
+
+namespace tunsock {
+
+namespace {
+
+Stack& stack_of(TcpCb& tp) { return tp.t_in->st; }
+TcpStat& stat_of(TcpCb& tp) { return tcp_globals(*tp.t_in).stat; }
+
+int ilog2(int64_t v) {
+  int r = 0;
+  while (v > 1) v >>= 1, r++;
+  return r;
+}
+
+// SYN-ACK of an embryonic connection, SYN of a connect, or data/FIN.
+void tcp_timer_rexmt(void* arg) {
+  TcpCb& tp = *static_cast<TcpCb*>(arg);
+  TcpStat& s = stat_of(tp);
+  s.rexmttimeo++;
+  const Time now = stack_of(tp).now();
+  if (tp.t_rxtshift == 0) tp.t_rxt_first = now - tcp_rto_backoff(tp);
+  bool give_up;
+  if (tp.t_state == TcpState::SYN_SENT) {
+    give_up = tcp_retransmits_timed_out(tp, kTcpSynRetries, kTcpTimeoutInit);
+  } else if (tp.t_state == TcpState::SYN_RECEIVED && tp_socket(tp)->so_head) {
+    give_up = ++tp.t_synack_retries > kTcpSynackRetries;  // Linux drops the request silently
+    if (give_up) {
+      s.conndrops++;
+      return tcp_close(&tp);
+    }
+  } else {
+    give_up = tcp_retransmits_timed_out(tp, kTcpRetries2, kTcpRtoMin);
+  }
+  if (give_up) {
+    s.timeoutdrop++;
+    return tcp_drop(&tp, ETIMEDOUT);
+  }
+  // RFC 5681 §3.1 (4): ssthresh only for the first timeout of a series.
+  if (tp.t_rxtshift == 0 && tcps_have_established(tp.t_state)) tp.t_cc->cc_cong_signal(tp, CcSignal::kRto);
+  else if (tcps_have_established(tp.t_state)) tp.snd_cwnd = tp.t_maxseg;
+  tp.t_rxtshift++;
+  tp.t_flags &= ~TF_FASTRECOVERY;
+  tp.t_dupacks = 0;
+  tp.t_ca_state = 4;                            // TCP_CA_Loss
+  tp.t_rtttime = Time{0};                       // Karn: never time a retransmission
+  tp.snd_recover = tp.snd_max;
+  tp.snd_nxt = tp.snd_una;
+  tp.t_flags &= ~TF_SENTFIN;                    // the FIN goes again with the data before it
+  tcp_output(tp);
+}
+
+void tcp_timer_persist(void* arg) {
+  TcpCb& tp = *static_cast<TcpCb*>(arg);
+  TcpStat& s = stat_of(tp);
+  s.persisttimeo++;
+  const Time now = stack_of(tp).now();
+  // Linux tcp_probe_timer: TCP_USER_TIMEOUT bounds how long a peer may keep
+  // its window shut without any answer.
+  if (tp.t_user_timeout_ms && now - tp.t_rcvtime >= std::chrono::milliseconds(tp.t_user_timeout_ms)) {
+    s.timeoutdrop++;
+    return tcp_drop(&tp, ETIMEDOUT);
+  }
+  tp.t_flags |= TF_FORCEDATA;
+  tcp_output(tp);
+  tp.t_flags &= ~TF_FORCEDATA;
+  if (tp.t_persist_shift < 16) tp.t_persist_shift++;
+  if (!tp.t_persist.armed() && !tp.t_rexmt.armed() && tp.snd_wnd == 0) tcp_persist_arm(tp);
+}
+
+void tcp_timer_keep(void* arg) {
+  TcpCb& tp = *static_cast<TcpCb*>(arg);
+  Socket& so = *tp_socket(tp);
+  TcpStat& s = stat_of(tp);
+  const Time now = stack_of(tp).now();
+  const bool busy = tp.snd_max != tp.snd_una || so.so_snd.sb_cc > 0;
+  if (!(so.so_options & SOF_KEEPALIVE) || !tcps_have_established(tp.t_state) || tp.t_state > TcpState::CLOSE_WAIT ||
+      busy) {
+    tp.t_keep.arm(stack_of(tp), now + std::chrono::seconds(busy ? tp.t_keepintvl : tp.t_keepidle));
+    return;
+  }
+  s.keeptimeo++;
+  const Time idle = now - tp.t_rcvtime;
+  const Time keepidle = std::chrono::seconds(tp.t_keepidle);
+  if (idle < keepidle) {
+    tp.t_keep.arm(stack_of(tp), now + (keepidle - idle));
+    return;
+  }
+  // Linux tcp_keepalive_timer: TCP_USER_TIMEOUT, else TCP_KEEPCNT probes.
+  const bool dead = tp.t_user_timeout_ms
+                        ? (idle >= std::chrono::milliseconds(tp.t_user_timeout_ms) && tp.t_keep_probes > 0)
+                        : tp.t_keep_probes >= tp.t_keepcnt;
+  if (dead) {
+    s.keepdrops++;
+    return tcp_drop(&tp, ETIMEDOUT);
+  }
+  // RFC 1122 §4.2.3.6: a segment the peer must answer, SEG.SEQ = SND.NXT - 1.
+  s.keepprobe++;
+  tcp_respond(*tp.t_in, &tp, tp.t_inpcb->inp_laddr, tp.t_inpcb->inp_lport, tp.t_inpcb->inp_faddr,
+              tp.t_inpcb->inp_fport, tp.snd_una - 1, tp.rcv_nxt, tw::TH_ACK);
+  tp.t_keep_probes++;
+  tp.t_keep.arm(stack_of(tp), now + std::chrono::seconds(tp.t_keepintvl));
+}
+
+void tcp_timer_delack(void* arg) {
+  TcpCb& tp = *static_cast<TcpCb*>(arg);
+  stat_of(tp).delack++;
+  tp.t_flags |= TF_ACKNOW;
+  tcp_output(tp);
+}
+
+void tcp_timer_2msl(void* arg) {
+  TcpCb& tp = *static_cast<TcpCb*>(arg);
+  tcp_close(&tp);
+}
+
+}  // namespace
+
+void tcp_timers_init(TcpCb& tp) {
+  tp.t_rexmt.fn = tcp_timer_rexmt;
+  tp.t_persist.fn = tcp_timer_persist;
+  tp.t_keep.fn = tcp_timer_keep;
+  tp.t_delack.fn = tcp_timer_delack;
+  tp.t_2msl.fn = tcp_timer_2msl;
+  tp.t_rexmt.arg = tp.t_persist.arg = tp.t_keep.arg = tp.t_delack.arg = tp.t_2msl.arg = &tp;
+}
+
+void tcp_timers_stop(TcpCb& tp) {
+  tp.t_rexmt.stop();
+  tp.t_persist.stop();
+  tp.t_keep.stop();
+  tp.t_delack.stop();
+  tp.t_2msl.stop();
+}
+
+Time tcp_rto_backoff(const TcpCb& tp) {
+  Time rto = tp.t_rto;
+  for (int i = 0; i < tp.t_rxtshift && rto < kTcpRtoMax; ++i) rto *= 2;
+  return std::min(rto, kTcpRtoMax);
+}
+
+void tcp_rexmt_arm(TcpCb& tp) {
+  tp.t_persist.stop();
+  tp.t_rexmt.arm(stack_of(tp), stack_of(tp).now() + tcp_rto_backoff(tp));
+}
+
+void tcp_persist_arm(TcpCb& tp) {
+  // RFC 9293 §3.8.6.1 with Linux's pacing: the RTO, doubled per probe, at
+  // most TCP_RTO_MAX, at least the RTO floor.
+  Time t = std::max(tp.t_rto, kTcpRtoMin);
+  for (int i = 0; i < tp.t_persist_shift && t < kTcpRtoMax; ++i) t *= 2;
+  tp.t_persist.arm(stack_of(tp), stack_of(tp).now() + std::min(t, kTcpRtoMax));
+}
+
+void tcp_keep_arm(TcpCb& tp) {
+  tp.t_keep.arm(stack_of(tp), stack_of(tp).now() + std::chrono::seconds(tp.t_keepidle));
+}
+
+void tcp_delack_arm(TcpCb& tp) {
+  // Linux's ATO starts at TCP_DELACK_MIN and is kept under the RTT.
+  Time ato = kTcpDelackMin;
+  if (tp.t_srtt > Time{0}) ato = std::clamp(tp.t_srtt / 2, kTcpDelackMin, kTcpDelackMax);
+  if (!tp.t_delack.armed()) tp.t_delack.arm(stack_of(tp), stack_of(tp).now() + ato);
+}
+
+void tcp_timewait_arm(TcpCb& tp, Time len) {
+  tp.t_rexmt.stop();
+  tp.t_persist.stop();
+  tp.t_keep.stop();
+  tp.t_delack.stop();
+  tp.t_2msl.arm(stack_of(tp), stack_of(tp).now() + len);
+}
+
+void tcp_rtt_sample(TcpCb& tp, Time r) {
+  TcpStat& s = stat_of(tp);
+  s.rttupdated++;
+  if (r < Time{1000}) r = Time{1000};
+  tp.t_min_rtt = std::min(tp.t_min_rtt, r);
+  if (tp.t_srtt == Time{0}) {  // RFC 6298 §2.2
+    tp.t_srtt = r;
+    tp.t_rttvar = r / 2;
+  } else {                     // §2.3, alpha 1/8, beta 1/4
+    Time delta = tp.t_srtt > r ? tp.t_srtt - r : r - tp.t_srtt;
+    tp.t_rttvar = (3 * tp.t_rttvar + delta) / 4;
+    tp.t_srtt = (7 * tp.t_srtt + r) / 8;
+  }
+  // Linux tcp_set_rto: SRTT + max(4 * RTTVAR, TCP_RTO_MIN), at most TCP_RTO_MAX.
+  tp.t_rto = std::min(tp.t_srtt + std::max(4 * tp.t_rttvar, kTcpRtoMin), kTcpRtoMax);
+  tp.t_rxtshift = 0;
+}
+
+bool tcp_retransmits_timed_out(const TcpCb& tp, int boundary, Time rto_base) {
+  if (tp.t_rxt_first == Time{0} && tp.t_rxtshift == 0) return false;
+  const Time elapsed = tp.t_in->st.now() - tp.t_rxt_first;
+  if (tp.t_user_timeout_ms) return elapsed >= std::chrono::milliseconds(tp.t_user_timeout_ms);
+  // Linux tcp_model_timeout: doubling up to TCP_RTO_MAX, then linear.
+  const int thresh = ilog2(kTcpRtoMax / rto_base);
+  Time timeout = boundary <= thresh ? ((2 << boundary) - 1) * rto_base
+                                    : ((2 << thresh) - 1) * rto_base + (boundary - thresh) * kTcpRtoMax;
+  return elapsed >= timeout;
+}
+
+}  // namespace tunsock

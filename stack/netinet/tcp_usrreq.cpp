@@ -1,0 +1,304 @@
+// TCP user requests: what the socket layer asks of TCP through pr_usrreqs
+// (attach, bind with Linux's rules, listen, connect with an RFC 6056 port,
+// accept, send, rcvd, shutdown, disconnect, abort, close, detach).
+// FreeBSD: netinet/tcp_usrreq.c; Linux: net/ipv4/tcp.c, inet_connection_sock.c.
+//
+// Life of a control block: attach makes it with the socket; close starts the
+// closing handshake (or resets: SO_LINGER 0, unread data) and detach leaves
+// it an orphan that keeps the socket (SS_NOFDREF, so_pcb set) until the
+// connection is over, when tcp_close frees both.
+#include <netinet/in.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "netinet/tcp_cc.hpp"
+#include "netinet/tcp_var.hpp"
+
+namespace tunsock {
+
+namespace {
+
+constexpr uint32_t kTcpWmemDefault = 16384;   // net.ipv4.tcp_wmem[1]
+constexpr uint32_t kTcpRmemDefault = 131072;  // net.ipv4.tcp_rmem[1]
+constexpr uint16_t kPortLow = 32768, kPortHigh = 60999;
+constexpr int kIpUnprivilegedPortStart = 1024;
+
+Inet& inet_so(Socket& so) { return inet(*so.so_stack); }
+
+int tcp_attach(Socket& so, int, const Td&) {
+  Inet& in = inet_so(so);
+  auto* inp = new InPcb;
+  inp->inp_socket = &so;
+  inp->inp_proto = IPPROTO_TCP;
+  inp->reuse_uid = so.so_cred.uid;
+  so.so_pcb = inp;
+  tcp_newtcpcb(in, *inp);
+  // A socket of its own (not one sonewconn made from a listener) starts
+  // with Linux's TCP buffer sizes.
+  if (!(so.so_state & SS_NOFDREF)) {
+    sbreserve(so.so_snd, kTcpWmemDefault);
+    sbreserve(so.so_rcv, kTcpRmemDefault);
+  }
+  return 0;
+}
+
+void tcp_detach(Socket& so) {
+  TcpCb* tp = sototcpcb(so);
+  if (!tp) return;
+  if (tp->t_state == TcpState::CLOSED) tcp_discardcb(tp);
+  // else: an orphan finishing its connection; tcp_close frees it and the socket.
+}
+
+// RFC 9293 §3.10.4 CLOSE (and SHUT_WR): the FIN goes after the data.
+void tcp_usrclosed(TcpCb& tp) {
+  switch (tp.t_state) {
+    case TcpState::SYN_RECEIVED:
+    case TcpState::ESTABLISHED: tcp_set_state(tp, TcpState::FIN_WAIT_1); break;
+    case TcpState::CLOSE_WAIT: tcp_set_state(tp, TcpState::LAST_ACK); break;
+    default: return;
+  }
+  tcp_output(tp);
+}
+
+int tcp_bind_port(Inet& in, InPcb& inp, uint32_t addr, uint16_t port, const Td& td) {
+  if (port && port < kIpUnprivilegedPortStart && td.cred.uid != 0) return EACCES;
+  if (port == 0) {
+    // Linux inet_csk_find_open_port: a random start in the local range.
+    const uint32_t n = kPortHigh - kPortLow + 1;
+    const uint32_t off = in.st.rng().next_u32() % n;
+    for (uint32_t i = 0; i < n && !port; ++i) {
+      const uint16_t cand = uint16_t(kPortLow + (off + i) % n);
+      if (!tcp_port_conflict(in, inp, addr, cand, false)) port = cand;
+    }
+    if (!port) return EADDRINUSE;
+  } else {
+    if (tcp_port_conflict(in, inp, addr, port, false)) return EADDRINUSE;
+    inp.bindport_lock = true;
+  }
+  inp.inp_laddr = addr;
+  inp.bindaddr_lock = addr != 0;
+  inp.inp_lport = port;
+  inp.inp_socket->so_state |= SS_ISBOUND;
+  tcp_hash_insert(*inp.inp_tcpcb);
+  return 0;
+}
+
+int tcp_bind(Socket& so, const SockAddr& nam, const Td& td) {
+  Inet& in = inet_so(so);
+  InPcb& inp = *sotoinpcb(so);
+  if (nam.len < sizeof(sockaddr_in)) return EINVAL;
+  sockaddr_in sin;
+  std::memcpy(&sin, &nam.ss, sizeof sin);
+  // Linux inet_bind: AF_UNSPEC stands for AF_INET with INADDR_ANY only.
+  if (nam.family() != AF_INET && (nam.family() != AF_UNSPEC || sin.sin_addr.s_addr != 0)) return EAFNOSUPPORT;
+  const uint32_t addr = ntohl(sin.sin_addr.s_addr);
+  if (inp.inp_lport || sototcpcb(so)->t_state != TcpState::CLOSED) return EINVAL;
+  if (addr && !in_localaddr(in, addr) && !inp.inp_freebind && !inp.inp_transparent) return EADDRNOTAVAIL;
+  if ((addr >> 28) == 0xe || (addr && in_broadcast(in, addr))) return EADDRNOTAVAIL;  // Linux: unicast only
+  return tcp_bind_port(in, inp, addr, ntohs(sin.sin_port), td);
+}
+
+int tcp_listen(Socket& so, int, const Td& td) {
+  Inet& in = inet_so(so);
+  InPcb& inp = *sotoinpcb(so);
+  TcpCb& tp = *inp.inp_tcpcb;
+  if (tp.t_state == TcpState::LISTEN) return 0;  // a new backlog only
+  if (tp.t_state != TcpState::CLOSED) return EINVAL;
+  if (!inp.inp_lport) {
+    if (int e = tcp_bind_port(in, inp, inp.inp_laddr, 0, td)) return e;
+  } else if (tcp_port_conflict(in, inp, inp.inp_laddr, inp.inp_lport, true)) {
+    return EADDRINUSE;  // Linux inet_csk_listen_start: the port is checked again as a listener's
+  }
+  tcp_set_state(tp, TcpState::LISTEN);
+  return 0;
+}
+
+int tcp_connect(Socket& so, const SockAddr& nam, const Td& td) {
+  (void)td;
+  Inet& in = inet_so(so);
+  InPcb& inp = *sotoinpcb(so);
+  TcpCb& tp = *inp.inp_tcpcb;
+  if (nam.len >= sizeof(sa_family_t) && nam.family() == AF_UNSPEC) {
+    // Linux tcp_disconnect: connect(AF_UNSPEC) aborts the connection.
+    if (tp.t_state != TcpState::CLOSED && tp.t_state != TcpState::LISTEN) tcp_drop(&tp, 0, false);
+    return 0;
+  }
+  uint32_t dst;
+  uint16_t dport;
+  if (int e = in_getsin(nam, &dst, &dport)) return e;
+  if (tp.t_state != TcpState::CLOSED) return EISCONN;
+  dst = in_anydst(inp, dst);
+  if ((dst >> 28) == 0xe || in_broadcast(in, dst)) return ENETUNREACH;  // Linux tcp_v4_connect
+  if (!inp.bindport_lock) inp.inp_lport = 0;  // a failed connect left an automatic port
+  if (!inp.bindaddr_lock) inp.inp_laddr = 0;
+  uint32_t src;
+  if (int e = in_pcbroute(in, inp.inp_laddr, dst, &src, inp.inp_transparent)) {
+    if (e == ENETUNREACH) in.ipstat.noroute++;
+    return e;
+  }
+  TcpGlobals& g = tcp_globals(in);
+  if (!inp.inp_lport) {
+    const uint16_t port = tcp_ephemeral_port(in, src, dst, dport);
+    if (!port) return EADDRNOTAVAIL;
+    inp.inp_lport = port;
+    inp.inp_connect_port = true;
+  } else if (g.conn.count(TcpKey{src, dst, inp.inp_lport, dport})) {
+    return EADDRNOTAVAIL;  // the 4-tuple is taken (Linux __inet_check_established)
+  }
+  inp.inp_laddr = src;
+  inp.inp_faddr = dst;
+  inp.inp_fport = dport;
+  so.so_state |= SS_ISBOUND;
+  tcp_hash_insert(tp);
+  tp.t_advmss = tcp_mss_for(in, dst);
+  if (tp.t_user_maxseg) tp.t_advmss = std::min(tp.t_advmss, tp.t_user_maxseg);
+  tp.t_maxseg = std::min<uint32_t>(tp.t_advmss, kTcpDefaultMss);
+  tp.iss = TcpSeq(tcp_new_isn(in, src, inp.inp_lport, dst, dport));
+  tp.snd_una = tp.snd_nxt = tp.snd_max = tp.snd_up = tp.snd_recover = tp.iss;
+  tp.t_rcvtime = in.st.now();
+  tp.t_rto = kTcpTimeoutInit;
+  tp.t_rxtshift = 0;
+  tp.t_rxt_first = Time{0};
+  g.stat.connattempt++;
+  tcp_set_state(tp, TcpState::SYN_SENT);
+  soisconnecting(so);
+  // BSD: the connection completes later (soisconnected or so_error); the
+  // caller sees SS_ISCONNECTING, as kern_connect does before EINPROGRESS.
+  tcp_output(tp);
+  return 0;
+}
+
+int tcp_accept(Socket& so, SockAddr* nam) {
+  InPcb& inp = *sotoinpcb(so);
+  return in_sockaddr(inp.inp_faddr, inp.inp_fport, nam);
+}
+
+int tcp_send(Socket& so, int flags, mbuf* m, const SockAddr*, mbuf* control, const Td&) {
+  m_freem(control);  // Linux TCP takes no control messages of its own
+  TcpCb* tp = sototcpcb(so);
+  if (!tp || tp->t_state == TcpState::CLOSED) {
+    m_freem(m);
+    return EPIPE;
+  }
+  if (m) sbappendstream(so.so_snd, m);
+  if (flags & PRUS_OOB) {
+    // RFC 6093 §4 / Linux: the urgent pointer names the byte after the last one sent.
+    tp->snd_up = tp->snd_una + int64_t(so.so_snd.sb_cc);
+    tp->t_flags |= TF_ACKNOW;
+  }
+  const uint32_t onopush = tp->t_flags & TF_NOPUSH;
+  if (flags & PRUS_MORE) tp->t_flags |= TF_NOPUSH;
+  tcp_output(*tp);
+  tp->t_flags = (tp->t_flags & ~TF_NOPUSH) | onopush;
+  if (flags & PRUS_EOF) {
+    socantsendmore(so);
+    tcp_usrclosed(*tp);
+  }
+  return 0;
+}
+
+int tcp_rcvd(Socket& so, int) {
+  if (TcpCb* tp = sototcpcb(so)) {
+    if (tcps_have_established(tp->t_state)) tcp_output(*tp);  // a window update when it is worth one
+  }
+  return 0;
+}
+
+int tcp_shutdown(Socket& so) {
+  TcpCb* tp = sototcpcb(so);
+  if (!tp) return 0;
+  switch (tp->t_state) {
+    case TcpState::LISTEN: return 0;  // Linux inet_shutdown: SHUT_WR leaves a listener be
+    case TcpState::SYN_SENT:
+      socantsendmore(so);
+      tcp_close(tp, false);
+      return 0;
+    default:
+      socantsendmore(so);
+      tcp_usrclosed(*tp);
+      return 0;
+  }
+}
+
+void tcp_flush(Socket& so, int) {
+  // Linux inet_shutdown: SHUT_RD aborts a connect in progress.
+  TcpCb* tp = sototcpcb(so);
+  if (tp && tp->t_state == TcpState::SYN_SENT) tcp_close(tp, false);
+}
+
+// close(2) or sodisconnect: Linux tcp_close's choices.
+int tcp_disconnect(Socket& so) {
+  TcpCb* tp = sototcpcb(so);
+  if (!tp) return 0;
+  if (tp->t_state < TcpState::ESTABLISHED && tp->t_state != TcpState::SYN_RECEIVED) {
+    tcp_close(tp, false);
+    return 0;
+  }
+  const bool unread = so.so_rcv.sb_cc > 0 || so.so_rcv_unread;
+  const bool linger0 = (so.so_options & SOF_LINGER) && so.so_linger == 0;
+  if (unread || linger0) {
+    // Unread data is lost: the peer must know (RFC 2525 §2.17, Linux);
+    // SO_LINGER 0 asks for the reset.
+    tcp_drop(tp, 0, false);
+    return 0;
+  }
+  if (!(so.so_state & SS_ISDISCONNECTING)) {
+    soisdisconnecting(so);
+    tcp_usrclosed(*tp);
+  }
+  return 0;
+}
+
+void tcp_abort(Socket& so) {
+  if (TcpCb* tp = sototcpcb(so)) {
+    if (tp->t_state != TcpState::CLOSED) tcp_drop(tp, ECONNABORTED, false);
+    if (so.so_pcb) tcp_discardcb(tp);
+  }
+}
+
+void tcp_usr_close(Socket& so) {
+  TcpCb* tp = sototcpcb(so);
+  if (!tp) return;
+  switch (tp->t_state) {
+    case TcpState::CLOSED: return;
+    case TcpState::LISTEN:
+    case TcpState::SYN_SENT: tcp_close(tp, false); return;
+    default: tcp_disconnect(so); return;
+  }
+}
+
+int tcp_sockaddr(Socket& so, SockAddr* nam) {
+  const InPcb& inp = *sotoinpcb(so);
+  return in_sockaddr(inp.inp_laddr, inp.inp_lport, nam);
+}
+
+int tcp_peeraddr(Socket& so, SockAddr* nam) {
+  const InPcb& inp = *sotoinpcb(so);
+  return in_sockaddr(inp.inp_faddr, inp.inp_fport, nam);
+}
+
+}  // namespace
+
+PrUsrreqs tcp_usrreqs() {
+  PrUsrreqs u{};
+  u.pru_attach = tcp_attach;
+  u.pru_detach = tcp_detach;
+  u.pru_bind = tcp_bind;
+  u.pru_listen = tcp_listen;
+  u.pru_connect = tcp_connect;
+  u.pru_accept = tcp_accept;
+  u.pru_send = tcp_send;
+  u.pru_rcvd = tcp_rcvd;
+  u.pru_shutdown = tcp_shutdown;
+  u.pru_flush = tcp_flush;
+  u.pru_disconnect = tcp_disconnect;
+  u.pru_abort = tcp_abort;
+  u.pru_close = tcp_usr_close;
+  u.pru_sockaddr = tcp_sockaddr;
+  u.pru_peeraddr = tcp_peeraddr;
+  return u;
+}
+
+}  // namespace tunsock

@@ -1,0 +1,264 @@
+// The TCP control block (RFC 9293 §3.3.1 names), its timers, the per-Stack
+// TCP tables (4-tuple hash, ports) and counters, and the functions the tcp_*
+// files share. FreeBSD: netinet/tcp_var.h, tcp_timer.h.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "kern/stack.hpp"
+#include "netinet/in_var.hpp"
+#include "netinet/tcp_fsm.hpp"
+#include "netinet/tcp_seq.hpp"
+#include "netinet/tcp_timer.hpp"
+#include "netinet/tcp_wire_shim.hpp"
+
+struct tcp_info;
+
+namespace tunsock {
+
+namespace tw = tcpwire;  // contract A (wire/tcp.hpp) once merged
+using namespace std::chrono_literals;
+
+// Linux's constants (include/net/tcp.h) where a program can see them.
+inline constexpr Time kTcpRtoMin = 200ms;        // TCP_RTO_MIN
+inline constexpr Time kTcpRtoMax = 120s;         // TCP_RTO_MAX
+inline constexpr Time kTcpTimeoutInit = 1s;      // TCP_TIMEOUT_INIT (RFC 6298 §2.1)
+inline constexpr Time kTcpTimeWait = 60s;        // TCP_TIMEWAIT_LEN
+inline constexpr Time kTcpFinTimeout = 60s;      // net.ipv4.tcp_fin_timeout
+inline constexpr Time kTcpDelackMin = 40ms;      // TCP_DELACK_MIN
+inline constexpr Time kTcpDelackMax = 200ms;     // TCP_DELACK_MAX
+inline constexpr int kTcpSynRetries = 6;         // net.ipv4.tcp_syn_retries
+inline constexpr int kTcpSynackRetries = 5;      // net.ipv4.tcp_synack_retries
+inline constexpr int kTcpRetries2 = 15;          // net.ipv4.tcp_retries2
+inline constexpr int kTcpKeepIdle = 7200;        // seconds (tcp_keepalive_time)
+inline constexpr int kTcpKeepIntvl = 75;
+inline constexpr int kTcpKeepCnt = 9;
+inline constexpr int kTcpInitCwnd = 10;          // RFC 6928, TCP_INIT_CWND
+inline constexpr int kTcpDefaultMss = 536;       // RFC 9293 §3.7.1 when no MSS option
+inline constexpr int kTcpMinMss = 88;            // Linux TCP_MIN_MSS (TCP_MAXSEG floor)
+inline constexpr int kTcpMaxWinshift = 14;       // RFC 7323 §2.3
+inline constexpr uint32_t kTcpRmemMax = 6291456; // tcp_rmem[2]: sizes the window scale
+inline constexpr int kTcpReassMax = 1024;        // out-of-order segments held per connection
+
+// t_flags
+inline constexpr uint32_t TF_ACKNOW = 0x1;        // send an ACK at the next output
+inline constexpr uint32_t TF_DELACK = 0x2;        // an ACK is owed (delayed)
+inline constexpr uint32_t TF_NODELAY = 0x4;       // TCP_NODELAY
+inline constexpr uint32_t TF_NOPUSH = 0x8;        // TCP_CORK
+inline constexpr uint32_t TF_SENTFIN = 0x10;      // our FIN has been sent
+inline constexpr uint32_t TF_REQ_SCALE = 0x20;    // we offer window scaling
+inline constexpr uint32_t TF_RCVD_SCALE = 0x40;   // the peer offered it too
+inline constexpr uint32_t TF_REQ_TSTMP = 0x80;
+inline constexpr uint32_t TF_RCVD_TSTMP = 0x100;
+inline constexpr uint32_t TF_SACK_PERMIT = 0x200; // both offered SACK
+inline constexpr uint32_t TF_FASTRECOVERY = 0x400;// in NewReno recovery (RFC 6582)
+inline constexpr uint32_t TF_FORCEDATA = 0x800;   // persist: send one byte into a zero window
+inline constexpr uint32_t TF_NEEDFIN = 0x1000;    // FIN to send once the data is out
+inline constexpr uint32_t TF_WASIDLE = 0x2000;
+inline constexpr uint32_t TF_LQ_OVERFLOW = 0x4000;// final ACK dropped: accept queue full
+
+// FreeBSD struct tcpstat (the subset counted here), `netstat -s` wording in in.cpp.
+struct TcpStat {
+  uint64_t connattempt = 0, accepts = 0, connects = 0, drops = 0, conndrops = 0, closed = 0;
+  uint64_t segstimed = 0, rttupdated = 0, delack = 0, timeoutdrop = 0, rexmttimeo = 0, persisttimeo = 0,
+           keeptimeo = 0, keepprobe = 0, keepdrops = 0;
+  uint64_t sndtotal = 0, sndpack = 0, sndbyte = 0, sndrexmitpack = 0, sndrexmitbyte = 0, sndacks = 0,
+           sndprobe = 0, sndurg = 0, sndwinup = 0, sndctrl = 0, sndrst = 0;
+  uint64_t rcvtotal = 0, rcvpack = 0, rcvbyte = 0, rcvbadsum = 0, rcvbadoff = 0, rcvshort = 0,
+           rcvduppack = 0, rcvdupbyte = 0, rcvpartduppack = 0, rcvoopack = 0, rcvoobyte = 0,
+           rcvpackafterwin = 0, rcvafterclose = 0, rcvwinprobe = 0, rcvdupack = 0, rcvacktoomuch = 0,
+           rcvackpack = 0, rcvackbyte = 0, rcvwinupd = 0, pawsdrop = 0;
+  uint64_t sack_blocks_sent = 0, fastrexmit = 0, recoveries = 0, badrst = 0, challenge_acks = 0;
+  uint64_t listen_overflows = 0, syncache_drops = 0, timewait_reuse = 0, ecn_none = 0;
+};
+
+struct TcpCb;
+struct TcpCcOps;
+
+// One out-of-order segment waiting for the hole before it (tcp_reass.cpp).
+struct TcpReassEntry {
+  TcpSeq seq;
+  int len = 0;
+  bool fin = false;
+  mbuf* m = nullptr;    // the payload, exactly len bytes
+};
+
+struct TcpCb {
+  InPcb* t_inpcb = nullptr;
+  Inet* t_in = nullptr;
+  TcpState t_state = TcpState::CLOSED;
+  uint32_t t_flags = 0;
+
+  // RFC 9293 §3.3.1: send sequence variables
+  TcpSeq snd_una, snd_nxt, snd_max;   // snd_max: highest sequence sent (FreeBSD)
+  TcpSeq snd_wl1, snd_wl2;
+  TcpSeq snd_up;                      // urgent pointer (the sequence after the byte)
+  TcpSeq iss;
+  uint32_t snd_wnd = 0;               // bytes, scaled
+  uint32_t max_sndwnd = 0;
+  // receive sequence variables
+  TcpSeq rcv_nxt, rcv_up, irs;
+  TcpSeq rcv_adv;                     // right edge advertised (rcv_nxt + window sent)
+  uint32_t rcv_wnd = 0;
+  TcpSeq last_ack_sent;
+  // options (RFC 7323, RFC 2018, RFC 9293 §3.7.1)
+  uint8_t snd_scale = 0, rcv_scale = 0, request_r_scale = 0;
+  uint32_t ts_recent = 0;
+  Time ts_recent_age{0};
+  uint32_t ts_offset = 0;             // Linux: a random offset per connection
+  uint32_t t_maxseg = kTcpDefaultMss; // bytes of data per segment we send (options excluded)
+  uint32_t t_advmss = 0;              // the MSS we announce
+  uint32_t t_rcvmss = kTcpDefaultMss; // estimated peer segment size
+  uint32_t t_peermss = kTcpDefaultMss;
+  uint32_t t_user_maxseg = 0;         // TCP_MAXSEG
+  uint32_t t_pmtu = 0;
+
+  // RTT and RTO (RFC 6298), Karn's algorithm
+  Time t_srtt{0}, t_rttvar{0};
+  Time t_rto = kTcpTimeoutInit;
+  Time t_rtttime{0};                  // when the timed segment went (0: none timed)
+  TcpSeq t_rtseq;
+  Time t_min_rtt = Time::max();
+  int t_rxtshift = 0;                 // retransmissions of the oldest segment (backoff)
+  Time t_rxt_first{0};                // first retransmission of what is outstanding
+  int t_softerror = 0;                // an ICMP error to report on timeout
+
+  // congestion control (tcp_cc.cpp)
+  const TcpCcOps* t_cc = nullptr;
+  uint32_t snd_cwnd = 0, snd_ssthresh = 0x7fffffff;
+  uint32_t t_bytes_acked = 0;         // congestion avoidance accumulator (RFC 5681 §3.1, ABC)
+  TcpSeq snd_recover;                 // RFC 6582 "recover"
+  int t_dupacks = 0;
+  uint8_t t_ca_state = 0;             // Linux TCP_CA_Open/Disorder/CWR/Recovery/Loss
+
+  // timers (fixed slots, tcp_timer.cpp)
+  TcpTimerSlot t_rexmt, t_persist, t_keep, t_delack, t_2msl;
+  int t_persist_shift = 0;
+  int t_keep_probes = 0;
+  int t_synack_retries = 0;
+
+  // user options
+  int t_keepidle = kTcpKeepIdle, t_keepintvl = kTcpKeepIntvl, t_keepcnt = kTcpKeepCnt;
+  uint32_t t_user_timeout_ms = 0;     // TCP_USER_TIMEOUT
+  int t_defer_accept = 0;             // TCP_DEFER_ACCEPT, in SYN-ACK retransmissions
+  int t_quickack = 0;                 // ACKs still to send at once (Linux quickack mode)
+  int t_segs_unacked = 0;             // full segments received since our last ACK
+
+  // reassembly and SACK (RFC 2018 §4)
+  std::deque<TcpReassEntry> t_reass;
+  int t_reass_bytes = 0;
+  TcpSeq t_sack_last;                 // start of the most recent out-of-order segment
+
+  // timestamps of events and counters for tcp_info
+  Time t_rcvtime{0};                  // last segment received
+  Time t_last_data_sent{0}, t_last_data_recv{0}, t_last_ack_recv{0};
+  uint64_t t_bytes_acked_total = 0, t_bytes_received = 0, t_bytes_sent = 0, t_bytes_retrans = 0;
+  uint32_t t_segs_out = 0, t_segs_in = 0, t_data_segs_out = 0, t_data_segs_in = 0;
+  uint32_t t_total_retrans = 0, t_retrans_out = 0;
+  uint32_t t_delivered = 0;
+  uint32_t t_reordering = 3;
+};
+
+inline TcpCb* intotcpcb(const InPcb* inp) { return inp ? inp->inp_tcpcb : nullptr; }
+inline TcpCb* sototcpcb(const Socket& so) { return intotcpcb(sotoinpcb(so)); }
+inline Socket* tp_socket(const TcpCb& tp) { return tp.t_inpcb->inp_socket; }
+
+// The 4-tuple key of the connection hash (host order).
+struct TcpKey {
+  uint32_t laddr = 0, faddr = 0;
+  uint16_t lport = 0, fport = 0;
+  bool operator==(const TcpKey&) const = default;
+};
+struct TcpKeyHash {
+  size_t operator()(const TcpKey& k) const {
+    uint64_t h = (uint64_t(k.laddr) << 32 | k.faddr) ^ ((uint64_t(k.lport) << 16 | k.fport) * 0x9e3779b97f4a7c15ull);
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return size_t(h);
+  }
+};
+
+// Per-Stack TCP state (lives in Inet::tcp).
+struct TcpGlobals {
+  std::unordered_map<TcpKey, InPcb*, TcpKeyHash> conn;   // every pcb with a foreign address
+  std::unordered_multimap<uint16_t, InPcb*> ports;       // every pcb holding a local port
+  TcpStat stat;
+  uint64_t isn_key[2] = {0, 0};                          // RFC 6528 secret (temporary, see in_hash)
+  uint64_t port_key[2] = {0, 0};
+  std::vector<uint16_t> port_table;                      // RFC 6056 Algorithm 4 perturbation
+};
+TcpGlobals& tcp_globals(Inet& in);
+
+// --- tcp_subr.cpp ---
+TcpCb* tcp_newtcpcb(Inet& in, InPcb& inp);
+// Free the control block and the pcb; the socket forgets them. Never frees the socket.
+void tcp_discardcb(TcpCb* tp);
+// The connection is over: CLOSED, unhashed, timers stopped, the socket told.
+// An orphan (no descriptor, not waiting on so_comp) is freed with its socket
+// when from_protocol (input, timers); the socket layer frees its own.
+void tcp_close(TcpCb* tp, bool from_protocol = true);
+// Drop with an error: RST to the peer when synchronized, so_error, close.
+void tcp_drop(TcpCb* tp, int err, bool from_protocol = true);
+// A bare segment not tied to the queue: RST or ACK (RFC 9293 §3.10.7).
+void tcp_respond(Inet& in, TcpCb* tp, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport, TcpSeq seq,
+                 TcpSeq ack, uint8_t flags);
+void tcp_hash_insert(TcpCb& tp);    // into conn (when faddr set) and ports
+void tcp_hash_remove(InPcb& inp);
+InPcb* tcp_lookup(Inet& in, uint32_t faddr, uint16_t fport, uint32_t laddr, uint16_t lport, bool wildcard);
+uint32_t tcp_new_isn(Inet& in, uint32_t laddr, uint16_t lport, uint32_t faddr, uint16_t fport);
+uint16_t tcp_ephemeral_port(Inet& in, uint32_t laddr, uint32_t faddr, uint16_t fport);
+// The MSS to announce and to use towards faddr (RFC 9293 §3.7.1: MTU - 40).
+uint32_t tcp_mss_for(Inet& in, uint32_t faddr);
+void tcp_mss_update(TcpCb& tp, uint32_t peer_mss);   // t_maxseg from both sides and options
+uint32_t tcp_ts_now(const TcpCb& tp);                // RFC 7323 TSval (ms)
+void tcp_set_state(TcpCb& tp, TcpState s);
+// Linux's "bind conflict": whether inp may hold port on laddr.
+bool tcp_port_conflict(Inet& in, const InPcb& inp, uint32_t laddr, uint16_t port, bool listening);
+
+// --- tcp_input.cpp ---
+void tcp_input(Inet& in, mbuf* m, const wire::Ipv4Repr& ip);
+void tcp_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::span<const std::byte> quoted);
+
+// --- tcp_output.cpp ---
+int tcp_output(TcpCb& tp);
+// One segment at seq of len bytes from so_snd (offset seq - snd_una), with flags.
+int tcp_send_segment(TcpCb& tp, TcpSeq seq, int len, uint8_t flags);
+uint32_t tcp_rcv_window(const TcpCb& tp);            // bytes we can advertise now
+// Prepend header r (checksummed) to data (len bytes, consumed) and hand it to IP.
+int tcp_emit_ip(Inet& in, const tw::TcpRepr& r, mbuf* data, int len, uint32_t src, uint32_t dst,
+                const IpOutOpts& o);
+
+// --- tcp_timer.cpp ---
+void tcp_timers_init(TcpCb& tp);
+void tcp_timers_stop(TcpCb& tp);
+void tcp_rexmt_arm(TcpCb& tp);                 // RTO << backoff from now
+void tcp_persist_arm(TcpCb& tp);
+void tcp_keep_arm(TcpCb& tp);                  // keepalive/idle from the last segment
+void tcp_delack_arm(TcpCb& tp);
+void tcp_timewait_arm(TcpCb& tp, Time len);
+void tcp_rtt_sample(TcpCb& tp, Time rtt);      // RFC 6298 §2
+Time tcp_rto_backoff(const TcpCb& tp);
+bool tcp_retransmits_timed_out(const TcpCb& tp, int boundary, Time rto_base);
+
+// --- tcp_reass.cpp ---
+// Queue an out-of-order segment (consumes m); returns false when dropped.
+bool tcp_reass_insert(TcpCb& tp, TcpSeq seq, int len, bool fin, mbuf* m);
+// Move what is now in order to so_rcv; returns whether a FIN came in order.
+bool tcp_reass_deliver(TcpCb& tp);
+void tcp_reass_flush(TcpCb& tp);
+// The SACK blocks to send (RFC 2018 §4): most recent first, at most max.
+int tcp_sack_blocks(const TcpCb& tp, tw::SackBlock* out, int max);
+
+// --- tcp_usrreq.cpp ---
+PrUsrreqs tcp_usrreqs();
+int tcp_ctloutput(Socket& so, Sockopt& s);
+int tcp_info_get(const Socket& so, struct tcp_info* ti);
+std::string tcp_stats_text(Stack& st);
+
+}  // namespace tunsock
