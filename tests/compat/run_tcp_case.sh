@@ -13,7 +13,7 @@
 #   kernel run:  ns "host" (this script's own) vh 198.18.0.1/24 ==veth== vp 198.18.0.2/24 ns "prog"
 #                the case runs in "prog" on the kernel's stack
 #   shim run:    ns "tun": kernel tsk0 198.18.0.1/24 ==TUN== tunsockd 198.18.0.2/24
-#                the case runs there under libtunsock.so (TUNSOCK_DOMAINS=unix,inet);
+#                the case runs there under libtunsock.so (the daemon serves inet);
 #                nftables rejects (RST) every TCP packet the namespace's kernel sends
 #                through lo (to 198.18.0.1 or 127.0.0.1 from its own sockets),
 #                so a socket that silently falls through to the kernel fails
@@ -153,7 +153,7 @@ EOF
 TUNSOCKD_PREFIX="nsenter -t $tun -n --" TUNSOCK_LOG=${TUNSOCK_LOG:-info,ip=debug} \
   TUNSOCKD_ARGS="--tun tsk0 --address 198.18.0.2/24 --host-address 198.18.0.1/24" start_tunsockd "$work/daemon" || exit 1
 start_peer shim "$tun" || exit 1
-run_one "$work/shim" nsenter -t "$tun" -n -- env TUNSOCK_DOMAINS=unix,inet LD_PRELOAD="$build/lib/libtunsock.so" "$bin"
+run_one "$work/shim" nsenter -t "$tun" -n -- env LD_PRELOAD="$build/lib/libtunsock.so" "$bin"
 fell=$(in_ns "$tun" nft list chain inet tsk out 2>/dev/null | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
 stop_tunsockd
 if [ -n "$fell" ] && [ "$fell" != 0 ]; then

@@ -25,8 +25,11 @@ transfer() {
   $rx timeout 150 sh -c "socat -u 'TCP-LISTEN:$port,bind=$bind,reuseaddr' - | sha256sum >'$work/sum.$port'" 2>"$work/rx.$port.err"
   local rp=$BG_PID
   t0=$(date +%s%N)
-  $tx timeout 150 socat -u "OPEN:$work/data" "TCP:$addr:$port,retry=40,interval=0.2" 2>"$work/tx.$port.err" || true
-  wait "$rp" 2>/dev/null || true
+  if $tx timeout 150 socat -u "OPEN:$work/data" "TCP:$addr:$port,retry=40,interval=0.2" 2>"$work/tx.$port.err"; then
+    wait "$rp" 2>/dev/null || true
+  else
+    stop_bg "$rp"
+  fi
   got=$(cut -d' ' -f1 "$work/sum.$port" 2>/dev/null || true)
   local secs
   secs=$(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')

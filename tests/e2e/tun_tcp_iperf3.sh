@@ -13,7 +13,7 @@ tcp_begin tun-tcp-iperf
 fail=0
 kernel_bg timeout 120 iperf3 -s -B "$HOST_IP" -p 5201 >"$work/server.out" 2>"$work/server.err"
 sp=$BG_PID
-wait_for 10 sh -c "ss -ltn | grep -q '$HOST_IP:5201'" || { echo "FAIL: iperf3 server did not listen"; fail=1; }
+wait_for 10 kernel_listening "$HOST_IP" 5201 || { echo "FAIL: iperf3 server did not listen"; fail=1; }
 for dir in "" "-R"; do
   what="client under the shim sends"
   [ "$dir" = -R ] && what="kernel server sends (-R)"

@@ -88,9 +88,9 @@ if [ "${TSK_BOTH_KERNEL:-0}" = 1 ]; then
     bgpids+=("$BG_PID")
   }
 else
-  shim() { TUNSOCK_DOMAINS=unix,inet LD_PRELOAD=$build/lib/libtunsock.so "$@"; }
+  shim() { LD_PRELOAD=$build/lib/libtunsock.so "$@"; }
   shim_bg() {
-    (exec env TUNSOCK_DOMAINS=unix,inet LD_PRELOAD="$build/lib/libtunsock.so" "$@") &
+    (exec env LD_PRELOAD="$build/lib/libtunsock.so" "$@") &
     BG_PID=$!
     bgpids+=("$BG_PID")
   }
@@ -108,11 +108,12 @@ stop_bg() {
   wait "$1" 2>/dev/null || true
 }
 
-# port_listening IP PORT: a listener there, as seen from the kernel side
-# (a connect that succeeds), bounded by 1 s.
+# port_listening IP PORT: a listener of the program side, as seen from the
+# kernel side (a connect that succeeds), bounded by 1 s.
 port_listening() { timeout 1 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null; }
-# shim_port_listening: the same from the program side (under the shim).
-shim_port_listening() { shim timeout 1 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null; }
+# kernel_listening IP PORT: a kernel listener (ss; a probe through lo would
+# be refused by the fall-through rule).
+kernel_listening() { ss -ltn | grep -q " $1:$2 "; }
 
 tcp_fellthrough() {
   [ "${TSK_BOTH_KERNEL:-0}" = 1 ] && return 0

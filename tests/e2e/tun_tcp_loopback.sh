@@ -24,7 +24,10 @@ stop_bg "$sp"
 head -c $((10 << 20)) /dev/urandom >"$work/file"
 shim_bg timeout 60 socat -u "TCP-LISTEN:9201,bind=127.0.0.1,reuseaddr" "OPEN:$work/got,creat,trunc" 2>"$work/server2.err"
 sp=$BG_PID
-shim timeout 30 socat -u "OPEN:$work/file" "TCP:127.0.0.1:9201,retry=40,interval=0.2" 2>"$work/client2.err" || true
-wait "$sp" 2>/dev/null || true
-if cmp -s "$work/file" "$work/got"; then echo "ok: 10 MB over 127.0.0.1"; else echo "FAIL: 10 MB over 127.0.0.1 ($(wc -c <"$work/got") bytes)"; fail=1; fi
+if shim timeout 30 socat -u "OPEN:$work/file" "TCP:127.0.0.1:9201,retry=40,interval=0.2" 2>"$work/client2.err"; then
+  wait "$sp" 2>/dev/null || true
+else
+  stop_bg "$sp"
+fi
+if cmp -s "$work/file" "$work/got"; then echo "ok: 10 MB over 127.0.0.1"; else echo "FAIL: 10 MB over 127.0.0.1 ($(wc -c <"$work/got" 2>/dev/null || echo 0) bytes)"; fail=1; fi
 tcp_end_check $fail

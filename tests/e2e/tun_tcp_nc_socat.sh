@@ -15,7 +15,7 @@ head -c 1000000 /dev/urandom >"$work/file"
 want=$(sha256sum <"$work/file" | cut -d' ' -f1)
 check() {  # check WHAT FILE
   local got
-  got=$(sha256sum <"$2" 2>/dev/null | cut -d' ' -f1)
+  got=$( (sha256sum <"$2") 2>/dev/null | cut -d' ' -f1) || true
   if [ "$got" = "$want" ]; then echo "ok: $1"; else echo "FAIL: $1 ($(wc -c <"$2" 2>/dev/null) bytes)"; fail=1; fi
 }
 
@@ -31,16 +31,17 @@ nc_pair() {
   else
     $lr timeout 60 sh -c "exec nc -N -l $la $port <'$work/file'" 2>"$work/srv.$port.err"
   fi
-  local sp=$BG_PID
+  local sp=$BG_PID ok=0
   for i in $(seq 40); do
     sleep 0.2
     if [ "$dir" = in ]; then
-      $cr timeout 30 nc -N "$la" "$port" <"$work/file" 2>>"$work/cli.$port.err" && break
+      $cr timeout 30 nc -N "$la" "$port" <"$work/file" 2>>"$work/cli.$port.err" && { ok=1; break; }
     else
-      $cr timeout 30 nc -d "$la" "$port" >"$work/got.$port" 2>>"$work/cli.$port.err" && break
+      $cr timeout 30 nc -d "$la" "$port" >"$work/got.$port" 2>>"$work/cli.$port.err" && { ok=1; break; }
     fi
   done
-  wait "$sp" 2>/dev/null || true
+  # the listener ends with its one connection; without one, stop it
+  if [ $ok = 1 ]; then wait "$sp" 2>/dev/null || true; else stop_bg "$sp"; fi
 }
 kernel_run() { "$@"; }
 
@@ -59,15 +60,21 @@ check "nc -l on the kernel sends a file to nc under the shim" "$work/got.9004"
 echo "--- socat listening under the shim, kernel socat sends"
 shim_bg timeout 60 socat -u "TCP-LISTEN:9011,bind=0.0.0.0,reuseaddr" "OPEN:$work/got.9011,creat,trunc" 2>"$work/srv.9011.err"
 sp=$BG_PID
-timeout 30 socat -u "OPEN:$work/file" "TCP:$STACK_IP:9011,retry=40,interval=0.2" 2>"$work/cli.9011.err" || true
-wait "$sp" 2>/dev/null || true
+if timeout 30 socat -u "OPEN:$work/file" "TCP:$STACK_IP:9011,retry=40,interval=0.2" 2>"$work/cli.9011.err"; then
+  wait "$sp" 2>/dev/null || true
+else
+  stop_bg "$sp"
+fi
 check "socat file into socat under the shim" "$work/got.9011"
 
 echo "--- socat listening on the kernel, socat under the shim sends"
 kernel_bg timeout 60 socat -u "TCP-LISTEN:9012,bind=$HOST_IP,reuseaddr" "OPEN:$work/got.9012,creat,trunc" 2>"$work/srv.9012.err"
 sp=$BG_PID
-shim timeout 30 socat -u "OPEN:$work/file" "TCP:$HOST_IP:9012,retry=40,interval=0.2" 2>"$work/cli.9012.err" || true
-wait "$sp" 2>/dev/null || true
+if shim timeout 30 socat -u "OPEN:$work/file" "TCP:$HOST_IP:9012,retry=40,interval=0.2" 2>"$work/cli.9012.err"; then
+  wait "$sp" 2>/dev/null || true
+else
+  stop_bg "$sp"
+fi
 check "socat under the shim sends a file to the kernel" "$work/got.9012"
 
 echo "--- socat echo server under the shim (fork), kernel client; and the reverse"
