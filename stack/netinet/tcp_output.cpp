@@ -139,7 +139,18 @@ int tcp_send_segment(TcpCb& tp, TcpSeq seq, int len, uint8_t flags) {
     if (!data) return ENOBUFS;
     tp.t_last_data_sent = now;
     tp.t_data_segs_out++;
-    if (len > 0 && (seq + len) >= tp.snd_max && !(tp.t_flags & TF_NOPUSH)) r.flags |= tw::TH_PUSH;
+    // PSH where a write ended (Linux tcp_mark_push), or on the last byte queued.
+    const TcpSeq end = seq + len;
+    while (!tp.t_push_marks.empty() && tp.t_push_marks.front() <= tp.snd_una) tp.t_push_marks.pop_front();
+    bool push = end == tp.snd_una + int64_t(so.so_snd.sb_cc) && !(tp.t_flags & TF_NOPUSH);
+    for (TcpSeq mark : tp.t_push_marks) {
+      if (mark > end) break;
+      if (mark > seq) push = true;
+    }
+    if (push) r.flags |= tw::TH_PUSH;
+    // Linux tcp_event_data_sent: data sent within the ATO of the last
+    // received makes the connection interactive (delayed ACKs, no quick ACKs).
+    if (tp.t_last_data_recv > Time{0} && now - tp.t_last_data_recv < kTcpDelackMin) tp.t_pingpong = true;
   }
   s.sndtotal++;
   tp.t_segs_out++;
@@ -147,7 +158,7 @@ int tcp_send_segment(TcpCb& tp, TcpSeq seq, int len, uint8_t flags) {
   tp.last_ack_sent = tp.rcv_nxt;
   tp.t_flags &= ~(TF_ACKNOW | TF_DELACK);
   tp.t_segs_unacked = 0;
-  tp.t_delack.stop();
+  tcp_timer_stop(tp, tp.t_delack);
   return tcp_emit_ip(*tp.t_in, r, data, len, inp.inp_laddr, inp.inp_faddr, tcp_ipopts(tp));
 }
 
@@ -235,7 +246,10 @@ int tcp_output(TcpCb& tp) {
     } else {
       s.sndacks++;
     }
-    int err = tcp_send_segment(tp, start, int(len), flags);
+    // A pure ACK carries SND.MAX, not a SND.NXT pulled back for a
+    // retransmission, so that it stays acceptable to the peer (FreeBSD).
+    const bool pure = len == 0 && !(flags & (tw::TH_SYN | tw::TH_FIN)) && !force;
+    int err = tcp_send_segment(tp, pure ? tp.snd_max : start, int(len), flags);
     const int xlen = int(len) + ((flags & tw::TH_SYN) ? 1 : 0) + ((flags & tw::TH_FIN) ? 1 : 0);
     if (flags & tw::TH_FIN) tp.t_flags |= TF_SENTFIN;
     if (force) {
