@@ -7,7 +7,9 @@
 #      (scripts/netns.sh): ping both ways and a UDP echo with socat both ways,
 #      then the daemon's packet trace in tcpdump's one-line format.
 # Part 2 needs root (or CAP_NET_ADMIN) and /dev/net/tun; without them it says
-# so and stops after part 1.
+# so and stops after part 1. It leaves nothing running: programs stop before
+# their daemon, each by its own pid, and an exit or interrupt at any point
+# stops what runs and removes the namespace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -16,67 +18,97 @@ scripts/build.sh >/dev/null
 build=$top/build
 work=$(mktemp -d /tmp/tunsock-demo.XXXXXX)
 export TUNSOCK_SOCKET=$work/tunsockd.sock
-dpid=
+ns=tsk-demo
+
+# Every process the demo starts, by its own pid; programs are stopped before
+# the daemons they talk to (a program whose daemon went away first reports
+# ENETDOWN), and each is waited for, so nothing outlives the demo.
+local_pid='' tun_pid='' prog_pid='' made_ns=''
+stop() {  # stop PID: SIGTERM, wait (bounded), SIGKILL if it lingers
+  local pid=$1
+  [ -n "$pid" ] || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
 cleanup() {
-  [ -n "${spid:-}" ] && kill "$spid" 2>/dev/null || true
-  [ -n "$dpid" ] && kill "$dpid" 2>/dev/null && wait "$dpid" 2>/dev/null || true
-  [ -n "${ns:-}" ] && "$top/scripts/netns.sh" down "$ns" >/dev/null 2>&1 || true
+  stop "$prog_pid"; prog_pid=
+  stop "$tun_pid"; tun_pid=
+  stop "$local_pid"; local_pid=
+  if [ -n "$made_ns" ]; then "$top/scripts/netns.sh" down "$ns" >/dev/null 2>&1 || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
+wait_socket() { for _ in $(seq 100); do [ -S "$1" ] && return 0; sleep 0.05; done; echo "no $1" >&2; return 1; }
 
 echo "== starting tunsockd on $TUNSOCK_SOCKET (log: TUNSOCK_LOG=info)"
 TUNSOCK_LOG=${TUNSOCK_LOG:-info} "$build/bin/tunsockd" --socket "$TUNSOCK_SOCKET" >"$work/daemon.log" 2>&1 &
-dpid=$!
-for _ in $(seq 100); do [ -S "$TUNSOCK_SOCKET" ] && break; sleep 0.05; done
+local_pid=$!
+wait_socket "$TUNSOCK_SOCKET"
 
 cd "$work"
 echo "== tunsock chapter_server &   (the chapter's server, unmodified)"
 "$build/bin/tunsock" "$build/bin/chapter_server" &
-spid=$!
+prog_pid=$!
 for _ in $(seq 100); do [ -S sockname ] && break; sleep 0.05; done
 for i in 1 2 3 4 5; do
   echo "== tunsock chapter_client   (#$i)"
   "$build/bin/tunsock" "$build/bin/chapter_client"
   sleep 0.2
 done
-kill "$spid"; wait "$spid" 2>/dev/null || true; spid=
+stop "$prog_pid"; prog_pid=
+stop "$local_pid"; local_pid=
 
 echo "== what tunsockd logged"
 cat "$work/daemon.log"
 
 echo
-echo "== part 2: IPv4 over a TUN device, in network namespace tsk-demo"
+echo "== part 2: IPv4 over a TUN device, in network namespace $ns"
 if [ ! -c /dev/net/tun ] || ! ip netns list >/dev/null 2>&1 || [ "$(id -u)" -ne 0 ]; then
   echo "(skipped: needs root and /dev/net/tun)"
   exit 0
 fi
-ns=tsk-demo
 "$top/scripts/netns.sh" down "$ns" >/dev/null 2>&1 || true
+made_ns=1
 "$top/scripts/netns.sh" up "$ns"
+# `ip netns exec` execs its command, and so does tunsock: $! is the program.
 inns() { ip netns exec "$ns" "$@"; }
 export TUNSOCK_SOCKET=$work/tun.sock
 echo "== tunsockd --tun $ns --address 198.18.0.2/24 --gateway 198.18.0.1   (log: TUNSOCK_LOG=info,ip=debug)"
-TUNSOCK_LOG=info,ip=debug inns "$build/bin/tunsockd" --socket "$TUNSOCK_SOCKET" \
+echo "   (it serves unix and inet: programs under tunsock get both, nothing to set)"
+TUNSOCK_LOG=info,ip=debug ip netns exec "$ns" "$build/bin/tunsockd" --socket "$TUNSOCK_SOCKET" \
   --tun "$ns" --address 198.18.0.2/24 --gateway 198.18.0.1 >"$work/tun-daemon.log" 2>&1 &
-dpid=$!
-for _ in $(seq 100); do [ -S "$TUNSOCK_SOCKET" ] && break; sleep 0.05; done
+tun_pid=$!
+wait_socket "$TUNSOCK_SOCKET"
 echo "== tunsock ping -c 3 198.18.0.1   (Debian's ping, unmodified, over the stack)"
 inns "$build/bin/tunsock" ping -c 3 -i 0.2 198.18.0.1
 echo "== ping -c 3 198.18.0.2   (the namespace's kernel pings the stack)"
 inns ping -c 3 -i 0.2 198.18.0.2
+# udp_echo SERVER_RUNNER BIND CLIENT_RUNNER PORT MESSAGE: a socat echo server
+# (PIPE), one datagram from a socat client, then the server stopped.
+udp_echo() {
+  local srv=$1 addr=$2 cli=$3 port=$4 msg=$5
+  ip netns exec "$ns" ${srv:+"$srv"} socat UDP-LISTEN:"$port",bind="$addr" PIPE &
+  prog_pid=$!
+  if [ -z "$srv" ]; then  # the kernel's socket shows in its table; the stack's does not
+    for _ in $(seq 100); do inns ss -lun | grep -q "$addr:$port" && break; sleep 0.05; done
+  else
+    sleep 0.3
+  fi
+  echo "$msg" | ip netns exec "$ns" ${cli:+"$cli"} timeout 5 socat -T1 - UDP:"$addr":"$port"
+  stop "$prog_pid"; prog_pid=
+}
 echo "== socat UDP echo: server under tunsock on 198.18.0.2:7000, client on the kernel"
-inns "$build/bin/tunsock" timeout 10 socat -T5 UDP-LISTEN:7000,bind=198.18.0.2 PIPE &
-epid=$!
-sleep 0.3
-echo "hello from the kernel" | inns timeout 5 socat -T1 - UDP:198.18.0.2:7000
-kill "$epid" 2>/dev/null; wait "$epid" 2>/dev/null || true
+udp_echo "$build/bin/tunsock" 198.18.0.2 "" 7000 "hello from the kernel"
 echo "== socat UDP echo: server on the kernel at 198.18.0.1:7001, client under tunsock"
-inns timeout 10 socat -T5 UDP-LISTEN:7001,bind=198.18.0.1 PIPE &
-epid=$!
-sleep 0.3
-echo "hello from the stack" | inns "$build/bin/tunsock" timeout 5 socat -T1 - UDP:198.18.0.1:7001
-kill "$epid" 2>/dev/null; wait "$epid" 2>/dev/null || true
-kill "$dpid"; wait "$dpid" 2>/dev/null || true; dpid=
+udp_echo "" 198.18.0.1 "$build/bin/tunsock" 7001 "hello from the stack"
+stop "$tun_pid"; tun_pid=
 echo "== what tunsockd logged (its packet trace is the ip logger at debug)"
 cat "$work/tun-daemon.log"
+made_ns=
+"$top/scripts/netns.sh" down "$ns"
