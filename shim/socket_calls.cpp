@@ -264,13 +264,22 @@ static void write_filler(int fd) {
 // (POLLERR|POLLHUP), blocked in poll with the control connection, never
 // sleeping. SO_SNDTIMEO bounds it (Linux: EINPROGRESS then); a signal ends
 // it with EINTR unless the kernel would restart connect (SA_RESTART).
-static int wait_connected(int fd, const SockInfo& s) {
+static int wait_connected(int fd, const SockInfo& s, Call& c) {
   const int timeo = timeo_ms(fd, SO_SNDTIMEO);
   int w = wait_ready(fd, POLLOUT, timeo, timeo >= 0);
   if (w == ETIMEDOUT) return EINPROGRESS;
   if (w) return w;
   fdtable::set_connecting(fd, false);
-  return take_so_error(fd, s);
+  // How the connect ended (not a reset that may have followed it): the
+  // daemon's answer to a connect after one in progress, as Linux's.
+  Answer a;
+  if (int e = call(ipc::Op::Connect, c, a)) return e;
+  for (int i = 0; i < a.nfds; ++i) real().close(a.fds[i]);
+  int k = 0;  // the channel's own kernel error (a reset embryo) goes with it
+  socklen_t kl = sizeof k;
+  if (a.r.error) (void)real().getsockopt(fd, SOL_SOCKET, SO_ERROR, &k, &kl);
+  (void)s;
+  return a.r.error;
 }
 
 // accept on a stack listener: a real accept on the kernel listener, then
@@ -390,7 +399,7 @@ TUNSOCK_EXPORT int connect(int fd, const sockaddr* addr, socklen_t len) {
           (void)call(ipc::Op::Identify, q2, a2);
           return fail(EINPROGRESS);
         }
-        e = wait_connected(fd, *s);
+        e = wait_connected(fd, *s, c);
         return e ? fail(e) : 0;
       }
       // Any request lets the daemon take the channel before connect returns,
@@ -400,7 +409,7 @@ TUNSOCK_EXPORT int connect(int fd, const sockaddr* addr, socklen_t len) {
       Answer a2;
       (void)call(ipc::Op::Identify, q2, a2);
     }
-    if (e == EINPROGRESS && !nb) e = wait_connected(fd, *s);
+    if (e == EINPROGRESS && !nb) e = wait_connected(fd, *s, c);
     return e ? fail(e) : 0;
   }
 }

@@ -109,6 +109,13 @@ class Chan : public std::enable_shared_from_this<Chan> {
   long held_inbound();
   long held_outbound();
 
+  // The so_statechange upcall (synchronous, unlike the pump): remembers
+  // that a connect in progress got connected, even if a reset follows
+  // before the pump runs (Linux: connect succeeded, then the reset).
+  bool ever_connected() const { return ever_connected_; }
+  void note_state() {
+    if (so_ && (so_->so_state & SS_ISCONNECTED)) ever_connected_ = true;
+  }
   // A nonblocking connect answered EINPROGRESS: Linux's next connect
   // reports how it ended (0 once, or the error) before EISCONN/EALREADY.
   void set_connect_unreported(bool on) { connect_unreported_ = on; }
@@ -190,6 +197,7 @@ class Chan : public std::enable_shared_from_this<Chan> {
   ChanState state_ = ChanState::Connected;
   std::vector<int> waiters_;  // write ends of wait tokens
   bool connect_unreported_ = false;
+  bool ever_connected_ = false;
   bool fin_first_ = false;    // so_rcv ended without an error (a FIN) before any error
   // Connecting: the filler the shim wrote behind its connect (bytes still
   // to discard; -1: its header not read yet), read before any data.

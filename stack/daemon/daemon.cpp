@@ -258,7 +258,10 @@ void Daemon::so_writable(Socket& so) {
   }
 }
 void Daemon::so_statechange(Socket& so) {
-  if (auto* c = static_cast<Chan*>(so.so_upcallarg)) c->kick();
+  if (auto* c = static_cast<Chan*>(so.so_upcallarg)) {
+    c->note_state();
+    c->kick();
+  }
 }
 void Daemon::so_freed(Socket& so) {
   logger("socket")->debug("socket {}: freed", so.so_id);

@@ -273,14 +273,14 @@ void Dispatcher::op_connect(CtlRequest& q, CtlReply& r) {
     // Linux's connect after a nonblocking one ended: 0 once connected, or
     // the error (ECONNABORTED when SO_ERROR took it), then as usual.
     c->set_connect_unreported(false);
-    if (so->so_state & SS_ISCONNECTED) return;
+    if ((so->so_state & SS_ISCONNECTED) || c->ever_connected()) return;  // connected (a reset may follow)
     r.hdr.error = so->so_error ? std::exchange(so->so_error, 0) : ECONNABORTED;
     c->kick();
     return;
   }
   int e = map_error(soconnect(*so, q.addr, td_of(q)));
   if (e == 0 && (so->so_state & SS_ISCONNECTING) && !(so->so_state & SS_ISCONNECTED)) e = EINPROGRESS;
-  if (c && e == EINPROGRESS && (q.hdr.flags & ipc::kNonblock)) c->set_connect_unreported(true);
+  if (c && e == EINPROGRESS) c->set_connect_unreported(true);  // (a blocking shim asks again after its wait)
   r.hdr.error = e;
   if (e == 0 || e == EINPROGRESS) {
     logger("socket")->info("socket {}: {} {}", so->so_id, e ? "connecting to" : "connected to",

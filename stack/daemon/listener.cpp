@@ -106,7 +106,7 @@ void Chan::close_connect_listener() {
 // socket stays an embryo that polls neither IN nor OUT.
 bool Chan::take_connection() {
   if (!connl_) return true;
-  if (filler_expected_ && so_ && !(so_->so_state & SS_ISCONNECTED)) {
+  if (filler_expected_ && so_ && !(so_->so_state & SS_ISCONNECTED) && !ever_connected_) {
     kick();  // connect_progress decides (still connecting, or failed)
     return false;
   }
@@ -140,8 +140,8 @@ bool Chan::take_connection() {
 // connect does; SO_ERROR comes from the daemon (the shim asks).
 void Chan::connect_progress() {
   if (!so_ || !connl_) return;
-  if (so_->so_state & SS_ISCONNECTED) {
-    take_connection();
+  if ((so_->so_state & SS_ISCONNECTED) || ever_connected_) {
+    take_connection();  // connected (and maybe reset since: the channel shows it)
     return;
   }
   if (so_->so_state & SS_ISCONNECTING) return;  // the next state change kicks us

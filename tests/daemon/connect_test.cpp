@@ -137,9 +137,13 @@ TEST_CASE("a connect in progress polls nothing, then POLLOUT by itself once the 
     if (got.size() < 5) ::usleep(10000);
   }
   CHECK(got == "hello");
+  // Linux: the connect after one in progress ended reports it (0 once), then EISCONN.
   auto third = r.connect(id);
   REQUIRE(third);
-  CHECK(third->hdr.error == EISCONN);
+  CHECK(third->hdr.error == 0);
+  auto fourth = r.connect(id);
+  REQUIRE(fourth);
+  CHECK(fourth->hdr.error == EISCONN);
   ::close(fd);
   CHECK(r.gone(id));
 }
