@@ -31,15 +31,14 @@ const PmtuEntry* pmtu_entry(const Inet& in, uint32_t dst) {
   return &it->second;
 }
 
-// The interface MTU towards dst, as ip_output picks the interface.
-uint32_t route_mtu(const Inet& in, uint32_t dst) {
+}  // namespace
+
+uint32_t rt_mtu(const Inet& in, uint32_t dst) {
   const ifnet* ifp = nullptr;
   if (in_localaddr(in, dst)) ifp = if_loopback(in.st);
   else if (const Route* r = rt_lookup(in, dst)) ifp = r->ifp;
   return ifp ? std::min(ifp->if_mtu, kIpMaxMtu) : 0;
 }
-
-}  // namespace
 
 uint32_t ip_pmtu_learned(const Inet& in, uint32_t dst) {
   const PmtuEntry* e = pmtu_entry(in, dst);
@@ -52,7 +51,7 @@ bool ip_pmtu_locked(const Inet& in, uint32_t dst) {
 }
 
 uint32_t ip_pmtu(const Inet& in, uint32_t dst) {
-  uint32_t mtu = route_mtu(in, dst);
+  uint32_t mtu = rt_mtu(in, dst);
   return mtu ? std::min(mtu, ip_pmtu_learned(in, dst)) : 0;
 }
 

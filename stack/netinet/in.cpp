@@ -62,6 +62,8 @@ Inet& inet_attach(Stack& st) {
   st.set_domain_state(AF_INET, state);
   st.add_domain(&inetdomain());
   in->ip_id = uint16_t(st.rng().next_u32());
+  in->isn_key = {st.rng().next_u64(), st.rng().next_u64()};
+  in->port_key = {st.rng().next_u64(), st.rng().next_u64()};
   ip_protox_register(*in, IPPROTO_ICMP, {icmp_input, icmp_ctlinput});
   ip_protox_register(*in, IPPROTO_UDP, {udp_input, udp_ctlinput});
   ip_protox_register(*in, IPPROTO_TCP, {tcp_input, tcp_ctlinput});

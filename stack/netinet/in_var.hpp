@@ -17,6 +17,7 @@
 #include <span>
 #include <vector>
 
+#include "kern/siphash.hpp"
 #include "kern/stack.hpp"
 #include "net/if.hpp"
 #include "wire/ip.hpp"
@@ -190,6 +191,12 @@ struct Inet {
   std::map<uint32_t, PmtuEntry> pmtu;
   uint32_t min_pmtu = 552;
   Time mtu_expires = std::chrono::seconds(600);
+  // Keyed hashes (in_hash.cpp): keys drawn from the Stack's Rng at
+  // inet_attach; RFC 6056 Algorithm 4's table (Linux table_perturb),
+  // allocated on first use.
+  SipKey isn_key, port_key;
+  static constexpr size_t kTablePerturbSize = size_t(1) << 16;  // Linux INET_TABLE_PERTURB_SIZE
+  std::vector<uint32_t> table_perturb;
   IpStat ipstat;
   IcmpStat icmpstat;
   UdpStat udpstat;
@@ -208,6 +215,9 @@ int ip_output(Inet& in, mbuf* m, uint32_t src, uint32_t dst, uint8_t proto, cons
 uint16_t ip_newid(Inet& in);
 // Route lookup (net/route.cpp): nullptr = ENETUNREACH.
 const Route* rt_lookup(const Inet& in, uint32_t dst);
+// The route's interface MTU towards dst (loopback's for our own addresses),
+// at most 65535; 0 when there is no route. What TCP advertises (Linux advmss).
+uint32_t rt_mtu(const Inet& in, uint32_t dst);
 // Path MTU (RFC 1191): the MTU to use towards dst: the route's interface MTU
 // (loopback's for our own addresses), lowered by ICMP "fragmentation needed"
 // (kept per destination, expires after mtu_expires; never below min_pmtu),

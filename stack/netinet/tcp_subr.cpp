@@ -5,32 +5,11 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "netinet/in_hash.hpp"
 #include "netinet/tcp_cc.hpp"
 #include "netinet/tcp_var.hpp"
 
 namespace tunsock {
-
-namespace {
-
-constexpr uint16_t kPortLow = 32768, kPortHigh = 60999;  // net.ipv4.ip_local_port_range
-
-uint64_t mix(uint64_t h) {  // murmur3's finaliser
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdull;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ull;
-  h ^= h >> 33;
-  return h;
-}
-
-// A keyed hash of a 4-tuple. TEMPORARY: in_hash.hpp (contract C, owner
-// seams) brings the real keyed function (SipHash as Linux); this one is keyed
-// from the injected Rng and good enough to make values unguessable in tests.
-uint64_t keyed(const uint64_t key[2], uint32_t a, uint32_t b, uint32_t c) {
-  return mix(mix(key[0] ^ (uint64_t(a) << 32 | b)) ^ key[1] ^ c);
-}
-
-}  // namespace
 
 TcpGlobals& tcp_globals(Inet& in) {
   if (!in.tcp) {
@@ -183,48 +162,40 @@ bool tcp_port_conflict(Inet& in, const InPcb& inp, uint32_t laddr, uint16_t port
   return false;
 }
 
+// RFC 6528 and RFC 6056 Algorithm 4 live in in_hash.cpp (SipHash keyed from
+// the Stack's Rng); TCP says which ports it can take for the 4-tuple.
 uint32_t tcp_new_isn(Inet& in, uint32_t laddr, uint16_t lport, uint32_t faddr, uint16_t fport) {
-  // RFC 6528 §3: ISN = M + F(localip, localport, remoteip, remoteport, secretkey),
-  // M a 4-microsecond timer.
-  TcpGlobals& g = tcp_globals(in);
-  uint32_t m = uint32_t(in.st.now().count() / 4000);
-  return m + uint32_t(keyed(g.isn_key, laddr, faddr, uint32_t(lport) << 16 | fport));
+  return in_isn(in, laddr, lport, faddr, fport);
 }
 
 uint16_t tcp_ephemeral_port(Inet& in, uint32_t laddr, uint32_t faddr, uint16_t fport) {
-  // RFC 6056 §3.3.4 (Algorithm 4, "double-hash"): a per-destination offset
-  // plus a perturbation table, then the next port whose users are all
-  // connect()s to other 4-tuples (Linux __inet_hash_connect).
+  // Linux __inet_hash_connect: a port whose users are all connect()s to
+  // other 4-tuples.
   TcpGlobals& g = tcp_globals(in);
-  const uint32_t n = kPortHigh - kPortLow + 1;
-  uint64_t h = keyed(g.port_key, laddr, faddr, fport);
-  uint16_t& perturb = g.port_table[h % g.port_table.size()];
-  uint32_t off = uint32_t(h >> 16) + perturb;
-  for (uint32_t i = 0; i < n; ++i) {
-    uint16_t p = uint16_t(kPortLow + (off + i) % n);
-    bool ok = g.conn.find(TcpKey{laddr, faddr, p, fport}) == g.conn.end();
+  return in_ephemeral_port(in, laddr, faddr, fport, [&](uint16_t p) {
+    if (g.conn.find(TcpKey{laddr, faddr, p, fport}) != g.conn.end()) return false;
     auto [lo, hi] = g.ports.equal_range(p);
-    for (auto it = lo; ok && it != hi; ++it) ok = it->second->inp_connect_port;
-    if (ok) {
-      perturb = uint16_t(perturb + i + 2);
-      return p;
-    }
-  }
-  return 0;
+    for (auto it = lo; it != hi; ++it)
+      if (!it->second->inp_connect_port) return false;
+    return true;
+  });
 }
 
 uint32_t tcp_mss_for(Inet& in, uint32_t faddr) {
-  // RFC 9293 §3.7.1: the path MTU (RFC 1191; loopback's for our own
-  // addresses) less the fixed IP and TCP headers; Linux caps it at 65535 - 40.
-  uint32_t mtu = ip_pmtu(in, faddr);
-  if (mtu == 0) mtu = 1500;
+  // The route's interface MTU (Linux advmss: the device's, not the path's).
+  uint32_t mtu = rt_mtu(in, faddr);
+  if (!mtu) mtu = 1500;
+  // RFC 9293 §3.7.1: the MTU less the fixed IP and TCP headers; Linux caps
+  // it at 65535 - 40.
   return std::min<uint32_t>(mtu - 40, 65495);
 }
 
 void tcp_mss_update(TcpCb& tp, uint32_t peer_mss) {
   tp.t_peermss = peer_mss;
   uint32_t mss = std::min(peer_mss, tp.t_advmss ? tp.t_advmss : tcp_mss_for(*tp.t_in, tp.t_inpcb->inp_faddr));
-  if (tp.t_pmtu) mss = std::min(mss, tp.t_pmtu - 40);  // what ICMP NEEDFRAG taught (RFC 1191)
+  if (tp.t_pmtu) mss = std::min(mss, tp.t_pmtu - 40);
+  // Linux tcp_sync_mss(dst_mtu): the path MTU ICMP taught for this destination.
+  if (uint32_t pmtu = ip_pmtu(*tp.t_in, tp.t_inpcb->inp_faddr)) mss = std::min(mss, pmtu - 40);
   if (tp.t_user_maxseg) mss = std::min(mss, tp.t_user_maxseg);
   // Linux mss_cache: the data a full segment carries, options excluded.
   if (tp.t_flags & TF_RCVD_TSTMP) mss -= 12;

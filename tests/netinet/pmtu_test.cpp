@@ -2,11 +2,12 @@
 // the MTU towards one destination, never below min_pmtu (552, then locked),
 // never raises it, expires after mtu_expires (600 s) of the stack's clock;
 // UDP under IP_PMTUDISC_DO gets EMSGSIZE above it, WANT fragments to it,
-// PROBE keeps the interface's; IP_MTU reads it.
+// PROBE keeps the interface's; IP_MTU reads it; TCP's MSS follows it.
 #include <time.h>
 #include <linux/errqueue.h>
 
 #include "netinet/inet_fixture.hpp"
+#include "netinet/tcp_pair.hpp"
 
 using namespace tunsock;
 using namespace tunsock::test;
@@ -214,4 +215,24 @@ TEST_CASE("pmtu: UDP under IP_PMTUDISC_DO is EMSGSIZE above the path MTU with th
   h.out.clear();
   CHECK(send_to(*so, Pkt(1472), &other) == 0);
   soclose(*so);
+}
+
+// TCP (tcp_mss_update, tcp_subr.cpp) sends segments that fit the path MTU
+// learned for the destination, while announcing its interface's MSS.
+TEST_CASE("pmtu: a TCP connection to a destination with a learned path MTU sends segments that fit it") {
+  TcpPair p;
+  ip_pmtu_update(inet(p.a), kB, 1280);
+  REQUIRE(ip_pmtu(inet(p.a), kB) == 1280);
+  Conn c = tcp_connect_pair(p, 80);
+  const uint32_t ts_a = (tcb(*c.cli)->t_flags & TF_RCVD_TSTMP) ? 12 : 0;
+  const uint32_t ts_b = (tcb(*c.srv)->t_flags & TF_RCVD_TSTMP) ? 12 : 0;
+  CHECK(tcb(*c.cli)->t_maxseg == 1280 - 40 - ts_a);
+  CHECK(tcb(*c.srv)->t_maxseg == 1500 - 40 - ts_b);  // b knows nothing of it: a announced 1460
+  // Once the learned value expires, a new connection uses the whole MTU again.
+  p.run_for(std::chrono::seconds(600));
+  CHECK(ip_pmtu(inet(p.a), kB) == 1500);
+  Socket* cli2 = tcp_socket(p.a);
+  REQUIRE(soconnect(*cli2, sin(kB, 80), Td{}) == 0);
+  REQUIRE(p.run_until([&] { return (cli2->so_state & SS_ISCONNECTED) != 0; }, std::chrono::seconds(10)));
+  CHECK(tcb(*cli2)->t_maxseg == 1500 - 40 - ts_a);
 }

@@ -46,9 +46,7 @@ struct Scripted {
     REQUIRE(sa);
     iss = sa->tcp.seq;
     peer.send(TH_ACK);
-    // KNOWN BUG (see the should_fail case below): the stack answers the
-    // final ACK with a window update; drop it so the tests see what follows.
-    while (peer.pending() > 0) peer.take();
+    CHECK(peer.pending() == 0);
     srv = accept_one(*lis);
     REQUIRE(srv);
     CHECK(tstate(*srv) == TcpState::ESTABLISHED);
@@ -126,12 +124,9 @@ TEST_CASE("tcp scripted: SYN-ACK options follow the SYN's (RFC 7323 §2.2, §3.2
   }
 }
 
-// KNOWN BUG, reported: the SYN-ACK offers 65535 (unscaled, RFC 7323 §2.2)
-// and the ACK completing the handshake draws a window update to 128 KB
-// (tcp_output's FreeBSD rule, window_update_due). Linux sends nothing there:
-// its first window is 64240 and grows only as the program reads. should_fail:
-// this case reports once the stack is fixed; then drop the decorator.
-TEST_CASE("tcp scripted: the ACK that completes the handshake draws no segment (Linux)" * doctest::should_fail()) {
+// Linux's first window is 64240 and grows only as the program reads: the
+// ACK completing the handshake draws no window update.
+TEST_CASE("tcp scripted: the ACK that completes the handshake draws no segment (Linux)") {
   Scripted s;
   s.peer.send_syn(1000);
   s.peer.expect({tc::flags(TH_SYN | TH_ACK), tc::ack(1001)});
@@ -317,4 +312,27 @@ TEST_CASE("tcp scripted: unacceptable segments in ESTABLISHED are answered by an
     CHECK(tcp_read(*s.srv) == "new");
   }
   CHECK(tstate(*s.srv) == TcpState::ESTABLISHED);
+}
+
+TEST_CASE("tcp scripted: TIME-WAIT re-acknowledges a retransmitted FIN and ends after 60 s (§3.10.7.4)") {
+  Scripted s;
+  s.establish();
+  soclose(*s.srv);  // active close
+  s.srv = nullptr;
+  s.peer.expect({tc::flags(TH_FIN | TH_ACK), tc::seq(s.iss + 1), tc::ack(1001)});
+  s.peer.send(TH_FIN | TH_ACK);  // acknowledges the FIN and sends ours
+  s.peer.expect({tc::flags(TH_ACK), tc::seq(s.iss + 2), tc::ack(1002)});
+  s.peer.advance(30s);
+  CHECK(s.peer.pending() == 0);
+  // Our FIN again, as if the ACK was lost: acknowledged once more.
+  wire::TcpRepr fin = s.peer.make(TH_FIN | TH_ACK);
+  fin.seq = 1001;
+  s.peer.send(fin);
+  s.peer.expect({tc::flags(TH_ACK), tc::seq(s.iss + 2), tc::ack(1002)});
+  // 60 s after that, the connection is gone: a segment on it is answered
+  // as on a closed port.
+  s.peer.advance(61s);
+  CHECK(s.peer.pending() == 0);
+  s.peer.send(TH_ACK, bytes_of("late"));
+  s.peer.expect({tc::flags(TH_RST), tc::seq(s.iss + 2)});
 }

@@ -1,7 +1,13 @@
+/* DEVIATION: an IP_RECVERR entry queued by a local error (EMSGSIZE) polls
+ * POLLERR on Linux and nothing extra under tunsock: the error queue lives in
+ * the daemon, and the socket's fd, its end of an AF_UNIX SOCK_SEQPACKET
+ * channel, can poll POLLERR only if the daemon destroyed the channel (see
+ * udp_errqueue.c); a local error is reported by the call itself, so no
+ * error record is posted for it. MSG_ERRQUEUE returns Linux's entry. */
 /* IP_RECVERR with IP_PMTUDISC_DO: a datagram over the MTU is EMSGSIZE and a
  * local error (origin LOCAL, info = the MTU) is queued; a connected socket
  * gets the port unreachable queued and reported by recv as well. */
-#include "udp_compat.h"
+#include "../udp/udp_compat.h"
 static char buf[3000];
 int main(void) {
   memset(buf, 'q', sizeof buf);

@@ -1,8 +1,14 @@
+/* DEVIATION: after shutdown(SHUT_RD) Linux UDP still queues and delivers
+ * datagrams that arrive (recv answers 0 only while the queue is empty);
+ * under tunsock the shim shuts the program's end of its AF_UNIX channel for
+ * reading, as the kernel poll and recv answers (RDHUP, 0) require, and
+ * AF_UNIX then refuses what the daemon sends into it: the later datagrams
+ * are lost and recv keeps answering 0. */
 /* shutdown on a connected UDP socket: after SHUT_RD recv returns 0 at once
  * when nothing is queued, but Linux still queues and delivers datagrams;
  * SHUT_WR: sending is EPIPE; poll bits after each. (Unconnected:
  * udp_shutdown_unconnected.) */
-#include "udp_compat.h"
+#include "../udp/udp_compat.h"
 int main(void) {
   signal(SIGPIPE, SIG_IGN);
   int c = udp_bound(LOOP, 20241), o = udp_bound(LOOP, 20242);
