@@ -130,7 +130,8 @@ struct World {
     FUZZ_CHECK(ip->total_len == p.size(), "IP total length", ip->total_len, long(p.size()));
     FUZZ_CHECK(ip->src == kUs, "emitted from another address", long(ip->src));
     if (ip->proto != wire::IPPROTO_TCP_) return;
-    FUZZ_CHECK(!ip->is_fragment(), "TCP segment fragmented");
+    FUZZ_CHECK(!ip->is_fragment(), "TCP segment fragmented (IP length, offset)", long(ip->total_len),
+               long(ip->frag_off));
     wire::Bytes seg(p.data() + ip->hlen, p.size() - ip->hlen);
     wire::TcpError te;
     auto t = wire::tcp_parse(seg, &te);
@@ -338,6 +339,15 @@ struct World {
   void close_ours(uint8_t variant) {
     seen.clear();
     if (variant & 32) {
+      // Read what arrived first: a close with unread data sends RST (Linux).
+      std::byte buf[4096];
+      for (int i = 0; i < 64; ++i) {
+        RecvArgs a;
+        a.buf = buf;
+        a.len = sizeof buf;
+        a.flags = MSG_DONTWAIT;
+        if (soreceive(*so, a) != 0 || a.done == 0) break;
+      }
       soclose(*so);
       so = nullptr;
     } else {
