@@ -18,7 +18,7 @@ struct TcpTimerSlot : TimerSlot {
     s.timer_arm(*this, when);
   }
   void stop() {
-    if (st) st->timer_stop(*this);
+    if (armed() && st) st->timer_stop(*this);  // not armed: st may be a stack already gone
   }
 };
 
