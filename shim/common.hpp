@@ -36,6 +36,13 @@ void adopt_received(const msghdr* msg);
 // SA_RESTART and the wait has no timeout of the application's (timed: e.g.
 // SO_RCVTIMEO; Linux sock_intr_errno then answers EINTR whatever the flags).
 int wait_ready(int fd, short events, int timeout_ms, bool timed = false);
+// A blocking call told EAGAIN waits on the daemon's wait token (fds[0] of
+// the reply: ready once the call may succeed; PROTOCOL.md "Calls"), then
+// closes the reply's fds. timeout_ms < 0: none. 0, ETIMEDOUT, EINTR,
+// ENETDOWN, or EAGAIN when the reply carried no token.
+int wait_token(Answer& a, int timeout_ms);
+// A socket's SO_RCVTIMEO / SO_SNDTIMEO (opt) in milliseconds, -1 for none.
+int timeo_ms(int fd, int opt);
 // signals.cpp: the application's handlers run through a trampoline that
 // notes the SA_RESTART flag of the first one to run after wait_mark().
 void wait_mark();
@@ -68,6 +75,25 @@ void trace_init();
 int resolve_path(const sockaddr* addr, socklen_t len, Call& c);
 // The name belongs to the host: make fd a kernel socket of the same kind.
 int fall_through(int fd, const SockInfo& s);
+
+// The socket's pending error, consumed (the daemon's SO_ERROR; the
+// channel's own kernel error is cleared with it). 0 when none, or when the
+// daemon cannot say.
+int take_so_error(int fd, const SockInfo& s);
+// A stream or seqpacket receive ended: n == 0 with room asked for, or -1
+// with ECONNRESET from the channel. The socket's pending error once, as
+// Linux's sock_error (a reset, a failed connect), else end of data (0).
+ssize_t stream_read_end(int fd, ssize_t n);
+// A send on an inet stream connection (SockInfo::tcp): the channel's send
+// with MSG_NOSIGNAL; EPIPE/ECONNRESET become the pending error (ECONNRESET,
+// ETIMEDOUT) once, then EPIPE with SIGPIPE unless MSG_NOSIGNAL (Linux
+// sk_stream_error). During a connect in progress it waits for the
+// connection (EAGAIN when nonblocking).
+ssize_t tcp_sendmsg(int fd, const msghdr* msg, int flags);
+
+// A datagram socket's pending error was consumed (a send, getsockopt):
+// drop an error record at the head of its channel.
+void drop_stale_error_record(int fd);
 
 // Datagram receive on a channel: strip the framing (DgramHeader + source
 // address padded to ipc::kMaxAddr) into msg_name / the iovecs.

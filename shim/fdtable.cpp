@@ -14,13 +14,14 @@ namespace tunsock::shim::fdtable {
 namespace {
 
 constexpr int kFast = 1 << 16;
-constexpr uint8_t kOurs = 1, kProbed = 2, kFramed = 4;
+constexpr uint8_t kOurs = 1, kProbed = 2, kFramed = 4, kTcp = 8, kConnecting = 16;
 // kOurs; kProbed: checked and found not ours; kFramed: a datagram socket
-// (or one not yet identified), whose reads need the shim.
+// (or one not yet identified), whose reads need the shim; kTcp: an inet
+// stream connection, whose sends need the shim.
 std::atomic<uint8_t> g_bits[kFast];
 
 uint8_t bits_of(const SockInfo& s) {
-  return kOurs | ((s.pending || s.datagrams()) ? kFramed : 0);
+  return kOurs | ((s.pending || s.datagrams()) ? kFramed : 0) | (s.tcp() ? kTcp : 0);
 }
 // Entries for the usual descriptor numbers live in a fixed array (untouched
 // pages cost nothing), so that socket() and close() stay async-signal-safe:
@@ -76,6 +77,24 @@ bool framed(int fd) {
   Guard g;
   SockInfo* e = slot_locked(fd, false);
   return e && (bits_of(*e) & kFramed);
+}
+
+bool tcp(int fd) {
+  if (fd < 0) return false;
+  if (fd < kFast) return g_bits[fd].load(std::memory_order_acquire) & kTcp;
+  Guard g;
+  SockInfo* e = slot_locked(fd, false);
+  return e && (bits_of(*e) & kTcp);
+}
+
+bool connecting(int fd) {
+  return fd >= 0 && fd < kFast && (g_bits[fd].load(std::memory_order_acquire) & kConnecting);
+}
+
+void set_connecting(int fd, bool on) {
+  if (fd < 0 || fd >= kFast) return;
+  if (on) g_bits[fd].fetch_or(kConnecting, std::memory_order_acq_rel);
+  else g_bits[fd].fetch_and(uint8_t(~kConnecting), std::memory_order_acq_rel);
 }
 
 bool known(int fd) {

@@ -23,6 +23,10 @@ struct SockInfo {
   uint64_t instance = 0; // the daemon instance in the channel name (pending only)
   // Datagram semantics (framed channel, sends through the daemon): SOCK_DGRAM and SOCK_RAW.
   bool datagrams() const { return (type == SOCK_DGRAM || type == SOCK_RAW) && !listening; }
+  // A connection of the inet domains (TCP): its sends report the socket's
+  // pending error (ECONNRESET, ETIMEDOUT) and raise SIGPIPE as the shim
+  // decides, not as the channel's kernel would (PROTOCOL.md "Errors").
+  bool tcp() const { return type == SOCK_STREAM && domain != AF_UNIX && !listening && !pending; }
   uint64_t ino = 0;      // the kernel socket's inode: tells a stale entry (the
                          // number closed behind the shim's back, e.g. by
                          // fclose or close_range, and reused) from ours
@@ -35,6 +39,12 @@ bool ours(int fd);
 // A datagram socket (or one not identified yet): read/recv need the shim.
 // Stream and seqpacket data calls go straight to libc.
 bool framed(int fd);
+// SockInfo::tcp(): writes and sends need the shim. Lock-free too.
+bool tcp(int fd);
+// A nonblocking connect in progress (the fd is an embryo holding the
+// filler): sends wait for POLLOUT first, as Linux's sk_stream_wait_connect.
+bool connecting(int fd);
+void set_connecting(int fd, bool on);
 // ours(), or marked probed: what close/dup must clear for the next owner.
 bool known(int fd);
 std::optional<SockInfo> get(int fd);

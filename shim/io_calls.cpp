@@ -62,7 +62,11 @@ int stream_fionread(int fd, const SockInfo& s, void* arg) {
   long held = 0;
   if (call(ipc::Op::Ioctl, c, a) == 0 && a.r.error == 0) held = long(a.r.value);
   int v = 0;
-  if (real().ioctl(fd, FIONREAD, &v) < 0) return -1;
+  if (a.r.error == 0 && a.r.b == 1) {
+    v = 0;  // the daemon counted the channel too (TCP)
+  } else if (real().ioctl(fd, FIONREAD, &v) < 0) {
+    return -1;
+  }
   v = int(std::min<long>(long(v) + held, 0x7fffffff));
   if (!arg) return fail(EFAULT);
   std::memcpy(arg, &v, sizeof v);
@@ -140,6 +144,79 @@ int take_so_error(const SockInfo& s) {
   int err = 0;
   if (!a.r.error && a.payload.size() >= sizeof err) std::memcpy(&err, a.payload.data(), sizeof err);
   return err;
+}
+
+// The pending error was consumed by a send or getsockopt: an error record
+// at the head of the channel is stale now; drop it so that it wakes no
+// poller for nothing (one further back is consumed when a read reaches it).
+void drop_stale_error_record(int fd) {
+  ipc::DgramHeader h{};
+  if (real().recv(fd, &h, sizeof h, MSG_PEEK | MSG_DONTWAIT) == ssize_t(sizeof h) && (h.flags & ipc::kDgramError))
+    real().recv(fd, &h, sizeof h, MSG_DONTWAIT);
+}
+
+int take_so_error(int fd, const SockInfo& s) {
+  Call c;
+  c.q.sock_id = s.id;
+  c.q.a = SOL_SOCKET;
+  c.q.b = SO_ERROR;
+  c.q.c = sizeof(int);
+  Answer a;
+  int err = 0;
+  if (call(ipc::Op::GetSockOpt, c, a) == 0 && !a.r.error && a.payload.size() >= sizeof err)
+    std::memcpy(&err, a.payload.data(), sizeof err);
+  // The channel's kernel socket may hold the same error (the daemon closed
+  // its end with our data unread, or reset our embryo): it is reported once.
+  int k = 0;
+  socklen_t kl = sizeof k;
+  (void)real().getsockopt(fd, SOL_SOCKET, SO_ERROR, &k, &kl);
+  return err;
+}
+
+ssize_t stream_read_end(int fd, ssize_t n) {
+  const int saved = errno;
+  auto s = fdtable::ours(fd) ? fdtable::get(fd) : std::nullopt;
+  if (!s || s->datagrams() || s->listening || s->pending) {
+    errno = saved;
+    return n;
+  }
+  if (int e = take_so_error(fd, *s)) {
+    trace("read(%d): end of data: so_error %d", fd, e);
+    return fail(e);
+  }
+  // ECONNRESET from the channel whose error someone took already (SO_ERROR):
+  // the end of data, as Linux reads 0 after the error was reported.
+  return 0;
+}
+
+ssize_t tcp_sendmsg(int fd, const msghdr* msg, int flags) {
+  if (fdtable::connecting(fd)) {
+    pollfd p{fd, POLLOUT, 0};
+    if (::poll(&p, 1, 0) == 1 && p.revents) {
+      fdtable::set_connecting(fd, false);
+    } else if ((flags & MSG_DONTWAIT) || is_nonblocking(fd)) {
+      return fail(EAGAIN);
+    } else {
+      const int ms = timeo_ms(fd, SO_SNDTIMEO);
+      int w = wait_ready(fd, POLLOUT, ms, ms >= 0);
+      if (w == ETIMEDOUT) return fail(EAGAIN);
+      if (w) return fail(w);
+      fdtable::set_connecting(fd, false);
+    }
+  }
+  msghdr copy = *msg;
+  copy.msg_name = nullptr;
+  copy.msg_namelen = 0;
+  ssize_t n = real().sendmsg(fd, &copy, flags | MSG_NOSIGNAL);
+  if (n >= 0 || (errno != EPIPE && errno != ECONNRESET)) return n;
+  auto s = fdtable::get(fd);
+  if (s)
+    if (int e = take_so_error(fd, *s)) {
+      trace("send(%d): so_error %d", fd, e);
+      return fail(e);  // Linux sk_stream_error: the pending error, without SIGPIPE
+    }
+  if (!(flags & MSG_NOSIGNAL)) ::raise(SIGPIPE);
+  return fail(EPIPE);
 }
 
 // recvmsg(MSG_ERRQUEUE): the daemon holds the queue (IP_RECVERR). Never
@@ -281,9 +358,11 @@ ssize_t dgram_sendmsg(int fd, const SockInfo& s, const msghdr* msg, int flags) {
   }
   c.payload = data.data();
   c.paylen = data.size();
+  c.cloexec = true;  // a wait token
   c.fds = fds.data();
   c.nfds = int(fds.size());
   const bool nb = (flags & MSG_DONTWAIT) || is_nonblocking(fd);
+  if (nb) c.q.flags |= ipc::kNonblock;
   for (;;) {
     Answer a;
     if (int e = call(ipc::Op::SendTo, c, a)) return fail(e);
@@ -292,12 +371,17 @@ ssize_t dgram_sendmsg(int fd, const SockInfo& s, const msghdr* msg, int flags) {
       if (int f = fall_through(fd, s)) return fail(f);
       return real().sendmsg(fd, msg, flags);
     }
-    if (e == EAGAIN && !nb) {  // the receiver's queue is full: a blocking send waits for room
-      int w = wait_ready(-1, 0, 2);
-      if (w && w != ETIMEDOUT) return fail(w);
+    if (e == EAGAIN && !nb) {
+      // The receiver's queue is full: a blocking send waits on the daemon's
+      // wait token for room (SO_SNDTIMEO bounds it), then tries again.
+      int w = wait_token(a, timeo_ms(fd, SO_SNDTIMEO));
+      if (w == ETIMEDOUT) return fail(EAGAIN);
+      if (w) return fail(w);
       continue;
     }
+    for (int i = 0; i < a.nfds; ++i) real().close(a.fds[i]);
     trace("sendmsg(%d, %zu bytes, flags %#x) = %d", fd, data.size() - ctllen, flags, e ? -e : int(a.r.value));
+    if (a.r.b == 1) drop_stale_error_record(fd);
     // Linux signals a broken pipe on connections only: a datagram socket's
     // EPIPE (after shutdown(SHUT_WR)) comes without SIGPIPE.
     if (e == EPIPE && !s.datagrams() && !(flags & MSG_NOSIGNAL)) ::raise(SIGPIPE);
@@ -323,6 +407,8 @@ TUNSOCK_EXPORT ssize_t recvmsg(int fd, msghdr* msg, int flags) {
     // The kernel would name the channel's daemon end: a stack stream or
     // seqpacket peer has no name to report here.
     if (n >= 0 && ours && msg->msg_name) msg->msg_namelen = 0;
+    if (ours && !(flags & MSG_ERRQUEUE) && ((n == 0 && msg->msg_iovlen) || (n < 0 && errno == ECONNRESET)))
+      n = stream_read_end(fd, n);
   }
   if (n >= 0 && msg->msg_controllen) adopt_received(msg);
   if (ours) trace("recvmsg(%d, flags %#x) = %zd", fd, flags, n);
@@ -335,6 +421,7 @@ TUNSOCK_EXPORT ssize_t recvfrom(int fd, void* buf, size_t len, int flags, sockad
     if (!fdtable::ours(fd)) return real().recvfrom(fd, buf, len, flags, addr, alen);
     // Stream and seqpacket: the peer's name, as the kernel gives it.
     ssize_t n = real().recvfrom(fd, buf, len, flags, nullptr, nullptr);
+    if ((n == 0 && len) || (n < 0 && errno == ECONNRESET)) n = stream_read_end(fd, n);
     if (n >= 0 && addr && alen) *alen = 0;
     return n;
   }
@@ -350,17 +437,29 @@ TUNSOCK_EXPORT ssize_t recvfrom(int fd, void* buf, size_t len, int flags, sockad
 }
 
 TUNSOCK_EXPORT ssize_t recv(int fd, void* buf, size_t len, int flags) {
-  if (!dgram_of(fd)) return real().recv(fd, buf, len, flags);
+  if (!dgram_of(fd)) {
+    ssize_t n = real().recv(fd, buf, len, flags);
+    if (((n == 0 && len) || (n < 0 && errno == ECONNRESET)) && fdtable::ours(fd)) return stream_read_end(fd, n);
+    return n;
+  }
   return recvfrom(fd, buf, len, flags, nullptr, nullptr);
 }
 
 TUNSOCK_EXPORT ssize_t read(int fd, void* buf, size_t len) {
-  if (!dgram_of(fd)) return real().read(fd, buf, len);
+  if (!dgram_of(fd)) {
+    ssize_t n = real().read(fd, buf, len);
+    if (((n == 0 && len) || (n < 0 && errno == ECONNRESET)) && fdtable::ours(fd)) return stream_read_end(fd, n);
+    return n;
+  }
   return recvfrom(fd, buf, len, 0, nullptr, nullptr);
 }
 
 TUNSOCK_EXPORT ssize_t readv(int fd, const iovec* iov, int n) {
-  if (!dgram_of(fd)) return real().readv(fd, iov, n);
+  if (!dgram_of(fd)) {
+    ssize_t k = real().readv(fd, iov, n);
+    if (((k == 0 && n > 0) || (k < 0 && errno == ECONNRESET)) && fdtable::ours(fd)) return stream_read_end(fd, k);
+    return k;
+  }
   msghdr mh{};
   mh.msg_iov = const_cast<iovec*>(iov);
   mh.msg_iovlen = size_t(n);
@@ -398,6 +497,7 @@ TUNSOCK_EXPORT ssize_t sendmsg(int fd, const msghdr* msg, int flags) {
   if (!fdtable::ours(fd)) return real().sendmsg(fd, msg, flags);
   auto s = fdtable::get(fd);
   if (s && s->datagrams()) return dgram_sendmsg(fd, *s, msg, flags);
+  if (s && s->tcp() && !(msg->msg_name && msg->msg_namelen)) return tcp_sendmsg(fd, msg, flags);
   if (s && s->type == SOCK_STREAM && msg->msg_name && msg->msg_namelen) {
     // An address on a stream send: the stack gives the kernel's answer.
     return dgram_sendmsg(fd, *s, msg, flags);
@@ -420,16 +520,23 @@ TUNSOCK_EXPORT ssize_t sendto(int fd, const void* buf, size_t len, int flags, co
 }
 
 TUNSOCK_EXPORT ssize_t send(int fd, const void* buf, size_t len, int flags) {
-  if (!fdtable::framed(fd)) return real().send(fd, buf, len, flags);
+  if (!fdtable::framed(fd) && !fdtable::tcp(fd)) return real().send(fd, buf, len, flags);
   return sendto(fd, buf, len, flags, nullptr, 0);
 }
 
 TUNSOCK_EXPORT ssize_t write(int fd, const void* buf, size_t len) {
+  if (fdtable::tcp(fd)) return send(fd, buf, len, 0);
   if (!dgram_of(fd)) return real().write(fd, buf, len);
   return sendto(fd, buf, len, 0, nullptr, 0);
 }
 
 TUNSOCK_EXPORT ssize_t writev(int fd, const iovec* iov, int n) {
+  if (fdtable::tcp(fd)) {
+    msghdr mh{};
+    mh.msg_iov = const_cast<iovec*>(iov);
+    mh.msg_iovlen = size_t(n);
+    return tcp_sendmsg(fd, &mh, 0);
+  }
   if (!dgram_of(fd)) return real().writev(fd, iov, n);
   msghdr mh{};
   mh.msg_iov = const_cast<iovec*>(iov);
@@ -534,6 +641,20 @@ TUNSOCK_EXPORT int ioctl(int fd, unsigned long req, ...) {
   }
   if (req == FIONREAD && fdtable::ours(fd))
     if (auto s = lookup(fd); s && !s->listening && s->type != SOCK_DGRAM) return stream_fionread(fd, *s, arg);
+  if ((req == SIOCOUTQ || req == SIOCOUTQNSD) && fdtable::tcp(fd)) {
+    // The stack's unsent bytes plus the channel's: the daemon counts both.
+    auto s = fdtable::get(fd);
+    Call c;
+    c.q.sock_id = s ? s->id : 0;
+    c.q.a = int(req);
+    Answer a;
+    if (int e = call(ipc::Op::Ioctl, c, a)) return fail(e);
+    if (a.r.error) return fail(a.r.error);
+    if (!arg) return fail(EFAULT);
+    int v = int(std::min<int64_t>(a.r.value, 0x7fffffff));
+    std::memcpy(arg, &v, sizeof v);
+    return 0;
+  }
   return real().ioctl(fd, req, arg);
 }
 

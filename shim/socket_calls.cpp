@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "common.hpp"
@@ -223,42 +224,53 @@ TUNSOCK_EXPORT int listen(int fd, int backlog) {
   return 0;
 }
 
-// A blocking connect the protocol could not finish at once (a handshake):
-// wait until the socket leaves SS_ISCONNECTING, then its SO_ERROR is the
-// answer. The daemon's death or a signal (without SA_RESTART) end the wait.
-static int wait_connected(const SockInfo& s) {
-  constexpr uint32_t kConnecting = 0x0004;  // SS_ISCONNECTING in Identify's state bits
-  for (int delay = 1;; delay = std::min(delay * 2, 20)) {
-    Call c;
-    c.q.sock_id = s.id;
-    Answer a;
-    if (int e = call(ipc::Op::Identify, c, a)) return e;
-    if (a.r.error) return a.r.error;
-    if (!(uint32_t(a.r.value) & kConnecting)) break;
-    int w = wait_ready(-1, 0, delay);
-    if (w && w != ETIMEDOUT) return w;
-  }
-  Call c;
-  c.q.sock_id = s.id;
-  c.q.a = SOL_SOCKET;
-  c.q.b = SO_ERROR;
-  c.q.c = sizeof(int);
-  Answer a;
-  if (int e = call(ipc::Op::GetSockOpt, c, a)) return e;
-  if (a.r.error) return a.r.error;
-  int err = 0;
-  if (a.payload.size() >= sizeof err) std::memcpy(&err, a.payload.data(), sizeof err);
-  return err;
+int tunsock::shim::wait_token(Answer& a, int timeout_ms) {
+  const int tok = a.nfds > 0 ? a.fds[0] : -1;
+  int w = tok >= 0 ? wait_ready(tok, POLLIN, timeout_ms, timeout_ms >= 0) : EAGAIN;
+  for (int i = 0; i < a.nfds; ++i) real().close(a.fds[i]);
+  a.nfds = 0;
+  return w;
 }
 
-// SO_RCVTIMEO of a kernel socket in milliseconds, -1 for none.
-static int rcvtimeo_ms(int fd) {
+// A socket option timeout of a kernel socket in milliseconds, -1 for none.
+int tunsock::shim::timeo_ms(int fd, int opt) {
   timeval tv{};
   socklen_t len = sizeof tv;
-  if (real().getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &len) != 0 || (tv.tv_sec == 0 && tv.tv_usec == 0))
-    return -1;
+  if (real().getsockopt(fd, SOL_SOCKET, opt, &tv, &len) != 0 || (tv.tv_sec == 0 && tv.tv_usec == 0)) return -1;
   long ms = long(tv.tv_sec) * 1000 + (tv.tv_usec + 999) / 1000;
   return ms > 0x7fffffff ? 0x7fffffff : int(ms);
+}
+
+// The application's socket is an embryo on the connect listener: write the
+// filler that keeps it from polling writable until the daemon, once the
+// stack is connected, takes the embryo and reads the filler away
+// (PROTOCOL.md "Connecting"). One nonblocking write of one skb.
+static void write_filler(int fd) {
+  int sb = 0;
+  socklen_t sl = sizeof sb;
+  if (real().getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sb, &sl) != 0) return;
+  const size_t len = ipc::filler_len(sb);
+  char* buf = static_cast<char*>(::calloc(1, len));
+  if (!buf) return;
+  ipc::ConnectFiller h{ipc::kFillerMagic, uint32_t(len)};
+  std::memcpy(buf, &h, sizeof h);
+  ssize_t n = real().send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+  ::free(buf);
+  trace("connect(%d): filler of %zu bytes: %zd", fd, len, n);
+}
+
+// A blocking connect in progress: wait until the application's end polls
+// writable (connected: the daemon took the filler) or shows the failure
+// (POLLERR|POLLHUP), blocked in poll with the control connection, never
+// sleeping. SO_SNDTIMEO bounds it (Linux: EINPROGRESS then); a signal ends
+// it with EINTR unless the kernel would restart connect (SA_RESTART).
+static int wait_connected(int fd, const SockInfo& s) {
+  const int timeo = timeo_ms(fd, SO_SNDTIMEO);
+  int w = wait_ready(fd, POLLOUT, timeo, timeo >= 0);
+  if (w == ETIMEDOUT) return EINPROGRESS;
+  if (w) return w;
+  fdtable::set_connecting(fd, false);
+  return take_so_error(fd, s);
 }
 
 // accept on a stack listener: a real accept on the kernel listener, then
@@ -274,7 +286,7 @@ TUNSOCK_EXPORT int accept4(int fd, sockaddr* addr, socklen_t* len, int flags) {
   if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) return fail(EINVAL);
   if (addr && !len) return fail(EFAULT);
   const bool blocking = !is_nonblocking(fd);
-  const int timeo = blocking ? rcvtimeo_ms(fd) : -1;
+  const int timeo = blocking ? timeo_ms(fd, SO_RCVTIMEO) : -1;
   for (;;) {
     if (blocking) {
       int w = wait_ready(fd, POLLIN, timeo, timeo >= 0);
@@ -307,6 +319,10 @@ TUNSOCK_EXPORT int accept4(int fd, sockaddr* addr, socklen_t* len, int flags) {
     }
     fdtable::forget(nfd);
     fdtable::put(nfd, SockInfo{id, a.r.a, a.r.b, a.r.c, false});
+    if (a.r.value > 0) {  // the channel's buffer, tied to the socket's SO_SNDBUF (TCP)
+      int v = int(a.r.value);
+      real().setsockopt(nfd, SOL_SOCKET, SO_SNDBUF, &v, sizeof v);
+    }
     if (addr) copy_addr(&a.addr, a.addrlen, addr, len);
     trace("accept4(%d, flags %#x) = %d (sock %llu)", fd, flags, nfd, (unsigned long long)id);
     return nfd;
@@ -330,6 +346,7 @@ TUNSOCK_EXPORT int connect(int fd, const sockaddr* addr, socklen_t len) {
   }
   const bool nb = is_nonblocking(fd);
   if (nb) c.q.flags |= ipc::kNonblock;
+  c.cloexec = true;  // a wait token
   for (;;) {
     Answer a;
     if (int e = call(ipc::Op::Connect, c, a)) return fail(e);
@@ -340,18 +357,32 @@ TUNSOCK_EXPORT int connect(int fd, const sockaddr* addr, socklen_t len) {
       return real().connect(fd, addr, len);
     }
     if (e == EAGAIN && !nb) {
-      // The listener's backlog is full: a blocking connect waits for room.
-      int w = wait_ready(-1, 0, 5);
-      if (w && w != ETIMEDOUT) return fail(w);
+      // The listener's backlog is full: a blocking connect waits for room
+      // on the daemon's wait token (SO_SNDTIMEO bounds it, as Linux's
+      // unix_wait_for_peer), then tries again.
+      int w = wait_token(a, timeo_ms(fd, SO_SNDTIMEO));
+      if (w == ETIMEDOUT) return fail(EAGAIN);
+      if (w) return fail(w);
       continue;
     }
-    if (e == 0 && a.r.value == 1 && a.addrlen) {
-      // Connected in the stack: connect the application's kernel socket
-      // to the daemon's end, which makes it the channel (the listener has
-      // room for it: this never waits).
+    if ((e == 0 || e == EINPROGRESS) && a.r.value == 1 && a.addrlen) {
+      // Connect the application's kernel socket to the daemon's connect
+      // listener, which makes it the channel (the listener has room for
+      // it: this never waits).
       if (real().connect(fd, reinterpret_cast<const sockaddr*>(&a.addr), a.addrlen) < 0) {
         trace("connect(%d): channel: errno %d", fd, errno);
+        // A connect in progress that failed meanwhile (the listener is gone).
+        if (e == EINPROGRESS)
+          if (int f = take_so_error(fd, *s)) return fail(f);
         return fail(ENOBUFS);
+      }
+      if (e == EINPROGRESS) {
+        // A handshake in progress: an embryo the daemon does not accept yet.
+        write_filler(fd);
+        fdtable::set_connecting(fd, true);
+        if (nb) return fail(EINPROGRESS);
+        e = wait_connected(fd, *s);
+        return e ? fail(e) : 0;
       }
       // Any request lets the daemon take the channel before connect returns,
       // so what the peer sends from now on reaches this fd at once.
@@ -360,7 +391,7 @@ TUNSOCK_EXPORT int connect(int fd, const sockaddr* addr, socklen_t len) {
       Answer a2;
       (void)call(ipc::Op::Identify, q2, a2);
     }
-    if (e == EINPROGRESS && !nb) e = wait_connected(*s);
+    if (e == EINPROGRESS && !nb) e = wait_connected(fd, *s);
     return e ? fail(e) : 0;
   }
 }
@@ -409,6 +440,17 @@ TUNSOCK_EXPORT int getsockopt(int fd, int level, int name, void* val, socklen_t*
   if (int(*len) < 0) return fail(EINVAL);
   if (level == SOL_SOCKET && (name == SO_RCVTIMEO || name == SO_SNDTIMEO))
     return real().getsockopt(fd, level, name, val, len);  // kept on the channel (below)
+  if (level == SOL_SOCKET && name == SO_ERROR && !s->datagrams() && !s->listening) {
+    // The daemon's so_error, consumed; the channel's own kernel error (a
+    // failed connect's embryo, a reset) is cleared with it: reported once.
+    if (!val) return fail(EFAULT);
+    int err = take_so_error(fd, *s);
+    socklen_t n = std::min<socklen_t>(*len, sizeof err);
+    std::memcpy(val, &err, n);
+    *len = n;
+    trace("getsockopt(%d, SO_ERROR) = %d", fd, err);
+    return 0;
+  }
   Call c;
   c.q.sock_id = s->id;
   c.q.a = level;
@@ -418,6 +460,7 @@ TUNSOCK_EXPORT int getsockopt(int fd, int level, int name, void* val, socklen_t*
   if (int e = call(ipc::Op::GetSockOpt, c, a)) return fail(e);
   trace("getsockopt(%d, %d, %d) = %d", fd, level, name, a.r.error);
   if (a.r.error) return fail(a.r.error);
+  if (level == SOL_SOCKET && name == SO_ERROR && s->datagrams()) drop_stale_error_record(fd);
   socklen_t n = std::min<socklen_t>(*len, socklen_t(a.payload.size()));
   if (n && !val) return fail(EFAULT);
   std::memcpy(val, a.payload.data(), n);
@@ -444,5 +487,9 @@ TUNSOCK_EXPORT int setsockopt(int fd, int level, int name, const void* val, sock
   trace("setsockopt(%d, %d, %d) = %d", fd, level, name, a.r.error);
   if (a.r.error) return fail(a.r.error);
   if (level == SOL_SOCKET && name == SO_RCVLOWAT && !s->listening) real().setsockopt(fd, level, name, val, len);
+  if (a.r.value > 0 && !s->listening) {  // the channel's buffer follows SO_SNDBUF (TCP)
+    int v = int(a.r.value);
+    real().setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof v);
+  }
   return 0;
 }

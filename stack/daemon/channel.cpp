@@ -5,6 +5,8 @@
 // edge-triggered, so a wake-up that does not drain re-schedules itself.
 #include "daemon/channel.hpp"
 
+#include <fcntl.h>
+#include <linux/sockios.h>
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -83,11 +85,60 @@ ChanKind chan_kind(int so_type) {
 
 int chan_socktype(ChanKind k) { return k == ChanKind::Stream ? SOCK_STREAM : SOCK_SEQPACKET; }
 
+const char* chan_state_name(ChanState s) {
+  switch (s) {
+    case ChanState::Unconnected: return "unconnected";
+    case ChanState::Connecting: return "connecting";
+    case ChanState::Connected: return "connected";
+    case ChanState::Listening: return "listening";
+    case ChanState::Closed: return "closed";
+  }
+  return "?";
+}
+
+void Chan::set_state(ChanState s) {
+  if (s == state_) return;
+  logger("chan")->debug("socket {}: channel {} -> {}", id_, chan_state_name(state_), chan_state_name(s));
+  state_ = s;
+}
+
+namespace {
+bool inet_stream(const Socket* so) {
+  const Domain* dom = so && so->so_proto ? so->so_proto->pr_domain : nullptr;
+  return so && so->so_type == SOCK_STREAM && dom && (dom->dom_family == AF_INET || dom->dom_family == AF_INET6);
+}
+// The kernel doubles what setsockopt(SO_SNDBUF) asks for: ask for a quarter
+// of the stack's buffer, so that the channel holds at most about half of it
+// (counted as the kernel counts, skb truesize).
+int channel_sndbuf_request(uint32_t hiwat) { return int(std::max<uint32_t>(hiwat / 4, 2048)); }
+}  // namespace
+
+int Chan::app_sndbuf() const { return inet_stream(so_) ? channel_sndbuf_request(so_->so_snd.sb_hiwat) : 0; }
+
+void Chan::tune_buffers() {
+  if (!sd_ || !inet_stream(so_)) return;
+  int v = channel_sndbuf_request(so_->so_rcv.sb_hiwat);
+  ::setsockopt(sd_->native_handle(), SOL_SOCKET, SO_SNDBUF, &v, sizeof v);
+}
+
+long Chan::held_inbound() {
+  int v = 0;
+  if (!sd_ || ::ioctl(sd_->native_handle(), SIOCINQ, &v) < 0) return 0;
+  return v;
+}
+
+long Chan::held_outbound() {
+  int v = 0;
+  if (!sd_ || ::ioctl(sd_->native_handle(), SIOCOUTQ, &v) < 0) return 0;
+  return v;
+}
+
 Chan::Chan(Daemon& d, Socket& so) : d_(d), so_(&so), id_(so.so_id), kind_(chan_kind(so.so_type)) {
   so.so_upcallarg = this;
 }
 
 Chan::~Chan() {
+  wake_waiters();
   if (so_ && so_->so_upcallarg == this) so_->so_upcallarg = nullptr;
 }
 
@@ -112,6 +163,8 @@ void Chan::attach(int fd) {
   struct stat st;
   ino_ = ::fstat(fd, &st) == 0 ? st.st_ino : 0;
   sd_.emplace(d_.io(), fd);
+  if (state_ != ChanState::Closed) set_state(ChanState::Connected);
+  tune_buffers();
   kick();
 }
 
@@ -130,7 +183,20 @@ void Chan::close_channel() {
   reading_ = writing_ = false;
 }
 
+int Chan::wait_token() {
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) return -errno;
+  waiters_.push_back(p[1]);
+  return p[0];
+}
+
+void Chan::wake_waiters() {
+  for (int fd : waiters_) ::close(fd);
+  waiters_.clear();
+}
+
 void Chan::on_freed() {
+  wake_waiters();
   so_ = nullptr;
   close_channel();
   if (connl_) {
@@ -166,7 +232,7 @@ bool Chan::app_left_unread() {
 }
 
 bool Chan::app_closed_now() {
-  if (!so_ || !sd_ || !ino_ || so_->so_head || listening_) return false;
+  if (!so_ || !sd_ || !ino_ || so_->so_head || listening()) return false;
   auto info = d_.diag().lookup(ino_);
   return info && info->peer_ino == 0;
 }
@@ -174,9 +240,11 @@ bool Chan::app_closed_now() {
 void Chan::pump() {
   if (!so_) return;
   d_.tick();
-  if (listening_) {
+  if (listening()) {
     deliver();
-  } else if (sd_) {
+  } else if (connecting()) {
+    connect_progress();
+  } else if (sd_ && !reset_with_unread()) {
     output();
     if (so_ && sd_) input();
     if (so_ && sd_) check_state();
@@ -210,7 +278,7 @@ int Chan::sosend_chain(mbuf* top, mbuf* control, int flags) {
 // --- channel -> stack ---------------------------------------------------
 
 void Chan::input() {
-  if (closing_) return;
+  if (closed()) return;
   bool more = kind_ == ChanKind::Stream ? input_stream() : input_record();
   if (more && so_) kick();  // budget spent with data left: no new edge will come
 }
@@ -219,6 +287,7 @@ void Chan::input() {
 bool Chan::input_stream() {
   auto log = logger("chan");
   size_t total = 0;
+  if (filler_left_ != 0 && !drain_filler()) return false;
   while (total < kMaxIn && so_ && sd_) {
     long space = sosendspace(*so_);
     bool discard = (so_->so_snd.sb_state & SBS_CANTSENDMORE) != 0;
@@ -349,7 +418,7 @@ bool Chan::input_record() {
 // before the reply passes it on (Linux: the peer sees EOF when the call
 // returns, not when the daemon next wakes up).
 void Chan::app_shutdown_write() {
-  if (!sd_ || listening_ || kind_ == ChanKind::Dgram) return;
+  if (!sd_ || listening() || kind_ == ChanKind::Dgram) return;
   app_wr_pending_ = true;
   if (!rd_shut_) {
     rd_shut_ = true;
@@ -375,7 +444,7 @@ void Chan::on_eof() {
   // It ends with the listener (close_socket of the head), not here.
   if (hup && so_->so_head) hup = false;
   if (hup) {
-    closing_ = true;
+    set_state(ChanState::Closed);
     d_.close_socket(*so_, "last close");
     return;
   }
@@ -562,6 +631,28 @@ bool Chan::output_record() {
     log->trace("socket {}: so_rcv -> channel record of {} bytes", id_, bytes);
   }
   return false;
+}
+
+// The stack reset the connection (so_error with the connection gone: an
+// RST, ETIMEDOUT) while the application's data is still unread in the
+// daemon's end: closing that end now gives the application's end the
+// kernel's own ECONNRESET and POLLERR with both shutdowns, as Linux shows a
+// reset TCP socket. The application's socket stays (Unconnected, its inode
+// remembered) until it closes it. Without unread data the shutdowns below
+// end the channel and the shim reports so_error at EOF (DEVIATION in
+// PROTOCOL.md: no POLLERR then).
+bool Chan::reset_with_unread() {
+  if (!so_->so_error || (so_->so_state & (SS_ISCONNECTED | SS_ISCONNECTING)) || so_->so_rcv.sb_mb ||
+      !(so_->so_snd.sb_state & SBS_CANTSENDMORE) || !(so_->so_rcv.sb_state & SBS_CANTRCVMORE) ||
+      kind_ == ChanKind::Dgram || so_->so_head || held_inbound() <= 0)
+    return false;
+  auto info = ino_ ? d_.diag().lookup(ino_) : std::nullopt;
+  if (!info || !info->peer_ino) return false;
+  logger("chan")->debug("socket {}: reset with unread data: channel closed ({})", id_, std::strerror(so_->so_error));
+  app_ino_ = info->peer_ino;
+  close_channel();
+  set_state(ChanState::Unconnected);
+  return true;
 }
 
 void Chan::check_state() {

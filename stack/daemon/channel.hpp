@@ -13,6 +13,7 @@
 
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "kern/socket.hpp"
 
@@ -22,6 +23,21 @@ namespace asio = boost::asio;
 class Daemon;
 
 enum class ChanKind : uint8_t { Stream, Seqpacket, Dgram };
+
+// What the application's fd is for this socket (PROTOCOL.md "The channel's
+// states"). Every socket kind goes through these; datagram sockets are born
+// Connected (their channel exists from the start).
+//   Unconnected  the app holds an unconnected kernel socket bound to the
+//                channel name (app_ino_); no channel. Also after a failed
+//                connect: the app's socket then shows the error.
+//   Connecting   the stack connects; the app's socket is (or is about to
+//                be) an embryo on the connect listener (connl_), not yet
+//                accepted, kept unwritable by the shim's filler.
+//   Connected    the channel is attached (sd_): data flows.
+//   Listening    the app's fd is a kernel listener (listener_ino_).
+//   Closed       the application closed the socket for good (soclose done).
+enum class ChanState : uint8_t { Unconnected, Connecting, Connected, Listening, Closed };
+const char* chan_state_name(ChanState s);
 ChanKind chan_kind(int so_type);
 int chan_socktype(ChanKind k);  // the kernel socket type carrying it
 
@@ -36,6 +52,7 @@ class Chan : public std::enable_shared_from_this<Chan> {
   Socket* so() const { return so_; }
   ChanKind kind() const { return kind_; }
   uint64_t inode() const { return ino_; }
+  ChanState state() const { return state_; }
 
   // Make a socketpair for a new socket, keep one end, return the other (the
   // application's, blocking, close-on-exec) or -errno.
@@ -46,13 +63,16 @@ class Chan : public std::enable_shared_from_this<Chan> {
   // own. Returns it, or -errno. The channel comes with connect
   // (open_connect_listener) or the socket becomes a listener in place.
   int open_unconnected();
-  // The stack connected an unconnected socket: listen at its connect_name
-  // (returned in *name) for the application's kernel socket, and take the
-  // connection as this channel's daemon end when it comes. 0 or -errno.
-  int open_connect_listener(sockaddr_un* name, socklen_t* len);
-  // Unconnected (no channel yet): the application's socket is gone.
+  // The stack connected an unconnected socket, or started to (in_progress:
+  // a handshake): listen at its connect_name (returned in *name) for the
+  // application's kernel socket, and take the connection as this channel's
+  // daemon end once the stack is connected (state Connecting until then).
+  // An in-progress connect expects the shim's filler first. 0 or -errno.
+  int open_connect_listener(sockaddr_un* name, socklen_t* len, bool in_progress);
+  // Unconnected or Connecting (no channel yet): the application's socket is gone.
   bool unconnected_gone();
-  bool unconnected() const { return app_ino_ != 0 && !sd_ && !listening_ && !connl_; }
+  bool unconnected() const { return state_ == ChanState::Unconnected && app_ino_ != 0; }
+  bool connecting() const { return state_ == ChanState::Connecting; }
   uint64_t app_inode() const { return app_ino_; }
   // Take a connected daemon end (accept delivery).
   void attach(int fd);
@@ -74,11 +94,31 @@ class Chan : public std::enable_shared_from_this<Chan> {
   // shutdown(2)): see channel.cpp.
   void app_shutdown_write();
   // The application closed it for good (soclose done; the protocol may linger).
-  void mark_closed() { closing_ = true; }
-  bool closed() const { return closing_ || !so_; }
+  void mark_closed() { state_ = ChanState::Closed; }
+  bool closed() const { return state_ == ChanState::Closed || !so_; }
+  // The kernel socket buffers of the channel follow the socket's SO_SNDBUF
+  // and SO_RCVBUF (inet stream sockets): the daemon's end sends at most
+  // about so_rcv's high-water mark into it, so the stack's window closes
+  // when the application does not read. The value the app end's SO_SNDBUF
+  // is set to (the shim applies it where the daemon does not hold the app
+  // end), 0 for sockets whose channel keeps the kernel's defaults.
+  int app_sndbuf() const;
+  void tune_buffers();
+  // Bytes the channel holds on the way to the stack (the daemon end's
+  // SIOCINQ) and on the way to the application (its SIOCOUTQ).
+  long held_inbound();
+  long held_outbound();
+
+  // A blocking call the stack answered EAGAIN (a full listener backlog, a
+  // full datagram receiver): the shim waits on the read end of a pipe whose
+  // write end the channel keeps (wait_token returns the read end, or
+  // -errno); wake_waiters closes them when the socket may go on
+  // (so_writable: the stack's own waiter list, uipc), and on_freed does.
+  int wait_token();
+  void wake_waiters();
 
   // Listening (listener.cpp).
-  bool listening() const { return listening_; }
+  bool listening() const { return state_ == ChanState::Listening; }
   uint64_t listener_inode() const { return listener_ino_; }
   // Make the kernel listener for the application; returns its fd or -errno.
   int open_listener();
@@ -102,11 +142,16 @@ class Chan : public std::enable_shared_from_this<Chan> {
   bool output_record();
   bool post_error();
   void check_state();
+  bool reset_with_unread();
   void wait_read();
   void wait_write();
   void deliver();
   void arm_retry();
   void wait_connection();
+  void connect_progress();
+  void close_connect_listener();
+  bool drain_filler();
+  void set_state(ChanState s);
 
  public:
   // The application's socket may have connected to the connect listener:
@@ -133,9 +178,15 @@ class Chan : public std::enable_shared_from_this<Chan> {
   bool out_dead_ = false;         // the application no longer reads
   bool app_reset_ = false;        // a channel write got ECONNRESET: the app closed with data unread
   bool err_posted_ = false;       // an error record tells of the current so_error
-  bool closing_ = false;
+  ChanState state_ = ChanState::Connected;
+  std::vector<int> waiters_;  // write ends of wait tokens
+  // Connecting: the filler the shim wrote behind its connect (bytes still
+  // to discard; -1: its header not read yet), read before any data.
+  long filler_left_ = 0;
+  bool filler_expected_ = false;
+  unsigned char filler_hdr_[8]{};
+  size_t filler_hdr_got_ = 0;
   // listener
-  bool listening_ = false;
   uint64_t listener_ino_ = 0;
   sockaddr_un listen_name_{};
   socklen_t listen_namelen_ = 0;

@@ -252,7 +252,10 @@ void Daemon::so_readable(Socket& so) {
   if (auto* c = static_cast<Chan*>(so.so_upcallarg)) c->kick();
 }
 void Daemon::so_writable(Socket& so) {
-  if (auto* c = static_cast<Chan*>(so.so_upcallarg)) c->kick();
+  if (auto* c = static_cast<Chan*>(so.so_upcallarg)) {
+    c->wake_waiters();  // a blocking connect or send told EAGAIN may retry
+    c->kick();
+  }
 }
 void Daemon::so_statechange(Socket& so) {
   if (auto* c = static_cast<Chan*>(so.so_upcallarg)) c->kick();

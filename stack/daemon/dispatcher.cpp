@@ -2,6 +2,9 @@
 #include "daemon/dispatcher.hpp"
 
 #include <arpa/inet.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/ioctl.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -37,6 +40,27 @@ int map_error(int e) { return (e < 0 || e >= 4096) ? ipc::kFallThrough : e; }
 // DEVIATION: until the stack has TCP, their TCP bypasses the stack.
 bool kernel_keeps(int family, int type, int e) {
   return (family == AF_INET || family == AF_INET6) && type == SOCK_STREAM && e == ESOCKTNOSUPPORT;
+}
+
+// Linux's struct tcp_info (linux/tcp.h): tcpi_notsent_bytes lies at byte
+// 144. glibc's netinet/tcp.h, which Asio pulls in, stops before it and
+// cannot be mixed with linux/tcp.h.
+constexpr size_t kTcpiNotsentOff = 144;
+
+// The protocol's unsent bytes from its TCP_INFO, through the ordinary
+// option path; -1 when the protocol has none (not TCP).
+long stack_tcp_notsent(Socket& so) {
+  alignas(8) char ti[256]{};
+  Sockopt sopt;
+  sopt.sopt_dir = SOPT_GET;
+  sopt.sopt_level = IPPROTO_TCP;
+  sopt.sopt_name = TCP_INFO;
+  sopt.sopt_val = ti;
+  sopt.sopt_valsize = sizeof ti;
+  if (so.so_type != SOCK_STREAM || sogetopt(so, sopt) != 0 || sopt.sopt_valsize < kTcpiNotsentOff + 4) return -1;
+  uint32_t v;
+  std::memcpy(&v, ti + kTcpiNotsentOff, sizeof v);
+  return long(v);
 }
 
 }  // namespace
@@ -236,33 +260,50 @@ void Dispatcher::op_listen(CtlRequest& q, CtlReply& r) {
   logger("socket")->info("socket {}: listening on {} (backlog {})", so->so_id, sockaddr_text(name), q.hdr.a);
 }
 
+// Connect. A connect the protocol finishes within the call (the local
+// domain, TCP over the stack's loopback) replies 0; one that goes on (a TCP
+// handshake) replies EINPROGRESS: the shim connects the application's
+// socket to the connect listener and writes the filler, and the channel
+// stays Connecting until the stack is connected or fails (PROTOCOL.md
+// "Connecting"). A blocking caller waits for POLLOUT on its own fd.
 void Dispatcher::op_connect(CtlRequest& q, CtlReply& r) {
   Socket* so = lookup(q, r);
   if (!so) return;
+  auto c = d_.chan(so->so_id);
   int e = map_error(soconnect(*so, q.addr, td_of(q)));
+  if (e == 0 && (so->so_state & SS_ISCONNECTING) && !(so->so_state & SS_ISCONNECTED)) e = EINPROGRESS;
   r.hdr.error = e;
   if (e == 0 || e == EINPROGRESS) {
     logger("socket")->info("socket {}: {} {}", so->so_id, e ? "connecting to" : "connected to",
                            sockaddr_text(q.addr));
-    auto c = d_.chan(so->so_id);
     if (c && c->unconnected()) {
       // The application's kernel socket connects to this name next (the
       // shim, before connect returns): that connection is the channel.
       sockaddr_un name;
       socklen_t len = 0;
-      if (int f = c->open_connect_listener(&name, &len)) {
+      if (int f = c->open_connect_listener(&name, &len, e == EINPROGRESS)) {
         logger("socket")->warn("socket {}: no channel for the connection: {}", so->so_id, std::strerror(-f));
         r.hdr.error = ENOBUFS;
         return;
       }
       r.addr = SockAddr::from(&name, len);
       r.hdr.value = 1;
+      r.hdr.b = e == EINPROGRESS ? 1 : 0;  // write the filler
     }
     if (c) c->kick();
   } else {
     logger("socket")->debug("socket {}: connect to {}: {}", so->so_id, sockaddr_text(q.addr),
                             e == ipc::kFallThrough ? "not ours" : std::strerror(e));
+    if (e == EAGAIN && !(q.hdr.flags & ipc::kNonblock)) give_wait_token(*so, r);
   }
+}
+
+// A blocking caller told EAGAIN (the stack noted this socket as a waiter):
+// fds[0] is a pipe's read end that polls ready once it may retry.
+void Dispatcher::give_wait_token(Socket& so, CtlReply& r) {
+  auto c = d_.chan(so.so_id);
+  int fd = c ? c->wait_token() : -1;
+  if (fd >= 0) r.fds.push_back(fd);
 }
 
 Socket* Dispatcher::find_by_id_or_inode(const CtlRequest& q) {
@@ -315,6 +356,7 @@ void Dispatcher::op_accepted(CtlRequest& q, CtlReply& r) {
   }
   describe(*so, r);
   r.addr = peer;
+  r.hdr.value = c->app_sndbuf();  // the shim sets its end's SO_SNDBUF to it (0: leave it)
   logger("socket")->info("socket {}: accepted on socket {} by pid {}", so->so_id, head->so_id, q.cred.pid);
 }
 
@@ -394,6 +436,16 @@ void Dispatcher::op_getsockopt(CtlRequest& q, CtlReply& r) {
   r.hdr.error = sogetopt(*so, sopt);
   if (!r.hdr.error) {
     buf.resize(std::min(sopt.sopt_valsize, buf.size()));
+    // TCP_INFO counts the program's unsent bytes: those still in the
+    // channel, on their way to so_snd, too.
+    if (q.hdr.a == IPPROTO_TCP && q.hdr.b == TCP_INFO && buf.size() >= kTcpiNotsentOff + sizeof(uint32_t))
+      if (auto c = d_.chan(so->so_id)) {
+        uint32_t v;
+        char* at = buf.data() + kTcpiNotsentOff;
+        std::memcpy(&v, at, sizeof v);
+        v += uint32_t(c->held_inbound());
+        std::memcpy(at, &v, sizeof v);
+      }
     r.payload = std::move(buf);
   }
   // SO_ERROR consumed the pending error: the channel's error record is stale.
@@ -413,7 +465,16 @@ void Dispatcher::op_setsockopt(CtlRequest& q, CtlReply& r) {
   sopt.sopt_valsize = buf.size();
   sopt.sopt_td = td_of(q);
   r.hdr.error = sosetopt(*so, sopt);
-  if (auto c = d_.chan(so->so_id)) c->kick();  // watermarks may have changed
+  if (auto c = d_.chan(so->so_id)) {
+    // The channel's kernel buffers follow SO_SNDBUF/SO_RCVBUF; value: what
+    // the shim sets its end's SO_SNDBUF to (0: leave it).
+    if (!r.hdr.error && q.hdr.a == SOL_SOCKET && (q.hdr.b == SO_SNDBUF || q.hdr.b == SO_RCVBUF ||
+                                                   q.hdr.b == SO_SNDBUFFORCE || q.hdr.b == SO_RCVBUFFORCE)) {
+      c->tune_buffers();
+      r.hdr.value = c->app_sndbuf();
+    }
+    c->kick();  // watermarks may have changed
+  }
 }
 
 void Dispatcher::op_sendto(CtlRequest& q, CtlReply& r) {
@@ -457,9 +518,12 @@ void Dispatcher::op_sendto(CtlRequest& q, CtlReply& r) {
   const int had_error = so->so_error;
   int e = sosend(*so, q.addr.empty() ? nullptr : &q.addr, top, control, q.hdr.a, td_of(q));
   r.hdr.error = map_error(e);
+  if (e == EAGAIN && !(q.hdr.flags & ipc::kNonblock)) give_wait_token(*so, r);
   if (!e) r.hdr.value = int64_t(len);
-  if (had_error && !so->so_error)  // the send reported the pending error: the error record is stale
+  if (had_error && !so->so_error) {  // the send reported the pending error: the error record is stale
+    r.hdr.b = 1;                       // (the shim drops it when it is the channel's next record)
     if (auto c = d_.chan(so->so_id)) c->kick();
+  }
   logger("chan")->trace("socket {}: sendto {} bytes to {}: {}", so->so_id, len, sockaddr_text(q.addr), e);
 }
 
@@ -477,9 +541,18 @@ void Dispatcher::op_closed(CtlRequest& q, CtlReply& r) {
   else if (c->unconnected_gone()) d_.close_socket(*c->so(), "last close");
 }
 
+// FIONREAD/SIOCINQ, SIOCOUTQ, SIOCOUTQNSD. For the local domain the shim
+// adds what its own channel end holds (FIONREAD). For an inet stream socket
+// the answer counts what the channel holds too, so the program sees the
+// stack's figure: received = so_rcv + bytes on their way to it in the
+// channel (our SIOCOUTQ); unsent = so_snd + bytes it wrote that we have
+// not read yet (our SIOCINQ); the shim adds nothing.
 void Dispatcher::op_ioctl(CtlRequest& q, CtlReply& r) {
   Socket* so = lookup(q, r);
   if (!so) return;
+  auto c = d_.chan(so->so_id);
+  const Domain* dom = so->so_proto->pr_domain;
+  const bool inet_stream = so->so_type == SOCK_STREAM && dom && dom->dom_family != AF_UNIX;
   switch (unsigned(q.hdr.a)) {
     case FIONREAD:
       // What the peer wrote into its channel is queued here on Linux at
@@ -489,8 +562,21 @@ void Dispatcher::op_ioctl(CtlRequest& q, CtlReply& r) {
         if (auto pc = d_.chan(peer->so_id)) pc->kick();
       d_.run_pending();
       r.hdr.value = so->so_rcv.sb_cc;
+      if (inet_stream && c) r.hdr.value += c->held_outbound();
+      r.hdr.b = inet_stream ? 1 : 0;  // 1: complete, the shim adds nothing
       break;
-    case TIOCOUTQ: r.hdr.value = so->so_snd.sb_cc; break;
+    case TIOCOUTQ:
+      r.hdr.value = so->so_snd.sb_cc;
+      if (inet_stream && c) r.hdr.value += c->held_inbound();
+      break;
+    case SIOCOUTQNSD: {
+      // Not yet sent: the protocol's own figure (TCP_INFO's notsent, Linux
+      // write_seq - snd_nxt, which op_getsockopt already adds the channel
+      // to), else all of so_snd plus the channel.
+      const long notsent = stack_tcp_notsent(*so);
+      r.hdr.value = (notsent >= 0 ? notsent : long(so->so_snd.sb_cc)) + (inet_stream && c ? c->held_inbound() : 0);
+      break;
+    }
     default: r.hdr.error = ENOTTY; break;
   }
 }

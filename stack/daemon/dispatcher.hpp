@@ -41,6 +41,7 @@ class Dispatcher {
   // application's kernel socket with inode value belongs to.
   Socket* find_by_id_or_inode(const CtlRequest& q);
   void describe(Socket& so, CtlReply& r);
+  void give_wait_token(Socket& so, CtlReply& r);
 
   Daemon& d_;
 };

@@ -47,7 +47,9 @@ enum class Op : uint16_t {
   Bind,           // sock_id, addr, vnode
   Listen,         // sock_id, a=backlog; reply: fds[0] = kernel listener to dup over the app fd
   Connect,        // sock_id, addr, vnode, flags&kNonblock. reply.error: 0, EINPROGRESS,
-                  //   EAGAIN (backlog full), ... or kFallThrough (name held by the host)
+                  //   EAGAIN (backlog full), ... or kFallThrough (name held by the host);
+                  //   value 1: connect the app's socket to addr (the connect listener);
+                  //   b 1 (with EINPROGRESS): then write a ConnectFiller
   Accepted,       // value = inode of the accepted fd's kernel socket; reply: sock_id,
                   //   a=domain b=type c=protocol, addr = peer address
   Identify,       // value = inode of a channel end the app holds; reply as Accepted
@@ -125,6 +127,23 @@ struct DgramHeader {
 inline constexpr uint32_t kDgramError = 0x1;   // an error record, not a datagram
 inline constexpr uint32_t kDgramCtrunc = 0x2;  // control did not fit the slot (MSG_CTRUNC)
 inline constexpr size_t kDgramFrame = sizeof(DgramHeader) + kMaxAddr + kMaxCtl;
+
+// The filler the shim writes, with one nonblocking write, right after it
+// connected the application's socket to the connect listener of a connect
+// in progress (PROTOCOL.md "Connecting"): this header, then padding up to
+// len bytes in all. Its bytes stay unread in the daemon's queue (the
+// application's end polls neither IN nor OUT, as a connecting TCP socket)
+// until the stack is connected; then the daemon discards exactly len bytes
+// and the application's end becomes writable by itself.
+struct ConnectFiller {
+  uint32_t magic;  // kFillerMagic
+  uint32_t len;    // the whole filler, this header included
+};
+inline constexpr uint32_t kFillerMagic = 0x4c4c4946;  // "FILL"
+// Filler length for an application end whose SO_SNDBUF (as getsockopt
+// reports it) is sndbuf: its skb's truesize exceeds sndbuf / 4, the
+// kernel's AF_UNIX writability limit, and it fits one skb (< sndbuf / 2).
+inline size_t filler_len(int sndbuf) { return size_t(sndbuf > 0 ? sndbuf : 0) / 4 + 64; }
 
 // A parsed record: views into the caller's buffer, validated once.
 template <class Fixed>

@@ -42,7 +42,7 @@ void dupack(Inet& in, TcpCb& tp, const TcpSegIn& s) {
     tp.t_cc->cc_cong_signal(tp, CcSignal::kDupAck);
     tp.t_flags |= TF_FASTRECOVERY;
     tp.t_ca_state = 3;  // TCP_CA_Recovery
-    tp.t_rexmt.stop();
+    tcp_timer_stop(tp, tp.t_rexmt);
     retransmit_first(tp);
     tp.snd_cwnd = tp.snd_ssthresh + 3 * tp.t_maxseg;
     if (!tp.t_rexmt.armed()) tcp_rexmt_arm(tp);
@@ -112,10 +112,24 @@ bool newack(Inet& in, TcpCb& tp, const TcpSegIn& s) {
     retransmit_first(tp);
     tcp_rexmt_arm(tp);
   }
-  if (tp.snd_una == tp.snd_max) tp.t_rexmt.stop();
+  if (tp.snd_una == tp.snd_max) tcp_timer_stop(tp, tp.t_rexmt);
   else if (!tp.t_persist.armed()) tcp_rexmt_arm(tp);
   sowwakeup(so);
   return ourfinacked;
+}
+
+// Whether the segment's SACK blocks cover data above what earlier ones did.
+bool sack_reports_new(TcpCb& tp, const TcpSegIn& s) {
+  if (!(tp.t_flags & TF_SACK_PERMIT)) return false;
+  bool fresh = false;
+  for (int i = 0; i < s.th.opts.nsack; ++i) {
+    const TcpSeq end(s.th.opts.sack[i].end);
+    if (end <= tp.snd_max && end > seq_max(tp.t_sack_high, tp.snd_una)) {
+      tp.t_sack_high = end;
+      fresh = true;
+    }
+  }
+  return fresh;
 }
 
 }  // namespace
@@ -130,17 +144,22 @@ bool tcp_input_ack(Inet& in, TcpCb& tp, TcpSegIn& s) {
   }
   if (s.ack < tp.snd_una - int64_t(std::max<uint32_t>(tp.max_sndwnd, 1))) {  // too old: challenge
     st.challenge_acks++;
-    tcp_respond(in, &tp, s.dst, s.th.dport, s.src, s.th.sport, tp.snd_nxt, tp.rcv_nxt, tw::TH_ACK);
+    tcp_respond(in, &tp, s.dst, s.th.dport, s.src, s.th.sport, tp.snd_max, tp.rcv_nxt, tw::TH_ACK);
     return false;
   }
   const uint32_t tiwin = uint32_t(s.th.win) << tp.snd_scale;
   bool ourfinacked = false;
   if (s.ack <= tp.snd_una) {
-    // RFC 5681 §2 "duplicate acknowledgment"
-    if (s.ack == tp.snd_una && s.len == 0 && !(s.flags & tw::TH_FIN) && tiwin == tp.snd_wnd &&
-        tp.snd_max != tp.snd_una) {
+    // RFC 5681 §2 "duplicate acknowledgment": no data, same window. A
+    // segment that carries data still counts when its SACK blocks report
+    // new data beyond SND.UNA (RFC 6675 §5's DupThresh by SACKed segments;
+    // Linux counts sacked_out), so that bidirectional traffic, whose ACKs
+    // ride on data, recovers without waiting for the RTO.
+    const bool outstanding = s.ack == tp.snd_una && tp.snd_max != tp.snd_una;
+    const bool pure = s.len == 0 && !(s.flags & tw::TH_FIN) && tiwin == tp.snd_wnd;
+    if (outstanding && (pure || sack_reports_new(tp, s))) {
       dupack(in, tp, s);
-      return false;
+      if (s.len == 0 && !(s.flags & tw::TH_FIN)) return false;
     }
     if (!(tp.t_flags & TF_FASTRECOVERY)) tp.t_dupacks = 0;
   } else {
@@ -154,7 +173,7 @@ bool tcp_input_ack(Inet& in, TcpCb& tp, TcpSegIn& s) {
     tp.snd_wl2 = s.ack;
     tp.max_sndwnd = std::max(tp.max_sndwnd, tp.snd_wnd);
     if (tp.snd_wnd > 0 && tp.t_persist.armed()) {
-      tp.t_persist.stop();
+      tcp_timer_stop(tp, tp.t_persist);
       tp.t_persist_shift = 0;
     }
   }

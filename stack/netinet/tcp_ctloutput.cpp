@@ -2,7 +2,15 @@
 // (do_tcp_setsockopt / do_tcp_getsockopt), TCP_INFO as Linux's struct
 // tcp_info, and the `netstat -s` text of the TCP counters (FreeBSD wording).
 // FreeBSD: netinet/tcp_usrreq.c (tcp_ctloutput, tcp_fill_info); usr.bin/netstat/inet.c.
+// Linux's struct tcp_info is longer than glibc's (which wire/tcp.hpp pulls
+// in through <netinet/tcp.h>): the UAPI header goes into a namespace of its
+// own, its dependencies included first so that only tcp.h lands there.
+#include <asm/byteorder.h>
+#include <linux/socket.h>
+#include <linux/types.h>
+namespace lx {
 #include <linux/tcp.h>
+}
 
 #include <algorithm>
 #include <cerrno>
@@ -14,6 +22,8 @@
 namespace tunsock {
 
 namespace {
+
+void tcp_fill_info(const Socket& so, lx::tcp_info* ti);
 
 constexpr int kMaxTcpKeepIdle = 32767, kMaxTcpKeepIntvl = 32767, kMaxTcpKeepCnt = 127;
 constexpr int kMaxTcpWindow = 32767;  // Linux MAX_TCP_WINDOW bounds TCP_MAXSEG
@@ -74,9 +84,9 @@ int tcp_getopt(Socket& so, TcpCb& tp, Sockopt& s) {
       return sooptcopyout(s, name, sizeof name);
     }
     case TCP_INFO: {
-      tcp_info ti{};
-      tcp_info_get(so, &ti);
-      return sooptcopyout(s, &ti, sizeof ti);
+      lx::tcp_info ti{};
+      tcp_fill_info(so, &ti);
+      return sooptcopyout(s, &ti, sizeof ti);  // Linux: min(optlen, sizeof), that length reported
     }
     default: return ENOPROTOOPT;
   }
@@ -165,12 +175,15 @@ int tcp_ctloutput(Socket& so, Sockopt& s) {
   return s.sopt_dir == SOPT_SET ? tcp_setopt(so, *tp, s) : tcp_getopt(so, *tp, s);
 }
 
-int tcp_info_get(const Socket& so, struct tcp_info* ti) {
-  *ti = tcp_info{};
+namespace {
+
+// Linux tcp_get_info: the whole UAPI struct.
+void tcp_fill_info(const Socket& so, lx::tcp_info* ti) {
+  *ti = lx::tcp_info{};
   const TcpCb* tpp = sototcpcb(so);
   if (!tpp) {
     ti->tcpi_state = tcp_state_linux(TcpState::CLOSED);
-    return 0;
+    return;
   }
   const TcpCb& tp = *tpp;
   const Time now = tp.t_in->st.now();
@@ -184,10 +197,10 @@ int tcp_info_get(const Socket& so, struct tcp_info* ti) {
   ti->tcpi_retransmits = uint8_t(tp.t_rxtshift);
   ti->tcpi_probes = uint8_t(tp.t_keep_probes);
   ti->tcpi_backoff = uint8_t(tp.t_rxtshift);
-  if (tp.t_flags & TF_RCVD_TSTMP) ti->tcpi_options |= TCPI_OPT_TIMESTAMPS;
-  if (tp.t_flags & TF_SACK_PERMIT) ti->tcpi_options |= TCPI_OPT_SACK;
+  if (tp.t_flags & TF_RCVD_TSTMP) ti->tcpi_options |= 1;  // TCPI_OPT_TIMESTAMPS
+  if (tp.t_flags & TF_SACK_PERMIT) ti->tcpi_options |= 2;  // TCPI_OPT_SACK
   if (tp.t_flags & TF_RCVD_SCALE) {
-    ti->tcpi_options |= TCPI_OPT_WSCALE;
+    ti->tcpi_options |= 4;  // TCPI_OPT_WSCALE
     ti->tcpi_snd_wscale = tp.snd_scale & 0xf;
     ti->tcpi_rcv_wscale = tp.rcv_scale & 0xf;
   }
@@ -223,6 +236,16 @@ int tcp_info_get(const Socket& so, struct tcp_info* ti) {
   ti->tcpi_bytes_sent = tp.t_bytes_sent + tp.t_bytes_retrans;
   ti->tcpi_bytes_retrans = tp.t_bytes_retrans;
   ti->tcpi_snd_wnd = tp.snd_wnd;
+}
+
+}  // namespace
+
+int tcp_info_get(const Socket& so, struct tcp_info* ti) {
+  // glibc's struct is a prefix of Linux's (same layout): fill that much.
+  lx::tcp_info full{};
+  tcp_fill_info(so, &full);
+  static_assert(sizeof(struct tcp_info) <= sizeof full);
+  std::memcpy(static_cast<void*>(ti), &full, sizeof(struct tcp_info));
   return 0;
 }
 

@@ -102,6 +102,7 @@ void input_listen(Inet& in, TcpCb& lp, TcpSegIn& s) {
   tcp_hash_insert(tp);
   tp.t_advmss = tcp_mss_for(in, s.src);
   if (tp.t_user_maxseg) tp.t_advmss = std::min(tp.t_advmss, tp.t_user_maxseg);
+  tp.request_r_scale = tcp_rscale_for(*so);
   tp.irs = s.seq;
   tp.rcv_nxt = tp.rcv_adv = tp.rcv_up = s.seq + 1;
   tp.iss = TcpSeq(tcp_new_isn(in, s.dst, s.th.dport, s.src, s.th.sport));
@@ -119,7 +120,12 @@ void input_listen(Inet& in, TcpCb& lp, TcpSegIn& s) {
 // SYN-SENT (RFC 9293 §3.10.7.3).
 void input_syn_sent(Inet& in, TcpCb& tp, TcpSegIn& s) {
   if (s.flags & tw::TH_ACK) {
-    if (s.ack <= tp.iss || s.ack > tp.snd_max) return dropwithreset(in, s);
+    if (s.ack <= tp.iss || s.ack > tp.snd_max) {
+      // Linux: "a previous FIN/ACK or RST/ACK might be ignored": the SYN
+      // goes again almost at once (TCP_TIMEOUT_MIN) if not yet retransmitted.
+      if (tp.t_rxtshift == 0) tcp_timer_arm(tp, tp.t_rexmt, in.st.now() + std::chrono::milliseconds(2));
+      return dropwithreset(in, s);
+    }
   }
   if (s.flags & tw::TH_RST) {
     if (s.flags & tw::TH_ACK) {
@@ -136,7 +142,7 @@ void input_syn_sent(Inet& in, TcpCb& tp, TcpSegIn& s) {
     if (tp.t_rtttime > Time{0}) tcp_rtt_sample(tp, in.st.now() - tp.t_rtttime);
     tp.t_rtttime = Time{0};
     tp.snd_una = s.ack;
-    tp.t_rexmt.stop();
+    tcp_timer_stop(tp, tp.t_rexmt);
     tp.t_rxtshift = 0;
     tp.t_rxt_first = Time{0};
     established(tp, s);
@@ -181,7 +187,14 @@ bool check_sequence(Inet& in, TcpCb& tp, TcpSegIn& s) {
     } else {
       st.rcvpackafterwin++;
     }
-    if (!(s.flags & tw::TH_RST)) tp.t_flags |= TF_ACKNOW;
+    // Linux tcp_oow_rate_limited: an ACK for an out-of-window segment
+    // without data at most every 500 ms, so two ends cannot loop on ACKs.
+    const bool oow_limited = seglen == 0 && tp.t_last_oow_ack > Time{0} &&
+                             in.st.now() - tp.t_last_oow_ack < std::chrono::milliseconds(500);
+    if (!(s.flags & tw::TH_RST) && !oow_limited) {
+      tp.t_flags |= TF_ACKNOW;
+      if (seglen == 0) tp.t_last_oow_ack = in.st.now();
+    }
     return false;
   }
   // Trim what we already have off the front, what is beyond the window off the end.
@@ -220,7 +233,7 @@ void input_rst(Inet& in, TcpCb& tp, const TcpSegIn& s) {
   if (s.seq != tp.rcv_nxt) {  // in the window but not exact: challenge ACK
     st.challenge_acks++;
     st.badrst++;
-    tcp_respond(in, &tp, s.dst, s.th.dport, s.src, s.th.sport, tp.snd_nxt, tp.rcv_nxt, tw::TH_ACK);
+    tcp_respond(in, &tp, s.dst, s.th.dport, s.src, s.th.sport, tp.snd_max, tp.rcv_nxt, tw::TH_ACK);
     return;
   }
   Socket& so = *tp_socket(tp);
@@ -281,7 +294,11 @@ bool input_text(Inet& in, TcpCb& tp, TcpSegIn& s) {
     return false;
   }
   tp.t_last_data_recv = in.st.now();
-  if (s.len > 0) tp.t_data_segs_in++;
+  if (s.len > 0 && tp.t_data_segs_in++ == 0 && tp.t_quickack == 0) {
+    // Linux tcp_event_data_recv: the first data starts in quick-ACK mode,
+    // rcv_wnd / (2 * rcv_mss) ACKs at once, between 2 and 16.
+    tp.t_quickack = int(std::clamp<uint32_t>(tcp_rcv_window(tp) / (2 * std::max<uint32_t>(tp.t_rcvmss, 1)), 2, 16));
+  }
   if (s.seq == tp.rcv_nxt && tp.t_reass.empty()) {
     tp.rcv_nxt += s.len;
     tp.t_bytes_received += uint64_t(s.len);
@@ -291,7 +308,7 @@ bool input_text(Inet& in, TcpCb& tp, TcpSegIn& s) {
     else m_freem(s.m);
     s.m = nullptr;
     if (uint32_t(s.len) > tp.t_rcvmss / 2) tp.t_segs_unacked++;
-    if (tp.t_quickack > 0) {
+    if (tp.t_quickack > 0 && !tp.t_pingpong) {
       tp.t_quickack--;
       tp.t_flags |= TF_ACKNOW;
     } else if (tp.t_segs_unacked >= 2 || fin) {
@@ -363,7 +380,7 @@ void input_synchronized(Inet& in, TcpCb& tp, TcpSegIn& s) {
   if (s.flags & tw::TH_RST) return input_rst(in, tp, s);
   if (s.flags & tw::TH_SYN) {  // RFC 5961 §4.2: challenge ACK, never a reset
     st.challenge_acks++;
-    tcp_respond(in, &tp, s.dst, s.th.dport, s.src, s.th.sport, tp.snd_nxt, tp.rcv_nxt, tw::TH_ACK);
+    tcp_respond(in, &tp, s.dst, s.th.dport, s.src, s.th.sport, tp.snd_max, tp.rcv_nxt, tw::TH_ACK);
     return;
   }
   if (!(s.flags & tw::TH_ACK)) return;
@@ -385,7 +402,7 @@ void input_synchronized(Inet& in, TcpCb& tp, TcpSegIn& s) {
     tp.snd_una = tp.iss + 1;
     tp.t_rxtshift = 0;
     tp.t_rxt_first = Time{0};
-    if (tp.snd_una == tp.snd_max) tp.t_rexmt.stop();
+    if (tp.snd_una == tp.snd_max) tcp_timer_stop(tp, tp.t_rexmt);
     established(tp, s);
   }
   if (!tcp_input_ack(in, tp, s)) return;  // the connection is gone, or the segment done with
@@ -415,7 +432,12 @@ void input_synchronized(Inet& in, TcpCb& tp, TcpSegIn& s) {
     tp.rcv_nxt += 1;
     input_fin(in, tp);
   }
-  tcp_output(tp);
+  // FreeBSD's needoutput: an ACK owed, or data or a FIN that may go now. A
+  // bare ACK (the handshake's last) sends nothing, not even a window update.
+  Socket& so = *tp_socket(tp);
+  const bool unsent = int64_t(so.so_snd.sb_cc) > (tp.snd_nxt - tp.snd_una) ||
+                      ((so.so_snd.sb_state & SBS_CANTSENDMORE) && !(tp.t_flags & TF_SENTFIN));
+  if ((tp.t_flags & TF_ACKNOW) || unsent || tp.snd_nxt < tp.snd_max) tcp_output(tp);
 }
 
 }  // namespace
@@ -468,11 +490,10 @@ void tcp_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::sp
   // RFC 5927 §4.1: only about data in flight.
   if (seq < tp->snd_una || seq > tp->snd_max) return;
   if (ic.type == wire::ICMP_UNREACH_ && ic.code == wire::ICMP_UNREACH_NEEDFRAG_) {
-    // RFC 1191 §6.1: the next-hop MTU lowers the MSS; resend at the new size.
-    uint32_t mtu = ic.rest & 0xffff;
-    if (mtu < 68) return;
-    mtu = std::max<uint32_t>(mtu, 552);  // Linux min_pmtu
-    if (tp->t_pmtu && mtu >= tp->t_pmtu) return;
+    // RFC 1191 §6.1: icmp_input has lowered the path MTU (ip_pmtu_update);
+    // the MSS follows and what is outstanding goes again at the new size.
+    const uint32_t mtu = ip_pmtu(in, tp->t_inpcb->inp_faddr);
+    if (mtu == 0 || mtu >= (tp->t_pmtu ? tp->t_pmtu : tp->t_advmss + 40)) return;
     tp->t_pmtu = mtu;
     tcp_mss_update(*tp, tp->t_peermss);
     tp->snd_nxt = tp->snd_una;

@@ -32,14 +32,22 @@ TcpCb* tcp_newtcpcb(Inet& in, InPcb& inp) {
   tcp_timers_init(*tp);
   tp->t_cc = tcp_cc_default();
   tp->t_flags = TF_REQ_SCALE | TF_REQ_TSTMP;
-  // RFC 7323 §2.2: the least shift that lets the largest buffer be offered.
-  while (tp->request_r_scale < kTcpMaxWinshift && (65535u << tp->request_r_scale) < kTcpRmemMax)
-    tp->request_r_scale++;
   tp->ts_offset = in.st.rng().next_u32();
   return tp;
 }
 
 void tcp_set_state(TcpCb& tp, TcpState s) { tp.t_state = s; }
+
+uint8_t tcp_rscale_for(const Socket& so) {
+  // Linux: the shift that lets tcp_rmem[2] be offered, unless SO_RCVBUF
+  // fixed the buffer: then its usable half (window_clamp) decides.
+  constexpr uint32_t kTcpRmemDefault = 131072;
+  uint32_t space = kTcpRmemMax;
+  if (so.so_rcv.sb_hiwat != kTcpRmemDefault) space = std::max<uint32_t>(so.so_rcv.sb_hiwat / 2, 1);
+  int log = 0;
+  while ((space >> log) > 1) log++;
+  return uint8_t(std::clamp(log - 15, 0, kTcpMaxWinshift));
+}
 
 void tcp_discardcb(TcpCb* tp) {
   InPcb* inp = tp->t_inpcb;
@@ -131,6 +139,7 @@ InPcb* tcp_lookup(Inet& in, uint32_t faddr, uint16_t fport, uint32_t laddr, uint
 }
 
 bool tcp_port_conflict(Inet& in, const InPcb& inp, uint32_t laddr, uint16_t port, bool listening) {
+  (void)listening;  // Linux: a listener conflicts through its own state, seen by the others
   TcpGlobals& g = tcp_globals(in);
   const Socket& so = *inp.inp_socket;
   auto [lo, hi] = g.ports.equal_range(port);
@@ -145,7 +154,7 @@ bool tcp_port_conflict(Inet& in, const InPcb& inp, uint32_t laddr, uint16_t port
     // on both passes for the same user.
     const bool reuse = so.so_options & SOF_REUSEADDR;
     if (st == TcpState::TIME_WAIT && reuse) continue;
-    if (reuse && (os.so_options & SOF_REUSEADDR) && st != TcpState::LISTEN && !listening) continue;
+    if (reuse && (os.so_options & SOF_REUSEADDR) && st != TcpState::LISTEN) continue;
     if ((so.so_options & SOF_REUSEPORT) && (os.so_options & SOF_REUSEPORT) && o->reuse_uid == so.so_cred.uid)
       continue;
     return true;

@@ -86,14 +86,14 @@ void tcp_timer_keep(void* arg) {
   const bool busy = tp.snd_max != tp.snd_una || so.so_snd.sb_cc > 0;
   if (!(so.so_options & SOF_KEEPALIVE) || !tcps_have_established(tp.t_state) || tp.t_state > TcpState::CLOSE_WAIT ||
       busy) {
-    tp.t_keep.arm(stack_of(tp), now + std::chrono::seconds(busy ? tp.t_keepintvl : tp.t_keepidle));
+    tcp_timer_arm(tp, tp.t_keep, now + std::chrono::seconds(busy ? tp.t_keepintvl : tp.t_keepidle));
     return;
   }
   s.keeptimeo++;
   const Time idle = now - tp.t_rcvtime;
   const Time keepidle = std::chrono::seconds(tp.t_keepidle);
   if (idle < keepidle) {
-    tp.t_keep.arm(stack_of(tp), now + (keepidle - idle));
+    tcp_timer_arm(tp, tp.t_keep, now + (keepidle - idle));
     return;
   }
   // Linux tcp_keepalive_timer: TCP_USER_TIMEOUT, else TCP_KEEPCNT probes.
@@ -109,12 +109,13 @@ void tcp_timer_keep(void* arg) {
   tcp_respond(*tp.t_in, &tp, tp.t_inpcb->inp_laddr, tp.t_inpcb->inp_lport, tp.t_inpcb->inp_faddr,
               tp.t_inpcb->inp_fport, tp.snd_una - 1, tp.rcv_nxt, tw::TH_ACK);
   tp.t_keep_probes++;
-  tp.t_keep.arm(stack_of(tp), now + std::chrono::seconds(tp.t_keepintvl));
+  tcp_timer_arm(tp, tp.t_keep, now + std::chrono::seconds(tp.t_keepintvl));
 }
 
 void tcp_timer_delack(void* arg) {
   TcpCb& tp = *static_cast<TcpCb*>(arg);
   stat_of(tp).delack++;
+  tp.t_pingpong = false;  // Linux: a delayed ACK missed its ride, leave pingpong mode
   tp.t_flags |= TF_ACKNOW;
   tcp_output(tp);
 }
@@ -136,11 +137,11 @@ void tcp_timers_init(TcpCb& tp) {
 }
 
 void tcp_timers_stop(TcpCb& tp) {
-  tp.t_rexmt.stop();
-  tp.t_persist.stop();
-  tp.t_keep.stop();
-  tp.t_delack.stop();
-  tp.t_2msl.stop();
+  tcp_timer_stop(tp, tp.t_rexmt);
+  tcp_timer_stop(tp, tp.t_persist);
+  tcp_timer_stop(tp, tp.t_keep);
+  tcp_timer_stop(tp, tp.t_delack);
+  tcp_timer_stop(tp, tp.t_2msl);
 }
 
 Time tcp_rto_backoff(const TcpCb& tp) {
@@ -150,8 +151,8 @@ Time tcp_rto_backoff(const TcpCb& tp) {
 }
 
 void tcp_rexmt_arm(TcpCb& tp) {
-  tp.t_persist.stop();
-  tp.t_rexmt.arm(stack_of(tp), stack_of(tp).now() + tcp_rto_backoff(tp));
+  tcp_timer_stop(tp, tp.t_persist);
+  tcp_timer_arm(tp, tp.t_rexmt, stack_of(tp).now() + tcp_rto_backoff(tp));
 }
 
 void tcp_persist_arm(TcpCb& tp) {
@@ -159,26 +160,26 @@ void tcp_persist_arm(TcpCb& tp) {
   // most TCP_RTO_MAX, at least the RTO floor.
   Time t = std::max(tp.t_rto, kTcpRtoMin);
   for (int i = 0; i < tp.t_persist_shift && t < kTcpRtoMax; ++i) t *= 2;
-  tp.t_persist.arm(stack_of(tp), stack_of(tp).now() + std::min(t, kTcpRtoMax));
+  tcp_timer_arm(tp, tp.t_persist, stack_of(tp).now() + std::min(t, kTcpRtoMax));
 }
 
 void tcp_keep_arm(TcpCb& tp) {
-  tp.t_keep.arm(stack_of(tp), stack_of(tp).now() + std::chrono::seconds(tp.t_keepidle));
+  tcp_timer_arm(tp, tp.t_keep, stack_of(tp).now() + std::chrono::seconds(tp.t_keepidle));
 }
 
 void tcp_delack_arm(TcpCb& tp) {
   // Linux's ATO starts at TCP_DELACK_MIN and is kept under the RTT.
   Time ato = kTcpDelackMin;
   if (tp.t_srtt > Time{0}) ato = std::clamp(tp.t_srtt / 2, kTcpDelackMin, kTcpDelackMax);
-  if (!tp.t_delack.armed()) tp.t_delack.arm(stack_of(tp), stack_of(tp).now() + ato);
+  if (!tp.t_delack.armed()) tcp_timer_arm(tp, tp.t_delack, stack_of(tp).now() + ato);
 }
 
 void tcp_timewait_arm(TcpCb& tp, Time len) {
-  tp.t_rexmt.stop();
-  tp.t_persist.stop();
-  tp.t_keep.stop();
-  tp.t_delack.stop();
-  tp.t_2msl.arm(stack_of(tp), stack_of(tp).now() + len);
+  tcp_timer_stop(tp, tp.t_rexmt);
+  tcp_timer_stop(tp, tp.t_persist);
+  tcp_timer_stop(tp, tp.t_keep);
+  tcp_timer_stop(tp, tp.t_delack);
+  tcp_timer_arm(tp, tp.t_2msl, stack_of(tp).now() + len);
 }
 
 void tcp_rtt_sample(TcpCb& tp, Time r) {

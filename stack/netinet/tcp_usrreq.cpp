@@ -154,6 +154,7 @@ int tcp_connect(Socket& so, const SockAddr& nam, const Td& td) {
   tcp_hash_insert(tp);
   tp.t_advmss = tcp_mss_for(in, dst);
   if (tp.t_user_maxseg) tp.t_advmss = std::min(tp.t_advmss, tp.t_user_maxseg);
+  tp.request_r_scale = tcp_rscale_for(so);
   tp.t_maxseg = std::min<uint32_t>(tp.t_advmss, kTcpDefaultMss);
   tp.iss = TcpSeq(tcp_new_isn(in, src, inp.inp_lport, dst, dport));
   tp.snd_una = tp.snd_nxt = tp.snd_max = tp.snd_up = tp.snd_recover = tp.iss;
@@ -182,7 +183,13 @@ int tcp_send(Socket& so, int flags, mbuf* m, const SockAddr*, mbuf* control, con
     m_freem(m);
     return EPIPE;
   }
-  if (m) sbappendstream(so.so_snd, m);
+  if (m) {
+    sbappendstream(so.so_snd, m);
+    // Linux tcp_push: the segment holding the end of a write carries PSH,
+    // kept when it is retransmitted.
+    tp->t_push_marks.push_back(tp->snd_una + int64_t(so.so_snd.sb_cc));
+    if (tp->t_push_marks.size() > 256) tp->t_push_marks.pop_front();
+  }
   if (flags & PRUS_OOB) {
     // RFC 6093 §4 / Linux: the urgent pointer names the byte after the last one sent.
     tp->snd_up = tp->snd_una + int64_t(so.so_snd.sb_cc);

@@ -14,14 +14,14 @@
 #include "netinet/in_var.hpp"
 #include "netinet/tcp_fsm.hpp"
 #include "netinet/tcp_seq.hpp"
-#include "netinet/tcp_timer.hpp"
-#include "netinet/tcp_wire_shim.hpp"
+#include "kern/timer.hpp"
+#include "wire/tcp.hpp"
 
 struct tcp_info;
 
 namespace tunsock {
 
-namespace tw = tcpwire;  // contract A (wire/tcp.hpp) once merged
+namespace tw = wire;  // header views and reprs (wire/tcp.hpp)
 using namespace std::chrono_literals;
 
 // Linux's constants (include/net/tcp.h) where a program can see them.
@@ -133,11 +133,12 @@ struct TcpCb {
   uint32_t snd_cwnd = 0, snd_ssthresh = 0x7fffffff;
   uint32_t t_bytes_acked = 0;         // congestion avoidance accumulator (RFC 5681 §3.1, ABC)
   TcpSeq snd_recover;                 // RFC 6582 "recover"
+  TcpSeq t_sack_high;                 // highest end of a SACK block received
   int t_dupacks = 0;
   uint8_t t_ca_state = 0;             // Linux TCP_CA_Open/Disorder/CWR/Recovery/Loss
 
   // timers (fixed slots, tcp_timer.cpp)
-  TcpTimerSlot t_rexmt, t_persist, t_keep, t_delack, t_2msl;
+  TimerSlot t_rexmt, t_persist, t_keep, t_delack, t_2msl;
   int t_persist_shift = 0;
   int t_keep_probes = 0;
   int t_synack_retries = 0;
@@ -147,6 +148,8 @@ struct TcpCb {
   uint32_t t_user_timeout_ms = 0;     // TCP_USER_TIMEOUT
   int t_defer_accept = 0;             // TCP_DEFER_ACCEPT, in SYN-ACK retransmissions
   int t_quickack = 0;                 // ACKs still to send at once (Linux quickack mode)
+  bool t_pingpong = false;            // interactive: replies carry the ACKs (Linux pingpong mode)
+  std::deque<TcpSeq> t_push_marks;    // where each write ended: those segments carry PSH
   int t_segs_unacked = 0;             // full segments received since our last ACK
 
   // reassembly and SACK (RFC 2018 §4)
@@ -156,6 +159,7 @@ struct TcpCb {
 
   // timestamps of events and counters for tcp_info
   Time t_rcvtime{0};                  // last segment received
+  Time t_last_oow_ack{0};             // last ACK for an out-of-window segment
   Time t_last_data_sent{0}, t_last_data_recv{0}, t_last_ack_recv{0};
   uint64_t t_bytes_acked_total = 0, t_bytes_received = 0, t_bytes_sent = 0, t_bytes_retrans = 0;
   uint32_t t_segs_out = 0, t_segs_in = 0, t_data_segs_out = 0, t_data_segs_in = 0;
@@ -163,6 +167,10 @@ struct TcpCb {
   uint32_t t_delivered = 0;
   uint32_t t_reordering = 3;
 };
+
+// Timer slots ride on the Stack's one clock (kern/timer.hpp).
+inline void tcp_timer_arm(TcpCb& tp, TimerSlot& t, Time when) { tp.t_in->st.timer_arm(t, when); }
+inline void tcp_timer_stop(TcpCb& tp, TimerSlot& t) { tp.t_in->st.timer_stop(t); }
 
 inline TcpCb* intotcpcb(const InPcb* inp) { return inp ? inp->inp_tcpcb : nullptr; }
 inline TcpCb* sototcpcb(const Socket& so) { return intotcpcb(sotoinpcb(so)); }
@@ -217,6 +225,8 @@ uint16_t tcp_ephemeral_port(Inet& in, uint32_t laddr, uint32_t faddr, uint16_t f
 uint32_t tcp_mss_for(Inet& in, uint32_t faddr);
 void tcp_mss_update(TcpCb& tp, uint32_t peer_mss);   // t_maxseg from both sides and options
 uint32_t tcp_ts_now(const TcpCb& tp);                // RFC 7323 TSval (ms)
+// The window scale to offer for so's receive buffer (RFC 7323 §2.3, Linux tcp_select_initial_window).
+uint8_t tcp_rscale_for(const Socket& so);
 void tcp_set_state(TcpCb& tp, TcpState s);
 // Linux's "bind conflict": whether inp may hold port on laddr.
 bool tcp_port_conflict(Inet& in, const InPcb& inp, uint32_t laddr, uint16_t port, bool listening);

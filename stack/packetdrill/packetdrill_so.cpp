@@ -78,7 +78,9 @@ int pd_socket(void* u, int domain, int type, int protocol) {
   Socket* so = nullptr;
   if (int e = socreate(H(u).stack(), domain, &so, type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC), protocol, Td{}))
     return fail(e);
-  return H(u).fd_alloc(so, type & SOCK_NONBLOCK);
+  int fd = H(u).fd_alloc(so, type & SOCK_NONBLOCK);
+  if (fd < 0) soclose(*so);
+  return fd;
 }
 
 int pd_bind(void* u, int fd, const sockaddr* addr, socklen_t len) {
@@ -118,8 +120,13 @@ int pd_accept(void* u, int fd, sockaddr* addr, socklen_t* addrlen) {
     soclose(*so);
     return fail(e2);
   }
+  int nfd = h.fd_alloc(so, false);
+  if (nfd < 0) {
+    soclose(*so);
+    return -1;
+  }
   copy_out_addr(peer, addr, addrlen);
-  return h.fd_alloc(so, false);
+  return nfd;
 }
 
 int pd_connect(void* u, int fd, const sockaddr* addr, socklen_t len) {
@@ -128,9 +135,24 @@ int pd_connect(void* u, int fd, const sockaddr* addr, socklen_t len) {
   Host::Fd* f = lookup(h, fd);
   if (!f) return -1;
   Socket* so = f->so;
+  if (f->connect_pending && !(so->so_state & SS_ISCONNECTING)) {
+    // Linux __inet_stream_connect: the first connect after an asynchronous
+    // one completes reports its outcome (0, or the error), then EISCONN.
+    f->connect_pending = false;
+    if (so->so_error) {
+      int e = so->so_error;
+      so->so_error = 0;
+      return fail(e);
+    }
+    if (so->so_state & SS_ISCONNECTED) return 0;
+    return fail(ECONNABORTED);  // failed, its error already taken by SO_ERROR
+  }
   if (int e = soconnect(*so, SockAddr::from(addr, len), Td{})) return fail(e);
   if (!(so->so_state & SS_ISCONNECTING)) return 0;
-  if (f->nonblock) return fail(EINPROGRESS);
+  if (f->nonblock) {
+    f->connect_pending = true;
+    return fail(EINPROGRESS);
+  }
   h.block(c, [so] { return !(so->so_state & SS_ISCONNECTING) || so->so_error; });
   if (so->so_error) {
     int e = so->so_error;
@@ -232,7 +254,13 @@ ssize_t do_send(Host& h, Host::Call& c, Host::Fd& f, const std::byte* buf, size_
       continue;
     }
     if (e != EWOULDBLOCK || nb) return sent ? ssize_t(sent) : fail(e);
-    h.block(c, [so] { return sowriteable(*so) || !(so->so_state & (SS_ISCONNECTED | SS_ISCONNECTING)); });
+    // A stream waits for any room; a datagram for room for all of it.
+    const long need = is_stream(*so) ? 1 : long(n);
+    h.block(c, [so, need] {
+      return (sowriteable(*so) && sosendspace(*so) >= need) || so->so_error ||
+             (so->so_snd.sb_state & SBS_CANTSENDMORE) ||
+             (is_stream(*so) && !(so->so_state & (SS_ISCONNECTED | SS_ISCONNECTING)));
+    });
   }
   return ssize_t(sent);
 }

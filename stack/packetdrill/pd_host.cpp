@@ -1,6 +1,9 @@
 // The packetdrill host: stack, interface, virtual clock, waiting (see pd_host.hpp).
 #include "packetdrill/pd_host.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -99,6 +102,8 @@ Host::Host(const Config& c) : st_(c.seed) {
 }
 
 Host::~Host() {
+  // Sockets packetdrill closed with libc's close() (see fd_alloc) are still
+  // open here; their descriptors are gone already.
   std::unique_lock lk(mu_);
   for (auto& [n, f] : fds_) soclose(*f.so);
   fds_.clear();
@@ -119,14 +124,20 @@ Host::Fd* Host::fd(int n) {
   return it == fds_.end() ? nullptr : &it->second;
 }
 
+// Our numbers are real descriptors of the process (on /dev/null): at the
+// end of a script packetdrill closes its sockets with libc's close(), not
+// through the table, and a number must not name another open file.
 int Host::fd_alloc(Socket* so, bool nonblock) {
-  int n = 3;
-  while (fds_.count(n)) ++n;
+  int n = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (n < 0) return -1;
   fds_[n] = Fd{so, nonblock};
   return n;
 }
 
-void Host::fd_free(int n) { fds_.erase(n); }
+void Host::fd_free(int n) {
+  fds_.erase(n);
+  ::close(n);
+}
 
 bool Host::block(Call& c, const std::function<bool()>& ready, Time until) {
   Waiter w{&ready, until};
@@ -139,6 +150,11 @@ bool Host::block(Call& c, const std::function<bool()>& ready, Time until) {
   }
   waiters_.erase(std::find(waiters_.begin(), waiters_.end(), &w));
   return ready();
+}
+
+size_t Host::waiting() {
+  std::unique_lock lk(mu_);
+  return waiters_.size();
 }
 
 bool Host::runnable() const {
@@ -215,10 +231,16 @@ void Host::usleep(int64_t n) {
   advance_to(lk, st_.now() + us(std::max<int64_t>(n, 0)));
 }
 
+// Also called by packetdrill's system-call thread, outside any Call: the
+// settle waits only for calls of other threads (and for none of them when
+// they sleep in block() with nothing to wake them).
 int64_t Host::gettimeofday_us() {
   std::unique_lock lk(mu_);
   st_.poll(st_.now() + us(1));
   changed();
+  // A call whose time is up (a poll timeout) returns at that time, before
+  // the script's next event starts.
+  settle(lk);
   return kEpochUs + std::chrono::duration_cast<std::chrono::microseconds>(st_.now()).count();
 }
 

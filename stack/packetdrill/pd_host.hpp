@@ -57,10 +57,15 @@ class Host {
   Host(const Host&) = delete;
   Host& operator=(const Host&) = delete;
 
-  // A descriptor table of our own (numbers from 3, lowest free first).
+  // The descriptor table: numbers are real descriptors (fd_alloc); -1 with
+  // errno when none is left.
   struct Fd {
     Socket* so = nullptr;
     bool nonblock = false;
+    // A nonblocking connect said EINPROGRESS and nobody has called connect
+    // since (Linux's sock->state SS_CONNECTING): the next connect on the
+    // established socket returns 0 once, later ones EISCONN.
+    bool connect_pending = false;
   };
 
   // Held for the whole of one call from packetdrill; counts the call as
@@ -84,6 +89,9 @@ class Host {
   // Sleep (inside a Call) until ready() or, when until != Time::max(), the
   // virtual clock reaches until. Returns ready().
   bool block(Call& c, const std::function<bool()>& ready, Time until = Time::max());
+
+  // How many calls sleep in block() (for tests).
+  size_t waiting();
 
   // Main thread: the entry points that move time.
   int netdev_send(const void* buf, size_t n);

@@ -149,7 +149,10 @@ std::string icmp_text(Bytes m, size_t icmplen) {
       }
       return "ICMP " + dst + " unreachable, code " + std::to_string(ic->code) + len;
     }
-    case ICMP_TIMXCEED_: return "ICMP time exceeded in-transit" + len;
+    case ICMP_TIMXCEED_:  // print-icmp.c's words for codes 0 and 1
+      if (ic->code == 0) return "ICMP time exceeded in-transit" + len;
+      if (ic->code == 1) return "ICMP ip reassembly time exceeded" + len;
+      return "ICMP time exceeded-#" + std::to_string(ic->code) + len;
     default: return "ICMP type-#" + std::to_string(ic->type) + len;
   }
 }

@@ -2,11 +2,12 @@
 // tcpdump 4.99's print-tcp.c writes them with -n (relative numbers) and
 // -n -S (absolute numbers); the first-line summaries of the text protocols
 // (print-ftp/http/rtsp/smtp/whois/ssh.c). RFC 9293 §3.1, §3.2; RFC 7323; RFC 2018.
-// DEVIATION: the binary payload dissectors tcpdump runs by port (DNS, BGP,
+// DEVIATION: MPTCP options print only length and subtype; the binary payload dissectors tcpdump runs by port (DNS, BGP,
 // RESP, telnet, SMB, OpenFlow, NFS...) are left out: their lines end at
 // "length N".
 #include "wire/tcpdump.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "wire/tcp.hpp"
@@ -185,11 +186,27 @@ OptEnd option_data(std::string& s, uint8_t kind, size_t len, size_t h, Bytes cap
       if (get16(&cap[0]) == 0xf989) s += "-tfo" + tfo_text(cap.subspan(2, datalen - 2));
       else s += "-" + hex(cap.first(2));
       return e;
-    default:  // DEVIATION: scps and mptcp get the generic hex dump
+    case 20:  // SCPS capabilities
+      datalen = 2;
+      if ((e = check(2)) == OptEnd::kDone) s += " cap " + hex(cap.first(1)) + " id " + u(uint8_t(cap[1]));
+      return e;
+    case 30: {  // RFC 8684 MPTCP: length and subtype name (print-mptcp.c)
+      // DEVIATION: the subtypes' own fields (keys, tokens, DSS maps...) are
+      // left out; tcpdump prints them after the name.
+      static const char* const kSub[] = {"capable", "join", "dss", "add-addr", "rem-addr", "prio", "fail",
+                                         "fast-close", "unknown"};
       datalen = len - 2;
+      if ((e = check(datalen)) != OptEnd::kDone) return e;
+      if (len < 3) return OptEnd::kBad;
+      s += " " + u(len) + " " + kSub[std::min<size_t>(uint8_t(cap[0]) >> 4, 8)];
+      return e;
+    }
+    default:  // any other kind: its bytes in hex
+      datalen = len - 2;
+      if (datalen) s += " 0x";
       for (size_t i = 0; i < datalen; ++i) {
         if ((e = check(i + 1)) != OptEnd::kDone) return e;
-        s += (i == 0 ? " 0x" : "") + hex(cap.subspan(i, 1));
+        s += hex(cap.subspan(i, 1));
       }
       return e;
   }
@@ -381,6 +398,8 @@ std::string tcpdump_tcp(uint32_t src, uint32_t dst, Bytes seg, size_t length, Tc
   }
   s += ", length " + u(dlen);
   if (dlen == 0) return s;
+  if (seg.size() < hlen)  // options ended by EOL before the capture did
+    return s + " [remaining caplen(" + u(seg.size()) + ") < header length(" + u(hlen) + ")] [|tcp]";
   Bytes pay = seg.size() > hlen ? seg.subspan(hlen) : Bytes();
   return s + payload_text(sport, dport, pay, dlen);
 }

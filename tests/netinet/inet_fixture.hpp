@@ -91,9 +91,11 @@ inline Pkt flat(const mbuf* m) {
 
 // A stack with "tun0" whose transmitted packets land in out.
 struct Host {
+  // Declared before the Stack so that it outlives it: tearing a Stack down
+  // closes its TCP connections, which still send (RST, FIN) through tun.
+  std::vector<Pkt> out;
   Stack st;
   ifnet* tun = nullptr;
-  std::vector<Pkt> out;
   explicit Host(uint64_t seed = 1, uint32_t mtu = 1500) : st(seed) {
     inet_attach(st);
     tun = &if_attach(st, "tun0", mtu, IFF_POINTOPOINT, [this](ifnet&, mbuf* m) {

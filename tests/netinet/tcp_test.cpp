@@ -3,7 +3,9 @@
 // close, half-close, RST on close with unread data, SO_LINGER 0), TIME_WAIT,
 // the listen backlog, zero windows and persist probes, keepalive,
 // retransmission backoff to ETIMEDOUT, TCP_USER_TIMEOUT, options and bind rules.
-#include <linux/tcp.h>
+#include <netinet/tcp.h>
+
+#include <set>
 
 #include "netinet/tcp_pair.hpp"
 
@@ -308,4 +310,218 @@ TEST_CASE("tcp: TCP_USER_TIMEOUT bounds how long data may stay unacknowledged") 
   CHECK(p.now() - t0 >= 5s);
   CHECK(p.now() - t0 < 10s);
   CHECK(setopt_int(*c.cli, IPPROTO_TCP, TCP_USER_TIMEOUT, -1) == EINVAL);
+}
+
+TEST_CASE("tcp options: NODELAY, CORK, MAXSEG, KEEP*, CONGESTION, DEFER_ACCEPT, QUICKACK with Linux's values and errnos") {
+  TcpPair p;
+  Socket* so = tcp_socket(p.a);
+  int v = -1;
+  CHECK(getopt_int(*so, IPPROTO_TCP, TCP_NODELAY, &v) == 0);
+  CHECK(v == 0);
+  CHECK(setopt_int(*so, IPPROTO_TCP, TCP_NODELAY, 1) == 0);
+  CHECK(getopt_int(*so, IPPROTO_TCP, TCP_NODELAY, &v) == 0);
+  CHECK(v == 1);
+  CHECK(getopt_int(*so, IPPROTO_TCP, TCP_MAXSEG, &v) == 0);
+  CHECK(v == 536);  // Linux TCP_MSS_DEFAULT before a connection
+  CHECK(setopt_int(*so, IPPROTO_TCP, TCP_MAXSEG, 50) == EINVAL);
+  CHECK(setopt_int(*so, IPPROTO_TCP, TCP_MAXSEG, 40000) == EINVAL);
+  CHECK(setopt_int(*so, IPPROTO_TCP, TCP_MAXSEG, 1000) == 0);
+  CHECK(getopt_int(*so, IPPROTO_TCP, TCP_MAXSEG, &v) == 0);
+  CHECK(v == 1000);
+  CHECK(getopt_int(*so, IPPROTO_TCP, TCP_KEEPIDLE, &v) == 0);
+  CHECK(v == 7200);
+  CHECK(setopt_int(*so, IPPROTO_TCP, TCP_KEEPIDLE, 0) == EINVAL);
+  CHECK(setopt_int(*so, IPPROTO_TCP, TCP_KEEPCNT, 128) == EINVAL);
+  CHECK(setopt_int(*so, IPPROTO_TCP, TCP_KEEPINTVL, 32768) == EINVAL);
+  CHECK(setopt_int(*so, IPPROTO_TCP, TCP_DEFER_ACCEPT, 5) == 0);
+  CHECK(getopt_int(*so, IPPROTO_TCP, TCP_DEFER_ACCEPT, &v) == 0);
+  CHECK(v == 7);  // Linux rounds to SYN-ACK retransmission periods: 1 + 2 + 4
+  CHECK(getopt_int(*so, IPPROTO_TCP, TCP_QUICKACK, &v) == 0);
+  CHECK(v == 1);
+  CHECK(getopt_int(*so, IPPROTO_TCP, 9999, &v) == ENOPROTOOPT);
+  char name[16] = {};
+  Sockopt s;
+  s.sopt_dir = SOPT_GET;
+  s.sopt_level = IPPROTO_TCP;
+  s.sopt_name = TCP_CONGESTION;
+  s.sopt_val = name;
+  s.sopt_valsize = sizeof name;
+  REQUIRE(sogetopt(*so, s) == 0);
+  CHECK(std::string(name) == "reno");
+  CHECK(s.sopt_valsize == 16);
+  char cubic[] = "cubic";
+  s.sopt_dir = SOPT_SET;
+  s.sopt_val = cubic;
+  s.sopt_valsize = 5;
+  CHECK(sosetopt(*so, s) == ENOENT);
+  char reno[] = "reno";
+  s.sopt_val = reno;
+  s.sopt_valsize = 4;
+  CHECK(sosetopt(*so, s) == 0);
+  // SOL_IP still reaches IP: IP_TOS and IP_TTL on a TCP socket.
+  CHECK(setopt_int(*so, IPPROTO_IP, IP_TTL, 7) == 0);
+  CHECK(getopt_int(*so, IPPROTO_IP, IP_TTL, &v) == 0);
+  CHECK(v == 7);
+  CHECK(getopt_int(*so, SOL_SOCKET, SO_SNDBUF, &v) == 0);
+  CHECK(v == 16384);  // tcp_wmem[1]
+  CHECK(getopt_int(*so, SOL_SOCKET, SO_RCVBUF, &v) == 0);
+  CHECK(v == 131072);  // tcp_rmem[1]
+  soclose(*so);
+}
+
+TEST_CASE("tcp: TCP_INFO reports state, MSS, RTT, cwnd, options and byte counts") {
+  TcpPair p(MemLinkParams{.delay = 10ms});
+  Conn c = tcp_connect_pair(p);
+  REQUIRE(tcp_send_str(*c.cli, std::string(5000, 'x')) == 0);
+  p.run_for(1s);
+  CHECK(tcp_read(*c.srv).size() == 5000);
+  struct tcp_info ti{};
+  REQUIRE(tcp_info_get(*c.cli, &ti) == 0);
+  CHECK(ti.tcpi_state == 1);  // TCP_ESTABLISHED
+  CHECK(ti.tcpi_snd_mss == 1448);  // 1460 less the timestamp option
+  CHECK(ti.tcpi_advmss == 1460);
+  CHECK((ti.tcpi_options & 7) == 7);  // TIMESTAMPS | SACK | WSCALE
+  CHECK(int(ti.tcpi_snd_wscale) == 7);
+  CHECK(int(ti.tcpi_rcv_wscale) == 7);
+  CHECK(ti.tcpi_rtt >= 20000);  // 2 x 10 ms
+  CHECK(ti.tcpi_rtt < 30000);
+  CHECK(ti.tcpi_rto >= 200000);
+  CHECK(ti.tcpi_snd_cwnd >= 10);
+  CHECK(ti.tcpi_unacked == 0);
+  CHECK(ti.tcpi_total_retrans == 0);
+  // The whole Linux struct through getsockopt: bytes_acked and notsent_bytes too.
+  std::byte buf[512] = {};
+  Sockopt s;
+  s.sopt_dir = SOPT_GET;
+  s.sopt_level = IPPROTO_TCP;
+  s.sopt_name = TCP_INFO;
+  s.sopt_val = buf;
+  s.sopt_valsize = sizeof buf;
+  REQUIRE(sogetopt(*c.cli, s) == 0);
+  CHECK(s.sopt_valsize > sizeof(struct tcp_info));
+  uint64_t acked = 0;
+  std::memcpy(&acked, buf + 120, sizeof acked);  // tcpi_bytes_acked (after pacing rates)
+  CHECK(acked == 5000);
+}
+
+TEST_CASE("tcp bind: Linux's rules for SO_REUSEADDR, listeners, TIME-WAIT and SO_REUSEPORT") {
+  TcpPair p;
+  Socket* a = tcp_socket(p.a);
+  Socket* b = tcp_socket(p.a);
+  REQUIRE(sobind(*a, sin(0, 7000), Td{}) == 0);
+  CHECK(sobind(*b, sin(0, 7000), Td{}) == EADDRINUSE);
+  CHECK(sobind(*b, sin(kA, 7000), Td{}) == EADDRINUSE);  // wildcard covers the address
+  CHECK(sobind(*a, sin(0, 7001), Td{}) == EINVAL);       // already bound
+  soclose(*a);
+  soclose(*b);
+  // Both with SO_REUSEADDR: fine until one listens.
+  a = tcp_socket(p.a);
+  b = tcp_socket(p.a);
+  REQUIRE(setopt_int(*a, SOL_SOCKET, SO_REUSEADDR, 1) == 0);
+  REQUIRE(setopt_int(*b, SOL_SOCKET, SO_REUSEADDR, 1) == 0);
+  REQUIRE(sobind(*a, sin(0, 7000), Td{}) == 0);
+  CHECK(sobind(*b, sin(0, 7000), Td{}) == 0);
+  REQUIRE(solisten(*a, 5, Td{}) == 0);
+  CHECK(solisten(*b, 5, Td{}) == EADDRINUSE);
+  Socket* c = tcp_socket(p.a);
+  REQUIRE(setopt_int(*c, SOL_SOCKET, SO_REUSEADDR, 1) == 0);
+  CHECK(sobind(*c, sin(0, 7000), Td{}) == EADDRINUSE);  // the other one listens
+  soclose(*a);
+  soclose(*b);
+  soclose(*c);
+  // SO_REUSEPORT: two listeners of the same user share the port.
+  a = tcp_socket(p.a);
+  b = tcp_socket(p.a);
+  REQUIRE(setopt_int(*a, SOL_SOCKET, SO_REUSEPORT, 1) == 0);
+  REQUIRE(setopt_int(*b, SOL_SOCKET, SO_REUSEPORT, 1) == 0);
+  REQUIRE(sobind(*a, sin(0, 7002), Td{}) == 0);
+  REQUIRE(sobind(*b, sin(0, 7002), Td{}) == 0);
+  CHECK(solisten(*a, 5, Td{}) == 0);
+  CHECK(solisten(*b, 5, Td{}) == 0);
+  soclose(*a);
+  soclose(*b);
+  // A port held only by TIME-WAIT: EADDRINUSE without SO_REUSEADDR, fine with it.
+  Conn k = tcp_connect_pair(p, 8080);
+  soclose(*k.lis);
+  soclose(*k.srv);  // the server closes first: its side goes to TIME-WAIT
+  p.run_for(1s);
+  soclose(*k.cli);
+  p.run_for(1s);
+  REQUIRE(tcp_globals(inet(p.b)).conn.size() == 1);
+  Socket* l = tcp_socket(p.b);
+  CHECK(sobind(*l, sin(0, 8080), Td{}) == EADDRINUSE);
+  REQUIRE(setopt_int(*l, SOL_SOCKET, SO_REUSEADDR, 1) == 0);
+  CHECK(sobind(*l, sin(0, 8080), Td{}) == 0);
+  CHECK(solisten(*l, 5, Td{}) == 0);
+  soclose(*l);
+}
+
+TEST_CASE("tcp connect: ephemeral ports per 4-tuple (RFC 6056); TIME-WAIT of another 4-tuple does not block") {
+  TcpPair p;
+  Socket* l1 = tcp_listener(p.b, 80, 100);
+  Socket* l2 = tcp_listener(p.b, 81, 100);
+  std::set<uint16_t> ports;
+  for (int i = 0; i < 50; ++i) {
+    Socket* c = tcp_socket(p.a);
+    REQUIRE(soconnect(*c, sin(kB, 80), Td{}) == 0);
+    ports.insert(local_port(*c));
+    CHECK(local_port(*c) >= 32768);
+    CHECK(local_port(*c) <= 60999);
+  }
+  CHECK(ports.size() == 50);
+  p.run_for(1s);
+  CHECK(l1->so_comp.size() == 50);
+  // Sockets to another port may reuse a port number in use towards port 80.
+  Socket* c2 = tcp_socket(p.a);
+  REQUIRE(soconnect(*c2, sin(kB, 81), Td{}) == 0);
+  p.run_for(1s);
+  CHECK(l2->so_comp.size() == 1);
+  // A connect from an explicitly bound port to a 4-tuple in use: EADDRNOTAVAIL.
+  Socket* d = tcp_socket(p.a);
+  REQUIRE(setopt_int(*d, SOL_SOCKET, SO_REUSEADDR, 1) == 0);
+  Socket* e = tcp_socket(p.a);
+  REQUIRE(setopt_int(*e, SOL_SOCKET, SO_REUSEADDR, 1) == 0);
+  REQUIRE(sobind(*d, sin(kA, 9000), Td{}) == 0);
+  REQUIRE(sobind(*e, sin(kA, 9000), Td{}) == 0);
+  REQUIRE(soconnect(*d, sin(kB, 81), Td{}) == 0);
+  CHECK(soconnect(*e, sin(kB, 81), Td{}) == EADDRNOTAVAIL);
+}
+
+TEST_CASE("tcp: an ICMP port unreachable during SYN-SENT fails the connect (Linux tcp_v4_err)") {
+  Host h;
+  Socket* so = mksock(h.st, SOCK_STREAM, 0);
+  REQUIRE(soconnect(*so, sin(kFar, 80), Td{}) == 0);
+  Pkt syn = h.take();
+  REQUIRE(syn.size() >= 40);
+  CHECK(uint8_t(syn[33]) == tw::TH_SYN);
+  // The router says: port unreachable, quoting our SYN.
+  Pkt quote(syn.begin(), syn.begin() + 28);
+  h.inject(ip_pkt(kPeer, kUs, 1, icmp_msg(3, 3, 0, quote)));
+  CHECK(so->so_error == ECONNREFUSED);
+  CHECK(!(so->so_state & SS_ISCONNECTING));
+  soclose(*so);
+}
+
+TEST_CASE("tcp: a segment to a port nobody listens on is answered with RST|ACK, ack = seq + 1 (RFC 9293 §3.10.7.1)") {
+  Host h;
+  tw::TcpRepr r;
+  r.sport = 40000;
+  r.dport = 9;
+  r.seq = 1000;
+  r.flags = tw::TH_SYN;
+  r.win = 1000;
+  Pkt seg(tw::kTcpHdrLen);
+  tw::tcp_emit(seg.data(), r);
+  tw::tcp_set_cksum(seg.data(), tw::tcp_cksum(kPeer, kUs, seg));
+  h.inject(ip_pkt(kPeer, kUs, 6, seg));
+  Pkt out = h.take();
+  auto rst = tw::tcp_parse(tw::Bytes(out.data() + 20, out.size() - 20));
+  REQUIRE(rst);
+  CHECK(rst->flags == (tw::TH_RST | tw::TH_ACK));
+  CHECK(rst->seq == 0);
+  CHECK(rst->ack == 1001);
+  CHECK(rst->sport == 9);
+  CHECK(rst->dport == 40000);
+  h.advance(5s);
+  CHECK(h.out.empty());
 }

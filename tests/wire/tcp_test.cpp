@@ -4,6 +4,8 @@
 // are refused with their reason.
 #include <doctest/doctest.h>
 
+#include <random>
+
 #include "netinet/inet_fixture.hpp"
 #include "wire/tcp.hpp"
 
@@ -240,4 +242,62 @@ TEST_CASE("tcp: bad option lengths are refused") {
   CHECK(refused({0x01, 0x01, 0x1e, 0x08}));                   // runs past the header
   CHECK(refused({0x01, 0x01, 0x01, 0x02}));                   // kind with no length byte
   CHECK(!refused({0x01, 0x01, 0x01, 0x00}));                  // NOPs then EOL: fine
+}
+
+TEST_CASE("tcp: seeded random reprs round-trip, random bytes never parse past the segment") {
+  const uint64_t seed = 11;
+  std::mt19937_64 rng(seed);
+  CAPTURE(seed);
+  for (int i = 0; i < 5000; ++i) {
+    wire::TcpRepr r;
+    r.sport = uint16_t(rng());
+    r.dport = uint16_t(rng());
+    r.seq = uint32_t(rng());
+    r.ack = uint32_t(rng());
+    r.flags = uint8_t(rng());
+    r.win = uint16_t(rng());
+    r.urp = uint16_t(rng());
+    if (rng() % 2) r.opts.mss = uint16_t(rng());
+    if (rng() % 2) r.opts.wscale = uint8_t(rng());
+    r.opts.sack_permitted = rng() % 2;
+    r.opts.has_ts = rng() % 2;
+    if (r.opts.has_ts) r.opts.ts_val = uint32_t(rng()), r.opts.ts_ecr = uint32_t(rng());
+    r.opts.nsack = uint8_t(rng() % 5);
+    for (auto& b : r.opts.sack) b = {uint32_t(rng()), uint32_t(rng())};
+    Pkt p = emit(r);
+    CAPTURE(i);
+    REQUIRE(p.size() % 4 == 0);
+    REQUIRE(p.size() <= 60);
+    auto b = wire::tcp_parse(p);
+    REQUIRE(b);
+    CHECK(b->hlen == p.size());
+    CHECK((b->sport == r.sport && b->dport == r.dport && b->seq == r.seq && b->ack == r.ack));
+    CHECK((b->flags == r.flags && b->win == r.win && b->urp == r.urp));
+    CHECK(b->opts.mss == r.opts.mss);
+    CHECK(b->opts.wscale == r.opts.wscale);
+    CHECK(b->opts.sack_permitted == r.opts.sack_permitted);
+    CHECK(b->opts.has_ts == r.opts.has_ts);
+    CHECK(b->opts.ts_val == r.opts.ts_val);
+    CHECK(b->opts.ts_ecr == r.opts.ts_ecr);
+    const uint8_t fit = wire::tcp_sack_fit(r.opts);
+    REQUIRE(b->opts.nsack == fit);
+    for (uint8_t k = 0; k < fit; ++k)
+      CHECK((b->opts.sack[k].start == r.opts.sack[k].start && b->opts.sack[k].end == r.opts.sack[k].end));
+  }
+  for (int i = 0; i < 5000; ++i) {
+    Pkt junk(rng() % 64);
+    for (auto& c : junk) c = std::byte(rng());
+    if (junk.size() > 12 && rng() % 2) junk[12] = std::byte((5 + rng() % 11) << 4);
+    wire::TcpError why;
+    auto r = wire::tcp_parse(junk, &why);
+    CAPTURE(i);
+    if (r) {
+      CHECK(why == wire::TcpError::kNone);
+      CHECK(r->hlen <= junk.size());
+      CHECK(r->hlen >= 20);
+      CHECK(r->opts.nsack <= 4);
+    } else {
+      CHECK(why != wire::TcpError::kNone);
+    }
+  }
 }

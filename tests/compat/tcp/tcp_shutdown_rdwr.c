@@ -1,0 +1,16 @@
+/* shutdown(SHUT_RDWR): the peer gets FIN, we read 0, send EPIPE; poll
+ * before and after the peer's FIN; shutdown again is fine. */
+#include "tcp_compat.h"
+int main(void) {
+  int s = connect_peer(ECHO_PORT);
+  SHOW(shutdown(s, SHUT_RDWR));
+  show_poll_now("after SHUT_RDWR", s);
+  PEER_SHOW("wait 7 eof");
+  show_poll_when("after the peer's FIN", s, POLLHUP);
+  show_recv("s", s, 16, 0);
+  SHOW(send(s, "x", 1, MSG_NOSIGNAL));
+  SHOW(shutdown(s, SHUT_RDWR));
+  SHOW(shutdown(s, SHUT_RD));
+  show_tcp_state("s", s);
+  return 0;
+}

@@ -1,0 +1,249 @@
+// The channel's states for a connection-oriented protocol whose connect
+// goes on after the call (a TCP handshake), driven through the fake
+// protocol of tests/kern on the daemon's own stack, with the shim's side
+// played by hand (PROTOCOL.md "The channel's states"): the connect filler
+// keeps the application's end from polling writable until the stack is
+// connected; a failure resets it (IN|OUT|ERR|HUP|RDHUP) and SO_ERROR says
+// why once; a reset with the application's data unread gives it POLLERR.
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+
+#include "harness.hpp"
+#include "kern/fake_proto.hpp"
+
+using namespace tunsock;
+using namespace tunsock::test;
+
+namespace {
+
+constexpr short kAll = POLLIN | POLLOUT | POLLERR | POLLHUP | POLLRDHUP;
+
+short revents(int fd) {
+  pollfd p{fd, kAll, 0};
+  return ::poll(&p, 1, 0) == 1 ? p.revents : 0;
+}
+
+// Wait until fd polls exactly want (bounded).
+bool settles_to(int fd, short want) {
+  for (int i = 0; i < 300; ++i) {
+    if (revents(fd) == want) return true;
+    ::usleep(10000);
+  }
+  return false;
+}
+
+struct ConnRig {
+  FakeProto f;
+  DaemonHarness h;
+  Client c{h.path()};
+  ConnRig() {
+    fake() = &f;
+    fake_domain.dom_protosw = fake_sw;
+    h.on_daemon([this] {
+      h.daemon().stack().add_domain(&fake_domain);
+      return 0;
+    });
+  }
+  ~ConnRig() { h.stop(); }
+  // A fake stream socket: its app fd (unconnected) and id.
+  int socket(uint64_t* id) {
+    auto r = c.call(ipc::Op::Socket, 0, kFakeFamily, SOCK_STREAM, 0);
+    if (!r || r->hdr.error || r->fds.size() != 1) return -1;
+    *id = r->hdr.sock_id;
+    return r->take_fd();
+  }
+  std::optional<Answer> connect(uint64_t id) {
+    sockaddr sa{};
+    sa.sa_family = kFakeFamily;
+    return c.call(ipc::Op::Connect, id, 0, 0, 0, &sa, sizeof sa, {}, {}, 0);
+  }
+  // As the shim: join the connect listener, then write the filler.
+  bool join(int fd, const Answer& r, bool filler) {
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(r.addr.data()), socklen_t(r.addr.size())) < 0) return false;
+    if (!filler) return true;
+    int sb = 0;
+    socklen_t sl = sizeof sb;
+    ::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sb, &sl);
+    std::string buf(ipc::filler_len(sb), 'p');
+    ipc::ConnectFiller hdr{ipc::kFillerMagic, uint32_t(buf.size())};
+    std::memcpy(buf.data(), &hdr, sizeof hdr);
+    return ::send(fd, buf.data(), buf.size(), MSG_DONTWAIT | MSG_NOSIGNAL) == ssize_t(buf.size());
+  }
+  int so_error(uint64_t id) {
+    auto r = c.call(ipc::Op::GetSockOpt, id, SOL_SOCKET, SO_ERROR, sizeof(int));
+    int e = -1;
+    if (r && !r->hdr.error && r->payload.size() == sizeof e) std::memcpy(&e, r->payload.data(), sizeof e);
+    return e;
+  }
+  template <class F>
+  void on_socket(uint64_t id, F fn) {
+    h.on_daemon([&] {
+      if (Socket* so = h.daemon().stack().find_socket(id)) fn(*so);
+      h.daemon().run_pending();
+      return 0;
+    });
+  }
+  std::string sent() {
+    return h.on_daemon([this] {
+      std::string all;
+      for (auto& s : f.sent) all += s;
+      return all;
+    });
+  }
+  bool gone(uint64_t id) {
+    for (int i = 0; i < 300; ++i) {
+      auto r = c.call(ipc::Op::GetSockName, id);
+      if (r && r->hdr.error == EBADF) return true;
+      ::usleep(10000);
+    }
+    return false;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a connect in progress polls nothing, then POLLOUT by itself once the stack is connected") {
+  ConnRig r;
+  REQUIRE(r.h.started());
+  r.f.connect_completes = false;
+  uint64_t id = 0;
+  int fd = r.socket(&id);
+  REQUIRE(fd >= 0);
+  CHECK(revents(fd) == (POLLOUT | POLLHUP));  // unconnected, as an unconnected TCP socket
+  auto a = r.connect(id);
+  REQUIRE(a);
+  CHECK(a->hdr.error == EINPROGRESS);
+  CHECK(a->hdr.value == 1);
+  CHECK(a->hdr.b == 1);
+  REQUIRE(r.join(fd, *a, true));
+  // Requests make the daemon look at pending connections: it must not take
+  // this one while the stack is still connecting.
+  CHECK(r.c.call(ipc::Op::Identify, id));
+  CHECK(revents(fd) == 0);
+  auto again = r.connect(id);
+  REQUIRE(again);
+  CHECK(again->hdr.error == EALREADY);
+  CHECK(revents(fd) == 0);
+
+  r.on_socket(id, [](Socket& so) { soisconnected(so); });
+  CHECK(wait_fd(fd, POLLOUT));
+  CHECK(settles_to(fd, POLLOUT));
+  // The filler is gone, the application's data follows it to the protocol.
+  REQUIRE(::write(fd, "hello", 5) == 5);
+  std::string got;
+  for (int i = 0; i < 300 && got.size() < 5; ++i) {
+    got = r.sent();
+    if (got.size() < 5) ::usleep(10000);
+  }
+  CHECK(got == "hello");
+  auto third = r.connect(id);
+  REQUIRE(third);
+  CHECK(third->hdr.error == EISCONN);
+  ::close(fd);
+  CHECK(r.gone(id));
+}
+
+TEST_CASE("a connect that fails polls IN|OUT|ERR|HUP|RDHUP and SO_ERROR says why once") {
+  ConnRig r;
+  REQUIRE(r.h.started());
+  r.f.connect_completes = false;
+  uint64_t id = 0;
+  int fd = r.socket(&id);
+  REQUIRE(fd >= 0);
+  auto a = r.connect(id);
+  REQUIRE(a);
+  REQUIRE(a->hdr.error == EINPROGRESS);
+  REQUIRE(r.join(fd, *a, true));
+  CHECK(revents(fd) == 0);
+  r.on_socket(id, [](Socket& so) {
+    so.so_error = ECONNREFUSED;
+    soisdisconnected(so);
+  });
+  CHECK(settles_to(fd, kAll));
+  CHECK(r.so_error(id) == ECONNREFUSED);
+  CHECK(r.so_error(id) == 0);
+  // The channel's own kernel error: what the shim clears with its SO_ERROR.
+  char b[8];
+  CHECK(::read(fd, b, sizeof b) == -1);
+  CHECK(errno == ECONNRESET);
+  CHECK(::read(fd, b, sizeof b) == 0);
+  ::close(fd);
+  CHECK(r.gone(id));  // the sweep sees the application's socket gone
+}
+
+TEST_CASE("a connect whose stack side completes before the application's socket arrives is taken at once") {
+  ConnRig r;
+  REQUIRE(r.h.started());
+  r.f.connect_completes = false;
+  uint64_t id = 0;
+  int fd = r.socket(&id);
+  REQUIRE(fd >= 0);
+  auto a = r.connect(id);
+  REQUIRE(a);
+  REQUIRE(a->hdr.error == EINPROGRESS);
+  r.on_socket(id, [](Socket& so) { soisconnected(so); });
+  REQUIRE(r.join(fd, *a, true));
+  CHECK(wait_fd(fd, POLLOUT));
+  CHECK(settles_to(fd, POLLOUT));
+  ::close(fd);
+}
+
+TEST_CASE("a reset with the application's data unread in the channel gives its end POLLERR and ECONNRESET once") {
+  ConnRig r;
+  REQUIRE(r.h.started());
+  uint64_t id = 0;
+  int fd = r.socket(&id);
+  REQUIRE(fd >= 0);
+  auto a = r.connect(id);  // completes within the call: no filler
+  REQUIRE(a);
+  REQUIRE(a->hdr.error == 0);
+  REQUIRE(a->hdr.b == 0);
+  REQUIRE(r.join(fd, *a, false));
+  CHECK(r.c.call(ipc::Op::Identify, id));  // the daemon takes the channel
+  CHECK(settles_to(fd, POLLOUT));
+  // No room in the stack: what the application writes stays in the channel.
+  r.on_socket(id, [](Socket& so) { so.so_snd.sb_hiwat = 0; });
+  REQUIRE(::write(fd, "unread", 6) == 6);
+  CHECK(r.c.call(ipc::Op::Identify, id));
+  r.on_socket(id, [](Socket& so) {
+    so.so_error = ECONNRESET;
+    soisdisconnected(so);
+  });
+  CHECK(settles_to(fd, kAll));
+  char b[8];
+  CHECK(::read(fd, b, sizeof b) == -1);
+  CHECK(errno == ECONNRESET);
+  CHECK(::read(fd, b, sizeof b) == 0);
+  CHECK(r.so_error(id) == ECONNRESET);  // the shim reports this one (once)
+  CHECK(r.so_error(id) == 0);
+  ::close(fd);
+  CHECK(r.gone(id));
+}
+
+TEST_CASE("a reset with nothing unread ends the channel with both shutdowns; SO_ERROR holds the error") {
+  ConnRig r;
+  REQUIRE(r.h.started());
+  uint64_t id = 0;
+  int fd = r.socket(&id);
+  REQUIRE(fd >= 0);
+  auto a = r.connect(id);
+  REQUIRE(a);
+  REQUIRE(a->hdr.error == 0);
+  REQUIRE(r.join(fd, *a, false));
+  CHECK(r.c.call(ipc::Op::Identify, id));
+  CHECK(settles_to(fd, POLLOUT));
+  r.on_socket(id, [](Socket& so) {
+    so.so_error = ETIMEDOUT;
+    soisdisconnected(so);
+  });
+  // DEVIATION (PROTOCOL.md): no POLLERR here; the shim turns the EOF into
+  // the pending error.
+  CHECK(settles_to(fd, POLLIN | POLLOUT | POLLHUP | POLLRDHUP));
+  char b[8];
+  CHECK(::read(fd, b, sizeof b) == 0);
+  CHECK(r.so_error(id) == ETIMEDOUT);
+  CHECK(r.so_error(id) == 0);
+  ::close(fd);
+  CHECK(r.gone(id));
+}
