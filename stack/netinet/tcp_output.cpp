@@ -181,6 +181,13 @@ bool plan_segment(TcpCb& tp, OutPlan& p) {
   const int off = tp.snd_nxt - tp.snd_una;
   uint32_t sendwin = std::min(tp.snd_wnd, tp.snd_cwnd);
   p = OutPlan{};
+  // Linux tcp_current_mss: the SACK blocks tcp_send_segment adds take their
+  // room from the data, so the segment still fits the MTU (RFC 2018 §3).
+  long mss = long(tp.t_maxseg);
+  if ((tp.t_flags & TF_SACK_PERMIT) && !tp.t_reass.empty()) {
+    tw::SackBlock b[4];
+    mss -= 4 + 8 * tcp_sack_blocks(tp, b, (tp.t_flags & TF_RCVD_TSTMP) ? 3 : 4);
+  }
   p.flags = tcp_outflags(tp.t_state);
   p.force = (tp.t_flags & TF_FORCEDATA) && sendwin == 0;
   if (p.force) sendwin = 1;
@@ -189,8 +196,8 @@ bool plan_segment(TcpCb& tp, OutPlan& p) {
     if (tp.snd_nxt != tp.iss) p.flags &= ~tw::TH_SYN;  // no data with a SYN; it goes when not yet sent
   } else {
     p.len = std::max<long>(0, std::min<long>(so.so_snd.sb_cc, sendwin) - off);
-    if (p.len > long(tp.t_maxseg)) {
-      p.len = tp.t_maxseg;
+    if (p.len > mss) {
+      p.len = mss;
       p.sendalot = true;
     }
   }
@@ -201,7 +208,7 @@ bool plan_segment(TcpCb& tp, OutPlan& p) {
     if (!all_data || sent) p.flags &= ~tw::TH_FIN;
   }
   if (p.len > 0) {
-    if (p.len >= long(tp.t_maxseg)) return true;
+    if (p.len >= mss) return true;
     // Nagle (RFC 896): a small segment only with nothing outstanding, unless
     // TCP_NODELAY; never while TCP_CORK holds it.
     if ((idle || (tp.t_flags & TF_NODELAY)) && !(tp.t_flags & TF_NOPUSH) && off + p.len >= long(so.so_snd.sb_cc))
