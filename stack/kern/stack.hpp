@@ -112,6 +112,11 @@ class Stack {
   SocketUpcalls* upcalls_ = nullptr;
   SocketUpcalls null_upcalls_;
   std::vector<const Domain*> domains_;
+  // Callout ids and slot arming share one sequence: ties fire in arming order.
+  uint64_t next_seq_ = 1;
+  // Binary min-heap on (when_, seq_). Declared before the sockets and the
+  // domain state, so that it is still there while their slots go.
+  std::vector<TimerSlot*> timer_heap_;
   // Declared before sockets_ so that it is destroyed after them (and the
   // destructor's body closes every socket before any member goes).
   std::map<int, std::shared_ptr<void>> domain_state_;
@@ -121,9 +126,6 @@ class Stack {
   NetSysctl sysctl_;
   std::multimap<Time, CalloutId> callout_q_;
   std::map<CalloutId, std::pair<Time, std::function<void()>>> callouts_;
-  // Callout ids and slot arming share one sequence: ties fire in arming order.
-  uint64_t next_seq_ = 1;
-  std::vector<TimerSlot*> timer_heap_;  // binary min-heap on (when_, seq_)
   static bool timer_before(const TimerSlot* a, const TimerSlot* b);
   void timer_place(size_t i, TimerSlot* t);
   void timer_sift_up(size_t i);

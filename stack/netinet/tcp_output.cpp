@@ -162,113 +162,142 @@ int tcp_send_segment(TcpCb& tp, TcpSeq seq, int len, uint8_t flags) {
   return tcp_emit_ip(*tp.t_in, r, data, len, inp.inp_laddr, inp.inp_faddr, tcp_ipopts(tp));
 }
 
-int tcp_output(TcpCb& tp) {
+namespace {
+
+// The next segment tcp_output considers.
+struct OutPlan {
+  long len = 0;           // data bytes
+  uint8_t flags = 0;
+  bool sendalot = false;  // more full segments may follow
+  bool force = false;     // a persist probe into a zero window
+};
+
+// What the next segment would be and whether it is due (FreeBSD
+// tcp_output's "send:" decision). False: nothing to send now; the persist
+// timer is armed when data waits behind the window.
+bool plan_segment(TcpCb& tp, OutPlan& p) {
   Socket& so = *tp_socket(tp);
+  const bool idle = tp.snd_max == tp.snd_una;
+  const int off = tp.snd_nxt - tp.snd_una;
+  uint32_t sendwin = std::min(tp.snd_wnd, tp.snd_cwnd);
+  p = OutPlan{};
+  // Linux tcp_current_mss: the SACK blocks tcp_send_segment adds take their
+  // room from the data, so the segment still fits the MTU (RFC 2018 §3).
+  long mss = long(tp.t_maxseg);
+  if ((tp.t_flags & TF_SACK_PERMIT) && !tp.t_reass.empty()) {
+    tw::SackBlock b[4];
+    mss -= 4 + 8 * tcp_sack_blocks(tp, b, (tp.t_flags & TF_RCVD_TSTMP) ? 3 : 4);
+  }
+  p.flags = tcp_outflags(tp.t_state);
+  p.force = (tp.t_flags & TF_FORCEDATA) && sendwin == 0;
+  if (p.force) sendwin = 1;
+  if (tp.t_state == TcpState::SYN_SENT && tp.snd_nxt != tp.iss) return false;  // wait for the SYN-ACK
+  if (p.flags & tw::TH_SYN) {
+    if (tp.snd_nxt != tp.iss) p.flags &= ~tw::TH_SYN;  // no data with a SYN; it goes when not yet sent
+  } else {
+    p.len = std::max<long>(0, std::min<long>(so.so_snd.sb_cc, sendwin) - off);
+    if (p.len > mss) {
+      p.len = mss;
+      p.sendalot = true;
+    }
+  }
+  // The FIN goes with (or after) the last byte, once (RFC 9293 §3.10.4 CLOSE).
+  if (p.flags & tw::TH_FIN) {
+    const bool all_data = tp.snd_nxt + p.len == tp.snd_una + long(so.so_snd.sb_cc);
+    const bool sent = (tp.t_flags & TF_SENTFIN) && tp.snd_nxt == tp.snd_max;
+    if (!all_data || sent) p.flags &= ~tw::TH_FIN;
+  }
+  if (p.len > 0) {
+    if (p.len >= mss) return true;
+    // Nagle (RFC 896): a small segment only with nothing outstanding, unless
+    // TCP_NODELAY; never while TCP_CORK holds it.
+    if ((idle || (tp.t_flags & TF_NODELAY)) && !(tp.t_flags & TF_NOPUSH) && off + p.len >= long(so.so_snd.sb_cc))
+      return true;
+    if (p.force || (tp.t_flags & TF_FORCEDATA)) return true;
+    if (tp.max_sndwnd && p.len >= long(tp.max_sndwnd / 2)) return true;  // RFC 1122 §4.2.3.4
+    if (tp.snd_nxt < tp.snd_max) return true;                            // retransmission
+  }
+  if (window_update_due(tp, window_to_offer(tp))) {
+    tcp_globals(*tp.t_in).stat.sndwinup++;
+    return true;
+  }
+  if ((tp.t_flags & TF_ACKNOW) || (p.flags & (tw::TH_SYN | tw::TH_RST | tw::TH_FIN))) return true;
+  // Data waits behind a zero (or too small) window: the persist timer
+  // probes it (RFC 9293 §3.8.6.1) and is the override timeout of sender
+  // SWS avoidance (RFC 1122 §4.2.3.4).
+  if (so.so_snd.sb_cc > uint32_t(std::max(off, 0)) && !tp.t_rexmt.armed() && !tp.t_persist.armed() &&
+      tcps_have_established(tp.t_state)) {
+    tp.t_persist_shift = 0;
+    tcp_persist_arm(tp);
+  }
+  return false;
+}
+
+void count_segment(TcpCb& tp, const OutPlan& p, bool rexmit) {
   TcpStat& s = tcp_globals(*tp.t_in).stat;
+  if (p.len > 0) {
+    if (rexmit) {
+      s.sndrexmitpack++;
+      s.sndrexmitbyte += uint64_t(p.len);
+      tp.t_total_retrans++;
+      tp.t_bytes_retrans += uint64_t(p.len);
+    } else {
+      s.sndpack++;
+      s.sndbyte += uint64_t(p.len);
+      tp.t_bytes_sent += uint64_t(p.len);
+    }
+    if (p.force) s.sndprobe++;
+  } else if (p.flags & (tw::TH_SYN | tw::TH_FIN)) {
+    s.sndctrl++;
+    if (rexmit) tp.t_total_retrans++;
+  } else {
+    s.sndacks++;
+  }
+}
+
+// Sequence space the segment at start used: SND.NXT, SND.MAX, the RTT
+// timing (RFC 6298 §3, Karn) and the retransmission timer.
+void advance_after_send(TcpCb& tp, const OutPlan& p, TcpSeq start) {
+  const int xlen = int(p.len) + ((p.flags & tw::TH_SYN) ? 1 : 0) + ((p.flags & tw::TH_FIN) ? 1 : 0);
+  if (p.flags & tw::TH_FIN) tp.t_flags |= TF_SENTFIN;
+  if (p.force) {
+    // A persist probe: snd_max covers the byte, snd_nxt stays (FreeBSD).
+    if (start + xlen > tp.snd_max) tp.snd_max = start + xlen;
+    return;
+  }
+  if (xlen == 0) return;
+  tp.snd_nxt = start + xlen;
+  if (tp.snd_nxt > tp.snd_max) {
+    tp.snd_max = tp.snd_nxt;
+    if (tp.t_rtttime == Time{0}) {
+      tp.t_rtttime = tp.t_in->st.now();
+      tp.t_rtseq = start;
+      tcp_globals(*tp.t_in).stat.segstimed++;
+    }
+  }
+  if (!tp.t_rexmt.armed()) tcp_rexmt_arm(tp);
+}
+
+}  // namespace
+
+int tcp_output(TcpCb& tp) {
   const Time now = tp.t_in->st.now();
   if (tp.t_state == TcpState::LISTEN || tp.t_state == TcpState::CLOSED) return 0;
   // RFC 5681 §4.1: after an idle period longer than the RTO, start again.
   if (tp.snd_max == tp.snd_una && tp.t_last_data_sent > Time{0} && now - tp.t_last_data_sent > tp.t_rto &&
       tcps_have_established(tp.t_state))
     tp.t_cc->cc_after_idle(tp);
-  for (int round = 0; round < 100000; ++round) {
-    const bool idle = tp.snd_max == tp.snd_una;
-    uint8_t flags = tcp_outflags(tp.t_state);
-    const int off = tp.snd_nxt - tp.snd_una;
-    uint32_t sendwin = std::min(tp.snd_wnd, tp.snd_cwnd);
-    const bool force = (tp.t_flags & TF_FORCEDATA) && sendwin == 0;
-    if (force) sendwin = 1;
-    long len = 0;
-    bool sendalot = false;
-    if (tp.t_state == TcpState::SYN_SENT && tp.snd_nxt != tp.iss) return 0;  // wait for SYN-ACK
-    if (flags & tw::TH_SYN) {
-      // The SYN (or SYN-ACK) carries no data; it goes when not yet sent.
-      if (tp.snd_nxt != tp.iss) flags &= ~tw::TH_SYN;
-    } else {
-      len = std::min<long>(so.so_snd.sb_cc, sendwin) - off;
-      if (len < 0) len = 0;
-      if (len > long(tp.t_maxseg)) {
-        len = tp.t_maxseg;
-        sendalot = true;
-      }
-    }
-    // The FIN goes with (or after) the last byte, once (RFC 9293 §3.10.4 CLOSE).
-    if (flags & tw::TH_FIN) {
-      const bool all_data = tp.snd_nxt + len == tp.snd_una + long(so.so_snd.sb_cc);
-      const bool sent = (tp.t_flags & TF_SENTFIN) && tp.snd_nxt == tp.snd_max;
-      if (!all_data || sent) flags &= ~tw::TH_FIN;
-    }
-    const uint32_t win = window_to_offer(tp);
-    bool send = false;
-    if (len > 0) {
-      if (len >= long(tp.t_maxseg)) send = true;
-      else if ((idle || (tp.t_flags & TF_NODELAY)) && !(tp.t_flags & TF_NOPUSH) && off + len >= long(so.so_snd.sb_cc))
-        send = true;  // Nagle: a small segment only with nothing outstanding
-      else if (force || (tp.t_flags & TF_FORCEDATA)) send = true;
-      else if (tp.max_sndwnd && len >= long(tp.max_sndwnd / 2)) send = true;
-      else if (tp.snd_nxt < tp.snd_max) send = true;
-    }
-    if (!send && window_update_due(tp, win)) {
-      send = true;
-      s.sndwinup++;
-    }
-    if (tp.t_flags & TF_ACKNOW) send = true;
-    if (flags & (tw::TH_SYN | tw::TH_RST)) send = true;
-    if (flags & tw::TH_FIN) send = true;
-    if (!send) {
-      // Data waits behind a zero (or too small) window: the persist timer
-      // probes it (RFC 9293 §3.8.6.1) and is the override timeout of
-      // sender SWS avoidance (RFC 1122 §4.2.3.4).
-      if (so.so_snd.sb_cc > uint32_t(std::max(off, 0)) && !tp.t_rexmt.armed() && !tp.t_persist.armed() &&
-          tcps_have_established(tp.t_state)) {
-        tp.t_persist_shift = 0;
-        tcp_persist_arm(tp);
-      }
-      return 0;
-    }
+  OutPlan p;
+  for (int round = 0; round < 100000 && plan_segment(tp, p); ++round) {
     const TcpSeq start = tp.snd_nxt;
-    const bool rexmit = start < tp.snd_max;
-    if (len > 0) {
-      if (rexmit) {
-        s.sndrexmitpack++;
-        s.sndrexmitbyte += uint64_t(len);
-        tp.t_total_retrans++;
-        tp.t_bytes_retrans += uint64_t(len);
-      } else {
-        s.sndpack++;
-        s.sndbyte += uint64_t(len);
-        tp.t_bytes_sent += uint64_t(len);
-      }
-      if (force) s.sndprobe++;
-    } else if (flags & (tw::TH_SYN | tw::TH_FIN)) {
-      s.sndctrl++;
-      if (rexmit) tp.t_total_retrans++;
-    } else {
-      s.sndacks++;
-    }
+    count_segment(tp, p, start < tp.snd_max);
     // A pure ACK carries SND.MAX, not a SND.NXT pulled back for a
     // retransmission, so that it stays acceptable to the peer (FreeBSD).
-    const bool pure = len == 0 && !(flags & (tw::TH_SYN | tw::TH_FIN)) && !force;
-    int err = tcp_send_segment(tp, pure ? tp.snd_max : start, int(len), flags);
-    const int xlen = int(len) + ((flags & tw::TH_SYN) ? 1 : 0) + ((flags & tw::TH_FIN) ? 1 : 0);
-    if (flags & tw::TH_FIN) tp.t_flags |= TF_SENTFIN;
-    if (force) {
-      // A persist probe: snd_max covers the byte, snd_nxt stays (FreeBSD).
-      if (start + xlen > tp.snd_max) tp.snd_max = start + xlen;
-    } else if (xlen > 0) {
-      tp.snd_nxt = start + xlen;
-      if (tp.snd_nxt > tp.snd_max) {
-        tp.snd_max = tp.snd_nxt;
-        if (tp.t_rtttime == Time{0}) {  // time this segment (RFC 6298 §3, Karn)
-          tp.t_rtttime = now;
-          tp.t_rtseq = start;
-          s.segstimed++;
-        }
-      }
-      if (!tp.t_rexmt.armed()) tcp_rexmt_arm(tp);
-    }
+    const bool pure = p.len == 0 && !(p.flags & (tw::TH_SYN | tw::TH_FIN)) && !p.force;
+    const int err = tcp_send_segment(tp, pure ? tp.snd_max : start, int(p.len), p.flags);
+    advance_after_send(tp, p, start);
     if (err && err != ENOBUFS) return err;
-    if (!sendalot) return 0;
+    if (!p.sendalot) return 0;
   }
   return 0;
 }
