@@ -180,7 +180,15 @@ ssize_t stream_read_end(int fd, ssize_t n) {
     errno = saved;
     return n;
   }
-  if (int e = take_so_error(fd, *s)) {
+  Call c;
+  c.q.sock_id = s->id;
+  c.q.a = ipc::kIoctlReadError;
+  Answer a;
+  int e = (call(ipc::Op::Ioctl, c, a) == 0 && !a.r.error) ? int(a.r.value) : 0;
+  int k = 0;  // the channel's own kernel error (our embryo was reset) goes with it
+  socklen_t kl = sizeof k;
+  if (e) (void)real().getsockopt(fd, SOL_SOCKET, SO_ERROR, &k, &kl);
+  if (e) {
     trace("read(%d): end of data: so_error %d", fd, e);
     return fail(e);
   }

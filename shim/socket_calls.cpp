@@ -102,13 +102,13 @@ TUNSOCK_EXPORT int socket(int domain, int type, int protocol) {
   if (int e = call(ipc::Op::Socket, c, a)) return fail(e);
   if (a.r.error == EAFNOSUPPORT && domain != AF_UNIX) return real().socket(domain, type, protocol);
   if (a.r.error == ipc::kFallThrough) {
-    // A protocol the stack does not have yet (inet SOCK_STREAM until TCP
-    // lands): the host kernel's socket, never seen by the stack again.
+    // A protocol the stack does not have yet (inet6 SOCK_STREAM until the
+    // stack has IPv6): the host kernel's socket, never seen by the stack again.
     static bool said = false;
     if (!said) {
       said = true;
-      trace("socket(%d, %d, %d): not in the stack yet: the kernel's socket (TCP is the kernel's until the stack "
-            "has it)", domain, type, protocol);
+      trace("socket(%d, %d, %d): not in the stack yet: the kernel's socket (TCP over IPv6 is the kernel's until "
+            "the stack has IPv6)", domain, type, protocol);
     }
     return real().socket(domain, type, protocol);
   }
@@ -380,7 +380,16 @@ TUNSOCK_EXPORT int connect(int fd, const sockaddr* addr, socklen_t len) {
         // A handshake in progress: an embryo the daemon does not accept yet.
         write_filler(fd);
         fdtable::set_connecting(fd, true);
-        if (nb) return fail(EINPROGRESS);
+        if (nb) {
+          // One more request: a handshake the stack finished meanwhile (its
+          // loopback) is taken now, so the fd polls as Linux's does when
+          // connect returns (writable, or the failure).
+          Call q2;
+          q2.q.sock_id = s->id;
+          Answer a2;
+          (void)call(ipc::Op::Identify, q2, a2);
+          return fail(EINPROGRESS);
+        }
         e = wait_connected(fd, *s);
         return e ? fail(e) : 0;
       }

@@ -16,6 +16,7 @@
 #include <boost/asio/post.hpp>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "daemon/daemon.hpp"
@@ -181,6 +182,12 @@ void Chan::close_channel() {
   sd_.reset();
   ino_ = 0;
   reading_ = writing_ = false;
+}
+
+int Chan::take_read_error() {
+  if (!so_ || !so_->so_error) return 0;
+  if (fin_first_ && inet_stream(so_)) return 0;
+  return std::exchange(so_->so_error, 0);
 }
 
 int Chan::wait_token() {
@@ -665,6 +672,9 @@ void Chan::check_state() {
     ::shutdown(fd, SHUT_RD);
     logger("chan")->debug("socket {}: cannot send more -> channel", id_);
   }
+  if ((so_->so_rcv.sb_state & SBS_CANTRCVMORE) && !wr_shut_ && !so_->so_error &&
+      (so_->so_state & SS_ISCONNECTED))
+    fin_first_ = true;
   if (!wr_shut_ && (so_->so_rcv.sb_state & SBS_CANTRCVMORE) && !so_->so_rcv.sb_mb) {
     wr_shut_ = true;  // the peer is done sending: the application reads 0
     ::shutdown(fd, SHUT_WR);

@@ -109,6 +109,15 @@ class Chan : public std::enable_shared_from_this<Chan> {
   long held_inbound();
   long held_outbound();
 
+  // A nonblocking connect answered EINPROGRESS: Linux's next connect
+  // reports how it ended (0 once, or the error) before EISCONN/EALREADY.
+  void set_connect_unreported(bool on) { connect_unreported_ = on; }
+  bool connect_unreported() const { return connect_unreported_; }
+  // The error a read at the end of the data reports, consumed: so_error,
+  // except on an inet stream whose peer's FIN came first (Linux tcp_recvmsg
+  // answers 0 once SOCK_DONE is set; AF_UNIX reports sk_err always).
+  int take_read_error();
+
   // A blocking call the stack answered EAGAIN (a full listener backlog, a
   // full datagram receiver): the shim waits on the read end of a pipe whose
   // write end the channel keeps (wait_token returns the read end, or
@@ -180,6 +189,8 @@ class Chan : public std::enable_shared_from_this<Chan> {
   bool err_posted_ = false;       // an error record tells of the current so_error
   ChanState state_ = ChanState::Connected;
   std::vector<int> waiters_;  // write ends of wait tokens
+  bool connect_unreported_ = false;
+  bool fin_first_ = false;    // so_rcv ended without an error (a FIN) before any error
   // Connecting: the filler the shim wrote behind its connect (bytes still
   // to discard; -1: its header not read yet), read before any data.
   long filler_left_ = 0;

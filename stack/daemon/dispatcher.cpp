@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <utility>
 #include <cstring>
 #include <sstream>
 
@@ -34,12 +35,12 @@ Td td_of(const CtlRequest& q) { return Td{q.cred, VnodeId{q.hdr.vn_dev, q.hdr.vn
 // range of real errnos (the local domain's ENOTOURS): the host kernel does it.
 int map_error(int e) { return (e < 0 || e >= 4096) ? ipc::kFallThrough : e; }
 
-// A socket type the inet domains do not have yet: stream (TCP). The host
-// kernel makes it (the shim falls through), so that programs that use TCP,
-// or only probe for it (bind9's isc_net_probeipv4: dig, nslookup), run.
-// DEVIATION: until the stack has TCP, their TCP bypasses the stack.
+// A socket type the stack does not have yet: IPv6 stream (TCP over IPv6).
+// The host kernel makes it (the shim falls through), so that programs that
+// use it, or only probe for it, run. DEVIATION: until the IPv6 issue, their
+// TCP over IPv6 bypasses the stack. (IPv4 TCP is the stack's.)
 bool kernel_keeps(int family, int type, int e) {
-  return (family == AF_INET || family == AF_INET6) && type == SOCK_STREAM && e == ESOCKTNOSUPPORT;
+  return family == AF_INET6 && type == SOCK_STREAM && (e == ESOCKTNOSUPPORT || e == EAFNOSUPPORT);
 }
 
 // Linux's struct tcp_info (linux/tcp.h): tcpi_notsent_bytes lies at byte
@@ -158,16 +159,14 @@ void Dispatcher::op_hello(CtlRequest&, CtlReply& r) {
 void Dispatcher::op_socket(CtlRequest& q, CtlReply& r) {
   const int type = q.hdr.b & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
   Socket* so = nullptr;
-  // The stack has TCP now, but the channel cannot carry a TCP socket's life
-  // yet: an inet stream socket is kept from it as before (kernel_keeps).
-  const bool inet_stream = q.hdr.a == AF_INET && type == SOCK_STREAM;
-  if (int e = inet_stream ? ESOCKTNOSUPPORT : socreate(d_.stack(), q.hdr.a, &so, type, q.hdr.c, td_of(q))) {
+  if (int e = socreate(d_.stack(), q.hdr.a, &so, type, q.hdr.c, td_of(q))) {
     r.hdr.error = kernel_keeps(q.hdr.a, type, e) ? ipc::kFallThrough : e;
     if (r.hdr.error == ipc::kFallThrough) {
       static bool said = false;  // once at info, then at debug
       logger("socket")->log(said ? spdlog::level::debug : spdlog::level::info,
-                            "{} stream socket of pid {}: the host kernel's (TCP is the kernel's until the stack has it)",
-                            q.hdr.a == AF_INET ? "inet" : "inet6", q.cred.pid);
+                            "inet6 stream socket of pid {}: the host kernel's (TCP over IPv6 is the kernel's "
+                            "until the stack has IPv6)",
+                            q.cred.pid);
       said = true;
     }
     return;
@@ -270,8 +269,18 @@ void Dispatcher::op_connect(CtlRequest& q, CtlReply& r) {
   Socket* so = lookup(q, r);
   if (!so) return;
   auto c = d_.chan(so->so_id);
+  if (c && c->connect_unreported() && !(so->so_state & SS_ISCONNECTING)) {
+    // Linux's connect after a nonblocking one ended: 0 once connected, or
+    // the error (ECONNABORTED when SO_ERROR took it), then as usual.
+    c->set_connect_unreported(false);
+    if (so->so_state & SS_ISCONNECTED) return;
+    r.hdr.error = so->so_error ? std::exchange(so->so_error, 0) : ECONNABORTED;
+    c->kick();
+    return;
+  }
   int e = map_error(soconnect(*so, q.addr, td_of(q)));
   if (e == 0 && (so->so_state & SS_ISCONNECTING) && !(so->so_state & SS_ISCONNECTED)) e = EINPROGRESS;
+  if (c && e == EINPROGRESS && (q.hdr.flags & ipc::kNonblock)) c->set_connect_unreported(true);
   r.hdr.error = e;
   if (e == 0 || e == EINPROGRESS) {
     logger("socket")->info("socket {}: {} {}", so->so_id, e ? "connecting to" : "connected to",
@@ -577,6 +586,10 @@ void Dispatcher::op_ioctl(CtlRequest& q, CtlReply& r) {
       r.hdr.value = (notsent >= 0 ? notsent : long(so->so_snd.sb_cc)) + (inet_stream && c ? c->held_inbound() : 0);
       break;
     }
+    case unsigned(ipc::kIoctlReadError):
+      r.hdr.value = c ? c->take_read_error() : 0;
+      if (c) c->kick();
+      break;
     default: r.hdr.error = ENOTTY; break;
   }
 }

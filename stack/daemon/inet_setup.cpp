@@ -169,6 +169,9 @@ void InetSetup::stop() {
   }
   if (tun_) tun_->close();
   if (ifp_) ifp_->if_transmit = nullptr;  // the stack may outlive the device
+  // ... and this tracer: TCP still sends (RSTs of the connections the
+  // stack aborts as it goes) after the daemon's parts are gone.
+  if (inet_of(d_.stack())) inet_set_packet_trace(d_.stack(), nullptr);
   if (pcap_) {
     std::fclose(pcap_);
     pcap_ = nullptr;

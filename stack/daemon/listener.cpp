@@ -5,6 +5,7 @@
 // each connection on so_comp the daemon makes the new socket's channel and
 // connect()s it to that listener; accept(2) in the application is then a
 // real accept. FreeBSD: the so_comp half of kern_accept.
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -144,6 +145,14 @@ void Chan::connect_progress() {
     return;
   }
   if (so_->so_state & SS_ISCONNECTING) return;  // the next state change kicks us
+  // Failed. Reset the application's socket only once it is there (the
+  // shim connects it right after the reply): closing the listener before
+  // would leave it unconnected, polling OUT|HUP instead of the failure.
+  pollfd p{connl_->native_handle(), POLLIN, 0};
+  if (::poll(&p, 1, 0) != 1) {
+    wait_connection();
+    return;
+  }
   logger("chan")->debug("socket {}: connect failed: {}", id_, so_->so_error ? std::strerror(so_->so_error) : "-");
   close_connect_listener();
   filler_expected_ = false;

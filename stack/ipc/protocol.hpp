@@ -75,6 +75,9 @@ inline constexpr Op kLastOp = Op::RecvErr;
 inline constexpr uint32_t domain_bit(int family) { return family > 0 && family < 31 ? 1u << family : 0; }
 
 inline constexpr uint32_t kNonblock = 0x1;      // Request.flags: caller's fd is O_NONBLOCK
+// Ioctl requests of the protocol's own (not the kernel's numbers):
+inline constexpr int32_t kIoctlReadError = 0x54530001;  // reply.value: the error a read at EOF
+                                                        // reports (consumed), 0 for none
 inline constexpr int32_t kFallThrough = -1000;  // Reply.error: let the host kernel do it
 
 struct Request {
