@@ -5,7 +5,9 @@
 #      (tests/programs), then what the daemon logged;
 #   2. IPv4 over a TUN device, inside a network namespace of its own
 #      (scripts/netns.sh): ping both ways and a UDP echo with socat both ways,
-#      then the daemon's packet trace in tcpdump's one-line format.
+#      and TCP: `tunsock curl` over the stack's TCP to python3's http.server
+#      on the namespace's kernel; then the daemon's packet trace in tcpdump's
+#      one-line format, and the TCP conversation's lines by themselves.
 # Part 2 needs root (or CAP_NET_ADMIN) and /dev/net/tun; without them it says
 # so and stops after part 1. It leaves nothing running: programs stop before
 # their daemon, each by its own pid, and an exit or interrupt at any point
@@ -107,8 +109,26 @@ echo "== socat UDP echo: server under tunsock on 198.18.0.2:7000, client on the 
 udp_echo "$build/bin/tunsock" 198.18.0.2 "" 7000 "hello from the kernel"
 echo "== socat UDP echo: server on the kernel at 198.18.0.1:7001, client under tunsock"
 udp_echo "" 198.18.0.1 "$build/bin/tunsock" 7001 "hello from the stack"
+echo "== TCP: tunsock curl http://198.18.0.1:8080/hello.txt   (curl over the stack's TCP,"
+echo "   to python3 -m http.server on the namespace's kernel)"
+mkdir -p "$work/www"
+echo "hello over the stack's TCP" >"$work/www/hello.txt"
+ip netns exec "$ns" python3 -m http.server 8080 --bind 198.18.0.1 --directory "$work/www" \
+  >"$work/http.log" 2>&1 &
+prog_pid=$!
+for _ in $(seq 100); do inns ss -ltn | grep -q "198.18.0.1:8080 " && break; sleep 0.05; done
+inns "$build/bin/tunsock" curl -sS --max-time 10 http://198.18.0.1:8080/hello.txt
+stop "$prog_pid"; prog_pid=
+echo "   (the server's log: $(tail -1 "$work/http.log"))"
 stop "$tun_pid"; tun_pid=
 echo "== what tunsockd logged (its packet trace is the ip logger at debug)"
 cat "$work/tun-daemon.log"
+echo
+if grep -q "inet stream socket.*the host kernel's" "$work/tun-daemon.log"; then
+  echo "== (this daemon hands inet stream sockets to the host kernel: curl's TCP did not use the stack)"
+else
+  echo "== the TCP conversation alone: handshake, request, reply, close (port 8080)"
+  grep -E "\.8080[ :]" "$work/tun-daemon.log" || true
+fi
 made_ns=
 "$top/scripts/netns.sh" down "$ns"
