@@ -17,7 +17,7 @@ cd "$dir"
 # Known gaps (tests/compat/known_gaps.txt, label gap) run first and apart:
 # their diffs stay in the log, but they do not decide the result.
 if ctest -N -L gap | grep -q "Total Tests: [1-9]"; then
-  echo "== known gaps (not counted; see tests/compat/known_gaps.txt) =="
+  echo "== known gaps (not counted; see tests/compat/known_gaps.txt, tests/packetdrill/known_gaps.txt) =="
   ctest --output-on-failure -j"$(nproc)" --timeout 300 -L gap || true
   echo "== the suite =="
 fi
