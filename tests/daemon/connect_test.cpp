@@ -225,7 +225,7 @@ TEST_CASE("a reset with the application's data unread in the channel gives its e
   CHECK(r.gone(id));
 }
 
-TEST_CASE("a reset with nothing unread ends the channel with both shutdowns; SO_ERROR holds the error") {
+TEST_CASE("a reset with nothing unread ends the channel with both shutdowns - SO_ERROR holds the error") {
   ConnRig r;
   REQUIRE(r.h.started());
   uint64_t id = 0;

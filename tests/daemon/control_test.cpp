@@ -105,7 +105,7 @@ TEST_CASE("daemon: garbage and wrong magic close only that connection") {
   CHECK(r->hdr.error == 0);
 }
 
-TEST_CASE("daemon: unknown op and lying lengths get an error reply; the connection stays") {
+TEST_CASE("daemon: unknown op and lying lengths get an error reply - the connection stays") {
   DaemonHarness h;
   REQUIRE(h.started());
   Client c(h.path());

@@ -77,7 +77,7 @@ TEST_CASE("mbuf: m_clget attaches a writable cluster, counted in use") {
   CHECK(mbuf_stats().clusters_in_use == before);
 }
 
-TEST_CASE("mbuf: m_get2 boundaries: 0, MLEN inline; MLEN+1 and MCLBYTES in a cluster; beyond fails") {
+TEST_CASE("mbuf: m_get2 boundaries: 0, MLEN inline - MLEN+1 and MCLBYTES in a cluster - beyond fails") {
   Balance b;
   for (int len : {0, int(MLEN)}) {
     mbuf* m = m_get2(len, M_NOWAIT, MType::Data, true);
@@ -131,7 +131,7 @@ TEST_CASE("mbuf: m_length reports the last mbuf") {
   m_freem(m);
 }
 
-TEST_CASE("mbuf: m_copym shares clusters; the cluster lives until its last reference") {
+TEST_CASE("mbuf: m_copym shares clusters - the cluster lives until its last reference") {
   Balance b;
   auto data = pattern(3000);
   mbuf* m = m_devget(data.data(), 3000, M_NOWAIT, true);

@@ -335,7 +335,7 @@ TEST_CASE("kern: soclose disconnects, closes, detaches, frees") {
   CHECK(r.st.sostat().freed == 1);
 }
 
-TEST_CASE("kern: sosend while connecting waits; PR_NOTCONN_EPIPE as Linux TCP") {
+TEST_CASE("kern: sosend while connecting waits - PR_NOTCONN_EPIPE as Linux TCP") {
   FakeRig r;
   r.f.connect_completes = false;
   Socket* s = r.sock(SOCK_STREAM);

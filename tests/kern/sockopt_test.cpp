@@ -66,7 +66,7 @@ TEST_CASE("kern: SO_ERROR reads and clears") {
   CHECK(geti(*s, SO_ERROR) == 0);
 }
 
-TEST_CASE("kern: a short getsockopt buffer truncates; a short setsockopt is EINVAL") {
+TEST_CASE("kern: a short getsockopt buffer truncates - a short setsockopt is EINVAL") {
   FakeRig r;
   Socket* s = r.sock(SOCK_DGRAM);
   uint16_t half = 0xffff;
@@ -174,7 +174,7 @@ TEST_CASE("kern: SO_LINGER") {
   CHECK(l.l_linger == 5);  // Linux keeps the time
 }
 
-TEST_CASE("kern: SO_RCVLOWAT: 0 is 1, negative is INT_MAX; SO_SNDLOWAT is 1") {
+TEST_CASE("kern: SO_RCVLOWAT: 0 is 1, negative is INT_MAX - SO_SNDLOWAT is 1") {
   FakeRig r;
   Socket* s = r.sock(SOCK_STREAM);
   CHECK(geti(*s, SO_RCVLOWAT) == 1);
@@ -240,7 +240,7 @@ TEST_CASE("kern: SO_PEERCRED without a peer, SO_PEERNAME") {
   CHECK(len == 2);
 }
 
-TEST_CASE("kern: SO_COOKIE is the socket's id; SO_INCOMING_CPU, SO_PEEK_OFF kept") {
+TEST_CASE("kern: SO_COOKIE is the socket's id - SO_INCOMING_CPU, SO_PEEK_OFF kept") {
   FakeRig r;
   Socket* s = r.sock(SOCK_STREAM);
   uint64_t cookie = 0;

@@ -25,7 +25,7 @@ TEST_CASE("local: datagrams carry their source address") {
   CHECK(e == EWOULDBLOCK);
 }
 
-TEST_CASE("local: an unbound sender shows no address; SO_PASSCRED autobinds it") {
+TEST_CASE("local: an unbound sender shows no address - SO_PASSCRED autobinds it") {
   Rig r;
   Socket* rx = r.sock(SOCK_DGRAM);
   REQUIRE(sobind(*rx, abstract_addr("rx"), r.td()) == 0);

@@ -15,7 +15,7 @@ TEST_CASE("local: getsockname of an unbound socket is the bare family") {
   CHECK(sogetpeername(*s, &a) == ENOTCONN);
 }
 
-TEST_CASE("local: pathname bind: length counts the NUL; inode held once") {
+TEST_CASE("local: pathname bind: length counts the NUL - inode held once") {
   Rig r;
   Socket* s = r.sock(SOCK_STREAM);
   CHECK(sobind(*s, path_addr("/tmp/name"), r.td(5)) == 0);
@@ -97,7 +97,7 @@ TEST_CASE("local: autobind gives five hex digits in the abstract space") {
   CHECK(name_text(b) != name);
 }
 
-TEST_CASE("local: a closed socket's pathname refuses; a new bind revives it") {
+TEST_CASE("local: a closed socket's pathname refuses - a new bind revives it") {
   Rig r;
   Socket* l = r.listener(SOCK_STREAM, "/tmp/gone", 90);
   CHECK(soclose(*l) == 0);

@@ -183,7 +183,7 @@ TEST_CASE("local: a full backlog answers EAGAIN (so_qlen > so_qlimit)") {
   CHECK(soconnect(*c3, path_addr("/tmp/q"), r.td(31)) == 0);
 }
 
-TEST_CASE("local: backlog clamps to somaxconn; negative means the maximum") {
+TEST_CASE("local: backlog clamps to somaxconn - negative means the maximum") {
   Rig r;
   Socket* l = r.listener(SOCK_STREAM, "/tmp/m", 32, -1);
   CHECK(l->so_qlimit == 4096);

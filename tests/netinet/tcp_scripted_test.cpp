@@ -90,7 +90,7 @@ TEST_CASE("tcp scripted: a listener's SYN-ACK carries Linux's options in Linux's
   CHECK(sa->tcp.opts.wscale);
 }
 
-TEST_CASE("tcp scripted: SYN-ACK options follow the SYN's (RFC 7323 §2.2, §3.2; RFC 2018 §2)") {
+TEST_CASE("tcp scripted: SYN-ACK options follow the SYN's (RFC 7323 §2.2, §3.2 - RFC 2018 §2)") {
   SUBCASE("no options: MSS only") {
     Scripted s;
     s.peer.send(TH_SYN);

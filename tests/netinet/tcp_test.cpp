@@ -13,7 +13,7 @@ using namespace tunsock;
 using namespace tunsock::test;
 using namespace std::chrono_literals;
 
-TEST_CASE("tcp: connect, accept, data both ways, close; the active closer waits in TIME-WAIT for 60 s") {
+TEST_CASE("tcp: connect, accept, data both ways, close - the active closer waits in TIME-WAIT for 60 s") {
   TcpPair p;
   Conn c = tcp_connect_pair(p);
   CHECK(tstate(*c.cli) == TcpState::ESTABLISHED);
@@ -456,7 +456,7 @@ TEST_CASE("tcp bind: Linux's rules for SO_REUSEADDR, listeners, TIME-WAIT and SO
   soclose(*l);
 }
 
-TEST_CASE("tcp connect: ephemeral ports per 4-tuple (RFC 6056); TIME-WAIT of another 4-tuple does not block") {
+TEST_CASE("tcp connect: ephemeral ports per 4-tuple (RFC 6056) - TIME-WAIT of another 4-tuple does not block") {
   TcpPair p;
   Socket* l1 = tcp_listener(p.b, 80, 100);
   Socket* l2 = tcp_listener(p.b, 81, 100);

@@ -104,7 +104,7 @@ TEST_CASE("udp linux: INADDR_ANY as destination is the bound address, else 127.0
   for (Socket* s : {srv, a, b, c}) soclose(*s);
 }
 
-TEST_CASE("udp linux: sendto takes AF_UNSPEC for AF_INET; a short name is EINVAL, AF_INET6 EAFNOSUPPORT") {
+TEST_CASE("udp linux: sendto takes AF_UNSPEC for AF_INET - a short name is EINVAL, AF_INET6 EAFNOSUPPORT") {
   Host h;
   Socket* srv = mksock(h.st);
   REQUIRE(sobind(*srv, sin(kLo, 20251), Td{}) == 0);
@@ -188,7 +188,7 @@ TEST_CASE("udp linux: shutdown of an unconnected socket says ENOTCONN and is app
   soclose(*so);
 }
 
-TEST_CASE("udp linux: option levels not UDP's are EOPNOTSUPP to get and ENOPROTOOPT to set; SOL_UDP ENOPROTOOPT") {
+TEST_CASE("udp linux: option levels not UDP's are EOPNOTSUPP to get and ENOPROTOOPT to set - SOL_UDP ENOPROTOOPT") {
   Host h;
   Socket* so = mksock(h.st);
   int v = 0;
@@ -259,7 +259,7 @@ TEST_CASE("udp linux: a subnet broadcast goes out and comes back to our own sock
   for (Socket* x : {w, u, s}) soclose(*x);
 }
 
-TEST_CASE("udp linux: IP_FREEBIND and IP_TRANSPARENT bind an address not ours; only TRANSPARENT sends from it") {
+TEST_CASE("udp linux: IP_FREEBIND and IP_TRANSPARENT bind an address not ours - only TRANSPARENT sends from it") {
   Host h;
   constexpr uint32_t kOther = 0x0a4d0003;  // 10.77.0.3
   Socket* a = mksock(h.st);
@@ -304,7 +304,7 @@ TEST_CASE("udp linux: a socket bound to the broadcast address sends from the int
   soclose(*b);
 }
 
-TEST_CASE("udp linux: IP_BIND_ADDRESS_NO_PORT binds the address only; the port comes with the first send") {
+TEST_CASE("udp linux: IP_BIND_ADDRESS_NO_PORT binds the address only - the port comes with the first send") {
   Host h;
   Socket* c = mksock(h.st);
   REQUIRE(setopt_int(*c, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1) == 0);
@@ -346,7 +346,7 @@ TEST_CASE("udp linux: IP_RECVORIGDSTADDR gives each datagram's destination addre
   soclose(*r);
 }
 
-TEST_CASE("udp linux: more IP options: defaults, ranges; IP_MINTTL does not filter UDP; IP_OPTIONS empty") {
+TEST_CASE("udp linux: more IP options: defaults, ranges - IP_MINTTL does not filter UDP - IP_OPTIONS empty") {
   Host h;
   Socket* so = mksock(h.st);
   REQUIRE(sobind(*so, sin(0, 20370), Td{}) == 0);
@@ -493,7 +493,7 @@ TEST_CASE("udp linux: UDP_CORK gathers sends into one datagram for the first des
   CHECK(h.out.size() == 2);
 }
 
-TEST_CASE("udp linux: send without an address binds first, then EDESTADDRREQ; under UDP_CORK it joins the datagram") {
+TEST_CASE("udp linux: send without an address binds first, then EDESTADDRREQ - under UDP_CORK it joins the datagram") {
   Host h;
   Socket* s = mksock(h.st);
   CHECK(send_to(*s, bytes_of("x"), nullptr) == EDESTADDRREQ);
@@ -508,7 +508,7 @@ TEST_CASE("udp linux: send without an address binds first, then EDESTADDRREQ; un
   soclose(*s);
 }
 
-TEST_CASE("udp linux: a datagram larger than SO_SNDBUF still goes; MSG_OOB is ignored on receive, EOPNOTSUPP on send") {
+TEST_CASE("udp linux: a datagram larger than SO_SNDBUF still goes - MSG_OOB is ignored on receive, EOPNOTSUPP on send") {
   Host h;
   Socket* s = mksock(h.st);
   REQUIRE(setopt_int(*s, SOL_SOCKET, SO_SNDBUF, 1) == 0);

@@ -303,7 +303,7 @@ TEST_CASE("tcpdump: the tracker prints relative numbers as tcpdump -n") {
   CHECK(t.size() == 1);
 }
 
-TEST_CASE("tcpdump: the tracker's table is bounded; a forgotten conversation starts over") {
+TEST_CASE("tcpdump: the tracker's table is bounded - a forgotten conversation starts over") {
   wire::TcpdumpTracker t(2);
   auto seg = [](uint16_t sp, uint32_t seq, uint32_t ack) {
     return tcp4(kA, sp, kB, 80, seq, ack, wire::TH_ACK, 1, {}, Pkt(10));
