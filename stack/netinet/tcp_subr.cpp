@@ -14,12 +14,6 @@ namespace tunsock {
 TcpGlobals& tcp_globals(Inet& in) {
   if (!in.tcp) {
     in.tcp = std::make_shared<TcpGlobals>();
-    Rng& r = in.st.rng();
-    in.tcp->isn_key[0] = r.next_u64();
-    in.tcp->isn_key[1] = r.next_u64();
-    in.tcp->port_key[0] = r.next_u64();
-    in.tcp->port_key[1] = r.next_u64();
-    in.tcp->port_table.assign(256, 0);
   }
   return *in.tcp;
 }

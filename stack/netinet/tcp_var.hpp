@@ -197,9 +197,6 @@ struct TcpGlobals {
   std::unordered_map<TcpKey, InPcb*, TcpKeyHash> conn;   // every pcb with a foreign address
   std::unordered_multimap<uint16_t, InPcb*> ports;       // every pcb holding a local port
   TcpStat stat;
-  uint64_t isn_key[2] = {0, 0};                          // RFC 6528 secret (temporary, see in_hash)
-  uint64_t port_key[2] = {0, 0};
-  std::vector<uint16_t> port_table;                      // RFC 6056 Algorithm 4 perturbation
 };
 TcpGlobals& tcp_globals(Inet& in);
 
