@@ -16,13 +16,16 @@ inline constexpr uint32_t kA = 0xc6120001;  // 198.18.0.1
 inline constexpr uint32_t kB = 0xc6120002;  // 198.18.0.2
 
 struct TcpPair {
-  Stack a, b;
+  // The link outlives both stacks: a Stack torn down with connections open
+  // resets them, and those segments must find the link (and go nowhere).
   MemLink link;
-  explicit TcpPair(MemLinkParams p = {}, uint64_t sa = 11, uint64_t sb = 22) : a(sa), b(sb), link(p) {
+  Stack a, b;
+  explicit TcpPair(MemLinkParams p = {}, uint64_t sa = 11, uint64_t sb = 22) : link(p), a(sa), b(sb) {
     link.connect(a, "mem0", b, "mem0");
     REQUIRE(in_add_address(link.a(), kA, 24) == 0);
     REQUIRE(in_add_address(link.b(), kB, 24) == 0);
   }
+  ~TcpPair() { link.params().loss = 1.0; }
   Time now() const { return a.now(); }
   // Advance both stacks to t, firing every timer on the way in order.
   void run_to(Time t, const std::function<bool()>& done = nullptr) {
