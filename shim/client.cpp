@@ -157,14 +157,16 @@ void drop(Conn& cn) {
   cn.fd = -1;
 }
 
-int connect_daemon(Conn& cn) {
+// The connection alone (no request yet): the kernel fixes the peer
+// credentials the daemon checks (SO_PEERCRED) here, at connect time.
+int open_control(Conn& cn, bool quiet) {
   if (!g_path[0]) client_init();  // (a constructor that ran before ours made a socket call)
   const char* path = g_path;
   sockaddr_un sun{};
   sun.sun_family = AF_UNIX;
   const size_t plen = std::strlen(path);
   if (plen >= sizeof sun.sun_path) {
-    warn_once(path, ENAMETOOLONG);
+    if (!quiet) warn_once(path, ENAMETOOLONG);
     return ENETDOWN;
   }
   std::memcpy(sun.sun_path, path, plen + 1);
@@ -176,7 +178,7 @@ int connect_daemon(Conn& cn) {
   if (r < 0) {
     int e = errno;
     real().close(fd);
-    warn_once(path, e);
+    if (!quiet) warn_once(path, e);
     return ENETDOWN;
   }
   fd = move_high(fd);
@@ -187,6 +189,13 @@ int connect_daemon(Conn& cn) {
     if (!g_conns) g_conns = new std::set<int>;
     g_conns->insert(fd);
   }
+  return 0;
+}
+
+int connect_daemon(Conn& cn) {
+  if (int e = open_control(cn, false)) return e;
+  const char* path = g_path;
+  const int fd = cn.fd;
   Call c;
   c.q = ipc::make_request(ipc::Op::Hello, ++cn.seq, 0);
   Answer a;
@@ -338,11 +347,21 @@ void client_after_fork_parent() { g_mu.unlock(); }
 void client_after_fork() {
   g_generation.fetch_add(1);
   // The lock was taken in the parent before fork: the child owns this copy.
+  const bool parent_talked = g_conns && !g_conns->empty();
   if (g_conns) {
     for (int fd : *g_conns) real().close(fd);
     g_conns->clear();
   }
   g_mu.unlock();
+  // The child of a process that talks to the daemon connects now, with the
+  // parent's credentials (no request: the daemon learns nothing until the
+  // first call). A forked server drops privileges or chroots before its
+  // first socket call (nginx's workers setuid to nobody, sshd's
+  // privilege-separated child chroots to /run/sshd and setuids) and could
+  // not reach the control socket (mode 0600, the daemon's uid or root)
+  // after that. Quietly: a child that never calls never complains.
+  t_conn.fd = -1;
+  if (parent_talked) (void)open_control(t_conn, true);
 }
 
 }  // namespace tunsock::shim

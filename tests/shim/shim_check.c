@@ -806,6 +806,55 @@ static int mode_domains(void) {
   return 0;
 }
 
+/* --- a child that chroots and drops privileges before its first socket
+ * call (nginx's workers setuid to nobody, sshd's privilege-separated child
+ * chroots too) still reaches the daemon: accept on the listener it
+ * inherited, a socketpair of its own. Needs root. --- */
+static int mode_privdrop(const char* dir) {
+  int l = socket(AF_UNIX, SOCK_STREAM, 0);
+  CHECK(l >= 0);
+  struct sockaddr_un a;
+  memset(&a, 0, sizeof a);
+  a.sun_family = AF_UNIX;
+  snprintf(a.sun_path + 1, sizeof a.sun_path - 1, "tsk-privdrop-%d", (int)getpid());
+  socklen_t alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(a.sun_path + 1));
+  CHECK(bind(l, (struct sockaddr*)&a, alen) == 0);
+  CHECK(listen(l, 4) == 0);
+  char jail[512];
+  snprintf(jail, sizeof jail, "%s/jail", dir);
+  CHECK(mkdir(jail, 0755) == 0);
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    /* Neither the control socket's directory nor its mode lets this
+     * process connect any more. */
+    CHECK(chroot(jail) == 0 && chdir("/") == 0);
+    CHECK(setgid(65534) == 0 && setuid(65534) == 0);
+    int c = accept(l, NULL, NULL);
+    CHECK(c >= 0);
+    read_exact(c, "to the worker");
+    int p[2];
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, p) == 0);
+    write_all(p[0], "worker ok");
+    char buf[16] = {0};
+    CHECK(read(p[1], buf, 9) == 9);
+    CHECK(write(c, buf, 9) == 9);
+    _exit(0);
+  }
+  close(l);
+  int c = socket(AF_UNIX, SOCK_STREAM, 0);
+  CHECK(c >= 0);
+  CHECK(connect(c, (struct sockaddr*)&a, alen) == 0);
+  write_all(c, "to the worker");
+  read_exact(c, "worker ok");
+  int st = 0;
+  CHECK(waitpid(pid, &st, 0) == pid);
+  CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  close(c);
+  printf("ok privdrop\n");
+  return 0;
+}
+
 /* --- no socket call at all: nothing of the shim is visible --- */
 static int mode_nosock(void) {
   printf("fds %d\n", count_fds());
@@ -824,6 +873,7 @@ int main(int argc, char** argv) {
   if (!strcmp(m, "missing")) return mode_missing(argc > 2 && !strcmp(argv[2], "narrowed"));
   if (!strcmp(m, "killed") && argc > 3) return mode_killed(argv[2], argv[3]);
   if (!strcmp(m, "fork")) return mode_fork();
+  if (!strcmp(m, "privdrop")) return mode_privdrop(dir);
   if (!strcmp(m, "exec")) return mode_exec();
   if (!strcmp(m, "exec-child") && argc > 3) return mode_exec_child(atoi(argv[2]), atoi(argv[3]));
   if (!strcmp(m, "threads")) return mode_threads();

@@ -169,6 +169,14 @@ log)
   [ ! -s "$work/err" ] || fail "stderr without TUNSOCK_SHIM_LOG: $(cat "$work/err")"
   echo "log ok"
   ;;
+privdrop)
+  [ "$(id -u)" -eq 0 ] || { echo "needs root (chroot, setuid): skipped"; exit 0; }
+  start_tunsockd "$work"
+  shimmed timeout 30 "$check" privdrop "$work" >"$work/out" 2>"$work/err" || { cat "$work/out" "$work/err"; fail privdrop; }
+  cat "$work/out"
+  grep -qx "ok privdrop" "$work/out" || fail "no ok line"
+  [ ! -s "$work/err" ] || fail "stderr: $(cat "$work/err")"
+  ;;
 *)
   # A shim_check mode against a running daemon.
   start_tunsockd "$work"
