@@ -272,7 +272,20 @@ int exchange(Conn& cn, ipc::Op op, Call& c, Answer& a) {
   c.q.vn_ino = ino;
   c.q.addrlen = c.addrlen;
   c.q.payload_len = uint32_t(c.paylen);
-  if (send_request(cn.fd, c) || recv_reply(cn, c, a)) {
+  int e = send_request(cn.fd, c);
+  if (e == EBADF || e == ENOTSOCK) {
+    // The program closed our descriptor (closefrom after fork, as daemons
+    // do; the child of a talking parent connected at once): forget it
+    // without closing (the number may be the program's now), connect again.
+    if (cn.tracked) {
+      std::lock_guard lk(g_mu);
+      if (g_conns) g_conns->erase(cn.fd);
+    }
+    cn.fd = -1;
+    if (connect_daemon(cn)) return ENETDOWN;
+    e = send_request(cn.fd, c);
+  }
+  if (e || recv_reply(cn, c, a)) {
     drop(cn);
     return ENETDOWN;
   }

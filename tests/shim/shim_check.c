@@ -860,6 +860,34 @@ static int mode_privdrop(const char* dir) {
   return 0;
 }
 
+/* --- a child that closes every descriptor it does not know (closefrom, as
+ * daemons do after fork) still reaches the daemon afterwards --- */
+static int mode_closefrom(void) {
+  int sv[2];
+  CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    CHECK(dup2(sv[1], 3) == 3);
+    CHECK(syscall(SYS_close_range, 4u, ~0u, 0u) == 0);
+    int p[2];
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, p) == 0);
+    write_all(p[0], "child ok");
+    char buf[16] = {0};
+    CHECK(read(p[1], buf, 8) == 8);
+    CHECK(write(3, buf, 8) == 8);
+    _exit(0);
+  }
+  close(sv[1]);
+  read_exact(sv[0], "child ok");
+  int st = 0;
+  CHECK(waitpid(pid, &st, 0) == pid);
+  CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  close(sv[0]);
+  printf("ok closefrom\n");
+  return 0;
+}
+
 /* --- a child under a seccomp filter like OpenSSH's preauth sandbox (read,
  * write, poll, close and little else; anything more kills it) writes to,
  * reads from and closes a TCP connection it inherited: the shim adds no
@@ -962,6 +990,7 @@ int main(int argc, char** argv) {
   if (!strcmp(m, "fork")) return mode_fork();
   if (!strcmp(m, "privdrop")) return mode_privdrop(dir);
   if (!strcmp(m, "seccomp")) return mode_seccomp();
+  if (!strcmp(m, "closefrom")) return mode_closefrom();
   if (!strcmp(m, "exec")) return mode_exec();
   if (!strcmp(m, "exec-child") && argc > 3) return mode_exec_child(atoi(argv[2]), atoi(argv[3]));
   if (!strcmp(m, "threads")) return mode_threads();
