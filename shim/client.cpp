@@ -159,26 +159,29 @@ void drop(Conn& cn) {
 
 // The connection alone (no request yet): the kernel fixes the peer
 // credentials the daemon checks (SO_PEERCRED) here, at connect time.
-int open_control(Conn& cn, bool quiet) {
+int open_control(Conn& cn, bool at_fork) {
   if (!g_path[0]) client_init();  // (a constructor that ran before ours made a socket call)
   const char* path = g_path;
   sockaddr_un sun{};
   sun.sun_family = AF_UNIX;
   const size_t plen = std::strlen(path);
   if (plen >= sizeof sun.sun_path) {
-    if (!quiet) warn_once(path, ENAMETOOLONG);
+    if (!at_fork) warn_once(path, ENAMETOOLONG);
     return ENETDOWN;
   }
   std::memcpy(sun.sun_path, path, plen + 1);
-  int fd = real().socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  // In a fork handler: quietly, and without waiting (a full backlog,
+  // EAGAIN, leaves the connection to the first call).
+  int fd = real().socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | (at_fork ? SOCK_NONBLOCK : 0), 0);
   if (fd < 0) return errno;
   int r;
   do r = real().connect(fd, reinterpret_cast<sockaddr*>(&sun), sizeof sun);
   while (r < 0 && errno == EINTR);
+  if (r == 0 && at_fork) r = real().fcntl(fd, F_SETFL, 0);
   if (r < 0) {
     int e = errno;
     real().close(fd);
-    if (!quiet) warn_once(path, e);
+    if (!at_fork) warn_once(path, e);
     return ENETDOWN;
   }
   fd = move_high(fd);
