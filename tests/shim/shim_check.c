@@ -888,6 +888,32 @@ static int mode_closefrom(void) {
   return 0;
 }
 
+/* --- the program closes every descriptor it did not open (the shim's
+ * trace file and control connection included) and fills the numbers with
+ * a file of its own: the shim writes nothing into that file, reconnects,
+ * and keeps tracing (shim_test.sh "log" checks the files). --- */
+static int mode_closelog(const char* dir) {
+  int t = socket(AF_UNIX, SOCK_DGRAM, 0);
+  CHECK(t >= 0);
+  close(t);
+  CHECK(syscall(SYS_close_range, 3u, ~0u, 0u) == 0);
+  char path[512];
+  snprintf(path, sizeof path, "%s/own.txt", dir);
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  CHECK(fd >= 0);
+  for (int n = 890; n < 1010; ++n) CHECK(dup2(fd, n) == n);
+  int p[2];
+  CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, p) == 0);
+  write_all(p[0], "mine\n");
+  char buf[8] = {0};
+  CHECK(read(p[1], buf, 5) == 5);
+  CHECK(write(fd, buf, 5) == 5);
+  for (int n = 890; n < 1010; ++n) close(n);
+  close(fd);
+  printf("ok closelog\n");
+  return 0;
+}
+
 /* --- a child under a seccomp filter like OpenSSH's preauth sandbox (read,
  * write, poll, close and little else; anything more kills it) writes to,
  * reads from and closes a TCP connection it inherited: the shim adds no
@@ -991,6 +1017,7 @@ int main(int argc, char** argv) {
   if (!strcmp(m, "privdrop")) return mode_privdrop(dir);
   if (!strcmp(m, "seccomp")) return mode_seccomp();
   if (!strcmp(m, "closefrom")) return mode_closefrom();
+  if (!strcmp(m, "closelog")) return mode_closelog(dir);
   if (!strcmp(m, "exec")) return mode_exec();
   if (!strcmp(m, "exec-child") && argc > 3) return mode_exec_child(atoi(argv[2]), atoi(argv[3]));
   if (!strcmp(m, "threads")) return mode_threads();
