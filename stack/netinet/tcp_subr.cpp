@@ -38,9 +38,16 @@ uint8_t tcp_rscale_for(const Socket& so) {
   constexpr uint32_t kTcpRmemDefault = 131072;
   uint32_t space = kTcpRmemMax;
   if (so.so_rcv.sb_hiwat != kTcpRmemDefault) space = std::max<uint32_t>(so.so_rcv.sb_hiwat / 2, 1);
+  if (const TcpCb* tp = sototcpcb(so); tp && tp->t_window_clamp) space = std::min(space, tp->t_window_clamp);
   int log = 0;
   while ((space >> log) > 1) log++;
   return uint8_t(std::clamp(log - 15, 0, kTcpMaxWinshift));
+}
+
+Time tcp_fin_time(const TcpCb& tp) {
+  const Time t = tp.t_linger2 > 0 ? std::chrono::seconds(tp.t_linger2) : kTcpFinTimeout;
+  const Time rto = tcp_rto_backoff(tp);
+  return std::max(t, 4 * rto - rto / 2);
 }
 
 void tcp_discardcb(TcpCb* tp) {

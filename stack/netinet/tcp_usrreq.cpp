@@ -255,6 +255,12 @@ int tcp_disconnect(Socket& so) {
     soisdisconnecting(so);
     tcp_usrclosed(*tp);
   }
+  if (tp->t_state == TcpState::FIN_WAIT_2) {
+    // Linux tcp_close after shutdown(SHUT_WR): FIN-WAIT-2 lasts tcp_fin_time
+    // for an orphan, or ends at once with a reset when TCP_LINGER2 < 0.
+    if (tp->t_linger2 < 0) tcp_drop(tp, 0, false);
+    else tcp_timewait_arm(*tp, tcp_fin_time(*tp));
+  }
   return 0;
 }
 

@@ -147,6 +147,9 @@ struct TcpCb {
   int t_keepidle = kTcpKeepIdle, t_keepintvl = kTcpKeepIntvl, t_keepcnt = kTcpKeepCnt;
   uint32_t t_user_timeout_ms = 0;     // TCP_USER_TIMEOUT
   int t_defer_accept = 0;             // TCP_DEFER_ACCEPT, in SYN-ACK retransmissions
+  int t_syn_retries = 0;              // TCP_SYNCNT (0: tcp_syn_retries)
+  int t_linger2 = 0;                  // TCP_LINGER2 in s (0: tcp_fin_timeout, -1: no FIN-WAIT-2)
+  uint32_t t_window_clamp = 0;        // TCP_WINDOW_CLAMP (0: none set)
   int t_quickack = 0;                 // ACKs still to send at once (Linux quickack mode)
   bool t_pingpong = false;            // interactive: replies carry the ACKs (Linux pingpong mode)
   std::deque<TcpSeq> t_push_marks;    // where each write ended: those segments carry PSH
@@ -224,6 +227,9 @@ void tcp_mss_update(TcpCb& tp, uint32_t peer_mss);   // t_maxseg from both sides
 uint32_t tcp_ts_now(const TcpCb& tp);                // RFC 7323 TSval (ms)
 // The window scale to offer for so's receive buffer (RFC 7323 §2.3, Linux tcp_select_initial_window).
 uint8_t tcp_rscale_for(const Socket& so);
+// How long an orphan stays in FIN-WAIT-2 (Linux tcp_fin_time: TCP_LINGER2 or
+// tcp_fin_timeout, at least 3.5 RTO).
+Time tcp_fin_time(const TcpCb& tp);
 void tcp_set_state(TcpCb& tp, TcpState s);
 // Linux's "bind conflict": whether inp may hold port on laddr.
 bool tcp_port_conflict(Inet& in, const InPcb& inp, uint32_t laddr, uint16_t port, bool listening);

@@ -1,0 +1,132 @@
+// TCP socket options that change what the connection does, not only what
+// getsockopt reads back: TCP_SYNCNT (SYN retries before ETIMEDOUT),
+// TCP_WINDOW_CLAMP (the window and the window scale offered), TCP_LINGER2
+// (how long an orphan stays in FIN-WAIT-2), each as Linux does, on virtual time.
+#include <netinet/tcp.h>
+
+#include "netinet/tcp_pair.hpp"
+
+using namespace tunsock;
+using namespace tunsock::test;
+using namespace std::chrono_literals;
+
+TEST_CASE("tcp opts: TCP_SYNCNT 1 gives up after one SYN retry, 3 s (Linux tcp_write_timeout)") {
+  MemLinkParams lp;
+  lp.loss = 1.0;
+  TcpPair p(lp);
+  Socket* so = tcp_socket(p.a);
+  int v = 0;
+  CHECK(setopt_int(*so, IPPROTO_TCP, TCP_SYNCNT, 0) == EINVAL);
+  CHECK(setopt_int(*so, IPPROTO_TCP, TCP_SYNCNT, 128) == EINVAL);
+  REQUIRE(setopt_int(*so, IPPROTO_TCP, TCP_SYNCNT, 1) == 0);
+  CHECK(getopt_int(*so, IPPROTO_TCP, TCP_SYNCNT, &v) == 0);
+  CHECK(v == 1);
+  REQUIRE(soconnect(*so, sin(kB, 80), Td{}) == 0);
+  REQUIRE(p.run_until([&] { return so->so_error != 0; }, 300s));
+  CHECK(so->so_error == ETIMEDOUT);
+  CHECK(p.now() >= 3s);  // SYN at 0, retry at 1 s, give up at 1 + 2 s
+  CHECK(p.now() < 4s);
+  CHECK(p.link.stats().sent == 2);
+  soclose(*so);
+}
+
+TEST_CASE("tcp opts: TCP_WINDOW_CLAMP bounds the window offered and the window scale (Linux tcp_select_initial_window)") {
+  TcpPair p;
+  Socket* l = tcp_listener(p.b, 80);
+  Socket* c = tcp_socket(p.a);
+  int v = -1;
+  CHECK(getopt_int(*c, IPPROTO_TCP, TCP_WINDOW_CLAMP, &v) == 0);
+  CHECK(v == 0);  // nothing until a connection sets it
+  REQUIRE(setopt_int(*c, IPPROTO_TCP, TCP_WINDOW_CLAMP, 100) == 0);
+  CHECK(getopt_int(*c, IPPROTO_TCP, TCP_WINDOW_CLAMP, &v) == 0);
+  CHECK(v == 1152);  // at least SOCK_MIN_RCVBUF / 2
+  REQUIRE(setopt_int(*c, IPPROTO_TCP, TCP_WINDOW_CLAMP, 5000) == 0);
+  REQUIRE(soconnect(*c, sin(kB, 80), Td{}) == 0);
+  REQUIRE(p.run_until([&] { return (c->so_state & SS_ISCONNECTED) && !l->so_comp.empty(); }, 5s));
+  Socket* s = accept_one(*l);
+  REQUIRE(s);
+  CHECK(tcb(*c)->rcv_scale == 0);  // ilog2(5000) - 15 < 0
+  CHECK(getopt_int(*c, IPPROTO_TCP, TCP_WINDOW_CLAMP, &v) == 0);
+  CHECK(v == 5000);
+  CHECK(setopt_int(*c, IPPROTO_TCP, TCP_WINDOW_CLAMP, 0) == EINVAL);  // only before connecting
+  // The clamp bounds the window, not the buffer (Linux __tcp_select_window):
+  // the server never has more than 5000 bytes in flight, and all arrive.
+  REQUIRE(tcp_send_str(*s, std::string(12000, 'x')) == 0);
+  p.run_for(2s);
+  CHECK(tcb(*s)->max_sndwnd == 5000);
+  CHECK(tcp_read(*c).size() == 12000);
+  // Without a clamp the same socket type offers its whole buffer.
+  Socket* d = tcp_socket(p.a);
+  REQUIRE(soconnect(*d, sin(kB, 80), Td{}) == 0);
+  REQUIRE(p.run_until([&] { return (d->so_state & SS_ISCONNECTED) && !l->so_comp.empty(); }, 5s));
+  Socket* t = accept_one(*l);
+  REQUIRE(t);
+  CHECK(tcb(*d)->rcv_scale > 0);
+  CHECK(getopt_int(*d, IPPROTO_TCP, TCP_WINDOW_CLAMP, &v) == 0);
+  CHECK(v == int(d->so_rcv.sb_hiwat / 2));
+  for (Socket* x : {c, s, d, t, l}) soclose(*x);
+}
+
+namespace {
+
+// A connection whose client shuts down writing, the server's ACK taking it
+// to FIN-WAIT-2, then closes: an orphan in FIN-WAIT-2 the server never ends.
+struct FinWait2 {
+  TcpPair p;
+  Conn c;
+  explicit FinWait2(int linger2) {
+    c = tcp_connect_pair(p);
+    if (linger2) REQUIRE(setopt_int(*c.cli, IPPROTO_TCP, TCP_LINGER2, linger2) == 0);
+    REQUIRE(soshutdown(*c.cli, SHUT_WR) == 0);
+    p.run_for(1s);
+    REQUIRE(tstate(*c.cli) == TcpState::FIN_WAIT_2);
+    soclose(*c.cli);
+  }
+  size_t conns() { return tcp_globals(inet(p.a)).conn.size(); }
+  ~FinWait2() {
+    soclose(*c.srv);
+    soclose(*c.lis);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("tcp opts: TCP_LINGER2 sets how long a closed socket stays in FIN-WAIT-2") {
+  int v = 0;
+  {
+    TcpPair p;
+    Socket* so = tcp_socket(p.a);
+    CHECK(getopt_int(*so, IPPROTO_TCP, TCP_LINGER2, &v) == 0);
+    CHECK(v == 60);  // tcp_fin_timeout
+    REQUIRE(setopt_int(*so, IPPROTO_TCP, TCP_LINGER2, 500) == 0);
+    CHECK(getopt_int(*so, IPPROTO_TCP, TCP_LINGER2, &v) == 0);
+    CHECK(v == 120);  // TCP_FIN_TIMEOUT_MAX
+    REQUIRE(setopt_int(*so, IPPROTO_TCP, TCP_LINGER2, -5) == 0);
+    CHECK(getopt_int(*so, IPPROTO_TCP, TCP_LINGER2, &v) == 0);
+    CHECK(v == -1);
+    REQUIRE(setopt_int(*so, IPPROTO_TCP, TCP_LINGER2, 0) == 0);
+    CHECK(getopt_int(*so, IPPROTO_TCP, TCP_LINGER2, &v) == 0);
+    CHECK(v == 60);
+    soclose(*so);
+  }
+  SUBCASE("default: 60 s") {
+    FinWait2 f(0);
+    f.p.run_for(58s);
+    CHECK(f.conns() == 1);
+    f.p.run_for(2s);
+    CHECK(f.conns() == 0);
+  }
+  SUBCASE("10 s") {
+    FinWait2 f(10);
+    f.p.run_for(8s);
+    CHECK(f.conns() == 1);
+    f.p.run_for(2s);
+    CHECK(f.conns() == 0);
+  }
+  SUBCASE("negative: the close resets at once") {
+    FinWait2 f(-1);
+    CHECK(f.conns() == 0);
+    f.p.run_for(1s);
+    CHECK(f.c.srv->so_error == EPIPE);  // Linux tcp_reset in CLOSE-WAIT
+  }
+}
