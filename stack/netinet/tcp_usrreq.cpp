@@ -94,10 +94,15 @@ int tcp_bind(Socket& so, const SockAddr& nam, const Td& td) {
   // Linux inet_bind: AF_UNSPEC stands for AF_INET with INADDR_ANY only.
   if (nam.family() != AF_INET && (nam.family() != AF_UNSPEC || sin.sin_addr.s_addr != 0)) return EAFNOSUPPORT;
   const uint32_t addr = ntohl(sin.sin_addr.s_addr);
+  const uint16_t port = ntohs(sin.sin_port);
+  // Linux __inet_bind, in its order: the address must be a local,
+  // broadcast or multicast one (inet_addr_valid_or_nonlocal), then the
+  // privileged port, then the socket must be unbound.
+  const bool valid = !addr || in_localaddr(in, addr) || in_broadcast(in, addr) || (addr >> 28) == 0xe;
+  if (!valid && !inp.inp_freebind && !inp.inp_transparent) return EADDRNOTAVAIL;
+  if (port && port < kIpUnprivilegedPortStart && td.cred.uid != 0) return EACCES;
   if (inp.inp_lport || sototcpcb(so)->t_state != TcpState::CLOSED) return EINVAL;
-  if (addr && !in_localaddr(in, addr) && !inp.inp_freebind && !inp.inp_transparent) return EADDRNOTAVAIL;
-  if ((addr >> 28) == 0xe || (addr && in_broadcast(in, addr))) return EADDRNOTAVAIL;  // Linux: unicast only
-  return tcp_bind_port(in, inp, addr, ntohs(sin.sin_port), td);
+  return tcp_bind_port(in, inp, addr, port, td);
 }
 
 int tcp_listen(Socket& so, int, const Td& td) {
@@ -125,10 +130,12 @@ int tcp_connect(Socket& so, const SockAddr& nam, const Td& td) {
     if (tp.t_state != TcpState::CLOSED && tp.t_state != TcpState::LISTEN) tcp_drop(&tp, 0, false);
     return 0;
   }
+  // Linux __inet_stream_connect: a socket not CLOSED (a listener too) is
+  // EISCONN before its address is looked at.
+  if (tp.t_state != TcpState::CLOSED) return EISCONN;
   uint32_t dst;
   uint16_t dport;
   if (int e = in_getsin(nam, &dst, &dport)) return e;
-  if (tp.t_state != TcpState::CLOSED) return EISCONN;
   dst = in_anydst(inp, dst);
   if ((dst >> 28) == 0xe || in_broadcast(in, dst)) return ENETUNREACH;  // Linux tcp_v4_connect
   if (!inp.bindport_lock) inp.inp_lport = 0;  // a failed connect left an automatic port

@@ -130,3 +130,33 @@ TEST_CASE("tcp opts: TCP_LINGER2 sets how long a closed socket stays in FIN-WAIT
     CHECK(f.c.srv->so_error == EPIPE);  // Linux tcp_reset in CLOSE-WAIT
   }
 }
+
+TEST_CASE("tcp bind: broadcast and multicast addresses are valid, a foreign one is not, checked before 'already bound'") {
+  TcpPair p;
+  Socket* s = tcp_socket(p.a);
+  CHECK(sobind(*s, sin(0xc6120077, 7100), Td{}) == EADDRNOTAVAIL);  // 198.18.0.119: not ours
+  CHECK(sobind(*s, sin(0xc61200ff, 7100), Td{}) == 0);             // the subnet broadcast (Linux inet_bind)
+  CHECK(sobind(*s, sin(0xe0000001, 7100), Td{}) == EINVAL);        // 224.0.0.1 is valid: already bound
+  CHECK(sobind(*s, sin(0xc6120077, 7100), Td{}) == EADDRNOTAVAIL); // the address before the binding
+  Socket* m = tcp_socket(p.a);
+  CHECK(sobind(*m, sin(0xe0000001, 7101), Td{}) == 0);
+  Socket* u = tcp_socket(p.a);
+  Td user;
+  user.cred.uid = 1000;
+  CHECK(sobind(*u, sin(kA, 80), user) == EACCES);
+  soclose(*s);
+  soclose(*m);
+  soclose(*u);
+}
+
+TEST_CASE("tcp connect: a listener is EISCONN before its address is looked at (Linux __inet_stream_connect)") {
+  TcpPair p;
+  Socket* l = tcp_listener(p.a, 7200);
+  CHECK(soconnect(*l, sin(kB, 80), Td{}) == EISCONN);
+  SockAddr bad;
+  bad.len = sizeof(sockaddr_in);
+  bad.ss.ss_family = AF_INET6;
+  CHECK(soconnect(*l, bad, Td{}) == EISCONN);
+  CHECK(tstate(*l) == TcpState::LISTEN);
+  soclose(*l);
+}
