@@ -146,24 +146,31 @@ int tcp_connect(Socket& so, const SockAddr& nam, const Td& td) {
     return e;
   }
   TcpGlobals& g = tcp_globals(in);
-  if (!inp.inp_lport) {
+  const bool ephemeral = !inp.inp_lport;
+  if (ephemeral) {
     const uint16_t port = tcp_ephemeral_port(in, src, dst, dport);
     if (!port) return EADDRNOTAVAIL;
     inp.inp_lport = port;
     inp.inp_connect_port = true;
-  } else if (g.conn.count(TcpKey{src, dst, inp.inp_lport, dport})) {
-    return EADDRNOTAVAIL;  // the 4-tuple is taken (Linux __inet_check_established)
+  }
+  // The 4-tuple is taken (Linux __inet_check_established) unless by a
+  // TIME-WAIT this connect may take over.
+  InPcb* tw = nullptr;
+  if (auto c = g.conn.find(TcpKey{src, dst, inp.inp_lport, dport}); c != g.conn.end()) {
+    if (!tcp_tw_reusable(in, *c->second, ephemeral)) return EADDRNOTAVAIL;
+    tw = c->second;
   }
   inp.inp_laddr = src;
   inp.inp_faddr = dst;
   inp.inp_fport = dport;
   so.so_state |= SS_ISBOUND;
+  tp.iss = TcpSeq(tcp_new_isn(in, src, inp.inp_lport, dst, dport));
+  if (tw) tcp_tw_takeover(tp, *tw);
   tcp_hash_insert(tp);
   tp.t_advmss = tcp_mss_for(in, dst);
   if (tp.t_user_maxseg) tp.t_advmss = std::min(tp.t_advmss, tp.t_user_maxseg);
   tp.request_r_scale = tcp_rscale_for(so);
   tp.t_maxseg = std::min<uint32_t>(tp.t_advmss, kTcpDefaultMss);
-  tp.iss = TcpSeq(tcp_new_isn(in, src, inp.inp_lport, dst, dport));
   tp.snd_una = tp.snd_nxt = tp.snd_max = tp.snd_up = tp.snd_recover = tp.iss;
   tp.t_rcvtime = in.st.now();
   tp.t_rto = kTcpTimeoutInit;

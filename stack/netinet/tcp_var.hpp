@@ -30,6 +30,7 @@ inline constexpr Time kTcpRtoMax = 120s;         // TCP_RTO_MAX
 inline constexpr Time kTcpTimeoutInit = 1s;      // TCP_TIMEOUT_INIT (RFC 6298 §2.1)
 inline constexpr Time kTcpTimeWait = 60s;        // TCP_TIMEWAIT_LEN
 inline constexpr Time kTcpFinTimeout = 60s;      // net.ipv4.tcp_fin_timeout
+inline constexpr Time kTcpTwReuseDelay = 1s;     // net.ipv4.tcp_tw_reuse_delay
 inline constexpr Time kTcpDelackMin = 40ms;      // TCP_DELACK_MIN
 inline constexpr Time kTcpDelackMax = 200ms;     // TCP_DELACK_MAX
 inline constexpr int kTcpSynRetries = 6;         // net.ipv4.tcp_syn_retries
@@ -42,7 +43,6 @@ inline constexpr int kTcpInitCwnd = 10;          // RFC 6928, TCP_INIT_CWND
 inline constexpr int kTcpDefaultMss = 536;       // RFC 9293 §3.7.1 when no MSS option
 inline constexpr int kTcpMinMss = 88;            // Linux TCP_MIN_MSS (TCP_MAXSEG floor)
 inline constexpr int kTcpMaxWinshift = 14;       // RFC 7323 §2.3
-inline constexpr uint32_t kTcpRmemMax = 6291456; // tcp_rmem[2]: sizes the window scale
 inline constexpr int kTcpReassMax = 1024;        // out-of-order segments held per connection
 
 // t_flags
@@ -221,6 +221,10 @@ void tcp_hash_remove(InPcb& inp);
 InPcb* tcp_lookup(Inet& in, uint32_t faddr, uint16_t fport, uint32_t laddr, uint16_t lport, bool wildcard);
 uint32_t tcp_new_isn(Inet& in, uint32_t laddr, uint16_t lport, uint32_t faddr, uint16_t fport);
 uint16_t tcp_ephemeral_port(Inet& in, uint32_t laddr, uint32_t faddr, uint16_t fport);
+// Whether a connect may take over tw's 4-tuple (Linux tcp_twsk_unique), and
+// doing it: tp's ISN goes past tw's sequence space, tw is closed.
+bool tcp_tw_reusable(Inet& in, const InPcb& tw, bool ephemeral);
+void tcp_tw_takeover(TcpCb& tp, InPcb& tw);
 // The MSS to announce and to use towards faddr (RFC 9293 §3.7.1: MTU - 40).
 uint32_t tcp_mss_for(Inet& in, uint32_t faddr);
 void tcp_mss_update(TcpCb& tp, uint32_t peer_mss);   // t_maxseg from both sides and options

@@ -160,3 +160,125 @@ TEST_CASE("tcp connect: a listener is EISCONN before its address is looked at (L
   CHECK(tstate(*l) == TcpState::LISTEN);
   soclose(*l);
 }
+
+namespace {
+
+// A client bound to port, connected to b:80, closed first: its side waits in
+// TIME-WAIT. reuse: SO_REUSEADDR on the client; ts: timestamps offered.
+Conn timewait_conn(TcpPair& p, uint16_t port, bool reuse, bool ts = true) {
+  Conn c;
+  c.lis = tcp_listener(p.b, 80);
+  c.cli = tcp_socket(p.a);
+  if (reuse) REQUIRE(setopt_int(*c.cli, SOL_SOCKET, SO_REUSEADDR, 1) == 0);
+  if (!ts) tcb(*c.cli)->t_flags &= ~TF_REQ_TSTMP;
+  REQUIRE(sobind(*c.cli, sin(kA, port), Td{}) == 0);
+  REQUIRE(soconnect(*c.cli, sin(kB, 80), Td{}) == 0);
+  REQUIRE(p.run_until([&] { return (c.cli->so_state & SS_ISCONNECTED) && !c.lis->so_comp.empty(); }, 5s));
+  c.srv = accept_one(*c.lis);
+  REQUIRE(c.srv);
+  soclose(*c.cli);
+  p.run_for(100ms);
+  soclose(*c.srv);
+  p.run_for(100ms);
+  REQUIRE(tcp_globals(inet(p.a)).conn.size() == 1);
+  REQUIRE(tcp_globals(inet(p.a)).conn.begin()->second->inp_tcpcb->t_state == TcpState::TIME_WAIT);
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("tcp bind: a port in TIME-WAIT needs SO_REUSEADDR on the socket that closed too (Linux inet_bind_conflict)") {
+  TcpPair p;
+  Conn c = timewait_conn(p, 20170, false);
+  Socket* u = tcp_socket(p.a);
+  REQUIRE(setopt_int(*u, SOL_SOCKET, SO_REUSEADDR, 1) == 0);
+  CHECK(sobind(*u, sin(kA, 20170), Td{}) == EADDRINUSE);
+  // Unbound, it connects from an ephemeral port.
+  REQUIRE(soconnect(*u, sin(kB, 80), Td{}) == 0);
+  CHECK(local_port(*u) != 20170);
+  soclose(*u);
+  soclose(*c.lis);
+}
+
+TEST_CASE("tcp connect: a bound port takes over its TIME-WAIT 4-tuple when timestamps were on (Linux tcp_twsk_unique)") {
+  TcpPair p;
+  Conn c = timewait_conn(p, 20172, true);
+  const TcpSeq tw_nxt = tcp_globals(inet(p.a)).conn.begin()->second->inp_tcpcb->snd_nxt;
+  Socket* t = tcp_socket(p.a);
+  CHECK(sobind(*t, sin(kA, 20172), Td{}) == EADDRINUSE);  // without SO_REUSEADDR
+  Socket* u = tcp_socket(p.a);
+  REQUIRE(setopt_int(*u, SOL_SOCKET, SO_REUSEADDR, 1) == 0);
+  REQUIRE(sobind(*u, sin(kA, 20172), Td{}) == 0);
+  REQUIRE(soconnect(*u, sin(kB, 80), Td{}) == 0);
+  CHECK(tcb(*u)->iss == tw_nxt + 65537);  // past the old sequence space
+  CHECK(p.stat_a().timewait_reuse == 1);
+  REQUIRE(p.run_until([&] { return (u->so_state & SS_ISCONNECTED) && !c.lis->so_comp.empty(); }, 5s));
+  Socket* s = accept_one(*c.lis);
+  REQUIRE(s);
+  CHECK(local_port(*u) == 20172);
+  for (Socket* x : {t, u, s, c.lis}) soclose(*x);
+}
+
+TEST_CASE("tcp connect: without timestamps the TIME-WAIT 4-tuple stays taken (EADDRNOTAVAIL)") {
+  TcpPair p;
+  Conn c = timewait_conn(p, 20173, true, false);
+  Socket* u = tcp_socket(p.a);
+  REQUIRE(setopt_int(*u, SOL_SOCKET, SO_REUSEADDR, 1) == 0);
+  REQUIRE(sobind(*u, sin(kA, 20173), Td{}) == 0);
+  CHECK(soconnect(*u, sin(kB, 80), Td{}) == EADDRNOTAVAIL);
+  CHECK(p.stat_a().timewait_reuse == 0);
+  soclose(*u);
+  soclose(*c.lis);
+}
+
+TEST_CASE("tcp opts: TCP_INFO of a socket whose connection is in TIME-WAIT says CLOSE (Linux tcp_time_wait)") {
+  TcpPair p;
+  Conn c = tcp_connect_pair(p);
+  REQUIRE(soshutdown(*c.cli, SHUT_WR) == 0);
+  soclose(*c.srv);
+  p.run_for(1s);
+  REQUIRE(tstate(*c.cli) == TcpState::TIME_WAIT);
+  struct tcp_info ti{};
+  REQUIRE(tcp_info_get(*c.cli, &ti) == 0);
+  CHECK(int(ti.tcpi_state) == 7);  // TCP_CLOSE
+  soclose(*c.cli);
+  soclose(*c.lis);
+}
+
+TEST_CASE("tcp connect: an ephemeral port may take over TIME-WAIT only as tcp_tw_reuse says, a second after it began") {
+  TcpPair p;
+  Conn c = timewait_conn(p, 20174, true);
+  Inet& in = inet(p.a);
+  const InPcb& tw = *tcp_globals(in).conn.begin()->second;
+  CHECK(tcp_tw_reusable(in, tw, false));  // a bound port: always (timestamps were on)
+  p.a.sysctl().tcp_tw_reuse = 1;
+  CHECK(!tcp_tw_reusable(in, tw, true));  // 200 ms into TIME-WAIT
+  p.run_for(1s);
+  CHECK(tcp_tw_reusable(in, tw, true));
+  p.a.sysctl().tcp_tw_reuse = 2;           // Linux's default: loopback only
+  CHECK(!tcp_tw_reusable(in, tw, true));
+  p.a.sysctl().tcp_tw_reuse = 0;
+  CHECK(!tcp_tw_reusable(in, tw, true));
+  soclose(*c.lis);
+  // Over the stack's loopback with tcp_tw_reuse 2.
+  Stack st(5);
+  Inet& lin = inet_attach(st);
+  Socket* l = tcp_listener(st, 80);
+  Socket* a = tcp_socket(st);
+  REQUIRE(sobind(*a, sin(0x7f000001, 20175), Td{}) == 0);
+  REQUIRE(soconnect(*a, sin(0x7f000001, 80), Td{}) == 0);
+  for (int i = 0; i < 10; ++i) st.poll(st.now() + 1ms);
+  Socket* b = accept_one(*l);
+  REQUIRE(b);
+  soclose(*a);
+  for (int i = 0; i < 10; ++i) st.poll(st.now() + 1ms);
+  soclose(*b);
+  for (int i = 0; i < 10; ++i) st.poll(st.now() + 1ms);
+  auto it = tcp_globals(lin).conn.find(TcpKey{0x7f000001, 0x7f000001, 20175, 80});
+  REQUIRE(it != tcp_globals(lin).conn.end());
+  REQUIRE(it->second->inp_tcpcb->t_state == TcpState::TIME_WAIT);
+  CHECK(!tcp_tw_reusable(lin, *it->second, true));
+  st.poll(st.now() + 1s);
+  CHECK(tcp_tw_reusable(lin, *it->second, true));
+  soclose(*l);
+}
