@@ -223,8 +223,9 @@ void tcp_fill_info(const Socket& so, lx::tcp_info* ti) {
     return uint32_t(std::chrono::duration_cast<std::chrono::milliseconds>(now - t).count());
   };
   const uint32_t mss = std::max<uint32_t>(tp.t_maxseg, 1);
-  // Linux tcp_time_wait hands the 4-tuple to a timewait sock and closes the
-  // socket itself: a program never reads TIME_WAIT from its descriptor.
+  // Linux hands a connection entering TIME_WAIT to a timewait sock
+  // (tcp_time_wait) and tcp_done()s the socket itself: the program's
+  // socket says CLOSE from then on.
   ti->tcpi_state = tcp_state_linux(tp.t_state == TcpState::TIME_WAIT ? TcpState::CLOSED : tp.t_state);
   ti->tcpi_ca_state = tp.t_ca_state;
   ti->tcpi_retransmits = uint8_t(tp.t_rxtshift);
