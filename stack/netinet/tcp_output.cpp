@@ -50,7 +50,8 @@ IpOutOpts tcp_ipopts(const TcpCb& tp) {
 // rounded down to our MSS, at most 65535 (tcp_select_initial_window).
 uint32_t window_to_offer(const TcpCb& tp, bool syn = false) {
   const Socket& so = *tp_socket(tp);
-  const uint32_t full = so.so_rcv.sb_hiwat / 2;
+  uint32_t full = so.so_rcv.sb_hiwat / 2;
+  if (tp.t_window_clamp) full = std::min(full, tp.t_window_clamp);  // Linux: min(window_clamp, full space)
   uint32_t free = tcp_rcv_window(tp);
   if (syn) {
     const uint32_t mss = std::max(tp.t_advmss, 1u);
@@ -187,7 +188,7 @@ void tcp_rcv_space_adjust(TcpCb& tp) {
       rcvwin += 2 * grow;
       // tcp_space_from_win at the default scaling ratio (half of the
       // buffer is window), as Linux reports SO_RCVBUF.
-      const uint64_t rcvbuf = std::min<uint64_t>(2 * rcvwin, kTcpRmemMax);
+      const uint64_t rcvbuf = std::min<uint64_t>(2 * rcvwin, so.so_stack->sysctl().tcp_rmem_max);
       if (rcvbuf > so.so_rcv.sb_hiwat) sbreserve(so.so_rcv, uint32_t(rcvbuf));
     }
     tp.t_rcvq_space = uint32_t(copied);
@@ -218,7 +219,8 @@ uint32_t tcp_rcv_window(const TcpCb& tp) {
   // half the room is window).
   const Sockbuf& sb = tp_socket(tp)->so_rcv;
   const long used = std::max<long>(sb.sb_cc, sb.sb_mbcnt + sb.sb_mbcnt / 8);
-  return uint32_t(std::max<long>(0, long(sb.sb_hiwat) - used) / 2);
+  const uint32_t win = uint32_t(std::max<long>(0, long(sb.sb_hiwat) - used) / 2);
+  return tp.t_window_clamp ? std::min(win, tp.t_window_clamp) : win;  // TCP_WINDOW_CLAMP
 }
 
 int tcp_emit_ip(Inet& in, const tw::TcpRepr& r, mbuf* data, int len, uint32_t src, uint32_t dst,
