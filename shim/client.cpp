@@ -2,6 +2,7 @@
 #include "client.hpp"
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -31,6 +32,8 @@ bool g_narrow_unknown = false;
 char g_narrow_text[128];
 std::atomic<uint32_t> g_generation{1};  // bumped in a forked child
 std::atomic<bool> g_warned{false};
+// The daemon's pid from Hello, let to ptrace-attach us (Yama): 0 until then.
+std::atomic<int> g_tracer{0};
 std::mutex g_mu;
 std::set<int>* g_conns;  // every open control descriptor (closed in a forked child)
 
@@ -157,6 +160,18 @@ void drop(Conn& cn) {
   cn.fd = -1;
 }
 
+// The daemon may take a duplicate of a channel end this process holds
+// (pidfd_getfd, ptrace attach access) to show a reset as Linux does
+// (PROTOCOL.md "Errors on a connection"). Under Yama's ptrace_scope 1 a
+// same-uid daemon needs this exception; elsewhere prctl fails (EINVAL) and
+// nothing is needed. Only once a connection exists: a program that makes no
+// socket call stays untouched. Not inherited across fork: see
+// client_after_fork.
+void allow_tracer(int daemon_pid) {
+  if (daemon_pid <= 0 || g_tracer.exchange(daemon_pid) == daemon_pid) return;
+  (void)::prctl(PR_SET_PTRACER, static_cast<unsigned long>(daemon_pid), 0, 0, 0);
+}
+
 // The connection alone (no request yet): the kernel fixes the peer
 // credentials the daemon checks (SO_PEERCRED) here, at connect time.
 int open_control(Conn& cn, bool at_fork) {
@@ -209,6 +224,7 @@ int connect_daemon(Conn& cn) {
   }
   g_instance = a.r.sock_id;
   g_domains = (uint32_t(a.r.a) & ~kDomainsKnown) | kDomainsKnown;
+  allow_tracer(int(a.r.value));
   return 0;
 }
 
@@ -265,7 +281,9 @@ int exchange(Conn& cn, ipc::Op op, Call& c, Answer& a) {
   const int64_t value = c.q.value;
   const int32_t qa = c.q.a, qb = c.q.b, qc = c.q.c;
   const uint64_t dev = c.q.vn_dev, ino = c.q.vn_ino;
+  const uint32_t fd_hint = c.q.fd_hint;
   c.q = ipc::make_request(op, ++cn.seq, sock_id);
+  c.q.fd_hint = fd_hint;
   c.q.flags = flags;
   c.q.value = value;
   c.q.a = qa;
@@ -369,6 +387,8 @@ void client_after_fork() {
     g_conns->clear();
   }
   g_mu.unlock();
+  // The child holds the parent's channels: the daemon may need to reach them.
+  if (int t = g_tracer.load(); t > 0) (void)::prctl(PR_SET_PTRACER, static_cast<unsigned long>(t), 0, 0, 0);
   // The child of a process that talks to the daemon connects now, with the
   // parent's credentials (no request: the daemon learns nothing until the
   // first call). A forked server drops privileges or chroots before its
