@@ -114,6 +114,8 @@ Socket* sonewconn(Socket& head, uint32_t connstatus) {
   so->so_cred = head.so_cred;
   sbreserve(so->so_snd, head.so_snd.sb_hiwat);
   sbreserve(so->so_rcv, head.so_rcv.sb_hiwat);
+  so->so_snd.sb_flags = head.so_snd.sb_flags & SB_USERSET;  // Linux: sk_userlocks are inherited
+  so->so_rcv.sb_flags = head.so_rcv.sb_flags & SB_USERSET;
   so->so_snd.sb_lowat = head.so_snd.sb_lowat;
   so->so_rcv.sb_lowat = head.so_rcv.sb_lowat;
   so->so_snd.sb_timeo_us = head.so_snd.sb_timeo_us;

@@ -198,11 +198,9 @@ int tcp_send(Socket& so, int flags, mbuf* m, const SockAddr*, mbuf* control, con
     return EPIPE;
   }
   if (m) {
+    const TcpSeq from = tp->snd_una + int64_t(so.so_snd.sb_cc);
     sbappendstream(so.so_snd, m);
-    // Linux tcp_push: the segment holding the end of a write carries PSH,
-    // kept when it is retransmitted.
-    tp->t_push_marks.push_back(tp->snd_una + int64_t(so.so_snd.sb_cc));
-    if (tp->t_push_marks.size() > 256) tp->t_push_marks.pop_front();
+    tcp_mark_push(*tp, from, tp->snd_una + int64_t(so.so_snd.sb_cc));  // PSH marks (tcp_output.cpp)
   }
   if (flags & PRUS_OOB) {
     // RFC 6093 §4 / Linux: the urgent pointer names the byte after the last one sent.
@@ -222,7 +220,7 @@ int tcp_send(Socket& so, int flags, mbuf* m, const SockAddr*, mbuf* control, con
 
 int tcp_rcvd(Socket& so, int) {
   if (TcpCb* tp = sototcpcb(so)) {
-    if (tcps_have_established(tp->t_state)) tcp_output(*tp);  // a window update when it is worth one
+    if (tcps_have_established(tp->t_state)) tcp_cleanup_rbuf(*tp);  // DRS; an ACK or window update when due
   }
   return 0;
 }
