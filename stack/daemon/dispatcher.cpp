@@ -583,12 +583,12 @@ void Dispatcher::op_closed(CtlRequest& q, CtlReply& r) {
   else if (c->unconnected_gone()) d_.close_socket(*c->so(), "last close");
 }
 
-// FIONREAD/SIOCINQ, SIOCOUTQ, SIOCOUTQNSD. For the local domain the shim
-// adds what its own channel end holds (FIONREAD). For an inet stream socket
-// the answer counts what the channel holds too, so the program sees the
-// stack's figure: received = so_rcv + bytes on their way to it in the
-// channel (our SIOCOUTQ); unsent = so_snd + bytes it wrote that we have
-// not read yet (our SIOCINQ); the shim adds nothing.
+// FIONREAD/SIOCINQ, SIOCOUTQ, SIOCOUTQNSD. FIONREAD: so_rcv; the shim adds
+// what its own channel end holds (its SIOCINQ counts bytes; ours, SIOCOUTQ
+// on the daemon's end, counts skb truesize: 768 for 16 bytes). For an inet
+// stream socket the send-side answers count the channel too, so the
+// program sees the stack's figure: unsent = so_snd + bytes it wrote that
+// we have not read yet (our SIOCINQ, bytes).
 void Dispatcher::op_ioctl(CtlRequest& q, CtlReply& r) {
   Socket* so = lookup(q, r);
   if (!so) return;
@@ -604,8 +604,6 @@ void Dispatcher::op_ioctl(CtlRequest& q, CtlReply& r) {
         if (auto pc = d_.chan(peer->so_id)) pc->kick();
       d_.run_pending();
       r.hdr.value = so->so_rcv.sb_cc;
-      if (inet_stream && c) r.hdr.value += c->held_outbound();
-      r.hdr.b = inet_stream ? 1 : 0;  // 1: complete, the shim adds nothing
       break;
     case TIOCOUTQ:
       r.hdr.value = so->so_snd.sb_cc;
