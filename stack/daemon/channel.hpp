@@ -75,6 +75,17 @@ class Chan : public std::enable_shared_from_this<Chan> {
   bool unconnected() const { return state_ == ChanState::Unconnected && app_ino_ != 0; }
   bool connecting() const { return state_ == ChanState::Connecting; }
   uint64_t app_inode() const { return app_ino_; }
+  // A failed connect reset the application's socket (connected to the
+  // embryo the daemon dropped): a new connect needs a fresh one, which the
+  // shim makes, bound to the channel name, and names by its inode.
+  bool app_spent() const { return app_spent_; }
+  void renew_app(uint64_t ino) {
+    app_ino_ = ino;
+    app_spent_ = false;
+    app_renewed_ = true;
+  }
+  bool app_renewed() const { return app_renewed_; }
+  void set_app_renewed(bool on) { app_renewed_ = on; }
   // Take a connected daemon end (accept delivery).
   void attach(int fd);
   // Close the daemon end without touching the socket (it started listening).
@@ -201,6 +212,8 @@ class Chan : public std::enable_shared_from_this<Chan> {
   bool out_dead_ = false;         // the application no longer reads
   bool app_reset_ = false;        // a channel write got ECONNRESET: the app closed with data unread
   bool err_posted_ = false;       // an error record tells of the current so_error
+  bool app_spent_ = false;        // Unconnected after a failed connect (app_spent)
+  bool app_renewed_ = false;      // renewed since: the next connect starts afresh
   bool reset_tried_ = false;      // leave_unread was tried (once per connection)
   std::vector<AppHolder> holders_;
   ChanState state_ = ChanState::Connected;

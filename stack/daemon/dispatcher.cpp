@@ -278,14 +278,37 @@ void Dispatcher::op_connect(CtlRequest& q, CtlReply& r) {
   Socket* so = lookup(q, r);
   if (!so) return;
   auto c = d_.chan(so->so_id);
+  if (q.hdr.flags & ipc::kRenewed) {  // the shim replaced its spent socket: nothing else
+    if (c && c->app_spent() && q.hdr.value > 0 && d_.diag().exists(uint64_t(q.hdr.value)))
+      c->renew_app(uint64_t(q.hdr.value));
+    return;
+  }
   if (c && c->connect_unreported() && !(so->so_state & SS_ISCONNECTING)) {
     // Linux's connect after a nonblocking one ended: 0 once connected, or
     // the error (ECONNABORTED when SO_ERROR took it), then as usual.
     c->set_connect_unreported(false);
     if ((so->so_state & SS_ISCONNECTED) || c->ever_connected()) return;  // connected (a reset may follow)
     r.hdr.error = so->so_error ? std::exchange(so->so_error, 0) : ECONNABORTED;
+    // Linux disconnects the socket then (sk_shutdown 0: it polls OUT|HUP
+    // and may connect again): the shim renews its spent socket now.
+    if (c->app_spent()) r.hdr.c = 1;
     c->kick();
     return;
+  }
+  if (c && c->unconnected() && c->app_spent()) {
+    // A failed connect left the application's socket connected to a
+    // dropped embryo: the shim replaces it, then asks again naming it.
+    if (q.hdr.value <= 0 || !d_.diag().exists(uint64_t(q.hdr.value))) {
+      r.hdr.error = ipc::kRenewSocket;
+      return;
+    }
+    c->renew_app(uint64_t(q.hdr.value));
+  }
+  if (c && c->unconnected() && c->app_renewed()) {
+    // Linux tcp_disconnect after a failed connect: both directions open again.
+    so->so_snd.sb_state &= ~SBS_CANTSENDMORE;
+    so->so_rcv.sb_state &= ~SBS_CANTRCVMORE;
+    c->set_app_renewed(false);
   }
   int e = map_error(soconnect(*so, q.addr, td_of(q)));
   if (e == 0 && (so->so_state & SS_ISCONNECTING) && !(so->so_state & SS_ISCONNECTED)) e = EINPROGRESS;

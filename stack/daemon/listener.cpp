@@ -156,6 +156,7 @@ void Chan::connect_progress() {
   logger("chan")->debug("socket {}: connect failed: {}", id_, so_->so_error ? std::strerror(so_->so_error) : "-");
   close_connect_listener();
   filler_expected_ = false;
+  app_spent_ = true;
   set_state(ChanState::Unconnected);
 }
 
