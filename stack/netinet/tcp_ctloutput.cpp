@@ -125,10 +125,7 @@ int tcp_setopt(Socket& so, TcpCb& tp, Sockopt& s) {
     std::memcpy(name, s.sopt_val, std::min(s.sopt_valsize, sizeof name - 1));
     const TcpCcOps* cc = tcp_cc_find(name);
     if (!cc) return ENOENT;
-    if (cc != tp.t_cc) {
-      if (tp.t_cc->cc_destroy) tp.t_cc->cc_destroy(tp);
-      tp.t_cc = cc;
-    }
+    tcp_cc_switch(tp, cc);
     return 0;
   }
   if (s.sopt_valsize < sizeof(int)) return EINVAL;

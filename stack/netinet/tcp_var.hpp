@@ -136,6 +136,7 @@ struct TcpCb {
   TcpSeq t_sack_high;                 // highest end of a SACK block received
   int t_dupacks = 0;
   uint8_t t_ca_state = 0;             // Linux TCP_CA_Open/Disorder/CWR/Recovery/Loss
+  alignas(8) unsigned char t_ccpriv[64] = {};  // the algorithm's own state (Linux icsk_ca_priv)
 
   // timers (fixed slots, tcp_timer.cpp)
   TimerSlot t_rexmt, t_persist, t_keep, t_delack, t_2msl;
