@@ -220,6 +220,18 @@ void tcp_fill_info(const Socket& so, lx::tcp_info* ti) {
     return uint32_t(std::chrono::duration_cast<std::chrono::milliseconds>(now - t).count());
   };
   const uint32_t mss = std::max<uint32_t>(tp.t_maxseg, 1);
+  ti->tcpi_max_pacing_rate = ~uint64_t(0);  // no SO_MAX_PACING_RATE
+  ti->tcpi_reordering = tp.t_reordering;
+  ti->tcpi_snd_cwnd = tp.snd_cwnd ? tp.snd_cwnd / mss : kTcpInitCwnd;
+  if (tp.t_state == TcpState::LISTEN) {
+    // Linux: a listener's fields are aliased: unacked is the accept queue,
+    // sacked the backlog; nothing else is reported.
+    ti->tcpi_state = tcp_state_linux(TcpState::LISTEN);
+    ti->tcpi_pacing_rate = ~uint64_t(0);
+    ti->tcpi_unacked = uint32_t(so.so_qlen);
+    ti->tcpi_sacked = uint32_t(so.so_qlimit);
+    return;
+  }
   // Linux tcp_time_wait hands the 4-tuple to a timewait sock and closes the
   // socket itself: a program never reads TIME_WAIT from its descriptor.
   ti->tcpi_state = tcp_state_linux(tp.t_state == TcpState::TIME_WAIT ? TcpState::CLOSED : tp.t_state);
@@ -249,9 +261,7 @@ void tcp_fill_info(const Socket& so, lx::tcp_info* ti) {
   ti->tcpi_rtt = us(tp.t_srtt);
   ti->tcpi_rttvar = us(tp.t_rttvar);
   ti->tcpi_snd_ssthresh = tp.snd_ssthresh >= 0x7fffffff ? 0x7fffffff : tp.snd_ssthresh / mss;
-  ti->tcpi_snd_cwnd = tp.snd_cwnd / mss;
   ti->tcpi_advmss = tp.t_advmss;
-  ti->tcpi_reordering = tp.t_reordering;
   ti->tcpi_rcv_space = tcp_rcv_window(tp);
   ti->tcpi_total_retrans = tp.t_total_retrans;
   ti->tcpi_bytes_acked = tp.t_bytes_acked_total;

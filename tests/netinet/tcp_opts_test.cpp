@@ -282,3 +282,25 @@ TEST_CASE("tcp connect: an ephemeral port may take over TIME-WAIT only as tcp_tw
   CHECK(tcp_tw_reusable(lin, *it->second, true));
   soclose(*l);
 }
+
+TEST_CASE("tcp opts: TCP_INFO of a listener: unacked is the accept queue, sacked the backlog (Linux tcp_get_info)") {
+  TcpPair p;
+  Socket* l = tcp_listener(p.b, 80, 5);
+  struct tcp_info ti{};
+  REQUIRE(tcp_info_get(*l, &ti) == 0);
+  CHECK(int(ti.tcpi_state) == 10);  // TCP_LISTEN
+  CHECK(ti.tcpi_unacked == 0);
+  CHECK(ti.tcpi_sacked == 5);
+  CHECK(ti.tcpi_snd_cwnd == 10);
+  CHECK(ti.tcpi_reordering == 3);
+  CHECK(ti.tcpi_rto == 0);  // nothing else is reported
+  Socket* c1 = tcp_socket(p.a);
+  Socket* c2 = tcp_socket(p.a);
+  REQUIRE(soconnect(*c1, sin(kB, 80), Td{}) == 0);
+  REQUIRE(soconnect(*c2, sin(kB, 80), Td{}) == 0);
+  REQUIRE(p.run_until([&] { return l->so_qlen == 2; }, 5s));
+  REQUIRE(tcp_info_get(*l, &ti) == 0);
+  CHECK(ti.tcpi_unacked == 2);
+  CHECK(ti.tcpi_sacked == 5);
+  for (Socket* x : {c1, c2, l}) soclose(*x);
+}
