@@ -261,7 +261,9 @@ void tcp_fill_info(const Socket& so, lx::tcp_info* ti) {
   ti->tcpi_rtt = us(tp.t_srtt);
   ti->tcpi_rttvar = us(tp.t_rttvar);
   ti->tcpi_snd_ssthresh = tp.snd_ssthresh >= 0x7fffffff ? 0x7fffffff : tp.snd_ssthresh / mss;
-  ti->tcpi_advmss = tp.t_advmss;
+  // Linux tcp_rcv_synsent_state_process takes the timestamp option out of
+  // the active opener's advmss (the passive side keeps the route's).
+  ti->tcpi_advmss = tp.t_advmss - (tp.t_active_open && (tp.t_flags & TF_RCVD_TSTMP) ? 12 : 0);
   ti->tcpi_rcv_space = tcp_rcv_window(tp);
   ti->tcpi_total_retrans = tp.t_total_retrans;
   ti->tcpi_bytes_acked = tp.t_bytes_acked_total;

@@ -47,12 +47,13 @@ void dooptions_syn(TcpCb& tp, const TcpSegIn& s) {
   }
   if (o.sack_permitted) tp.t_flags |= TF_SACK_PERMIT;
   tcp_mss_update(tp, o.mss ? *o.mss : kTcpDefaultMss);
-  tp.t_rcvmss = std::min<uint32_t>(tp.t_maxseg, tp.t_advmss);
+  tcp_init_rcv_mss(tp);
   tp.t_cc->cc_init(tp);
 }
 
 void established(TcpCb& tp, const TcpSegIn& s) {
   tcp_set_state(tp, TcpState::ESTABLISHED);
+  tp.t_bytes_acked_total++;  // our SYN (Linux tcp_snd_una_update counts it)
   tp.snd_wnd = uint32_t(s.th.win) << tp.snd_scale;
   tp.max_sndwnd = std::max(tp.max_sndwnd, tp.snd_wnd);
   tp.snd_wl1 = s.seq;
@@ -294,6 +295,7 @@ bool input_text(Inet& in, TcpCb& tp, TcpSegIn& s) {
     return false;
   }
   tp.t_last_data_recv = in.st.now();
+  if (s.len > 0) tcp_measure_rcv_mss(tp, uint32_t(s.len), uint32_t(tw::kTcpHdrLen + tw::tcp_options_len(s.th.opts)), s.flags);
   if (s.len > 0 && tp.t_data_segs_in++ == 0 && tp.t_quickack == 0) {
     // Linux tcp_event_data_recv: the first data starts in quick-ACK mode,
     // rcv_wnd / (2 * rcv_mss) ACKs at once, between 2 and 16.

@@ -117,6 +117,8 @@ struct TcpCb {
   uint32_t t_peermss = kTcpDefaultMss;
   uint32_t t_user_maxseg = 0;         // TCP_MAXSEG
   uint32_t t_pmtu = 0;
+  uint32_t t_last_seg_size = 0;       // Linux icsk_ack.last_seg_size (tcp_measure_rcv_mss)
+  bool t_active_open = false;         // connect()ed: Linux's advmss then leaves room for TS
 
   // RTT and RTO (RFC 6298), Karn's algorithm
   Time t_srtt{0}, t_rttvar{0};
@@ -232,6 +234,10 @@ void tcp_mss_update(TcpCb& tp, uint32_t peer_mss);   // t_maxseg from both sides
 uint32_t tcp_ts_now(const TcpCb& tp);                // RFC 7323 TSval (ms)
 // The window scale to offer for so's receive buffer (RFC 7323 §2.3, Linux tcp_select_initial_window).
 uint8_t tcp_rscale_for(const Socket& so);
+// Linux tcp_initialize_rcv_mss / tcp_measure_rcv_mss: the peer's segment
+// size as the receiver estimates it, from 536 up as full segments arrive.
+void tcp_init_rcv_mss(TcpCb& tp);
+void tcp_measure_rcv_mss(TcpCb& tp, uint32_t len, uint32_t hdrlen, uint8_t flags);
 // How long an orphan stays in FIN-WAIT-2 (Linux tcp_fin_time: TCP_LINGER2 or
 // tcp_fin_timeout, at least 3.5 RTO).
 Time tcp_fin_time(const TcpCb& tp);
