@@ -172,7 +172,7 @@ int tcp_setopt(Socket& so, TcpCb& tp, Sockopt& s) {
     case TCP_WINDOW_CLAMP:
       return set_window_clamp(tp, v);
     case TCP_DEFER_ACCEPT:
-      // DEVIATION: kept and reported; a connection is accepted at its final ACK.
+      // tcp_input drops a bare final ACK while the deferral lasts (tcp_defer_bare_ack).
       tp.t_defer_accept = secs_to_retrans(std::max(v, 0));
       return 0;
     case TCP_QUICKACK:

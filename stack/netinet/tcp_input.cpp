@@ -99,6 +99,7 @@ void input_listen(Inet& in, TcpCb& lp, TcpSegIn& s) {
   tp.t_user_timeout_ms = lp.t_user_timeout_ms;
   tp.t_user_maxseg = lp.t_user_maxseg;
   tp.t_defer_accept = lp.t_defer_accept;
+  tp.t_syn_retries = lp.t_syn_retries;  // Linux: the listener's TCP_SYNCNT bounds SYN-ACK retries
   tp.t_cc = lp.t_cc;
   tcp_hash_insert(tp);
   tp.t_advmss = tcp_mss_for(in, s.src);
@@ -391,6 +392,7 @@ void input_synchronized(Inet& in, TcpCb& tp, TcpSegIn& s) {
   if (tp.t_state == TcpState::SYN_RECEIVED) {
     if (s.ack <= tp.snd_una || s.ack > tp.snd_max) return dropwithreset(in, s);
     Socket& so = *tp_socket(tp);
+    if (tcp_defer_bare_ack(tp, s.len > 0 || (s.flags & tw::TH_FIN))) return;  // TCP_DEFER_ACCEPT
     // Linux tcp_check_req: a full accept queue drops the final ACK and keeps
     // the connection in SYN-RECEIVED (the SYN-ACK timer goes on).
     if (so.so_head && so.so_head->so_qlen > so.so_head->so_qlimit) {

@@ -70,6 +70,22 @@ void tcp_measure_rcv_mss(TcpCb& tp, uint32_t len, uint32_t hdrlen, uint8_t flags
   }
 }
 
+bool tcp_defer_bare_ack(TcpCb& tp, bool has_data) {
+  if (has_data || tp.t_synack_retries >= tp.t_defer_accept) return false;
+  tp.t_defer_acked = true;
+  return true;
+}
+
+SynackTimeout tcp_synack_timeout(TcpCb& tp) {
+  const int n = tp.t_synack_retries++;
+  const int max = tp.t_syn_retries ? tp.t_syn_retries : kTcpSynackRetries;
+  if (!tp.t_defer_accept) return n >= max ? SynackTimeout::kExpire : SynackTimeout::kResend;
+  if (n >= max && (!tp.t_defer_acked || n >= tp.t_defer_accept)) return SynackTimeout::kExpire;
+  // The last period of the deferral sends the SYN-ACK again: the peer's
+  // ACK to it then makes the connection, data or not.
+  return !tp.t_defer_acked || n >= tp.t_defer_accept - 1 ? SynackTimeout::kResend : SynackTimeout::kWait;
+}
+
 Time tcp_fin_time(const TcpCb& tp) {
   const Time t = tp.t_linger2 > 0 ? std::chrono::seconds(tp.t_linger2) : kTcpFinTimeout;
   const Time rto = tcp_rto_backoff(tp);

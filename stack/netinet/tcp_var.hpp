@@ -144,7 +144,8 @@ struct TcpCb {
   TimerSlot t_rexmt, t_persist, t_keep, t_delack, t_2msl;
   int t_persist_shift = 0;
   int t_keep_probes = 0;
-  int t_synack_retries = 0;
+  int t_synack_retries = 0;           // SYN-ACK timeouts so far (Linux req->num_timeout)
+  bool t_defer_acked = false;         // TCP_DEFER_ACCEPT dropped a bare final ACK (inet_rsk(req)->acked)
 
   // user options
   int t_keepidle = kTcpKeepIdle, t_keepintvl = kTcpKeepIntvl, t_keepcnt = kTcpKeepCnt;
@@ -238,6 +239,14 @@ uint8_t tcp_rscale_for(const Socket& so);
 // size as the receiver estimates it, from 536 up as full segments arrive.
 void tcp_init_rcv_mss(TcpCb& tp);
 void tcp_measure_rcv_mss(TcpCb& tp, uint32_t len, uint32_t hdrlen, uint8_t flags);
+// TCP_DEFER_ACCEPT (Linux tcp_check_req, syn_ack_recalc): whether the
+// final ACK of an embryonic connection is dropped, the connection kept in
+// SYN-RECEIVED until data comes (has_data) or the deferral runs out; and at
+// a SYN-ACK timeout, whether the request expires, and whether the SYN-ACK
+// goes again (not while an ACK came and the deferral lasts).
+bool tcp_defer_bare_ack(TcpCb& tp, bool has_data);
+enum class SynackTimeout { kExpire, kResend, kWait };
+SynackTimeout tcp_synack_timeout(TcpCb& tp);
 // How long an orphan stays in FIN-WAIT-2 (Linux tcp_fin_time: TCP_LINGER2 or
 // tcp_fin_timeout, at least 3.5 RTO).
 Time tcp_fin_time(const TcpCb& tp);
