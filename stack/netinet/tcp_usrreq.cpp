@@ -177,6 +177,7 @@ int tcp_connect(Socket& so, const SockAddr& nam, const Td& td) {
   tp.t_rxtshift = 0;
   tp.t_rxt_first = Time{0};
   g.stat.connattempt++;
+  tp.t_active_open = true;
   tcp_set_state(tp, TcpState::SYN_SENT);
   soisconnecting(so);
   // BSD: the connection completes later (soisconnected or so_error); the

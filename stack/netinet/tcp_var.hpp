@@ -119,6 +119,8 @@ struct TcpCb {
   uint32_t t_peermss = kTcpDefaultMss;
   uint32_t t_user_maxseg = 0;         // TCP_MAXSEG
   uint32_t t_pmtu = 0;
+  uint32_t t_last_seg_size = 0;       // Linux icsk_ack.last_seg_size (tcp_measure_rcv_mss)
+  bool t_active_open = false;         // connect()ed: Linux's advmss then leaves room for TS
 
   // RTT and RTO (RFC 6298), Karn's algorithm
   Time t_srtt{0}, t_rttvar{0};
@@ -138,12 +140,14 @@ struct TcpCb {
   TcpSeq t_sack_high;                 // highest end of a SACK block received
   int t_dupacks = 0;
   uint8_t t_ca_state = 0;             // Linux TCP_CA_Open/Disorder/CWR/Recovery/Loss
+  alignas(8) unsigned char t_ccpriv[64] = {};  // the algorithm's own state (Linux icsk_ca_priv)
 
   // timers (fixed slots, tcp_timer.cpp)
   TimerSlot t_rexmt, t_persist, t_keep, t_delack, t_2msl;
   int t_persist_shift = 0;
   int t_keep_probes = 0;
-  int t_synack_retries = 0;
+  int t_synack_retries = 0;           // SYN-ACK timeouts so far (Linux req->num_timeout)
+  bool t_defer_acked = false;         // TCP_DEFER_ACCEPT dropped a bare final ACK (inet_rsk(req)->acked)
 
   // user options
   int t_keepidle = kTcpKeepIdle, t_keepintvl = kTcpKeepIntvl, t_keepcnt = kTcpKeepCnt;
@@ -245,6 +249,18 @@ void tcp_mss_update(TcpCb& tp, uint32_t peer_mss);   // t_maxseg from both sides
 uint32_t tcp_ts_now(const TcpCb& tp);                // RFC 7323 TSval (ms)
 // The window scale to offer for so's receive buffer (RFC 7323 §2.3, Linux tcp_select_initial_window).
 uint8_t tcp_rscale_for(const Socket& so);
+// Linux tcp_initialize_rcv_mss / tcp_measure_rcv_mss: the peer's segment
+// size as the receiver estimates it, from 536 up as full segments arrive.
+void tcp_init_rcv_mss(TcpCb& tp);
+void tcp_measure_rcv_mss(TcpCb& tp, uint32_t len, uint32_t hdrlen, uint8_t flags);
+// TCP_DEFER_ACCEPT (Linux tcp_check_req, syn_ack_recalc): whether the
+// final ACK of an embryonic connection is dropped, the connection kept in
+// SYN-RECEIVED until data comes (has_data) or the deferral runs out; and at
+// a SYN-ACK timeout, whether the request expires, and whether the SYN-ACK
+// goes again (not while an ACK came and the deferral lasts).
+bool tcp_defer_bare_ack(TcpCb& tp, bool has_data);
+enum class SynackTimeout { kExpire, kResend, kWait };
+SynackTimeout tcp_synack_timeout(TcpCb& tp);
 // How long an orphan stays in FIN-WAIT-2 (Linux tcp_fin_time: TCP_LINGER2 or
 // tcp_fin_timeout, at least 3.5 RTO).
 Time tcp_fin_time(const TcpCb& tp);
