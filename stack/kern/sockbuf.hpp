@@ -31,6 +31,7 @@ struct Sockbuf {
   uint32_t sb_lowat = 1;          // low watermark for wake-ups
   uint32_t sb_state = 0;          // SBS_*
   int64_t sb_timeo_us = 0;        // SO_SNDTIMEO/SO_RCVTIMEO, kept for getsockopt
+  bool sb_usrsize = false;        // size set by the program (Linux SOCK_SNDBUF_LOCK/RCVBUF_LOCK)
 };
 
 // Bytes that may still be appended (never negative here; BSD returns long).

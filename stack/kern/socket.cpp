@@ -118,6 +118,8 @@ Socket* sonewconn(Socket& head, uint32_t connstatus) {
   so->so_rcv.sb_lowat = head.so_rcv.sb_lowat;
   so->so_snd.sb_timeo_us = head.so_snd.sb_timeo_us;
   so->so_rcv.sb_timeo_us = head.so_rcv.sb_timeo_us;
+  so->so_snd.sb_usrsize = head.so_snd.sb_usrsize;  // Linux sk_clone keeps sk_userlocks
+  so->so_rcv.sb_usrsize = head.so_rcv.sb_usrsize;
   if (pru(*so).pru_attach(*so, 0, Td{head.so_cred, {}})) {
     sofree(*so);
     return nullptr;
