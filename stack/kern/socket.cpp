@@ -158,9 +158,29 @@ int soaccept(Socket& so, SockAddr* nam) {
   return pru(so).pru_accept(so, nam ? nam : &tmp);
 }
 
+// connect(AF_UNSPEC) on a connection-oriented socket: Linux's
+// __inet_stream_connect disconnects whatever the state (the protocol
+// aborts the connection: TCP sends RST), and tcp_disconnect leaves the
+// socket as new: unconnected, both directions open, queues empty, no
+// error, so that it may connect again. A protocol that refuses the name
+// (AF_UNIX: EINVAL) changes nothing.
+static int soconnect_unspec(Socket& so, const SockAddr& nam, const Td& td) {
+  if (int e = pru(so).pru_connect(so, nam, td)) return e;
+  so.so_state &= ~(SS_ISCONNECTED | SS_ISCONNECTING | SS_ISDISCONNECTING);
+  sbflush(so.so_rcv);
+  sbflush(so.so_snd);
+  so.so_rcv.sb_state &= ~SBS_CANTRCVMORE;
+  so.so_snd.sb_state &= ~SBS_CANTSENDMORE;
+  so.so_error = 0;
+  so.so_stack->upcalls().so_statechange(so);
+  return 0;
+}
+
 int soconnect(Socket& so, const SockAddr& nam, const Td& td) {
   // Linux answers EINVAL where FreeBSD says EOPNOTSUPP.
   if (so.so_options & SOF_ACCEPTCONN) return EINVAL;
+  if ((so.so_proto->pr_flags & PR_CONNREQUIRED) && nam.len >= sizeof(sa_family_t) && nam.family() == AF_UNSPEC)
+    return soconnect_unspec(so, nam, td);
   if ((so.so_proto->pr_flags & PR_CONNREQUIRED) && (so.so_state & (SS_ISCONNECTED | SS_ISCONNECTING)))
     return (so.so_state & SS_ISCONNECTED) ? EISCONN : EALREADY;
   ++so.so_stack->sostat().connects;
