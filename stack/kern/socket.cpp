@@ -207,6 +207,23 @@ bool soshutdown_unconnected(const Socket& so) {
          !(so.so_state & (SS_ISCONNECTED | SS_ISCONNECTING | SS_ISDISCONNECTING));
 }
 
+// Connections nobody accepted are aborted (their peers see a reset).
+void soabort_queued(Socket& so) {
+  while (!so.so_incomp.empty() || !so.so_comp.empty()) {
+    Socket* sp = !so.so_incomp.empty() ? so.so_incomp.front() : so.so_comp.front();
+    soqremove(*sp);
+    sp->so_state |= SS_NOFDREF;
+    soabort(*sp);
+  }
+}
+
+void solisten_stop(Socket& so) {
+  if (!(so.so_options & SOF_ACCEPTCONN)) return;
+  soabort_queued(so);
+  so.so_options &= ~SOF_ACCEPTCONN;
+  so.so_stack->upcalls().so_statechange(so);
+}
+
 int soshutdown(Socket& so, int how) {
   if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR) return EINVAL;
   int error = 0;
@@ -218,7 +235,15 @@ int soshutdown(Socket& so, int how) {
     // DEVIATION from FreeBSD's sorflush: what is queued stays readable, as
     // on Linux (AF_UNIX and TCP alike); nothing more will be appended by a
     // protocol that honours SBS_CANTRCVMORE.
+    const bool listening = so.so_options & SOF_ACCEPTCONN;
     pru(so).pru_flush(so, how);
+    if (listening && !(so.so_options & SOF_ACCEPTCONN)) {
+      // The protocol stopped listening (Linux inet_shutdown on a TCP
+      // listener: tcp_disconnect): an unconnected socket, nothing shut.
+      so.so_rcv.sb_state &= ~SBS_CANTRCVMORE;
+      so.so_snd.sb_state &= ~SBS_CANTSENDMORE;
+      return 0;
+    }
     socantrcvmore(so);
   }
   if (how != SHUT_RD) {
@@ -237,15 +262,7 @@ void soabort(Socket& so) {
 
 int soclose(Socket& so) {
   so.so_state |= SS_NOFDREF;
-  if (so.so_options & SOF_ACCEPTCONN) {
-    // Connections nobody accepted are aborted (their peers see a reset).
-    while (!so.so_incomp.empty() || !so.so_comp.empty()) {
-      Socket* sp = !so.so_incomp.empty() ? so.so_incomp.front() : so.so_comp.front();
-      soqremove(*sp);
-      sp->so_state |= SS_NOFDREF;
-      soabort(*sp);
-    }
-  }
+  if (so.so_options & SOF_ACCEPTCONN) soabort_queued(so);
   int error = 0;
   if ((so.so_state & SS_ISCONNECTED) && !(so.so_state & SS_ISDISCONNECTING)) {
     error = sodisconnect(so);

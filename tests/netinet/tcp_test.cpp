@@ -104,6 +104,29 @@ TEST_CASE("tcp: connect(AF_UNSPEC) resets the connection and leaves a socket tha
   CHECK(tcp_read(*srv2) == "again");
 }
 
+TEST_CASE("tcp: shutdown(SHUT_RD) stops a listener (Linux tcp_disconnect): queued connections reset, state CLOSE") {
+  TcpPair p;
+  Socket* lis = tcp_listener(p.b, 80);
+  REQUIRE(soshutdown(*lis, SHUT_WR) == 0);  // SHUT_WR leaves a listener be
+  CHECK(tstate(*lis) == TcpState::LISTEN);
+  CHECK((lis->so_options & SOF_ACCEPTCONN));
+  Socket* cli = tcp_socket(p.a);
+  REQUIRE(soconnect(*cli, sin(kB, 80), Td{}) == 0);
+  REQUIRE(p.run_until([&] { return !lis->so_comp.empty() && (cli->so_state & SS_ISCONNECTED); }, 5s));
+  REQUIRE(soshutdown(*lis, SHUT_RD) == 0);
+  CHECK(!(lis->so_options & SOF_ACCEPTCONN));
+  CHECK(lis->so_comp.empty());
+  CHECK(tstate(*lis) == TcpState::CLOSED);
+  CHECK(!(lis->so_rcv.sb_state & SBS_CANTRCVMORE));  // nothing shut: a socket as new
+  p.run_for(1s);
+  int err = 0;
+  tcp_read(*cli, &err);
+  CHECK(err == ECONNRESET);  // the connection nobody accepted was reset
+  CHECK(soshutdown(*lis, SHUT_RD) == ENOTCONN);  // unconnected now
+  soclose(*cli);
+  soclose(*lis);
+}
+
 TEST_CASE("tcp: a connect to a silent host gives up after 127 s of SYN retries (ETIMEDOUT)") {
   MemLinkParams lp;
   lp.loss = 1.0;
