@@ -243,9 +243,11 @@ int tcp_shutdown(Socket& so) {
 }
 
 void tcp_flush(Socket& so, int) {
-  // Linux inet_shutdown: SHUT_RD aborts a connect in progress.
+  // Linux inet_shutdown: SHUT_RD aborts a connect in progress, and a
+  // listener stops listening (tcp_disconnect: CLOSE, accept EINVAL).
   TcpCb* tp = sototcpcb(so);
-  if (tp && tp->t_state == TcpState::SYN_SENT) tcp_close(tp, false);
+  if (tp && tp->t_state == TcpState::LISTEN) solisten_stop(so);
+  if (tp && (tp->t_state == TcpState::SYN_SENT || tp->t_state == TcpState::LISTEN)) tcp_close(tp, false);
 }
 
 // close(2) or sodisconnect: Linux tcp_close's choices.
