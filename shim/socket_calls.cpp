@@ -595,7 +595,10 @@ TUNSOCK_EXPORT int setsockopt(int fd, int level, int name, const void* val, sock
   if (int e = call(ipc::Op::SetSockOpt, c, a)) return fail(e);
   trace("setsockopt(%d, %d, %d) = %d", fd, level, name, a.r.error);
   if (a.r.error) return fail(a.r.error);
-  if (level == SOL_SOCKET && name == SO_RCVLOWAT && !s->listening) real().setsockopt(fd, level, name, val, len);
+  // SO_OOBINLINE: the daemon writes the urgent byte as the channel's own
+  // out-of-band byte; the channel end decides whether reads skip it.
+  if (level == SOL_SOCKET && (name == SO_RCVLOWAT || name == SO_OOBINLINE) && !s->listening)
+    real().setsockopt(fd, level, name, val, len);
   if (a.r.value > 0 && !s->listening) {  // the channel's buffer follows SO_SNDBUF (TCP)
     int v = int(a.r.value);
     real().setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof v);

@@ -46,6 +46,9 @@ void pru_flush_notsupp(Socket&, int) {}
 
 }  // namespace
 
+int pru_rcvoob_notsupp(Socket&, RecvArgs&, int) { return EOPNOTSUPP; }
+long pru_oobmark_none(const Socket&) { return -1; }
+
 const PrUsrreqs pru_defaults = {
     .pru_abort = pru_abort_notsupp,
     .pru_accept = pru_accept_notsupp,
@@ -65,6 +68,8 @@ const PrUsrreqs pru_defaults = {
     .pru_dispose = pru_dispose_notsupp,
     .pru_sendspace = pru_sendspace_default,
     .pru_flush = pru_flush_notsupp,
+    .pru_rcvoob = pru_rcvoob_notsupp,
+    .pru_oobmark = pru_oobmark_none,
 };
 
 PrUsrreqs pru_with_defaults(PrUsrreqs u) {
@@ -89,6 +94,8 @@ PrUsrreqs pru_with_defaults(PrUsrreqs u) {
   TUNSOCK_PRU_DEFAULT(pru_dispose);
   TUNSOCK_PRU_DEFAULT(pru_sendspace);
   TUNSOCK_PRU_DEFAULT(pru_flush);
+  TUNSOCK_PRU_DEFAULT(pru_rcvoob);
+  TUNSOCK_PRU_DEFAULT(pru_oobmark);
 #undef TUNSOCK_PRU_DEFAULT
   return u;
 }

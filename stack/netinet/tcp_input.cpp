@@ -280,12 +280,35 @@ bool timewait_reuse(Inet& in, TcpCb& tp, TcpSegIn& s) {
   return true;
 }
 
-// Urgent data (RFC 9293 §3.10.7.4 sixth, RFC 6093: the pointer names the
-// byte after the urgent one).
+// Urgent data (RFC 9293 §3.10.7.4 sixth; RFC 6093 §4: the pointer names
+// the byte after the urgent one, as Linux reads it). Linux tcp_check_urg:
+// a pointer to a byte not yet received, newer than the one known, moves
+// the mark; tcp_urg: while the byte is awaited, the segment holding it
+// gives a copy (the byte itself stays in the stream, see tcp_usr_oobmark).
 void input_urg(TcpCb& tp, const TcpSegIn& s) {
-  if (!(s.flags & tw::TH_URG) || tcps_have_rcvd_fin(tp.t_state)) return;
-  const TcpSeq up = s.seq + s.th.urp;
-  if (up > tp.rcv_up) tp.rcv_up = up;
+  Socket& so = *tp_socket(tp);
+  if ((s.flags & tw::TH_URG) && !tcps_have_rcvd_fin(tp.t_state)) {
+    const TcpSeq ptr = s.th.urp ? s.seq + int64_t(s.th.urp) - 1 : s.seq;
+    const TcpSeq copied = tcp_copied_seq(tp);
+    if (ptr >= copied && ptr >= tp.rcv_nxt && !(tp.t_urg_state && ptr <= tp.t_urg_seq)) {
+      // The previous urgent byte, unread at the head of the stream, leaves it.
+      if (tp.t_urg_state && tp.t_urg_seq == copied && copied != tp.rcv_nxt && !(so.so_options & SOF_OOBINLINE))
+        sbdrop(so.so_rcv, 1);
+      tp.t_urg_state = TCPURG_NOTYET;
+      tp.t_urg_seq = ptr;
+      if (ptr + 1 > tp.rcv_up) tp.rcv_up = ptr + 1;
+    }
+  }
+  if (tp.t_urg_state == TCPURG_NOTYET && s.m) {
+    const int32_t off = tp.t_urg_seq - s.seq;
+    if (off >= 0 && off < s.len) {
+      std::byte b;
+      m_copydata(s.m, off, 1, &b);
+      tp.t_iobc = uint8_t(b);
+      tp.t_urg_state = TCPURG_VALID;
+      sorwakeup(so);
+    }
+  }
 }
 
 // Text (seventh): in order to so_rcv (delayed ACK every second segment,

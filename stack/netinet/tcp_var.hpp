@@ -90,6 +90,11 @@ struct TcpReassEntry {
   mbuf* m = nullptr;    // the payload, exactly len bytes
 };
 
+// t_urg_state (Linux TCP_URG_NOTYET / TCP_URG_VALID / TCP_URG_READ)
+inline constexpr uint8_t TCPURG_NOTYET = 1;  // the pointer came, the byte not yet
+inline constexpr uint8_t TCPURG_VALID = 2;   // the byte is in t_iobc
+inline constexpr uint8_t TCPURG_READ = 3;    // recv(MSG_OOB) took it
+
 struct TcpCb {
   InPcb* t_inpcb = nullptr;
   Inet* t_in = nullptr;
@@ -105,6 +110,12 @@ struct TcpCb {
   uint32_t max_sndwnd = 0;
   // receive sequence variables
   TcpSeq rcv_nxt, rcv_up, irs;
+  // Urgent data received (Linux tcp_check_urg; RFC 6093 §4): the urgent
+  // byte's sequence and the byte stay in the stream; reads stop at it and
+  // skip it unless SO_OOBINLINE; recv(MSG_OOB) hands out the copy.
+  TcpSeq t_urg_seq;
+  uint8_t t_urg_state = 0;            // TCPURG_*
+  uint8_t t_iobc = 0;                 // the urgent byte (BSD's name), once TCPURG_VALID
   TcpSeq rcv_adv;                     // right edge advertised (rcv_nxt + window sent)
   uint32_t rcv_wnd = 0;
   TcpSeq last_ack_sent;
@@ -196,6 +207,9 @@ inline void tcp_timer_stop(TcpCb& tp, TimerSlot& t) { tp.t_in->st.timer_stop(t);
 inline TcpCb* intotcpcb(const InPcb* inp) { return inp ? inp->inp_tcpcb : nullptr; }
 inline TcpCb* sototcpcb(const Socket& so) { return intotcpcb(sotoinpcb(so)); }
 inline Socket* tp_socket(const TcpCb& tp) { return tp.t_inpcb->inp_socket; }
+// The sequence of the first byte the application has not read (Linux
+// copied_seq): so_rcv holds exactly the in-order bytes before rcv_nxt.
+inline TcpSeq tcp_copied_seq(const TcpCb& tp) { return tp.rcv_nxt - int64_t(tp_socket(tp)->so_rcv.sb_cc); }
 
 // The 4-tuple key of the connection hash (host order).
 struct TcpKey {
