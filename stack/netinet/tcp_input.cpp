@@ -47,12 +47,13 @@ void dooptions_syn(TcpCb& tp, const TcpSegIn& s) {
   }
   if (o.sack_permitted) tp.t_flags |= TF_SACK_PERMIT;
   tcp_mss_update(tp, o.mss ? *o.mss : kTcpDefaultMss);
-  tp.t_rcvmss = std::min<uint32_t>(tp.t_maxseg, tp.t_advmss);
+  tcp_init_rcv_mss(tp);
   tp.t_cc->cc_init(tp);
 }
 
 void established(TcpCb& tp, const TcpSegIn& s) {
   tcp_set_state(tp, TcpState::ESTABLISHED);
+  tp.t_bytes_acked_total++;  // our SYN (Linux tcp_snd_una_update counts it)
   tp.snd_wnd = uint32_t(s.th.win) << tp.snd_scale;
   tp.max_sndwnd = std::max(tp.max_sndwnd, tp.snd_wnd);
   tp.snd_wl1 = s.seq;
@@ -99,6 +100,7 @@ void input_listen(Inet& in, TcpCb& lp, TcpSegIn& s) {
   tp.t_user_timeout_ms = lp.t_user_timeout_ms;
   tp.t_user_maxseg = lp.t_user_maxseg;
   tp.t_defer_accept = lp.t_defer_accept;
+  tp.t_syn_retries = lp.t_syn_retries;  // Linux: the listener's TCP_SYNCNT bounds SYN-ACK retries
   tp.t_cc = lp.t_cc;
   tcp_hash_insert(tp);
   tp.t_advmss = tcp_mss_for(in, s.src);
@@ -278,12 +280,35 @@ bool timewait_reuse(Inet& in, TcpCb& tp, TcpSegIn& s) {
   return true;
 }
 
-// Urgent data (RFC 9293 §3.10.7.4 sixth, RFC 6093: the pointer names the
-// byte after the urgent one).
+// Urgent data (RFC 9293 §3.10.7.4 sixth; RFC 6093 §4: the pointer names
+// the byte after the urgent one, as Linux reads it). Linux tcp_check_urg:
+// a pointer to a byte not yet received, newer than the one known, moves
+// the mark; tcp_urg: while the byte is awaited, the segment holding it
+// gives a copy (the byte itself stays in the stream, see tcp_usr_oobmark).
 void input_urg(TcpCb& tp, const TcpSegIn& s) {
-  if (!(s.flags & tw::TH_URG) || tcps_have_rcvd_fin(tp.t_state)) return;
-  const TcpSeq up = s.seq + s.th.urp;
-  if (up > tp.rcv_up) tp.rcv_up = up;
+  Socket& so = *tp_socket(tp);
+  if ((s.flags & tw::TH_URG) && !tcps_have_rcvd_fin(tp.t_state)) {
+    const TcpSeq ptr = s.th.urp ? s.seq + int64_t(s.th.urp) - 1 : s.seq;
+    const TcpSeq copied = tcp_copied_seq(tp);
+    if (ptr >= copied && ptr >= tp.rcv_nxt && !(tp.t_urg_state && ptr <= tp.t_urg_seq)) {
+      // The previous urgent byte, unread at the head of the stream, leaves it.
+      if (tp.t_urg_state && tp.t_urg_seq == copied && copied != tp.rcv_nxt && !(so.so_options & SOF_OOBINLINE))
+        sbdrop(so.so_rcv, 1);
+      tp.t_urg_state = TCPURG_NOTYET;
+      tp.t_urg_seq = ptr;
+      if (ptr + 1 > tp.rcv_up) tp.rcv_up = ptr + 1;
+    }
+  }
+  if (tp.t_urg_state == TCPURG_NOTYET && s.m) {
+    const int32_t off = tp.t_urg_seq - s.seq;
+    if (off >= 0 && off < s.len) {
+      std::byte b;
+      m_copydata(s.m, off, 1, &b);
+      tp.t_iobc = uint8_t(b);
+      tp.t_urg_state = TCPURG_VALID;
+      sorwakeup(so);
+    }
+  }
 }
 
 // Text (seventh): in order to so_rcv (delayed ACK every second segment,
@@ -299,6 +324,7 @@ bool input_text(Inet& in, TcpCb& tp, TcpSegIn& s) {
     return false;
   }
   if (s.len > 0) {
+    tcp_measure_rcv_mss(tp, uint32_t(s.len), uint32_t(tw::kTcpHdrLen + tw::tcp_options_len(s.th.opts)), s.flags);
     // Linux tcp_event_data_recv: the first data starts in quick-ACK mode
     // (rcv_wnd / (2 * rcv_mss) ACKs at once, between 2 and 16) with the
     // delayed-ACK timeout (ATO) at its minimum; later the ATO follows the
@@ -412,6 +438,7 @@ void input_synchronized(Inet& in, TcpCb& tp, TcpSegIn& s) {
   if (tp.t_state == TcpState::SYN_RECEIVED) {
     if (s.ack <= tp.snd_una || s.ack > tp.snd_max) return dropwithreset(in, s);
     Socket& so = *tp_socket(tp);
+    if (tcp_defer_bare_ack(tp, s.len > 0 || (s.flags & tw::TH_FIN))) return;  // TCP_DEFER_ACCEPT
     // Linux tcp_check_req: a full accept queue drops the final ACK and keeps
     // the connection in SYN-RECEIVED (the SYN-ACK timer goes on).
     if (so.so_head && so.so_head->so_qlen > so.so_head->so_qlimit) {

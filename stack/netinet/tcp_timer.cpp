@@ -34,10 +34,15 @@ void tcp_timer_rexmt(void* arg) {
   if (tp.t_state == TcpState::SYN_SENT) {
     give_up = tcp_retransmits_timed_out(tp, tp.t_syn_retries ? tp.t_syn_retries : kTcpSynRetries, kTcpTimeoutInit);
   } else if (tp.t_state == TcpState::SYN_RECEIVED && tp_socket(tp)->so_head) {
-    give_up = ++tp.t_synack_retries > kTcpSynackRetries;  // Linux drops the request silently
-    if (give_up) {
+    give_up = false;
+    const SynackTimeout what = tcp_synack_timeout(tp);  // tcp_subr.cpp (TCP_DEFER_ACCEPT)
+    if (what == SynackTimeout::kExpire) {
       s.conndrops++;
-      return tcp_close(&tp);
+      return tcp_close(&tp);  // Linux drops the request silently
+    }
+    if (what == SynackTimeout::kWait) {
+      tp.t_rxtshift++;
+      return tcp_rexmt_arm(tp);
     }
   } else {
     give_up = tcp_retransmits_timed_out(tp, kTcpRetries2, kTcpRtoMin);
