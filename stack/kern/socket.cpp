@@ -157,8 +157,6 @@ int soaccept(Socket& so, SockAddr* nam) {
 }
 
 int soconnect(Socket& so, const SockAddr& nam, const Td& td) {
-  // Linux answers EINVAL where FreeBSD says EOPNOTSUPP.
-  if (so.so_options & SOF_ACCEPTCONN) return EINVAL;
   if ((so.so_proto->pr_flags & PR_CONNREQUIRED) && (so.so_state & (SS_ISCONNECTED | SS_ISCONNECTING)))
     return (so.so_state & SS_ISCONNECTED) ? EISCONN : EALREADY;
   ++so.so_stack->sostat().connects;

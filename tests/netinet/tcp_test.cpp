@@ -133,6 +133,11 @@ TEST_CASE("tcp: half-close: after shutdown(SHUT_WR) the peer reads EOF and can s
   CHECK(tcp_read(*c.cli, &err).empty());
   CHECK(err == 0);
   CHECK(tstate(*c.cli) == TcpState::TIME_WAIT);
+  // The program's socket says CLOSE (Linux: the timewait sock holds the
+  // connection, tcp_done closed the socket).
+  struct tcp_info ti{};
+  REQUIRE(tcp_info_get(*c.cli, &ti) == 0);
+  CHECK(int(ti.tcpi_state) == 7);  // TCP_CLOSE
   CHECK(tcp_globals(inet(p.b)).conn.empty());  // the server's side is gone (LAST-ACK answered)
 }
 
@@ -362,6 +367,10 @@ TEST_CASE("tcp options: NODELAY, CORK, MAXSEG, KEEP*, CONGESTION, DEFER_ACCEPT, 
   CHECK(setopt_int(*so, IPPROTO_IP, IP_TTL, 7) == 0);
   CHECK(getopt_int(*so, IPPROTO_IP, IP_TTL, &v) == 0);
   CHECK(v == 7);
+  // IP_TOS keeps TCP's ECN bits: the program's two low bits are dropped.
+  CHECK(setopt_int(*so, IPPROTO_IP, IP_TOS, 0x13) == 0);
+  CHECK(getopt_int(*so, IPPROTO_IP, IP_TOS, &v) == 0);
+  CHECK(v == 0x10);
   CHECK(getopt_int(*so, SOL_SOCKET, SO_SNDBUF, &v) == 0);
   CHECK(v == 16384);  // tcp_wmem[1]
   CHECK(getopt_int(*so, SOL_SOCKET, SO_RCVBUF, &v) == 0);
