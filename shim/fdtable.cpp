@@ -146,6 +146,11 @@ void set_listening(int fd) {
   }
 }
 
+void set_linger(int fd, int secs) {
+  Guard g;
+  if (SockInfo* e = slot_locked(fd, false)) e->linger_s = secs;
+}
+
 bool probed(int fd) { return fd >= 0 && fd < kFast && (g_bits[fd].load(std::memory_order_acquire) & kProbed); }
 
 void set_probed(int fd) {

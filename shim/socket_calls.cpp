@@ -510,6 +510,11 @@ TUNSOCK_EXPORT int setsockopt(int fd, int level, int name, const void* val, sock
   // out-of-band byte; the channel end decides whether reads skip it.
   if (level == SOL_SOCKET && (name == SO_RCVLOWAT || name == SO_OOBINLINE) && !s->listening)
     real().setsockopt(fd, level, name, val, len);
+  if (level == SOL_SOCKET && name == SO_LINGER && val && len >= sizeof(struct linger)) {
+    struct linger l;  // a nonzero linger makes close() wait (close in io_calls.cpp)
+    std::memcpy(&l, val, sizeof l);
+    fdtable::set_linger(fd, l.l_onoff && l.l_linger > 0 ? l.l_linger : 0);
+  }
   if (a.r.value > 0 && !s->listening) {  // the channel's buffer follows SO_SNDBUF (TCP)
     int v = int(a.r.value);
     real().setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof v);
