@@ -29,10 +29,12 @@ static void timed_close(const char *label, int fd) {
   int r = close(fd);
   int e = errno;
   long ms = now_ms() - t0;
-  const char *when = ms < 500 ? "at once" : ms >= 800 && ms < 1800 ? "after about 1 s" : "after an unexpected time";
+  /* wide buckets: a loaded machine stretches both runs */
+  const int once = ms < 700, about1 = ms >= 800 && ms < 3500;
+  const char *when = once ? "at once" : about1 ? "after about 1 s" : "after an unexpected time";
   if (r < 0) SAY("close(%s) = -1 %s %s", label, errname(e), when);
   else SAY("close(%s) = 0 %s", label, when);
-  if (ms >= 500 && !(ms >= 800 && ms < 1800)) SAY("(%ld ms)", ms);
+  if (!once && !about1) SAY("(%ld ms)", ms);
 }
 /* Let the peer read everything: does it get all we sent, and the end? */
 static void peer_drains(long total) {
