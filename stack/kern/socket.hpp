@@ -175,6 +175,11 @@ void sofree(Socket& so);
 // then free it. Null is fine.
 void sodispose(Socket& so, mbuf* control);
 void soabort(Socket& so);
+// A listener's connections nobody accepted are aborted (close, stop listening).
+void soabort_queued(Socket& so);
+// A listener stops listening (a protocol's shutdown(SHUT_RD), Linux's
+// tcp_disconnect on LISTEN): its queued connections are aborted.
+void solisten_stop(Socket& so);
 int sosetopt(Socket& so, Sockopt& sopt);
 int sogetopt(Socket& so, Sockopt& sopt);
 int sogetsockname(Socket& so, SockAddr* nam);

@@ -177,6 +177,7 @@ int tcp_connect(Socket& so, const SockAddr& nam, const Td& td) {
   tp.t_rxtshift = 0;
   tp.t_rxt_first = Time{0};
   g.stat.connattempt++;
+  tp.t_active_open = true;
   tcp_set_state(tp, TcpState::SYN_SENT);
   soisconnecting(so);
   // BSD: the connection completes later (soisconnected or so_error); the
@@ -198,11 +199,9 @@ int tcp_send(Socket& so, int flags, mbuf* m, const SockAddr*, mbuf* control, con
     return EPIPE;
   }
   if (m) {
+    const TcpSeq from = tp->snd_una + int64_t(so.so_snd.sb_cc);
     sbappendstream(so.so_snd, m);
-    // Linux tcp_push: the segment holding the end of a write carries PSH,
-    // kept when it is retransmitted.
-    tp->t_push_marks.push_back(tp->snd_una + int64_t(so.so_snd.sb_cc));
-    if (tp->t_push_marks.size() > 256) tp->t_push_marks.pop_front();
+    tcp_mark_push(*tp, from, tp->snd_una + int64_t(so.so_snd.sb_cc));  // PSH marks (tcp_output.cpp)
   }
   if (flags & PRUS_OOB) {
     // RFC 6093 §4 / Linux: the urgent pointer names the byte after the last one sent.
@@ -255,7 +254,7 @@ int tcp_rcvoob(Socket& so, RecvArgs& a, int flags) {
 
 int tcp_rcvd(Socket& so, int) {
   if (TcpCb* tp = sototcpcb(so)) {
-    if (tcps_have_established(tp->t_state)) tcp_output(*tp);  // a window update when it is worth one
+    if (tcps_have_established(tp->t_state)) tcp_cleanup_rbuf(*tp);  // DRS; an ACK or window update when due
   }
   return 0;
 }
@@ -277,9 +276,11 @@ int tcp_shutdown(Socket& so) {
 }
 
 void tcp_flush(Socket& so, int) {
-  // Linux inet_shutdown: SHUT_RD aborts a connect in progress.
+  // Linux inet_shutdown: SHUT_RD aborts a connect in progress, and a
+  // listener stops listening (tcp_disconnect: CLOSE, accept EINVAL).
   TcpCb* tp = sototcpcb(so);
-  if (tp && tp->t_state == TcpState::SYN_SENT) tcp_close(tp, false);
+  if (tp && tp->t_state == TcpState::LISTEN) solisten_stop(so);
+  if (tp && (tp->t_state == TcpState::SYN_SENT || tp->t_state == TcpState::LISTEN)) tcp_close(tp, false);
 }
 
 // close(2) or sodisconnect: Linux tcp_close's choices.
