@@ -104,6 +104,10 @@ ssize_t tcp_sendmsg(int fd, const msghdr* msg, int flags);
 // (SO_SNDTIMEO: EAGAIN), as Linux's sk_stream_wait_connect; EAGAIN at once
 // when nonblocking. 0 when connected or not connecting.
 int tcp_wait_connected(int fd, bool nonblock);
+// close() of a TCP socket with a nonzero SO_LINGER, after the descriptor is
+// closed: wait while the connection is closing, at most the linger time
+// (close_linger.cpp).
+void linger_after_close(const SockInfo& s);
 
 // A datagram socket's pending error was consumed (a send, getsockopt):
 // drop an error record at the head of its channel.

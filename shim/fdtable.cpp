@@ -146,6 +146,16 @@ void set_listening(int fd) {
   }
 }
 
+void set_linger(int fd, int secs) {
+  Guard g;
+  if (SockInfo* e = slot_locked(fd, false)) e->linger_s = secs;
+}
+
+void set_oobinline(int fd, bool on) {
+  Guard g;
+  if (SockInfo* e = slot_locked(fd, false)) e->oobinline = on;
+}
+
 bool probed(int fd) { return fd >= 0 && fd < kFast && (g_bits[fd].load(std::memory_order_acquire) & kProbed); }
 
 void set_probed(int fd) {

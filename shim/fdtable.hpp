@@ -27,6 +27,8 @@ struct SockInfo {
   // pending error (ECONNRESET, ETIMEDOUT) and raise SIGPIPE as the shim
   // decides, not as the channel's kernel would (PROTOCOL.md "Errors").
   bool tcp() const { return type == SOCK_STREAM && domain != AF_UNIX && !listening && !pending; }
+  int linger_s = 0;      // SO_LINGER set on with this many seconds (> 0): close waits
+  bool oobinline = false;  // SO_OOBINLINE set (kept on the channel end; accept inherits both)
   uint64_t ino = 0;      // the kernel socket's inode: tells a stale entry (the
                          // number closed behind the shim's back, e.g. by
                          // fclose or close_range, and reused) from ours
@@ -54,6 +56,9 @@ void put(int fd, SockInfo s);
 bool current(int fd, const SockInfo& s);
 void forget(int fd);
 void set_listening(int fd);
+// SO_LINGER as the program set it through this descriptor: seconds, 0 off.
+void set_linger(int fd, int secs);
+void set_oobinline(int fd, bool on);
 // Descriptors found already checked (by probe) and not ours: skip re-probing.
 bool probed(int fd);
 void set_probed(int fd);

@@ -678,6 +678,7 @@ TUNSOCK_EXPORT int close(int fd) {
   // datagram sender gets ECONNREFUSED), instead of whenever the hang-up is
   // noticed.
   if (r == 0 && hint) closed_hint(*s);
+  if (r == 0 && s && s->tcp() && s->linger_s > 0 && !sandboxed()) linger_after_close(*s);
   errno = e;
   return r;
 }

@@ -388,6 +388,14 @@ TUNSOCK_EXPORT int accept4(int fd, sockaddr* addr, socklen_t* len, int flags) {
     }
     fdtable::forget(nfd);
     fdtable::put(nfd, SockInfo{id, a.r.a, a.r.b, a.r.c, false});
+    // Linux's accepted socket inherits the listener's SO_LINGER and
+    // SO_OOBINLINE (sk_clone); the stack's does, the channel end must too.
+    if (s->linger_s) fdtable::set_linger(nfd, s->linger_s);
+    if (s->oobinline) {
+      int one = 1;
+      real().setsockopt(nfd, SOL_SOCKET, SO_OOBINLINE, &one, sizeof one);
+      fdtable::set_oobinline(nfd, true);
+    }
     if (a.r.value > 0) {  // the channel's buffer, tied to the socket's SO_SNDBUF (TCP)
       int v = int(a.r.value);
       real().setsockopt(nfd, SOL_SOCKET, SO_SNDBUF, &v, sizeof v);
@@ -599,6 +607,16 @@ TUNSOCK_EXPORT int setsockopt(int fd, int level, int name, const void* val, sock
   // out-of-band byte; the channel end decides whether reads skip it.
   if (level == SOL_SOCKET && (name == SO_RCVLOWAT || name == SO_OOBINLINE) && !s->listening)
     real().setsockopt(fd, level, name, val, len);
+  if (level == SOL_SOCKET && name == SO_OOBINLINE && val && len >= sizeof(int)) {
+    int v;
+    std::memcpy(&v, val, sizeof v);
+    fdtable::set_oobinline(fd, v != 0);
+  }
+  if (level == SOL_SOCKET && name == SO_LINGER && val && len >= sizeof(struct linger)) {
+    struct linger l;  // a nonzero linger makes close() wait (close in io_calls.cpp)
+    std::memcpy(&l, val, sizeof l);
+    fdtable::set_linger(fd, l.l_onoff && l.l_linger > 0 ? l.l_linger : 0);
+  }
   if (a.r.value > 0 && !s->listening) {  // the channel's buffer follows SO_SNDBUF (TCP)
     int v = int(a.r.value);
     real().setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof v);

@@ -601,7 +601,40 @@ void Dispatcher::op_closed(CtlRequest& q, CtlReply& r) {
 // stream socket the send-side answers count the channel too, so the
 // program sees the stack's figure: unsent = so_snd + bytes it wrote that
 // we have not read yet (our SIOCINQ, bytes).
+// close() with a nonzero SO_LINGER (the shim closed its descriptor first;
+// close_linger.cpp): value 1 and a wait token while the connection is
+// closing (Linux sk_stream_wait_close: FIN-WAIT-1, CLOSING, LAST-ACK),
+// woken by every ACK (so_writable) and when the socket is freed; 0 when it
+// is done, gone, or was not the last descriptor (the channel end lives on).
+void Dispatcher::op_linger(CtlRequest& q, CtlReply& r) {
+  Socket* so = d_.stack().find_socket(q.hdr.sock_id);
+  auto c = so ? d_.chan(so->so_id) : nullptr;
+  if (!c) return;
+  if (!c->closed()) {
+    if (!c->app_closed_now()) return;
+    c->kick();  // read what the channel still holds, see the hang-up: soclose
+    d_.run_pending();
+    so = d_.stack().find_socket(q.hdr.sock_id);
+    if (!so || d_.chan(so->so_id) != c) return;
+  }
+  if (c->closed()) {
+    alignas(8) char ti[256]{};
+    Sockopt sopt;
+    sopt.sopt_dir = SOPT_GET;
+    sopt.sopt_level = IPPROTO_TCP;
+    sopt.sopt_name = TCP_INFO;
+    sopt.sopt_val = ti;
+    sopt.sopt_valsize = sizeof ti;
+    if (sogetopt(*so, sopt) != 0 || sopt.sopt_valsize < 1) return;
+    const uint8_t state = uint8_t(ti[0]);  // tcpi_state
+    if (state != TCP_FIN_WAIT1 && state != TCP_CLOSING && state != TCP_LAST_ACK) return;
+  }
+  r.hdr.value = 1;
+  give_wait_token(*so, r);
+}
+
 void Dispatcher::op_ioctl(CtlRequest& q, CtlReply& r) {
+  if (q.hdr.a == ipc::kIoctlLinger) return op_linger(q, r);
   Socket* so = lookup(q, r);
   if (!so) return;
   auto c = d_.chan(so->so_id);

@@ -36,6 +36,7 @@ class Dispatcher {
   void op_sendto(CtlRequest& q, CtlReply& r);
   void op_closed(CtlRequest& q, CtlReply& r);
   void op_ioctl(CtlRequest& q, CtlReply& r);
+  void op_linger(CtlRequest& q, CtlReply& r);
   void op_stats(CtlRequest& q, CtlReply& r);
   void op_recverr(CtlRequest& q, CtlReply& r);
   // sock_id of the request, else the socket whose channel (or listener) the

@@ -84,6 +84,8 @@ inline constexpr uint32_t kRenewed = 0x2;       // Request.flags (Connect): only
 // Ioctl requests of the protocol's own (not the kernel's numbers):
 inline constexpr int32_t kIoctlReadError = 0x54530001;  // reply.value: the error a read at EOF
                                                         // reports (consumed), 0 for none
+inline constexpr int32_t kIoctlLinger = 0x54530002;     // after close() with SO_LINGER > 0: reply.value
+                                                        // 1 (+ wait token) while the connection closes
 inline constexpr int32_t kFallThrough = -1000;  // Reply.error: let the host kernel do it
 inline constexpr int32_t kRenewSocket = -1001;  // Reply.error (Connect): the app's socket is spent by a
                                                 //   failed connect; replace it and ask again with
