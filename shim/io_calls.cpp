@@ -62,11 +62,7 @@ int stream_fionread(int fd, const SockInfo& s, void* arg) {
   long held = 0;
   if (call(ipc::Op::Ioctl, c, a) == 0 && a.r.error == 0) held = long(a.r.value);
   int v = 0;
-  if (a.r.error == 0 && a.r.b == 1) {
-    v = 0;  // the daemon counted the channel too (TCP)
-  } else if (real().ioctl(fd, FIONREAD, &v) < 0) {
-    return -1;
-  }
+  if (real().ioctl(fd, FIONREAD, &v) < 0) return -1;
   v = int(std::min<long>(long(v) + held, 0x7fffffff));
   if (!arg) return fail(EFAULT);
   std::memcpy(arg, &v, sizeof v);
@@ -176,7 +172,7 @@ int take_so_error(int fd, const SockInfo& s) {
 ssize_t stream_read_end(int fd, ssize_t n) {
   const int saved = errno;
   auto s = fdtable::ours(fd) ? fdtable::get(fd) : std::nullopt;
-  if (!s || s->datagrams() || s->listening || s->pending) {
+  if (!s || s->datagrams() || s->listening || s->pending || sandboxed()) {
     errno = saved;
     return n;
   }
@@ -195,6 +191,75 @@ ssize_t stream_read_end(int fd, ssize_t n) {
   // ECONNRESET from the channel whose error someone took already (SO_ERROR):
   // the end of data, as Linux reads 0 after the error was reported.
   return 0;
+}
+
+// An inet stream socket (TCP) the channel cannot answer for: unconnected
+// (the app's fd is an unconnected AF_UNIX socket) or listening.
+static bool inet_stream_fd(int fd) {
+  auto s = fdtable::ours(fd) ? fdtable::get(fd) : std::nullopt;
+  return s && s->type == SOCK_STREAM && s->domain != AF_UNIX && !s->pending;
+}
+
+// A send on an unconnected or listening TCP socket: the channel's kernel
+// says ENOTCONN (AF_UNIX); Linux's tcp_sendmsg waits for a connection
+// (sk_stream_wait_connect) and gives the pending error, else EPIPE with
+// SIGPIPE unless MSG_NOSIGNAL (sk_stream_error).
+static ssize_t unconnected_send(int fd, int flags) {
+  auto s = fdtable::get(fd);
+  if (s)
+    if (int e = take_so_error(fd, *s)) return fail(e);
+  if (!(flags & MSG_NOSIGNAL)) ::raise(SIGPIPE);
+  return fail(EPIPE);
+}
+
+// A receive on an unconnected or listening TCP socket: AF_UNIX says
+// EINVAL; Linux's tcp_recvmsg gives ENOTCONN (a listener at once; else the
+// pending error first, which a refused connect leaves).
+static ssize_t unconnected_recv(int fd) {
+  auto s = fdtable::get(fd);
+  if (s && !s->listening)
+    if (int e = take_so_error(fd, *s)) return fail(e);
+  return fail(ENOTCONN);
+}
+
+// After a stream data call failed: the kernel's errno for an unconnected
+// channel, mapped to TCP's when the fd is an inet stream socket.
+static ssize_t stream_call_failed(int fd, bool sending, int flags) {
+  const int e = errno;
+  if (sending && e == ENOTCONN && inet_stream_fd(fd)) return unconnected_send(fd, flags);
+  if (!sending && e == EINVAL && inet_stream_fd(fd)) {
+    sockaddr_storage peer;
+    socklen_t pl = sizeof peer;
+    if (real().getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &pl) < 0 && errno == ENOTCONN)
+      return unconnected_recv(fd);
+  }
+  errno = e;
+  return -1;
+}
+
+// recv(MSG_TRUNC) on TCP: Linux's tcp_recvmsg discards what it would have
+// copied and returns its length (the buffer may be NULL); with MSG_PEEK it
+// discards nothing. The channel's AF_UNIX has no such mode: read into a
+// scratch buffer, waiting as the call would (once, or for all with
+// MSG_WAITALL), then taking what is there up to len.
+static ssize_t tcp_recv_trunc(int fd, size_t len, int flags) {
+  flags &= ~MSG_TRUNC;
+  constexpr size_t kChunk = 64 * 1024;
+  std::vector<char> scratch(std::min(len, (flags & MSG_PEEK) ? size_t(4) << 20 : kChunk));
+  ssize_t n = real().recv(fd, scratch.data(), scratch.size(), flags);
+  if (n <= 0 || (flags & MSG_PEEK)) {
+    if ((n == 0 && len) || (n < 0 && errno == ECONNRESET)) return stream_read_end(fd, n);
+    if (n < 0) return stream_call_failed(fd, false, flags);
+    return n;
+  }
+  size_t total = size_t(n);
+  const int more = (flags & MSG_WAITALL) ? flags : flags | MSG_DONTWAIT;
+  for (int i = 0; total < len && i < 1 << 20; ++i) {
+    n = real().recv(fd, scratch.data(), std::min(scratch.size(), len - total), more);
+    if (n <= 0) break;
+    total += size_t(n);
+  }
+  return ssize_t(total);
 }
 
 ssize_t tcp_sendmsg(int fd, const msghdr* msg, int flags) {
@@ -216,6 +281,7 @@ ssize_t tcp_sendmsg(int fd, const msghdr* msg, int flags) {
   copy.msg_name = nullptr;
   copy.msg_namelen = 0;
   ssize_t n = real().sendmsg(fd, &copy, flags | MSG_NOSIGNAL);
+  if (n < 0 && errno == ENOTCONN) return unconnected_send(fd, flags);
   if (n >= 0 || (errno != EPIPE && errno != ECONNRESET)) return n;
   auto s = fdtable::get(fd);
   if (s)
@@ -410,6 +476,13 @@ TUNSOCK_EXPORT ssize_t recvmsg(int fd, msghdr* msg, int flags) {
   ssize_t n;
   if (ours && dgram_of(fd)) {
     n = dgram_recvmsg(fd, msg, flags);
+  } else if (ours && (flags & MSG_TRUNC) && fdtable::tcp(fd)) {
+    size_t want = 0;
+    for (size_t i = 0; i < msg->msg_iovlen; ++i) want += msg->msg_iov[i].iov_len;
+    n = tcp_recv_trunc(fd, want, flags);
+    if (n >= 0 && msg->msg_name) msg->msg_namelen = 0;
+    msg->msg_controllen = 0;
+    msg->msg_flags = 0;
   } else {
     n = real().recvmsg(fd, msg, flags);
     // The kernel would name the channel's daemon end: a stack stream or
@@ -417,6 +490,8 @@ TUNSOCK_EXPORT ssize_t recvmsg(int fd, msghdr* msg, int flags) {
     if (n >= 0 && ours && msg->msg_name) msg->msg_namelen = 0;
     if (ours && !(flags & MSG_ERRQUEUE) && ((n == 0 && msg->msg_iovlen) || (n < 0 && errno == ECONNRESET)))
       n = stream_read_end(fd, n);
+    else if (ours && n < 0 && !(flags & MSG_ERRQUEUE))
+      n = stream_call_failed(fd, false, flags);
   }
   if (n >= 0 && msg->msg_controllen) adopt_received(msg);
   if (ours) trace("recvmsg(%d, flags %#x) = %zd", fd, flags, n);
@@ -428,8 +503,10 @@ TUNSOCK_EXPORT ssize_t recvfrom(int fd, void* buf, size_t len, int flags, sockad
   if (!s) {
     if (!fdtable::ours(fd)) return real().recvfrom(fd, buf, len, flags, addr, alen);
     // Stream and seqpacket: the peer's name, as the kernel gives it.
-    ssize_t n = real().recvfrom(fd, buf, len, flags, nullptr, nullptr);
+    ssize_t n = ((flags & MSG_TRUNC) && fdtable::tcp(fd)) ? tcp_recv_trunc(fd, len, flags)
+                                                           : real().recvfrom(fd, buf, len, flags, nullptr, nullptr);
     if ((n == 0 && len) || (n < 0 && errno == ECONNRESET)) n = stream_read_end(fd, n);
+    else if (n < 0) n = stream_call_failed(fd, false, flags);
     if (n >= 0 && addr && alen) *alen = 0;
     return n;
   }
@@ -446,8 +523,10 @@ TUNSOCK_EXPORT ssize_t recvfrom(int fd, void* buf, size_t len, int flags, sockad
 
 TUNSOCK_EXPORT ssize_t recv(int fd, void* buf, size_t len, int flags) {
   if (!dgram_of(fd)) {
+    if ((flags & MSG_TRUNC) && fdtable::tcp(fd)) return recvfrom(fd, buf, len, flags, nullptr, nullptr);
     ssize_t n = real().recv(fd, buf, len, flags);
     if (((n == 0 && len) || (n < 0 && errno == ECONNRESET)) && fdtable::ours(fd)) return stream_read_end(fd, n);
+    if (n < 0 && fdtable::ours(fd)) return stream_call_failed(fd, false, flags);
     return n;
   }
   return recvfrom(fd, buf, len, flags, nullptr, nullptr);
@@ -457,6 +536,7 @@ TUNSOCK_EXPORT ssize_t read(int fd, void* buf, size_t len) {
   if (!dgram_of(fd)) {
     ssize_t n = real().read(fd, buf, len);
     if (((n == 0 && len) || (n < 0 && errno == ECONNRESET)) && fdtable::ours(fd)) return stream_read_end(fd, n);
+    if (n < 0 && fdtable::ours(fd)) return stream_call_failed(fd, false, 0);
     return n;
   }
   return recvfrom(fd, buf, len, 0, nullptr, nullptr);
@@ -466,6 +546,7 @@ TUNSOCK_EXPORT ssize_t readv(int fd, const iovec* iov, int n) {
   if (!dgram_of(fd)) {
     ssize_t k = real().readv(fd, iov, n);
     if (((k == 0 && n > 0) || (k < 0 && errno == ECONNRESET)) && fdtable::ours(fd)) return stream_read_end(fd, k);
+    if (k < 0 && fdtable::ours(fd)) return stream_call_failed(fd, false, 0);
     return k;
   }
   msghdr mh{};
@@ -505,7 +586,10 @@ TUNSOCK_EXPORT ssize_t sendmsg(int fd, const msghdr* msg, int flags) {
   if (!fdtable::ours(fd)) return real().sendmsg(fd, msg, flags);
   auto s = fdtable::get(fd);
   if (s && s->datagrams()) return dgram_sendmsg(fd, *s, msg, flags);
-  if (s && s->tcp() && !(msg->msg_name && msg->msg_namelen)) return tcp_sendmsg(fd, msg, flags);
+  // TCP ignores the address of a send (Linux tcp_sendmsg, without
+  // MSG_FASTOPEN): the data goes through the channel, in order.
+  if (s && s->tcp()) return tcp_sendmsg(fd, msg, flags);
+  if (s && s->type == SOCK_STREAM && s->domain != AF_UNIX && s->listening) return unconnected_send(fd, flags);
   if (s && s->type == SOCK_STREAM && msg->msg_name && msg->msg_namelen) {
     // An address on a stream send: the stack gives the kernel's answer.
     return dgram_sendmsg(fd, *s, msg, flags);
@@ -528,18 +612,26 @@ TUNSOCK_EXPORT ssize_t sendto(int fd, const void* buf, size_t len, int flags, co
 }
 
 TUNSOCK_EXPORT ssize_t send(int fd, const void* buf, size_t len, int flags) {
-  if (!fdtable::framed(fd) && !fdtable::tcp(fd)) return real().send(fd, buf, len, flags);
+  if (!fdtable::framed(fd) && !fdtable::tcp(fd)) {
+    ssize_t n = real().send(fd, buf, len, flags);
+    if (n < 0 && fdtable::ours(fd)) return stream_call_failed(fd, true, flags);
+    return n;
+  }
   return sendto(fd, buf, len, flags, nullptr, 0);
 }
 
 TUNSOCK_EXPORT ssize_t write(int fd, const void* buf, size_t len) {
-  if (fdtable::tcp(fd)) return send(fd, buf, len, 0);
-  if (!dgram_of(fd)) return real().write(fd, buf, len);
+  if (fdtable::tcp(fd) && !sandboxed()) return send(fd, buf, len, 0);
+  if (!dgram_of(fd)) {
+    ssize_t n = real().write(fd, buf, len);
+    if (n < 0 && fdtable::ours(fd) && !sandboxed()) return stream_call_failed(fd, true, 0);
+    return n;
+  }
   return sendto(fd, buf, len, 0, nullptr, 0);
 }
 
 TUNSOCK_EXPORT ssize_t writev(int fd, const iovec* iov, int n) {
-  if (fdtable::tcp(fd)) {
+  if (fdtable::tcp(fd) && !sandboxed()) {
     msghdr mh{};
     mh.msg_iov = const_cast<iovec*>(iov);
     mh.msg_iovlen = size_t(n);
@@ -574,7 +666,7 @@ TUNSOCK_EXPORT int close(int fd) {
     return real().close(fd);
   }
   auto s = fdtable::get(fd);
-  const bool hint = s && needs_close_hint(fd, *s);
+  const bool hint = s && !sandboxed() && needs_close_hint(fd, *s);
   fdtable::forget(fd);
   int r = real().close(fd);
   int e = errno;

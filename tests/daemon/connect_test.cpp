@@ -7,6 +7,8 @@
 // why once; a reset with the application's data unread gives it POLLERR.
 #include <doctest/doctest.h>
 
+#include <sys/ioctl.h>
+
 #include <cstdlib>
 
 #include "harness.hpp"
@@ -225,7 +227,7 @@ TEST_CASE("a reset with the application's data unread in the channel gives its e
   CHECK(r.gone(id));
 }
 
-TEST_CASE("a reset with nothing unread ends the channel with both shutdowns - SO_ERROR holds the error") {
+TEST_CASE("a reset with nothing unread: the daemon leaves a byte in its end through the app's, POLLERR and ECONNRESET once") {
   ConnRig r;
   REQUIRE(r.h.started());
   uint64_t id = 0;
@@ -237,6 +239,39 @@ TEST_CASE("a reset with nothing unread ends the channel with both shutdowns - SO
   REQUIRE(r.join(fd, *a, false));
   CHECK(r.c.call(ipc::Op::Identify, id));
   CHECK(settles_to(fd, POLLOUT));
+  // This process made the requests and holds the application's end: the
+  // daemon (in it) takes a duplicate of fd with pidfd_getfd.
+  r.on_socket(id, [](Socket& so) {
+    so.so_error = ETIMEDOUT;
+    soisdisconnected(so);
+  });
+  CHECK(settles_to(fd, kAll));
+  char b[8];
+  CHECK(::read(fd, b, sizeof b) == -1);
+  CHECK(errno == ECONNRESET);  // the kernel's; the shim asks for the stack's
+  CHECK(::read(fd, b, sizeof b) == 0);
+  CHECK(r.so_error(id) == ETIMEDOUT);
+  CHECK(r.so_error(id) == 0);
+  CHECK(::send(fd, "x", 1, MSG_NOSIGNAL) == -1);
+  CHECK(errno == EPIPE);
+  ::close(fd);
+  CHECK(r.gone(id));
+}
+
+TEST_CASE("a reset after the application shut down writing ends the channel with both shutdowns - SO_ERROR holds the error") {
+  ConnRig r;
+  REQUIRE(r.h.started());
+  uint64_t id = 0;
+  int fd = r.socket(&id);
+  REQUIRE(fd >= 0);
+  auto a = r.connect(id);
+  REQUIRE(a);
+  REQUIRE(a->hdr.error == 0);
+  REQUIRE(r.join(fd, *a, false));
+  CHECK(r.c.call(ipc::Op::Identify, id));
+  CHECK(settles_to(fd, POLLOUT));
+  REQUIRE(::shutdown(fd, SHUT_WR) == 0);  // its end can no longer leave a byte
+  CHECK(r.c.call(ipc::Op::Identify, id));
   r.on_socket(id, [](Socket& so) {
     so.so_error = ETIMEDOUT;
     soisdisconnected(so);
@@ -248,6 +283,47 @@ TEST_CASE("a reset with nothing unread ends the channel with both shutdowns - SO
   CHECK(::read(fd, b, sizeof b) == 0);
   CHECK(r.so_error(id) == ETIMEDOUT);
   CHECK(r.so_error(id) == 0);
+  ::close(fd);
+  CHECK(r.gone(id));
+}
+
+TEST_CASE("FIONREAD on a connection counts bytes: what the stack holds plus the application end's SIOCINQ") {
+  ConnRig r;
+  REQUIRE(r.h.started());
+  uint64_t id = 0;
+  int fd = r.socket(&id);
+  REQUIRE(fd >= 0);
+  auto a = r.connect(id);
+  REQUIRE(a);
+  REQUIRE(a->hdr.error == 0);
+  REQUIRE(r.join(fd, *a, false));
+  CHECK(r.c.call(ipc::Op::Identify, id));
+  CHECK(settles_to(fd, POLLOUT));
+  const std::string data = "hello from peer\n";
+  r.on_socket(id, [&](Socket& so) {
+    sbappendstream(so.so_rcv, m_devget(data.data(), int(data.size()), M_NOWAIT, true));
+    sorwakeup(so);
+  });
+  // The shim's sum (ioctl in io_calls.cpp): the daemon's answer, then its
+  // own end's FIONREAD. The daemon's end would count skb truesize (SIOCOUTQ
+  // of an AF_UNIX socket): it must not be in the answer.
+  auto fionread = [&] {
+    auto q = r.c.call(ipc::Op::Ioctl, id, int(FIONREAD));
+    int mine = 0;
+    if (!q || q->hdr.error || ::ioctl(fd, FIONREAD, &mine) < 0) return -1L;
+    return long(q->hdr.value) + mine;
+  };
+  CHECK(fionread() == long(data.size()));
+  char b[6];
+  REQUIRE(::recv(fd, b, sizeof b, 0) == 6);
+  CHECK(fionread() == long(data.size()) - 6);
+  // No room in the channel: the rest stays in so_rcv and is counted there.
+  r.on_socket(id, [&](Socket& so) {
+    std::string big(1 << 20, 'x');
+    sbappendstream(so.so_rcv, m_devget(big.data(), int(big.size()), M_NOWAIT, true));
+    sorwakeup(so);
+  });
+  CHECK(fionread() == long(data.size()) - 6 + (1 << 20));
   ::close(fd);
   CHECK(r.gone(id));
 }

@@ -133,6 +133,11 @@ TEST_CASE("tcp: half-close: after shutdown(SHUT_WR) the peer reads EOF and can s
   CHECK(tcp_read(*c.cli, &err).empty());
   CHECK(err == 0);
   CHECK(tstate(*c.cli) == TcpState::TIME_WAIT);
+  // The program's socket says CLOSE (Linux: the timewait sock holds the
+  // connection, tcp_done closed the socket).
+  struct tcp_info ti{};
+  REQUIRE(tcp_info_get(*c.cli, &ti) == 0);
+  CHECK(int(ti.tcpi_state) == 7);  // TCP_CLOSE
   CHECK(tcp_globals(inet(p.b)).conn.empty());  // the server's side is gone (LAST-ACK answered)
 }
 

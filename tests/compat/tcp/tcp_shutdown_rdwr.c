@@ -11,6 +11,10 @@ int main(void) {
   SHOW(send(s, "x", 1, MSG_NOSIGNAL));
   SHOW(shutdown(s, SHUT_RDWR));
   SHOW(shutdown(s, SHUT_RD));
+  /* The peer's FIN is on its way (the peer answered ours once it saw it):
+   * the state after it, not the race with it (bounded wait, no output). */
+  struct tcp_info ti;
+  for (int i = 0; i < 200 && tcp_info_of(s, &ti) == 0 && ti.tcpi_state == 5 /* FIN_WAIT2 */; i++) msleep(10);
   show_tcp_state("s", s);
   return 0;
 }
