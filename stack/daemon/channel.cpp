@@ -451,8 +451,10 @@ void Chan::on_eof() {
   }
   // Delivered but not yet accepted: the application's end is an embryo in
   // the kernel listener's queue, which has no inode for UNIX_DIAG to show.
-  // It ends with the listener (close_socket of the head), not here.
-  if (hup && so_->so_head) hup = false;
+  // It ends with the listener (close_socket of the head resets it, Linux
+  // inet_csk_listen_stop), not here, and its EOF is no SHUT_WR either: a
+  // FIN now would reach the peer before that reset.
+  if (hup && so_->so_head) return;
   if (hup) {
     set_state(ChanState::Closed);
     d_.close_socket(*so_, "last close");
