@@ -260,6 +260,64 @@ static void write_filler(int fd) {
   trace("connect(%d): filler of %zu bytes: %zd", fd, len, n);
 }
 
+// A failed connect leaves the application's kernel socket connected to
+// the embryo the daemon reset, where Linux lets the program connect again:
+// a fresh socket of the type replaces it (dup3, keeping FD_CLOEXEC,
+// O_NONBLOCK and the options the shim applies to it), bound to the
+// channel name like the one the daemon made (the old one's name is free
+// once it is released). 0 or an errno; *ino gets the new socket's inode.
+static int renew_socket(int fd, const SockInfo& s, uint64_t* ino) {
+  int type = 0;
+  socklen_t tl = sizeof type;
+  if (real().getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) != 0) return errno;
+  const int cloexec = real().fcntl(fd, F_GETFD) & FD_CLOEXEC;
+  int k = real().socket(AF_UNIX, type | SOCK_CLOEXEC | (is_nonblocking(fd) ? SOCK_NONBLOCK : 0), 0);
+  if (k < 0) return errno;
+  for (int opt : {SO_SNDBUF, SO_RCVBUF}) {  // the kernel reports twice what was set
+    int v = 0;
+    socklen_t vl = sizeof v;
+    if (real().getsockopt(fd, SOL_SOCKET, opt, &v, &vl) == 0 && v > 1) {
+      v /= 2;
+      real().setsockopt(k, SOL_SOCKET, opt, &v, sizeof v);
+    }
+  }
+  for (int opt : {SO_RCVTIMEO, SO_SNDTIMEO, SO_RCVLOWAT}) {
+    char v[sizeof(timeval)];
+    socklen_t vl = sizeof v;
+    if (real().getsockopt(fd, SOL_SOCKET, opt, v, &vl) == 0) real().setsockopt(k, SOL_SOCKET, opt, v, vl);
+  }
+  if (real().dup3(k, fd, cloexec ? O_CLOEXEC : 0) < 0) {
+    int e = errno;
+    real().close(k);
+    return e;
+  }
+  real().close(k);
+  sockaddr_un name;
+  socklen_t nl = ipc::channel_name(instance(), s.id, &name);
+  if (real().bind(fd, reinterpret_cast<sockaddr*>(&name), nl) != 0)
+    trace("connect(%d): renewed socket not bound: errno %d", fd, errno);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return errno;
+  *ino = st.st_ino;
+  trace("connect(%d): socket renewed after a failed connect", fd);
+  return 0;
+}
+
+// The daemon's connect reply says the failed connect it reports spent the
+// socket (c 1): renew it now, as Linux's connect disconnects the socket
+// then (it polls OUT|HUP and may connect again), and tell the daemon.
+static void renew_if_spent(int fd, const SockInfo& s, const Answer& a) {
+  if (a.r.c != 1) return;
+  uint64_t ino = 0;
+  if (renew_socket(fd, s, &ino)) return;
+  Call c;
+  c.q.sock_id = s.id;
+  c.q.flags = ipc::kRenewed;
+  c.q.value = int64_t(ino);
+  Answer r;
+  (void)call(ipc::Op::Connect, c, r);
+}
+
 // A blocking connect in progress: wait until the application's end polls
 // writable (connected: the daemon took the filler) or shows the failure
 // (POLLERR|POLLHUP), blocked in poll with the control connection, never
@@ -279,7 +337,7 @@ static int wait_connected(int fd, const SockInfo& s, Call& c) {
   int k = 0;  // the channel's own kernel error (a reset embryo) goes with it
   socklen_t kl = sizeof k;
   if (a.r.error) (void)real().getsockopt(fd, SOL_SOCKET, SO_ERROR, &k, &kl);
-  (void)s;
+  renew_if_spent(fd, s, a);
   return a.r.error;
 }
 
@@ -367,6 +425,14 @@ TUNSOCK_EXPORT int connect(int fd, const sockaddr* addr, socklen_t len) {
       if (int f = fall_through(fd, *s)) return fail(f);
       return real().connect(fd, addr, len);
     }
+    if (e == ipc::kRenewSocket && c.q.value == 0) {
+      uint64_t ino = 0;
+      if (int f = renew_socket(fd, *s, &ino)) return fail(f);
+      c.q.value = int64_t(ino);
+      continue;
+    }
+    if (e == ipc::kRenewSocket) return fail(ENOBUFS);
+    renew_if_spent(fd, *s, a);
     if (e == EAGAIN && !nb) {
       // The listener's backlog is full: a blocking connect waits for room
       // on the daemon's wait token (SO_SNDTIMEO bounds it, as Linux's
@@ -416,15 +482,38 @@ TUNSOCK_EXPORT int connect(int fd, const sockaddr* addr, socklen_t len) {
   }
 }
 
+// A TCP listener shut down for reading stops listening (Linux): the
+// daemon's unconnected socket k replaces the kernel listener under the
+// same number, keeping FD_CLOEXEC and O_NONBLOCK, bound to the channel name
+// once the listener is gone.
+static int unlistened(int fd, const SockInfo& s, int k) {
+  const int cloexec = real().fcntl(fd, F_GETFD) & FD_CLOEXEC;
+  if (is_nonblocking(fd)) real().fcntl(k, F_SETFL, real().fcntl(k, F_GETFL) | O_NONBLOCK);
+  const int r = real().dup3(k, fd, cloexec ? O_CLOEXEC : 0);
+  const int e = errno;
+  real().close(k);
+  if (r < 0) return fail(e);
+  sockaddr_un name;
+  socklen_t nl = ipc::channel_name(instance(), s.id, &name);
+  if (real().bind(fd, reinterpret_cast<sockaddr*>(&name), nl) != 0) trace("shutdown(%d): not bound: errno %d", fd, errno);
+  SockInfo n = s;
+  n.listening = false;
+  fdtable::put(fd, n);
+  trace("shutdown(%d): no longer listening", fd);
+  return 0;
+}
+
 TUNSOCK_EXPORT int shutdown(int fd, int how) {
   auto s = lookup(fd);
   if (!s) return real().shutdown(fd, how);
   Call c;
   c.q.sock_id = s->id;
   c.q.a = how;
+  c.cloexec = true;  // a listener's replacement
   Answer a;
   if (int e = call(ipc::Op::Shutdown, c, a)) return fail(e);
   trace("shutdown(%d, %d) = %d", fd, how, a.r.error);
+  if (!a.r.error && a.nfds == 1 && s->listening) return unlistened(fd, *s, a.fds[0]);
   // An unconnected inet socket: shut down all the same, and ENOTCONN (Linux).
   if (a.r.error && a.r.value == 1) real().shutdown(fd, how);
   if (a.r.error) return fail(a.r.error);
@@ -506,7 +595,10 @@ TUNSOCK_EXPORT int setsockopt(int fd, int level, int name, const void* val, sock
   if (int e = call(ipc::Op::SetSockOpt, c, a)) return fail(e);
   trace("setsockopt(%d, %d, %d) = %d", fd, level, name, a.r.error);
   if (a.r.error) return fail(a.r.error);
-  if (level == SOL_SOCKET && name == SO_RCVLOWAT && !s->listening) real().setsockopt(fd, level, name, val, len);
+  // SO_OOBINLINE: the daemon writes the urgent byte as the channel's own
+  // out-of-band byte; the channel end decides whether reads skip it.
+  if (level == SOL_SOCKET && (name == SO_RCVLOWAT || name == SO_OOBINLINE) && !s->listening)
+    real().setsockopt(fd, level, name, val, len);
   if (a.r.value > 0 && !s->listening) {  // the channel's buffer follows SO_SNDBUF (TCP)
     int v = int(a.r.value);
     real().setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof v);

@@ -63,7 +63,9 @@ class Chan : public std::enable_shared_from_this<Chan> {
   // an unconnected socket does (ENOTCONN, EINVAL, poll) is the kernel's
   // own. Returns it, or -errno. The channel comes with connect
   // (open_connect_listener) or the socket becomes a listener in place.
-  int open_unconnected();
+  // named false: unbound (the name is still held, e.g. by the listener it
+  // replaces; the shim binds it once that is gone).
+  int open_unconnected(bool named = true);
   // The stack connected an unconnected socket, or started to (in_progress:
   // a handshake): listen at its connect_name (returned in *name) for the
   // application's kernel socket, and take the connection as this channel's
@@ -75,6 +77,17 @@ class Chan : public std::enable_shared_from_this<Chan> {
   bool unconnected() const { return state_ == ChanState::Unconnected && app_ino_ != 0; }
   bool connecting() const { return state_ == ChanState::Connecting; }
   uint64_t app_inode() const { return app_ino_; }
+  // A failed connect reset the application's socket (connected to the
+  // embryo the daemon dropped): a new connect needs a fresh one, which the
+  // shim makes, bound to the channel name, and names by its inode.
+  bool app_spent() const { return app_spent_; }
+  void renew_app(uint64_t ino) {
+    app_ino_ = ino;
+    app_spent_ = false;
+    app_renewed_ = true;
+  }
+  bool app_renewed() const { return app_renewed_; }
+  void set_app_renewed(bool on) { app_renewed_ = on; }
   // Take a connected daemon end (accept delivery).
   void attach(int fd);
   // Close the daemon end without touching the socket (it started listening).
@@ -202,6 +215,8 @@ class Chan : public std::enable_shared_from_this<Chan> {
   bool out_dead_ = false;         // the application no longer reads
   bool app_reset_ = false;        // a channel write got ECONNRESET: the app closed with data unread
   bool err_posted_ = false;       // an error record tells of the current so_error
+  bool app_spent_ = false;        // Unconnected after a failed connect (app_spent)
+  bool app_renewed_ = false;      // renewed since: the next connect starts afresh
   bool reset_tried_ = false;      // leave_unread was tried (once per connection)
   std::vector<AppHolder> holders_;
   ChanState state_ = ChanState::Connected;

@@ -279,14 +279,37 @@ void Dispatcher::op_connect(CtlRequest& q, CtlReply& r) {
   Socket* so = lookup(q, r);
   if (!so) return;
   auto c = d_.chan(so->so_id);
+  if (q.hdr.flags & ipc::kRenewed) {  // the shim replaced its spent socket: nothing else
+    if (c && c->app_spent() && q.hdr.value > 0 && d_.diag().exists(uint64_t(q.hdr.value)))
+      c->renew_app(uint64_t(q.hdr.value));
+    return;
+  }
   if (c && c->connect_unreported() && !(so->so_state & SS_ISCONNECTING)) {
     // Linux's connect after a nonblocking one ended: 0 once connected, or
     // the error (ECONNABORTED when SO_ERROR took it), then as usual.
     c->set_connect_unreported(false);
     if ((so->so_state & SS_ISCONNECTED) || c->ever_connected()) return;  // connected (a reset may follow)
     r.hdr.error = so->so_error ? std::exchange(so->so_error, 0) : ECONNABORTED;
+    // Linux disconnects the socket then (sk_shutdown 0: it polls OUT|HUP
+    // and may connect again): the shim renews its spent socket now.
+    if (c->app_spent()) r.hdr.c = 1;
     c->kick();
     return;
+  }
+  if (c && c->unconnected() && c->app_spent()) {
+    // A failed connect left the application's socket connected to a
+    // dropped embryo: the shim replaces it, then asks again naming it.
+    if (q.hdr.value <= 0 || !d_.diag().exists(uint64_t(q.hdr.value))) {
+      r.hdr.error = ipc::kRenewSocket;
+      return;
+    }
+    c->renew_app(uint64_t(q.hdr.value));
+  }
+  if (c && c->unconnected() && c->app_renewed()) {
+    // Linux tcp_disconnect after a failed connect: both directions open again.
+    so->so_snd.sb_state &= ~SBS_CANTSENDMORE;
+    so->so_rcv.sb_state &= ~SBS_CANTRCVMORE;
+    c->set_app_renewed(false);
   }
   int e = map_error(soconnect(*so, q.addr, td_of(q)));
   if (e == 0 && (so->so_state & SS_ISCONNECTING) && !(so->so_state & SS_ISCONNECTED)) e = EINPROGRESS;
@@ -416,9 +439,21 @@ void Dispatcher::op_shutdown(CtlRequest& q, CtlReply& r) {
     int e = soshutdown(*so, h);
     if (e && e != unconnected) r.hdr.error = e;
   };
+  auto c = d_.chan(so->so_id);
+  const bool was_listening = c && c->listening();
   if (how != SHUT_WR) apply(SHUT_RD);
   logger("socket")->debug("socket {}: shutdown({})", so->so_id, how);
-  auto c = d_.chan(so->so_id);
+  if (was_listening && !(so->so_options & SOF_ACCEPTCONN) && !r.hdr.error) {
+    // The protocol stopped listening (TCP): the application's kernel
+    // listener is replaced by an unconnected socket (reply fds[0]; the shim
+    // dup3()s it over the fd and binds it to the channel name), which
+    // polls OUT|HUP and refuses accept (EINVAL), as Linux's closed socket.
+    int app = c->open_unconnected(false);
+    if (app < 0) r.hdr.error = -app;
+    else r.fds.push_back(app);
+    logger("socket")->info("socket {}: no longer listening (shutdown)", so->so_id);
+    return;
+  }
   // A datagram socket's sends come as calls, not through its channel: no
   // channel EOF carries SHUT_WR, the stack takes it here (later sends EPIPE).
   if (c && c->kind() == ChanKind::Dgram && how != SHUT_RD && !r.hdr.error) apply(SHUT_WR);

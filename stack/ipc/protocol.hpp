@@ -46,7 +46,10 @@ enum class Op : uint16_t {
   Socketpair,     // a=domain b=type c=protocol; reply: sock_id, value = 2nd id, fds[0..1]
   Bind,           // sock_id, addr, vnode
   Listen,         // sock_id, a=backlog; reply: fds[0] = kernel listener to dup over the app fd
-  Connect,        // sock_id, addr, vnode, flags&kNonblock. reply.error: 0, EINPROGRESS,
+  Connect,        // sock_id, addr, vnode, flags&kNonblock, value = inode of a renewed socket
+                  //   (after kRenewSocket; else 0), flags&kRenewed (see there).
+                  //   reply.c 1: the connect failed, renew the socket now (kRenewed).
+                  //   reply.error: 0, EINPROGRESS, kRenewSocket,
                   //   EAGAIN (backlog full), ... or kFallThrough (name held by the host);
                   //   value 1: connect the app's socket to addr (the connect listener);
                   //   b 1 (with EINPROGRESS): then write a ConnectFiller
@@ -75,10 +78,16 @@ inline constexpr Op kLastOp = Op::RecvErr;
 inline constexpr uint32_t domain_bit(int family) { return family > 0 && family < 31 ? 1u << family : 0; }
 
 inline constexpr uint32_t kNonblock = 0x1;      // Request.flags: caller's fd is O_NONBLOCK
+inline constexpr uint32_t kRenewed = 0x2;       // Request.flags (Connect): only this: the app's spent
+                                                //   socket was replaced, value = the new one's inode
+                                                //   (after a Connect reply with c = 1, or kRenewSocket)
 // Ioctl requests of the protocol's own (not the kernel's numbers):
 inline constexpr int32_t kIoctlReadError = 0x54530001;  // reply.value: the error a read at EOF
                                                         // reports (consumed), 0 for none
 inline constexpr int32_t kFallThrough = -1000;  // Reply.error: let the host kernel do it
+inline constexpr int32_t kRenewSocket = -1001;  // Reply.error (Connect): the app's socket is spent by a
+                                                //   failed connect; replace it and ask again with
+                                                //   value = the new socket's inode
 
 struct Request {
   uint32_t magic;

@@ -178,6 +178,56 @@ TEST_CASE("a connect that fails polls IN|OUT|ERR|HUP|RDHUP and SO_ERROR says why
   CHECK(r.gone(id));  // the sweep sees the application's socket gone
 }
 
+TEST_CASE("a connect after a failed one: the failure's report says renew, a fresh socket named by its inode connects") {
+  ConnRig r;
+  REQUIRE(r.h.started());
+  r.f.connect_completes = false;
+  uint64_t id = 0;
+  int fd = r.socket(&id);
+  REQUIRE(fd >= 0);
+  auto a = r.connect(id);
+  REQUIRE(a);
+  REQUIRE(a->hdr.error == EINPROGRESS);
+  REQUIRE(r.join(fd, *a, true));
+  r.on_socket(id, [](Socket& so) {
+    so.so_error = ECONNREFUSED;
+    soisdisconnected(so);
+  });
+  CHECK(settles_to(fd, kAll));
+  // Linux's next connect reports the failure and disconnects the socket:
+  // the shim is told to replace its spent socket (c 1).
+  a = r.connect(id);
+  REQUIRE(a);
+  CHECK(a->hdr.error == ECONNREFUSED);
+  CHECK(a->hdr.c == 1);
+  // Not replaced yet: a connect is refused until it is.
+  a = r.connect(id);
+  REQUIRE(a);
+  CHECK(a->hdr.error == ipc::kRenewSocket);
+  int fresh = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fresh >= 0);
+  struct stat st;
+  REQUIRE(::fstat(fresh, &st) == 0);
+  sockaddr sa{};
+  sa.sa_family = kFakeFamily;
+  a = r.c.call(ipc::Op::Connect, id, 0, 0, 0, &sa, sizeof sa, {}, {}, int64_t(st.st_ino), ipc::kRenewed);
+  REQUIRE(a);
+  CHECK(a->hdr.error == 0);
+  ::close(fd);  // the spent socket is gone; the socket lives on in the fresh one
+  a = r.connect(id);
+  REQUIRE(a);
+  REQUIRE(a->hdr.error == EINPROGRESS);
+  REQUIRE(a->hdr.value == 1);
+  REQUIRE(r.join(fresh, *a, true));
+  CHECK(revents(fresh) == 0);
+  r.on_socket(id, [](Socket& so) { soisconnected(so); });
+  CHECK(wait_fd(fresh, POLLOUT));
+  CHECK(settles_to(fresh, POLLOUT));  // both directions open again (no HUP, no RDHUP)
+  CHECK(r.c.call(ipc::Op::Identify, id));
+  ::close(fresh);
+  CHECK(r.gone(id));
+}
+
 TEST_CASE("a connect whose stack side completes before the application's socket arrives is taken at once") {
   ConnRig r;
   REQUIRE(r.h.started());

@@ -180,8 +180,9 @@ class Client {
   }
   std::optional<Answer> call(ipc::Op op, uint64_t sock_id = 0, int a = 0, int b = 0, int c = 0,
                              const void* addr = nullptr, size_t addrlen = 0, const std::string& payload = {},
-                             const std::vector<int>& fds = {}, int64_t value = 0) {
+                             const std::vector<int>& fds = {}, int64_t value = 0, uint32_t flags = 0) {
     auto q = ipc::make_request(op, ++seq_, sock_id);
+    q.flags = flags;
     q.a = a;
     q.b = b;
     q.c = c;

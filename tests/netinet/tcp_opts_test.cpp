@@ -53,7 +53,8 @@ TEST_CASE("tcp opts: TCP_WINDOW_CLAMP bounds the window offered and the window s
   // the server never has more than 5000 bytes in flight, and all arrive.
   REQUIRE(tcp_send_str(*s, std::string(12000, 'x')) == 0);
   p.run_for(2s);
-  CHECK(tcb(*s)->max_sndwnd == 5000);
+  CHECK(tcb(*s)->max_sndwnd <= 5000);  // without a window scale Linux rounds down to whole rcv_mss
+  CHECK(tcb(*s)->max_sndwnd > 4000);
   CHECK(tcp_read(*c).size() == 12000);
   // Without a clamp the same socket type offers its whole buffer.
   Socket* d = tcp_socket(p.a);
