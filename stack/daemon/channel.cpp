@@ -463,8 +463,10 @@ void Chan::on_eof() {
   }
   // Delivered but not yet accepted: the application's end is an embryo in
   // the kernel listener's queue, which has no inode for UNIX_DIAG to show.
-  // It ends with the listener (close_socket of the head), not here.
-  if (hup && so_->so_head) hup = false;
+  // It ends with the listener (close_socket of the head resets it, Linux
+  // inet_csk_listen_stop), not here, and its EOF is no SHUT_WR either: a
+  // FIN now would reach the peer before that reset.
+  if (hup && so_->so_head) return;
   if (hup) {
     set_state(ChanState::Closed);
     d_.close_socket(*so_, "last close");
@@ -496,11 +498,27 @@ void Chan::output() {
   if (more && so_) kick();
 }
 
+// SO_RCVLOWAT on an inet stream (Linux tcp_poll: readable once
+// rcvlowat bytes are there, or at EOF, on an error, or when the receive
+// buffer is nearly full). AF_UNIX poll ignores it on the application's end,
+// so the daemon keeps so_rcv's bytes from an empty channel until then; once
+// the channel holds bytes it is readable anyway and takes everything.
+// DEVIATION: bytes already in the channel stay readable after the program
+// read part of them, even below its low-water mark.
+bool Chan::below_rcvlowat() {
+  const Sockbuf& sb = so_->so_rcv;
+  if (so_->so_rcvlowat <= 1 || !inet_stream(so_) || !sb.sb_mb) return false;
+  if ((sb.sb_state & SBS_CANTRCVMORE) || so_->so_error) return false;
+  if (long(sb.sb_cc) >= so_->so_rcvlowat || sb.sb_cc >= sb.sb_hiwat - sb.sb_hiwat / 8) return false;
+  return held_outbound() == 0;
+}
+
 // Returns true when a budget ran out with data left and the channel writable.
 bool Chan::output_stream() {
   auto log = logger("chan");
   Sockbuf& sb = so_->so_rcv;
   size_t sent_total = 0;
+  if (below_rcvlowat()) return false;  // so_rcv keeps it until SO_RCVLOWAT is reached
   while (sb.sb_mb && sd_) {
     if (sent_total >= 4 * kMaxOut) return true;
     iovec iov[kMaxIov];

@@ -126,6 +126,7 @@ class Chan : public std::enable_shared_from_this<Chan> {
   // SIOCINQ) and on the way to the application (its SIOCOUTQ).
   long held_inbound();
   long held_outbound();
+  bool below_rcvlowat();
 
   // The so_statechange upcall (synchronous, unlike the pump): remembers
   // that a connect in progress got connected, even if a reset follows

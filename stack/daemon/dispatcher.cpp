@@ -18,6 +18,7 @@
 #include "daemon/channel.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/fd.hpp"
+#include "daemon/inet_setup.hpp"
 #include "daemon/log.hpp"
 #include "daemon/rights.hpp"
 #include "kern/stack.hpp"
@@ -475,6 +476,10 @@ void Dispatcher::op_name(CtlRequest& q, CtlReply& r, bool peer) {
 void Dispatcher::op_getsockopt(CtlRequest& q, CtlReply& r) {
   Socket* so = lookup(q, r);
   if (!so) return;
+  // TCP_INFO reports the connection's state: packets the kernel queued on
+  // the TUN device before this call (a peer's final ACK) count first.
+  if (q.hdr.a == IPPROTO_TCP && q.hdr.b == TCP_INFO)
+    if (TunDevice* t = d_.inet().tun()) t->poll_now();
   if (q.hdr.c < 0) {
     r.hdr.error = EINVAL;
     return;

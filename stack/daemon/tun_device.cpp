@@ -163,6 +163,14 @@ void TunDevice::on_readable() {
   arm_read();
 }
 
+void TunDevice::poll_now() {
+  if (!sd_ || !ifp_) return;
+  if (hooks_.before_batch) hooks_.before_batch();
+  int n = 0;
+  while (n < kBatch && read_one() > 0) ++n;
+  if (hooks_.after_batch) hooks_.after_batch();
+}
+
 // Keep enough clusters for one packet of the largest size we accept.
 bool TunDevice::fill_spare() {
   const int want = std::min<int>(kMaxRxSegs, int((mtu_ + MCLBYTES) / MCLBYTES));

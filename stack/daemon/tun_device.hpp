@@ -66,6 +66,11 @@ class TunDevice {
   // 0, or ENOBUFS (queue full / short write) or the write's errno.
   int transmit(mbuf* m);
 
+  // Take in now what the kernel has queued on the device (one batch), so
+  // that a state a program asks about has seen every packet sent before
+  // its question (Linux processes them before its syscall returns).
+  void poll_now();
+
   const std::string& name() const { return name_; }
   uint32_t mtu() const { return mtu_; }
   bool created() const { return created_; }  // we made it (not persistent)
