@@ -100,6 +100,10 @@ ssize_t stream_read_end(int fd, ssize_t n);
 // sk_stream_error). During a connect in progress it waits for the
 // connection (EAGAIN when nonblocking).
 ssize_t tcp_sendmsg(int fd, const msghdr* msg, int flags);
+// A connect in progress (the connect call marked fd): wait until it ends
+// (SO_SNDTIMEO: EAGAIN), as Linux's sk_stream_wait_connect; EAGAIN at once
+// when nonblocking. 0 when connected or not connecting.
+int tcp_wait_connected(int fd, bool nonblock);
 
 // A datagram socket's pending error was consumed (a send, getsockopt):
 // drop an error record at the head of its channel.

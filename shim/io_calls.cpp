@@ -262,21 +262,24 @@ static ssize_t tcp_recv_trunc(int fd, size_t len, int flags) {
   return ssize_t(total);
 }
 
-ssize_t tcp_sendmsg(int fd, const msghdr* msg, int flags) {
-  if (fdtable::connecting(fd)) {
-    pollfd p{fd, POLLOUT, 0};
-    if (::poll(&p, 1, 0) == 1 && p.revents) {
-      fdtable::set_connecting(fd, false);
-    } else if ((flags & MSG_DONTWAIT) || is_nonblocking(fd)) {
-      return fail(EAGAIN);
-    } else {
-      const int ms = timeo_ms(fd, SO_SNDTIMEO);
-      int w = wait_ready(fd, POLLOUT, ms, ms >= 0);
-      if (w == ETIMEDOUT) return fail(EAGAIN);
-      if (w) return fail(w);
-      fdtable::set_connecting(fd, false);
-    }
+int tcp_wait_connected(int fd, bool nonblock) {
+  if (!fdtable::connecting(fd)) return 0;
+  pollfd p{fd, POLLOUT, 0};
+  if (::poll(&p, 1, 0) == 1 && p.revents) {
+    fdtable::set_connecting(fd, false);
+    return 0;
   }
+  if (nonblock || is_nonblocking(fd)) return EAGAIN;
+  const int ms = timeo_ms(fd, SO_SNDTIMEO);
+  int w = wait_ready(fd, POLLOUT, ms, ms >= 0);
+  if (w == ETIMEDOUT) return EAGAIN;
+  if (w) return w;
+  fdtable::set_connecting(fd, false);
+  return 0;
+}
+
+ssize_t tcp_sendmsg(int fd, const msghdr* msg, int flags) {
+  if (int e = tcp_wait_connected(fd, flags & MSG_DONTWAIT)) return fail(e);
   msghdr copy = *msg;
   copy.msg_name = nullptr;
   copy.msg_namelen = 0;

@@ -61,6 +61,9 @@ void resolve_all() {
   resolve(r.dup, "dup");
   resolve(r.dup2, "dup2");
   resolve(r.dup3, "dup3");
+  resolve(r.sendfile, "sendfile");
+  resolve(r.sendfile64, "sendfile64");
+  resolve(r.splice, "splice");
 }
 
 }  // namespace

@@ -41,6 +41,9 @@ struct Real {
   int (*dup)(int);
   int (*dup2)(int, int);
   int (*dup3)(int, int, int);
+  ssize_t (*sendfile)(int, int, off_t*, size_t);
+  ssize_t (*sendfile64)(int, int, off64_t*, size_t);
+  ssize_t (*splice)(int, loff_t*, int, loff_t*, size_t, unsigned);
 };
 
 // Resolved once, thread-safely; never null afterwards (a missing symbol

@@ -482,15 +482,38 @@ TUNSOCK_EXPORT int connect(int fd, const sockaddr* addr, socklen_t len) {
   }
 }
 
+// A TCP listener shut down for reading stops listening (Linux): the
+// daemon's unconnected socket k replaces the kernel listener under the
+// same number, keeping FD_CLOEXEC and O_NONBLOCK, bound to the channel name
+// once the listener is gone.
+static int unlistened(int fd, const SockInfo& s, int k) {
+  const int cloexec = real().fcntl(fd, F_GETFD) & FD_CLOEXEC;
+  if (is_nonblocking(fd)) real().fcntl(k, F_SETFL, real().fcntl(k, F_GETFL) | O_NONBLOCK);
+  const int r = real().dup3(k, fd, cloexec ? O_CLOEXEC : 0);
+  const int e = errno;
+  real().close(k);
+  if (r < 0) return fail(e);
+  sockaddr_un name;
+  socklen_t nl = ipc::channel_name(instance(), s.id, &name);
+  if (real().bind(fd, reinterpret_cast<sockaddr*>(&name), nl) != 0) trace("shutdown(%d): not bound: errno %d", fd, errno);
+  SockInfo n = s;
+  n.listening = false;
+  fdtable::put(fd, n);
+  trace("shutdown(%d): no longer listening", fd);
+  return 0;
+}
+
 TUNSOCK_EXPORT int shutdown(int fd, int how) {
   auto s = lookup(fd);
   if (!s) return real().shutdown(fd, how);
   Call c;
   c.q.sock_id = s->id;
   c.q.a = how;
+  c.cloexec = true;  // a listener's replacement
   Answer a;
   if (int e = call(ipc::Op::Shutdown, c, a)) return fail(e);
   trace("shutdown(%d, %d) = %d", fd, how, a.r.error);
+  if (!a.r.error && a.nfds == 1 && s->listening) return unlistened(fd, *s, a.fds[0]);
   // An unconnected inet socket: shut down all the same, and ENOTCONN (Linux).
   if (a.r.error && a.r.value == 1) real().shutdown(fd, how);
   if (a.r.error) return fail(a.r.error);
@@ -572,7 +595,10 @@ TUNSOCK_EXPORT int setsockopt(int fd, int level, int name, const void* val, sock
   if (int e = call(ipc::Op::SetSockOpt, c, a)) return fail(e);
   trace("setsockopt(%d, %d, %d) = %d", fd, level, name, a.r.error);
   if (a.r.error) return fail(a.r.error);
-  if (level == SOL_SOCKET && name == SO_RCVLOWAT && !s->listening) real().setsockopt(fd, level, name, val, len);
+  // SO_OOBINLINE: the daemon writes the urgent byte as the channel's own
+  // out-of-band byte; the channel end decides whether reads skip it.
+  if (level == SOL_SOCKET && (name == SO_RCVLOWAT || name == SO_OOBINLINE) && !s->listening)
+    real().setsockopt(fd, level, name, val, len);
   if (a.r.value > 0 && !s->listening) {  // the channel's buffer follows SO_SNDBUF (TCP)
     int v = int(a.r.value);
     real().setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof v);

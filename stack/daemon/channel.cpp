@@ -165,6 +165,12 @@ void Chan::attach(int fd) {
   struct stat st;
   ino_ = ::fstat(fd, &st) == 0 ? st.st_ino : 0;
   sd_.emplace(d_.io(), fd);
+  if (inet_stream(so_)) {
+    // The application's send(MSG_OOB) makes AF_UNIX's out-of-band byte:
+    // kept in the stream here, where reads stop before it (input_stream).
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &one, sizeof one);
+  }
   if (state_ != ChanState::Closed) set_state(ChanState::Connected);
   tune_buffers();
   kick();
@@ -315,6 +321,12 @@ bool Chan::input_stream() {
     }
     in_blocked_ = false;
     size_t want = std::min(kMaxIn - total, discard ? kMaxIn : size_t(space));
+    // At the application's urgent byte (SIOCATMARK): it goes alone, as the
+    // stack's urgent data (send MSG_OOB: RFC 9293 §3.8.5).
+    int atmark = 0;
+    const bool urgent = !discard && inet_stream(so_) &&
+                        ::ioctl(sd_->native_handle(), SIOCATMARK, &atmark) == 0 && atmark;
+    if (urgent) want = 1;
     iovec iov[kMaxIov];
     int niov = 0;
     mbuf* top = alloc_chain(want, iov, &niov);
@@ -355,8 +367,8 @@ bool Chan::input_stream() {
       log->trace("socket {}: channel -> discarded {} bytes (cannot send more)", id_, n);
       continue;
     }
-    int e = sosend_chain(top, control, 0);
-    log->trace("socket {}: channel -> so_snd {} bytes{}: {}", id_, n, control ? " +rights" : "", e);
+    int e = sosend_chain(top, control, urgent ? MSG_OOB : 0);
+    log->trace("socket {}: channel -> so_snd {} bytes{}{}: {}", id_, n, control ? " +rights" : "", urgent ? " urgent" : "", e);
   }
   return total >= kMaxIn;
 }
@@ -496,6 +508,13 @@ bool Chan::output_stream() {
     size_t bytes = 0;
     std::vector<int> rights;
     bool stop = false;
+    // Urgent data (TCP keeps the urgent byte in so_rcv, as Linux does): the
+    // bytes before it, then the byte alone as AF_UNIX's out-of-band byte,
+    // so that the application's kernel stops reads at the mark, skips the
+    // byte unless SO_OOBINLINE, answers recv(MSG_OOB) and SIOCATMARK, polls
+    // POLLPRI and sends SIGURG to the F_SETOWN owner, as Linux TCP does.
+    const long mark = sooobmark(*so_);
+    const size_t limit = mark > 0 ? size_t(mark) : mark == 0 ? 1 : SIZE_MAX;
     for (mbuf* rec = sb.sb_mb; rec && !stop; rec = rec->m_nextpkt) {
       for (mbuf* m = rec; m; m = m->m_next) {
         if (m->m_type == MType::Control) {
@@ -505,9 +524,10 @@ bool Chan::output_stream() {
           continue;
         }
         if (m->m_type == MType::Soname || m->m_len <= 0) continue;
-        if (niov == kMaxIov || bytes >= kMaxOut) { stop = true; break; }
-        iov[niov++] = {m->m_data, size_t(m->m_len)};
-        bytes += size_t(m->m_len);
+        if (niov == kMaxIov || bytes >= kMaxOut || bytes >= limit) { stop = true; break; }
+        const size_t len = std::min(size_t(m->m_len), limit - bytes);
+        iov[niov++] = {m->m_data, len};
+        bytes += len;
       }
       if (!rights.empty()) stop = true;
     }
@@ -515,7 +535,7 @@ bool Chan::output_stream() {
       sbdroprecord(sb);
       continue;
     }
-    ssize_t n = send_with_rights(sd_->native_handle(), iov, niov, rights);
+    ssize_t n = send_with_rights(sd_->native_handle(), iov, niov, rights, mark == 0 ? MSG_OOB : 0);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && would_block(errno)) {
       wait_write();

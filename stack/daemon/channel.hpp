@@ -63,7 +63,9 @@ class Chan : public std::enable_shared_from_this<Chan> {
   // an unconnected socket does (ENOTCONN, EINVAL, poll) is the kernel's
   // own. Returns it, or -errno. The channel comes with connect
   // (open_connect_listener) or the socket becomes a listener in place.
-  int open_unconnected();
+  // named false: unbound (the name is still held, e.g. by the listener it
+  // replaces; the shim binds it once that is gone).
+  int open_unconnected(bool named = true);
   // The stack connected an unconnected socket, or started to (in_progress:
   // a handshake): listen at its connect_name (returned in *name) for the
   // application's kernel socket, and take the connection as this channel's

@@ -438,9 +438,21 @@ void Dispatcher::op_shutdown(CtlRequest& q, CtlReply& r) {
     int e = soshutdown(*so, h);
     if (e && e != unconnected) r.hdr.error = e;
   };
+  auto c = d_.chan(so->so_id);
+  const bool was_listening = c && c->listening();
   if (how != SHUT_WR) apply(SHUT_RD);
   logger("socket")->debug("socket {}: shutdown({})", so->so_id, how);
-  auto c = d_.chan(so->so_id);
+  if (was_listening && !(so->so_options & SOF_ACCEPTCONN) && !r.hdr.error) {
+    // The protocol stopped listening (TCP): the application's kernel
+    // listener is replaced by an unconnected socket (reply fds[0]; the shim
+    // dup3()s it over the fd and binds it to the channel name), which
+    // polls OUT|HUP and refuses accept (EINVAL), as Linux's closed socket.
+    int app = c->open_unconnected(false);
+    if (app < 0) r.hdr.error = -app;
+    else r.fds.push_back(app);
+    logger("socket")->info("socket {}: no longer listening (shutdown)", so->so_id);
+    return;
+  }
   // A datagram socket's sends come as calls, not through its channel: no
   // channel EOF carries SHUT_WR, the stack takes it here (later sends EPIPE).
   if (c && c->kind() == ChanKind::Dgram && how != SHUT_RD && !r.hdr.error) apply(SHUT_WR);

@@ -50,14 +50,15 @@ void Chan::listen_in_place() {
   kick();  // deliveries before the shim's listen(2) are refused: retried
 }
 
-int Chan::open_unconnected() {
+int Chan::open_unconnected(bool named) {
   sockaddr_un name;
   socklen_t len = ipc::channel_name(d_.instance(), id_, &name);
   // Blocking: the shim applies SOCK_NONBLOCK itself.
   UniqueFd fd(::socket(AF_UNIX, chan_socktype(kind_) | SOCK_CLOEXEC, 0));
   if (!fd) return -errno;
   struct stat st;
-  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&name), len) < 0 || ::fstat(fd.get(), &st) < 0) return -errno;
+  if ((named && ::bind(fd.get(), reinterpret_cast<sockaddr*>(&name), len) < 0) || ::fstat(fd.get(), &st) < 0)
+    return -errno;
   // The application's end holds what it wrote until the daemon reads it:
   // tied to the socket's SO_SNDBUF (inet stream), so that a nonblocking
   // writer's bytes before EAGAIN stay near the kernel's figure.

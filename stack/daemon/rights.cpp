@@ -125,7 +125,7 @@ void strip_rights(Sockbuf& sb) {
   }
 }
 
-ssize_t send_with_rights(int fd, const iovec* iov, int niov, const std::vector<int>& rights) {
+ssize_t send_with_rights(int fd, const iovec* iov, int niov, const std::vector<int>& rights, int flags) {
   msghdr mh{};
   mh.msg_iov = const_cast<iovec*>(iov);
   mh.msg_iovlen = size_t(niov);
@@ -140,7 +140,7 @@ ssize_t send_with_rights(int fd, const iovec* iov, int niov, const std::vector<i
     cm->cmsg_len = CMSG_LEN(k * sizeof(int));
     std::memcpy(CMSG_DATA(cm), rights.data(), k * sizeof(int));
   }
-  return ::sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+  return ::sendmsg(fd, &mh, flags | MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 }  // namespace tunsock::daemon

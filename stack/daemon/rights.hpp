@@ -30,6 +30,6 @@ void dispose_rights(mbuf* control);
 // (after the rights were sent, or when they are dropped).
 void strip_rights(Sockbuf& sb);
 // sendmsg(MSG_DONTWAIT|MSG_NOSIGNAL) with the fds as SCM_RIGHTS.
-ssize_t send_with_rights(int fd, const iovec* iov, int niov, const std::vector<int>& rights);
+ssize_t send_with_rights(int fd, const iovec* iov, int niov, const std::vector<int>& rights, int flags = 0);
 
 }  // namespace tunsock::daemon

@@ -1,6 +1,9 @@
 // Default user requests, so that no hook of a protocol's table is null:
 // requests answer EOPNOTSUPP, notifications do nothing.
 // FreeBSD: sys/kern/uipc_domain.c (pr_usrreqs_init and the pru_*_notsupp).
+#include <sys/socket.h>
+
+#include <algorithm>
 #include <cerrno>
 
 #include "kern/protosw.hpp"
@@ -30,10 +33,21 @@ int pru_shutdown_notsupp(Socket&) { return EOPNOTSUPP; }
 int pru_sockaddr_notsupp(Socket&, SockAddr*) { return EOPNOTSUPP; }
 void pru_close_notsupp(Socket&) {}
 void pru_dispose_notsupp(Socket&, mbuf*) {}
-long pru_sendspace_default(const Socket& so) { return sbspace(so.so_snd); }
+// A stream send buffer the program sized (SO_SNDBUF) holds what it asked
+// for, half of sb_hiwat, as Linux's: it doubles the value and charges skb
+// truesize, about twice the payload (a nonblocking sender fills SO_SNDBUF 32768
+// with about 33 KB). A default-sized buffer keeps its whole hiwat.
+long pru_sendspace_default(const Socket& so) {
+  const Sockbuf& sb = so.so_snd;
+  if (so.so_type != SOCK_STREAM || !(sb.sb_flags & SB_USERSET)) return sbspace(sb);
+  return std::max(0L, std::min(sbspace(sb), long(sb.sb_hiwat / 2) - long(sb.sb_cc)));
+}
 void pru_flush_notsupp(Socket&, int) {}
 
 }  // namespace
+
+int pru_rcvoob_notsupp(Socket&, RecvArgs&, int) { return EOPNOTSUPP; }
+long pru_oobmark_none(const Socket&) { return -1; }
 
 const PrUsrreqs pru_defaults = {
     .pru_abort = pru_abort_notsupp,
@@ -54,6 +68,8 @@ const PrUsrreqs pru_defaults = {
     .pru_dispose = pru_dispose_notsupp,
     .pru_sendspace = pru_sendspace_default,
     .pru_flush = pru_flush_notsupp,
+    .pru_rcvoob = pru_rcvoob_notsupp,
+    .pru_oobmark = pru_oobmark_none,
 };
 
 PrUsrreqs pru_with_defaults(PrUsrreqs u) {
@@ -78,6 +94,8 @@ PrUsrreqs pru_with_defaults(PrUsrreqs u) {
   TUNSOCK_PRU_DEFAULT(pru_dispose);
   TUNSOCK_PRU_DEFAULT(pru_sendspace);
   TUNSOCK_PRU_DEFAULT(pru_flush);
+  TUNSOCK_PRU_DEFAULT(pru_rcvoob);
+  TUNSOCK_PRU_DEFAULT(pru_oobmark);
 #undef TUNSOCK_PRU_DEFAULT
   return u;
 }

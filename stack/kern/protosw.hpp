@@ -71,10 +71,19 @@ struct PrUsrreqs {
   long (*pru_sendspace)(const Socket& so);
   // shutdown(SHUT_RD or SHUT_RDWR), called before so_rcv is flushed (FreeBSD pr_flush).
   void (*pru_flush)(Socket& so, int how);
+  // recv(MSG_OOB) (FreeBSD pru_rcvoob): the out-of-band byte into a (default
+  // EOPNOTSUPP). a.flags carries MSG_PEEK|MSG_TRUNC in, MSG_OOB|MSG_TRUNC out.
+  int (*pru_rcvoob)(Socket& so, struct RecvArgs& a, int flags);
+  // Data bytes in so_rcv before the urgent byte (the mark), which may not
+  // have arrived yet (beyond sb_cc); -1 when there is none ahead (default).
+  long (*pru_oobmark)(const Socket& so);
 };
 
 // Defaults: EOPNOTSUPP for requests, nothing for notifications.
 extern const PrUsrreqs pru_defaults;
+// The defaults of the out-of-band hooks, for constexpr tables: no urgent data.
+int pru_rcvoob_notsupp(Socket& so, struct RecvArgs& a, int flags);
+long pru_oobmark_none(const Socket& so);
 // Fill every null hook of u from pru_defaults.
 PrUsrreqs pru_with_defaults(PrUsrreqs u);
 

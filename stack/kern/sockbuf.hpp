@@ -18,6 +18,8 @@ namespace tunsock {
 inline constexpr uint32_t SBS_CANTSENDMORE = 0x0010;  // can't send more data to peer
 inline constexpr uint32_t SBS_CANTRCVMORE = 0x0020;   // can't receive more data from peer
 inline constexpr uint32_t SBS_RCVATMARK = 0x0040;     // at mark on input
+// sb_flags
+inline constexpr uint32_t SB_USERSET = 0x0001;  // SO_SNDBUF/SO_RCVBUF set: no autotuning (Linux SOCK_*BUF_LOCK)
 
 struct Sockbuf {
   mbuf* sb_mb = nullptr;          // the first record
@@ -30,6 +32,7 @@ struct Sockbuf {
   uint32_t sb_hiwat = 0;          // high watermark: max sb_cc
   uint32_t sb_lowat = 1;          // low watermark for wake-ups
   uint32_t sb_state = 0;          // SBS_*
+  uint32_t sb_flags = 0;          // SB_*
   int64_t sb_timeo_us = 0;        // SO_SNDTIMEO/SO_RCVTIMEO, kept for getsockopt
 };
 

@@ -114,6 +114,8 @@ Socket* sonewconn(Socket& head, uint32_t connstatus) {
   so->so_cred = head.so_cred;
   sbreserve(so->so_snd, head.so_snd.sb_hiwat);
   sbreserve(so->so_rcv, head.so_rcv.sb_hiwat);
+  so->so_snd.sb_flags = head.so_snd.sb_flags & SB_USERSET;  // Linux: sk_userlocks are inherited
+  so->so_rcv.sb_flags = head.so_rcv.sb_flags & SB_USERSET;
   so->so_snd.sb_lowat = head.so_snd.sb_lowat;
   so->so_rcv.sb_lowat = head.so_rcv.sb_lowat;
   so->so_snd.sb_timeo_us = head.so_snd.sb_timeo_us;
@@ -156,7 +158,27 @@ int soaccept(Socket& so, SockAddr* nam) {
   return pru(so).pru_accept(so, nam ? nam : &tmp);
 }
 
+// connect(AF_UNSPEC) on a connection-oriented socket: Linux's
+// __inet_stream_connect disconnects whatever the state (the protocol
+// aborts the connection: TCP sends RST), and tcp_disconnect leaves the
+// socket as new: unconnected, both directions open, queues empty, no
+// error, so that it may connect again. A protocol that refuses the name
+// (AF_UNIX: EINVAL) changes nothing.
+static int soconnect_unspec(Socket& so, const SockAddr& nam, const Td& td) {
+  if (int e = pru(so).pru_connect(so, nam, td)) return e;
+  so.so_state &= ~(SS_ISCONNECTED | SS_ISCONNECTING | SS_ISDISCONNECTING);
+  sbflush(so.so_rcv);
+  sbflush(so.so_snd);
+  so.so_rcv.sb_state &= ~SBS_CANTRCVMORE;
+  so.so_snd.sb_state &= ~SBS_CANTSENDMORE;
+  so.so_error = 0;
+  so.so_stack->upcalls().so_statechange(so);
+  return 0;
+}
+
 int soconnect(Socket& so, const SockAddr& nam, const Td& td) {
+  if ((so.so_proto->pr_flags & PR_CONNREQUIRED) && nam.len >= sizeof(sa_family_t) && nam.family() == AF_UNSPEC)
+    return soconnect_unspec(so, nam, td);
   if ((so.so_proto->pr_flags & PR_CONNREQUIRED) && (so.so_state & (SS_ISCONNECTED | SS_ISCONNECTING)))
     return (so.so_state & SS_ISCONNECTED) ? EISCONN : EALREADY;
   ++so.so_stack->sostat().connects;
@@ -183,6 +205,23 @@ bool soshutdown_unconnected(const Socket& so) {
          !(so.so_state & (SS_ISCONNECTED | SS_ISCONNECTING | SS_ISDISCONNECTING));
 }
 
+// Connections nobody accepted are aborted (their peers see a reset).
+void soabort_queued(Socket& so) {
+  while (!so.so_incomp.empty() || !so.so_comp.empty()) {
+    Socket* sp = !so.so_incomp.empty() ? so.so_incomp.front() : so.so_comp.front();
+    soqremove(*sp);
+    sp->so_state |= SS_NOFDREF;
+    soabort(*sp);
+  }
+}
+
+void solisten_stop(Socket& so) {
+  if (!(so.so_options & SOF_ACCEPTCONN)) return;
+  soabort_queued(so);
+  so.so_options &= ~SOF_ACCEPTCONN;
+  so.so_stack->upcalls().so_statechange(so);
+}
+
 int soshutdown(Socket& so, int how) {
   if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR) return EINVAL;
   int error = 0;
@@ -194,7 +233,15 @@ int soshutdown(Socket& so, int how) {
     // DEVIATION from FreeBSD's sorflush: what is queued stays readable, as
     // on Linux (AF_UNIX and TCP alike); nothing more will be appended by a
     // protocol that honours SBS_CANTRCVMORE.
+    const bool listening = so.so_options & SOF_ACCEPTCONN;
     pru(so).pru_flush(so, how);
+    if (listening && !(so.so_options & SOF_ACCEPTCONN)) {
+      // The protocol stopped listening (Linux inet_shutdown on a TCP
+      // listener: tcp_disconnect): an unconnected socket, nothing shut.
+      so.so_rcv.sb_state &= ~SBS_CANTRCVMORE;
+      so.so_snd.sb_state &= ~SBS_CANTSENDMORE;
+      return 0;
+    }
     socantrcvmore(so);
   }
   if (how != SHUT_RD) {
@@ -213,15 +260,7 @@ void soabort(Socket& so) {
 
 int soclose(Socket& so) {
   so.so_state |= SS_NOFDREF;
-  if (so.so_options & SOF_ACCEPTCONN) {
-    // Connections nobody accepted are aborted (their peers see a reset).
-    while (!so.so_incomp.empty() || !so.so_comp.empty()) {
-      Socket* sp = !so.so_incomp.empty() ? so.so_incomp.front() : so.so_comp.front();
-      soqremove(*sp);
-      sp->so_state |= SS_NOFDREF;
-      soabort(*sp);
-    }
-  }
+  if (so.so_options & SOF_ACCEPTCONN) soabort_queued(so);
   int error = 0;
   if ((so.so_state & SS_ISCONNECTED) && !(so.so_state & SS_ISDISCONNECTING)) {
     error = sodisconnect(so);

@@ -157,6 +157,9 @@ int sodisconnect(Socket& so);
 long sosendspace(const Socket& so);
 int sosend(Socket& so, const SockAddr* addr, mbuf* top, mbuf* control, int flags, const Td& td);
 int soreceive(Socket& so, RecvArgs& a);
+// Data bytes in so_rcv before the urgent byte (pru_oobmark): 0 = at the
+// mark (SIOCATMARK), -1 = no urgent byte ahead.
+long sooobmark(const Socket& so);
 // SHUT_RD marks so_rcv SBS_CANTRCVMORE (pru_flush first) but keeps what is
 // queued readable, as Linux does; SHUT_WR is pru_shutdown. EINVAL for a bad
 // how; ENOTCONN unconnected unless the protocol has PR_SHUTUNCONN.
@@ -172,6 +175,11 @@ void sofree(Socket& so);
 // then free it. Null is fine.
 void sodispose(Socket& so, mbuf* control);
 void soabort(Socket& so);
+// A listener's connections nobody accepted are aborted (close, stop listening).
+void soabort_queued(Socket& so);
+// A listener stops listening (a protocol's shutdown(SHUT_RD), Linux's
+// tcp_disconnect on LISTEN): its queued connections are aborted.
+void solisten_stop(Socket& so);
 int sosetopt(Socket& so, Sockopt& sopt);
 int sogetopt(Socket& so, Sockopt& sopt);
 int sogetsockname(Socket& so, SockAddr* nam);

@@ -169,12 +169,26 @@ int soreceive_stream(Socket& so, RecvArgs& a, int flags) {
   // stops after the rights); here the rights start the next read. The app
   // never sees this: the daemon hands so_rcv to a kernel AF_UNIX channel.
   // SO_PEEK_OFF is kept by sosetopt but MSG_PEEK always starts at the front.
+  // Urgent data (Linux tcp_recvmsg): a read stops at the mark; one that
+  // starts there skips the urgent byte unless SO_OOBINLINE.
+  size_t skip = 0, want = a.len;
+  if (long mark = pru(so).pru_oobmark(so); mark == 0 && !(so.so_options & SOF_OOBINLINE)) {
+    if (!(flags & MSG_PEEK)) {
+      sbdrop(sb, 1);
+      if (!sb.sb_mb) return soreceive_empty(so, flags);
+    } else {
+      skip = 1;
+    }
+  } else if (mark > 0) {
+    want = std::min(want, size_t(mark));
+  }
   mbuf* tail = nullptr;
   if (a.mp) *a.mp = nullptr;
   size_t got = 0;
-  for (mbuf* rec = sb.sb_mb; rec && got < a.len; rec = rec->m_nextpkt) {
+  for (mbuf* rec = sb.sb_mb; rec && got < want; rec = rec->m_nextpkt) {
     if (rec != sb.sb_mb && rec->m_type == MType::Control) break;
-    size_t n = deliver(rec, 0, a.len - got, a, &tail);
+    size_t n = deliver(rec, skip, want - got, a, &tail);
+    skip = 0;
     got += n;
     a.done = got;
   }
@@ -234,14 +248,17 @@ int sosend(Socket& so, const SockAddr* addr, mbuf* top, mbuf* control, int flags
   return pru(so).pru_send(so, pruflags, top, addr, control, td);
 }
 
+long sooobmark(const Socket& so) { return pru(so).pru_oobmark(so); }
+
 int soreceive(Socket& so, RecvArgs& a) {
   const int flags = a.flags;
   a.flags = 0;
   a.done = 0;
   a.full = 0;
   if (a.mp) *a.mp = nullptr;
-  // No out-of-band data here: EOPNOTSUPP (Linux AF_UNIX, raw), or ignored (UDP).
-  if ((flags & MSG_OOB) && !(so.so_proto->pr_flags & PR_OOBIGNORE)) return EOPNOTSUPP;
+  // Out-of-band data is the protocol's (TCP); elsewhere EOPNOTSUPP (Linux
+  // AF_UNIX here, raw), or MSG_OOB is ignored (UDP).
+  if ((flags & MSG_OOB) && !(so.so_proto->pr_flags & PR_OOBIGNORE)) return pru(so).pru_rcvoob(so, a, flags);
   Sockbuf& sb = so.so_rcv;
   if (!sb.sb_mb) return soreceive_empty(so, flags);
   // A datagram socket reports a pending error before what is queued (Linux

@@ -90,6 +90,7 @@ int set_buf(Sockbuf& sb, int val, uint32_t max, uint32_t min, bool force) {
   sb.sb_hiwat = 0;  // sbreserve may refuse huge forced values: keep its cap
   if (!sbreserve(sb, want)) sbreserve(sb, 16u << 20);
   sb.sb_hiwat = want;
+  sb.sb_flags |= SB_USERSET;
   return 0;
 }
 

@@ -475,6 +475,8 @@ constexpr PrUsrreqs uipc_usrreqs = {
     .pru_dispose = uipc_dispose,
     .pru_sendspace = uipc_sendspace,
     .pru_flush = uipc_flush,
+    .pru_rcvoob = pru_rcvoob_notsupp,  // DEVIATION: no MSG_OOB on local streams (see uipc_send)
+    .pru_oobmark = pru_oobmark_none,
 };
 
 // Linux AF_UNIX: shutdown() of an unconnected socket succeeds; send()

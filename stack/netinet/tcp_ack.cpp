@@ -114,6 +114,9 @@ bool newack(Inet& in, TcpCb& tp, const TcpSegIn& s) {
   }
   if (tp.snd_una == tp.snd_max) tcp_timer_stop(tp, tp.t_rexmt);
   else if (!tp.t_persist.armed()) tcp_rexmt_arm(tp);
+  // Linux tcp_new_space: freed room grows the send buffer with the
+  // congestion window while the window is not full (tcp_should_expand_sndbuf).
+  if (tcp_flight_size(tp) < tp.snd_cwnd) tcp_sndbuf_expand(tp);
   sowwakeup(so);
   return ourfinacked;
 }
@@ -155,7 +158,9 @@ bool tcp_input_ack(Inet& in, TcpCb& tp, TcpSegIn& s) {
     // new data beyond SND.UNA (RFC 6675 §5's DupThresh by SACKed segments;
     // Linux counts sacked_out), so that bidirectional traffic, whose ACKs
     // ride on data, recovers without waiting for the RTO.
-    const bool outstanding = s.ack == tp.snd_una && tp.snd_max != tp.snd_una;
+    // Not while probing a zero window (the probe byte is what is
+    // outstanding; FreeBSD counts duplicates only with the RTO timer on).
+    const bool outstanding = s.ack == tp.snd_una && tp.snd_max != tp.snd_una && !tp.t_persist.armed();
     const bool pure = s.len == 0 && !(s.flags & tw::TH_FIN) && tiwin == tp.snd_wnd;
     if (outstanding && (pure || sack_reports_new(tp, s))) {
       dupack(in, tp, s);
@@ -175,6 +180,8 @@ bool tcp_input_ack(Inet& in, TcpCb& tp, TcpSegIn& s) {
     if (tp.snd_wnd > 0 && tp.t_persist.armed()) {
       tcp_timer_stop(tp, tp.t_persist);
       tp.t_persist_shift = 0;
+    } else if (tp.snd_wnd == 0 && tp.t_persist.armed()) {
+      tcp_persist_arm(tp);  // Linux tcp_ack_probe: the next probe counts from this answer
     }
   }
   if (!ourfinacked) return true;

@@ -1,10 +1,11 @@
 // NewReno congestion control (RFC 5681 §3.1-3.2, RFC 6582) and the table of
-// algorithms TCP_CONGESTION chooses from. Fast retransmit and the partial-ACK
+// algorithms TCP_CONGESTION chooses from (CUBIC, the default, in tcp_cubic.cpp). Fast retransmit and the partial-ACK
 // logic of recovery live in tcp_input.cpp; here only the window arithmetic.
 // FreeBSD: netinet/cc/cc_newreno.c; Linux: net/ipv4/tcp_cong.c (reno).
 #include "netinet/tcp_cc.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "netinet/tcp_var.hpp"
 
@@ -55,11 +56,24 @@ const TcpCcOps kNewReno{
     .cc_after_idle = newreno_after_idle,
 };
 
-const TcpCcOps* const kAlgorithms[] = {&kNewReno};
-
 }  // namespace
 
-const TcpCcOps* tcp_cc_default() { return &kNewReno; }
+extern const TcpCcOps kTcpCubic;
+
+namespace {
+const TcpCcOps* const kAlgorithms[] = {&kTcpCubic, &kNewReno};
+}  // namespace
+
+// Linux's default (net.ipv4.tcp_congestion_control on a kernel whose
+// distribution did not choose another).
+const TcpCcOps* tcp_cc_default() { return &kTcpCubic; }
+
+void tcp_cc_switch(TcpCb& tp, const TcpCcOps* cc) {
+  if (cc == tp.t_cc) return;
+  if (tp.t_cc && tp.t_cc->cc_destroy) tp.t_cc->cc_destroy(tp);
+  std::memset(tp.t_ccpriv, 0, sizeof tp.t_ccpriv);
+  tp.t_cc = cc;
+}
 
 const TcpCcOps* tcp_cc_find(std::string_view name) {
   for (const TcpCcOps* a : kAlgorithms)

@@ -1,8 +1,10 @@
 // Congestion control behind an interface (FreeBSD's cc_algo, Linux's
 // tcp_congestion_ops): tcp_input and tcp_timer report events, the algorithm
-// moves snd_cwnd and snd_ssthresh. NewReno (RFC 5681, RFC 6582) is "reno",
-// as Linux names it; the next issue adds CUBIC beside it.
-// FreeBSD: netinet/cc/cc.h, cc_newreno.c.
+// moves snd_cwnd and snd_ssthresh. "cubic" (RFC 9438, as Linux's tcp_cubic
+// with HyStart off) is the default, as on Linux; NewReno (RFC 5681, RFC 6582)
+// is "reno", as Linux names it. An algorithm keeps its per-connection state
+// in TcpCb::t_ccpriv (Linux icsk_ca_priv), zeroed when it takes over.
+// FreeBSD: netinet/cc/cc.h, cc_newreno.c, cc_cubic.c.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +33,9 @@ struct TcpCcOps {
 const TcpCcOps* tcp_cc_default();
 // nullptr when the stack has no algorithm of that name (TCP_CONGESTION: ENOENT).
 const TcpCcOps* tcp_cc_find(std::string_view name);
+// TCP_CONGESTION on a socket: the old algorithm lets go, the new one starts
+// from a zeroed t_ccpriv with the window as it is (Linux tcp_set_congestion_control).
+void tcp_cc_switch(TcpCb& tp, const TcpCcOps* cc);
 // Bytes in flight (RFC 5681 FlightSize).
 uint32_t tcp_flight_size(const TcpCb& tp);
 // The congestion window a connection starts (or restarts) with.

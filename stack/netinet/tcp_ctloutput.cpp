@@ -125,10 +125,7 @@ int tcp_setopt(Socket& so, TcpCb& tp, Sockopt& s) {
     std::memcpy(name, s.sopt_val, std::min(s.sopt_valsize, sizeof name - 1));
     const TcpCcOps* cc = tcp_cc_find(name);
     if (!cc) return ENOENT;
-    if (cc != tp.t_cc) {
-      if (tp.t_cc->cc_destroy) tp.t_cc->cc_destroy(tp);
-      tp.t_cc = cc;
-    }
+    tcp_cc_switch(tp, cc);
     return 0;
   }
   if (s.sopt_valsize < sizeof(int)) return EINVAL;
@@ -175,7 +172,7 @@ int tcp_setopt(Socket& so, TcpCb& tp, Sockopt& s) {
     case TCP_WINDOW_CLAMP:
       return set_window_clamp(tp, v);
     case TCP_DEFER_ACCEPT:
-      // DEVIATION: kept and reported; a connection is accepted at its final ACK.
+      // tcp_input drops a bare final ACK while the deferral lasts (tcp_defer_bare_ack).
       tp.t_defer_accept = secs_to_retrans(std::max(v, 0));
       return 0;
     case TCP_QUICKACK:
@@ -223,9 +220,20 @@ void tcp_fill_info(const Socket& so, lx::tcp_info* ti) {
     return uint32_t(std::chrono::duration_cast<std::chrono::milliseconds>(now - t).count());
   };
   const uint32_t mss = std::max<uint32_t>(tp.t_maxseg, 1);
-  // Linux hands a connection entering TIME_WAIT to a timewait sock
-  // (tcp_time_wait) and tcp_done()s the socket itself: the program's
-  // socket says CLOSE from then on.
+  ti->tcpi_max_pacing_rate = ~uint64_t(0);  // no SO_MAX_PACING_RATE
+  ti->tcpi_reordering = tp.t_reordering;
+  ti->tcpi_snd_cwnd = tp.snd_cwnd ? tp.snd_cwnd / mss : kTcpInitCwnd;
+  if (tp.t_state == TcpState::LISTEN) {
+    // Linux: a listener's fields are aliased: unacked is the accept queue,
+    // sacked the backlog; nothing else is reported.
+    ti->tcpi_state = tcp_state_linux(TcpState::LISTEN);
+    ti->tcpi_pacing_rate = ~uint64_t(0);
+    ti->tcpi_unacked = uint32_t(so.so_qlen);
+    ti->tcpi_sacked = uint32_t(so.so_qlimit);
+    return;
+  }
+  // Linux tcp_time_wait hands the 4-tuple to a timewait sock and closes the
+  // socket itself: a program never reads TIME_WAIT from its descriptor.
   ti->tcpi_state = tcp_state_linux(tp.t_state == TcpState::TIME_WAIT ? TcpState::CLOSED : tp.t_state);
   ti->tcpi_ca_state = tp.t_ca_state;
   ti->tcpi_retransmits = uint8_t(tp.t_rxtshift);
@@ -253,9 +261,9 @@ void tcp_fill_info(const Socket& so, lx::tcp_info* ti) {
   ti->tcpi_rtt = us(tp.t_srtt);
   ti->tcpi_rttvar = us(tp.t_rttvar);
   ti->tcpi_snd_ssthresh = tp.snd_ssthresh >= 0x7fffffff ? 0x7fffffff : tp.snd_ssthresh / mss;
-  ti->tcpi_snd_cwnd = tp.snd_cwnd / mss;
-  ti->tcpi_advmss = tp.t_advmss;
-  ti->tcpi_reordering = tp.t_reordering;
+  // Linux tcp_rcv_synsent_state_process takes the timestamp option out of
+  // the active opener's advmss (the passive side keeps the route's).
+  ti->tcpi_advmss = tp.t_advmss - (tp.t_active_open && (tp.t_flags & TF_RCVD_TSTMP) ? 12 : 0);
   ti->tcpi_rcv_space = tcp_rcv_window(tp);
   ti->tcpi_total_retrans = tp.t_total_retrans;
   ti->tcpi_bytes_acked = tp.t_bytes_acked_total;

@@ -47,17 +47,19 @@ void dooptions_syn(TcpCb& tp, const TcpSegIn& s) {
   }
   if (o.sack_permitted) tp.t_flags |= TF_SACK_PERMIT;
   tcp_mss_update(tp, o.mss ? *o.mss : kTcpDefaultMss);
-  tp.t_rcvmss = std::min<uint32_t>(tp.t_maxseg, tp.t_advmss);
+  tcp_init_rcv_mss(tp);
   tp.t_cc->cc_init(tp);
 }
 
 void established(TcpCb& tp, const TcpSegIn& s) {
   tcp_set_state(tp, TcpState::ESTABLISHED);
+  tp.t_bytes_acked_total++;  // our SYN (Linux tcp_snd_una_update counts it)
   tp.snd_wnd = uint32_t(s.th.win) << tp.snd_scale;
   tp.max_sndwnd = std::max(tp.max_sndwnd, tp.snd_wnd);
   tp.snd_wl1 = s.seq;
   tp.snd_wl2 = s.ack;
   tcp_keep_arm(tp);
+  tcp_init_buffer_space(tp);
   tcp_globals(*tp.t_in).stat.connects++;
   soisconnected(*tp_socket(tp));
 }
@@ -98,6 +100,7 @@ void input_listen(Inet& in, TcpCb& lp, TcpSegIn& s) {
   tp.t_user_timeout_ms = lp.t_user_timeout_ms;
   tp.t_user_maxseg = lp.t_user_maxseg;
   tp.t_defer_accept = lp.t_defer_accept;
+  tp.t_syn_retries = lp.t_syn_retries;  // Linux: the listener's TCP_SYNCNT bounds SYN-ACK retries
   tp.t_cc = lp.t_cc;
   tcp_hash_insert(tp);
   tp.t_advmss = tcp_mss_for(in, s.src);
@@ -179,6 +182,9 @@ bool check_sequence(Inet& in, TcpCb& tp, TcpSegIn& s) {
          (tp.rcv_nxt <= s.seq + seglen - 1 && s.seq + seglen - 1 < tp.rcv_nxt + wnd);
   // A zero-window probe or a keepalive (SEQ = RCV.NXT - 1) is answered.
   if (!ok) {
+    // Linux tcp_send_dupack: a D-SACK for what came twice (TIME-WAIT's minisock sends a bare ACK).
+    if (seglen > 0 && s.seq < tp.rcv_nxt && tp.t_state != TcpState::TIME_WAIT)
+      tcp_dsack_set(tp, s.seq, seq_min(s.seq + seglen, tp.rcv_nxt));
     if (seglen > 0 && s.seq + seglen <= tp.rcv_nxt) {
       st.rcvduppack++;
       st.rcvdupbyte += uint64_t(s.len);
@@ -206,6 +212,7 @@ bool check_sequence(Inet& in, TcpCb& tp, TcpSegIn& s) {
     }
     dup = std::min(dup, s.len);
     if (dup > 0) {
+      tcp_dsack_set(tp, s.seq, s.seq + dup);  // RFC 2883 §4.1.2 (Linux tcp_data_queue, partial packet)
       st.rcvpartduppack++;
       m_adj(s.m, dup);
       s.seq += dup;
@@ -273,12 +280,35 @@ bool timewait_reuse(Inet& in, TcpCb& tp, TcpSegIn& s) {
   return true;
 }
 
-// Urgent data (RFC 9293 §3.10.7.4 sixth, RFC 6093: the pointer names the
-// byte after the urgent one).
+// Urgent data (RFC 9293 §3.10.7.4 sixth; RFC 6093 §4: the pointer names
+// the byte after the urgent one, as Linux reads it). Linux tcp_check_urg:
+// a pointer to a byte not yet received, newer than the one known, moves
+// the mark; tcp_urg: while the byte is awaited, the segment holding it
+// gives a copy (the byte itself stays in the stream, see tcp_usr_oobmark).
 void input_urg(TcpCb& tp, const TcpSegIn& s) {
-  if (!(s.flags & tw::TH_URG) || tcps_have_rcvd_fin(tp.t_state)) return;
-  const TcpSeq up = s.seq + s.th.urp;
-  if (up > tp.rcv_up) tp.rcv_up = up;
+  Socket& so = *tp_socket(tp);
+  if ((s.flags & tw::TH_URG) && !tcps_have_rcvd_fin(tp.t_state)) {
+    const TcpSeq ptr = s.th.urp ? s.seq + int64_t(s.th.urp) - 1 : s.seq;
+    const TcpSeq copied = tcp_copied_seq(tp);
+    if (ptr >= copied && ptr >= tp.rcv_nxt && !(tp.t_urg_state && ptr <= tp.t_urg_seq)) {
+      // The previous urgent byte, unread at the head of the stream, leaves it.
+      if (tp.t_urg_state && tp.t_urg_seq == copied && copied != tp.rcv_nxt && !(so.so_options & SOF_OOBINLINE))
+        sbdrop(so.so_rcv, 1);
+      tp.t_urg_state = TCPURG_NOTYET;
+      tp.t_urg_seq = ptr;
+      if (ptr + 1 > tp.rcv_up) tp.rcv_up = ptr + 1;
+    }
+  }
+  if (tp.t_urg_state == TCPURG_NOTYET && s.m) {
+    const int32_t off = tp.t_urg_seq - s.seq;
+    if (off >= 0 && off < s.len) {
+      std::byte b;
+      m_copydata(s.m, off, 1, &b);
+      tp.t_iobc = uint8_t(b);
+      tp.t_urg_state = TCPURG_VALID;
+      sorwakeup(so);
+    }
+  }
 }
 
 // Text (seventh): in order to so_rcv (delayed ACK every second segment,
@@ -293,20 +323,39 @@ bool input_text(Inet& in, TcpCb& tp, TcpSegIn& s) {
     s.m = nullptr;
     return false;
   }
-  tp.t_last_data_recv = in.st.now();
-  if (s.len > 0 && tp.t_data_segs_in++ == 0 && tp.t_quickack == 0) {
-    // Linux tcp_event_data_recv: the first data starts in quick-ACK mode,
-    // rcv_wnd / (2 * rcv_mss) ACKs at once, between 2 and 16.
-    tp.t_quickack = int(std::clamp<uint32_t>(tcp_rcv_window(tp) / (2 * std::max<uint32_t>(tp.t_rcvmss, 1)), 2, 16));
+  if (s.len > 0) {
+    tcp_measure_rcv_mss(tp, uint32_t(s.len), uint32_t(tw::kTcpHdrLen + tw::tcp_options_len(s.th.opts)), s.flags);
+    // Linux tcp_event_data_recv: the first data starts in quick-ACK mode
+    // (rcv_wnd / (2 * rcv_mss) ACKs at once, between 2 and 16) with the
+    // delayed-ACK timeout (ATO) at its minimum; later the ATO follows the
+    // gaps between data segments, and a gap longer than the RTO (a stalled
+    // sender) brings quick ACKs back.
+    const Time now = in.st.now();
+    const int quick = int(std::clamp<uint32_t>(tcp_rcv_window(tp) / (2 * std::max<uint32_t>(tp.t_rcvmss, 1)), 2, 16));
+    if (tp.t_ato == Time{0}) {
+      tp.t_ato = kTcpDelackMin;
+      if (tp.t_quickack == 0) tp.t_quickack = quick;
+    } else if (const Time m = now - tp.t_last_data_recv; m <= kTcpDelackMin / 2) {
+      tp.t_ato = tp.t_ato / 2 + kTcpDelackMin / 2;
+    } else if (m < tp.t_ato) {
+      tp.t_ato = std::min(tp.t_ato / 2 + m, tp.t_rto);
+    } else if (m > tp.t_rto && tp.t_quickack >= 0) {
+      tp.t_quickack = std::max(tp.t_quickack, quick);
+    }
+    tp.t_data_segs_in++;
   }
+  tp.t_last_data_recv = in.st.now();
   if (s.seq == tp.rcv_nxt && tp.t_reass.empty()) {
     tp.rcv_nxt += s.len;
+    if (s.len > 0) tcp_rcv_rtt_measure(tp);
     tp.t_bytes_received += uint64_t(s.len);
     st.rcvpack++;
     st.rcvbyte += uint64_t(s.len);
     if (s.len > 0 && !(so.so_rcv.sb_state & SBS_CANTRCVMORE)) sbappendstream(so.so_rcv, s.m);
     else m_freem(s.m);
     s.m = nullptr;
+    // Linux __tcp_select_window: a buffer more than half full ends quick-ACK mode.
+    if (tp.t_quickack > 0 && tcp_rcv_window(tp) < so.so_rcv.sb_hiwat / 4) tp.t_quickack = 0;
     if (uint32_t(s.len) > tp.t_rcvmss / 2) tp.t_segs_unacked++;
     if (tp.t_quickack > 0 && !tp.t_pingpong) {
       tp.t_quickack--;
@@ -389,6 +438,7 @@ void input_synchronized(Inet& in, TcpCb& tp, TcpSegIn& s) {
   if (tp.t_state == TcpState::SYN_RECEIVED) {
     if (s.ack <= tp.snd_una || s.ack > tp.snd_max) return dropwithreset(in, s);
     Socket& so = *tp_socket(tp);
+    if (tcp_defer_bare_ack(tp, s.len > 0 || (s.flags & tw::TH_FIN))) return;  // TCP_DEFER_ACCEPT
     // Linux tcp_check_req: a full accept queue drops the final ACK and keeps
     // the connection in SYN-RECEIVED (the SYN-ACK timer goes on).
     if (so.so_head && so.so_head->so_qlen > so.so_head->so_qlimit) {

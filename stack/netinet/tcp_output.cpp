@@ -5,6 +5,7 @@
 // window updates, persist probes, options (RFC 7323, RFC 2018).
 // FreeBSD: netinet/tcp_output.c.
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 
 #include "netinet/tcp_cc.hpp"
@@ -41,24 +42,44 @@ IpOutOpts tcp_ipopts(const TcpCb& tp) {
   return o;
 }
 
-// What the segment will say about our window (receiver SWS avoidance,
-// never shrinking what was offered: RFC 9293 §3.8.6.2.2).
-uint32_t window_to_offer(const TcpCb& tp) {
+// What the segment will say about our window: Linux __tcp_select_window
+// over tcp_rcv_window's free space. Receiver SWS avoidance: below half the
+// full space, less than an MSS (or a sixteenth of the space) offers
+// nothing; without window scaling the offer moves in whole MSS; and never
+// shrink what was offered (RFC 9293 §3.8.6.2.2). A SYN offers the space
+// rounded down to our MSS, at most 65535 (tcp_select_initial_window).
+uint32_t window_to_offer(const TcpCb& tp, bool syn = false) {
   const Socket& so = *tp_socket(tp);
-  uint32_t win = tcp_rcv_window(tp);
-  if (win < so.so_rcv.sb_hiwat / 4 && win < tp.t_rcvmss) win = 0;
+  const uint32_t full = so.so_rcv.sb_hiwat / 2;
+  uint32_t free = tcp_rcv_window(tp);
+  if (syn) {
+    const uint32_t mss = std::max(tp.t_advmss, 1u);
+    return std::min<uint32_t>(free > mss ? free / mss * mss : free, 65535);
+  }
+  const uint32_t mss = std::max(std::min(tp.t_rcvmss, full), 1u);
+  uint32_t win;
+  if (free < full / 2) free = free >> tp.rcv_scale << tp.rcv_scale;
+  if (free < full / 2 && (free < full / 16 || free < mss)) {
+    win = 0;
+  } else if (tp.rcv_scale) {
+    const uint32_t unit = 1u << tp.rcv_scale;
+    win = (free + unit - 1) / unit * unit;
+  } else {
+    const int32_t cur = tp.rcv_adv - tp.last_ack_sent;  // the window last offered (Linux rcv_wnd)
+    win = (cur <= int32_t(free - mss) || cur > int32_t(free)) ? free / mss * mss : uint32_t(cur);
+  }
   const int32_t offered = tp.rcv_adv - tp.rcv_nxt;
   if (offered > 0 && win < uint32_t(offered)) win = uint32_t(offered);
   return std::min<uint32_t>(win, 65535u << tp.rcv_scale);
 }
 
 // Whether a window update is worth a segment of its own (FreeBSD's rule:
-// two segments' worth, or half the buffer).
+// two segments' worth, or half the full space).
 bool window_update_due(const TcpCb& tp, uint32_t win) {
   if (!tcps_have_rcvd_syn(tp.t_state) || tcps_have_rcvd_fin(tp.t_state)) return false;
   const int32_t adv = int32_t(win) - (tp.rcv_adv - tp.rcv_nxt);
   if (adv <= 0) return false;
-  return uint32_t(adv) >= 2 * tp.t_rcvmss || 2 * uint32_t(adv) >= tp_socket(tp)->so_rcv.sb_hiwat;
+  return uint32_t(adv) >= 2 * tp.t_rcvmss || 4 * uint32_t(adv) >= tp_socket(tp)->so_rcv.sb_hiwat;
 }
 
 void fill_syn_options(TcpCb& tp, tw::TcpOptions& o, bool synack) {
@@ -74,9 +95,130 @@ void fill_syn_options(TcpCb& tp, tw::TcpOptions& o, bool synack) {
 
 }  // namespace
 
+void tcp_mark_push(TcpCb& tp, TcpSeq from, TcpSeq to) {
+  // Linux tcp_sendmsg_locked: each time an skb (size_goal bytes: whole
+  // MSS, at most half the peer's largest window, tcp_bound_to_half_wnd)
+  // fills and the write has gone more than half the largest window past
+  // the last push (forced_push), that skb carries PSH; tcp_push marks the
+  // end of the write. A segment holding a mark carries PSH, also when
+  // retransmitted or cut short by the window.
+  auto mark = [&](TcpSeq at) {
+    if (!tp.t_push_marks.empty() && tp.t_push_marks.back() >= at) return;
+    tp.t_push_marks.push_back(at);
+    if (tp.t_push_marks.size() > 256) tp.t_push_marks.pop_front();
+    tp.t_pushed_seq = at;
+  };
+  // Every write ends in a mark, and marks go once acknowledged: with none
+  // left, everything written up to the last push is acknowledged.
+  tp.t_pushed_seq = tp.t_push_marks.empty() ? tp.snd_una : tp.t_push_marks.back();
+  if (tp.max_sndwnd > 0) {
+    const uint32_t cutoff = tp.max_sndwnd > uint32_t(kTcpDefaultMss) ? tp.max_sndwnd / 2 : tp.max_sndwnd;
+    // Linux's mss_cache is itself bounded to half the largest window.
+    const uint32_t mss = std::max(std::min(tp.t_maxseg, std::max(cutoff, 48u)), 1u);
+    const uint32_t goal = std::max(std::min(65536u, cutoff) / mss * mss, mss);
+    for (TcpSeq end = from + int64_t(goal); end <= to; end += int64_t(goal))
+      if (end - tp.t_pushed_seq > int32_t(tp.max_sndwnd / 2)) mark(end);
+  }
+  mark(to);
+}
+
+void tcp_sndbuf_expand(TcpCb& tp) {
+  // Linux tcp_sndbuf_expand: room for two congestion windows (fast
+  // recovery), each segment charged as the worst case of one skb per frame:
+  // MSS + MAX_TCP_HEADER + skb_shared_info, rounded up to a power of two,
+  // plus the sk_buff. In payload terms this is generous (about twice what
+  // Linux fits), which the "within 2x" allows; getsockopt(SO_SNDBUF)
+  // shows Linux's number (87040 for MSS 1460, 2626560 on lo).
+  Socket& so = *tp_socket(tp);
+  if (so.so_snd.sb_flags & SB_USERSET) return;
+  constexpr uint32_t kMaxTcpHeader = 320, kSkbSharedInfo = 320, kSkbStruct = 256;
+  const uint32_t mss = std::max(tp.t_peermss, tp.t_maxseg);
+  const uint32_t per_mss = std::bit_ceil(mss + kMaxTcpHeader + kSkbSharedInfo) + kSkbStruct;
+  const uint32_t nr_segs = std::max({uint32_t(kTcpInitCwnd), tp.snd_cwnd / std::max(tp.t_maxseg, 1u),
+                                     tp.t_reordering + 1});
+  const uint64_t sndmem = std::min<uint64_t>(2ull * nr_segs * per_mss, kTcpWmemMax);
+  if (so.so_snd.sb_hiwat < sndmem) {
+    sbreserve(so.so_snd, uint32_t(sndmem));
+    sowwakeup(so);
+  }
+}
+
+void tcp_init_buffer_space(TcpCb& tp) {
+  // Linux tcp_init_buffer_space at ESTABLISHED: the send buffer for the
+  // initial window, and the first DRS measurement (rcvq_space: what the
+  // program is assumed to read per RTT, at most 10 segments).
+  const Socket& so = *tp_socket(tp);
+  tcp_sndbuf_expand(tp);
+  tp.t_rcvq_space = std::min<uint32_t>(tcp_rcv_window(tp), kTcpInitCwnd * std::max(tp.t_advmss, 1u));
+  tp.t_rcvq_seq = tp.rcv_nxt - int64_t(so.so_rcv.sb_cc);
+  tp.t_rcvq_time = tp.t_in->st.now();
+}
+
+void tcp_rcv_rtt_measure(TcpCb& tp) {
+  // Linux tcp_rcv_rtt_measure: the receiver's RTT is the time a window's
+  // worth of data takes to arrive; the minimum of those samples.
+  const Time now = tp.t_in->st.now();
+  if (tp.t_rcv_rtt_time != Time{0}) {
+    if (tp.rcv_nxt < tp.t_rcv_rtt_seq) return;
+    const Time sample = std::max<Time>(now - tp.t_rcv_rtt_time, std::chrono::microseconds(1));
+    if (tp.t_rcv_rtt == Time{0} || sample < tp.t_rcv_rtt) tp.t_rcv_rtt = sample;
+  }
+  tp.t_rcv_rtt_seq = tp.rcv_nxt + int64_t(std::max<int32_t>(tp.rcv_adv - tp.last_ack_sent, 1));
+  tp.t_rcv_rtt_time = now;
+}
+
+namespace {
+
+// Linux tcp_rcv_space_adjust (dynamic right-sizing): once per receiver RTT,
+// when the program read more than in the last one, the receive buffer grows
+// to twice that plus room for the sender's growth, at most tcp_rmem[2],
+// unless SO_RCVBUF fixed it.
+void tcp_rcv_space_adjust(TcpCb& tp) {
+  Socket& so = *tp_socket(tp);
+  const Time now = tp.t_in->st.now();
+  if (tp.t_rcv_rtt == Time{0} || now - tp.t_rcvq_time < tp.t_rcv_rtt) return;
+  if (tcps_have_rcvd_fin(tp.t_state)) return;
+  const TcpSeq copied_seq = tp.rcv_nxt - int64_t(so.so_rcv.sb_cc);
+  const int32_t copied = copied_seq - tp.t_rcvq_seq;
+  if (copied > 0 && uint32_t(copied) > tp.t_rcvq_space) {
+    if (!(so.so_rcv.sb_flags & SB_USERSET) && tp.t_rcvq_space > 0) {
+      uint64_t rcvwin = 2ull * uint32_t(copied) + 16ull * tp.t_advmss;
+      const uint64_t grow = rcvwin * (uint32_t(copied) - tp.t_rcvq_space) / tp.t_rcvq_space;
+      rcvwin += 2 * grow;
+      // tcp_space_from_win at the default scaling ratio (half of the
+      // buffer is window), as Linux reports SO_RCVBUF.
+      const uint64_t rcvbuf = std::min<uint64_t>(2 * rcvwin, kTcpRmemMax);
+      if (rcvbuf > so.so_rcv.sb_hiwat) sbreserve(so.so_rcv, uint32_t(rcvbuf));
+    }
+    tp.t_rcvq_space = uint32_t(copied);
+  }
+  tp.t_rcvq_seq = copied_seq;
+  tp.t_rcvq_time = now;
+}
+
+}  // namespace
+
+void tcp_cleanup_rbuf(TcpCb& tp) {
+  if (!tcps_have_established(tp.t_state)) return;
+  tcp_rcv_space_adjust(tp);
+  // Linux tcp_cleanup_rbuf: an ACK held back while more than a full
+  // segment is unacknowledged goes once the program has read (the
+  // "once-per-two-segments" ACK tcp_input left for the reader).
+  if ((tp.t_flags & TF_DELACK) && uint32_t(tp.rcv_nxt - tp.last_ack_sent) > tp.t_rcvmss)
+    tp.t_flags |= TF_ACKNOW;
+  tcp_output(tp);
+}
+
 uint32_t tcp_rcv_window(const TcpCb& tp) {
+  // Linux tcp_space: the buffer's free room, what is queued charged by its
+  // storage as skb truesize would be (sb_mbcnt: an mbuf and a cluster,
+  // 2304 bytes for a 1000-byte segment, plus an eighth for what an skb
+  // carries beyond them, skb_shared_info: 2592, where Linux charges about
+  // 2600 on tun), at Linux's default scaling ratio (tcp_win_from_space:
+  // half the room is window).
   const Sockbuf& sb = tp_socket(tp)->so_rcv;
-  const uint32_t win = uint32_t(std::max<long>(0, long(sb.sb_hiwat) - long(sb.sb_cc)));
+  const long used = std::max<long>(sb.sb_cc, sb.sb_mbcnt + sb.sb_mbcnt / 8);
+  const uint32_t win = uint32_t(std::max<long>(0, long(sb.sb_hiwat) - used) / 2);
   return tp.t_window_clamp ? std::min(win, tp.t_window_clamp) : win;  // TCP_WINDOW_CLAMP
 }
 
@@ -118,13 +260,14 @@ int tcp_send_segment(TcpCb& tp, TcpSeq seq, int len, uint8_t flags) {
       r.opts.ts_val = tcp_ts_now(tp);
       r.opts.ts_ecr = tp.ts_recent;
     }
-    if ((tp.t_flags & TF_SACK_PERMIT) && !tp.t_reass.empty()) {  // RFC 2018 §4
-      r.opts.nsack = uint8_t(tcp_sack_blocks(tp, r.opts.sack, r.opts.has_ts ? 3 : 4));
+    if ((tp.t_flags & TF_SACK_PERMIT) && (tp.t_dsack || !tp.t_reass.empty()) && (flags & tw::TH_ACK)) {
+      // RFC 2018 §4, RFC 2883 §4: a D-SACK block is sent once, first.
+      r.opts.nsack = uint8_t(tcp_sack_option_blocks(tp, r.opts.sack, r.opts.has_ts ? 3 : 4));
       s.sack_blocks_sent += r.opts.nsack;
+      tp.t_dsack = false;
     }
   }
-  uint32_t win = window_to_offer(tp);
-  if (flags & tw::TH_SYN) win = std::min<uint32_t>(win, 65535);  // RFC 7323 §2.2: never scaled
+  const uint32_t win = window_to_offer(tp, flags & tw::TH_SYN);  // RFC 7323 §2.2: a SYN's is never scaled
   if (flags & tw::TH_ACK) r.ack = tp.rcv_nxt.v;
   r.win = uint16_t(std::min<uint32_t>((flags & tw::TH_SYN) ? win : win >> tp.rcv_scale, 65535));
   if (tp.snd_up > seq && (flags & tw::TH_ACK)) {  // RFC 9293 §3.8.5 (urgent pointer: the byte after)
@@ -150,11 +293,12 @@ int tcp_send_segment(TcpCb& tp, TcpSeq seq, int len, uint8_t flags) {
     if (push) r.flags |= tw::TH_PUSH;
     // Linux tcp_event_data_sent: data sent within the ATO of the last
     // received makes the connection interactive (delayed ACKs, no quick ACKs).
-    if (tp.t_last_data_recv > Time{0} && now - tp.t_last_data_recv < kTcpDelackMin) tp.t_pingpong = true;
+    if (tp.t_last_data_recv > Time{0} && now - tp.t_last_data_recv < std::max(tp.t_ato, kTcpDelackMin))
+      tp.t_pingpong = true;
   }
   s.sndtotal++;
   tp.t_segs_out++;
-  if (win > 0 && uint32_t(tp.rcv_adv - tp.rcv_nxt) < win) tp.rcv_adv = tp.rcv_nxt + win;
+  if (win > 0 && int32_t(tp.rcv_adv - tp.rcv_nxt) < int32_t(win)) tp.rcv_adv = tp.rcv_nxt + win;  // also when a probe went past it
   tp.last_ack_sent = tp.rcv_nxt;
   tp.t_flags &= ~(TF_ACKNOW | TF_DELACK);
   tp.t_segs_unacked = 0;
@@ -184,9 +328,9 @@ bool plan_segment(TcpCb& tp, OutPlan& p) {
   // Linux tcp_current_mss: the SACK blocks tcp_send_segment adds take their
   // room from the data, so the segment still fits the MTU (RFC 2018 §3).
   long mss = long(tp.t_maxseg);
-  if ((tp.t_flags & TF_SACK_PERMIT) && !tp.t_reass.empty()) {
+  if ((tp.t_flags & TF_SACK_PERMIT) && (tp.t_dsack || !tp.t_reass.empty())) {
     tw::SackBlock b[4];
-    mss -= 4 + 8 * tcp_sack_blocks(tp, b, (tp.t_flags & TF_RCVD_TSTMP) ? 3 : 4);
+    mss -= 4 + 8 * tcp_sack_option_blocks(tp, b, (tp.t_flags & TF_RCVD_TSTMP) ? 3 : 4);
   }
   p.flags = tcp_outflags(tp.t_state);
   p.force = (tp.t_flags & TF_FORCEDATA) && sendwin == 0;

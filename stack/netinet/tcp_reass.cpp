@@ -44,13 +44,17 @@ bool tcp_reass_insert(TcpCb& tp, TcpSeq seq, int len, bool fin, mbuf* m) {
     const TcpReassEntry& p = *(it - 1);
     const int over = (p.seq + p.len) - n.seq;
     if (over >= n.len && !(fin && !p.fin && over == n.len)) {
+      if (n.len > 0) tcp_dsack_set(tp, n.seq, n.seq + n.len);  // all of it was here (Linux tcp_data_queue_ofo)
       s.rcvduppack++;
       s.rcvdupbyte += uint64_t(n.len);
       m_freem(n.m);
       tp.t_sack_last = p.seq;
       return true;
     }
-    if (over > 0) trim_front(n, over);
+    if (over > 0) {
+      tcp_dsack_set(tp, n.seq, n.seq + over);
+      trim_front(n, over);
+    }
   }
   // Those after that we cover entirely go; one that overlaps our end is trimmed.
   while (it != tp.t_reass.end()) {
@@ -105,6 +109,25 @@ void tcp_reass_flush(TcpCb& tp) {
   for (TcpReassEntry& e : tp.t_reass) m_freem(e.m);
   tp.t_reass.clear();
   tp.t_reass_bytes = 0;
+}
+
+void tcp_dsack_set(TcpCb& tp, TcpSeq start, TcpSeq end) {
+  if (!(tp.t_flags & TF_SACK_PERMIT) || end <= start) return;
+  tw::SackBlock& b = tp.t_dsack_blk;
+  if (tp.t_dsack && start <= TcpSeq(b.end) && TcpSeq(b.start) <= end) {  // extend what touches it
+    b.start = seq_min(TcpSeq(b.start), start).v;
+    b.end = seq_max(TcpSeq(b.end), end).v;
+    return;
+  }
+  tp.t_dsack = true;
+  b = {start.v, end.v};
+}
+
+int tcp_sack_option_blocks(const TcpCb& tp, tw::SackBlock* out, int max) {
+  // RFC 2883 §4: the D-SACK block first, then the usual SACK blocks.
+  int n = 0;
+  if (tp.t_dsack && max > 0) out[n++] = tp.t_dsack_blk;
+  return n + tcp_sack_blocks(tp, out + n, max - n);
 }
 
 int tcp_sack_blocks(const TcpCb& tp, tw::SackBlock* out, int max) {

@@ -45,6 +45,47 @@ uint8_t tcp_rscale_for(const Socket& so) {
   return uint8_t(std::clamp(log - 15, 0, kTcpMaxWinshift));
 }
 
+void tcp_init_rcv_mss(TcpCb& tp) {
+  uint32_t hint = std::min(tp.t_advmss, tp.t_maxseg);
+  hint = std::min(hint, tcp_rcv_window(tp) / 2);
+  hint = std::min<uint32_t>(hint, kTcpDefaultMss);
+  tp.t_rcvmss = std::max<uint32_t>(hint, kTcpMinMss);
+}
+
+void tcp_measure_rcv_mss(TcpCb& tp, uint32_t len, uint32_t hdrlen, uint8_t flags) {
+  const uint32_t lss = tp.t_last_seg_size;
+  tp.t_last_seg_size = 0;
+  if (len >= tp.t_rcvmss) {
+    tp.t_rcvmss = std::min(len, tp.t_advmss);
+    return;
+  }
+  // A shorter segment counts when it is surely full sized: big enough, or
+  // without PSH/FIN/URG (a sender ends a write with PSH); twice in a row.
+  constexpr uint8_t kRemnant = tw::TH_FIN | tw::TH_URG | tw::TH_SYN | tw::TH_PUSH;
+  const uint32_t whole = len + hdrlen;
+  if (whole >= kTcpDefaultMss + 20u || (whole >= kTcpMinMss + 20u && !(flags & kRemnant))) {
+    const uint32_t seg = whole - (20 + ((tp.t_flags & TF_RCVD_TSTMP) ? 12 : 0));
+    tp.t_last_seg_size = seg;
+    if (seg == lss) tp.t_rcvmss = seg;
+  }
+}
+
+bool tcp_defer_bare_ack(TcpCb& tp, bool has_data) {
+  if (has_data || tp.t_synack_retries >= tp.t_defer_accept) return false;
+  tp.t_defer_acked = true;
+  return true;
+}
+
+SynackTimeout tcp_synack_timeout(TcpCb& tp) {
+  const int n = tp.t_synack_retries++;
+  const int max = tp.t_syn_retries ? tp.t_syn_retries : kTcpSynackRetries;
+  if (!tp.t_defer_accept) return n >= max ? SynackTimeout::kExpire : SynackTimeout::kResend;
+  if (n >= max && (!tp.t_defer_acked || n >= tp.t_defer_accept)) return SynackTimeout::kExpire;
+  // The last period of the deferral sends the SYN-ACK again: the peer's
+  // ACK to it then makes the connection, data or not.
+  return !tp.t_defer_acked || n >= tp.t_defer_accept - 1 ? SynackTimeout::kResend : SynackTimeout::kWait;
+}
+
 Time tcp_fin_time(const TcpCb& tp) {
   const Time t = tp.t_linger2 > 0 ? std::chrono::seconds(tp.t_linger2) : kTcpFinTimeout;
   const Time rto = tcp_rto_backoff(tp);

@@ -34,10 +34,15 @@ void tcp_timer_rexmt(void* arg) {
   if (tp.t_state == TcpState::SYN_SENT) {
     give_up = tcp_retransmits_timed_out(tp, tp.t_syn_retries ? tp.t_syn_retries : kTcpSynRetries, kTcpTimeoutInit);
   } else if (tp.t_state == TcpState::SYN_RECEIVED && tp_socket(tp)->so_head) {
-    give_up = ++tp.t_synack_retries > kTcpSynackRetries;  // Linux drops the request silently
-    if (give_up) {
+    give_up = false;
+    const SynackTimeout what = tcp_synack_timeout(tp);  // tcp_subr.cpp (TCP_DEFER_ACCEPT)
+    if (what == SynackTimeout::kExpire) {
       s.conndrops++;
-      return tcp_close(&tp);
+      return tcp_close(&tp);  // Linux drops the request silently
+    }
+    if (what == SynackTimeout::kWait) {
+      tp.t_rxtshift++;
+      return tcp_rexmt_arm(tp);
     }
   } else {
     give_up = tcp_retransmits_timed_out(tp, kTcpRetries2, kTcpRtoMin);
@@ -115,7 +120,14 @@ void tcp_timer_keep(void* arg) {
 void tcp_timer_delack(void* arg) {
   TcpCb& tp = *static_cast<TcpCb*>(arg);
   stat_of(tp).delack++;
-  tp.t_pingpong = false;  // Linux: a delayed ACK missed its ride, leave pingpong mode
+  // Linux tcp_delack_timer_handler: a delayed ACK that missed its ride
+  // inflates the ATO (bulk), or leaves pingpong mode with the ATO deflated.
+  if (tp.t_pingpong) {
+    tp.t_pingpong = false;
+    tp.t_ato = kTcpDelackMin;
+  } else {
+    tp.t_ato = std::min(2 * tp.t_ato, tp.t_rto);
+  }
   tp.t_flags |= TF_ACKNOW;
   tcp_output(tp);
 }
@@ -168,9 +180,14 @@ void tcp_keep_arm(TcpCb& tp) {
 }
 
 void tcp_delack_arm(TcpCb& tp) {
-  // Linux's ATO starts at TCP_DELACK_MIN and is kept under the RTT.
-  Time ato = kTcpDelackMin;
-  if (tp.t_srtt > Time{0}) ato = std::clamp(tp.t_srtt / 2, kTcpDelackMin, kTcpDelackMax);
+  // Linux tcp_send_delayed_ack: the ATO (tcp_input follows it), above its
+  // minimum bounded by TCP_DELACK_MAX and by the smoothed RTT.
+  Time ato = std::max(tp.t_ato, kTcpDelackMin);
+  if (ato > kTcpDelackMin) {
+    Time max_ato = kTcpDelackMax;
+    if (tp.t_srtt > Time{0}) max_ato = std::min(max_ato, std::max(tp.t_srtt, kTcpDelackMin));
+    ato = std::min(ato, max_ato);
+  }
   if (!tp.t_delack.armed()) tcp_timer_arm(tp, tp.t_delack, stack_of(tp).now() + ato);
 }
 

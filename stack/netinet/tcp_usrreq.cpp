@@ -177,6 +177,7 @@ int tcp_connect(Socket& so, const SockAddr& nam, const Td& td) {
   tp.t_rxtshift = 0;
   tp.t_rxt_first = Time{0};
   g.stat.connattempt++;
+  tp.t_active_open = true;
   tcp_set_state(tp, TcpState::SYN_SENT);
   soisconnecting(so);
   // BSD: the connection completes later (soisconnected or so_error); the
@@ -198,11 +199,9 @@ int tcp_send(Socket& so, int flags, mbuf* m, const SockAddr*, mbuf* control, con
     return EPIPE;
   }
   if (m) {
+    const TcpSeq from = tp->snd_una + int64_t(so.so_snd.sb_cc);
     sbappendstream(so.so_snd, m);
-    // Linux tcp_push: the segment holding the end of a write carries PSH,
-    // kept when it is retransmitted.
-    tp->t_push_marks.push_back(tp->snd_una + int64_t(so.so_snd.sb_cc));
-    if (tp->t_push_marks.size() > 256) tp->t_push_marks.pop_front();
+    tcp_mark_push(*tp, from, tp->snd_una + int64_t(so.so_snd.sb_cc));  // PSH marks (tcp_output.cpp)
   }
   if (flags & PRUS_OOB) {
     // RFC 6093 §4 / Linux: the urgent pointer names the byte after the last one sent.
@@ -220,9 +219,42 @@ int tcp_send(Socket& so, int flags, mbuf* m, const SockAddr*, mbuf* control, con
   return 0;
 }
 
+// Where the urgent byte stands relative to what the application has read:
+// Linux keeps it in the stream (tcp_recvmsg stops there and skips it unless
+// SO_OOBINLINE) until a read passes it.
+long tcp_oobmark(const Socket& so) {
+  const TcpCb* tp = sototcpcb(so);
+  if (!tp || !tp->t_urg_state) return -1;
+  const int32_t d = tp->t_urg_seq - tcp_copied_seq(*tp);
+  return d >= 0 ? d : -1;
+}
+
+// recv(MSG_OOB): Linux tcp_recv_urg. EINVAL without an unread urgent byte
+// (or with SO_OOBINLINE); EAGAIN while the pointer came but the byte has
+// not, whatever the blocking mode.
+int tcp_rcvoob(Socket& so, RecvArgs& a, int flags) {
+  TcpCb* tp = sototcpcb(so);
+  if (!tp || (so.so_options & SOF_OOBINLINE) || tcp_oobmark(so) < 0 || tp->t_urg_state == TCPURG_READ)
+    return EINVAL;
+  if (tp->t_state == TcpState::CLOSED && !(so.so_rcv.sb_state & SBS_CANTRCVMORE)) return ENOTCONN;
+  if (tp->t_urg_state == TCPURG_VALID) {
+    if (!(flags & MSG_PEEK)) tp->t_urg_state = TCPURG_READ;
+    a.flags |= MSG_OOB;
+    if (a.len > 0) {
+      if (!(flags & MSG_TRUNC) && a.buf) a.buf[0] = std::byte(tp->t_iobc);
+      a.done = a.full = 1;
+    } else {
+      a.flags |= MSG_TRUNC;
+    }
+    return 0;
+  }
+  if (tp->t_state == TcpState::CLOSED || (so.so_rcv.sb_state & SBS_CANTRCVMORE)) return 0;
+  return EWOULDBLOCK;
+}
+
 int tcp_rcvd(Socket& so, int) {
   if (TcpCb* tp = sototcpcb(so)) {
-    if (tcps_have_established(tp->t_state)) tcp_output(*tp);  // a window update when it is worth one
+    if (tcps_have_established(tp->t_state)) tcp_cleanup_rbuf(*tp);  // DRS; an ACK or window update when due
   }
   return 0;
 }
@@ -244,9 +276,11 @@ int tcp_shutdown(Socket& so) {
 }
 
 void tcp_flush(Socket& so, int) {
-  // Linux inet_shutdown: SHUT_RD aborts a connect in progress.
+  // Linux inet_shutdown: SHUT_RD aborts a connect in progress, and a
+  // listener stops listening (tcp_disconnect: CLOSE, accept EINVAL).
   TcpCb* tp = sototcpcb(so);
-  if (tp && tp->t_state == TcpState::SYN_SENT) tcp_close(tp, false);
+  if (tp && tp->t_state == TcpState::LISTEN) solisten_stop(so);
+  if (tp && (tp->t_state == TcpState::SYN_SENT || tp->t_state == TcpState::LISTEN)) tcp_close(tp, false);
 }
 
 // close(2) or sodisconnect: Linux tcp_close's choices.
@@ -320,6 +354,8 @@ PrUsrreqs tcp_usrreqs() {
   u.pru_rcvd = tcp_rcvd;
   u.pru_shutdown = tcp_shutdown;
   u.pru_flush = tcp_flush;
+  u.pru_rcvoob = tcp_rcvoob;
+  u.pru_oobmark = tcp_oobmark;
   u.pru_disconnect = tcp_disconnect;
   u.pru_abort = tcp_abort;
   u.pru_close = tcp_usr_close;

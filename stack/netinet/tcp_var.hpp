@@ -43,6 +43,8 @@ inline constexpr int kTcpInitCwnd = 10;          // RFC 6928, TCP_INIT_CWND
 inline constexpr int kTcpDefaultMss = 536;       // RFC 9293 §3.7.1 when no MSS option
 inline constexpr int kTcpMinMss = 88;            // Linux TCP_MIN_MSS (TCP_MAXSEG floor)
 inline constexpr int kTcpMaxWinshift = 14;       // RFC 7323 §2.3
+inline constexpr uint32_t kTcpRmemMax = 6291456; // tcp_rmem[2]: sizes the window scale
+inline constexpr uint32_t kTcpWmemMax = 4194304; // tcp_wmem[2]: bounds send buffer growth
 inline constexpr int kTcpReassMax = 1024;        // out-of-order segments held per connection
 
 // t_flags
@@ -88,6 +90,11 @@ struct TcpReassEntry {
   mbuf* m = nullptr;    // the payload, exactly len bytes
 };
 
+// t_urg_state (Linux TCP_URG_NOTYET / TCP_URG_VALID / TCP_URG_READ)
+inline constexpr uint8_t TCPURG_NOTYET = 1;  // the pointer came, the byte not yet
+inline constexpr uint8_t TCPURG_VALID = 2;   // the byte is in t_iobc
+inline constexpr uint8_t TCPURG_READ = 3;    // recv(MSG_OOB) took it
+
 struct TcpCb {
   InPcb* t_inpcb = nullptr;
   Inet* t_in = nullptr;
@@ -103,6 +110,12 @@ struct TcpCb {
   uint32_t max_sndwnd = 0;
   // receive sequence variables
   TcpSeq rcv_nxt, rcv_up, irs;
+  // Urgent data received (Linux tcp_check_urg; RFC 6093 §4): the urgent
+  // byte's sequence and the byte stay in the stream; reads stop at it and
+  // skip it unless SO_OOBINLINE; recv(MSG_OOB) hands out the copy.
+  TcpSeq t_urg_seq;
+  uint8_t t_urg_state = 0;            // TCPURG_*
+  uint8_t t_iobc = 0;                 // the urgent byte (BSD's name), once TCPURG_VALID
   TcpSeq rcv_adv;                     // right edge advertised (rcv_nxt + window sent)
   uint32_t rcv_wnd = 0;
   TcpSeq last_ack_sent;
@@ -117,6 +130,8 @@ struct TcpCb {
   uint32_t t_peermss = kTcpDefaultMss;
   uint32_t t_user_maxseg = 0;         // TCP_MAXSEG
   uint32_t t_pmtu = 0;
+  uint32_t t_last_seg_size = 0;       // Linux icsk_ack.last_seg_size (tcp_measure_rcv_mss)
+  bool t_active_open = false;         // connect()ed: Linux's advmss then leaves room for TS
 
   // RTT and RTO (RFC 6298), Karn's algorithm
   Time t_srtt{0}, t_rttvar{0};
@@ -136,12 +151,14 @@ struct TcpCb {
   TcpSeq t_sack_high;                 // highest end of a SACK block received
   int t_dupacks = 0;
   uint8_t t_ca_state = 0;             // Linux TCP_CA_Open/Disorder/CWR/Recovery/Loss
+  alignas(8) unsigned char t_ccpriv[64] = {};  // the algorithm's own state (Linux icsk_ca_priv)
 
   // timers (fixed slots, tcp_timer.cpp)
   TimerSlot t_rexmt, t_persist, t_keep, t_delack, t_2msl;
   int t_persist_shift = 0;
   int t_keep_probes = 0;
-  int t_synack_retries = 0;
+  int t_synack_retries = 0;           // SYN-ACK timeouts so far (Linux req->num_timeout)
+  bool t_defer_acked = false;         // TCP_DEFER_ACCEPT dropped a bare final ACK (inet_rsk(req)->acked)
 
   // user options
   int t_keepidle = kTcpKeepIdle, t_keepintvl = kTcpKeepIntvl, t_keepcnt = kTcpKeepCnt;
@@ -151,14 +168,26 @@ struct TcpCb {
   int t_linger2 = 0;                  // TCP_LINGER2 in s (0: tcp_fin_timeout, -1: no FIN-WAIT-2)
   uint32_t t_window_clamp = 0;        // TCP_WINDOW_CLAMP (0: none set)
   int t_quickack = 0;                 // ACKs still to send at once (Linux quickack mode)
+  Time t_ato{0};                      // delayed-ACK timeout (Linux icsk_ack.ato; 0: no data yet)
   bool t_pingpong = false;            // interactive: replies carry the ACKs (Linux pingpong mode)
   std::deque<TcpSeq> t_push_marks;    // where each write ended: those segments carry PSH
+  TcpSeq t_pushed_seq;                // the last push mark (Linux pushed_seq)
   int t_segs_unacked = 0;             // full segments received since our last ACK
+
+  // buffer autotuning (Linux tcp_rcv_space_adjust, tcp_rcv_rtt_measure)
+  uint32_t t_rcvq_space = 0;          // bytes the program read in the last measured RTT
+  TcpSeq t_rcvq_seq;                  // copied sequence at the start of the measurement
+  Time t_rcvq_time{0};
+  Time t_rcv_rtt{0};                  // receiver's RTT estimate (0: none yet)
+  TcpSeq t_rcv_rtt_seq;               // the window's end whose arrival ends a sample
+  Time t_rcv_rtt_time{0};
 
   // reassembly and SACK (RFC 2018 §4)
   std::deque<TcpReassEntry> t_reass;
   int t_reass_bytes = 0;
   TcpSeq t_sack_last;                 // start of the most recent out-of-order segment
+  bool t_dsack = false;               // a D-SACK block goes with the next ACK (RFC 2883)
+  tw::SackBlock t_dsack_blk{};
 
   // timestamps of events and counters for tcp_info
   Time t_rcvtime{0};                  // last segment received
@@ -178,6 +207,9 @@ inline void tcp_timer_stop(TcpCb& tp, TimerSlot& t) { tp.t_in->st.timer_stop(t);
 inline TcpCb* intotcpcb(const InPcb* inp) { return inp ? inp->inp_tcpcb : nullptr; }
 inline TcpCb* sototcpcb(const Socket& so) { return intotcpcb(sotoinpcb(so)); }
 inline Socket* tp_socket(const TcpCb& tp) { return tp.t_inpcb->inp_socket; }
+// The sequence of the first byte the application has not read (Linux
+// copied_seq): so_rcv holds exactly the in-order bytes before rcv_nxt.
+inline TcpSeq tcp_copied_seq(const TcpCb& tp) { return tp.rcv_nxt - int64_t(tp_socket(tp)->so_rcv.sb_cc); }
 
 // The 4-tuple key of the connection hash (host order).
 struct TcpKey {
@@ -231,6 +263,18 @@ void tcp_mss_update(TcpCb& tp, uint32_t peer_mss);   // t_maxseg from both sides
 uint32_t tcp_ts_now(const TcpCb& tp);                // RFC 7323 TSval (ms)
 // The window scale to offer for so's receive buffer (RFC 7323 §2.3, Linux tcp_select_initial_window).
 uint8_t tcp_rscale_for(const Socket& so);
+// Linux tcp_initialize_rcv_mss / tcp_measure_rcv_mss: the peer's segment
+// size as the receiver estimates it, from 536 up as full segments arrive.
+void tcp_init_rcv_mss(TcpCb& tp);
+void tcp_measure_rcv_mss(TcpCb& tp, uint32_t len, uint32_t hdrlen, uint8_t flags);
+// TCP_DEFER_ACCEPT (Linux tcp_check_req, syn_ack_recalc): whether the
+// final ACK of an embryonic connection is dropped, the connection kept in
+// SYN-RECEIVED until data comes (has_data) or the deferral runs out; and at
+// a SYN-ACK timeout, whether the request expires, and whether the SYN-ACK
+// goes again (not while an ACK came and the deferral lasts).
+bool tcp_defer_bare_ack(TcpCb& tp, bool has_data);
+enum class SynackTimeout { kExpire, kResend, kWait };
+SynackTimeout tcp_synack_timeout(TcpCb& tp);
 // How long an orphan stays in FIN-WAIT-2 (Linux tcp_fin_time: TCP_LINGER2 or
 // tcp_fin_timeout, at least 3.5 RTO).
 Time tcp_fin_time(const TcpCb& tp);
@@ -247,6 +291,17 @@ int tcp_output(TcpCb& tp);
 // One segment at seq of len bytes from so_snd (offset seq - snd_una), with flags.
 int tcp_send_segment(TcpCb& tp, TcpSeq seq, int len, uint8_t flags);
 uint32_t tcp_rcv_window(const TcpCb& tp);            // bytes we can advertise now
+// Buffer autotuning as Linux: at ESTABLISHED (tcp_init_buffer_space), on
+// freed send space (tcp_new_space), on data received (tcp_rcv_rtt_measure)
+// and when the program has read (tcp_cleanup_rbuf: DRS, an ACK or window
+// update when due, then tcp_output).
+void tcp_init_buffer_space(TcpCb& tp);
+void tcp_sndbuf_expand(TcpCb& tp);
+void tcp_rcv_rtt_measure(TcpCb& tp);
+void tcp_cleanup_rbuf(TcpCb& tp);
+// A write of [from, to) was queued: PSH marks where Linux puts them
+// (forced_push every half max window, at its skb boundaries, and the end).
+void tcp_mark_push(TcpCb& tp, TcpSeq from, TcpSeq to);
 // Prepend header r (checksummed) to data (len bytes, consumed) and hand it to IP.
 int tcp_emit_ip(Inet& in, const tw::TcpRepr& r, mbuf* data, int len, uint32_t src, uint32_t dst,
                 const IpOutOpts& o);
@@ -271,6 +326,11 @@ bool tcp_reass_deliver(TcpCb& tp);
 void tcp_reass_flush(TcpCb& tp);
 // The SACK blocks to send (RFC 2018 §4): most recent first, at most max.
 int tcp_sack_blocks(const TcpCb& tp, tw::SackBlock* out, int max);
+// Report [start, end) as received twice: a D-SACK block in the next ACK
+// (RFC 2883 §4; Linux tcp_dsack_set/tcp_dsack_extend), when SACK is on.
+void tcp_dsack_set(TcpCb& tp, TcpSeq start, TcpSeq end);
+// The D-SACK block (if any) then the SACK blocks, at most max.
+int tcp_sack_option_blocks(const TcpCb& tp, tw::SackBlock* out, int max);
 
 // --- tcp_usrreq.cpp ---
 PrUsrreqs tcp_usrreqs();

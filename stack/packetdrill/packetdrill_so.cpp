@@ -179,9 +179,11 @@ ssize_t do_recv(Host& h, Host::Call& c, Host::Fd& f, std::byte* buf, size_t len,
     int e = soreceive(*so, a);
     if (e == 0) break;
     if (e != EWOULDBLOCK || nb) return fail(e);
-    h.block(c, [so, &a, len] {
-      return soreadable(*so) && (!(a.flags & MSG_WAITALL) || so->so_rcv.sb_cc >= len || so->so_error ||
-                                 (so->so_rcv.sb_state & SBS_CANTRCVMORE));
+    // soreceive overwrites a.flags with what it reports: wait on the caller's flags.
+    const bool waitall = flags & MSG_WAITALL;
+    h.block(c, [so, waitall, len] {
+      return soreadable(*so) && (!waitall || so->so_rcv.sb_cc >= len || so->so_rcv.sb_cc >= so->so_rcv.sb_hiwat ||
+                                 so->so_error || (so->so_rcv.sb_state & SBS_CANTRCVMORE));
     });
   }
   if ((flags & MSG_TRUNC) && !is_stream(*so)) return ssize_t(a.full);

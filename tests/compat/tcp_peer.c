@@ -275,6 +275,9 @@ static void command(char *line) {
     t = t ? strchr(t + 6, ' ') : NULL;
     if (t) { queue(c, t + 1, strlen(t + 1)); service(c, 0); }
     strcpy(out, "ok");
+  } else if (c && strcmp(cmd, "urg") == 0) {  /* urg KEY TEXT: send(MSG_OOB), its last byte urgent */
+    ssize_t r = send(c->fd, arg, strlen(arg), MSG_OOB);
+    snprintf(out, sizeof out, "%s", r < 0 ? ename(errno) : "ok");
   } else if (c && strcmp(cmd, "read") == 0) {
     static char buf[65536];
     long long got = 0;

@@ -103,5 +103,12 @@ for i in 1 2 3 4; do
   check_fetch "concurrent curl $i, keep-alive small file" "$work/k$i.b" "$want_index"
 done
 stop_bg "$sn"
+# The workers served (they run as nobody: each needs the daemon after
+# dropping privileges) and none of them failed a call.
+if grep -E '\[(alert|crit|emerg)\]' "$work/snginx/error.log" >"$work/snginx.err"; then
+  echo "FAIL: nginx under the shim logged alerts"; fail=1
+else
+  echo "ok: nginx under the shim logged no alert"
+fi
 
 tcp_end_check $fail

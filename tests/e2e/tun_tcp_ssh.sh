@@ -64,4 +64,10 @@ shim_bg timeout 120 /usr/sbin/sshd -D -e -f "$work/sshd.2202.conf" 2>"$work/sshd
 sp=$BG_PID
 try_ssh "kernel ssh -> sshd under the shim" kernel_run "$STACK_IP" 2202
 stop_bg "$sp"
+# LogLevel ERROR: whatever sshd printed is an error (e.g. a socket option
+# the stack refused, or its sandboxed child killed for a call it forbids).
+for port in 2201 2202; do
+  if [ -s "$work/sshd.$port.err" ]; then echo "FAIL: sshd on port $port logged errors"; fail=1
+  else echo "ok: sshd on port $port logged no error"; fi
+done
 tcp_end_check $fail

@@ -132,6 +132,8 @@ inline const PrUsrreqs& fake_usrreqs() {
       .pru_dispose = fakepr::dispose,
       .pru_sendspace = nullptr,
       .pru_flush = fakepr::flush,
+      .pru_rcvoob = nullptr,
+      .pru_oobmark = nullptr,
   });
   return u;
 }

@@ -152,6 +152,24 @@ TEST_CASE("kern: SO_SNDBUF/SO_RCVBUF double, clamp and floor as Linux") {
   CHECK(geti(*s, SO_SNDBUF) == 8388608);
 }
 
+TEST_CASE("kern: a stream send buffer the program sized holds what it asked for (half of the doubled SO_SNDBUF)") {
+  FakeRig r;
+  Socket* s = r.sock(SOCK_STREAM);
+  CHECK(sosendspace(*s) == long(s->so_snd.sb_hiwat));  // default size: all of it
+  REQUIRE(seti(*s, SO_SNDBUF, 32768) == 0);
+  CHECK(geti(*s, SO_SNDBUF) == 65536);
+  CHECK(sosendspace(*s) == 32768);  // Linux: about 33 KB accepted before EAGAIN
+  std::string data(30000, 'x');
+  sbappendstream(s->so_snd, m_devget(data.data(), int(data.size()), M_NOWAIT, true));
+  CHECK(sosendspace(*s) == 2768);
+  sbappendstream(s->so_snd, m_devget(data.data(), 5000, M_NOWAIT, true));
+  CHECK(sosendspace(*s) == 0);
+  CHECK_FALSE(sowriteable(*s));
+  Socket* d = r.sock(SOCK_DGRAM);  // datagram sends are not buffered this way
+  REQUIRE(seti(*d, SO_SNDBUF, 32768) == 0);
+  CHECK(sosendspace(*d) == 65536);
+}
+
 TEST_CASE("kern: SO_LINGER") {
   FakeRig r;
   Socket* s = r.sock(SOCK_STREAM);

@@ -282,3 +282,71 @@ TEST_CASE("tcp connect: an ephemeral port may take over TIME-WAIT only as tcp_tw
   CHECK(tcp_tw_reusable(lin, *it->second, true));
   soclose(*l);
 }
+
+TEST_CASE("tcp opts: TCP_INFO of a listener: unacked is the accept queue, sacked the backlog (Linux tcp_get_info)") {
+  TcpPair p;
+  Socket* l = tcp_listener(p.b, 80, 5);
+  struct tcp_info ti{};
+  REQUIRE(tcp_info_get(*l, &ti) == 0);
+  CHECK(int(ti.tcpi_state) == 10);  // TCP_LISTEN
+  CHECK(ti.tcpi_unacked == 0);
+  CHECK(ti.tcpi_sacked == 5);
+  CHECK(ti.tcpi_snd_cwnd == 10);
+  CHECK(ti.tcpi_reordering == 3);
+  CHECK(ti.tcpi_rto == 0);  // nothing else is reported
+  Socket* c1 = tcp_socket(p.a);
+  Socket* c2 = tcp_socket(p.a);
+  REQUIRE(soconnect(*c1, sin(kB, 80), Td{}) == 0);
+  REQUIRE(soconnect(*c2, sin(kB, 80), Td{}) == 0);
+  REQUIRE(p.run_until([&] { return l->so_qlen == 2; }, 5s));
+  REQUIRE(tcp_info_get(*l, &ti) == 0);
+  CHECK(ti.tcpi_unacked == 2);
+  CHECK(ti.tcpi_sacked == 5);
+  for (Socket* x : {c1, c2, l}) soclose(*x);
+}
+
+TEST_CASE("tcp opts: TCP_INFO rcv_mss starts at 536 and follows full segments; advmss and bytes_acked as Linux") {
+  TcpPair p;
+  Conn c = tcp_connect_pair(p);
+  struct tcp_info ti{};
+  REQUIRE(tcp_info_get(*c.srv, &ti) == 0);
+  CHECK(ti.tcpi_rcv_mss == 536);
+  CHECK(ti.tcpi_advmss == 1460);  // the passive side keeps the route's
+  CHECK(tcb(*c.srv)->t_bytes_acked_total == 1);  // tcpi_bytes_acked: its SYN-ACK
+  // Small writes leave the estimate alone.
+  REQUIRE(tcp_send_str(*c.cli, "12345") == 0);
+  p.run_for(1s);
+  REQUIRE(tcp_info_get(*c.srv, &ti) == 0);
+  CHECK(ti.tcpi_rcv_mss == 536);
+  CHECK(tcp_read(*c.srv) == "12345");
+  // A full segment sets it.
+  REQUIRE(tcp_send_str(*c.cli, std::string(4000, 'y')) == 0);
+  p.run_for(1s);
+  REQUIRE(tcp_info_get(*c.srv, &ti) == 0);
+  CHECK(ti.tcpi_rcv_mss == 1448);
+  REQUIRE(tcp_info_get(*c.cli, &ti) == 0);
+  CHECK(tcb(*c.cli)->t_bytes_acked_total == 4006);  // tcpi_bytes_acked: SYN + 5 + 4000
+  for (Socket* x : {c.cli, c.srv, c.lis}) soclose(*x);
+}
+
+TEST_CASE("tcp opts: the estimate learns a smaller MSS from two equal segments without PSH (Linux tcp_measure_rcv_mss)") {
+  TcpPair p;
+  Conn c = tcp_connect_pair(p);
+  TcpCb& tp = *tcb(*c.srv);
+  tp.t_rcvmss = 1448;
+  tcp_measure_rcv_mss(tp, 1000, 32, tw::TH_ACK);
+  CHECK(tp.t_rcvmss == 1448);  // once is not enough
+  tcp_measure_rcv_mss(tp, 1000, 32, tw::TH_ACK | tw::TH_PUSH);
+  CHECK(tp.t_rcvmss == 1000);  // big enough to count even with PSH, and equal to the last
+  // Under 536 bytes only a segment without PSH counts.
+  tp.t_rcvmss = 1448;
+  tcp_measure_rcv_mss(tp, 100, 32, tw::TH_ACK);
+  CHECK(tp.t_last_seg_size == 100);
+  tcp_measure_rcv_mss(tp, 100, 32, tw::TH_ACK | tw::TH_PUSH);
+  CHECK(tp.t_rcvmss == 1448);
+  CHECK(tp.t_last_seg_size == 0);
+  tcp_measure_rcv_mss(tp, 100, 32, tw::TH_ACK);
+  tcp_measure_rcv_mss(tp, 100, 32, tw::TH_ACK);
+  CHECK(tp.t_rcvmss == 100);
+  for (Socket* x : {c.cli, c.srv, c.lis}) soclose(*x);
+}

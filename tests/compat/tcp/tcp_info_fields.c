@@ -1,5 +1,7 @@
 /* TCP_INFO fields both stacks must agree on: state, options, MSS values,
- * window scales, counters on an idle connection after a small exchange. */
+ * window scales, counters on an idle connection after a small exchange.
+ * The connection pins "cubic": the machine's default (bbr) grows snd_cwnd
+ * by its own rules, and the stack has no bbr. */
 #include "tcp_compat.h"
 static void show(const char *label, int s) {
   struct tcp_info ti;
@@ -27,7 +29,10 @@ int main(void) {
   struct tcp_info ti;
   SHOW(tcp_info_of(f, &ti));
   SAY("fresh: state %s", tcp_state_str(ti.tcpi_state));
-  int s = connect_peer(ECHO_PORT);
+  int s = tcp_socket();
+  MUST(setsockopt(s, IPPROTO_TCP, TCP_CONGESTION, "cubic", 5));
+  struct sockaddr_in a = sin_of(PEER, ECHO_PORT);
+  MUST(connect(s, SA(a), sizeof a));
   show("connected", s);
   SHOW(send(s, "12345", 5, 0));
   char b[8];

@@ -1,6 +1,6 @@
 /* SO_SNDBUF 32768 (Linux doubles it), the peer never reads and has a small
  * window (port 16): nonblocking sends until EAGAIN; what was accepted, relative to the
- * SO_SNDBUF value, only as a range (stacks may differ within 2x); no POLLOUT
+ * SO_SNDBUF value, only as a range (within 2x of Linux's half); no POLLOUT
  * while full; POLLOUT again once the peer reads. */
 #include "tcp_compat.h"
 int main(void) {
@@ -28,11 +28,21 @@ int main(void) {
   SAY("ended with %s", errname(e));
   int sb = get_int(s, SOL_SOCKET, SO_SNDBUF);
   double r = (double)total / sb;
-  SAY("accepted / SO_SNDBUF: %s", r < 0.5 ? "under 1/2" : r <= 2 ? "1/2 to 2" : "over 2");
+  /* Linux accepts about half of the (doubled) SO_SNDBUF, what was asked
+   * for: the issue wants the shim within 2x of that, 1/4 to 1. */
+  SAY("accepted / SO_SNDBUF: %s", r < 0.25 ? "under 1/4" : r <= 1 ? "1/4 to 1" : "over 1");
   poll_show("full", s, POLLOUT, 0);
-  PEER_SHOW("read 16");
-  msleep(200);
-  PEER_SHOW("read 16");
+  /* The peer drains its 2 KiB window until it has all the program wrote.
+   * How much each of its reads finds is timing (the kernel's sender answers
+   * a window update within the peer's read() over veth), so only the sum is
+   * shown; bounded. */
+  long got = 0;
+  for (int i = 0; i < 1000 && got < total; i++) {
+    long n = 0;
+    if (sscanf(peer("read 16"), "read=%ld", &n) == 1) got += n;
+    if (got < total) msleep(5);
+  }
+  SAY("peer read all that was accepted: %s", got == total ? "yes" : "no");
   show_poll_when("after the peer read", s, POLLOUT);
   return 0;
 }
