@@ -188,6 +188,37 @@ void Daemon::take_connections() {
   connecting_.swap(still);
 }
 
+namespace {
+bool same_addr(const SockAddr& a, const SockAddr& b) {
+  return a.len == b.len && a.len > 0 && std::memcmp(&a.ss, &b.ss, a.len) == 0;
+}
+}  // namespace
+
+bool Daemon::awaits_join(Socket& s, std::weak_ptr<Chan> waiter) {
+  if (connecting_.empty()) return false;
+  SockAddr mine, peer;
+  if (sogetsockname(s, &mine) || sogetpeername(s, &peer) || mine.family() == AF_UNIX) return false;
+  for (auto& w : connecting_) {
+    auto c = w.lock();
+    Socket* cs = c ? c->so() : nullptr;
+    if (!cs || !c->connecting() || !(cs->so_state & SS_ISCONNECTED)) continue;
+    SockAddr cmine, cpeer;
+    if (sogetsockname(*cs, &cmine) || sogetpeername(*cs, &cpeer)) continue;
+    if (same_addr(cmine, peer) && same_addr(cpeer, mine)) {
+      join_waiters_.push_back(std::move(waiter));
+      return true;
+    }
+  }
+  return false;
+}
+
+void Daemon::joined() {
+  std::vector<std::weak_ptr<Chan>> w;
+  w.swap(join_waiters_);
+  for (auto& x : w)
+    if (auto c = x.lock()) c->kick();
+}
+
 void Daemon::run_pending() {
   // Pumps may schedule others (a close reaches the peer): a few rounds.
   for (int round = 0; round < 16 && !pending_.empty(); ++round) {

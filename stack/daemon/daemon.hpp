@@ -62,6 +62,15 @@ class Daemon final : public SocketUpcalls {
   // take_connections() attaches those that have, before each request.
   void note_connecting(std::weak_ptr<Chan> c) { connecting_.push_back(std::move(c)); }
   void take_connections();
+  // s (queued on a listener) is the stack's other end of a connection whose
+  // connecting side is a stack socket the stack connected already but whose
+  // application socket has not joined its channel yet (a connect over the
+  // stack's own loopback, between the Connect reply and the shim's join).
+  // The listener holds s back until then (waiter kicked by joined()), so
+  // that accept never returns before the connecting program's fd is
+  // connected, as with the kernel.
+  bool awaits_join(Socket& s, std::weak_ptr<Chan> waiter);
+  void joined();
 
   // Channels with a pump scheduled; run_pending() runs them at once.
   void note_pending(std::weak_ptr<Chan> c) { pending_.push_back(std::move(c)); }
@@ -99,6 +108,7 @@ class Daemon final : public SocketUpcalls {
   std::map<uint64_t, std::shared_ptr<Chan>> chans_;
   std::vector<std::weak_ptr<Chan>> pending_;
   std::vector<std::weak_ptr<Chan>> connecting_;
+  std::vector<std::weak_ptr<Chan>> join_waiters_;  // listeners held back by awaits_join
   Clock::time_point epoch_;
   Time armed_ = Time::max();
   bool stopped_ = false;

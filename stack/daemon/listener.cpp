@@ -123,6 +123,7 @@ bool Chan::take_connection() {
     return true;
   }
   logger("chan")->debug("socket {}: channel connected", id_);
+  d_.joined();
   if (filler_expected_) {
     filler_left_ = -1;  // its header first
     filler_hdr_got_ = 0;
@@ -222,6 +223,7 @@ void Chan::deliver() {
   for (Socket* s : pending) {
     if (!so_) return;
     if (d_.chan(s->so_id)) continue;  // delivered, not yet accepted
+    if (d_.awaits_join(*s, weak_from_this())) continue;  // its connecting side's fd is not connected yet
     auto c = d_.add_chan(*s);
     UniqueFd fd(::socket(AF_UNIX, chan_socktype(c->kind()) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     sockaddr_un name;
