@@ -2,6 +2,7 @@
 #include "client.hpp"
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -31,6 +32,8 @@ bool g_narrow_unknown = false;
 char g_narrow_text[128];
 std::atomic<uint32_t> g_generation{1};  // bumped in a forked child
 std::atomic<bool> g_warned{false};
+// The daemon's pid from Hello, let to ptrace-attach us (Yama): 0 until then.
+std::atomic<int> g_tracer{0};
 std::mutex g_mu;
 std::set<int>* g_conns;  // every open control descriptor (closed in a forked child)
 
@@ -157,26 +160,43 @@ void drop(Conn& cn) {
   cn.fd = -1;
 }
 
-int connect_daemon(Conn& cn) {
+// The daemon may take a duplicate of a channel end this process holds
+// (pidfd_getfd, ptrace attach access) to show a reset as Linux does
+// (PROTOCOL.md "Errors on a connection"). Under Yama's ptrace_scope 1 a
+// same-uid daemon needs this exception; elsewhere prctl fails (EINVAL) and
+// nothing is needed. Only once a connection exists: a program that makes no
+// socket call stays untouched. Not inherited across fork: see
+// client_after_fork.
+void allow_tracer(int daemon_pid) {
+  if (daemon_pid <= 0 || g_tracer.exchange(daemon_pid) == daemon_pid) return;
+  (void)::prctl(PR_SET_PTRACER, static_cast<unsigned long>(daemon_pid), 0, 0, 0);
+}
+
+// The connection alone (no request yet): the kernel fixes the peer
+// credentials the daemon checks (SO_PEERCRED) here, at connect time.
+int open_control(Conn& cn, bool at_fork) {
   if (!g_path[0]) client_init();  // (a constructor that ran before ours made a socket call)
   const char* path = g_path;
   sockaddr_un sun{};
   sun.sun_family = AF_UNIX;
   const size_t plen = std::strlen(path);
   if (plen >= sizeof sun.sun_path) {
-    warn_once(path, ENAMETOOLONG);
+    if (!at_fork) warn_once(path, ENAMETOOLONG);
     return ENETDOWN;
   }
   std::memcpy(sun.sun_path, path, plen + 1);
-  int fd = real().socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  // In a fork handler: quietly, and without waiting (a full backlog,
+  // EAGAIN, leaves the connection to the first call).
+  int fd = real().socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | (at_fork ? SOCK_NONBLOCK : 0), 0);
   if (fd < 0) return errno;
   int r;
   do r = real().connect(fd, reinterpret_cast<sockaddr*>(&sun), sizeof sun);
   while (r < 0 && errno == EINTR);
+  if (r == 0 && at_fork) r = real().fcntl(fd, F_SETFL, 0);
   if (r < 0) {
     int e = errno;
     real().close(fd);
-    warn_once(path, e);
+    if (!at_fork) warn_once(path, e);
     return ENETDOWN;
   }
   fd = move_high(fd);
@@ -187,6 +207,13 @@ int connect_daemon(Conn& cn) {
     if (!g_conns) g_conns = new std::set<int>;
     g_conns->insert(fd);
   }
+  return 0;
+}
+
+int connect_daemon(Conn& cn) {
+  if (int e = open_control(cn, false)) return e;
+  const char* path = g_path;
+  const int fd = cn.fd;
   Call c;
   c.q = ipc::make_request(ipc::Op::Hello, ++cn.seq, 0);
   Answer a;
@@ -197,6 +224,7 @@ int connect_daemon(Conn& cn) {
   }
   g_instance = a.r.sock_id;
   g_domains = (uint32_t(a.r.a) & ~kDomainsKnown) | kDomainsKnown;
+  allow_tracer(int(a.r.value));
   return 0;
 }
 
@@ -253,7 +281,9 @@ int exchange(Conn& cn, ipc::Op op, Call& c, Answer& a) {
   const int64_t value = c.q.value;
   const int32_t qa = c.q.a, qb = c.q.b, qc = c.q.c;
   const uint64_t dev = c.q.vn_dev, ino = c.q.vn_ino;
+  const uint32_t fd_hint = c.q.fd_hint;
   c.q = ipc::make_request(op, ++cn.seq, sock_id);
+  c.q.fd_hint = fd_hint;
   c.q.flags = flags;
   c.q.value = value;
   c.q.a = qa;
@@ -263,7 +293,20 @@ int exchange(Conn& cn, ipc::Op op, Call& c, Answer& a) {
   c.q.vn_ino = ino;
   c.q.addrlen = c.addrlen;
   c.q.payload_len = uint32_t(c.paylen);
-  if (send_request(cn.fd, c) || recv_reply(cn, c, a)) {
+  int e = send_request(cn.fd, c);
+  if (e == EBADF || e == ENOTSOCK) {
+    // The program closed our descriptor (closefrom after fork, as daemons
+    // do; the child of a talking parent connected at once): forget it
+    // without closing (the number may be the program's now), connect again.
+    if (cn.tracked) {
+      std::lock_guard lk(g_mu);
+      if (g_conns) g_conns->erase(cn.fd);
+    }
+    cn.fd = -1;
+    if (connect_daemon(cn)) return ENETDOWN;
+    e = send_request(cn.fd, c);
+  }
+  if (e || recv_reply(cn, c, a)) {
     drop(cn);
     return ENETDOWN;
   }
@@ -338,11 +381,23 @@ void client_after_fork_parent() { g_mu.unlock(); }
 void client_after_fork() {
   g_generation.fetch_add(1);
   // The lock was taken in the parent before fork: the child owns this copy.
+  const bool parent_talked = g_conns && !g_conns->empty();
   if (g_conns) {
     for (int fd : *g_conns) real().close(fd);
     g_conns->clear();
   }
   g_mu.unlock();
+  // The child holds the parent's channels: the daemon may need to reach them.
+  if (int t = g_tracer.load(); t > 0) (void)::prctl(PR_SET_PTRACER, static_cast<unsigned long>(t), 0, 0, 0);
+  // The child of a process that talks to the daemon connects now, with the
+  // parent's credentials (no request: the daemon learns nothing until the
+  // first call). A forked server drops privileges or chroots before its
+  // first socket call (nginx's workers setuid to nobody, sshd's
+  // privilege-separated child chroots to /run/sshd and setuids) and could
+  // not reach the control socket (mode 0600, the daemon's uid or root)
+  // after that. Quietly: a child that never calls never complains.
+  t_conn.fd = -1;
+  if (parent_talked) (void)open_control(t_conn, true);
 }
 
 }  // namespace tunsock::shim

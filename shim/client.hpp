@@ -61,7 +61,9 @@ int control_fd();
 void control_lost();
 
 // pthread_atfork: keep the connection list consistent across fork; the
-// child drops inherited control connections and reconnects lazily.
+// child drops inherited control connections; it connects again at once
+// (its parent's credentials, before it can drop them) when the parent had
+// a connection, lazily otherwise.
 void client_before_fork();
 void client_after_fork_parent();
 void client_after_fork();

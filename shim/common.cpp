@@ -20,8 +20,46 @@
 namespace tunsock::shim {
 namespace {
 
-int g_trace_fd = -2;  // -2: not decided yet, -1: off
+std::atomic<int> g_trace_fd{-2};  // -2: not decided yet, -1: off
 std::once_flag g_trace_once;
+// The trace file as opened (path empty for stderr): a program that closes
+// descriptors it does not know (closefrom after fork: sshd, daemons) may
+// close ours, and reuse the number for a file of its own.
+char g_trace_path[4096];
+dev_t g_trace_dev;
+ino_t g_trace_ino;
+
+// The trace file at a high number, noted by device and inode; -1 if none.
+int trace_open(const char* path) {
+  int fd = path ? ::open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)
+                : real().fcntl(2, F_DUPFD_CLOEXEC, 0);  // the stderr of the moment, even if the program moves fd 2
+  if (fd < 0) return -1;
+  int hi = real().fcntl(fd, F_DUPFD_CLOEXEC, 900);
+  if (hi >= 0) {
+    real().close(fd);
+    fd = hi;
+  }
+  struct stat st{};
+  if (::fstat(fd, &st) == 0) {
+    g_trace_dev = st.st_dev;
+    g_trace_ino = st.st_ino;
+  }
+  return fd;
+}
+
+// Is our trace descriptor still ours? Reopened by path when the program
+// closed it; given up (stderr) when it cannot be. Under a seccomp filter
+// fstat may be refused (EACCES): then write on.
+int trace_fd_checked() {
+  int fd = g_trace_fd.load();
+  if (fd < 0) return fd;
+  struct stat st{};
+  if (::fstat(fd, &st) == 0 ? (st.st_dev == g_trace_dev && st.st_ino == g_trace_ino) : errno != EBADF) return fd;
+  int nfd = g_trace_path[0] ? trace_open(g_trace_path) : -1;
+  if (g_trace_fd.compare_exchange_strong(fd, nfd)) return nfd;
+  if (nfd >= 0) real().close(nfd);  // another thread reopened it first
+  return g_trace_fd.load();
+}
 constexpr uint64_t kSofAcceptConn = 0x0002;  // SOF_ACCEPTCONN in Identify's so_options
 
 // Confirm a descriptor found by its channel name with the daemon.
@@ -191,23 +229,22 @@ bool domain_routed(int domain) {
 void trace_init() {
   std::call_once(g_trace_once, [] {
     const char* p = std::getenv("TUNSOCK_SHIM_LOG");
-    if (!p || !*p) g_trace_fd = -1;
-    else if (!std::strcmp(p, "stderr") || !std::strcmp(p, "-") || !std::strcmp(p, "2"))
-      g_trace_fd = real().fcntl(2, F_DUPFD_CLOEXEC, 0);  // the stderr of the moment, even if the program moves fd 2
-    else g_trace_fd = ::open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-    if (g_trace_fd >= 0) {
-      int hi = real().fcntl(g_trace_fd, F_DUPFD_CLOEXEC, 900);
-      if (hi >= 0) {
-        real().close(g_trace_fd);
-        g_trace_fd = hi;
-      }
+    if (!p || !*p) {
+      g_trace_fd = -1;
+    } else if (!std::strcmp(p, "stderr") || !std::strcmp(p, "-") || !std::strcmp(p, "2")) {
+      g_trace_fd = trace_open(nullptr);
+    } else {
+      std::snprintf(g_trace_path, sizeof g_trace_path, "%s", p);
+      g_trace_fd = trace_open(g_trace_path);
     }
   });
 }
 
 void trace(const char* fmt, ...) {
   trace_init();
-  if (g_trace_fd < 0) return;
+  if (g_trace_fd.load() < 0) return;
+  const int fd = trace_fd_checked();
+  if (fd < 0) return;
   char line[512];
   int n = std::snprintf(line, sizeof line, "tunsock[%d]: ", int(::getpid()));
   va_list ap;
@@ -216,7 +253,7 @@ void trace(const char* fmt, ...) {
   va_end(ap);
   size_t len = std::min(sizeof line - 2, size_t(n + std::max(m, 0)));
   line[len++] = '\n';
-  (void)!real().write(g_trace_fd, line, len);
+  (void)!real().write(fd, line, len);
 }
 
 }  // namespace tunsock::shim

@@ -52,6 +52,16 @@ int wait_interrupt_restarts();
 // The fallback for -1: restart only if every installed handler has SA_RESTART.
 bool signals_restart();
 
+// sandbox.cpp: the program installed a seccomp filter (prctl
+// PR_SET_SECCOMP), which may allow no more than the calls it makes itself
+// (OpenSSH's preauth child: read, write, poll, close; sendmsg or ioctl kill
+// it). The shim then adds none to reads, writes and closes of stream
+// sockets. DEVIATION: a write after a reset gets the channel's EPIPE and
+// SIGPIPE at once (not ECONNRESET first), a read at the end of data 0 or
+// the channel's ECONNRESET (not the socket's pending error), and close
+// sends no hint (the daemon sees the hang-up).
+bool sandboxed();
+
 // Copy an address out as the kernel does: truncate to *len, report the
 // full length.
 void copy_addr(const void* src, socklen_t srclen, sockaddr* dst, socklen_t* dstlen);

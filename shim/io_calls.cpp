@@ -172,7 +172,7 @@ int take_so_error(int fd, const SockInfo& s) {
 ssize_t stream_read_end(int fd, ssize_t n) {
   const int saved = errno;
   auto s = fdtable::ours(fd) ? fdtable::get(fd) : std::nullopt;
-  if (!s || s->datagrams() || s->listening || s->pending) {
+  if (!s || s->datagrams() || s->listening || s->pending || sandboxed()) {
     errno = saved;
     return n;
   }
@@ -621,17 +621,17 @@ TUNSOCK_EXPORT ssize_t send(int fd, const void* buf, size_t len, int flags) {
 }
 
 TUNSOCK_EXPORT ssize_t write(int fd, const void* buf, size_t len) {
-  if (fdtable::tcp(fd)) return send(fd, buf, len, 0);
+  if (fdtable::tcp(fd) && !sandboxed()) return send(fd, buf, len, 0);
   if (!dgram_of(fd)) {
     ssize_t n = real().write(fd, buf, len);
-    if (n < 0 && fdtable::ours(fd)) return stream_call_failed(fd, true, 0);
+    if (n < 0 && fdtable::ours(fd) && !sandboxed()) return stream_call_failed(fd, true, 0);
     return n;
   }
   return sendto(fd, buf, len, 0, nullptr, 0);
 }
 
 TUNSOCK_EXPORT ssize_t writev(int fd, const iovec* iov, int n) {
-  if (fdtable::tcp(fd)) {
+  if (fdtable::tcp(fd) && !sandboxed()) {
     msghdr mh{};
     mh.msg_iov = const_cast<iovec*>(iov);
     mh.msg_iovlen = size_t(n);
@@ -666,7 +666,7 @@ TUNSOCK_EXPORT int close(int fd) {
     return real().close(fd);
   }
   auto s = fdtable::get(fd);
-  const bool hint = s && needs_close_hint(fd, *s);
+  const bool hint = s && !sandboxed() && needs_close_hint(fd, *s);
   fdtable::forget(fd);
   int r = real().close(fd);
   int e = errno;

@@ -151,6 +151,7 @@ TUNSOCK_EXPORT int bind(int fd, const sockaddr* addr, socklen_t len) {
     if (int e = check_unix_addr(addr, len)) return fail(e);
   Call c;
   c.q.sock_id = s->id;
+  c.q.fd_hint = uint32_t(fd) + 1;
   c.addr = addr;
   c.addrlen = len;
   char path[sizeof(sockaddr_un::sun_path) + 1];
@@ -316,6 +317,7 @@ TUNSOCK_EXPORT int accept4(int fd, sockaddr* addr, socklen_t* len, int flags) {
     }
     Call c;
     c.q.sock_id = id;
+    c.q.fd_hint = uint32_t(nfd) + 1;
     Answer a;
     if (int e = call(ipc::Op::Accepted, c, a)) {
       real().close(nfd);

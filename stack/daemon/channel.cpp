@@ -15,6 +15,7 @@
 
 #include <boost/asio/post.hpp>
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <utility>
 #include <vector>
@@ -254,7 +255,9 @@ void Chan::pump() {
   } else if (sd_ && !reset_with_unread()) {
     output();
     if (so_ && sd_) input();
-    if (so_ && sd_) check_state();
+    // A connection reset before accept keeps its channel whole until the
+    // application has accepted it: then the reset can reach its end.
+    if (so_ && sd_ && !(so_->so_head && reset_pending())) check_state();
   }
   d_.settle();
 }
@@ -640,26 +643,75 @@ bool Chan::output_record() {
   return false;
 }
 
-// The stack reset the connection (so_error with the connection gone: an
-// RST, ETIMEDOUT) while the application's data is still unread in the
-// daemon's end: closing that end now gives the application's end the
-// kernel's own ECONNRESET and POLLERR with both shutdowns, as Linux shows a
-// reset TCP socket. The application's socket stays (Unconnected, its inode
-// remembered) until it closes it. Without unread data the shutdowns below
-// end the channel and the shim reports so_error at EOF (DEVIATION in
-// PROTOCOL.md: no POLLERR then).
+// The stack reset the connection: so_error set with the connection gone
+// (an RST, ETIMEDOUT) and both directions ended. A local socket whose peer
+// went away with data unread stays "connected" (Linux keeps unix_peer).
+bool Chan::reset_pending() const {
+  if (!so_ || !so_->so_proto || !so_->so_proto->pr_domain) return false;
+  const bool local = so_->so_proto->pr_domain->dom_family == AF_UNIX;
+  return so_->so_error && !(so_->so_state & SS_ISCONNECTING) && (local || !(so_->so_state & SS_ISCONNECTED)) &&
+         (so_->so_snd.sb_state & SBS_CANTSENDMORE) && (so_->so_rcv.sb_state & SBS_CANTRCVMORE) &&
+         kind_ != ChanKind::Dgram;
+}
+
+// A reset shows on the application's end as Linux shows a reset TCP socket:
+// closing the daemon's end while it holds data the application wrote and
+// the daemon has not read gives the application's end the kernel's own
+// ECONNRESET (sk_err: POLLERR, read ECONNRESET once then 0, writes EPIPE)
+// with both shutdowns (unix_release_sock). When that end holds nothing
+// unread, leave_unread puts one byte there first. Runs once so_rcv is
+// delivered, and not before accept (so_head: the application's end is an
+// embryo in the kernel listener, out of reach). The application's socket
+// stays (Unconnected, its inode remembered) until it closes it. When the
+// byte cannot be left, the shutdowns in check_state end the channel and
+// the shim reports so_error at EOF (DEVIATION in PROTOCOL.md: no POLLERR).
 bool Chan::reset_with_unread() {
-  if (!so_->so_error || (so_->so_state & (SS_ISCONNECTED | SS_ISCONNECTING)) || so_->so_rcv.sb_mb ||
-      !(so_->so_snd.sb_state & SBS_CANTSENDMORE) || !(so_->so_rcv.sb_state & SBS_CANTRCVMORE) ||
-      kind_ == ChanKind::Dgram || so_->so_head || held_inbound() <= 0)
-    return false;
+  if (!reset_pending() || so_->so_rcv.sb_mb || so_->so_head) return false;
   auto info = ino_ ? d_.diag().lookup(ino_) : std::nullopt;
   if (!info || !info->peer_ino) return false;
-  logger("chan")->debug("socket {}: reset with unread data: channel closed ({})", id_, std::strerror(so_->so_error));
+  if (held_inbound() <= 0 && !leave_unread(info->peer_ino)) return false;
+  logger("chan")->debug("socket {}: reset: channel closed with data unread ({})", id_, std::strerror(so_->so_error));
   app_ino_ = info->peer_ino;
   close_channel();
   set_state(ChanState::Unconnected);
   return true;
+}
+
+void Chan::note_holder(pid_t pid, int fd) {
+  if (pid <= 0) return;
+  auto it = std::find_if(holders_.begin(), holders_.end(), [pid](const AppHolder& h) { return h.pid == pid; });
+  AppHolder h{pid, fd};
+  if (it != holders_.end()) {
+    if (fd < 0) h.fd = it->fd;
+    holders_.erase(it);
+  } else if (holders_.size() == 4) {
+    holders_.pop_back();
+  }
+  holders_.insert(holders_.begin(), h);
+}
+
+// Write one byte into the daemon's end through a duplicate of the
+// application's end (app_fd.hpp): the nonblocking send of any holder of
+// that socket, not the application's own data. Impossible once the
+// application's end cannot write (its SHUT_WR, or ours: SHUT_RD here).
+bool Chan::leave_unread(uint64_t app_ino) {
+  if (reset_tried_ || rd_shut_ || app_shut_wr_ || holders_.empty()) return false;
+  reset_tried_ = true;
+  int fd = borrow_app_socket(holders_, app_ino);
+  if (fd < 0) {
+    static bool warned = false;
+    if (fd != -ENOENT && !std::exchange(warned, true))
+      logger("chan")->warn("cannot take the application's channel end (pid {}): {}; a reset shows as EOF without POLLERR",
+                           holders_.front().pid, std::strerror(-fd));
+    else
+      logger("chan")->debug("socket {}: application's channel end not found: {}", id_, std::strerror(-fd));
+    return false;
+  }
+  UniqueFd app(fd);
+  const char byte = 0;
+  ssize_t n = ::send(app.get(), &byte, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (n != 1) logger("chan")->debug("socket {}: leaving a byte unread: {}", id_, std::strerror(errno));
+  return n == 1;
 }
 
 void Chan::check_state() {

@@ -15,6 +15,7 @@
 #include <optional>
 #include <vector>
 
+#include "daemon/app_fd.hpp"
 #include "kern/socket.hpp"
 
 namespace tunsock::daemon {
@@ -92,6 +93,10 @@ class Chan : public std::enable_shared_from_this<Chan> {
   bool app_left_unread();
   // The socket is being destroyed.
   void on_freed();
+  // A request about this socket came from pid, naming its descriptor fd
+  // (-1: not said): the processes that may hold the application's end, for
+  // a reset to reach it (leave_unread). The latest few, most recent first.
+  void note_holder(pid_t pid, int fd);
   // The application shuts down writing (the shim's Shutdown, before its own
   // shutdown(2)): see channel.cpp.
   void app_shutdown_write();
@@ -161,6 +166,8 @@ class Chan : public std::enable_shared_from_this<Chan> {
   bool post_error();
   void check_state();
   bool reset_with_unread();
+  bool reset_pending() const;
+  bool leave_unread(uint64_t app_ino);
   void wait_read();
   void wait_write();
   void deliver();
@@ -196,6 +203,8 @@ class Chan : public std::enable_shared_from_this<Chan> {
   bool out_dead_ = false;         // the application no longer reads
   bool app_reset_ = false;        // a channel write got ECONNRESET: the app closed with data unread
   bool err_posted_ = false;       // an error record tells of the current so_error
+  bool reset_tried_ = false;      // leave_unread was tried (once per connection)
+  std::vector<AppHolder> holders_;
   ChanState state_ = ChanState::Connected;
   std::vector<int> waiters_;  // write ends of wait tokens
   bool connect_unreported_ = false;

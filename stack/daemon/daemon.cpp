@@ -47,6 +47,12 @@ void load_host_sysctl(NetSysctl& n) {
   n.wmem_max = uint32_t(proc_number("/proc/sys/net/core/wmem_max", n.wmem_max));
   n.rmem_max = uint32_t(proc_number("/proc/sys/net/core/rmem_max", n.rmem_max));
   n.somaxconn = int(proc_number("/proc/sys/net/core/somaxconn", uint64_t(n.somaxconn)));
+  n.tcp_tw_reuse = int(proc_number("/proc/sys/net/ipv4/tcp_tw_reuse", uint64_t(n.tcp_tw_reuse)));
+  if (FILE* f = std::fopen("/proc/sys/net/ipv4/tcp_rmem", "re")) {  // "min default max"
+    unsigned long lo = 0, def = 0, hi = 0;
+    if (std::fscanf(f, "%lu %lu %lu", &lo, &def, &hi) == 3 && hi > 0) n.tcp_rmem_max = uint32_t(hi);
+    std::fclose(f);
+  }
 }
 
 }  // namespace

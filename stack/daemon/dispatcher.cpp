@@ -109,6 +109,7 @@ std::string sockaddr_text(const SockAddr& a) {
 void Dispatcher::operator()(CtlRequest& q, CtlReply& r) {
   d_.tick();
   d_.take_connections();  // a connect the shim finished since: its channel first
+  note_holder(q.hdr.sock_id, q);  // before the call: a reset it lets through can reach the app
   switch (ipc::Op(q.hdr.op)) {
     case ipc::Op::Hello: op_hello(q, r); break;
     case ipc::Op::Socket: op_socket(q, r); break;
@@ -130,12 +131,20 @@ void Dispatcher::operator()(CtlRequest& q, CtlReply& r) {
     case ipc::Op::RecvErr: op_recverr(q, r); break;
     default: r.hdr.error = ENOSYS; break;
   }
+  if (!r.hdr.error && r.hdr.sock_id != q.hdr.sock_id) note_holder(r.hdr.sock_id, q);  // a new socket
+  if (!r.hdr.error && ipc::Op(q.hdr.op) == ipc::Op::Socketpair) note_holder(uint64_t(r.hdr.value), q);
   // What the call set going inside the stack (a datagram looped back to a
   // socket of this host, queued to the loopback's callout at this instant)
   // has arrived before the reply, as the kernel delivers it within the call.
   d_.tick();
   d_.run_pending();
   d_.settle();
+}
+
+// The processes that hold a socket's application end (Chan::note_holder).
+void Dispatcher::note_holder(uint64_t sock_id, const CtlRequest& q) {
+  if (!sock_id) return;
+  if (auto c = d_.chan(sock_id)) c->note_holder(q.cred.pid, int(q.hdr.fd_hint) - 1);
 }
 
 Socket* Dispatcher::lookup(const CtlRequest& q, CtlReply& r) {
@@ -365,6 +374,7 @@ void Dispatcher::op_accepted(CtlRequest& q, CtlReply& r) {
   }
   describe(*so, r);
   r.addr = peer;
+  c->kick();  // a reset before accept reaches the application's end now
   r.hdr.value = c->app_sndbuf();  // the shim sets its end's SO_SNDBUF to it (0: leave it)
   logger("socket")->info("socket {}: accepted on socket {} by pid {}", so->so_id, head->so_id, q.cred.pid);
 }

@@ -19,6 +19,7 @@ class Dispatcher {
   void operator()(CtlRequest& q, CtlReply& r);
 
  private:
+  void note_holder(uint64_t sock_id, const CtlRequest& q);
   Socket* lookup(const CtlRequest& q, CtlReply& r);
   void op_hello(CtlRequest& q, CtlReply& r);
   void op_socket(CtlRequest& q, CtlReply& r);

@@ -92,7 +92,8 @@ struct Request {
   uint32_t addrlen;    // bytes of address following the fixed part
   uint64_t vn_dev, vn_ino;  // pathname resolved by the shim (0 = none)
   uint32_t payload_len;
-  uint32_t reserved;
+  uint32_t fd_hint;    // the app's descriptor the request is about + 1 (0: not said);
+                       //   Connect, Accepted (PROTOCOL.md "Errors on a connection")
   // followed by: addr[addrlen], payload[payload_len]
 };
 

@@ -177,8 +177,6 @@ static int soconnect_unspec(Socket& so, const SockAddr& nam, const Td& td) {
 }
 
 int soconnect(Socket& so, const SockAddr& nam, const Td& td) {
-  // Linux answers EINVAL where FreeBSD says EOPNOTSUPP.
-  if (so.so_options & SOF_ACCEPTCONN) return EINVAL;
   if ((so.so_proto->pr_flags & PR_CONNREQUIRED) && nam.len >= sizeof(sa_family_t) && nam.family() == AF_UNSPEC)
     return soconnect_unspec(so, nam, td);
   if ((so.so_proto->pr_flags & PR_CONNREQUIRED) && (so.so_state & (SS_ISCONNECTED | SS_ISCONNECTING)))

@@ -221,6 +221,12 @@ int sogetopt(Socket& so, Sockopt& sopt) {
     case SO_MARK: val = int(so.so_mark); break;
     case SO_PEEK_OFF: val = so.so_peek_off; break;
     case SO_INCOMING_CPU: val = so.so_incoming_cpu; break;
+    // No socket is bound to a device here (setting it is refused): Linux
+    // sock_getbindtodevice answers an unbound socket with length 0, and
+    // programs ask (sshd's sys_get_rdomain logs an error per connection
+    // on ENOPROTOOPT).
+    case SO_BINDTODEVICE: sopt.sopt_valsize = 0; return 0;
+    case SO_BINDTOIFINDEX: val = 0; break;
     case SO_COOKIE: {  // Linux: a unique, never zero, 64-bit id
       uint64_t cookie = so.so_id;
       if (sopt.sopt_valsize < sizeof cookie) return EINVAL;

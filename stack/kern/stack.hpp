@@ -47,6 +47,9 @@ struct NetSysctl {
   uint32_t wmem_max = 212992;      // setsockopt(SO_SNDBUF) clamps here (before doubling)
   uint32_t rmem_max = 212992;
   int somaxconn = 4096;            // listen() backlog limit
+  // net.ipv4 tunables TCP reads (tcp_subr.cpp):
+  uint32_t tcp_rmem_max = 6291456; // tcp_rmem[2]: sizes the window scale offered
+  int tcp_tw_reuse = 2;            // connect may take over TIME-WAIT: 0 no, 1 yes, 2 loopback only
 };
 
 class Stack {

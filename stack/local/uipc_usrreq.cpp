@@ -211,6 +211,8 @@ int connect_dgram(Socket& so, UnpCb& unp, const SockAddr& nam, const Td& td) {
 
 int uipc_connect(Socket& so, const SockAddr& nam, const Td& td) {
   UnpCb* unp = sotounpcb(so);
+  // A listener: Linux answers EINVAL where FreeBSD says EOPNOTSUPP.
+  if (so.so_options & SOF_ACCEPTCONN) return EINVAL;
   if (!connection_type(so)) {
     if (nam.len < sizeof(sa_family_t)) return EINVAL;
     if (nam.family() == AF_UNSPEC) {  // dissolve the association

@@ -15,6 +15,8 @@ namespace tunsock {
 
 namespace {
 
+constexpr int kEcnMask = 0x3;  // Linux INET_ECN_MASK
+
 // Linux do_ip_setsockopt: an int when optlen >= 4, else one byte.
 int getval(const Sockopt& s, int* v) {
   if (s.sopt_valsize >= sizeof(int)) {
@@ -122,6 +124,9 @@ int in_ctloutput(Socket& so, Sockopt& s) {
   switch (s.sopt_name) {
     case IP_TOS:
       if (!set) return putval(s, inp->inp_tos);
+      // Linux __ip_sock_set_tos: on a stream socket the ECN bits belong to
+      // TCP (RFC 3168 §6.1.1), so the program's are dropped and TCP's kept.
+      if (so.so_type == SOCK_STREAM) v = (v & ~kEcnMask) | (inp->inp_tos & kEcnMask);
       inp->inp_tos = uint8_t(v);
       return 0;
     case IP_TTL:

@@ -182,8 +182,13 @@ bool tcp_input_ack(Inet& in, TcpCb& tp, TcpSegIn& s) {
   switch (tp.t_state) {
     case TcpState::FIN_WAIT_1:
       tcp_set_state(tp, TcpState::FIN_WAIT_2);
-      // Linux tcp_fin_timeout: an orphan does not wait in FIN-WAIT-2 forever.
-      if (so.so_state & SS_NOFDREF) tcp_timewait_arm(tp, kTcpFinTimeout);
+      // Linux tcp_fin_timeout: an orphan does not wait in FIN-WAIT-2 forever
+      // (TCP_LINGER2 negative: not at all).
+      if ((so.so_state & SS_NOFDREF) && tp.t_linger2 < 0) {
+        tcp_close(&tp);
+        return false;
+      }
+      if (so.so_state & SS_NOFDREF) tcp_timewait_arm(tp, tcp_fin_time(tp));
       break;
     case TcpState::CLOSING:
       tcp_set_state(tp, TcpState::TIME_WAIT);

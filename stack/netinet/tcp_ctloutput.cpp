@@ -28,6 +28,30 @@ void tcp_fill_info(const Socket& so, lx::tcp_info* ti);
 constexpr int kMaxTcpKeepIdle = 32767, kMaxTcpKeepIntvl = 32767, kMaxTcpKeepCnt = 127;
 constexpr int kMaxTcpWindow = 32767;  // Linux MAX_TCP_WINDOW bounds TCP_MAXSEG
 constexpr size_t kTcpCaNameMax = 16;
+constexpr int kMaxTcpSyncnt = 127;       // MAX_TCP_SYNCNT
+constexpr int kMaxTcpFinTimeout = 120;   // TCP_FIN_TIMEOUT_MAX, seconds
+
+// Linux tcp_set_window_clamp: 0 only before a connection (it clears the
+// clamp), else at least half of SOCK_MIN_RCVBUF. tcp_rcv_window and the
+// window scale offered in a SYN obey it.
+int set_window_clamp(TcpCb& tp, int v) {
+  if (v == 0) {
+    if (tp.t_state != TcpState::CLOSED) return EINVAL;
+    tp.t_window_clamp = 0;
+    return 0;
+  }
+  tp.t_window_clamp = std::max<uint32_t>(uint32_t(v), kSockMinRcvBuf / 2);
+  return 0;
+}
+
+// What TCP_WINDOW_CLAMP reads: 0 until a connection sets it (Linux
+// tcp_select_initial_window), then the largest window the buffer and the
+// window scale allow, or the program's clamp.
+uint32_t tcp_window_clamp(const Socket& so, const TcpCb& tp) {
+  if (tp.t_state == TcpState::CLOSED || tp.t_state == TcpState::LISTEN) return tp.t_window_clamp;
+  uint32_t c = std::min<uint32_t>(so.so_rcv.sb_hiwat / 2, 65535u << tp.rcv_scale);
+  return tp.t_window_clamp ? std::min(c, tp.t_window_clamp) : c;
+}
 
 // Linux secs_to_retrans / retrans_to_secs (TCP_DEFER_ACCEPT is kept as a
 // count of SYN-ACK retransmissions from a 1 s timeout doubling to 120 s).
@@ -72,10 +96,12 @@ int tcp_getopt(Socket& so, TcpCb& tp, Sockopt& s) {
     case TCP_KEEPIDLE: return putint(s, tp.t_keepidle);
     case TCP_KEEPINTVL: return putint(s, tp.t_keepintvl);
     case TCP_KEEPCNT: return putint(s, tp.t_keepcnt);
-    case TCP_SYNCNT: return putint(s, kTcpSynRetries);
-    case TCP_LINGER2: return putint(s, int(kTcpFinTimeout / std::chrono::seconds(1)));
+    case TCP_SYNCNT: return putint(s, tp.t_syn_retries ? tp.t_syn_retries : kTcpSynRetries);
+    case TCP_LINGER2:
+      if (tp.t_linger2 < 0) return putint(s, -1);
+      return putint(s, tp.t_linger2 ? tp.t_linger2 : int(kTcpFinTimeout / std::chrono::seconds(1)));
     case TCP_DEFER_ACCEPT: return putint(s, retrans_to_secs(tp.t_defer_accept));
-    case TCP_WINDOW_CLAMP: return putint(s, int(so.so_rcv.sb_hiwat / 2));
+    case TCP_WINDOW_CLAMP: return putint(s, int(tcp_window_clamp(so, tp)));
     case TCP_QUICKACK: return putint(s, tp.t_quickack >= 0 ? 1 : 0);
     case TCP_USER_TIMEOUT: return putint(s, int(tp.t_user_timeout_ms));
     case TCP_CONGESTION: {
@@ -138,11 +164,16 @@ int tcp_setopt(Socket& so, TcpCb& tp, Sockopt& s) {
       tp.t_keepcnt = v;
       return 0;
     case TCP_SYNCNT:
-      if (v < 1 || v > 127) return EINVAL;
-      return 0;  // DEVIATION: kept at tcp_syn_retries
+      if (v < 1 || v > kMaxTcpSyncnt) return EINVAL;
+      tp.t_syn_retries = v;  // tcp_timer: the SYN retransmissions before ETIMEDOUT
+      return 0;
     case TCP_LINGER2:
+      // Linux: negative: no FIN-WAIT-2 for an orphan; else at most
+      // TCP_FIN_TIMEOUT_MAX; 0 is tcp_fin_timeout again.
+      tp.t_linger2 = v < 0 ? -1 : std::min(v, kMaxTcpFinTimeout);
+      return 0;
     case TCP_WINDOW_CLAMP:
-      return 0;  // DEVIATION: accepted, not applied
+      return set_window_clamp(tp, v);
     case TCP_DEFER_ACCEPT:
       // DEVIATION: kept and reported; a connection is accepted at its final ACK.
       tp.t_defer_accept = secs_to_retrans(std::max(v, 0));

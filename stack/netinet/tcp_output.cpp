@@ -76,8 +76,8 @@ void fill_syn_options(TcpCb& tp, tw::TcpOptions& o, bool synack) {
 
 uint32_t tcp_rcv_window(const TcpCb& tp) {
   const Sockbuf& sb = tp_socket(tp)->so_rcv;
-  if (sb.sb_state & SBS_CANTRCVMORE) return uint32_t(std::max<long>(0, long(sb.sb_hiwat) - long(sb.sb_cc)));
-  return uint32_t(std::max<long>(0, long(sb.sb_hiwat) - long(sb.sb_cc)));
+  const uint32_t win = uint32_t(std::max<long>(0, long(sb.sb_hiwat) - long(sb.sb_cc)));
+  return tp.t_window_clamp ? std::min(win, tp.t_window_clamp) : win;  // TCP_WINDOW_CLAMP
 }
 
 int tcp_emit_ip(Inet& in, const tw::TcpRepr& r, mbuf* data, int len, uint32_t src, uint32_t dst,

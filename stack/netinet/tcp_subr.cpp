@@ -36,11 +36,19 @@ uint8_t tcp_rscale_for(const Socket& so) {
   // Linux: the shift that lets tcp_rmem[2] be offered, unless SO_RCVBUF
   // fixed the buffer: then its usable half (window_clamp) decides.
   constexpr uint32_t kTcpRmemDefault = 131072;
-  uint32_t space = kTcpRmemMax;
+  const NetSysctl& sys = so.so_stack->sysctl();
+  uint32_t space = std::max(sys.tcp_rmem_max, sys.rmem_max);
   if (so.so_rcv.sb_hiwat != kTcpRmemDefault) space = std::max<uint32_t>(so.so_rcv.sb_hiwat / 2, 1);
+  if (const TcpCb* tp = sototcpcb(so); tp && tp->t_window_clamp) space = std::min(space, tp->t_window_clamp);
   int log = 0;
   while ((space >> log) > 1) log++;
   return uint8_t(std::clamp(log - 15, 0, kTcpMaxWinshift));
+}
+
+Time tcp_fin_time(const TcpCb& tp) {
+  const Time t = tp.t_linger2 > 0 ? std::chrono::seconds(tp.t_linger2) : kTcpFinTimeout;
+  const Time rto = tcp_rto_backoff(tp);
+  return std::max(t, 4 * rto - rto / 2);
 }
 
 void tcp_discardcb(TcpCb* tp) {
@@ -146,10 +154,12 @@ bool tcp_port_conflict(Inet& in, const InPcb& inp, uint32_t laddr, uint16_t port
     // Linux inet_csk_bind_conflict: SO_REUSEADDR on both passes unless one
     // listens; a port held in TIME_WAIT yields to SO_REUSEADDR; SO_REUSEPORT
     // on both passes for the same user.
+    // A TIME-WAIT entry keeps the options of the socket that closed, so
+    // SO_REUSEADDR must have been on both; SO_REUSEPORT ignores its user.
     const bool reuse = so.so_options & SOF_REUSEADDR;
-    if (st == TcpState::TIME_WAIT && reuse) continue;
     if (reuse && (os.so_options & SOF_REUSEADDR) && st != TcpState::LISTEN) continue;
-    if ((so.so_options & SOF_REUSEPORT) && (os.so_options & SOF_REUSEPORT) && o->reuse_uid == so.so_cred.uid)
+    if ((so.so_options & SOF_REUSEPORT) && (os.so_options & SOF_REUSEPORT) &&
+        (o->reuse_uid == so.so_cred.uid || st == TcpState::TIME_WAIT))
       continue;
     return true;
   }
@@ -162,12 +172,40 @@ uint32_t tcp_new_isn(Inet& in, uint32_t laddr, uint16_t lport, uint32_t faddr, u
   return in_isn(in, laddr, lport, faddr, fport);
 }
 
+bool tcp_tw_reusable(Inet& in, const InPcb& tw, bool ephemeral) {
+  const TcpCb* t = tw.inp_tcpcb;
+  if (!t || t->t_state != TcpState::TIME_WAIT) return false;
+  // Linux tcp_twsk_unique: only with timestamps (PAWS keeps the old
+  // segments out, RFC 7323 §5); a port the program bound itself always,
+  // an ephemeral one only as tcp_tw_reuse says (2: loopback only), a
+  // second after TIME-WAIT began (tcp_tw_reuse_delay).
+  if (!(t->t_flags & TF_RCVD_TSTMP)) return false;
+  if (!ephemeral) return true;
+  int reuse = in.st.sysctl().tcp_tw_reuse;
+  if (reuse == 2 && (tw.inp_laddr >> 24) != 127 && (tw.inp_faddr >> 24) != 127) reuse = 0;
+  if (!reuse || !t->t_2msl.armed()) return false;
+  return in.st.now() >= t->t_2msl.when() - kTcpTimeWait + kTcpTwReuseDelay;
+}
+
+void tcp_tw_takeover(TcpCb& tp, InPcb& tw) {
+  TcpCb& old = *tw.inp_tcpcb;
+  // Far beyond anything the old connection sent: its duplicates cannot
+  // land in the new one's window.
+  uint32_t seq = (old.snd_nxt + 65535 + 2).v;
+  tp.iss = TcpSeq(seq ? seq : 1);
+  tp.ts_recent = old.ts_recent;
+  tp.ts_recent_age = old.ts_recent_age;
+  tcp_globals(*tp.t_in).stat.timewait_reuse++;
+  tcp_close(&old);
+}
+
 uint16_t tcp_ephemeral_port(Inet& in, uint32_t laddr, uint32_t faddr, uint16_t fport) {
   // Linux __inet_hash_connect: a port whose users are all connect()s to
-  // other 4-tuples.
+  // other 4-tuples, or hold this one only in a TIME-WAIT it may take over.
   TcpGlobals& g = tcp_globals(in);
   return in_ephemeral_port(in, laddr, faddr, fport, [&](uint16_t p) {
-    if (g.conn.find(TcpKey{laddr, faddr, p, fport}) != g.conn.end()) return false;
+    if (auto c = g.conn.find(TcpKey{laddr, faddr, p, fport}); c != g.conn.end() && !tcp_tw_reusable(in, *c->second, true))
+      return false;
     auto [lo, hi] = g.ports.equal_range(p);
     for (auto it = lo; it != hi; ++it)
       if (!it->second->inp_connect_port) return false;

@@ -32,7 +32,7 @@ void tcp_timer_rexmt(void* arg) {
   if (tp.t_rxtshift == 0) tp.t_rxt_first = now - tcp_rto_backoff(tp);
   bool give_up;
   if (tp.t_state == TcpState::SYN_SENT) {
-    give_up = tcp_retransmits_timed_out(tp, kTcpSynRetries, kTcpTimeoutInit);
+    give_up = tcp_retransmits_timed_out(tp, tp.t_syn_retries ? tp.t_syn_retries : kTcpSynRetries, kTcpTimeoutInit);
   } else if (tp.t_state == TcpState::SYN_RECEIVED && tp_socket(tp)->so_head) {
     give_up = ++tp.t_synack_retries > kTcpSynackRetries;  // Linux drops the request silently
     if (give_up) {

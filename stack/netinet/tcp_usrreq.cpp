@@ -94,10 +94,15 @@ int tcp_bind(Socket& so, const SockAddr& nam, const Td& td) {
   // Linux inet_bind: AF_UNSPEC stands for AF_INET with INADDR_ANY only.
   if (nam.family() != AF_INET && (nam.family() != AF_UNSPEC || sin.sin_addr.s_addr != 0)) return EAFNOSUPPORT;
   const uint32_t addr = ntohl(sin.sin_addr.s_addr);
+  const uint16_t port = ntohs(sin.sin_port);
+  // Linux __inet_bind, in its order: the address must be a local,
+  // broadcast or multicast one (inet_addr_valid_or_nonlocal), then the
+  // privileged port, then the socket must be unbound.
+  const bool valid = !addr || in_localaddr(in, addr) || in_broadcast(in, addr) || (addr >> 28) == 0xe;
+  if (!valid && !inp.inp_freebind && !inp.inp_transparent) return EADDRNOTAVAIL;
+  if (port && port < kIpUnprivilegedPortStart && td.cred.uid != 0) return EACCES;
   if (inp.inp_lport || sototcpcb(so)->t_state != TcpState::CLOSED) return EINVAL;
-  if (addr && !in_localaddr(in, addr) && !inp.inp_freebind && !inp.inp_transparent) return EADDRNOTAVAIL;
-  if ((addr >> 28) == 0xe || (addr && in_broadcast(in, addr))) return EADDRNOTAVAIL;  // Linux: unicast only
-  return tcp_bind_port(in, inp, addr, ntohs(sin.sin_port), td);
+  return tcp_bind_port(in, inp, addr, port, td);
 }
 
 int tcp_listen(Socket& so, int, const Td& td) {
@@ -125,10 +130,12 @@ int tcp_connect(Socket& so, const SockAddr& nam, const Td& td) {
     if (tp.t_state != TcpState::CLOSED && tp.t_state != TcpState::LISTEN) tcp_drop(&tp, 0, false);
     return 0;
   }
+  // Linux __inet_stream_connect: a socket not CLOSED (a listener too) is
+  // EISCONN before its address is looked at.
+  if (tp.t_state != TcpState::CLOSED) return EISCONN;
   uint32_t dst;
   uint16_t dport;
   if (int e = in_getsin(nam, &dst, &dport)) return e;
-  if (tp.t_state != TcpState::CLOSED) return EISCONN;
   dst = in_anydst(inp, dst);
   if ((dst >> 28) == 0xe || in_broadcast(in, dst)) return ENETUNREACH;  // Linux tcp_v4_connect
   if (!inp.bindport_lock) inp.inp_lport = 0;  // a failed connect left an automatic port
@@ -139,24 +146,31 @@ int tcp_connect(Socket& so, const SockAddr& nam, const Td& td) {
     return e;
   }
   TcpGlobals& g = tcp_globals(in);
-  if (!inp.inp_lport) {
+  const bool ephemeral = !inp.inp_lport;
+  if (ephemeral) {
     const uint16_t port = tcp_ephemeral_port(in, src, dst, dport);
     if (!port) return EADDRNOTAVAIL;
     inp.inp_lport = port;
     inp.inp_connect_port = true;
-  } else if (g.conn.count(TcpKey{src, dst, inp.inp_lport, dport})) {
-    return EADDRNOTAVAIL;  // the 4-tuple is taken (Linux __inet_check_established)
+  }
+  // The 4-tuple is taken (Linux __inet_check_established) unless by a
+  // TIME-WAIT this connect may take over.
+  InPcb* tw = nullptr;
+  if (auto c = g.conn.find(TcpKey{src, dst, inp.inp_lport, dport}); c != g.conn.end()) {
+    if (!tcp_tw_reusable(in, *c->second, ephemeral)) return EADDRNOTAVAIL;
+    tw = c->second;
   }
   inp.inp_laddr = src;
   inp.inp_faddr = dst;
   inp.inp_fport = dport;
   so.so_state |= SS_ISBOUND;
+  tp.iss = TcpSeq(tcp_new_isn(in, src, inp.inp_lport, dst, dport));
+  if (tw) tcp_tw_takeover(tp, *tw);
   tcp_hash_insert(tp);
   tp.t_advmss = tcp_mss_for(in, dst);
   if (tp.t_user_maxseg) tp.t_advmss = std::min(tp.t_advmss, tp.t_user_maxseg);
   tp.request_r_scale = tcp_rscale_for(so);
   tp.t_maxseg = std::min<uint32_t>(tp.t_advmss, kTcpDefaultMss);
-  tp.iss = TcpSeq(tcp_new_isn(in, src, inp.inp_lport, dst, dport));
   tp.snd_una = tp.snd_nxt = tp.snd_max = tp.snd_up = tp.snd_recover = tp.iss;
   tp.t_rcvtime = in.st.now();
   tp.t_rto = kTcpTimeoutInit;
@@ -256,6 +270,12 @@ int tcp_disconnect(Socket& so) {
   if (!(so.so_state & SS_ISDISCONNECTING)) {
     soisdisconnecting(so);
     tcp_usrclosed(*tp);
+  }
+  if (tp->t_state == TcpState::FIN_WAIT_2) {
+    // Linux tcp_close after shutdown(SHUT_WR): FIN-WAIT-2 lasts tcp_fin_time
+    // for an orphan, or ends at once with a reset when TCP_LINGER2 < 0.
+    if (tp->t_linger2 < 0) tcp_drop(tp, 0, false);
+    else tcp_timewait_arm(*tp, tcp_fin_time(*tp));
   }
   return 0;
 }

@@ -30,6 +30,7 @@ inline constexpr Time kTcpRtoMax = 120s;         // TCP_RTO_MAX
 inline constexpr Time kTcpTimeoutInit = 1s;      // TCP_TIMEOUT_INIT (RFC 6298 §2.1)
 inline constexpr Time kTcpTimeWait = 60s;        // TCP_TIMEWAIT_LEN
 inline constexpr Time kTcpFinTimeout = 60s;      // net.ipv4.tcp_fin_timeout
+inline constexpr Time kTcpTwReuseDelay = 1s;     // net.ipv4.tcp_tw_reuse_delay
 inline constexpr Time kTcpDelackMin = 40ms;      // TCP_DELACK_MIN
 inline constexpr Time kTcpDelackMax = 200ms;     // TCP_DELACK_MAX
 inline constexpr int kTcpSynRetries = 6;         // net.ipv4.tcp_syn_retries
@@ -42,7 +43,6 @@ inline constexpr int kTcpInitCwnd = 10;          // RFC 6928, TCP_INIT_CWND
 inline constexpr int kTcpDefaultMss = 536;       // RFC 9293 §3.7.1 when no MSS option
 inline constexpr int kTcpMinMss = 88;            // Linux TCP_MIN_MSS (TCP_MAXSEG floor)
 inline constexpr int kTcpMaxWinshift = 14;       // RFC 7323 §2.3
-inline constexpr uint32_t kTcpRmemMax = 6291456; // tcp_rmem[2]: sizes the window scale
 inline constexpr int kTcpReassMax = 1024;        // out-of-order segments held per connection
 
 // t_flags
@@ -147,6 +147,9 @@ struct TcpCb {
   int t_keepidle = kTcpKeepIdle, t_keepintvl = kTcpKeepIntvl, t_keepcnt = kTcpKeepCnt;
   uint32_t t_user_timeout_ms = 0;     // TCP_USER_TIMEOUT
   int t_defer_accept = 0;             // TCP_DEFER_ACCEPT, in SYN-ACK retransmissions
+  int t_syn_retries = 0;              // TCP_SYNCNT (0: tcp_syn_retries)
+  int t_linger2 = 0;                  // TCP_LINGER2 in s (0: tcp_fin_timeout, -1: no FIN-WAIT-2)
+  uint32_t t_window_clamp = 0;        // TCP_WINDOW_CLAMP (0: none set)
   int t_quickack = 0;                 // ACKs still to send at once (Linux quickack mode)
   bool t_pingpong = false;            // interactive: replies carry the ACKs (Linux pingpong mode)
   std::deque<TcpSeq> t_push_marks;    // where each write ended: those segments carry PSH
@@ -218,12 +221,19 @@ void tcp_hash_remove(InPcb& inp);
 InPcb* tcp_lookup(Inet& in, uint32_t faddr, uint16_t fport, uint32_t laddr, uint16_t lport, bool wildcard);
 uint32_t tcp_new_isn(Inet& in, uint32_t laddr, uint16_t lport, uint32_t faddr, uint16_t fport);
 uint16_t tcp_ephemeral_port(Inet& in, uint32_t laddr, uint32_t faddr, uint16_t fport);
+// Whether a connect may take over tw's 4-tuple (Linux tcp_twsk_unique), and
+// doing it: tp's ISN goes past tw's sequence space, tw is closed.
+bool tcp_tw_reusable(Inet& in, const InPcb& tw, bool ephemeral);
+void tcp_tw_takeover(TcpCb& tp, InPcb& tw);
 // The MSS to announce and to use towards faddr (RFC 9293 §3.7.1: MTU - 40).
 uint32_t tcp_mss_for(Inet& in, uint32_t faddr);
 void tcp_mss_update(TcpCb& tp, uint32_t peer_mss);   // t_maxseg from both sides and options
 uint32_t tcp_ts_now(const TcpCb& tp);                // RFC 7323 TSval (ms)
 // The window scale to offer for so's receive buffer (RFC 7323 §2.3, Linux tcp_select_initial_window).
 uint8_t tcp_rscale_for(const Socket& so);
+// How long an orphan stays in FIN-WAIT-2 (Linux tcp_fin_time: TCP_LINGER2 or
+// tcp_fin_timeout, at least 3.5 RTO).
+Time tcp_fin_time(const TcpCb& tp);
 void tcp_set_state(TcpCb& tp, TcpState s);
 // Linux's "bind conflict": whether inp may hold port on laddr.
 bool tcp_port_conflict(Inet& in, const InPcb& inp, uint32_t laddr, uint16_t port, bool listening);

@@ -227,7 +227,7 @@ TEST_CASE("a reset with the application's data unread in the channel gives its e
   CHECK(r.gone(id));
 }
 
-TEST_CASE("a reset with nothing unread ends the channel with both shutdowns - SO_ERROR holds the error") {
+TEST_CASE("a reset with nothing unread: the daemon leaves a byte in its end through the app's, POLLERR and ECONNRESET once") {
   ConnRig r;
   REQUIRE(r.h.started());
   uint64_t id = 0;
@@ -239,6 +239,39 @@ TEST_CASE("a reset with nothing unread ends the channel with both shutdowns - SO
   REQUIRE(r.join(fd, *a, false));
   CHECK(r.c.call(ipc::Op::Identify, id));
   CHECK(settles_to(fd, POLLOUT));
+  // This process made the requests and holds the application's end: the
+  // daemon (in it) takes a duplicate of fd with pidfd_getfd.
+  r.on_socket(id, [](Socket& so) {
+    so.so_error = ETIMEDOUT;
+    soisdisconnected(so);
+  });
+  CHECK(settles_to(fd, kAll));
+  char b[8];
+  CHECK(::read(fd, b, sizeof b) == -1);
+  CHECK(errno == ECONNRESET);  // the kernel's; the shim asks for the stack's
+  CHECK(::read(fd, b, sizeof b) == 0);
+  CHECK(r.so_error(id) == ETIMEDOUT);
+  CHECK(r.so_error(id) == 0);
+  CHECK(::send(fd, "x", 1, MSG_NOSIGNAL) == -1);
+  CHECK(errno == EPIPE);
+  ::close(fd);
+  CHECK(r.gone(id));
+}
+
+TEST_CASE("a reset after the application shut down writing ends the channel with both shutdowns - SO_ERROR holds the error") {
+  ConnRig r;
+  REQUIRE(r.h.started());
+  uint64_t id = 0;
+  int fd = r.socket(&id);
+  REQUIRE(fd >= 0);
+  auto a = r.connect(id);
+  REQUIRE(a);
+  REQUIRE(a->hdr.error == 0);
+  REQUIRE(r.join(fd, *a, false));
+  CHECK(r.c.call(ipc::Op::Identify, id));
+  CHECK(settles_to(fd, POLLOUT));
+  REQUIRE(::shutdown(fd, SHUT_WR) == 0);  // its end can no longer leave a byte
+  CHECK(r.c.call(ipc::Op::Identify, id));
   r.on_socket(id, [](Socket& so) {
     so.so_error = ETIMEDOUT;
     soisdisconnected(so);

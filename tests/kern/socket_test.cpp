@@ -66,7 +66,10 @@ TEST_CASE("kern: solisten checks, clamps the backlog, marks SOF_ACCEPTCONN") {
   CHECK(l->so_qlimit == 5);
   CHECK(solisten(*l, -3, r.td) == 0);
   CHECK(l->so_qlimit == 4096);
-  CHECK(soconnect(*l, SockAddr{}, r.td) == EINVAL);  // Linux: a listener cannot connect
+  // A listener's connect is the protocol's to refuse (Linux: AF_UNIX EINVAL, TCP EISCONN).
+  r.f.connect_error = EISCONN;
+  CHECK(soconnect(*l, SockAddr{}, r.td) == EISCONN);
+  CHECK(r.f.has("connect"));
 }
 
 TEST_CASE("kern: sonewconn queues, soisconnected completes, Linux's backlog rule") {

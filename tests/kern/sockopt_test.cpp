@@ -275,3 +275,14 @@ TEST_CASE("kern: SO_COOKIE is the socket's id - SO_INCOMING_CPU, SO_PEEK_OFF kep
   CHECK(seti(*s, SO_PEEK_OFF, 4) == 0);
   CHECK(geti(*s, SO_PEEK_OFF) == 4);
 }
+
+TEST_CASE("kern: SO_BINDTODEVICE of an unbound socket is empty, SO_BINDTOIFINDEX 0 (Linux)") {
+  FakeRig r;
+  Socket* s = r.sock(SOCK_STREAM);
+  char dev[16] = "x";
+  size_t len = sizeof dev;
+  CHECK(getopt(*s, SO_BINDTODEVICE, dev, &len) == 0);
+  CHECK(len == 0);
+  CHECK(dev[0] == 'x');
+  CHECK(geti(*s, SO_BINDTOIFINDEX) == 0);
+}

@@ -424,6 +424,10 @@ TEST_CASE("tcp options: NODELAY, CORK, MAXSEG, KEEP*, CONGESTION, DEFER_ACCEPT, 
   CHECK(setopt_int(*so, IPPROTO_IP, IP_TTL, 7) == 0);
   CHECK(getopt_int(*so, IPPROTO_IP, IP_TTL, &v) == 0);
   CHECK(v == 7);
+  // IP_TOS keeps TCP's ECN bits: the program's two low bits are dropped.
+  CHECK(setopt_int(*so, IPPROTO_IP, IP_TOS, 0x13) == 0);
+  CHECK(getopt_int(*so, IPPROTO_IP, IP_TOS, &v) == 0);
+  CHECK(v == 0x10);
   CHECK(getopt_int(*so, SOL_SOCKET, SO_SNDBUF, &v) == 0);
   CHECK(v == 16384);  // tcp_wmem[1]
   CHECK(getopt_int(*so, SOL_SOCKET, SO_RCVBUF, &v) == 0);

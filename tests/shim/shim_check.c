@@ -7,6 +7,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -15,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -806,6 +811,191 @@ static int mode_domains(void) {
   return 0;
 }
 
+/* --- a child that chroots and drops privileges before its first socket
+ * call (nginx's workers setuid to nobody, sshd's privilege-separated child
+ * chroots too) still reaches the daemon: accept on the listener it
+ * inherited, a socketpair of its own. Needs root. --- */
+static int mode_privdrop(const char* dir) {
+  int l = socket(AF_UNIX, SOCK_STREAM, 0);
+  CHECK(l >= 0);
+  struct sockaddr_un a;
+  memset(&a, 0, sizeof a);
+  a.sun_family = AF_UNIX;
+  snprintf(a.sun_path + 1, sizeof a.sun_path - 1, "tsk-privdrop-%d", (int)getpid());
+  socklen_t alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(a.sun_path + 1));
+  CHECK(bind(l, (struct sockaddr*)&a, alen) == 0);
+  CHECK(listen(l, 4) == 0);
+  char jail[512];
+  snprintf(jail, sizeof jail, "%s/jail", dir);
+  CHECK(mkdir(jail, 0755) == 0);
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    /* Neither the control socket's directory nor its mode lets this
+     * process connect any more. */
+    CHECK(chroot(jail) == 0 && chdir("/") == 0);
+    CHECK(setgid(65534) == 0 && setuid(65534) == 0);
+    int c = accept(l, NULL, NULL);
+    CHECK(c >= 0);
+    read_exact(c, "to the worker");
+    int p[2];
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, p) == 0);
+    write_all(p[0], "worker ok");
+    char buf[16] = {0};
+    CHECK(read(p[1], buf, 9) == 9);
+    CHECK(write(c, buf, 9) == 9);
+    _exit(0);
+  }
+  close(l);
+  int c = socket(AF_UNIX, SOCK_STREAM, 0);
+  CHECK(c >= 0);
+  CHECK(connect(c, (struct sockaddr*)&a, alen) == 0);
+  write_all(c, "to the worker");
+  read_exact(c, "worker ok");
+  int st = 0;
+  CHECK(waitpid(pid, &st, 0) == pid);
+  CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  close(c);
+  printf("ok privdrop\n");
+  return 0;
+}
+
+/* --- a child that closes every descriptor it does not know (closefrom, as
+ * daemons do after fork) still reaches the daemon afterwards --- */
+static int mode_closefrom(void) {
+  int sv[2];
+  CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    CHECK(dup2(sv[1], 3) == 3);
+    CHECK(syscall(SYS_close_range, 4u, ~0u, 0u) == 0);
+    int p[2];
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, p) == 0);
+    write_all(p[0], "child ok");
+    char buf[16] = {0};
+    CHECK(read(p[1], buf, 8) == 8);
+    CHECK(write(3, buf, 8) == 8);
+    _exit(0);
+  }
+  close(sv[1]);
+  read_exact(sv[0], "child ok");
+  int st = 0;
+  CHECK(waitpid(pid, &st, 0) == pid);
+  CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  close(sv[0]);
+  printf("ok closefrom\n");
+  return 0;
+}
+
+/* --- the program closes every descriptor it did not open (the shim's
+ * trace file and control connection included) and fills the numbers with
+ * a file of its own: the shim writes nothing into that file, reconnects,
+ * and keeps tracing (shim_test.sh "log" checks the files). --- */
+static int mode_closelog(const char* dir) {
+  int t = socket(AF_UNIX, SOCK_DGRAM, 0);
+  CHECK(t >= 0);
+  close(t);
+  CHECK(syscall(SYS_close_range, 3u, ~0u, 0u) == 0);
+  char path[512];
+  snprintf(path, sizeof path, "%s/own.txt", dir);
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  CHECK(fd >= 0);
+  for (int n = 890; n < 1010; ++n) CHECK(dup2(fd, n) == n);
+  int p[2];
+  CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, p) == 0);
+  write_all(p[0], "mine\n");
+  char buf[8] = {0};
+  CHECK(read(p[1], buf, 5) == 5);
+  CHECK(write(fd, buf, 5) == 5);
+  for (int n = 890; n < 1010; ++n) close(n);
+  close(fd);
+  printf("ok closelog\n");
+  return 0;
+}
+
+/* --- a child under a seccomp filter like OpenSSH's preauth sandbox (read,
+ * write, poll, close and little else; anything more kills it) writes to,
+ * reads from and closes a TCP connection it inherited: the shim adds no
+ * call of its own (sendmsg, ioctl, a request to the daemon). --- */
+#if defined(__x86_64__)
+#define SHIM_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define SHIM_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+#define ALLOW_NR(nr) BPF_JUMP(BPF_JMP + BPF_JEQ + BPF_K, (nr), 0, 1), BPF_STMT(BPF_RET + BPF_K, SECCOMP_RET_ALLOW)
+static int mode_seccomp(void) {
+#ifndef SHIM_AUDIT_ARCH
+  printf("ok seccomp\n"); /* (no filter for this architecture written here) */
+  return 0;
+#else
+  int l = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(l >= 0);
+  struct sockaddr_in a;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  CHECK(bind(l, (struct sockaddr*)&a, sizeof a) == 0);
+  socklen_t alen = sizeof a;
+  CHECK(getsockname(l, (struct sockaddr*)&a, &alen) == 0);
+  CHECK(listen(l, 1) == 0);
+  int c = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(c >= 0);
+  CHECK(connect(c, (struct sockaddr*)&a, sizeof a) == 0);
+  int s = accept(l, NULL, NULL);
+  CHECK(s >= 0);
+  close(l);
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    close(c);
+    struct sock_filter insns[] = {
+        BPF_STMT(BPF_LD + BPF_W + BPF_ABS, offsetof(struct seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP + BPF_JEQ + BPF_K, SHIM_AUDIT_ARCH, 1, 0),
+        BPF_STMT(BPF_RET + BPF_K, SECCOMP_RET_KILL_PROCESS),
+        BPF_STMT(BPF_LD + BPF_W + BPF_ABS, offsetof(struct seccomp_data, nr)),
+        ALLOW_NR(__NR_read), ALLOW_NR(__NR_write), ALLOW_NR(__NR_close), ALLOW_NR(__NR_ppoll),
+        ALLOW_NR(__NR_rt_sigprocmask), ALLOW_NR(__NR_futex), ALLOW_NR(__NR_getpid),
+        ALLOW_NR(__NR_clock_gettime), ALLOW_NR(__NR_brk), ALLOW_NR(__NR_mmap), ALLOW_NR(__NR_munmap),
+        ALLOW_NR(__NR_madvise), ALLOW_NR(__NR_exit), ALLOW_NR(__NR_exit_group),
+#ifdef __NR_poll
+        ALLOW_NR(__NR_poll),
+#endif
+        BPF_STMT(BPF_RET + BPF_K, SECCOMP_RET_KILL_PROCESS),
+    };
+    struct sock_fprog prog = {(unsigned short)(sizeof insns / sizeof insns[0]), insns};
+    CHECK(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0);
+    CHECK(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0);
+    /* From here on CHECK's printf may be all that is left to fail with. */
+    if (write(s, "from the sandbox", 16) != 16) _exit(2);
+    char buf[64];
+    size_t got = 0;
+    while (got < 7) {
+      ssize_t r = read(s, buf + got, sizeof buf - got);
+      if (r <= 0) _exit(3);
+      got += (size_t)r;
+    }
+    if (memcmp(buf, "welcome", 7) != 0) _exit(4);
+    if (read(s, buf, sizeof buf) != 0) _exit(5); /* the parent's close: end of data */
+    if (close(s) != 0) _exit(6);
+    _exit(0);
+  }
+  close(s);
+  read_exact(c, "from the sandbox");
+  write_all(c, "welcome");
+  CHECK(shutdown(c, SHUT_WR) == 0);
+  int st = 0;
+  CHECK(waitpid(pid, &st, 0) == pid);
+  if (WIFSIGNALED(st)) printf("FAIL: the sandboxed child was killed by signal %d\n", WTERMSIG(st));
+  CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  char b;
+  CHECK(read(c, &b, 1) == 0); /* the child's close reached the peer */
+  close(c);
+  printf("ok seccomp\n");
+  return 0;
+#endif
+}
+
 /* --- no socket call at all: nothing of the shim is visible --- */
 static int mode_nosock(void) {
   printf("fds %d\n", count_fds());
@@ -824,6 +1014,10 @@ int main(int argc, char** argv) {
   if (!strcmp(m, "missing")) return mode_missing(argc > 2 && !strcmp(argv[2], "narrowed"));
   if (!strcmp(m, "killed") && argc > 3) return mode_killed(argv[2], argv[3]);
   if (!strcmp(m, "fork")) return mode_fork();
+  if (!strcmp(m, "privdrop")) return mode_privdrop(dir);
+  if (!strcmp(m, "seccomp")) return mode_seccomp();
+  if (!strcmp(m, "closefrom")) return mode_closefrom();
+  if (!strcmp(m, "closelog")) return mode_closelog(dir);
   if (!strcmp(m, "exec")) return mode_exec();
   if (!strcmp(m, "exec-child") && argc > 3) return mode_exec_child(atoi(argv[2]), atoi(argv[3]));
   if (!strcmp(m, "threads")) return mode_threads();

@@ -167,7 +167,21 @@ log)
   grep -q "socketpair(" "$work/err" || fail "no socketpair line on stderr"
   shimmed timeout 20 "$check" fork >"$work/out" 2>"$work/err" || fail "$(cat "$work/out" "$work/err")"
   [ ! -s "$work/err" ] || fail "stderr without TUNSOCK_SHIM_LOG: $(cat "$work/err")"
+  # The program closes the trace file's descriptor and reuses the number.
+  : >"$work/shim.log"
+  TUNSOCK_SHIM_LOG=$work/shim.log shimmed timeout 20 "$check" closelog "$work" >"$work/out" 2>"$work/err" ||
+    fail "$(cat "$work/out" "$work/err")"
+  [ "$(cat "$work/own.txt")" = mine ] || fail "the program's own file holds: $(head -c 300 "$work/own.txt")"
+  grep -q "socketpair(" "$work/shim.log" || fail "no socketpair line after the program closed the trace file"
   echo "log ok"
+  ;;
+privdrop)
+  [ "$(id -u)" -eq 0 ] || { echo "needs root (chroot, setuid): skipped"; exit 0; }
+  start_tunsockd "$work"
+  shimmed timeout 30 "$check" privdrop "$work" >"$work/out" 2>"$work/err" || { cat "$work/out" "$work/err"; fail privdrop; }
+  cat "$work/out"
+  grep -qx "ok privdrop" "$work/out" || fail "no ok line"
+  [ ! -s "$work/err" ] || fail "stderr: $(cat "$work/err")"
   ;;
 *)
   # A shim_check mode against a running daemon.

@@ -2,18 +2,10 @@
  * next read fails with ECONNRESET (once, via the pending socket error), then
  * reads 0; SO_ERROR reports and clears it. A close with nothing unread is a
  * plain EOF.
- * DEVIATION: the reset peer polls IN|OUT|HUP|RDHUP without POLLERR under
- * tunsock; its reads, sends and SO_ERROR agree with Linux (the shim asks
- * the daemon for the pending error at EOF). The peer's fd is its end of an
- * AF_UNIX channel, and AF_UNIX sets POLLERR (sk_err) on an end only when
- * the other end is released with data unread in that other end's receive
- * queue, or as an unaccepted embryo. The daemon's end holds only what this
- * program wrote, which the daemon had read already (keeping any of it
- * unread would stall the stream behind it: a stream is read in order, a
- * partly read skb stays charged to the writer, and AF_UNIX's out-of-band
- * byte is dropped by an ordinary read). When the daemon's end still holds
- * unread data at the reset it closes it and the program does get POLLERR
- * (stack/ipc/PROTOCOL.md "Errors on a connection"). */
+ * Under tunsock the peer's fd is its end of an AF_UNIX channel: the daemon
+ * closes its end with a byte left unread there, which the kernel reports
+ * on the peer's end exactly so (stack/ipc/PROTOCOL.md "Errors on a
+ * connection"). */
 #include "../compat.h"
 static void run(int type, const char *name) {
   SAY("-- %s", name);

@@ -6,11 +6,8 @@
  * closing with data unread, a nonblocking connect to a closed port
  * (IN|OUT|ERR|HUP|RDHUP, SO_ERROR ECONNREFUSED once) and a blocking one.
  * Under tunsock the stack's TCP over its own loopback (the daemon's), on
- * Linux the kernel's.
- * DEVIATION: after a reset that finds nothing of ours unread in the
- * channel, the fd polls IN|OUT|HUP|RDHUP without POLLERR (the errors the
- * calls report agree): stack/ipc/PROTOCOL.md "Errors on a connection",
- * deviation close_unread_reset. */
+ * Linux the kernel's. The reset polls IN|OUT|ERR|HUP|RDHUP under tunsock
+ * too (stack/ipc/PROTOCOL.md "Errors on a connection"). */
 #include "../compat.h"
 #include <netinet/in.h>
 #include <arpa/inet.h>
