@@ -54,7 +54,7 @@ TEST_CASE("tcp defer: data after the bare ACK makes the connection, accepted wit
   soclose(*s);
 }
 
-TEST_CASE("tcp defer: without data, the SYN-ACK goes again only in the deferral's last period; its ACK makes the connection") {
+TEST_CASE("tcp defer: without data, the SYN-ACK goes again only in the deferral's last period, and its ACK makes the connection") {
   Deferred d(5);  // 5 s: 3 SYN-ACK periods (1 + 2 + 4 s)
   // Timeouts at 1 s and 3 s send nothing: an ACK came.
   CHECK(d.peer.expect_silence(6900ms));

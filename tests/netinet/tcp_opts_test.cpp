@@ -307,7 +307,7 @@ TEST_CASE("tcp opts: TCP_INFO of a listener: unacked is the accept queue, sacked
   for (Socket* x : {c1, c2, l}) soclose(*x);
 }
 
-TEST_CASE("tcp opts: TCP_INFO rcv_mss starts at 536 and follows full segments; advmss and bytes_acked as Linux") {
+TEST_CASE("tcp opts: TCP_INFO rcv_mss starts at 536 and follows full segments, advmss and bytes_acked as Linux") {
   TcpPair p;
   Conn c = tcp_connect_pair(p);
   struct tcp_info ti{};

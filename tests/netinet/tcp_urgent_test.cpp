@@ -63,7 +63,7 @@ struct Urg {
 
 }  // namespace
 
-TEST_CASE("tcp urgent: the pointer names the byte after the urgent one; reads stop at the mark and skip it; MSG_OOB gives it once") {
+TEST_CASE("tcp urgent: the pointer names the byte after the urgent one, reads stop at the mark and skip it, MSG_OOB gives it once") {
   Urg u;
   CHECK(sooobmark(*u.srv) == -1);
   int e = 0;
