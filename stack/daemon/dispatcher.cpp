@@ -49,17 +49,23 @@ bool kernel_keeps(int family, int type, int e) {
 // cannot be mixed with linux/tcp.h.
 constexpr size_t kTcpiNotsentOff = 144;
 
-// The protocol's unsent bytes from its TCP_INFO, through the ordinary
-// option path; -1 when the protocol has none (not TCP).
-long stack_tcp_notsent(Socket& so) {
-  alignas(8) char ti[256]{};
+// The protocol's TCP_INFO through the ordinary option path: the bytes it
+// filled in, 0 when the protocol has none (not TCP).
+size_t stack_tcp_info(Socket& so, char (&ti)[256]) {
   Sockopt sopt;
   sopt.sopt_dir = SOPT_GET;
   sopt.sopt_level = IPPROTO_TCP;
   sopt.sopt_name = TCP_INFO;
   sopt.sopt_val = ti;
   sopt.sopt_valsize = sizeof ti;
-  if (so.so_type != SOCK_STREAM || sogetopt(so, sopt) != 0 || sopt.sopt_valsize < kTcpiNotsentOff + 4) return -1;
+  if (so.so_type != SOCK_STREAM || sogetopt(so, sopt) != 0) return 0;
+  return sopt.sopt_valsize;
+}
+
+// The protocol's unsent bytes from its TCP_INFO; -1 when it has none.
+long stack_tcp_notsent(Socket& so) {
+  alignas(8) char ti[256]{};
+  if (stack_tcp_info(so, ti) < kTcpiNotsentOff + 4) return -1;
   uint32_t v;
   std::memcpy(&v, ti + kTcpiNotsentOff, sizeof v);
   return long(v);
@@ -624,13 +630,7 @@ void Dispatcher::op_linger(CtlRequest& q, CtlReply& r) {
   }
   if (c->closed()) {
     alignas(8) char ti[256]{};
-    Sockopt sopt;
-    sopt.sopt_dir = SOPT_GET;
-    sopt.sopt_level = IPPROTO_TCP;
-    sopt.sopt_name = TCP_INFO;
-    sopt.sopt_val = ti;
-    sopt.sopt_valsize = sizeof ti;
-    if (sogetopt(*so, sopt) != 0 || sopt.sopt_valsize < 1) return;
+    if (stack_tcp_info(*so, ti) < 1) return;
     const uint8_t state = uint8_t(ti[0]);  // tcpi_state
     if (state != TCP_FIN_WAIT1 && state != TCP_CLOSING && state != TCP_LAST_ACK) return;
   }

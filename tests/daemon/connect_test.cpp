@@ -72,6 +72,19 @@ struct ConnRig {
     std::memcpy(buf.data(), &hdr, sizeof hdr);
     return ::send(fd, buf.data(), buf.size(), MSG_DONTWAIT | MSG_NOSIGNAL) == ssize_t(buf.size());
   }
+  // A fake stream connection that completed within connect (no filler),
+  // its channel taken by the daemon: the app's fd, writable; -1 on failure.
+  int connected(uint64_t* id) {
+    int fd = socket(id);
+    if (fd < 0) return -1;
+    auto a = connect(*id);
+    if (!a || a->hdr.error || a->hdr.b || !join(fd, *a, false) || !c.call(ipc::Op::Identify, *id) ||
+        !settles_to(fd, POLLOUT)) {
+      ::close(fd);
+      return -1;
+    }
+    return fd;
+  }
   int so_error(uint64_t id) {
     auto r = c.call(ipc::Op::GetSockOpt, id, SOL_SOCKET, SO_ERROR, sizeof(int));
     int e = -1;
@@ -249,15 +262,8 @@ TEST_CASE("a reset with the application's data unread in the channel gives its e
   ConnRig r;
   REQUIRE(r.h.started());
   uint64_t id = 0;
-  int fd = r.socket(&id);
+  int fd = r.connected(&id);  // completes within the call; the daemon takes the channel
   REQUIRE(fd >= 0);
-  auto a = r.connect(id);  // completes within the call: no filler
-  REQUIRE(a);
-  REQUIRE(a->hdr.error == 0);
-  REQUIRE(a->hdr.b == 0);
-  REQUIRE(r.join(fd, *a, false));
-  CHECK(r.c.call(ipc::Op::Identify, id));  // the daemon takes the channel
-  CHECK(settles_to(fd, POLLOUT));
   // No room in the stack: what the application writes stays in the channel.
   r.on_socket(id, [](Socket& so) { so.so_snd.sb_hiwat = 0; });
   REQUIRE(::write(fd, "unread", 6) == 6);
@@ -281,14 +287,8 @@ TEST_CASE("a reset with nothing unread: the daemon leaves a byte in its end thro
   ConnRig r;
   REQUIRE(r.h.started());
   uint64_t id = 0;
-  int fd = r.socket(&id);
+  int fd = r.connected(&id);  // completes within the call; the daemon takes the channel
   REQUIRE(fd >= 0);
-  auto a = r.connect(id);
-  REQUIRE(a);
-  REQUIRE(a->hdr.error == 0);
-  REQUIRE(r.join(fd, *a, false));
-  CHECK(r.c.call(ipc::Op::Identify, id));
-  CHECK(settles_to(fd, POLLOUT));
   // This process made the requests and holds the application's end: the
   // daemon (in it) takes a duplicate of fd with pidfd_getfd.
   r.on_socket(id, [](Socket& so) {
@@ -312,14 +312,8 @@ TEST_CASE("a reset after the application shut down writing ends the channel with
   ConnRig r;
   REQUIRE(r.h.started());
   uint64_t id = 0;
-  int fd = r.socket(&id);
+  int fd = r.connected(&id);  // completes within the call; the daemon takes the channel
   REQUIRE(fd >= 0);
-  auto a = r.connect(id);
-  REQUIRE(a);
-  REQUIRE(a->hdr.error == 0);
-  REQUIRE(r.join(fd, *a, false));
-  CHECK(r.c.call(ipc::Op::Identify, id));
-  CHECK(settles_to(fd, POLLOUT));
   REQUIRE(::shutdown(fd, SHUT_WR) == 0);  // its end can no longer leave a byte
   CHECK(r.c.call(ipc::Op::Identify, id));
   r.on_socket(id, [](Socket& so) {
@@ -341,14 +335,8 @@ TEST_CASE("FIONREAD on a connection counts bytes: what the stack holds plus the 
   ConnRig r;
   REQUIRE(r.h.started());
   uint64_t id = 0;
-  int fd = r.socket(&id);
+  int fd = r.connected(&id);  // completes within the call; the daemon takes the channel
   REQUIRE(fd >= 0);
-  auto a = r.connect(id);
-  REQUIRE(a);
-  REQUIRE(a->hdr.error == 0);
-  REQUIRE(r.join(fd, *a, false));
-  CHECK(r.c.call(ipc::Op::Identify, id));
-  CHECK(settles_to(fd, POLLOUT));
   const std::string data = "hello from peer\n";
   r.on_socket(id, [&](Socket& so) {
     sbappendstream(so.so_rcv, m_devget(data.data(), int(data.size()), M_NOWAIT, true));
