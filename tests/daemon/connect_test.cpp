@@ -72,6 +72,19 @@ struct ConnRig {
     std::memcpy(buf.data(), &hdr, sizeof hdr);
     return ::send(fd, buf.data(), buf.size(), MSG_DONTWAIT | MSG_NOSIGNAL) == ssize_t(buf.size());
   }
+  // A fake stream connect left in progress, the app's fd joined to the
+  // connect listener with its filler, as the shim leaves it; -1 on failure.
+  int connecting(uint64_t* id) {
+    f.connect_completes = false;
+    int fd = socket(id);
+    if (fd < 0) return -1;
+    auto a = connect(*id);
+    if (!a || a->hdr.error != EINPROGRESS || !join(fd, *a, true)) {
+      ::close(fd);
+      return -1;
+    }
+    return fd;
+  }
   // A fake stream connection that completed within connect (no filler),
   // its channel taken by the daemon: the app's fd, writable; -1 on failure.
   int connected(uint64_t* id) {
@@ -166,14 +179,9 @@ TEST_CASE("a connect in progress polls nothing, then POLLOUT by itself once the 
 TEST_CASE("a connect that fails polls IN|OUT|ERR|HUP|RDHUP and SO_ERROR says why once") {
   ConnRig r;
   REQUIRE(r.h.started());
-  r.f.connect_completes = false;
   uint64_t id = 0;
-  int fd = r.socket(&id);
+  int fd = r.connecting(&id);
   REQUIRE(fd >= 0);
-  auto a = r.connect(id);
-  REQUIRE(a);
-  REQUIRE(a->hdr.error == EINPROGRESS);
-  REQUIRE(r.join(fd, *a, true));
   CHECK(revents(fd) == 0);
   r.on_socket(id, [](Socket& so) {
     so.so_error = ECONNREFUSED;
@@ -194,14 +202,9 @@ TEST_CASE("a connect that fails polls IN|OUT|ERR|HUP|RDHUP and SO_ERROR says why
 TEST_CASE("a connect after a failed one: the failure's report says renew, a fresh socket named by its inode connects") {
   ConnRig r;
   REQUIRE(r.h.started());
-  r.f.connect_completes = false;
   uint64_t id = 0;
-  int fd = r.socket(&id);
+  int fd = r.connecting(&id);
   REQUIRE(fd >= 0);
-  auto a = r.connect(id);
-  REQUIRE(a);
-  REQUIRE(a->hdr.error == EINPROGRESS);
-  REQUIRE(r.join(fd, *a, true));
   r.on_socket(id, [](Socket& so) {
     so.so_error = ECONNREFUSED;
     soisdisconnected(so);
@@ -209,7 +212,7 @@ TEST_CASE("a connect after a failed one: the failure's report says renew, a fres
   CHECK(settles_to(fd, kAll));
   // Linux's next connect reports the failure and disconnects the socket:
   // the shim is told to replace its spent socket (c 1).
-  a = r.connect(id);
+  auto a = r.connect(id);
   REQUIRE(a);
   CHECK(a->hdr.error == ECONNREFUSED);
   CHECK(a->hdr.c == 1);
