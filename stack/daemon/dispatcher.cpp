@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "daemon/channel.hpp"
+#include "daemon/ctl_history.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/fd.hpp"
 #include "daemon/inet_setup.hpp"
@@ -136,6 +137,7 @@ void Dispatcher::operator()(CtlRequest& q, CtlReply& r) {
     case ipc::Op::Ioctl: op_ioctl(q, r); break;
     case ipc::Op::Stats: op_stats(q, r); break;
     case ipc::Op::RecvErr: op_recverr(q, r); break;
+    case ipc::Op::History: op_history(d_, q, r); break;
     default: r.hdr.error = ENOSYS; break;
   }
   if (!r.hdr.error && r.hdr.sock_id != q.hdr.sock_id) note_holder(r.hdr.sock_id, q);  // a new socket
