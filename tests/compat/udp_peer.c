@@ -47,7 +47,7 @@ static int bound(const char *addr, int port) {
 
 static int bound_lite(const char *addr, int port, int min_cov) {
   int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDPLITE);
-  if (s < 0) { perror("socket udplite"); exit(1); }
+  if (s < 0) return -1;  /* a kernel without UDP-Lite: the UDP cases still run (poll skips -1) */
   if (min_cov) setsockopt(s, IPPROTO_UDPLITE, 11 /* UDPLITE_RECV_CSCOV */, &min_cov, sizeof min_cov);
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
   inet_pton(AF_INET, addr, &a.sin_addr);
