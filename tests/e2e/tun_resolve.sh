@@ -9,7 +9,10 @@
 # (EAI_AGAIN on both). Then `getent hosts` and `curl http://NAME:8080/`
 # under the shim. The test's own /etc/hosts and /etc/resolv.conf are bind
 # mounts in a private mount namespace (the machine's files are never
-# touched). Proof that the shim's queries went through the stack: the
+# touched). Also: an IPv6 name server listed first, a 40-address answer
+# (truncated over UDP, asked again over TCP), TUNSOCK_RESOLVER=host and
+# TUNSOCK_DOMAINS=unix (glibc's own resolver), no daemon at all (errors at
+# once). Proof that the shim's queries went through the stack: the
 # daemon's packet log shows them, and during the shim's runs nftables drops
 # the namespace kernel's own DNS traffic through lo, so a lookup that fell
 # through to the kernel would fail.
@@ -54,6 +57,7 @@ EOF
 printf 'nameserver %s\nsearch example.test\noptions ndots:1 timeout:2 attempts:2\n' "$HOST_IP" >"$work/resolv.main"
 printf 'nameserver %s\nsearch example.test\noptions ndots:2 timeout:2 attempts:2\n' "$HOST_IP" >"$work/resolv.ndots"
 printf 'nameserver 198.18.0.77\noptions timeout:1 attempts:1\n' >"$work/resolv.dead"
+printf 'nameserver 2001:db8::53\nnameserver %s\noptions timeout:1 attempts:1\n' "$HOST_IP" >"$work/resolv.v6first"
 cp "$work/resolv.main" "$work/resolv.conf"
 mount --bind "$work/hosts" /etc/hosts
 mount --bind "$work/resolv.conf" /etc/resolv.conf
@@ -68,11 +72,14 @@ dnsmasq --no-daemon --no-resolv --no-hosts --bind-interfaces --listen-address="$
   --host-record=a.b.example.test,198.19.0.12 \
   --host-record=web.example.test,"$HOST_IP" \
   --cname=alias.example.test,www.example.test \
+  $(for i in $(seq 10 49); do printf -- '--host-record=big.example.test,198.19.1.%d ' "$i"; done) \
   --cname=alias2.example.test,alias.example.test \
   >"$work/dnsmasq.log" 2>&1 &
 dpid=$!
 wait_for 5 sh -c "ss -lun | grep -q '$HOST_IP:53 '" || { echo "FAIL: dnsmasq did not start"; cat "$work/dnsmasq.log"; exit 1; }
 
+# big.example.test: 40 A records, more than a 512-byte UDP answer holds:
+# truncated, asked again over TCP (through the stack's TCP under the shim).
 names=(www.example.test v6.example.test both.example.test alias2.example.test nosuch.example.test
        www filehost.test filealias filehost6.test www2.example.test localhost a.b)
 check=$build/bin/resolve_check
@@ -81,9 +88,14 @@ transcript() {  # transcript TAG PREFIX...: every case, into $work/TAG.txt
   {
     use_resolv main
     "$@" timeout 60 "$check" --fixed "${names[@]}" || echo "resolve_check: exit $?"
+    echo "### 40 addresses, in dnsmasq's shuffled order: compared sorted"
+    "$@" timeout 60 "$check" --sort big.example.test || echo "resolve_check: exit $?"
     echo "### ndots:2"
     use_resolv ndots
     "$@" timeout 60 "$check" a.b www.example.test || echo "resolve_check: exit $?"
+    echo "### an IPv6 name server first (not reachable: the next one answers)"
+    use_resolv v6first
+    "$@" timeout 60 "$check" --few www.example.test nosuch.example.test || echo "resolve_check: exit $?"
     echo "### a server that does not answer"
     use_resolv dead
     "$@" timeout 60 "$check" --few www.example.test || echo "resolve_check: exit $?"
@@ -115,6 +127,17 @@ wait_for 10 sh -c "ss -ltn | grep -q '$HOST_IP:8080 '" || { echo "FAIL: http.ser
 fail=0
 transcript kernel
 files_check kernel
+# glibc's own resolver under the shim on request, or when inet is not the
+# stack's: the kernel's answers, and the shim's log says why.
+for how in TUNSOCK_RESOLVER=host TUNSOCK_DOMAINS=unix; do
+  env "$how" TUNSOCK_SHIM_LOG="$work/host.log" LD_PRELOAD="$build/lib/libtunsock.so" timeout 30 "$check" \
+    --few www.example.test >"$work/host.txt" 2>&1 || true
+  timeout 30 "$check" --few www.example.test >"$work/host.kernel.txt" 2>&1 || true
+  diff -u "$work/host.kernel.txt" "$work/host.txt" || { echo "FAIL: $how under the shim is not glibc's resolver"; fail=1; }
+done
+grep -q "resolver: the daemon does not serve inet (or TUNSOCK_DOMAINS keeps it on the kernel): glibc's own" \
+  "$work/host.log" || { echo "FAIL: no log line for glibc's resolver with TUNSOCK_DOMAINS=unix"; fail=1; }
+if grep -q "through the stack" "$work/host.log"; then echo "FAIL: a lookup through the stack with glibc's asked for"; fail=1; fi
 : >"$work/dnsmasq.log.kernel"; cp "$work/dnsmasq.log" "$work/dnsmasq.log.kernel"
 grep -q "^getaddrinfo(www.example.test, NULL, family=0 socktype=0 flags=0): 0" "$work/kernel.txt" ||
   { echo "FAIL: the responder does not answer on the kernel"; cat "$work/kernel.txt"; exit 1; }
@@ -144,8 +167,19 @@ dropped_by() {  # dropped_by WHAT: fail when the kernel carried DNS of the shim'
 dropped_by "the shim's transcript"
 files_shim
 diff -u "$work/files.kernel.txt" "$work/files.shim.txt" || { echo "FAIL: hosts-file transcripts differ"; fail=1; }
-sed -n "$((lines_before + 1)),\$p" "$work/dnsmasq.log" | grep -q "query\[A\] www.example.test from $STACK_IP" ||
+tail -n +"$((lines_before + 1))" "$work/dnsmasq.log" >"$work/dnsmasq.shim.log"
+grep -q "query\[A\] www.example.test from $STACK_IP" "$work/dnsmasq.shim.log" ||
   { echo "FAIL: dnsmasq saw no query from the stack's address"; fail=1; }
+
+echo "--- no daemon: errors at once, never a hang, numeric names still answered"
+start=$SECONDS
+nod=$(TUNSOCK_SOCKET=$work/nowhere.sock LD_PRELOAD="$build/lib/libtunsock.so" timeout 20 "$check" --few www.example.test 198.18.0.9 2>/dev/null || true)
+echo "$nod"
+grep -q "^getaddrinfo(www.example.test, NULL, family=0 socktype=0 flags=0): EAI_AGAIN$" <<<"$nod" &&
+  grep -q "^gethostbyname(www.example.test): NULL h_errno=TRY_AGAIN$" <<<"$nod" &&
+  grep -q "^getaddrinfo(198.18.0.9, NULL, family=0 socktype=0 flags=0): 0$" <<<"$nod" ||
+  { echo "FAIL: lookups without a daemon"; fail=1; }
+[ $((SECONDS - start)) -lt 5 ] || { echo "FAIL: lookups without a daemon took $((SECONDS - start)) s"; fail=1; }
 
 echo "--- getent hosts and curl under the shim"
 out=$(TUNSOCK_SHIM_LOG="$work/shim.log" timeout 20 "$build/bin/tunsock" getent hosts www.example.test || true)
@@ -161,6 +195,8 @@ kill "$dpid" 2>/dev/null || true; wait "$dpid" 2>/dev/null || true; dpid=
 tun_stop
 grep -q "Out IP $STACK_IP\.[0-9]* > $HOST_IP\.53: UDP, length [0-9]*" "$work/daemon.log" ||
   { echo "FAIL: no query to port 53 in the daemon's packet log"; fail=1; }
+grep -q "Out IP $STACK_IP\.[0-9]* > $HOST_IP\.53: Flags \[S\]" "$work/daemon.log" ||
+  { echo "FAIL: no DNS over TCP (the truncated answer) in the daemon's packet log"; fail=1; }
 grep -q "Out IP $STACK_IP\.[0-9]* > 198.18.0.77\.53: UDP" "$work/daemon.log" ||
   { echo "FAIL: the query to the silent server did not leave through the stack"; fail=1; }
 if [ $fail -ne 0 ]; then

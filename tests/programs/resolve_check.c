@@ -5,7 +5,8 @@
  * (tests/e2e/tun_resolve.sh). Plain C, knows nothing about tunsock.
  * Usage: resolve_check [--fixed] [--few] NAME...   (--fixed: cases without a
  * name; --few: one call of each kind for the names after it; --files: the
- * calls the hosts file answers, for the names after it) */
+ * calls the hosts file answers, for the names after it; --sort: entries
+ * and addresses sorted, for a server that shuffles them) */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
@@ -69,6 +70,18 @@ static void names(const struct sockaddr* sa, socklen_t salen) {
   }
 }
 
+/* --sort: a server that shuffles its records (dnsmasq rotates a long list)
+ * gives no stable order to compare: print the entries sorted. */
+static int g_sort;
+static int cmp_str(const void* a, const void* b) { return strcmp(*(char* const*)a, *(char* const*)b); }
+static void print_sorted(char** lines, int n) {
+  if (g_sort) qsort(lines, (size_t)n, sizeof *lines, cmp_str);
+  for (int i = 0; i < n; ++i) {
+    fputs(lines[i], stdout);
+    free(lines[i]);
+  }
+}
+
 static void gai(const char* node, const char* serv, int family, int socktype, int flags, int with_names) {
   struct addrinfo h, *res = NULL;
   memset(&h, 0, sizeof h);
@@ -79,6 +92,21 @@ static void gai(const char* node, const char* serv, int family, int socktype, in
   printf("getaddrinfo(%s, %s, family=%d socktype=%d flags=%#x): %s\n", node ? node : "NULL", serv ? serv : "NULL",
          family, socktype, flags, eai_name(e));
   if (e) return;
+  if (g_sort) {
+    char* lines[512];
+    int n = 0;
+    for (struct addrinfo* ai = res; ai && n < 512; ai = ai->ai_next) {
+      char a[INET6_ADDRSTRLEN];
+      int port = 0;
+      addr_text(ai->ai_addr, a, sizeof a, &port);
+      if (asprintf(&lines[n], "  %d %d %d %s %d\n", ai->ai_family, ai->ai_socktype, ai->ai_protocol, a, port) > 0)
+        ++n;
+    }
+    if (res->ai_canonname) printf("  canon=%s\n", res->ai_canonname);
+    print_sorted(lines, n);
+    freeaddrinfo(res);
+    return;
+  }
   for (struct addrinfo* ai = res; ai; ai = ai->ai_next) {
     char a[INET6_ADDRSTRLEN];
     int port = 0;
@@ -94,11 +122,14 @@ static void print_hostent(const char* what, const struct hostent* he) {
   if (!he) return;
   printf("  %s name=%s type=%d len=%d", what, he->h_name, he->h_addrtype, he->h_length);
   for (char** a = he->h_aliases; *a; ++a) printf(" alias=%s", *a);
-  for (char** p = he->h_addr_list; *p; ++p) {
+  char* lines[512];
+  int n = 0;
+  for (char** p = he->h_addr_list; *p && n < 512; ++p) {
     char t[INET6_ADDRSTRLEN];
     inet_ntop(he->h_addrtype, *p, t, sizeof t);
-    printf(" addr=%s", t);
+    if (asprintf(&lines[n], " addr=%s", t) > 0) ++n;
   }
+  print_sorted(lines, n);
   printf("\n");
 }
 
@@ -117,7 +148,7 @@ static void hostent_calls(const char* name) {
   e = gethostbyname2_r(name, AF_INET, &ret, big, sizeof big, &r, &herr);
   printf("gethostbyname2_r(%s, AF_INET): %d %s h_errno=%s\n", name, e, r ? "ok" : "NULL", r ? "-" : herr_name(herr));
   print_hostent("", r);
-  if (r && r->h_addr_list[0]) {
+  if (r && r->h_addr_list[0] && !g_sort) {  /* sorted: no stable first address */
     struct in_addr a;
     memcpy(&a, r->h_addr_list[0], 4);
     struct hostent* b = gethostbyaddr(&a, 4, AF_INET);
@@ -188,6 +219,10 @@ int main(int argc, char** argv) {
       fixed();
       continue;
     }
+    if (!strcmp(argv[i], "--sort")) {
+      g_sort = 1;
+      continue;
+    }
     if (!strcmp(argv[i], "--files")) {  /* names the hosts file answers: no query may leave */
       few = 2;
       continue;
@@ -228,12 +263,15 @@ int main(int argc, char** argv) {
     struct addrinfo* res = NULL;
     int e = getaddrinfo(n, "22", NULL, &res);
     printf("getaddrinfo(%s, 22, NULL hints): %s\n", n, eai_name(e));
-    for (struct addrinfo* ai = res; ai; ai = ai->ai_next) {
+    char* lines[512];
+    int k = 0;
+    for (struct addrinfo* ai = res; ai && k < 512; ai = ai->ai_next) {
       char a[INET6_ADDRSTRLEN];
       int port;
       addr_text(ai->ai_addr, a, sizeof a, &port);
-      printf("  %d %d %d %s %d\n", ai->ai_family, ai->ai_socktype, ai->ai_protocol, a, port);
+      if (asprintf(&lines[k], "  %d %d %d %s %d\n", ai->ai_family, ai->ai_socktype, ai->ai_protocol, a, port) > 0) ++k;
     }
+    print_sorted(lines, k);
     if (res) freeaddrinfo(res);
     hostent_calls(n);
     res_calls(n);
