@@ -168,11 +168,12 @@ int eai_of(Status s) {
 
 // RFC 6724 section 6 as glibc applies it (rfc3484_sort), the rules that need
 // no interface table: 1 (usable destination), 2 (matching scope), 5
-// (matching label), 6 (precedence), 8 (smaller scope), 10 (stable).
-// DEVIATION: rule 9 (longest matching prefix) is left out: glibc needs the
-// source's prefix length from the interface table the protocol cannot
-// fetch yet; rules 3, 4 and 7 never apply on the stack (no deprecated,
-// home or tunnel addresses).
+// (matching label), 6 (precedence), 8 (smaller scope), 9 for IPv6 (longest
+// common prefix with the source), 10 (stable).
+// DEVIATION: rule 9 for IPv4 is left out: glibc applies it only inside the
+// source's subnet, whose prefix length comes from the interface table the
+// protocol cannot fetch yet; rules 3, 4 and 7 never apply on the stack (no
+// deprecated, home or tunnel addresses).
 struct Ranked {
   Addr dst;
   bool usable = false;
@@ -235,6 +236,15 @@ int table(const PrefixEntry (&t)[N], const Addr& in) {
   return 0;
 }
 
+// Leading bits two IPv6 addresses share (RFC 6724 rule 9's CommonPrefixLen).
+int common_bits(const Addr& x, const Addr& y) {
+  for (int i = 0; i < 16; ++i) {
+    const int d = x.bytes[i] ^ y.bytes[i];
+    if (d) return i * 8 + __builtin_clz(unsigned(d)) - 24;
+  }
+  return 128;
+}
+
 bool before(const Ranked& a, const Ranked& b) {
   if (a.usable != b.usable) return a.usable;  // rule 1
   if (a.usable) {
@@ -247,7 +257,11 @@ bool before(const Ranked& a, const Ranked& b) {
   if (pa != pb) return pa > pb;  // rule 6
   const int sa = scope_of(a.dst), sb = scope_of(b.dst);
   if (sa != sb) return sa < sb;  // rule 8
-  return a.index < b.index;      // rule 10
+  if (a.usable && b.usable && a.dst.family == AF_INET6 && b.dst.family == AF_INET6) {
+    const int ma = common_bits(a.dst, a.src), mb = common_bits(b.dst, b.src);
+    if (ma != mb) return ma > mb;  // rule 9 (IPv6)
+  }
+  return a.index < b.index;  // rule 10
 }
 
 void sort_addrs(std::vector<Addr>& addrs) {

@@ -6,8 +6,8 @@
 # dnsmasq on the TUN device's host side, and the transcripts must match:
 # A, AAAA, CNAME, NXDOMAIN, /etc/hosts entries (no query made for them),
 # search domains with ndots, and a server that does not answer
-# (EAI_AGAIN on both). Then `getent hosts` and `curl http://NAME:8080/`
-# under the shim. The test's own /etc/hosts and /etc/resolv.conf are bind
+# (EAI_AGAIN on both). Then `getent hosts`, python3's socket module and
+# `curl http://NAME:8080/` under the shim. The test's own /etc/hosts and /etc/resolv.conf are bind
 # mounts in a private mount namespace (the machine's files are never
 # touched). Also: an IPv6 name server listed first, a 40-address answer
 # (truncated over UDP, asked again over TCP), TUNSOCK_RESOLVER=host and
@@ -192,15 +192,19 @@ grep -q "^getaddrinfo(www.example.test, NULL, family=0 socktype=0 flags=0): EAI_
   { echo "FAIL: lookups without a daemon"; fail=1; }
 [ $((SECONDS - start)) -lt 5 ] || { echo "FAIL: lookups without a daemon took $((SECONDS - start)) s"; fail=1; }
 
-echo "--- getent hosts and curl under the shim"
+echo "--- getent hosts, python3 and curl under the shim"
 out=$(TUNSOCK_SHIM_LOG="$work/shim.log" timeout 20 "$build/bin/tunsock" getent hosts www.example.test || true)
 echo "getent: $out"
 [ "$(echo $out)" = "198.19.0.10 www.example.test" ] || { echo "FAIL: getent hosts under the shim"; fail=1; }
+py=$(TUNSOCK_SHIM_LOG="$work/shim.log" timeout 20 "$build/bin/tunsock" python3 -c \
+  'import socket; print(socket.gethostbyname("alias2.example.test"), socket.getaddrinfo("v6.example.test", 80, type=socket.SOCK_STREAM)[0][4][0])' || true)
+echo "python3: $py"
+[ "$py" = "198.19.0.10 2001:db8::10" ] || { echo "FAIL: python3's socket.gethostbyname/getaddrinfo under the shim"; fail=1; }
 body=$(TUNSOCK_SHIM_LOG="$work/shim.log" timeout 20 "$build/bin/tunsock" curl -s --max-time 10 http://web.example.test:8080/ || true)
 echo "curl: $body"
 [ "$body" = "resolved through the stack" ] || { echo "FAIL: curl http://web.example.test:8080/ under the shim"; fail=1; }
 kill "$hpid" 2>/dev/null || true; wait "$hpid" 2>/dev/null || true; hpid=
-dropped_by "getent and curl"
+dropped_by "getent, python3 and curl"
 
 kill "$dpid" 2>/dev/null || true; wait "$dpid" 2>/dev/null || true; dpid=
 tun_stop
