@@ -529,7 +529,14 @@ std::string ptr_name(const Addr& a) {
 // The hosts file on a channel of its own (c-ares's gethostbyaddr would go
 // on to DNS and report only "not found" when the server failed), then one
 // PTR query, whose failure keeps its cause (a timeout is EAI_AGAIN).
-Status lookup_addr(const Addr& addr, Hosts& out) {
+Status lookup_addr(const Addr& asked, Hosts& out) {
+  Addr addr = asked;
+  static const unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (addr.family == AF_INET6 && !std::memcmp(addr.bytes, kMapped, 12)) {
+    // A v4-mapped address is looked up as its IPv4 address (glibc's nss_dns).
+    addr.family = AF_INET;
+    std::memmove(addr.bytes, addr.bytes + 12, 4);
+  }
   const Ares* a = ares();
   if (!a) {
     errno = ELIBACC;

@@ -154,6 +154,11 @@ int byaddr_r(const void* addr, socklen_t len, int type, hostent* ret, char* buf,
   Addr a;
   a.family = type;
   std::memcpy(a.bytes, addr, len);
+  static const unsigned char kAny[16] = {};
+  if (type == AF_INET6 && !std::memcmp(a.bytes, kAny, 16)) {  // "::" has no name (glibc, no query)
+    *herr = HOST_NOT_FOUND;
+    return 0;
+  }
   Hosts hs;
   Status s = lookup_addr(a, hs);
   if (s == kOk && hs.canon.empty()) s = kNotFound;

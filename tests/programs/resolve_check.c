@@ -209,6 +209,11 @@ static void fixed(void) {
   gai("2001:db8::9", "443", AF_UNSPEC, SOCK_STREAM, AI_NUMERICHOST | AI_CANONNAME, 0);
   gai("198.18.0.9", "7", AF_UNSPEC, 0, 0, 1);
   gai("www.example.test", NULL, AF_UNSPEC, 0, AI_NUMERICHOST, 0);
+  /* Reverse lookups of a v4-mapped address (as its IPv4 address) and of "::". */
+  gai("::ffff:198.19.0.10", "80", AF_INET6, SOCK_STREAM, AI_NUMERICHOST, 1);
+  struct in6_addr any = IN6ADDR_ANY_INIT;
+  struct hostent* he = gethostbyaddr(&any, sizeof any, AF_INET6);
+  printf("gethostbyaddr(::): %s h_errno=%s\n", he ? "ok" : "NULL", he ? "-" : herr_name(h_errno));
 }
 
 int main(int argc, char** argv) {
