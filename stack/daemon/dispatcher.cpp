@@ -15,6 +15,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "daemon/capture.hpp"
 #include "daemon/channel.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/fd.hpp"
@@ -136,6 +137,7 @@ void Dispatcher::operator()(CtlRequest& q, CtlReply& r) {
     case ipc::Op::Ioctl: op_ioctl(q, r); break;
     case ipc::Op::Stats: op_stats(q, r); break;
     case ipc::Op::RecvErr: op_recverr(q, r); break;
+    case ipc::Op::Capture: op_capture(d_, q, r); break;
     default: r.hdr.error = ENOSYS; break;
   }
   if (!r.hdr.error && r.hdr.sock_id != q.hdr.sock_id) note_holder(r.hdr.sock_id, q);  // a new socket
