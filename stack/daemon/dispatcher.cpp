@@ -17,6 +17,7 @@
 
 #include "daemon/capture.hpp"
 #include "daemon/channel.hpp"
+#include "daemon/ctl_history.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/fd.hpp"
 #include "daemon/inet_setup.hpp"
@@ -138,6 +139,7 @@ void Dispatcher::operator()(CtlRequest& q, CtlReply& r) {
     case ipc::Op::Stats: op_stats(q, r); break;
     case ipc::Op::RecvErr: op_recverr(q, r); break;
     case ipc::Op::Capture: op_capture(d_, q, r); break;
+    case ipc::Op::History: op_history(d_, q, r); break;
     default: r.hdr.error = ENOSYS; break;
   }
   if (!r.hdr.error && r.hdr.sock_id != q.hdr.sock_id) note_holder(r.hdr.sock_id, q);  // a new socket
@@ -290,6 +292,19 @@ void Dispatcher::op_connect(CtlRequest& q, CtlReply& r) {
   if (q.hdr.flags & ipc::kRenewed) {  // the shim replaced its spent socket: nothing else
     if (c && c->app_spent() && q.hdr.value > 0 && d_.diag().exists(uint64_t(q.hdr.value)))
       c->renew_app(uint64_t(q.hdr.value));
+    return;
+  }
+  if (q.addr.len >= sizeof(sa_family_t) && q.addr.family() == AF_UNSPEC &&
+      (so->so_proto->pr_flags & PR_CONNREQUIRED)) {
+    // Linux tcp_disconnect, whatever the state: the socket is unconnected
+    // again and may connect anew. The application's fd (the channel's end
+    // or an embryo) is spent: c 1, the shim renews it before it returns.
+    r.hdr.error = map_error(soconnect(*so, q.addr, td_of(q)));
+    if (c && !r.hdr.error && !c->app_spent()) {
+      c->disconnect_app();
+      if (c->app_spent()) r.hdr.c = 1;
+    }
+    if (c) c->kick();
     return;
   }
   if (c && c->connect_unreported() && !(so->so_state & SS_ISCONNECTING)) {
@@ -669,6 +684,9 @@ void Dispatcher::op_ioctl(CtlRequest& q, CtlReply& r) {
       r.hdr.value = (notsent >= 0 ? notsent : long(so->so_snd.sb_cc)) + (inet_stream && c ? c->held_inbound() : 0);
       break;
     }
+    case unsigned(ipc::kIoctlUrgent):
+      if (c) c->watch_urgent();
+      break;
     case unsigned(ipc::kIoctlReadError):
       r.hdr.value = c ? c->take_read_error() : 0;
       if (c) c->kick();

@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "daemon/ctl_history.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/fd.hpp"
 #include "daemon/log.hpp"
@@ -71,6 +72,7 @@ int InetSetup::start() {
     return 0;
   }
   inet_attach(st);  // the inet domain and lo (127.0.0.1/8)
+  history_log_attach(st);  // TUNSOCK_LOG=tcp=debug: each connection's events as they happen
   // Who may make ping sockets: the host's rule, so that ping chooses the
   // same kind of socket under the shim as on the kernel.
   if (std::FILE* f = std::fopen("/proc/sys/net/ipv4/ping_group_range", "re")) {

@@ -22,6 +22,7 @@ void retransmit_first(TcpCb& tp) {
   tcp_output(tp);
   tp.snd_cwnd = ocwnd;
   if (onxt > tp.snd_nxt) tp.snd_nxt = onxt;
+  tp.t_hist.rxt_cause = TcpRxtCause::kNone;
 }
 
 void dupack(Inet& in, TcpCb& tp, const TcpSegIn& s) {
@@ -43,8 +44,10 @@ void dupack(Inet& in, TcpCb& tp, const TcpSegIn& s) {
     tp.t_flags |= TF_FASTRECOVERY;
     tp.t_ca_state = 3;  // TCP_CA_Recovery
     tcp_timer_stop(tp, tp.t_rexmt);
+    tp.t_hist.rxt_cause = TcpRxtCause::kFastRetransmit;
     retransmit_first(tp);
     tp.snd_cwnd = tp.snd_ssthresh + 3 * tp.t_maxseg;
+    tcp_hist_cwnd(tp, TcpCwndReason::kFastRetransmit);
     if (!tp.t_rexmt.armed()) tcp_rexmt_arm(tp);
     return;
   }
@@ -63,6 +66,7 @@ bool newack(Inet& in, TcpCb& tp, const TcpSegIn& s) {
   TcpStat& st = tcp_globals(in).stat;
   Socket& so = *tp_socket(tp);
   const uint32_t acked = uint32_t(s.ack - tp.snd_una);
+  const bool slow_start = tp.snd_cwnd < tp.snd_ssthresh;
   st.rcvackpack++;
   st.rcvackbyte += acked;
   if (tp.t_rtttime > Time{0} && s.ack > tp.t_rtseq) {  // RFC 6298 §3 (Karn: never a retransmission)
@@ -75,6 +79,7 @@ bool newack(Inet& in, TcpCb& tp, const TcpSegIn& s) {
       tp.t_flags &= ~TF_FASTRECOVERY;
       tp.t_cc->cc_post_recovery(tp);
       tp.t_ca_state = 0;
+      tcp_hist_cwnd(tp, TcpCwndReason::kRecoveryExit);
     } else {
       partial = true;
     }
@@ -109,6 +114,7 @@ bool newack(Inet& in, TcpCb& tp, const TcpSegIn& s) {
     tp.snd_cwnd -= std::min(tp.snd_cwnd, acked);
     if (acked >= tp.t_maxseg) tp.snd_cwnd += tp.t_maxseg;
     tp.snd_cwnd = std::max(tp.snd_cwnd, tp.t_maxseg);
+    tp.t_hist.rxt_cause = TcpRxtCause::kPartialAck;
     retransmit_first(tp);
     tcp_rexmt_arm(tp);
   }
@@ -117,6 +123,7 @@ bool newack(Inet& in, TcpCb& tp, const TcpSegIn& s) {
   // Linux tcp_new_space: freed room grows the send buffer with the
   // congestion window while the window is not full (tcp_should_expand_sndbuf).
   if (tcp_flight_size(tp) < tp.snd_cwnd) tcp_sndbuf_expand(tp);
+  tcp_hist_ack(tp, slow_start && !partial);
   sowwakeup(so);
   return ourfinacked;
 }
@@ -150,6 +157,7 @@ bool tcp_input_ack(Inet& in, TcpCb& tp, TcpSegIn& s) {
     tcp_respond(in, &tp, s.dst, s.th.dport, s.src, s.th.sport, tp.snd_max, tp.rcv_nxt, tw::TH_ACK);
     return false;
   }
+  if (s.th.opts.nsack && (tp.t_flags & TF_SACK_PERMIT)) tcp_hist_sack(tp, false, s.th.opts.sack, s.th.opts.nsack);
   const uint32_t tiwin = uint32_t(s.th.win) << tp.snd_scale;
   bool ourfinacked = false;
   if (s.ack <= tp.snd_una) {
@@ -177,6 +185,7 @@ bool tcp_input_ack(Inet& in, TcpCb& tp, TcpSegIn& s) {
     tp.snd_wl1 = s.seq;
     tp.snd_wl2 = s.ack;
     tp.max_sndwnd = std::max(tp.max_sndwnd, tp.snd_wnd);
+    tcp_hist_peer_window(tp);
     if (tp.snd_wnd > 0 && tp.t_persist.armed()) {
       tcp_timer_stop(tp, tp.t_persist);
       tp.t_persist_shift = 0;

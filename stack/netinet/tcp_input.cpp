@@ -16,15 +16,18 @@ namespace {
 
 TcpStat& stat_of(Inet& in) { return tcp_globals(in).stat; }
 
-// RFC 9293 §3.10.7.1: the reset that answers a segment nobody owns.
-void dropwithreset(Inet& in, const TcpSegIn& s) {
+// RFC 9293 §3.10.7.1: the reset that answers a segment nobody owns; with
+// tp, the connection (or listener) whose history says which rule sent it.
+void dropwithreset(Inet& in, const TcpSegIn& s, TcpCb* tp = nullptr, TcpRstRule rule = TcpRstRule::kListenAck) {
   if (s.flags & tw::TH_RST) return;
   if (in_broadcast(in, s.dst) || (s.dst >> 28) == 0xe) return;
+  const TcpSeq seq = (s.flags & tw::TH_ACK) ? s.ack : TcpSeq(0);
+  const TcpSeq ack = (s.flags & tw::TH_ACK) ? TcpSeq(0) : s.seq + s.seglen();
+  if (tp) tcp_hist_rst(*tp, rule, seq.v, ack.v);
   if (s.flags & tw::TH_ACK)
-    tcp_respond(in, nullptr, s.dst, s.th.dport, s.src, s.th.sport, s.ack, TcpSeq(0), tw::TH_RST);
+    tcp_respond(in, nullptr, s.dst, s.th.dport, s.src, s.th.sport, seq, ack, tw::TH_RST);
   else
-    tcp_respond(in, nullptr, s.dst, s.th.dport, s.src, s.th.sport, TcpSeq(0), s.seq + s.seglen(),
-                tw::TH_RST | tw::TH_ACK);
+    tcp_respond(in, nullptr, s.dst, s.th.dport, s.src, s.th.sport, seq, ack, tw::TH_RST | tw::TH_ACK);
 }
 
 // The options of a SYN or SYN-ACK (RFC 9293 §3.7.1, RFC 7323 §2-3, RFC 2018 §2).
@@ -49,6 +52,7 @@ void dooptions_syn(TcpCb& tp, const TcpSegIn& s) {
   tcp_mss_update(tp, o.mss ? *o.mss : kTcpDefaultMss);
   tcp_init_rcv_mss(tp);
   tp.t_cc->cc_init(tp);
+  tcp_hist_cwnd(tp, TcpCwndReason::kInit);
 }
 
 void established(TcpCb& tp, const TcpSegIn& s) {
@@ -69,7 +73,7 @@ void established(TcpCb& tp, const TcpSegIn& s) {
 void input_listen(Inet& in, TcpCb& lp, TcpSegIn& s) {
   TcpStat& st = stat_of(in);
   if (s.flags & tw::TH_RST) return;
-  if (s.flags & tw::TH_ACK) return dropwithreset(in, s);
+  if (s.flags & tw::TH_ACK) return dropwithreset(in, s, &lp, TcpRstRule::kListenAck);
   if (!(s.flags & tw::TH_SYN)) return;
   if (in_broadcast(in, s.dst) || (s.dst >> 28) == 0xe || in_broadcast(in, s.src)) return;
   Socket& head = *tp_socket(lp);
@@ -127,10 +131,12 @@ void input_syn_sent(Inet& in, TcpCb& tp, TcpSegIn& s) {
       // Linux: "a previous FIN/ACK or RST/ACK might be ignored": the SYN
       // goes again almost at once (TCP_TIMEOUT_MIN) if not yet retransmitted.
       if (tp.t_rxtshift == 0) tcp_timer_arm(tp, tp.t_rexmt, in.st.now() + std::chrono::milliseconds(2));
-      return dropwithreset(in, s);
+      if (s.flags & tw::TH_RST) tcp_hist_rst(tp, TcpRstRule::kRcvdIgnored, s.seq.v, s.ack.v);
+      return dropwithreset(in, s, &tp, TcpRstRule::kSynSentBadAck);
     }
   }
   if (s.flags & tw::TH_RST) {
+    tcp_hist_rst(tp, (s.flags & tw::TH_ACK) ? TcpRstRule::kRcvdSynSent : TcpRstRule::kRcvdIgnored, s.seq.v, s.ack.v);
     if (s.flags & tw::TH_ACK) {
       tp_socket(tp)->so_error = ECONNREFUSED;
       tcp_close(&tp);
@@ -182,6 +188,7 @@ bool check_sequence(Inet& in, TcpCb& tp, TcpSegIn& s) {
          (tp.rcv_nxt <= s.seq + seglen - 1 && s.seq + seglen - 1 < tp.rcv_nxt + wnd);
   // A zero-window probe or a keepalive (SEQ = RCV.NXT - 1) is answered.
   if (!ok) {
+    if (s.flags & tw::TH_RST) tcp_hist_rst(tp, TcpRstRule::kRcvdOutOfWindow, s.seq.v, s.ack.v);
     // Linux tcp_send_dupack: a D-SACK for what came twice (TIME-WAIT's minisock sends a bare ACK).
     if (seglen > 0 && s.seq < tp.rcv_nxt && tp.t_state != TcpState::TIME_WAIT)
       tcp_dsack_set(tp, s.seq, seq_min(s.seq + seglen, tp.rcv_nxt));
@@ -237,6 +244,7 @@ bool check_sequence(Inet& in, TcpCb& tp, TcpSegIn& s) {
 // RST in a synchronized state (RFC 9293 §3.10.7.4 second, RFC 5961 §3.2).
 void input_rst(Inet& in, TcpCb& tp, const TcpSegIn& s) {
   TcpStat& st = stat_of(in);
+  tcp_hist_rst(tp, s.seq != tp.rcv_nxt ? TcpRstRule::kRcvdChallenge : TcpRstRule::kRcvdAccepted, s.seq.v, s.ack.v);
   if (s.seq != tp.rcv_nxt) {  // in the window but not exact: challenge ACK
     st.challenge_acks++;
     st.badrst++;
@@ -416,6 +424,7 @@ void input_synchronized(Inet& in, TcpCb& tp, TcpSegIn& s) {
   // A retransmitted SYN for our SYN-ACK: send the SYN-ACK again (Linux).
   if (tp.t_state == TcpState::SYN_RECEIVED && (s.flags & (tw::TH_SYN | tw::TH_ACK)) == tw::TH_SYN && s.seq == tp.irs) {
     tp.snd_nxt = tp.iss;
+    tp.t_hist.rxt_cause = TcpRxtCause::kSynAckRetry;
     tcp_output(tp);
     return;
   }
@@ -436,7 +445,7 @@ void input_synchronized(Inet& in, TcpCb& tp, TcpSegIn& s) {
   tp.t_rcvtime = in.st.now();
   tp.t_keep_probes = 0;
   if (tp.t_state == TcpState::SYN_RECEIVED) {
-    if (s.ack <= tp.snd_una || s.ack > tp.snd_max) return dropwithreset(in, s);
+    if (s.ack <= tp.snd_una || s.ack > tp.snd_max) return dropwithreset(in, s, &tp, TcpRstRule::kSynRcvdBadAck);
     Socket& so = *tp_socket(tp);
     if (tcp_defer_bare_ack(tp, s.len > 0 || (s.flags & tw::TH_FIN))) return;  // TCP_DEFER_ACCEPT
     // Linux tcp_check_req: a full accept queue drops the final ACK and keeps
@@ -461,7 +470,7 @@ void input_synchronized(Inet& in, TcpCb& tp, TcpSegIn& s) {
       (tp_socket(tp)->so_state & SS_NOFDREF)) {
     m_freem(s.m);
     s.m = nullptr;
-    return tcp_drop(&tp, ECONNRESET);
+    return tcp_drop(&tp, ECONNRESET, true, TcpRstRule::kDataAfterClose);
   }
   input_urg(tp, s);
   bool fin = false;
@@ -547,6 +556,7 @@ void tcp_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::sp
     tp->t_pmtu = mtu;
     tcp_mss_update(*tp, tp->t_peermss);
     tp->snd_nxt = tp->snd_una;
+    tp->t_hist.rxt_cause = TcpRxtCause::kPmtu;
     tcp_output(*tp);
     return;
   }

@@ -265,10 +265,12 @@ int tcp_send_segment(TcpCb& tp, TcpSeq seq, int len, uint8_t flags) {
       // RFC 2018 §4, RFC 2883 §4: a D-SACK block is sent once, first.
       r.opts.nsack = uint8_t(tcp_sack_option_blocks(tp, r.opts.sack, r.opts.has_ts ? 3 : 4));
       s.sack_blocks_sent += r.opts.nsack;
+      tcp_hist_sack(tp, true, r.opts.sack, r.opts.nsack, tp.t_dsack);
       tp.t_dsack = false;
     }
   }
   const uint32_t win = window_to_offer(tp, flags & tw::TH_SYN);  // RFC 7323 §2.2: a SYN's is never scaled
+  if (tcps_have_established(tp.t_state)) tcp_hist_local_window(tp, win >> tp.rcv_scale);  // as the peer reads it
   if (flags & tw::TH_ACK) r.ack = tp.rcv_nxt.v;
   r.win = uint16_t(std::min<uint32_t>((flags & tw::TH_SYN) ? win : win >> tp.rcv_scale, 65535));
   if (tp.snd_up > seq && (flags & tw::TH_ACK)) {  // RFC 9293 §3.8.5 (urgent pointer: the byte after)
@@ -430,17 +432,23 @@ int tcp_output(TcpCb& tp) {
   if (tp.t_state == TcpState::LISTEN || tp.t_state == TcpState::CLOSED) return 0;
   // RFC 5681 §4.1: after an idle period longer than the RTO, start again.
   if (tp.snd_max == tp.snd_una && tp.t_last_data_sent > Time{0} && now - tp.t_last_data_sent > tp.t_rto &&
-      tcps_have_established(tp.t_state))
+      tcps_have_established(tp.t_state)) {
     tp.t_cc->cc_after_idle(tp);
+    tcp_hist_cwnd(tp, TcpCwndReason::kIdleRestart);
+  }
   OutPlan p;
   for (int round = 0; round < 100000 && plan_segment(tp, p); ++round) {
     const TcpSeq start = tp.snd_nxt;
     count_segment(tp, p, start < tp.snd_max);
+    if (p.force) tcp_hist_probe(tp, false, start.v);
+    else if (start < tp.snd_max && (p.len > 0 || (p.flags & (tw::TH_SYN | tw::TH_FIN))))
+      tcp_hist_rexmit(tp, start.v, uint32_t(p.len), p.flags);
     // A pure ACK carries SND.MAX, not a SND.NXT pulled back for a
     // retransmission, so that it stays acceptable to the peer (FreeBSD).
     const bool pure = p.len == 0 && !(p.flags & (tw::TH_SYN | tw::TH_FIN)) && !p.force;
     const int err = tcp_send_segment(tp, pure ? tp.snd_max : start, int(p.len), p.flags);
     advance_after_send(tp, p, start);
+    if (tp.snd_nxt >= tp.snd_max) tp.t_hist.rxt_cause = TcpRxtCause::kNone;  // caught up
     if (err && err != ENOBUFS) return err;
     if (!p.sendalot) return 0;
   }

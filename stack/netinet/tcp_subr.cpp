@@ -27,10 +27,15 @@ TcpCb* tcp_newtcpcb(Inet& in, InPcb& inp) {
   tp->t_cc = tcp_cc_default();
   tp->t_flags = TF_REQ_SCALE | TF_REQ_TSTMP;
   tp->ts_offset = in.st.rng().next_u32();
+  tp->t_hist.start = in.st.now();
+  tcp_globals(in).all.insert(tp);
   return tp;
 }
 
-void tcp_set_state(TcpCb& tp, TcpState s) { tp.t_state = s; }
+void tcp_set_state(TcpCb& tp, TcpState s) {
+  tcp_hist_state(tp, tp.t_state, s);
+  tp.t_state = s;
+}
 
 uint8_t tcp_rscale_for(const Socket& so) {
   // Linux: the shift that lets tcp_rmem[2] be offered, unless SO_RCVBUF
@@ -98,6 +103,7 @@ void tcp_discardcb(TcpCb* tp) {
   tcp_reass_flush(*tp);
   tcp_hash_remove(*inp);
   if (tp->t_cc && tp->t_cc->cc_destroy) tp->t_cc->cc_destroy(*tp);
+  tcp_globals(*tp->t_in).all.erase(tp);
   if (Socket* so = inp->inp_socket) so->so_pcb = nullptr;
   delete tp;
   delete inp;
@@ -122,10 +128,11 @@ void tcp_close(TcpCb* tp, bool from_protocol) {
   }
 }
 
-void tcp_drop(TcpCb* tp, int err, bool from_protocol) {
+void tcp_drop(TcpCb* tp, int err, bool from_protocol, TcpRstRule rule) {
   Socket* so = tp_socket(*tp);
   TcpGlobals& g = tcp_globals(*tp->t_in);
   if (tcps_have_rcvd_syn(tp->t_state)) {
+    tcp_hist_rst(*tp, rule, tp->snd_nxt.v, tp->rcv_nxt.v);
     tcp_respond(*tp->t_in, tp, tp->t_inpcb->inp_laddr, tp->t_inpcb->inp_lport, tp->t_inpcb->inp_faddr,
                 tp->t_inpcb->inp_fport, tp->snd_nxt, tp->rcv_nxt, tw::TH_RST | tw::TH_ACK);
     g.stat.drops++;

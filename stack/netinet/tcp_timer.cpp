@@ -49,12 +49,18 @@ void tcp_timer_rexmt(void* arg) {
   }
   if (give_up) {
     s.timeoutdrop++;
-    return tcp_drop(&tp, ETIMEDOUT);
+    return tcp_drop(&tp, ETIMEDOUT, true, TcpRstRule::kTimeout);
   }
   // RFC 5681 §3.1 (4): ssthresh only for the first timeout of a series.
-  if (tp.t_rxtshift == 0 && tcps_have_established(tp.t_state)) tp.t_cc->cc_cong_signal(tp, CcSignal::kRto);
+  const bool first = tp.t_rxtshift == 0;
+  if (first && tcps_have_established(tp.t_state)) tp.t_cc->cc_cong_signal(tp, CcSignal::kRto);
   else if (tcps_have_established(tp.t_state)) tp.snd_cwnd = tp.t_maxseg;
   tp.t_rxtshift++;
+  tp.t_hist.rxt_cause = tp.t_state == TcpState::SYN_SENT       ? TcpRxtCause::kSynRetry
+                        : tp.t_state == TcpState::SYN_RECEIVED ? TcpRxtCause::kSynAckRetry
+                                                               : TcpRxtCause::kRto;
+  tcp_hist_rto(tp);
+  if (tcps_have_established(tp.t_state)) tcp_hist_cwnd(tp, first ? TcpCwndReason::kRto : TcpCwndReason::kRtoBackoff);
   tp.t_flags &= ~TF_FASTRECOVERY;
   tp.t_dupacks = 0;
   tp.t_ca_state = 4;                            // TCP_CA_Loss
@@ -74,7 +80,7 @@ void tcp_timer_persist(void* arg) {
   // its window shut without any answer.
   if (tp.t_user_timeout_ms && now - tp.t_rcvtime >= std::chrono::milliseconds(tp.t_user_timeout_ms)) {
     s.timeoutdrop++;
-    return tcp_drop(&tp, ETIMEDOUT);
+    return tcp_drop(&tp, ETIMEDOUT, true, TcpRstRule::kTimeout);
   }
   tp.t_flags |= TF_FORCEDATA;
   tcp_output(tp);
@@ -107,10 +113,11 @@ void tcp_timer_keep(void* arg) {
                         : tp.t_keep_probes >= tp.t_keepcnt;
   if (dead) {
     s.keepdrops++;
-    return tcp_drop(&tp, ETIMEDOUT);
+    return tcp_drop(&tp, ETIMEDOUT, true, TcpRstRule::kTimeout);
   }
   // RFC 1122 §4.2.3.6: a segment the peer must answer, SEG.SEQ = SND.NXT - 1.
   s.keepprobe++;
+  tcp_hist_probe(tp, true, (tp.snd_una - 1).v);
   tcp_respond(*tp.t_in, &tp, tp.t_inpcb->inp_laddr, tp.t_inpcb->inp_lport, tp.t_inpcb->inp_faddr,
               tp.t_inpcb->inp_fport, tp.snd_una - 1, tp.rcv_nxt, tw::TH_ACK);
   tp.t_keep_probes++;
@@ -203,6 +210,7 @@ void tcp_rtt_sample(TcpCb& tp, Time r) {
   TcpStat& s = stat_of(tp);
   s.rttupdated++;
   if (r < Time{1000}) r = Time{1000};
+  tp.t_hist.last_rtt = r;
   tp.t_min_rtt = std::min(tp.t_min_rtt, r);
   if (tp.t_srtt == Time{0}) {  // RFC 6298 §2.2
     tp.t_srtt = r;

@@ -296,7 +296,7 @@ int tcp_disconnect(Socket& so) {
   if (unread || linger0) {
     // Unread data is lost: the peer must know (RFC 2525 §2.17, Linux);
     // SO_LINGER 0 asks for the reset.
-    tcp_drop(tp, 0, false);
+    tcp_drop(tp, 0, false, unread ? TcpRstRule::kAbortUnread : TcpRstRule::kAbort);
     return 0;
   }
   if (!(so.so_state & SS_ISDISCONNECTING)) {

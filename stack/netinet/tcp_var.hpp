@@ -8,11 +8,13 @@
 #include <deque>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "kern/stack.hpp"
 #include "netinet/in_var.hpp"
 #include "netinet/tcp_fsm.hpp"
+#include "netinet/tcp_history.hpp"
 #include "netinet/tcp_seq.hpp"
 #include "kern/timer.hpp"
 #include "wire/tcp.hpp"
@@ -198,6 +200,8 @@ struct TcpCb {
   uint32_t t_total_retrans = 0, t_retrans_out = 0;
   uint32_t t_delivered = 0;
   uint32_t t_reordering = 3;
+
+  TcpHistory t_hist;                  // the connection's events (tcp_history.hpp)
 };
 
 // Timer slots ride on the Stack's one clock (kern/timer.hpp).
@@ -232,6 +236,8 @@ struct TcpGlobals {
   std::unordered_map<TcpKey, InPcb*, TcpKeyHash> conn;   // every pcb with a foreign address
   std::unordered_multimap<uint16_t, InPcb*> ports;       // every pcb holding a local port
   TcpStat stat;
+  std::unordered_set<TcpCb*> all;                        // every control block, until tcp_discardcb
+  TcpHistorySink* hist_sink = nullptr;                   // sees each history event (the daemon's log)
 };
 TcpGlobals& tcp_globals(Inet& in);
 
@@ -243,8 +249,9 @@ void tcp_discardcb(TcpCb* tp);
 // An orphan (no descriptor, not waiting on so_comp) is freed with its socket
 // when from_protocol (input, timers); the socket layer frees its own.
 void tcp_close(TcpCb* tp, bool from_protocol = true);
-// Drop with an error: RST to the peer when synchronized, so_error, close.
-void tcp_drop(TcpCb* tp, int err, bool from_protocol = true);
+// Drop with an error: RST to the peer when synchronized (rule: why, for the
+// history), so_error, close.
+void tcp_drop(TcpCb* tp, int err, bool from_protocol = true, TcpRstRule rule = TcpRstRule::kAbort);
 // A bare segment not tied to the queue: RST or ACK (RFC 9293 §3.10.7).
 void tcp_respond(Inet& in, TcpCb* tp, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport, TcpSeq seq,
                  TcpSeq ack, uint8_t flags);
