@@ -15,6 +15,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "daemon/capture.hpp"
 #include "daemon/channel.hpp"
 #include "daemon/ctl_history.hpp"
 #include "daemon/ctl_query.hpp"
@@ -139,6 +140,7 @@ void Dispatcher::operator()(CtlRequest& q, CtlReply& r) {
     case ipc::Op::Stats: op_stats(q, r); break;
     case ipc::Op::RecvErr: op_recverr(q, r); break;
     case ipc::Op::CtlQuery: ctl_query(d_, q, r); break;
+    case ipc::Op::Capture: op_capture(d_, q, r); break;
     case ipc::Op::History: op_history(d_, q, r); break;
     default: r.hdr.error = ENOSYS; break;
   }
