@@ -111,7 +111,9 @@ void tcp_hist_peer_window(TcpCb& tp) {
     tcp_hist_record(tp, z);
   }
   const uint32_t moved = w > h.last_wnd ? w - h.last_wnd : h.last_wnd - w;
-  if (moved < std::max<uint32_t>(tp.t_maxseg, 1) && (w == 0) == (h.last_wnd == 0)) return;
+  // A window that moves with every ACK is recorded when it moved by a
+  // quarter (at least an MSS) since the last record.
+  if (moved < std::max<uint32_t>({tp.t_maxseg, h.last_wnd / 4, 1}) && (w == 0) == (h.last_wnd == 0)) return;
   h.last_wnd = w;
   TcpHistEvent e;
   e.kind = TcpHistKind::kPeerWindow;
