@@ -44,8 +44,12 @@ void copy_entry(int from, int to) {
 // to the daemon; a stream or seqpacket channel may still hold what the
 // program wrote just before close: hint only once the daemon has read all
 // of it (SIOCOUTQ 0), else its EOF path closes the socket after the data.
+// TCP always: the daemon reads what is left, then the hang-up, before it
+// replies (op_closed), so the FIN leaves right behind the last data before
+// close returns, as Linux queues both within close; left to the hang-up's
+// own wake-up, the peer could see the data alone for half a millisecond.
 bool needs_close_hint(int fd, const SockInfo& s) {
-  if (s.listening || s.datagrams()) return true;
+  if (s.listening || s.datagrams() || s.tcp()) return true;
   int queued = -1;
   return real().ioctl(fd, SIOCOUTQ, &queued) == 0 && queued == 0;
 }
@@ -278,8 +282,21 @@ int tcp_wait_connected(int fd, bool nonblock) {
   return 0;
 }
 
+// Before a send(MSG_OOB): the daemon looks for the urgent mark in this
+// socket's channel from now on (it spares every other socket that check).
+static void announce_urgent(int fd) {
+  auto s = fdtable::get(fd);
+  if (!s || sandboxed()) return;
+  Call c;
+  c.q.sock_id = s->id;
+  c.q.a = ipc::kIoctlUrgent;
+  Answer a;
+  (void)call(ipc::Op::Ioctl, c, a);
+}
+
 ssize_t tcp_sendmsg(int fd, const msghdr* msg, int flags) {
   if (int e = tcp_wait_connected(fd, flags & MSG_DONTWAIT)) return fail(e);
+  if (flags & MSG_OOB) announce_urgent(fd);
   msghdr copy = *msg;
   copy.msg_name = nullptr;
   copy.msg_namelen = 0;

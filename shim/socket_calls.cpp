@@ -299,7 +299,9 @@ static int renew_socket(int fd, const SockInfo& s, uint64_t* ino) {
   struct stat st;
   if (::fstat(fd, &st) != 0) return errno;
   *ino = st.st_ino;
-  trace("connect(%d): socket renewed after a failed connect", fd);
+  if (auto cur = fdtable::get(fd)) fdtable::put(fd, *cur);  // the entry follows the new inode
+  fdtable::set_connecting(fd, false);
+  trace("connect(%d): socket renewed (a failed connect, or AF_UNSPEC)", fd);
   return 0;
 }
 

@@ -53,6 +53,17 @@ mbuf* alloc_chain(size_t len, iovec* iov, int* niov) {
   return top;
 }
 
+// Shorten iov to len bytes in all (trim_chain frees the clusters not used).
+void limit_iov(iovec* iov, int* niov, size_t len) {
+  size_t left = len;
+  int i = 0;
+  for (; i < *niov && left > 0; ++i) {
+    iov[i].iov_len = std::min(iov[i].iov_len, left);
+    left -= iov[i].iov_len;
+  }
+  *niov = i;
+}
+
 // Keep n received bytes of a chain from alloc_chain; free the unused rest.
 mbuf* trim_chain(mbuf* top, const iovec* iov, size_t n) {
   if (!top) return nullptr;
@@ -321,12 +332,6 @@ bool Chan::input_stream() {
     }
     in_blocked_ = false;
     size_t want = std::min(kMaxIn - total, discard ? kMaxIn : size_t(space));
-    // At the application's urgent byte (SIOCATMARK): it goes alone, as the
-    // stack's urgent data (send MSG_OOB: RFC 9293 §3.8.5).
-    int atmark = 0;
-    const bool urgent = !discard && inet_stream(so_) &&
-                        ::ioctl(sd_->native_handle(), SIOCATMARK, &atmark) == 0 && atmark;
-    if (urgent) want = 1;
     iovec iov[kMaxIov];
     int niov = 0;
     mbuf* top = alloc_chain(want, iov, &niov);
@@ -341,8 +346,34 @@ bool Chan::input_stream() {
     mh.msg_iovlen = size_t(niov);
     mh.msg_control = cbuf;
     mh.msg_controllen = sizeof cbuf;
-    ssize_t n = ::recvmsg(sd_->native_handle(), &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-    int err = errno;
+    bool urgent = false;
+    ssize_t n = 0;
+    int err = 0;
+    if (urgent_watch_ && !discard && inet_stream(so_)) {
+      // At the application's urgent byte (SIOCATMARK) it goes alone, as the
+      // stack's urgent data (send MSG_OOB: RFC 9293 §3.8.5). Peek, then ask
+      // for the mark, then read exactly what the peek saw: a byte the
+      // application sends out of band meanwhile lands behind those bytes
+      // (AF_UNIX reads stop before the mark), never inside a plain read.
+      msghdr peek{};
+      peek.msg_iov = iov;
+      peek.msg_iovlen = size_t(niov);
+      n = ::recvmsg(sd_->native_handle(), &peek, MSG_PEEK | MSG_DONTWAIT);
+      err = errno;
+      if (n > 0) {
+        int atmark = 0;
+        urgent = ::ioctl(sd_->native_handle(), SIOCATMARK, &atmark) == 0 && atmark;
+        limit_iov(iov, &niov, urgent ? 1 : size_t(n));
+        mh.msg_iovlen = size_t(niov);
+        n = ::recvmsg(sd_->native_handle(), &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+        err = errno;
+      } else {
+        mh.msg_controllen = 0;  // nothing received: no rights to take
+      }
+    } else {
+      n = ::recvmsg(sd_->native_handle(), &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+      err = errno;
+    }
     // A failed recvmsg leaves msg_control untouched: only a success carries fds.
     std::vector<int> fds = n >= 0 ? rights_from_msg(mh) : std::vector<int>{};
     if (n <= 0) {
@@ -713,6 +744,32 @@ bool Chan::reset_with_unread() {
   close_channel();
   set_state(ChanState::Unconnected);
   return true;
+}
+
+// connect(AF_UNSPEC): Linux's tcp_disconnect leaves the socket as new,
+// unconnected, its queues purged. The application's fd cannot become
+// unconnected again in the kernel: it is spent as after a failed connect
+// (the shim renews it, PROTOCOL.md "Connecting again"); what the channel
+// holds either way goes with it, as Linux purges both queues.
+void Chan::disconnect_app() {
+  if (connecting()) {
+    close_connect_listener();  // the application's embryo is reset
+  } else if (state_ == ChanState::Connected && sd_ && kind_ == ChanKind::Stream) {
+    auto info = ino_ ? d_.diag().lookup(ino_) : std::nullopt;
+    if (info && info->peer_ino) app_ino_ = info->peer_ino;
+    close_channel();
+  } else if (!unconnected()) {
+    return;  // (Unconnected: e.g. shown a reset; a fresh socket connects again)
+  }
+  filler_expected_ = false;
+  filler_left_ = 0;
+  filler_hdr_got_ = 0;
+  in_blocked_ = app_shut_wr_ = app_wr_pending_ = wr_shut_ = rd_shut_ = false;
+  out_dead_ = app_reset_ = err_posted_ = reset_tried_ = false;
+  connect_unreported_ = ever_connected_ = fin_first_ = false;
+  app_spent_ = true;
+  set_state(ChanState::Unconnected);
+  logger("chan")->debug("socket {}: disconnected (AF_UNSPEC): the application's socket is renewed", id_);
 }
 
 void Chan::note_holder(pid_t pid, int fd) {

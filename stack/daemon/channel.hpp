@@ -6,6 +6,7 @@
 // kernel listener the application holds (listener.cpp).
 #pragma once
 
+#include <sys/uio.h>
 #include <sys/un.h>
 
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -88,6 +89,15 @@ class Chan : public std::enable_shared_from_this<Chan> {
   }
   bool app_renewed() const { return app_renewed_; }
   void set_app_renewed(bool on) { app_renewed_ = on; }
+  // connect(AF_UNSPEC) disconnected the socket (Linux tcp_disconnect):
+  // whatever the channel held goes with it, and the application's socket
+  // is spent as after a failed connect (the shim renews it). No-op unless
+  // Connected, Connecting or Unconnected.
+  void disconnect_app();
+  // The application sends urgent data on this socket (the shim says so
+  // before each send(MSG_OOB)): from now on input_stream looks for the
+  // mark (SIOCATMARK) before it reads, a syscall other sockets are spared.
+  void watch_urgent() { urgent_watch_ = true; }
   // Take a connected daemon end (accept delivery).
   void attach(int fd);
   // Close the daemon end without touching the socket (it started listening).
@@ -218,6 +228,7 @@ class Chan : public std::enable_shared_from_this<Chan> {
   bool app_spent_ = false;        // Unconnected after a failed connect (app_spent)
   bool app_renewed_ = false;      // renewed since: the next connect starts afresh
   bool reset_tried_ = false;      // leave_unread was tried (once per connection)
+  bool urgent_watch_ = false;     // the application sends MSG_OOB (watch_urgent)
   std::vector<AppHolder> holders_;
   ChanState state_ = ChanState::Connected;
   std::vector<int> waiters_;  // write ends of wait tokens

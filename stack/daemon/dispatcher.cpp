@@ -292,6 +292,19 @@ void Dispatcher::op_connect(CtlRequest& q, CtlReply& r) {
       c->renew_app(uint64_t(q.hdr.value));
     return;
   }
+  if (q.addr.len >= sizeof(sa_family_t) && q.addr.family() == AF_UNSPEC &&
+      (so->so_proto->pr_flags & PR_CONNREQUIRED)) {
+    // Linux tcp_disconnect, whatever the state: the socket is unconnected
+    // again and may connect anew. The application's fd (the channel's end
+    // or an embryo) is spent: c 1, the shim renews it before it returns.
+    r.hdr.error = map_error(soconnect(*so, q.addr, td_of(q)));
+    if (c && !r.hdr.error && !c->app_spent()) {
+      c->disconnect_app();
+      if (c->app_spent()) r.hdr.c = 1;
+    }
+    if (c) c->kick();
+    return;
+  }
   if (c && c->connect_unreported() && !(so->so_state & SS_ISCONNECTING)) {
     // Linux's connect after a nonblocking one ended: 0 once connected, or
     // the error (ECONNABORTED when SO_ERROR took it), then as usual.
@@ -669,6 +682,9 @@ void Dispatcher::op_ioctl(CtlRequest& q, CtlReply& r) {
       r.hdr.value = (notsent >= 0 ? notsent : long(so->so_snd.sb_cc)) + (inet_stream && c ? c->held_inbound() : 0);
       break;
     }
+    case unsigned(ipc::kIoctlUrgent):
+      if (c) c->watch_urgent();
+      break;
     case unsigned(ipc::kIoctlReadError):
       r.hdr.value = c ? c->take_read_error() : 0;
       if (c) c->kick();

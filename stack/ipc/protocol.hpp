@@ -99,6 +99,8 @@ inline constexpr int32_t kIoctlReadError = 0x54530001;  // reply.value: the erro
                                                         // reports (consumed), 0 for none
 inline constexpr int32_t kIoctlLinger = 0x54530002;     // after close() with SO_LINGER > 0: reply.value
                                                         // 1 (+ wait token) while the connection closes
+inline constexpr int32_t kIoctlUrgent = 0x54530003;     // before a send(MSG_OOB) on a stream socket: the
+                                                        // daemon looks for the urgent mark in its channel
 inline constexpr int32_t kFallThrough = -1000;  // Reply.error: let the host kernel do it
 inline constexpr int32_t kRenewSocket = -1001;  // Reply.error (Connect): the app's socket is spent by a
                                                 //   failed connect; replace it and ask again with

@@ -926,8 +926,10 @@ static int mode_closelog(const char* dir) {
 #define ALLOW_NR(nr) BPF_JUMP(BPF_JMP + BPF_JEQ + BPF_K, (nr), 0, 1), BPF_STMT(BPF_RET + BPF_K, SECCOMP_RET_ALLOW)
 static int mode_seccomp(void) {
 #ifndef SHIM_AUDIT_ARCH
-  printf("ok seccomp\n"); /* (no filter for this architecture written here) */
-  return 0;
+  /* No filter for this architecture written here: nothing was checked, so
+   * the test is skipped (exit 77, ctest's SKIP_RETURN_CODE), never passed. */
+  printf("skipped seccomp: no seccomp filter written for this architecture\n");
+  return 77;
 #else
   int l = socket(AF_INET, SOCK_STREAM, 0);
   CHECK(l >= 0);
