@@ -15,10 +15,7 @@
 
 #include "command.hpp"
 #include "ctl_client.hpp"
-#if __has_include("ss_filter.hpp")
 #include "ss_filter.hpp"
-#define TUNSOCKCTL_HAVE_SS_FILTER 1
-#endif
 
 namespace tunsock::ctl {
 namespace {
@@ -29,13 +26,11 @@ bool all_digits(const std::string& s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
 }
 
-#ifdef TUNSOCKCTL_HAVE_SS_FILTER
 SsEndpoint endpoint(const json& e) {
   in_addr a{};
   inet_pton(AF_INET, e.value("addr", "0.0.0.0").c_str(), &a);
   return SsEndpoint::inet(ntohl(a.s_addr), e.value("port", uint16_t(0)));
 }
-#endif
 
 // One page of the daemon's reply; nullopt with *error set.
 std::optional<json> fetch_page(Context& ctx, uint64_t sock_id, size_t from, std::string* error) {
@@ -120,7 +115,6 @@ const Command kHistory("history", "each TCP connection's event history ([-tt] [F
 
 std::optional<json> fetch_history(Context& ctx, const std::vector<std::string>& select, std::string* error) {
   const uint64_t sock_id = select.size() == 1 && all_digits(select[0]) ? std::stoull(select[0]) : 0;
-#ifdef TUNSOCKCTL_HAVE_SS_FILTER
   std::optional<SsFilter> filter;
   if (!sock_id) {
     std::string perr;
@@ -130,12 +124,6 @@ std::optional<json> fetch_history(Context& ctx, const std::vector<std::string>& 
       return std::nullopt;
     }
   }
-#else
-  if (!sock_id && !select.empty()) {
-    *error = "filter: this build selects connections by socket id only";
-    return std::nullopt;
-  }
-#endif
   json out;
   json conns = json::array();
   size_t from = 0;
@@ -145,9 +133,7 @@ std::optional<json> fetch_history(Context& ctx, const std::vector<std::string>& 
     if (page == 0)
       for (const char* k : {"now_us", "wall_offset_us", "capacity"}) out[k] = (*j)[k];
     for (json& c : (*j)["connections"]) {
-#ifdef TUNSOCKCTL_HAVE_SS_FILTER
       if (filter && !filter->matches(SsTuple{endpoint(c["local"]), endpoint(c["remote"])})) continue;
-#endif
       conns.push_back(std::move(c));
     }
     if (!(*j)["next"].is_number_unsigned()) break;

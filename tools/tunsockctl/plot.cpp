@@ -6,6 +6,7 @@
 // pcap file is read for the conversation -f FILTER picks (default: the
 // first TCP one). Drawn by scripts/tunsock_plot.py with matplotlib, found
 // next to this binary, in ../share/tunsock, or in the source tree.
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -22,12 +23,7 @@
 #include "command.hpp"
 #include "ctl_client.hpp"
 #include "history.hpp"
-#if __has_include("ss_filter.hpp")
-#include <arpa/inet.h>
-
 #include "ss_filter.hpp"
-#define TUNSOCKCTL_HAVE_SS_FILTER 1
-#endif
 
 #ifndef TUNSOCK_SOURCE_DIR
 #define TUNSOCK_SOURCE_DIR "."
@@ -109,7 +105,6 @@ int run_script(const std::vector<std::string>& args, std::string* out = nullptr)
 // "" for the first one; nullopt (after a message) when none matches.
 std::optional<std::string> pcap_tuple(const std::string& pcap, const std::vector<std::string>& filter) {
   if (filter.empty()) return std::string();
-#ifdef TUNSOCKCTL_HAVE_SS_FILTER
   std::string err;
   auto f = SsFilter::parse(filter, &err);
   if (!f) {
@@ -133,10 +128,6 @@ std::optional<std::string> pcap_tuple(const std::string& pcap, const std::vector
                c["dst"].get<std::string>() + ":" + std::to_string(c["dport"].get<int>());
     }
   std::fprintf(stderr, "tunsockctl plot: no TCP conversation in %s matches the filter\n", pcap.c_str());
-#else
-  (void)pcap;
-  std::fprintf(stderr, "tunsockctl plot: this build has no ss filters (-f)\n");
-#endif
   return std::nullopt;
 }
 
