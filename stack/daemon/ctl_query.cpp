@@ -34,6 +34,7 @@ namespace lx {
 #include "netinet/in_var.hpp"
 #include "netinet/tcp_cc.hpp"
 #include "netinet/tcp_var.hpp"
+#include "netinet6/in6_var.hpp"
 
 namespace tunsock {
 
@@ -55,6 +56,12 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TcpStat, connattempt, accepts, connects, drop
                                    rcvpackafterwin, rcvafterclose, rcvwinprobe, rcvdupack, rcvacktoomuch, rcvackpack,
                                    rcvackbyte, rcvwinupd, pawsdrop, sack_blocks_sent, fastrexmit, recoveries, badrst,
                                    challenge_acks, listen_overflows, syncache_drops, timewait_reuse, ecn_none)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Ip6Stat, total, tooshort, badvers, badlen, badaddr, notforus, badoptions, noproto,
+                                   delivered, toomanyhdr, fragments, fragdropped, fragoverlap, fragtimeout,
+                                   reassembled, atomicfrags, localout, noroute, fragmented, ofragments, cantfrag,
+                                   odropped)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Icmp6Stat, inmsgs, tooshort, checksum, inecho, inerrors, inerrors_delivered,
+                                   unknown, outmsgs, outechoreply, outerrors, ratelimited, olderr, omcast, pmtuchg)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LocalStats, binds, autobinds, connects, refused, not_ours, dgrams_sent,
                                    dgrams_dropped, rights_disposed)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SocketStats, created, freed, accepted, connects, connect_refused, listen_overflows)
@@ -373,6 +380,7 @@ json ctl_counters(Daemon& d) {
     j["ip"] = in->ipstat;
     j["icmp"] = in->icmpstat;
     j["udp"] = in->udpstat;
+    j["udplite"] = in->udplitestat;  // RFC 3828, counted as UDP is
     j["tcp"] = tcp_globals(*in).stat;
     uint64_t estab = 0;  // Linux's CurrEstab: ESTABLISHED and CLOSE-WAIT
     for (auto& [id, so] : st.sockets())
@@ -382,6 +390,10 @@ json ctl_counters(Daemon& d) {
           tp && (tp->t_state == TcpState::ESTABLISHED || tp->t_state == TcpState::CLOSE_WAIT))
         ++estab;
     j["tcp_curr_estab"] = estab;
+  }
+  if (Inet6* in6 = inet6_of(st)) {
+    j["ip6"] = in6->ip6stat;
+    j["icmp6"] = in6->icmp6stat;
   }
   j["local"] = local_stats(st);
   j["sockets"] = st.sostat();
@@ -406,12 +418,17 @@ json ctl_mbufs() {
 
 json ctl_interfaces(Daemon& d) {
   json list = json::array();
-  Inet* in = inet_of(d.stack());
-  if (!in) return json{{"interfaces", list}};
+  const IfState* ifs = if_state(static_cast<const Stack&>(d.stack()));
+  if (!ifs) return json{{"interfaces", list}};
   const ifnet* tun_if = d.inet().tun_ifnet();
-  for (const auto& ifp : in->ifs) {
+  for (const auto& ifp : ifs->ifs) {
     json addrs = json::array();
     for (const InIfaddr& a : ifp->if_addrs) addrs.push_back(inet_ntop4(a.ia_addr) + "/" + std::to_string(a.ia_plen));
+    for (const In6Ifaddr& a : ifp->if_addrs6) {
+      char buf[INET6_ADDRSTRLEN];
+      ::inet_ntop(AF_INET6, a.ia6_addr.data(), buf, sizeof buf);
+      addrs.push_back(std::string(buf) + "/" + std::to_string(a.ia6_plen));
+    }
     json j = {{"name", ifp->if_name}, {"index", ifp->if_index}, {"mtu", ifp->if_mtu},
               {"flags", ifp->if_flags}, {"addrs", addrs},       {"stats", ifp->if_data}};
     if (ifp.get() == tun_if && d.inet().tun()) j["tun"] = d.inet().tun()->stats();

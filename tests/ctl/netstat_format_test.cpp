@@ -39,6 +39,13 @@ TEST_CASE("netstat format: -s maps the stack's counters onto Linux's lines") {
   CHECK(has(s, "\nUdpLite:\n"));
   c["udplite"] = {{"ipackets", 3}, {"badsum", 1}};
   CHECK(has(netstat_s(c), "UdpLite:\n    2 packets received\n"));
+  c["ip6"] = {{"total", 5}, {"fragoverlap", 2}, {"delivered", 3}};
+  c["icmp6"] = {{"inmsgs", 1}};
+  s = netstat_s(c);
+  CHECK(has(s, "Ip6:\n    5 total packets received\n    3 incoming packets delivered\n"));
+  CHECK(has(s, "        2 fragments dropped for overlapping (RFC 5722)\n"));
+  CHECK(has(s, "Icmp6:\n    1 ICMP messages received\n"));
+  CHECK(s.find("UdpLite:") < s.find("Ip6:"));
 }
 
 TEST_CASE("netstat format: -m in FreeBSD's lines") {

@@ -82,6 +82,49 @@ const Reasons kUdpDrops = {{"hdrops", "with incomplete header"},
                            {"noportbcast", "broadcast/multicast datagrams dropped due to no socket"},
                            {"fullsock", "dropped due to full socket buffers"}};
 
+const Reasons kIp6Drops = {{"tooshort", "with size smaller than minimum"},
+                           {"badvers", "with incorrect version number"},
+                           {"badlen", "with data length < header length or > packet"},
+                           {"badaddr", "with a bad source or destination address"},
+                           {"notforus", "not for this host (not forwarded)"},
+                           {"badoptions", "with bad or unknown extension headers"},
+                           {"noproto", "for unknown/unsupported protocol"},
+                           {"toomanyhdr", "with too many extension headers"},
+                           {"fragdropped", "fragments dropped (dup or out of space)"},
+                           {"fragoverlap", "fragments dropped for overlapping (RFC 5722)"},
+                           {"fragtimeout", "fragments dropped after timeout"},
+                           {"odropped", "output packets dropped due to no bufs, etc."},
+                           {"noroute", "output packets discarded due to no route"},
+                           {"cantfrag", "datagrams that can't be fragmented"}};
+const Reasons kIcmp6Drops = {{"tooshort", "messages with bad length"},
+                             {"checksum", "bad checksums"},
+                             {"unknown", "messages of unknown type"},
+                             {"ratelimited", "errors not sent due to rate limit"},
+                             {"olderr", "errors not generated (old message was an error, or multicast)"}};
+
+// Linux's Ip6/Icmp6 lines (netstat -s reads them from /proc/net/snmp6).
+std::string ip6_sections(const json& ip, const json& c) {
+  std::string s = "Ip6:\n";
+  s += line(num(ip, "total"), "total packets received");
+  if (uint64_t v = sum(ip, {"tooshort", "badvers", "badlen", "badoptions", "toomanyhdr"}))
+    s += line(v, "with invalid headers");
+  if (uint64_t v = sum(ip, {"badaddr", "notforus"})) s += line(v, "with invalid addresses");
+  if (uint64_t v = num(ip, "noproto")) s += line(v, "with unknown protocol");
+  s += line(num(ip, "delivered"), "incoming packets delivered");
+  s += line(num(ip, "localout"), "requests sent out");
+  if (uint64_t v = num(ip, "noroute")) s += line(v, "dropped because of missing route");
+  if (uint64_t v = num(ip, "fragments")) s += line(v, "reassemblies required");
+  if (uint64_t v = num(ip, "reassembled")) s += line(v, "packets reassembled ok");
+  if (uint64_t v = num(ip, "ofragments")) s += line(v, "fragments created");
+  s += drops(ip, kIp6Drops);
+  s += "Icmp6:\n";
+  s += line(num(c, "inmsgs"), "ICMP messages received");
+  s += line(num(c, "inerrors"), "input ICMP message failed");
+  s += line(num(c, "outmsgs"), "ICMP messages sent");
+  s += line(num(c, "outerrors"), "ICMP messages failed");
+  return s + drops(c, kIcmp6Drops);
+}
+
 std::string ip_section(const json& ip) {
   std::string s = "Ip:\n    Forwarding: 2\n";  // 2: not a router (Linux's "not forwarding")
   s += line(num(ip, "total"), "total packets received");
@@ -169,6 +212,7 @@ std::string netstat_s(const json& c) {
   s += udp_section("Udp", part("udp"));
   // UDP-Lite (RFC 3828) counts as UDP does, once the stack has it.
   s += c.contains("udplite") ? udp_section("UdpLite", c.at("udplite")) : "UdpLite:\n";
+  if (c.contains("ip6")) s += ip6_sections(c.at("ip6"), part("icmp6"));
   // The stack's own: the local domain and the socket layer (no Linux MIB).
   const json& l = part("local");
   s += "Unix:\n";
