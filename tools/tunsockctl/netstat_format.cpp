@@ -74,7 +74,10 @@ const Reasons kTcpDrops = {{"rcvbadsum", "discarded for bad checksums"},
                            {"conndrops", "embryonic connections dropped"},
                            {"timeoutdrop", "connections dropped by rexmit timeout"},
                            {"keepdrops", "connections dropped by keepalive"},
-                           {"drops", "connections dropped"}};
+                           {"drops", "connections dropped"},
+                           {"listen_badseg", "segments to a listener dropped (RST, no SYN, or broadcast)"},
+                           {"synsent_nosyn", "segments in SYN-SENT dropped (neither SYN nor RST)"},
+                           {"rcvnoack", "segments without ACK dropped"}};
 const Reasons kUdpDrops = {{"hdrops", "with incomplete header"},
                            {"badlen", "with bad data length field"},
                            {"badsum", "with bad checksum"},
