@@ -10,6 +10,7 @@
 #include "client.hpp"
 #include "fdtable.hpp"
 #include "real.hpp"
+#include "trace_calls.hpp"
 
 #define TUNSOCK_EXPORT extern "C" __attribute__((visibility("default")))
 
@@ -76,7 +77,8 @@ bool is_nonblocking(int fd);
 // that the call fails with ENETDOWN.
 bool domain_routed(int domain);
 
-// Trace a call when TUNSOCK_SHIM_LOG names a file (strace-like).
+// A note of the shim's own in the call log ("# tunsock: ..."), when the log is on
+// (TUNSOCK_SHIM_LOG=FILE, %p the pid; TUNSOCK_LOG=shim=trace; trace_calls.hpp).
 void trace(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 // Open the trace destination now (at load time, not inside a signal handler).
 void trace_init();

@@ -506,7 +506,7 @@ using namespace tunsock::shim;
 
 // --- receiving ---
 
-TUNSOCK_EXPORT ssize_t recvmsg(int fd, msghdr* msg, int flags) {
+ssize_t tunsock::shim::impl::recvmsg(int fd, msghdr* msg, int flags) {
   const bool ours = fdtable::ours(fd);
   ssize_t n;
   if (ours && dgram_of(fd)) {
@@ -533,7 +533,7 @@ TUNSOCK_EXPORT ssize_t recvmsg(int fd, msghdr* msg, int flags) {
   return n;
 }
 
-TUNSOCK_EXPORT ssize_t recvfrom(int fd, void* buf, size_t len, int flags, sockaddr* addr, socklen_t* alen) {
+ssize_t tunsock::shim::impl::recvfrom(int fd, void* buf, size_t len, int flags, sockaddr* addr, socklen_t* alen) {
   auto s = dgram_of(fd);
   if (!s) {
     if (!fdtable::ours(fd)) return real().recvfrom(fd, buf, len, flags, addr, alen);
@@ -558,7 +558,7 @@ TUNSOCK_EXPORT ssize_t recvfrom(int fd, void* buf, size_t len, int flags, sockad
   return n;
 }
 
-TUNSOCK_EXPORT ssize_t recv(int fd, void* buf, size_t len, int flags) {
+ssize_t tunsock::shim::impl::recv(int fd, void* buf, size_t len, int flags) {
   if (!dgram_of(fd)) {
     if ((flags & MSG_TRUNC) && fdtable::tcp(fd)) return recvfrom(fd, buf, len, flags, nullptr, nullptr);
     ssize_t n = real().recv(fd, buf, len, flags);
@@ -580,7 +580,7 @@ TUNSOCK_EXPORT ssize_t read(int fd, void* buf, size_t len) {
     if (n < 0 && fdtable::ours(fd)) return stream_call_failed(fd, false, 0);
     return n;
   }
-  return recvfrom(fd, buf, len, 0, nullptr, nullptr);
+  return impl::recvfrom(fd, buf, len, 0, nullptr, nullptr);
 }
 
 TUNSOCK_EXPORT ssize_t readv(int fd, const iovec* iov, int n) {
@@ -624,7 +624,7 @@ TUNSOCK_EXPORT int recvmmsg(int fd, mmsghdr* vec, unsigned vlen, int flags, stru
 
 // --- sending ---
 
-TUNSOCK_EXPORT ssize_t sendmsg(int fd, const msghdr* msg, int flags) {
+ssize_t tunsock::shim::impl::sendmsg(int fd, const msghdr* msg, int flags) {
   if (!fdtable::ours(fd)) return real().sendmsg(fd, msg, flags);
   auto s = fdtable::get(fd);
   if (s && s->datagrams()) return dgram_sendmsg(fd, *s, msg, flags);
@@ -642,7 +642,7 @@ TUNSOCK_EXPORT ssize_t sendmsg(int fd, const msghdr* msg, int flags) {
   return real().sendmsg(fd, &copy, flags);
 }
 
-TUNSOCK_EXPORT ssize_t sendto(int fd, const void* buf, size_t len, int flags, const sockaddr* addr, socklen_t alen) {
+ssize_t tunsock::shim::impl::sendto(int fd, const void* buf, size_t len, int flags, const sockaddr* addr, socklen_t alen) {
   if (!fdtable::ours(fd)) return real().sendto(fd, buf, len, flags, addr, alen);
   iovec iov{const_cast<void*>(buf), len};
   msghdr mh{};
@@ -650,10 +650,10 @@ TUNSOCK_EXPORT ssize_t sendto(int fd, const void* buf, size_t len, int flags, co
   mh.msg_iovlen = 1;
   mh.msg_name = const_cast<sockaddr*>(addr);
   mh.msg_namelen = addr ? alen : 0;
-  return sendmsg(fd, &mh, flags);
+  return impl::sendmsg(fd, &mh, flags);
 }
 
-TUNSOCK_EXPORT ssize_t send(int fd, const void* buf, size_t len, int flags) {
+ssize_t tunsock::shim::impl::send(int fd, const void* buf, size_t len, int flags) {
   if (!fdtable::framed(fd) && !fdtable::tcp(fd)) {
     ssize_t n = real().send(fd, buf, len, flags);
     if (n < 0 && fdtable::ours(fd)) return stream_call_failed(fd, true, flags);
@@ -663,13 +663,13 @@ TUNSOCK_EXPORT ssize_t send(int fd, const void* buf, size_t len, int flags) {
 }
 
 TUNSOCK_EXPORT ssize_t write(int fd, const void* buf, size_t len) {
-  if (fdtable::tcp(fd) && !sandboxed()) return send(fd, buf, len, 0);
+  if (fdtable::tcp(fd) && !sandboxed()) return impl::send(fd, buf, len, 0);
   if (!dgram_of(fd)) {
     ssize_t n = real().write(fd, buf, len);
     if (n < 0 && fdtable::ours(fd) && !sandboxed()) return stream_call_failed(fd, true, 0);
     return n;
   }
-  return sendto(fd, buf, len, 0, nullptr, 0);
+  return impl::sendto(fd, buf, len, 0, nullptr, 0);
 }
 
 TUNSOCK_EXPORT ssize_t writev(int fd, const iovec* iov, int n) {
@@ -683,14 +683,14 @@ TUNSOCK_EXPORT ssize_t writev(int fd, const iovec* iov, int n) {
   msghdr mh{};
   mh.msg_iov = const_cast<iovec*>(iov);
   mh.msg_iovlen = size_t(n);
-  return sendmsg(fd, &mh, 0);
+  return impl::sendmsg(fd, &mh, 0);
 }
 
 TUNSOCK_EXPORT int sendmmsg(int fd, mmsghdr* vec, unsigned vlen, int flags) {
   if (!fdtable::ours(fd)) return real().sendmmsg(fd, vec, vlen, flags);
   unsigned i = 0;
   for (; i < vlen; ++i) {
-    ssize_t n = sendmsg(fd, &vec[i].msg_hdr, flags);
+    ssize_t n = impl::sendmsg(fd, &vec[i].msg_hdr, flags);
     if (n < 0) {
       if (i > 0) break;
       return -1;
@@ -702,7 +702,7 @@ TUNSOCK_EXPORT int sendmmsg(int fd, mmsghdr* vec, unsigned vlen, int flags) {
 
 // --- descriptors ---
 
-TUNSOCK_EXPORT int close(int fd) {
+int tunsock::shim::impl::close(int fd) {
   if (!fdtable::ours(fd)) {
     if (fdtable::known(fd)) fdtable::forget(fd);  // a "probed, not ours" mark: clear it for the next owner
     return real().close(fd);

@@ -125,6 +125,7 @@ class Chan : public std::enable_shared_from_this<Chan> {
   // (-1: not said): the processes that may hold the application's end, for
   // a reset to reach it (leave_unread). The latest few, most recent first.
   void note_holder(pid_t pid, int fd);
+  const std::vector<AppHolder>& holders() const { return holders_; }  // tunsockctl ss -p
   // The application shuts down writing (the shim's Shutdown, before its own
   // shutdown(2)): see channel.cpp.
   void app_shutdown_write();

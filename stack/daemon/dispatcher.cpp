@@ -15,8 +15,10 @@
 #include <cstring>
 #include <sstream>
 
+#include "daemon/capture.hpp"
 #include "daemon/channel.hpp"
 #include "daemon/ctl_history.hpp"
+#include "daemon/ctl_query.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/fd.hpp"
 #include "daemon/inet_setup.hpp"
@@ -137,6 +139,8 @@ void Dispatcher::operator()(CtlRequest& q, CtlReply& r) {
     case ipc::Op::Ioctl: op_ioctl(q, r); break;
     case ipc::Op::Stats: op_stats(q, r); break;
     case ipc::Op::RecvErr: op_recverr(q, r); break;
+    case ipc::Op::CtlQuery: ctl_query(d_, q, r); break;
+    case ipc::Op::Capture: op_capture(d_, q, r); break;
     case ipc::Op::History: op_history(d_, q, r); break;
     default: r.hdr.error = ENOSYS; break;
   }
