@@ -409,7 +409,7 @@ json ctl_interfaces(Daemon& d) {
   Inet* in = inet_of(d.stack());
   if (!in) return json{{"interfaces", list}};
   const ifnet* tun_if = d.inet().tun_ifnet();
-  for (const auto& ifp : in->ifs) {
+  for (const auto& ifp : if_state(d.stack()).ifs) {
     json addrs = json::array();
     for (const InIfaddr& a : ifp->if_addrs) addrs.push_back(inet_ntop4(a.ia_addr) + "/" + std::to_string(a.ia_plen));
     json j = {{"name", ifp->if_name}, {"index", ifp->if_index}, {"mtu", ifp->if_mtu},
