@@ -1,5 +1,5 @@
 // The inet domain's per-Stack state (kept in Stack::domain_state(AF_INET)):
-// interfaces, routes, PCB lists, the reassembly queue, ICMP rate limit,
+// routes, PCB lists, the reassembly queue, ICMP rate limit,
 // and the ip/icmp/udp counters of `netstat -s`. Internal to stack/net and
 // stack/netinet; drivers use net/if.hpp.
 // FreeBSD: netinet/in_var.h, ip_var.h (ipstat), icmp_var.h, udp_var.h, in_pcb.h.
@@ -175,7 +175,6 @@ struct IpProtoSw {
 struct Inet {
   explicit Inet(Stack& s) : st(s) {}
   Stack& st;
-  std::vector<std::unique_ptr<ifnet>> ifs;
   std::vector<Route> routes;         // connected routes, longest prefix wins
   Route defrt;                       // plen 0; gateway 0 = none
   std::list<InPcb*> udb;             // UDP
@@ -193,7 +192,6 @@ struct Inet {
   // net.ipv4.ping_group_range: who may make ping sockets. Everyone by
   // default (Debian's systemd sets 0 2147483647); the daemon loads the host's.
   uint32_t ping_group_lo = 0, ping_group_hi = 2147483647;
-  std::function<void(const ifnet&, char, const mbuf*)> trace;
   uint16_t last_ephemeral = 0;
   std::array<IpProtoSw, 256> ip_protox{};  // by IP protocol number (ip_input.cpp)
   // Path MTU per destination (net/route.cpp), Linux's defaults:
@@ -245,10 +243,11 @@ bool ip_pmtu_locked(const Inet& in, uint32_t dst);
 bool in_localaddr(const Inet& in, uint32_t a);     // assigned to some interface (or 127/8)
 ifnet* in_addr_ifp(const Inet& in, uint32_t a);    // the interface a is assigned to, or nullptr
 bool in_broadcast(const Inet& in, uint32_t a);     // 255.255.255.255 or a subnet broadcast
-void if_output(ifnet& ifp, mbuf* m);               // count, trace, if_transmit
 
 // --- ip_input.cpp / ip_reass.cpp ---
 void ip_input(Inet& in, ifnet& ifp, mbuf* m);
+// The inet Domain's dom_ifinput: ip_input on ifp's stack's Inet.
+void ip_ifinput(ifnet& ifp, mbuf* m);
 // FreeBSD ipproto_register: proto's input and ICMP-error handlers (replaces any).
 void ip_protox_register(Inet& in, uint8_t proto, IpProtoSw sw);
 // Returns the reassembled datagram (header + payload) or nullptr (held or dropped). Consumes m.
