@@ -14,7 +14,7 @@ namespace tunsock {
 namespace {
 
 const Domain& inetdomain() {
-  static std::array<Protosw, 4> sw;
+  static std::array<Protosw, 5> sw;
   static Domain dom;
   static bool init = false;
   if (!init) {
@@ -38,6 +38,10 @@ const Domain& inetdomain() {
     sw[3] = Protosw{.pr_type = SOCK_RAW, .pr_domain = &dom, .pr_protocol = IPPROTO_ICMP,
                     .pr_flags = PR_ATOMIC | PR_ADDR | PR_CONTROL | PR_SHUTENOTCONN, .pr_ctloutput = in_ctloutput,
                     .pr_usrreqs = pru_with_defaults(rip_usrreqs())};
+    // UDP-Lite (RFC 3828): UDP's code and flags; after UDP, which stays SOCK_DGRAM's default.
+    sw[4] = Protosw{.pr_type = SOCK_DGRAM, .pr_domain = &dom, .pr_protocol = IPPROTO_UDPLITE,
+                    .pr_flags = sw[1].pr_flags, .pr_ctloutput = in_ctloutput,
+                    .pr_usrreqs = pru_with_defaults(udplite_usrreqs())};
     dom.dom_protosw = std::span<const Protosw>(sw.data(), sw.size());
     dom.dom_ifinput = ip_ifinput;
   }
@@ -65,6 +69,7 @@ Inet& inet_attach(Stack& st) {
   in->port_key = {st.rng().next_u64(), st.rng().next_u64()};
   ip_protox_register(*in, IPPROTO_ICMP, {icmp_input, icmp_ctlinput});
   ip_protox_register(*in, IPPROTO_UDP, {udp_input, udp_ctlinput});
+  ip_protox_register(*in, IPPROTO_UDPLITE, {udplite_input, udplite_ctlinput});
   ip_protox_register(*in, IPPROTO_TCP, {tcp_input, tcp_ctlinput});
   in_add_address(loif_attach(st), 0x7f000001, 8);
   return *in;
@@ -178,6 +183,7 @@ std::string inet_stats_text(Stack& st) {
   s += l(u.noportbcast, "broadcast/multicast datagrams undelivered");
   s += l(u.fullsock, "dropped due to full socket buffers");
   s += l(u.opackets, "datagrams output");
+  s += udplite_stats_text(in->udplitestat);
   s += tcp_stats_text(st);
   return s;
 }
