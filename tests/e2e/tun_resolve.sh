@@ -82,7 +82,8 @@ wait_for 5 sh -c "ss -lun | grep -q '$HOST_IP:53 '" || { echo "FAIL: dnsmasq did
 # big.example.test: 40 A records, more than a 512-byte UDP answer holds:
 # truncated, asked again over TCP (through the stack's TCP under the shim).
 names=(www.example.test v6.example.test both.example.test alias2.example.test nosuch.example.test
-       www filehost.test filealias filehost6.test www2.example.test localhost a.b)
+       www filehost.test filealias filehost6.test www2.example.test localhost a.b
+       www.example.test. WWW.Example.TEST)
 check=$build/bin/resolve_check
 transcript() {  # transcript TAG PREFIX...: every case, into $work/TAG.txt
   local tag=$1; shift
@@ -200,6 +201,17 @@ py=$(TUNSOCK_SHIM_LOG="$work/shim.log" timeout 20 "$build/bin/tunsock" python3 -
   'import socket; print(socket.gethostbyname("alias2.example.test"), socket.getaddrinfo("v6.example.test", 80, type=socket.SOCK_STREAM)[0][4][0])' || true)
 echo "python3: $py"
 [ "$py" = "198.19.0.10 2001:db8::10" ] || { echo "FAIL: python3's socket.gethostbyname/getaddrinfo under the shim"; fail=1; }
+# Lookups from many threads at once (a channel of c-ares per lookup, a
+# control connection per thread).
+par=$(timeout 60 "$build/bin/tunsock" python3 -c '
+import socket
+from concurrent.futures import ThreadPoolExecutor
+names = ["www.example.test", "alias2.example.test", "a.b.example.test", "filehost.test"] * 40
+with ThreadPoolExecutor(8) as ex:
+    got = list(ex.map(socket.gethostbyname, names))
+print(len(set(zip(names, got))), sorted(set(got)))' || true)
+echo "threads: $par"
+[ "$par" = "4 ['198.19.0.10', '198.19.0.12', '198.19.0.50']" ] || { echo "FAIL: lookups from 8 threads under the shim"; fail=1; }
 body=$(TUNSOCK_SHIM_LOG="$work/shim.log" timeout 20 "$build/bin/tunsock" curl -s --max-time 10 http://web.example.test:8080/ || true)
 echo "curl: $body"
 [ "$body" = "resolved through the stack" ] || { echo "FAIL: curl http://web.example.test:8080/ under the shim"; fail=1; }
