@@ -59,7 +59,7 @@ void load_ares() {
             sym(h, a.getsock, "ares_getsock") && sym(h, a.timeout, "ares_timeout") &&
             sym(h, a.process_fd, "ares_process_fd") && sym(h, a.search, "ares_search") &&
             sym(h, a.query, "ares_query") && sym(h, a.send, "ares_send") &&
-            sym(h, a.gethostbyname_file, "ares_gethostbyname_file") &&
+            sym(h, a.getaddrinfo, "ares_getaddrinfo") && sym(h, a.freeaddrinfo, "ares_freeaddrinfo") &&
             sym(h, a.gethostbyaddr, "ares_gethostbyaddr") && sym(h, a.parse_a_reply, "ares_parse_a_reply") &&
             sym(h, a.parse_aaaa_reply, "ares_parse_aaaa_reply") && sym(h, a.free_hostent, "ares_free_hostent") &&
             sym(h, a.strerror, "ares_strerror") && sym(h, a.parse_ptr_reply, "ares_parse_ptr_reply") &&

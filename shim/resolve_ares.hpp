@@ -22,7 +22,8 @@ struct Ares {
   decltype(&::ares_search) search;
   decltype(&::ares_query) query;
   decltype(&::ares_send) send;
-  decltype(&::ares_gethostbyname_file) gethostbyname_file;
+  decltype(&::ares_getaddrinfo) getaddrinfo;
+  decltype(&::ares_freeaddrinfo) freeaddrinfo;
   decltype(&::ares_gethostbyaddr) gethostbyaddr;
   decltype(&::ares_parse_a_reply) parse_a_reply;
   decltype(&::ares_parse_aaaa_reply) parse_aaaa_reply;

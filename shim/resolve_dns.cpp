@@ -4,6 +4,7 @@
 #include <arpa/nameser.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <strings.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -29,13 +30,68 @@ void take_hostent(const hostent* h, Hosts& out, bool with_addrs) {
   }
 }
 
-// The hosts file for one family.
-bool from_file(const Ares& a, Channel& ch, const char* name, int family, Hosts& out) {
-  hostent* h = nullptr;
-  if (a.gethostbyname_file(ch.get(), name, family, &h) != ARES_SUCCESS || !h) return false;
-  take_hostent(h, out, true);
-  a.free_hostent(h);
-  return true;
+// The hosts file: every line naming `name`, in file order (glibc merges
+// them: host.conf "multi on" for gethostbyname, always for getaddrinfo),
+// through ares_getaddrinfo on a files-only channel (ares_gethostbyname_file
+// stops at the first line).
+struct FileReply {
+  const Ares* a = nullptr;
+  int status = ARES_ENOTFOUND;
+  Hosts* out = nullptr;
+  int* pending = nullptr;
+};
+void on_file(void* arg, int status, int, ares_addrinfo* ai) {
+  auto* r = static_cast<FileReply*>(arg);
+  r->status = status;
+  if (status == ARES_SUCCESS && ai) {
+    Hosts& out = *r->out;
+    for (const ares_addrinfo_cname* c = ai->cnames; c; c = c->next) {
+      if (out.canon.empty() && c->name) out.canon = c->name;
+      if (c->alias && out.canon != c->alias &&
+          std::find(out.aliases.begin(), out.aliases.end(), c->alias) == out.aliases.end())
+        out.aliases.emplace_back(c->alias);
+    }
+    if (out.canon.empty() && ai->name) out.canon = ai->name;
+    for (const ares_addrinfo_node* n = ai->nodes; n; n = n->ai_next) {
+      Addr x;
+      x.family = n->ai_family;
+      if (n->ai_family == AF_INET)
+        std::memcpy(x.bytes, &reinterpret_cast<const sockaddr_in*>(n->ai_addr)->sin_addr, 4);
+      else
+        std::memcpy(x.bytes, &reinterpret_cast<const sockaddr_in6*>(n->ai_addr)->sin6_addr, 16);
+      out.addrs.push_back(x);
+    }
+  }
+  if (ai) r->a->freeaddrinfo(ai);
+  --*r->pending;
+}
+bool file_lines(const Ares& a, const char* name, int family, Hosts& out) {
+  Channel files(a, true);
+  if (!files.get()) return false;
+  int pending = 1;
+  FileReply r;
+  r.a = &a;
+  r.out = &out;
+  r.pending = &pending;
+  ares_addrinfo_hints h{};
+  h.ai_family = family;
+  h.ai_flags = ARES_AI_CANONNAME | ARES_AI_NOSORT;
+  a.getaddrinfo(files.get(), name, nullptr, &h, on_file, &r);
+  files.run(&pending);
+  return r.status == ARES_SUCCESS && !out.addrs.empty();
+}
+// c-ares answers "localhost" of one family with the loopback address when
+// the file has no line of that family; glibc then asks DNS. The lines of
+// every family tell a real line from the made-up one.
+bool from_file(const Ares& a, const char* name, int family, Hosts& out) {
+  if (!file_lines(a, name, family, out)) return false;
+  if (family == AF_UNSPEC || strcasecmp(name, "localhost") != 0) return true;
+  Hosts all;
+  file_lines(a, name, AF_UNSPEC, all);
+  for (const Addr& x : all.addrs)
+    if (x.family == family) return true;
+  out = Hosts{};
+  return false;
 }
 
 // One round of the search: every type asked for qname at once.
@@ -192,10 +248,7 @@ Status lookup_name(const char* name, int family, Hosts& out) {
     errno = ENOMEM;
     return kSystem;
   }
-  bool in_file = false;
-  if (family != AF_INET6) in_file |= from_file(*a, ch, name, AF_INET, out);
-  if (family != AF_INET) in_file |= from_file(*a, ch, name, AF_INET6, out);
-  if (in_file) {
+  if (from_file(*a, name, family, out)) {
     trace("resolver: %s: from the hosts file (%zu addresses)", name, out.addrs.size());
     return kOk;
   }
