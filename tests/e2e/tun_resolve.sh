@@ -93,6 +93,12 @@ transcript() {  # transcript TAG PREFIX...: every case, into $work/TAG.txt
   {
     use_resolv main
     "$@" timeout 60 "$check" --fixed "${names[@]}" || echo "resolve_check: exit $?"
+    echo "### getent"
+    for q in "ahosts both.example.test" "ahostsv4 alias2.example.test" "ahostsv6 www.example.test" \
+             "hosts 198.19.0.10" "hosts v6.example.test" "hosts multialias" "hosts nosuch.example.test"; do
+      # shellcheck disable=SC2086
+      rc=0; "$@" timeout 30 getent $q || rc=$?; echo "getent $q: exit $rc"
+    done
     echo "### 40 addresses, in dnsmasq's shuffled order: compared sorted"
     "$@" timeout 60 "$check" --sort big.example.test || echo "resolve_check: exit $?"
     echo "### ndots:2"
