@@ -25,9 +25,12 @@ if [ -z "${TUNSOCK_E2E_IN_NS:-}" ]; then
   u=-n
   [ "$(id -u)" -eq 0 ] || u=-rn
   export TUNSOCK_E2E_IN_NS=1
-  exec unshare -m $u -- bash "$0" "$@"
+  exec unshare -m -u $u -- bash "$0" "$@"
 fi
 mount --make-rprivate / 2>/dev/null || true
+# A host name in the test's domain (a UTS namespace of its own): NI_NOFQDN
+# strips ".example.test" from the names getnameinfo finds.
+hostname box.example.test
 
 work=$(mktemp -d /tmp/tunsock-tun-resolve.XXXXXX)
 dpid= hpid=

@@ -62,7 +62,7 @@ static void addr_text(const struct sockaddr* sa, char* out, size_t len, int* por
 }
 
 static void names(const struct sockaddr* sa, socklen_t salen) {
-  static const int flags[] = {0, NI_NAMEREQD, NI_NUMERICHOST | NI_NUMERICSERV, NI_DGRAM};
+  static const int flags[] = {0, NI_NAMEREQD, NI_NUMERICHOST | NI_NUMERICSERV, NI_DGRAM, NI_NOFQDN};
   for (size_t i = 0; i < sizeof flags / sizeof flags[0]; ++i) {
     char host[NI_MAXHOST] = "", serv[NI_MAXSERV] = "";
     int e = getnameinfo(sa, salen, host, sizeof host, serv, sizeof serv, flags[i]);
