@@ -279,7 +279,8 @@ void sort_addrs(std::vector<Addr>& addrs) {
       continue;
     }
     Addr d = addrs[i];
-    if (d.family == AF_INET6 && prefix(d.bytes, kPrecedence[3].p, 96)) {  // mapped: ask as IPv4
+    static const unsigned char kMapped[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (d.family == AF_INET6 && prefix(d.bytes, kMapped, 96)) {  // mapped: ask as IPv4
       d.family = AF_INET;
       std::memmove(d.bytes, d.bytes + 12, 4);
     }

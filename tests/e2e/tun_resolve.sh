@@ -195,6 +195,14 @@ tail -n +"$((lines_before + 1))" "$work/dnsmasq.log" >"$work/dnsmasq.shim.log"
 grep -q "query\[A\] www.example.test from $STACK_IP" "$work/dnsmasq.shim.log" ||
   { echo "FAIL: dnsmasq saw no query from the stack's address"; fail=1; }
 
+echo "--- libcares.so.2 is mapped at the first lookup, not before"
+maps=$(LD_PRELOAD="$build/lib/libtunsock.so" cat /proc/self/maps)
+if grep -q libcares <<<"$maps"; then echo "FAIL: a program that resolves nothing maps libcares"; fail=1; fi
+maps=$(LD_PRELOAD="$build/lib/libtunsock.so" python3 -c '
+import socket; socket.getaddrinfo("198.18.0.9", 80); print(open("/proc/self/maps").read().count("libcares"))
+socket.gethostbyname("filehost.test"); print(open("/proc/self/maps").read().count("libcares") > 0)')
+[ "$(echo $maps)" = "0 True" ] || { echo "FAIL: libcares mapped at the wrong time ($maps)"; fail=1; }
+
 echo "--- no daemon: errors at once, never a hang, numeric names still answered"
 start=$SECONDS
 nod=$(TUNSOCK_SOCKET=$work/nowhere.sock LD_PRELOAD="$build/lib/libtunsock.so" timeout 20 "$check" --few www.example.test 198.18.0.9 2>/dev/null || true)
