@@ -96,6 +96,7 @@ transcript() {  # transcript TAG PREFIX...: every case, into $work/TAG.txt
   {
     use_resolv main
     "$@" timeout 60 "$check" --fixed "${names[@]}" || echo "resolve_check: exit $?"
+    "$@" timeout 60 "$check" --async || echo "resolve_check: exit $?"
     echo "### getent"
     for q in "ahosts both.example.test" "ahostsv4 alias2.example.test" "ahostsv6 www.example.test" \
              "hosts 198.19.0.10" "hosts v6.example.test" "hosts multialias" "hosts nosuch.example.test"; do
