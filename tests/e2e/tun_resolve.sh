@@ -56,6 +56,7 @@ cat >"$work/hosts" <<'EOF'
 198.19.0.50 filehost.test filealias
 2001:db8::50 filehost6.test
 198.19.0.51 www2.example.test
+198.18.0.1 hostside
 198.19.0.60 multi.test
 2001:db8::60 multi.test
 198.19.0.61 multi.test multialias
@@ -133,11 +134,11 @@ files_check() {  # files_check SIDE PREFIX...
 files_shim() { files_check shim env LD_PRELOAD="$build/lib/libtunsock.so"; }
 
 # The web server for curl, started now: its start-up reverse lookup of its
-# own address (socket.getfqdn) is the kernel's own DNS traffic.
+# own address (socket.getfqdn; the hosts file answers it) is the kernel's.
 mkdir -p "$work/www" && echo "resolved through the stack" >"$work/www/index.html"
 python3 -m http.server --bind "$HOST_IP" --directory "$work/www" 8080 >"$work/http.log" 2>&1 &
 hpid=$!
-wait_for 10 sh -c "ss -ltn | grep -q '$HOST_IP:8080 '" || { echo "FAIL: http.server did not start"; exit 1; }
+wait_for 30 sh -c "ss -ltn | grep -q '$HOST_IP:8080 '" || { echo "FAIL: http.server did not start"; exit 1; }
 
 fail=0
 transcript kernel
