@@ -65,7 +65,7 @@ printf 'nameserver %s\nsearch example.test\noptions ndots:1 timeout:2 attempts:2
 printf 'nameserver %s\nsearch example.test\noptions ndots:2 timeout:2 attempts:2\n' "$HOST_IP" >"$work/resolv.ndots"
 printf 'nameserver 198.18.0.77\noptions timeout:1 attempts:1\n' >"$work/resolv.dead"
 printf 'nameserver %s\noptions timeout:1 attempts:1\n' "$HOST_IP" >"$work/resolv.quick"
-printf 'nameserver 2001:db8::53\nnameserver %s\noptions timeout:1 attempts:1\n' "$HOST_IP" >"$work/resolv.v6first"
+printf 'nameserver 2001:db8::53\nnameserver %s\noptions timeout:3 attempts:1\n' "$HOST_IP" >"$work/resolv.v6first"
 cp "$work/resolv.main" "$work/resolv.conf"
 mount --bind "$work/hosts" /etc/hosts
 mount --bind "$work/resolv.conf" /etc/resolv.conf
@@ -213,7 +213,7 @@ grep -q "^getaddrinfo(www.example.test, NULL, family=0 socktype=0 flags=0): EAI_
   grep -q "^gethostbyname(www.example.test): NULL h_errno=TRY_AGAIN$" <<<"$nod" &&
   grep -q "^getaddrinfo(198.18.0.9, NULL, family=0 socktype=0 flags=0): 0$" <<<"$nod" ||
   { echo "FAIL: lookups without a daemon"; fail=1; }
-[ $((SECONDS - start)) -lt 5 ] || { echo "FAIL: lookups without a daemon took $((SECONDS - start)) s"; fail=1; }
+[ $((SECONDS - start)) -lt 10 ] || { echo "FAIL: lookups without a daemon took $((SECONDS - start)) s"; fail=1; }
 
 echo "--- getent hosts, python3 and curl under the shim"
 out=$(TUNSOCK_SHIM_LOG="$work/shim.log" timeout 20 "$build/bin/tunsock" getent hosts www.example.test || true)
