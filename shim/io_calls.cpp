@@ -173,18 +173,33 @@ int take_so_error(int fd, const SockInfo& s) {
   return err;
 }
 
-ssize_t stream_read_end(int fd, ssize_t n) {
+ssize_t stream_read_end(int fd, ssize_t n, const iovec* iov, size_t iovcnt, int flags) {
   const int saved = errno;
   auto s = fdtable::ours(fd) ? fdtable::get(fd) : std::nullopt;
   if (!s || s->datagrams() || s->listening || s->pending || sandboxed()) {
     errno = saved;
     return n;
   }
+  size_t room = 0;
+  for (size_t i = 0; i < iovcnt; ++i) room += iov[i].iov_len;
   Call c;
   c.q.sock_id = s->id;
   c.q.a = ipc::kIoctlReadError;
+  c.q.b = int(std::min<size_t>(room, 64 * 1024));  // data held after SHUT_RD: up to this much
+  c.q.c = flags & MSG_PEEK;
   Answer a;
   int e = (call(ipc::Op::Ioctl, c, a) == 0 && !a.r.error) ? int(a.r.value) : 0;
+  if (!e && !a.payload.empty() && room) {
+    // Data that arrived after shutdown(SHUT_RD), as Linux still delivers it.
+    size_t off = 0;
+    for (size_t i = 0; i < iovcnt && off < a.payload.size(); ++i) {
+      size_t k = std::min(iov[i].iov_len, a.payload.size() - off);
+      std::memcpy(iov[i].iov_base, a.payload.data() + off, k);
+      off += k;
+    }
+    trace("read(%d): %zu bytes held after SHUT_RD", fd, off);
+    return ssize_t(off);
+  }
   int k = 0;  // the channel's own kernel error (our embryo was reset) goes with it
   socklen_t kl = sizeof k;
   if (e) (void)real().getsockopt(fd, SOL_SOCKET, SO_ERROR, &k, &kl);
@@ -509,7 +524,7 @@ ssize_t tunsock::shim::impl::recvmsg(int fd, msghdr* msg, int flags) {
     // seqpacket peer has no name to report here.
     if (n >= 0 && ours && msg->msg_name) msg->msg_namelen = 0;
     if (ours && !(flags & MSG_ERRQUEUE) && ((n == 0 && msg->msg_iovlen) || (n < 0 && errno == ECONNRESET)))
-      n = stream_read_end(fd, n);
+      n = stream_read_end(fd, n, msg->msg_iov, msg->msg_iovlen, flags);
     else if (ours && n < 0 && !(flags & MSG_ERRQUEUE))
       n = stream_call_failed(fd, false, flags);
   }
@@ -525,7 +540,9 @@ ssize_t tunsock::shim::impl::recvfrom(int fd, void* buf, size_t len, int flags, 
     // Stream and seqpacket: the peer's name, as the kernel gives it.
     ssize_t n = ((flags & MSG_TRUNC) && fdtable::tcp(fd)) ? tcp_recv_trunc(fd, len, flags)
                                                            : real().recvfrom(fd, buf, len, flags, nullptr, nullptr);
-    if ((n == 0 && len) || (n < 0 && errno == ECONNRESET)) n = stream_read_end(fd, n);
+    iovec iov{buf, len};
+    if ((n == 0 && len) || (n < 0 && errno == ECONNRESET))
+      n = stream_read_end(fd, n, &iov, (flags & MSG_TRUNC) ? 0 : 1, flags);
     else if (n < 0) n = stream_call_failed(fd, false, flags);
     if (n >= 0 && addr && alen) *alen = 0;
     return n;
@@ -545,7 +562,9 @@ ssize_t tunsock::shim::impl::recv(int fd, void* buf, size_t len, int flags) {
   if (!dgram_of(fd)) {
     if ((flags & MSG_TRUNC) && fdtable::tcp(fd)) return recvfrom(fd, buf, len, flags, nullptr, nullptr);
     ssize_t n = real().recv(fd, buf, len, flags);
-    if (((n == 0 && len) || (n < 0 && errno == ECONNRESET)) && fdtable::ours(fd)) return stream_read_end(fd, n);
+    iovec iov{buf, len};
+    if (((n == 0 && len) || (n < 0 && errno == ECONNRESET)) && fdtable::ours(fd))
+      return stream_read_end(fd, n, &iov, 1, flags);
     if (n < 0 && fdtable::ours(fd)) return stream_call_failed(fd, false, flags);
     return n;
   }
@@ -555,7 +574,9 @@ ssize_t tunsock::shim::impl::recv(int fd, void* buf, size_t len, int flags) {
 TUNSOCK_EXPORT ssize_t read(int fd, void* buf, size_t len) {
   if (!dgram_of(fd)) {
     ssize_t n = real().read(fd, buf, len);
-    if (((n == 0 && len) || (n < 0 && errno == ECONNRESET)) && fdtable::ours(fd)) return stream_read_end(fd, n);
+    iovec iov{buf, len};
+    if (((n == 0 && len) || (n < 0 && errno == ECONNRESET)) && fdtable::ours(fd))
+      return stream_read_end(fd, n, &iov, 1, 0);
     if (n < 0 && fdtable::ours(fd)) return stream_call_failed(fd, false, 0);
     return n;
   }
@@ -565,7 +586,8 @@ TUNSOCK_EXPORT ssize_t read(int fd, void* buf, size_t len) {
 TUNSOCK_EXPORT ssize_t readv(int fd, const iovec* iov, int n) {
   if (!dgram_of(fd)) {
     ssize_t k = real().readv(fd, iov, n);
-    if (((k == 0 && n > 0) || (k < 0 && errno == ECONNRESET)) && fdtable::ours(fd)) return stream_read_end(fd, k);
+    if (((k == 0 && n > 0) || (k < 0 && errno == ECONNRESET)) && fdtable::ours(fd))
+      return stream_read_end(fd, k, iov, size_t(n), 0);
     if (k < 0 && fdtable::ours(fd)) return stream_call_failed(fd, false, 0);
     return k;
   }

@@ -82,7 +82,10 @@ void tcp_hist_ack(TcpCb& tp, bool was_slow_start) {
   TcpHistory& h = tp.t_hist;
   if (was_slow_start && tp.snd_cwnd >= tp.snd_ssthresh) tcp_hist_cwnd(tp, TcpCwndReason::kSlowStartEnd);
   const Time now = tp.t_in->st.now();
-  if (h.last_sample != Time{0} && now - h.last_sample < std::max<Time>(tp.t_srtt, std::chrono::milliseconds(1)))
+  // Once per SRTT, and whenever everything sent is acknowledged (so a
+  // plot's ACK line ends where the data did).
+  if (h.last_sample != Time{0} && now - h.last_sample < std::max<Time>(tp.t_srtt, std::chrono::milliseconds(1)) &&
+      tp.snd_una != tp.snd_max)
     return;
   h.last_sample = now;
   TcpHistEvent e;
@@ -111,7 +114,9 @@ void tcp_hist_peer_window(TcpCb& tp) {
     tcp_hist_record(tp, z);
   }
   const uint32_t moved = w > h.last_wnd ? w - h.last_wnd : h.last_wnd - w;
-  if (moved < std::max<uint32_t>(tp.t_maxseg, 1) && (w == 0) == (h.last_wnd == 0)) return;
+  // A window that moves with every ACK is recorded when it moved by a
+  // quarter (at least an MSS) since the last record.
+  if (moved < std::max<uint32_t>({tp.t_maxseg, h.last_wnd / 4, 1}) && (w == 0) == (h.last_wnd == 0)) return;
   h.last_wnd = w;
   TcpHistEvent e;
   e.kind = TcpHistKind::kPeerWindow;
@@ -251,6 +256,7 @@ std::string tcp_hist_describe(const TcpHistEvent& e, uint32_t iss, uint32_t irs)
   const uint32_t* v = e.v;
   auto ours = [&](uint32_t s) { return s - iss; };
   auto theirs = [&](uint32_t s) { return s - irs; };
+  auto ssthresh = [](uint32_t s) { return s >= 0x7fffffff ? std::string("inf") : std::to_string(s); };
   const char* kind = tcp_hist_kind_name(e.kind);
   switch (e.kind) {
     case TcpHistKind::kState:
@@ -267,7 +273,7 @@ std::string tcp_hist_describe(const TcpHistEvent& e, uint32_t iss, uint32_t irs)
       std::snprintf(buf, sizeof buf, "rto fired: rto %.3f ms backoff %u next %.3f ms", v[0] / 1e3, v[1], v[2] / 1e3);
       break;
     case TcpHistKind::kCwnd:
-      std::snprintf(buf, sizeof buf, "cwnd %u ssthresh %u flight %u (%s)", v[0], v[1], v[2],
+      std::snprintf(buf, sizeof buf, "cwnd %u ssthresh %s flight %u (%s)", v[0], ssthresh(v[1]).c_str(), v[2],
                     tcp_cwnd_reason_name(TcpCwndReason(e.a)));
       break;
     case TcpHistKind::kPeerWindow:
@@ -298,8 +304,8 @@ std::string tcp_hist_describe(const TcpHistEvent& e, uint32_t iss, uint32_t irs)
       std::snprintf(buf, sizeof buf, "probe %s seq %u", e.a ? "keepalive" : "zero-window", ours(v[0]));
       break;
     case TcpHistKind::kAckSample:
-      std::snprintf(buf, sizeof buf, "ack una %u sent %u wnd %u cwnd %u ssthresh %u srtt %.3f ms rtt %.3f ms",
-                    ours(v[0]), ours(v[1]), v[2], v[3], v[4], v[5] / 1e3, v[6] / 1e3);
+      std::snprintf(buf, sizeof buf, "ack una %u sent %u wnd %u cwnd %u ssthresh %s srtt %.3f ms rtt %.3f ms",
+                    ours(v[0]), ours(v[1]), v[2], v[3], ssthresh(v[4]).c_str(), v[5] / 1e3, v[6] / 1e3);
       break;
   }
   return buf;

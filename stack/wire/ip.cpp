@@ -194,6 +194,8 @@ std::string tcpdump_line(Bytes p, TcpdumpTracker* t) {
     return "IP " + ip4_str(ip.src) + "." + std::to_string(get16(&pay[0])) + " > " + ip4_str(ip.dst) + "." +
            std::to_string(get16(&pay[2])) + ":  [|udp]";
   if (ip.proto == IPPROTO_UDP_) return s + " [|udp]";
+  // tcpdump -n has no printer for these (UDP-Lite among them): its
+  // ip_demux_print writes " ip-proto-N LEN" after the ": ", so two spaces.
   return s + " ip-proto-" + std::to_string(ip.proto) + " " + std::to_string(plen);
 }
 
