@@ -1,7 +1,8 @@
 // Per-connection history (tcp_history.hpp) on the in-memory link and the
 // virtual clock: one connection through its handshake, a loss repaired by
 // fast retransmit, a timeout with backoff, a zero window and the close; the
-// ring holds those events in order with their causes, a sink sees each as
+// ring holds those events in order with their causes (slow start's end and
+// the restart after idle among the cwnd reasons), a sink sees each as
 // it is recorded, resets name their RFC 9293 rule, and the ring bounds itself.
 #include <sys/socket.h>
 
@@ -175,6 +176,20 @@ TEST_CASE("tcp history: handshake, fast retransmit, RTO with backoff, zero windo
   const long zout = find_from(h, probe, is_zero(false, false));
   REQUIRE(zout >= 0);
   CHECK(find_from(srv.t_hist, 0, is_zero(true, false)) >= 0);
+  // The bulk data after the timeout took cwnd from one segment past ssthresh.
+  const long ssend = find_from(h, rtoloss, is_cwnd(TcpCwndReason::kSlowStartEnd));
+  REQUIRE(ssend >= 0);
+  CHECK(h.at(size_t(ssend)).v[0] >= h.at(size_t(ssend)).v[1]);
+
+  // Idle for longer than the RTO, then a write: cwnd restarts at the initial window.
+  p.run_for(3s);
+  REQUIRE(cli.snd_cwnd > kTcpInitCwnd * mss);
+  REQUIRE(tcp_write(*c.cli, Pkt(100, std::byte{4})) == 100);
+  const long idle = find_from(h, zout, is_cwnd(TcpCwndReason::kIdleRestart));
+  REQUIRE(idle >= 0);
+  CHECK(h.at(size_t(idle)).v[0] == kTcpInitCwnd * mss);
+  p.run_for(1s);
+  tcp_read(*c.srv);
 
   // 5. Close: FIN-WAIT-1, FIN-WAIT-2, TIME-WAIT; the ring stays with it.
   soshutdown(*c.cli, SHUT_WR);
