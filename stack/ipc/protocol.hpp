@@ -77,8 +77,9 @@ enum class Op : uint16_t {
   Capture = 20,   // payload = BPF filter text (may be empty), a = snaplen (0: 262144);
                   //   reply fds[0] = the read end of a stream carrying pcap (header,
                   //   then records) until the reader closes it
-  History = 21,   // sock_id (0: every TCP connection), payload = ss-style filter (may
-                  //   be empty); reply payload = JSON of the connections' event rings
+  History = 21,   // sock_id (0: every TCP connection), a = first index of the page;
+                  //   reply payload = JSON of the connections' event rings, "next" the
+                  //   following page's index (tunsockctl filters; docs/ctl-json.md)
 };
 inline constexpr Op kLastOp = Op::History;
 // CtlQuery's a:
