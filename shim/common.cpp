@@ -22,17 +22,40 @@ namespace {
 
 std::atomic<int> g_trace_fd{-2};  // -2: not decided yet, -1: off
 std::once_flag g_trace_once;
-// The trace file as opened (path empty for stderr): a program that closes
-// descriptors it does not know (closefrom after fork: sshd, daemons) may
-// close ours, and reuse the number for a file of its own.
+// The trace file as opened: a program that closes descriptors it does not
+// know (closefrom after fork: sshd, daemons) may close ours, and reuse the
+// number for a file of its own. g_trace_pattern is the path as given ("%p":
+// the pid), g_trace_path as opened by g_trace_pid.
+char g_trace_pattern[4096];
 char g_trace_path[4096];
+std::atomic<int> g_trace_pid{0};
+bool g_trace_per_process = false;  // the pattern has %p: one file per process, no pid prefix
 dev_t g_trace_dev;
 ino_t g_trace_ino;
 
+// The pattern with each %p replaced by pid (and %% by %).
+void expand_path(int pid) {
+  size_t o = 0;
+  for (const char* p = g_trace_pattern; *p && o + 12 < sizeof g_trace_path; ++p) {
+    if (p[0] == '%' && p[1] == 'p') {
+      o += size_t(std::snprintf(g_trace_path + o, sizeof g_trace_path - o, "%d", pid));
+      ++p;
+    } else if (p[0] == '%' && p[1] == '%') {
+      g_trace_path[o++] = '%';
+      ++p;
+    } else {
+      g_trace_path[o++] = *p;
+    }
+  }
+  g_trace_path[o] = '\0';
+}
+
 // The trace file at a high number, noted by device and inode; -1 if none.
-int trace_open(const char* path) {
-  int fd = path ? ::open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)
-                : real().fcntl(2, F_DUPFD_CLOEXEC, 0);  // the stderr of the moment, even if the program moves fd 2
+int trace_open() {
+  const int pid = int(::getpid());
+  expand_path(pid);
+  g_trace_pid = pid;
+  int fd = ::open(g_trace_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return -1;
   int hi = real().fcntl(fd, F_DUPFD_CLOEXEC, 900);
   if (hi >= 0) {
@@ -47,19 +70,41 @@ int trace_open(const char* path) {
   return fd;
 }
 
-// Is our trace descriptor still ours? Reopened by path when the program
-// closed it; given up (stderr) when it cannot be. Under a seccomp filter
-// fstat may be refused (EACCES): then write on.
+// Is our trace descriptor still ours, and this process's? Reopened by path
+// when the program closed it, and in a forked child when each process has
+// its own file (%p). Under a seccomp filter fstat may be refused (EACCES):
+// then write on.
 int trace_fd_checked() {
   int fd = g_trace_fd.load();
   if (fd < 0) return fd;
+  if (g_trace_per_process && g_trace_pid.load() != int(::getpid())) {
+    const int nfd = trace_open();  // the parent's descriptor stays the parent's file: leave it
+    if (g_trace_fd.compare_exchange_strong(fd, nfd)) return nfd;
+    if (nfd >= 0) real().close(nfd);
+    return g_trace_fd.load();
+  }
   struct stat st{};
   if (::fstat(fd, &st) == 0 ? (st.st_dev == g_trace_dev && st.st_ino == g_trace_ino) : errno != EBADF) return fd;
-  int nfd = g_trace_path[0] ? trace_open(g_trace_path) : -1;
+  int nfd = trace_open();
   if (g_trace_fd.compare_exchange_strong(fd, nfd)) return nfd;
   if (nfd >= 0) real().close(nfd);  // another thread reopened it first
   return g_trace_fd.load();
 }
+
+// TUNSOCK_LOG names "shim=trace" among its comma-separated items.
+bool log_spec_traces_shim(const char* spec) {
+  if (!spec) return false;
+  const char* p = spec;
+  while (*p) {
+    const char* e = std::strchr(p, ',');
+    const size_t n = e ? size_t(e - p) : std::strlen(p);
+    if (n == 10 && !std::strncmp(p, "shim=trace", 10)) return true;
+    if (!e) break;
+    p = e + 1;
+  }
+  return false;
+}
+
 constexpr uint64_t kSofAcceptConn = 0x0002;  // SOF_ACCEPTCONN in Identify's so_options
 
 // Confirm a descriptor found by its channel name with the daemon.
@@ -229,31 +274,53 @@ bool domain_routed(int domain) {
 void trace_init() {
   std::call_once(g_trace_once, [] {
     const char* p = std::getenv("TUNSOCK_SHIM_LOG");
-    if (!p || !*p) {
+    const bool asked = (p && *p) || log_spec_traces_shim(std::getenv("TUNSOCK_LOG"));
+    if (!asked) {
       g_trace_fd = -1;
-    } else if (!std::strcmp(p, "stderr") || !std::strcmp(p, "-") || !std::strcmp(p, "2")) {
-      g_trace_fd = trace_open(nullptr);
-    } else {
-      std::snprintf(g_trace_path, sizeof g_trace_path, "%s", p);
-      g_trace_fd = trace_open(g_trace_path);
+      return;
     }
+    // Never the program's own output: "stderr" (once accepted) and an
+    // unnamed file mean the per-process default.
+    if (!p || !*p || !std::strcmp(p, "stderr") || !std::strcmp(p, "-") || !std::strcmp(p, "2")) {
+      const char* tmp = std::getenv("TMPDIR");
+      std::snprintf(g_trace_pattern, sizeof g_trace_pattern, "%s/tunsock-shim.%%p.log", tmp && *tmp ? tmp : "/tmp");
+    } else {
+      std::snprintf(g_trace_pattern, sizeof g_trace_pattern, "%s", p);
+    }
+    g_trace_per_process = std::strstr(g_trace_pattern, "%p") != nullptr;
+    g_trace_fd = trace_open();
   });
 }
 
-void trace(const char* fmt, ...) {
+bool call_log_on() {
   trace_init();
-  if (g_trace_fd.load() < 0) return;
+  return g_trace_fd.load() >= 0;
+}
+
+void call_log_write(const char* text, size_t len) {
   const int fd = trace_fd_checked();
   if (fd < 0) return;
-  char line[512];
-  int n = std::snprintf(line, sizeof line, "tunsock[%d]: ", int(::getpid()));
-  va_list ap;
-  va_start(ap, fmt);
-  int m = std::vsnprintf(line + n, sizeof line - size_t(n) - 1, fmt, ap);
-  va_end(ap);
-  size_t len = std::min(sizeof line - 2, size_t(n + std::max(m, 0)));
+  char line[1200];
+  // One file for several processes: strace -f's "[pid N] " tells them apart.
+  const int n = g_trace_per_process ? 0 : std::snprintf(line, sizeof line, "[pid %5d] ", int(::getpid()));
+  len = std::min(len, sizeof line - size_t(n) - 1);
+  std::memcpy(line + n, text, len);
+  len += size_t(n);
   line[len++] = '\n';
   (void)!real().write(fd, line, len);
+}
+
+// The shim's own notes between the calls (what it decided and why), marked
+// as comments so that the strace-shaped lines stay easy to pick out.
+void trace(const char* fmt, ...) {
+  if (!call_log_on()) return;
+  char line[512] = "# tunsock: ";
+  const size_t n = std::strlen(line);
+  va_list ap;
+  va_start(ap, fmt);
+  const int m = std::vsnprintf(line + n, sizeof line - n, fmt, ap);
+  va_end(ap);
+  call_log_write(line, std::min(sizeof line - 1, n + size_t(std::max(m, 0))));
 }
 
 }  // namespace tunsock::shim

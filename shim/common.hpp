@@ -2,6 +2,7 @@
 #pragma once
 
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <cerrno>
 #include <optional>
@@ -9,6 +10,7 @@
 #include "client.hpp"
 #include "fdtable.hpp"
 #include "real.hpp"
+#include "trace_calls.hpp"
 
 #define TUNSOCK_EXPORT extern "C" __attribute__((visibility("default")))
 
@@ -75,7 +77,8 @@ bool is_nonblocking(int fd);
 // that the call fails with ENETDOWN.
 bool domain_routed(int domain);
 
-// Trace a call when TUNSOCK_SHIM_LOG names a file (strace-like).
+// A note of the shim's own in the call log ("# tunsock: ..."), when the log is on
+// (TUNSOCK_SHIM_LOG=FILE, %p the pid; TUNSOCK_LOG=shim=trace; trace_calls.hpp).
 void trace(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 // Open the trace destination now (at load time, not inside a signal handler).
 void trace_init();
@@ -93,7 +96,10 @@ int take_so_error(int fd, const SockInfo& s);
 // A stream or seqpacket receive ended: n == 0 with room asked for, or -1
 // with ECONNRESET from the channel. The socket's pending error once, as
 // Linux's sock_error (a reset, a failed connect), else end of data (0).
-ssize_t stream_read_end(int fd, ssize_t n);
+// After shutdown(SHUT_RD) on TCP the channel end reads 0 at once, while
+// Linux still delivers what arrives: the daemon keeps that in so_rcv and
+// hands it over here, into iov (flags: MSG_PEEK), returning its length.
+ssize_t stream_read_end(int fd, ssize_t n, const iovec* iov = nullptr, size_t iovcnt = 0, int flags = 0);
 // A send on an inet stream connection (SockInfo::tcp): the channel's send
 // with MSG_NOSIGNAL; EPIPE/ECONNRESET become the pending error (ECONNRESET,
 // ETIMEDOUT) once, then EPIPE with SIGPIPE unless MSG_NOSIGNAL (Linux

@@ -173,18 +173,33 @@ int take_so_error(int fd, const SockInfo& s) {
   return err;
 }
 
-ssize_t stream_read_end(int fd, ssize_t n) {
+ssize_t stream_read_end(int fd, ssize_t n, const iovec* iov, size_t iovcnt, int flags) {
   const int saved = errno;
   auto s = fdtable::ours(fd) ? fdtable::get(fd) : std::nullopt;
   if (!s || s->datagrams() || s->listening || s->pending || sandboxed()) {
     errno = saved;
     return n;
   }
+  size_t room = 0;
+  for (size_t i = 0; i < iovcnt; ++i) room += iov[i].iov_len;
   Call c;
   c.q.sock_id = s->id;
   c.q.a = ipc::kIoctlReadError;
+  c.q.b = int(std::min<size_t>(room, 64 * 1024));  // data held after SHUT_RD: up to this much
+  c.q.c = flags & MSG_PEEK;
   Answer a;
   int e = (call(ipc::Op::Ioctl, c, a) == 0 && !a.r.error) ? int(a.r.value) : 0;
+  if (!e && !a.payload.empty() && room) {
+    // Data that arrived after shutdown(SHUT_RD), as Linux still delivers it.
+    size_t off = 0;
+    for (size_t i = 0; i < iovcnt && off < a.payload.size(); ++i) {
+      size_t k = std::min(iov[i].iov_len, a.payload.size() - off);
+      std::memcpy(iov[i].iov_base, a.payload.data() + off, k);
+      off += k;
+    }
+    trace("read(%d): %zu bytes held after SHUT_RD", fd, off);
+    return ssize_t(off);
+  }
   int k = 0;  // the channel's own kernel error (our embryo was reset) goes with it
   socklen_t kl = sizeof k;
   if (e) (void)real().getsockopt(fd, SOL_SOCKET, SO_ERROR, &k, &kl);
@@ -491,7 +506,7 @@ using namespace tunsock::shim;
 
 // --- receiving ---
 
-TUNSOCK_EXPORT ssize_t recvmsg(int fd, msghdr* msg, int flags) {
+ssize_t tunsock::shim::impl::recvmsg(int fd, msghdr* msg, int flags) {
   const bool ours = fdtable::ours(fd);
   ssize_t n;
   if (ours && dgram_of(fd)) {
@@ -509,7 +524,7 @@ TUNSOCK_EXPORT ssize_t recvmsg(int fd, msghdr* msg, int flags) {
     // seqpacket peer has no name to report here.
     if (n >= 0 && ours && msg->msg_name) msg->msg_namelen = 0;
     if (ours && !(flags & MSG_ERRQUEUE) && ((n == 0 && msg->msg_iovlen) || (n < 0 && errno == ECONNRESET)))
-      n = stream_read_end(fd, n);
+      n = stream_read_end(fd, n, msg->msg_iov, msg->msg_iovlen, flags);
     else if (ours && n < 0 && !(flags & MSG_ERRQUEUE))
       n = stream_call_failed(fd, false, flags);
   }
@@ -518,14 +533,16 @@ TUNSOCK_EXPORT ssize_t recvmsg(int fd, msghdr* msg, int flags) {
   return n;
 }
 
-TUNSOCK_EXPORT ssize_t recvfrom(int fd, void* buf, size_t len, int flags, sockaddr* addr, socklen_t* alen) {
+ssize_t tunsock::shim::impl::recvfrom(int fd, void* buf, size_t len, int flags, sockaddr* addr, socklen_t* alen) {
   auto s = dgram_of(fd);
   if (!s) {
     if (!fdtable::ours(fd)) return real().recvfrom(fd, buf, len, flags, addr, alen);
     // Stream and seqpacket: the peer's name, as the kernel gives it.
     ssize_t n = ((flags & MSG_TRUNC) && fdtable::tcp(fd)) ? tcp_recv_trunc(fd, len, flags)
                                                            : real().recvfrom(fd, buf, len, flags, nullptr, nullptr);
-    if ((n == 0 && len) || (n < 0 && errno == ECONNRESET)) n = stream_read_end(fd, n);
+    iovec iov{buf, len};
+    if ((n == 0 && len) || (n < 0 && errno == ECONNRESET))
+      n = stream_read_end(fd, n, &iov, (flags & MSG_TRUNC) ? 0 : 1, flags);
     else if (n < 0) n = stream_call_failed(fd, false, flags);
     if (n >= 0 && addr && alen) *alen = 0;
     return n;
@@ -541,11 +558,13 @@ TUNSOCK_EXPORT ssize_t recvfrom(int fd, void* buf, size_t len, int flags, sockad
   return n;
 }
 
-TUNSOCK_EXPORT ssize_t recv(int fd, void* buf, size_t len, int flags) {
+ssize_t tunsock::shim::impl::recv(int fd, void* buf, size_t len, int flags) {
   if (!dgram_of(fd)) {
     if ((flags & MSG_TRUNC) && fdtable::tcp(fd)) return recvfrom(fd, buf, len, flags, nullptr, nullptr);
     ssize_t n = real().recv(fd, buf, len, flags);
-    if (((n == 0 && len) || (n < 0 && errno == ECONNRESET)) && fdtable::ours(fd)) return stream_read_end(fd, n);
+    iovec iov{buf, len};
+    if (((n == 0 && len) || (n < 0 && errno == ECONNRESET)) && fdtable::ours(fd))
+      return stream_read_end(fd, n, &iov, 1, flags);
     if (n < 0 && fdtable::ours(fd)) return stream_call_failed(fd, false, flags);
     return n;
   }
@@ -555,17 +574,20 @@ TUNSOCK_EXPORT ssize_t recv(int fd, void* buf, size_t len, int flags) {
 TUNSOCK_EXPORT ssize_t read(int fd, void* buf, size_t len) {
   if (!dgram_of(fd)) {
     ssize_t n = real().read(fd, buf, len);
-    if (((n == 0 && len) || (n < 0 && errno == ECONNRESET)) && fdtable::ours(fd)) return stream_read_end(fd, n);
+    iovec iov{buf, len};
+    if (((n == 0 && len) || (n < 0 && errno == ECONNRESET)) && fdtable::ours(fd))
+      return stream_read_end(fd, n, &iov, 1, 0);
     if (n < 0 && fdtable::ours(fd)) return stream_call_failed(fd, false, 0);
     return n;
   }
-  return recvfrom(fd, buf, len, 0, nullptr, nullptr);
+  return impl::recvfrom(fd, buf, len, 0, nullptr, nullptr);
 }
 
 TUNSOCK_EXPORT ssize_t readv(int fd, const iovec* iov, int n) {
   if (!dgram_of(fd)) {
     ssize_t k = real().readv(fd, iov, n);
-    if (((k == 0 && n > 0) || (k < 0 && errno == ECONNRESET)) && fdtable::ours(fd)) return stream_read_end(fd, k);
+    if (((k == 0 && n > 0) || (k < 0 && errno == ECONNRESET)) && fdtable::ours(fd))
+      return stream_read_end(fd, k, iov, size_t(n), 0);
     if (k < 0 && fdtable::ours(fd)) return stream_call_failed(fd, false, 0);
     return k;
   }
@@ -602,7 +624,7 @@ TUNSOCK_EXPORT int recvmmsg(int fd, mmsghdr* vec, unsigned vlen, int flags, stru
 
 // --- sending ---
 
-TUNSOCK_EXPORT ssize_t sendmsg(int fd, const msghdr* msg, int flags) {
+ssize_t tunsock::shim::impl::sendmsg(int fd, const msghdr* msg, int flags) {
   if (!fdtable::ours(fd)) return real().sendmsg(fd, msg, flags);
   auto s = fdtable::get(fd);
   if (s && s->datagrams()) return dgram_sendmsg(fd, *s, msg, flags);
@@ -620,7 +642,7 @@ TUNSOCK_EXPORT ssize_t sendmsg(int fd, const msghdr* msg, int flags) {
   return real().sendmsg(fd, &copy, flags);
 }
 
-TUNSOCK_EXPORT ssize_t sendto(int fd, const void* buf, size_t len, int flags, const sockaddr* addr, socklen_t alen) {
+ssize_t tunsock::shim::impl::sendto(int fd, const void* buf, size_t len, int flags, const sockaddr* addr, socklen_t alen) {
   if (!fdtable::ours(fd)) return real().sendto(fd, buf, len, flags, addr, alen);
   iovec iov{const_cast<void*>(buf), len};
   msghdr mh{};
@@ -628,10 +650,10 @@ TUNSOCK_EXPORT ssize_t sendto(int fd, const void* buf, size_t len, int flags, co
   mh.msg_iovlen = 1;
   mh.msg_name = const_cast<sockaddr*>(addr);
   mh.msg_namelen = addr ? alen : 0;
-  return sendmsg(fd, &mh, flags);
+  return impl::sendmsg(fd, &mh, flags);
 }
 
-TUNSOCK_EXPORT ssize_t send(int fd, const void* buf, size_t len, int flags) {
+ssize_t tunsock::shim::impl::send(int fd, const void* buf, size_t len, int flags) {
   if (!fdtable::framed(fd) && !fdtable::tcp(fd)) {
     ssize_t n = real().send(fd, buf, len, flags);
     if (n < 0 && fdtable::ours(fd)) return stream_call_failed(fd, true, flags);
@@ -641,13 +663,13 @@ TUNSOCK_EXPORT ssize_t send(int fd, const void* buf, size_t len, int flags) {
 }
 
 TUNSOCK_EXPORT ssize_t write(int fd, const void* buf, size_t len) {
-  if (fdtable::tcp(fd) && !sandboxed()) return send(fd, buf, len, 0);
+  if (fdtable::tcp(fd) && !sandboxed()) return impl::send(fd, buf, len, 0);
   if (!dgram_of(fd)) {
     ssize_t n = real().write(fd, buf, len);
     if (n < 0 && fdtable::ours(fd) && !sandboxed()) return stream_call_failed(fd, true, 0);
     return n;
   }
-  return sendto(fd, buf, len, 0, nullptr, 0);
+  return impl::sendto(fd, buf, len, 0, nullptr, 0);
 }
 
 TUNSOCK_EXPORT ssize_t writev(int fd, const iovec* iov, int n) {
@@ -661,14 +683,14 @@ TUNSOCK_EXPORT ssize_t writev(int fd, const iovec* iov, int n) {
   msghdr mh{};
   mh.msg_iov = const_cast<iovec*>(iov);
   mh.msg_iovlen = size_t(n);
-  return sendmsg(fd, &mh, 0);
+  return impl::sendmsg(fd, &mh, 0);
 }
 
 TUNSOCK_EXPORT int sendmmsg(int fd, mmsghdr* vec, unsigned vlen, int flags) {
   if (!fdtable::ours(fd)) return real().sendmmsg(fd, vec, vlen, flags);
   unsigned i = 0;
   for (; i < vlen; ++i) {
-    ssize_t n = sendmsg(fd, &vec[i].msg_hdr, flags);
+    ssize_t n = impl::sendmsg(fd, &vec[i].msg_hdr, flags);
     if (n < 0) {
       if (i > 0) break;
       return -1;
@@ -680,7 +702,7 @@ TUNSOCK_EXPORT int sendmmsg(int fd, mmsghdr* vec, unsigned vlen, int flags) {
 
 // --- descriptors ---
 
-TUNSOCK_EXPORT int close(int fd) {
+int tunsock::shim::impl::close(int fd) {
   if (!fdtable::ours(fd)) {
     if (fdtable::known(fd)) fdtable::forget(fd);  // a "probed, not ours" mark: clear it for the next owner
     return real().close(fd);

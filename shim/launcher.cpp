@@ -34,9 +34,10 @@ const char kUsage[] =
     "(never silently the kernel's) and the program prints one line naming\n"
     "the path it tried.\n"
     "\n"
-    "Environment: TUNSOCK_DOMAINS (above), TUNSOCK_SHIM_LOG=FILE or stderr\n"
-    "(an strace-like line per intercepted call, and which domains go where),\n"
-    "TUNSOCK_LOG (the daemon's log levels).\n"
+    "Environment: TUNSOCK_DOMAINS (above), TUNSOCK_LOG=shim=trace (an strace\n"
+    "line per intercepted socket call in $TMPDIR/tunsock-shim.PID.log) and\n"
+    "TUNSOCK_SHIM_LOG=FILE (that log in FILE, %p the pid), TUNSOCK_LOG (also\n"
+    "the daemon's log levels).\n"
     "Equivalent without the launcher: LD_PRELOAD=/path/to/libtunsock.so COMMAND.\n";
 
 // libtunsock.so next to this program (../lib), else where it was built.

@@ -91,7 +91,7 @@ int fall_through(int fd, const SockInfo& s) {
 using namespace tunsock;
 using namespace tunsock::shim;
 
-TUNSOCK_EXPORT int socket(int domain, int type, int protocol) {
+int tunsock::shim::impl::socket(int domain, int type, int protocol) {
   if (!domain_routed(domain)) return real().socket(domain, type, protocol);
   Call c;
   c.q.a = domain;
@@ -123,7 +123,7 @@ TUNSOCK_EXPORT int socket(int domain, int type, int protocol) {
   return fd;
 }
 
-TUNSOCK_EXPORT int socketpair(int domain, int type, int protocol, int sv[2]) {
+int tunsock::shim::impl::socketpair(int domain, int type, int protocol, int sv[2]) {
   if (!domain_routed(domain)) return real().socketpair(domain, type, protocol, sv);
   Call c;
   c.q.a = domain;
@@ -144,7 +144,7 @@ TUNSOCK_EXPORT int socketpair(int domain, int type, int protocol, int sv[2]) {
   return 0;
 }
 
-TUNSOCK_EXPORT int bind(int fd, const sockaddr* addr, socklen_t len) {
+int tunsock::shim::impl::bind(int fd, const sockaddr* addr, socklen_t len) {
   auto s = lookup(fd);
   if (!s) return real().bind(fd, addr, len);
   if (s->domain == AF_UNIX)
@@ -184,7 +184,7 @@ TUNSOCK_EXPORT int bind(int fd, const sockaddr* addr, socklen_t len) {
   return 0;
 }
 
-TUNSOCK_EXPORT int listen(int fd, int backlog) {
+int tunsock::shim::impl::listen(int fd, int backlog) {
   auto s = lookup(fd);
   if (!s) return real().listen(fd, backlog);
   Call c;
@@ -347,7 +347,7 @@ static int wait_connected(int fd, const SockInfo& s, Call& c) {
 // Accepted so that the daemon hands the connection over. A blocking caller
 // waits in poll() with the control connection, so that the daemon's death
 // ends the wait instead of leaving it blocked forever.
-TUNSOCK_EXPORT int accept4(int fd, sockaddr* addr, socklen_t* len, int flags) {
+int tunsock::shim::impl::accept4(int fd, sockaddr* addr, socklen_t* len, int flags) {
   auto s = lookup(fd);
   if (!s || !s->listening) {
     if (s) return fail(EINVAL);
@@ -408,9 +408,9 @@ TUNSOCK_EXPORT int accept4(int fd, sockaddr* addr, socklen_t* len, int flags) {
   }
 }
 
-TUNSOCK_EXPORT int accept(int fd, sockaddr* addr, socklen_t* len) { return accept4(fd, addr, len, 0); }
+int tunsock::shim::impl::accept(int fd, sockaddr* addr, socklen_t* len) { return impl::accept4(fd, addr, len, 0); }
 
-TUNSOCK_EXPORT int connect(int fd, const sockaddr* addr, socklen_t len) {
+int tunsock::shim::impl::connect(int fd, const sockaddr* addr, socklen_t len) {
   auto s = lookup(fd);
   if (!s) return real().connect(fd, addr, len);
   if (!addr) return fail(EFAULT);
@@ -513,7 +513,7 @@ static int unlistened(int fd, const SockInfo& s, int k) {
   return 0;
 }
 
-TUNSOCK_EXPORT int shutdown(int fd, int how) {
+int tunsock::shim::impl::shutdown(int fd, int how) {
   auto s = lookup(fd);
   if (!s) return real().shutdown(fd, how);
   Call c;
@@ -549,10 +549,10 @@ static int get_name(int fd, sockaddr* addr, socklen_t* len, bool peer) {
   return 0;
 }
 
-TUNSOCK_EXPORT int getsockname(int fd, sockaddr* addr, socklen_t* len) { return get_name(fd, addr, len, false); }
-TUNSOCK_EXPORT int getpeername(int fd, sockaddr* addr, socklen_t* len) { return get_name(fd, addr, len, true); }
+int tunsock::shim::impl::getsockname(int fd, sockaddr* addr, socklen_t* len) { return get_name(fd, addr, len, false); }
+int tunsock::shim::impl::getpeername(int fd, sockaddr* addr, socklen_t* len) { return get_name(fd, addr, len, true); }
 
-TUNSOCK_EXPORT int getsockopt(int fd, int level, int name, void* val, socklen_t* len) {
+int tunsock::shim::impl::getsockopt(int fd, int level, int name, void* val, socklen_t* len) {
   auto s = lookup(fd);
   if (!s) return real().getsockopt(fd, level, name, val, len);
   if (!len) return fail(EFAULT);
@@ -587,7 +587,7 @@ TUNSOCK_EXPORT int getsockopt(int fd, int level, int name, void* val, socklen_t*
   return 0;
 }
 
-TUNSOCK_EXPORT int setsockopt(int fd, int level, int name, const void* val, socklen_t len) {
+int tunsock::shim::impl::setsockopt(int fd, int level, int name, const void* val, socklen_t len) {
   auto s = lookup(fd);
   if (!s) return real().setsockopt(fd, level, name, val, len);
   if (level == SOL_SOCKET && (name == SO_RCVTIMEO || name == SO_SNDTIMEO)) {

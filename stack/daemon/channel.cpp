@@ -516,6 +516,7 @@ void Chan::on_eof() {
 // --- stack -> channel ---------------------------------------------------
 
 void Chan::output() {
+  if (app_shut_rd_) return;  // so_rcv keeps it for the shim (app_shutdown_read)
   if (out_dead_) {
     // The application shut down reading: what arrives is dropped, as Linux does.
     Sockbuf& sb = so_->so_rcv;
@@ -735,7 +736,7 @@ bool Chan::reset_pending() const {
 // byte cannot be left, the shutdowns in check_state end the channel and
 // the shim reports so_error at EOF (DEVIATION in PROTOCOL.md: no POLLERR).
 bool Chan::reset_with_unread() {
-  if (!reset_pending() || so_->so_rcv.sb_mb || so_->so_head) return false;
+  if (!reset_pending() || (so_->so_rcv.sb_mb && !app_shut_rd_) || so_->so_head) return false;
   auto info = ino_ ? d_.diag().lookup(ino_) : std::nullopt;
   if (!info || !info->peer_ino) return false;
   if (held_inbound() <= 0 && !leave_unread(info->peer_ino)) return false;
@@ -764,7 +765,7 @@ void Chan::disconnect_app() {
   filler_expected_ = false;
   filler_left_ = 0;
   filler_hdr_got_ = 0;
-  in_blocked_ = app_shut_wr_ = app_wr_pending_ = wr_shut_ = rd_shut_ = false;
+  in_blocked_ = app_shut_wr_ = app_wr_pending_ = wr_shut_ = rd_shut_ = app_shut_rd_ = false;
   out_dead_ = app_reset_ = err_posted_ = reset_tried_ = false;
   connect_unreported_ = ever_connected_ = fin_first_ = false;
   app_spent_ = true;

@@ -98,6 +98,13 @@ class Chan : public std::enable_shared_from_this<Chan> {
   // before each send(MSG_OOB)): from now on input_stream looks for the
   // mark (SIOCATMARK) before it reads, a syscall other sockets are spared.
   void watch_urgent() { urgent_watch_ = true; }
+  // shutdown(SHUT_RD) on a TCP connection: Linux keeps receiving and
+  // delivers what arrives (recv answers 0 only with nothing queued), but
+  // the application's channel end, shut for reading, refuses our writes:
+  // so_rcv keeps what arrives from now on, and the shim takes it when a
+  // read of its end says 0 (Ioctl kIoctlReadError, reply payload).
+  void app_shutdown_read() { app_shut_rd_ = true; }
+  bool app_shut_read() const { return app_shut_rd_; }
   // Take a connected daemon end (accept delivery).
   void attach(int fd);
   // Close the daemon end without touching the socket (it started listening).
@@ -118,6 +125,7 @@ class Chan : public std::enable_shared_from_this<Chan> {
   // (-1: not said): the processes that may hold the application's end, for
   // a reset to reach it (leave_unread). The latest few, most recent first.
   void note_holder(pid_t pid, int fd);
+  const std::vector<AppHolder>& holders() const { return holders_; }  // tunsockctl ss -p
   // The application shuts down writing (the shim's Shutdown, before its own
   // shutdown(2)): see channel.cpp.
   void app_shutdown_write();
@@ -229,6 +237,7 @@ class Chan : public std::enable_shared_from_this<Chan> {
   bool app_renewed_ = false;      // renewed since: the next connect starts afresh
   bool reset_tried_ = false;      // leave_unread was tried (once per connection)
   bool urgent_watch_ = false;     // the application sends MSG_OOB (watch_urgent)
+  bool app_shut_rd_ = false;      // TCP: the application shut down reading (so_rcv keeps the data)
   std::vector<AppHolder> holders_;
   ChanState state_ = ChanState::Connected;
   std::vector<int> waiters_;  // write ends of wait tokens

@@ -17,6 +17,7 @@
 #include "daemon/inet_setup.hpp"
 #include "daemon/log.hpp"
 #include "daemon/rights.hpp"
+#include "local/uipc_usrreq.hpp"
 
 namespace tunsock::daemon {
 
@@ -62,6 +63,7 @@ Daemon::Daemon(asio::io_context& io, Config cfg)
   // The instance id goes into abstract channel names: keep it short.
   instance_ = random_u64() & 0xffffffffffffull;
   stack_ = std::make_unique<Stack>(random_u64());
+  local_attach(*stack_);  // the local domain (inet's comes with InetSetup)
   load_host_sysctl(stack_->sysctl());
   stack_->set_upcalls(this);
   disp_ = std::make_unique<Dispatcher>(*this);

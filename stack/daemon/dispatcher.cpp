@@ -15,8 +15,10 @@
 #include <cstring>
 #include <sstream>
 
+#include "daemon/capture.hpp"
 #include "daemon/channel.hpp"
 #include "daemon/ctl_history.hpp"
+#include "daemon/ctl_query.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/fd.hpp"
 #include "daemon/inet_setup.hpp"
@@ -137,6 +139,8 @@ void Dispatcher::operator()(CtlRequest& q, CtlReply& r) {
     case ipc::Op::Ioctl: op_ioctl(q, r); break;
     case ipc::Op::Stats: op_stats(q, r); break;
     case ipc::Op::RecvErr: op_recverr(q, r); break;
+    case ipc::Op::CtlQuery: ctl_query(d_, q, r); break;
+    case ipc::Op::Capture: op_capture(d_, q, r); break;
     case ipc::Op::History: op_history(d_, q, r); break;
     default: r.hdr.error = ENOSYS; break;
   }
@@ -462,7 +466,15 @@ void Dispatcher::op_shutdown(CtlRequest& q, CtlReply& r) {
   };
   auto c = d_.chan(so->so_id);
   const bool was_listening = c && c->listening();
-  if (how != SHUT_WR) apply(SHUT_RD);
+  const Domain* dom = so->so_proto->pr_domain;
+  const bool tcp = so->so_type == SOCK_STREAM && dom && dom->dom_family != AF_UNIX;
+  if (how != SHUT_WR && tcp && c && !was_listening && !unconnected && c->kind() == ChanKind::Stream) {
+    // Linux's SHUT_RD on a TCP connection touches no protocol state: what
+    // arrives is still queued and read (the shim takes it at its end's EOF).
+    c->app_shutdown_read();
+  } else if (how != SHUT_WR) {
+    apply(SHUT_RD);
+  }
   logger("socket")->debug("socket {}: shutdown({})", so->so_id, how);
   if (was_listening && !(so->so_options & SOF_ACCEPTCONN) && !r.hdr.error) {
     // The protocol stopped listening (TCP): the application's kernel
@@ -686,6 +698,21 @@ void Dispatcher::op_ioctl(CtlRequest& q, CtlReply& r) {
       if (c) c->watch_urgent();
       break;
     case unsigned(ipc::kIoctlReadError):
+      if (c && c->app_shut_read() && so->so_rcv.sb_cc > 0 && q.hdr.b > 0) {
+        // After SHUT_RD: what arrived since, before any error (tcp_recvmsg
+        // reads the queue first).
+        std::string data(std::min<size_t>(size_t(q.hdr.b), 64 * 1024), '\0');
+        RecvArgs a;
+        a.buf = reinterpret_cast<std::byte*>(data.data());
+        a.len = data.size();
+        a.flags = (q.hdr.c & MSG_PEEK) | MSG_DONTWAIT;
+        if (soreceive(*so, a) == 0 && a.done > 0) {
+          data.resize(a.done);
+          r.payload = std::move(data);
+          c->kick();
+          break;
+        }
+      }
       r.hdr.value = c ? c->take_read_error() : 0;
       if (c) c->kick();
       break;

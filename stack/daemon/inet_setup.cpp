@@ -25,21 +25,8 @@
 namespace tunsock::daemon {
 namespace {
 
-// pcap file format (the classic libpcap one): LINKTYPE_RAW, each record
-// one IPv4 packet with its wall-clock time.
-constexpr uint32_t kPcapMagic = 0xa1b2c3d4;
-constexpr uint32_t kLinktypeRaw = 101;
+// The --pcap file's snaplen (its format is capture.hpp's).
 constexpr uint32_t kSnaplen = 65535;
-
-struct PcapFileHeader {
-  uint32_t magic;
-  uint16_t version_major, version_minor;
-  int32_t thiszone;
-  uint32_t sigfigs, snaplen, linktype;
-};
-struct PcapRecordHeader {
-  uint32_t ts_sec, ts_usec, caplen, len;
-};
 
 int ioctl_addr(int s, unsigned long req, const std::string& name, uint32_t addr) {
   ifreq ifr;
@@ -73,7 +60,8 @@ int set_host_address(const std::string& name, uint32_t addr, int plen) {
   return 0;
 }
 
-InetSetup::InetSetup(Daemon& d) : d_(d) {}
+InetSetup::InetSetup(Daemon& d)
+    : d_(d), captures_(std::make_unique<Captures>(d, [this] { update_trace(); })) {}
 
 InetSetup::~InetSetup() { stop(); }
 
@@ -107,13 +95,11 @@ int InetSetup::start() {
       logger("main")->error("--pcap {}: {}", c.pcap, std::strerror(e));
       return e;
     }
-    const PcapFileHeader h{kPcapMagic, 2, 4, 0, 0, kSnaplen, kLinktypeRaw};
-    std::fwrite(&h, sizeof h, 1, pcap_);
+    const std::string h = pcap_file_header(kSnaplen);
+    std::fwrite(h.data(), 1, h.size(), pcap_);
     std::fflush(pcap_);
   }
-  // Trace only when someone looks: the hook costs a call per packet.
-  if (pcap_ || logger("ip")->should_log(spdlog::level::debug))
-    inet_set_packet_trace(st, [this](const ifnet& ifp, char dir, const mbuf* m) { trace(ifp, dir, m); });
+  update_trace();
   if (c.tun.empty()) {
     logger("main")->info("inet: loopback only (no --tun)");
     return 0;
@@ -159,7 +145,18 @@ int InetSetup::start_tun() {
   return 0;
 }
 
+// Trace only when someone looks: the hook costs a call per packet.
+void InetSetup::update_trace() {
+  Stack& st = d_.stack();
+  if (!inet_of(st)) return;
+  if (pcap_ || captures_->active() || logger("ip")->should_log(spdlog::level::debug))
+    inet_set_packet_trace(st, [this](const ifnet& ifp, char dir, const mbuf* m) { trace(ifp, dir, m); });
+  else
+    inet_set_packet_trace(st, nullptr);
+}
+
 void InetSetup::stop() {
+  captures_->stop();
   if (ifp_ && tun_ && tun_->is_open()) {
     // Tests read the final counters from the log (e.g. the bad-packet drops).
     const IfData& d = ifp_->if_data;
@@ -185,20 +182,15 @@ void InetSetup::trace(const ifnet& ifp, char dir, const mbuf* m) {
   if (ip->should_log(spdlog::level::debug))
     ip->debug("{} {} {}", ifp.if_name, dir == 'I' ? "In " : "Out", packet_line(m, &tcpdump_));
   if (pcap_) pcap_write(m);
+  if (captures_->active()) captures_->tap(ifp, dir, m);
 }
 
 void InetSetup::pcap_write(const mbuf* m) {
   timeval tv;
   ::gettimeofday(&tv, nullptr);
-  const uint32_t len = uint32_t(m->m_pkthdr.len);
-  const PcapRecordHeader h{uint32_t(tv.tv_sec), uint32_t(tv.tv_usec), std::min(len, kSnaplen), len};
-  std::fwrite(&h, sizeof h, 1, pcap_);
-  uint32_t left = h.caplen;
-  for (const mbuf* p = m; p && left; p = p->m_next) {
-    const uint32_t k = std::min(left, uint32_t(p->m_len));
-    std::fwrite(p->m_data, 1, k, pcap_);
-    left -= k;
-  }
+  std::string rec;
+  pcap_append_record(rec, m, kSnaplen, tv);
+  std::fwrite(rec.data(), 1, rec.size(), pcap_);
   std::fflush(pcap_);
 }
 

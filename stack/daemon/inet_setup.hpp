@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "daemon/capture.hpp"
 #include "daemon/config.hpp"
 #include "daemon/tun_device.hpp"
 #include "wire/tcpdump.hpp"
@@ -36,6 +37,7 @@ class InetSetup {
   void stop();
 
   TunDevice* tun() { return tun_.get(); }
+  Captures& captures() { return *captures_; }  // live captures (capture.hpp)
   ifnet* tun_ifnet() { return ifp_; }
   // `ip -s link` for every interface, the TUN driver's counters, netstat -s.
   std::string stats_text() const;
@@ -44,12 +46,15 @@ class InetSetup {
   int start_tun();
   void trace(const ifnet& ifp, char dir, const mbuf* m);
   void pcap_write(const mbuf* m);
+  // Install the packet hook while someone looks (trace, --pcap, a capture).
+  void update_trace();
 
   Daemon& d_;
   std::unique_ptr<TunDevice> tun_;
   ifnet* ifp_ = nullptr;
   std::FILE* pcap_ = nullptr;
   wire::TcpdumpTracker tcpdump_;  // the "ip" trace's relative TCP numbers
+  std::unique_ptr<Captures> captures_;
 };
 
 // Give the kernel's side of TUN device `name` the address addr/plen (host

@@ -47,7 +47,7 @@ std::optional<UnixDiagInfo> SockDiag::lookup(uint64_t ino) {
   msg.req.sdiag_family = AF_UNIX;
   msg.req.udiag_states = ~0u;
   msg.req.udiag_ino = uint32_t(ino);
-  msg.req.udiag_show = UDIAG_SHOW_PEER;
+  msg.req.udiag_show = UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN;
   msg.req.udiag_cookie[0] = INET_DIAG_NOCOOKIE;
   msg.req.udiag_cookie[1] = INET_DIAG_NOCOOKIE;
   sockaddr_nl nl{};
@@ -74,6 +74,12 @@ std::optional<UnixDiagInfo> SockDiag::lookup(uint64_t ino) {
       for (auto* a = reinterpret_cast<const rtattr*>(m + 1); RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
         if (a->rta_type == UNIX_DIAG_PEER && RTA_PAYLOAD(a) >= sizeof(uint32_t))
           std::memcpy(&info.peer_ino, RTA_DATA(a), sizeof(uint32_t));
+        if (a->rta_type == UNIX_DIAG_RQLEN && RTA_PAYLOAD(a) >= sizeof(unix_diag_rqlen)) {
+          unix_diag_rqlen q;
+          std::memcpy(&q, RTA_DATA(a), sizeof q);
+          info.rqueue = q.udiag_rqueue;
+          info.wqueue = q.udiag_wqueue;
+        }
       }
       return info;
     }

@@ -14,6 +14,9 @@ struct UnixDiagInfo {
   uint8_t type = 0;        // SOCK_STREAM, ...
   uint8_t state = 0;       // TCP_LISTEN (10), TCP_ESTABLISHED (1), ...
   uint32_t peer_ino = 0;   // 0 when none
+  // UNIX_DIAG_RQLEN: a listener's queued connections and backlog, else the
+  // bytes unread in its receive queue and its write memory (tunsockctl ss).
+  uint32_t rqueue = 0, wqueue = 0;
 };
 
 class SockDiag {

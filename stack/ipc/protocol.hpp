@@ -74,9 +74,12 @@ enum class Op : uint16_t {
   // Requests of tunsockctl (tools/tunsockctl), not of the shim. Numbered
   // explicitly: each is added by its own piece of work.
   CtlQuery = 19,  // a = kCtl* below; reply payload = JSON (docs/ctl-json.md)
-  Capture = 20,   // payload = BPF filter text (may be empty), a = snaplen (0: 262144);
-                  //   reply fds[0] = the read end of a stream carrying pcap (header,
-                  //   then records) until the reader closes it
+  Capture = 20,   // payload = BPF filter text (may be empty) [+ NUL + interface: "lo",
+                  //   "any"; none: the TUN device], a = snaplen (0: 262144); reply value =
+                  //   the capture's id, fds[0] = the read end of a stream carrying pcap
+                  //   (header, then records) until the reader closes it; EINVAL with
+                  //   libpcap's message as payload for a bad filter. a = kCaptureStats,
+                  //   sock_id = an id: reply payload "RECEIVED DROPPED" (its counters)
   History = 21,   // sock_id (0: every TCP connection), a = first index of the page;
                   //   reply payload = JSON of the connections' event rings, "next" the
                   //   following page's index (tunsockctl filters; docs/ctl-json.md)
@@ -87,6 +90,7 @@ inline constexpr int32_t kCtlSockets = 1;     // the socket table, as `ss` shows
 inline constexpr int32_t kCtlCounters = 2;    // per-protocol counters (netstat -s)
 inline constexpr int32_t kCtlMbufs = 3;       // mbuf and cluster use (netstat -m)
 inline constexpr int32_t kCtlInterfaces = 4;  // interfaces and their counters (netstat -i)
+inline constexpr int32_t kCaptureStats = -1;  // Capture's a: a running capture's counters
 
 // Hello's reply.a: one bit per address family the daemon's stack serves.
 inline constexpr uint32_t domain_bit(int family) { return family > 0 && family < 31 ? 1u << family : 0; }

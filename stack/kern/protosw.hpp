@@ -14,6 +14,7 @@ namespace tunsock {
 struct Socket;
 struct Sockopt;
 class Stack;
+struct ifnet;  // net/if.hpp
 
 // pr_flags
 inline constexpr uint32_t PR_ATOMIC = 0x01;       // exchange atomic messages only
@@ -108,6 +109,10 @@ struct Domain {
   uint32_t dom_flags = 0;     // DOM_*
   // The type a SOCK_RAW request becomes (Linux AF_UNIX: SOCK_DGRAM); 0 = none.
   int dom_rawtype = 0;
+  // A packet an interface received for this family (net/if.cpp if_input
+  // dispatches by family, as FreeBSD's netisr): ip_input, ip6_input.
+  // Consumes m. Null for domains without a network layer (local).
+  void (*dom_ifinput)(ifnet& ifp, mbuf* m) = nullptr;
 };
 
 // dom_flags

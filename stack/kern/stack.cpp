@@ -1,14 +1,13 @@
 // Stack: the socket registry, the timers that poll() drives (callouts with a
-// closure, fixed slots in an intrusive heap), and the domains registered at
-// construction. One instance per simulated host.
+// closure, fixed slots in an intrusive heap), and the domains their attach
+// calls register. One instance per simulated host.
 // FreeBSD: the globals of uipc_socket.c (socket zone), kern_timeout.c (callouts).
 #include "kern/stack.hpp"
 
-#include "local/uipc_usrreq.hpp"
-
 namespace tunsock {
 
-Stack::Stack(uint64_t seed) : rng_(seed) { add_domain(&localdomain); }
+// No domain yet: each is added by its attach call (local_attach, inet_attach...).
+Stack::Stack(uint64_t seed) : rng_(seed) {}
 
 Stack::~Stack() {
   upcalls_ = nullptr;
@@ -64,11 +63,6 @@ void Stack::free_socket(Socket* so) {
 Socket* Stack::find_socket(uint64_t id) const {
   auto it = sockets_.find(id);
   return it == sockets_.end() ? nullptr : it->second.get();
-}
-
-LocalDomainState& Stack::local() {
-  if (!local_) local_ = {local_state_create(), local_state_destroy};
-  return *local_;
 }
 
 void Stack::set_domain_state(int family, std::shared_ptr<void> state) {

@@ -31,8 +31,6 @@ class Rng {
   std::mt19937_64 gen_;
 };
 
-struct LocalDomainState;  // local/uipc_usrreq.cpp
-
 struct SocketStats {
   uint64_t created = 0, freed = 0, accepted = 0, connects = 0, connect_refused = 0;
   uint64_t listen_overflows = 0;
@@ -86,8 +84,11 @@ class Stack {
   void set_upcalls(SocketUpcalls* u) { upcalls_ = u; }
   SocketUpcalls& upcalls() { return upcalls_ ? *upcalls_ : null_upcalls_; }
 
-  // Domains registered with this stack (local always; inet from the next issue).
-  void add_domain(const Domain* d) { domains_.push_back(d); }
+  // Domains registered with this stack: each domain's attach call adds its
+  // own (local_attach, inet_attach, inet6_attach), as FreeBSD's domain_add.
+  void add_domain(const Domain* d) {
+    if (std::find(domains_.begin(), domains_.end(), d) == domains_.end()) domains_.push_back(d);
+  }
   const std::vector<const Domain*>& domains() const { return domains_; }
 
   // Socket registry: creation assigns so_id; sofree removes.
@@ -97,14 +98,17 @@ class Stack {
   const std::map<uint64_t, std::unique_ptr<Socket>>& sockets() const { return sockets_; }
   SocketStats& sostat() { return sostat_; }
 
-  LocalDomainState& local();            // created on first use
-
   // Per-domain state for domains added later (inet, inet6): the domain's
   // tables (PCB lists, routes...) live here, not in globals. Outlives every
   // socket: ~Stack closes the sockets first, so a protocol's pru_close and
   // pru_detach still reach it. nullptr when the family has none.
   void set_domain_state(int family, std::shared_ptr<void> state);
   void* domain_state(int family) const;
+
+  // The interface layer's state (net/if.cpp: the interfaces, the packet
+  // trace): opaque here like a domain's. Outlives the domains' state.
+  void set_net_state(std::shared_ptr<void> state) { net_state_ = std::move(state); }
+  void* net_state() const { return net_state_.get(); }
 
   NetSysctl& sysctl() { return sysctl_; }
   const NetSysctl& sysctl() const { return sysctl_; }
@@ -122,6 +126,7 @@ class Stack {
   std::vector<TimerSlot*> timer_heap_;
   // Declared before sockets_ so that it is destroyed after them (and the
   // destructor's body closes every socket before any member goes).
+  std::shared_ptr<void> net_state_;
   std::map<int, std::shared_ptr<void>> domain_state_;
   std::map<uint64_t, std::unique_ptr<Socket>> sockets_;
   uint64_t next_id_ = 1;
@@ -133,7 +138,6 @@ class Stack {
   void timer_place(size_t i, TimerSlot* t);
   void timer_sift_up(size_t i);
   void timer_sift_down(size_t i);
-  std::unique_ptr<LocalDomainState, void (*)(LocalDomainState*)> local_{nullptr, nullptr};
 };
 
 }  // namespace tunsock

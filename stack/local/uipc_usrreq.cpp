@@ -11,6 +11,7 @@
 // receive them, hands them to upcalls().so_dispose_rights.
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <new>
 
 #include "local/unp.hpp"
@@ -18,7 +19,7 @@
 namespace tunsock {
 namespace {
 
-LocalDomainState& lstate(const Socket& so) { return so.so_stack->local(); }
+LocalDomainState& lstate(const Socket& so) { return local_state(*so.so_stack); }
 
 bool connection_type(const Socket& so) { return so.so_type != SOCK_DGRAM; }
 
@@ -505,10 +506,20 @@ const Domain localdomain = {
     .dom_rawtype = SOCK_DGRAM,
 };
 
-LocalDomainState* local_state_create() { return new LocalDomainState; }
-void local_state_destroy(LocalDomainState* st) { delete st; }
+LocalDomainState& local_state(Stack& st) {
+  if (auto* ls = static_cast<LocalDomainState*>(st.domain_state(AF_UNIX))) return *ls;
+  auto state = std::make_shared<LocalDomainState>();
+  LocalDomainState* ls = state.get();
+  st.set_domain_state(AF_UNIX, std::move(state));
+  return *ls;
+}
 
-const LocalStats& local_stats(Stack& st) { return st.local().stats; }
+void local_attach(Stack& st) {
+  local_state(st);
+  st.add_domain(&localdomain);
+}
+
+const LocalStats& local_stats(Stack& st) { return local_state(st).stats; }
 
 Socket* uipc_peer(const Socket& so) {
   if (!so.so_proto || so.so_proto->pr_domain != &localdomain) return nullptr;

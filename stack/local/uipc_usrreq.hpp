@@ -7,17 +7,22 @@
 #include <cstdint>
 
 #include "kern/protosw.hpp"
+#include "kern/stack.hpp"
 
 namespace tunsock {
 
 struct LocalDomainState;
 
-// The domain record every Stack registers (FreeBSD: localdomain).
+// The domain record (FreeBSD: localdomain).
 extern const Domain localdomain;
 
-// Stack::local() creates and destroys the domain's name tables through these.
-LocalDomainState* local_state_create();
-void local_state_destroy(LocalDomainState* st);
+// Give st the local domain, as inet_attach gives it inet: registers the
+// Domain (st.add_domain) and its name tables (st.set_domain_state(AF_UNIX)).
+// Idempotent.
+void local_attach(Stack& st);
+// The domain's name tables (created on first use, so a socket of the
+// domain always finds them).
+LocalDomainState& local_state(Stack& st);
 
 // Linux net.unix.max_dgram_qlen: a datagram receiver that is not connected
 // back to the sender holds at most this many + 1 queued datagrams; then

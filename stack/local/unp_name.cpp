@@ -16,7 +16,7 @@ constexpr socklen_t kPathOff = offsetof(sockaddr_un, sun_path);  // == sizeof(sa
 
 const sockaddr_un& sun_of(const SockAddr& a) { return *reinterpret_cast<const sockaddr_un*>(&a.ss); }
 
-LocalDomainState& state_of(const UnpCb& unp) { return unp.unp_socket->so_stack->local(); }
+LocalDomainState& state_of(const UnpCb& unp) { return local_state(*unp.unp_socket->so_stack); }
 
 std::pair<int, std::string> abstract_key(int type, const SockAddr& nam) {
   return {type, std::string(sun_of(nam).sun_path, nam.len - kPathOff)};
@@ -105,7 +105,7 @@ int unp_bind(UnpCb& unp, const SockAddr& nam, const Td& td) {
 
 int unp_lookup(Stack& st, const SockAddr& nam, const Td& td, int type, UnpCb** out) {
   *out = nullptr;
-  LocalDomainState& ls = st.local();
+  LocalDomainState& ls = local_state(st);
   if (sun_of(nam).sun_path[0] != '\0') {
     auto it = td.vnode.valid() ? ls.by_vnode.find({td.vnode.dev, td.vnode.ino}) : ls.by_vnode.end();
     if (it == ls.by_vnode.end()) {

@@ -1,21 +1,54 @@
-// Interfaces: attach, addresses, the driver entry (if_input) and the exit
-// (if_output -> if_transmit), per-interface counters and their `ip -s link`
-// text. FreeBSD: sys/net/if.c, if_ethersubr.c (the input/output glue), netinet/in.c.
+// Interfaces: attach, the driver entry (if_input, dispatched to the domain
+// of the packet's family) and the exit (if_output -> if_transmit),
+// per-interface counters and their `ip -s link` text.
+// FreeBSD: sys/net/if.c, netisr.c (dispatch by family), if_ethersubr.c.
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 
-#include "netinet/in_var.hpp"
+#include "kern/protosw.hpp"
+#include "kern/stack.hpp"
+#include "net/if.hpp"
+#include "wire/ip.hpp"
 
 namespace tunsock {
+
+IfState& if_state(Stack& st) {
+  if (auto* s = static_cast<IfState*>(st.net_state())) return *s;
+  auto s = std::make_shared<IfState>();
+  IfState* p = s.get();
+  st.set_net_state(std::move(s));
+  return *p;
+}
+
+const IfState* if_state(const Stack& st) { return static_cast<const IfState*>(st.net_state()); }
+
+namespace {
+
+// The domain that takes a packet, by its version nibble (Linux tun without
+// IFF_PI does the same). DEVIATION: a packet that is neither 4 nor 6 goes
+// to IPv4's input, which counts it as a bad version (Linux tun drops it
+// before IP and counts rx_dropped), so every refused packet has a reason.
+const Domain* input_domain(const Stack& st, const mbuf* m) {
+  std::byte v{};
+  if (m->m_pkthdr.len > 0) m_copydata(m, 0, 1, &v);
+  const Domain* d = nullptr;
+  if ((uint8_t(v) >> 4) == 6) d = pffinddomain(st, AF_INET6);
+  if (!d) d = pffinddomain(st, AF_INET);
+  return d && d->dom_ifinput ? d : nullptr;
+}
+
+}  // namespace
 
 void if_input(ifnet& ifp, mbuf* m) {
   if (!m) return;
   int len = (m->m_flags & M_PKTHDR) ? m->m_pkthdr.len : m_length(m);
   ifp.if_data.rx_packets++;
   ifp.if_data.rx_bytes += uint64_t(len);
-  Inet* in = ifp.if_stack ? inet_of(*ifp.if_stack) : nullptr;
-  if (!in || !(ifp.if_flags & IFF_UP)) {
+  if (!ifp.if_stack || !(ifp.if_flags & IFF_UP)) {
     ifp.if_data.rx_dropped++;
     m_freem(m);
     return;
@@ -33,8 +66,15 @@ void if_input(ifnet& ifp, mbuf* m) {
   }
   m->m_pkthdr.len = m_length(m);
   m->m_pkthdr.rcvif = &ifp;
-  if (in->trace) in->trace(ifp, 'I', m);
-  ip_input(*in, ifp, m);
+  const Domain* d = input_domain(*ifp.if_stack, m);
+  if (!d) {
+    ifp.if_data.rx_dropped++;
+    m_freem(m);
+    return;
+  }
+  IfState& is = if_state(*ifp.if_stack);
+  if (is.trace) is.trace(ifp, 'I', m);
+  d->dom_ifinput(ifp, m);
 }
 
 void if_input_bytes(ifnet& ifp, const void* buf, size_t len) {
@@ -49,8 +89,10 @@ void if_input_bytes(ifnet& ifp, const void* buf, size_t len) {
 
 void if_output(ifnet& ifp, mbuf* m) {
   int len = m->m_pkthdr.len;
-  Inet* in = ifp.if_stack ? inet_of(*ifp.if_stack) : nullptr;
-  if (in && in->trace) in->trace(ifp, 'O', m);
+  if (ifp.if_stack) {
+    IfState& is = if_state(*ifp.if_stack);
+    if (is.trace) is.trace(ifp, 'O', m);
+  }
   if (!ifp.if_transmit || !(ifp.if_flags & IFF_UP)) {
     ifp.if_data.tx_dropped++;
     m_freem(m);
@@ -62,64 +104,32 @@ void if_output(ifnet& ifp, mbuf* m) {
 }
 
 ifnet& if_attach(Stack& st, std::string name, uint32_t mtu, uint32_t flags, IfTransmit transmit) {
-  Inet& in = inet_attach(st);
+  IfState& is = if_state(st);
   auto ifp = std::make_unique<ifnet>();
   ifp->if_name = std::move(name);
-  ifp->if_index = int(in.ifs.size()) + 1;
+  ifp->if_index = int(is.ifs.size()) + 1;
   ifp->if_mtu = mtu;
   ifp->if_flags = flags | IFF_UP | IFF_RUNNING;
   ifp->if_transmit = std::move(transmit);
   ifp->if_stack = &st;
-  in.ifs.push_back(std::move(ifp));
-  return *in.ifs.back();
+  is.ifs.push_back(std::move(ifp));
+  return *is.ifs.back();
 }
 
 ifnet* if_find(Stack& st, const std::string& name) {
-  Inet* in = inet_of(st);
-  if (!in) return nullptr;
-  for (auto& i : in->ifs)
+  for (auto& i : if_state(st).ifs)
     if (i->if_name == name) return i.get();
   return nullptr;
 }
 
 ifnet* if_loopback(Stack& st) {
-  Inet* in = inet_of(st);
-  if (!in) return nullptr;
-  for (auto& i : in->ifs)
+  for (auto& i : if_state(st).ifs)
     if (i->if_flags & IFF_LOOPBACK) return i.get();
   return nullptr;
 }
 
-int in_add_address(ifnet& ifp, uint32_t addr, int plen) {
-  if (plen < 0 || plen > 32 || !ifp.if_stack) return EINVAL;
-  Inet& in = inet(*ifp.if_stack);
-  for (auto& i : in.ifs)
-    for (auto& a : i->if_addrs)
-      if (a.ia_addr == addr) return EEXIST;
-  InIfaddr ia{addr, plen};
-  ifp.if_addrs.push_back(ia);
-  Route r{ia.subnet(), plen, 0, &ifp, addr};
-  // Longest prefix first, so the first match wins (rt_lookup).
-  auto it = in.routes.begin();
-  while (it != in.routes.end() && it->plen >= plen) ++it;
-  in.routes.insert(it, r);
-  return 0;
-}
-
-int route_set_default(Stack& st, uint32_t gw) {
-  Inet& in = inet_attach(st);
-  if (gw == 0) {
-    in.defrt = Route{};
-    return 0;
-  }
-  const Route* r = rt_lookup(in, gw);
-  if (!r || r->plen == 0) return ENETUNREACH;
-  in.defrt = Route{0, 0, gw, r->ifp, r->src};
-  return 0;
-}
-
-void inet_set_packet_trace(Stack& st, std::function<void(const ifnet&, char, const mbuf*)> fn) {
-  inet_attach(st).trace = std::move(fn);
+void if_set_packet_trace(Stack& st, std::function<void(const ifnet&, char, const mbuf*)> fn) {
+  if_state(st).trace = std::move(fn);
 }
 
 std::string if_packet_line(const mbuf* m) {
@@ -149,6 +159,11 @@ std::string if_stats_text(const ifnet& ifp) {
                 (unsigned long long)d.tx_dropped);
   std::string s = buf;
   for (auto& a : ifp.if_addrs) s += "    inet " + inet_ntop4(a.ia_addr) + "/" + std::to_string(a.ia_plen) + "\n";
+  for (auto& a : ifp.if_addrs6) {
+    char b[INET6_ADDRSTRLEN];
+    ::inet_ntop(AF_INET6, a.ia6_addr.data(), b, sizeof b);
+    s += std::string("    inet6 ") + b + "/" + std::to_string(a.ia6_plen) + "\n";
+  }
   return s;
 }
 

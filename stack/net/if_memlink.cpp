@@ -4,7 +4,7 @@
 #include <memory>
 #include <vector>
 
-#include "netinet/in_var.hpp"
+#include "kern/stack.hpp"
 
 namespace tunsock {
 

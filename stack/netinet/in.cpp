@@ -11,12 +11,10 @@
 
 namespace tunsock {
 
-int looutput(ifnet& ifp, mbuf* m);  // net/if_loop.cpp
-
 namespace {
 
 const Domain& inetdomain() {
-  static std::array<Protosw, 4> sw;
+  static std::array<Protosw, 5> sw;
   static Domain dom;
   static bool init = false;
   if (!init) {
@@ -40,7 +38,12 @@ const Domain& inetdomain() {
     sw[3] = Protosw{.pr_type = SOCK_RAW, .pr_domain = &dom, .pr_protocol = IPPROTO_ICMP,
                     .pr_flags = PR_ATOMIC | PR_ADDR | PR_CONTROL | PR_SHUTENOTCONN, .pr_ctloutput = in_ctloutput,
                     .pr_usrreqs = pru_with_defaults(rip_usrreqs())};
+    // UDP-Lite (RFC 3828): UDP's code and flags; after UDP, which stays SOCK_DGRAM's default.
+    sw[4] = Protosw{.pr_type = SOCK_DGRAM, .pr_domain = &dom, .pr_protocol = IPPROTO_UDPLITE,
+                    .pr_flags = sw[1].pr_flags, .pr_ctloutput = in_ctloutput,
+                    .pr_usrreqs = pru_with_defaults(udplite_usrreqs())};
     dom.dom_protosw = std::span<const Protosw>(sw.data(), sw.size());
+    dom.dom_ifinput = ip_ifinput;
   }
   return dom;
 }
@@ -66,10 +69,38 @@ Inet& inet_attach(Stack& st) {
   in->port_key = {st.rng().next_u64(), st.rng().next_u64()};
   ip_protox_register(*in, IPPROTO_ICMP, {icmp_input, icmp_ctlinput});
   ip_protox_register(*in, IPPROTO_UDP, {udp_input, udp_ctlinput});
+  ip_protox_register(*in, IPPROTO_UDPLITE, {udplite_input, udplite_ctlinput});
   ip_protox_register(*in, IPPROTO_TCP, {tcp_input, tcp_ctlinput});
-  ifnet& lo = if_attach(st, "lo", 65536, IFF_LOOPBACK, looutput);
-  in_add_address(lo, 0x7f000001, 8);
+  in_add_address(loif_attach(st), 0x7f000001, 8);
   return *in;
+}
+
+int in_add_address(ifnet& ifp, uint32_t addr, int plen) {
+  if (plen < 0 || plen > 32 || !ifp.if_stack) return EINVAL;
+  Inet& in = inet_attach(*ifp.if_stack);
+  for (auto& i : if_state(in.st).ifs)
+    for (auto& a : i->if_addrs)
+      if (a.ia_addr == addr) return EEXIST;
+  InIfaddr ia{addr, plen};
+  ifp.if_addrs.push_back(ia);
+  Route r{ia.subnet(), plen, 0, &ifp, addr};
+  // Longest prefix first, so the first match wins (rt_lookup).
+  auto it = in.routes.begin();
+  while (it != in.routes.end() && it->plen >= plen) ++it;
+  in.routes.insert(it, r);
+  return 0;
+}
+
+int route_set_default(Stack& st, uint32_t gw) {
+  Inet& in = inet_attach(st);
+  if (gw == 0) {
+    in.defrt = Route{};
+    return 0;
+  }
+  const Route* r = rt_lookup(in, gw);
+  if (!r || r->plen == 0) return ENETUNREACH;
+  in.defrt = Route{0, 0, gw, r->ifp, r->src};
+  return 0;
 }
 
 void inet_set_ping_group_range(Stack& st, uint32_t lo, uint32_t hi) {
@@ -152,6 +183,7 @@ std::string inet_stats_text(Stack& st) {
   s += l(u.noportbcast, "broadcast/multicast datagrams undelivered");
   s += l(u.fullsock, "dropped due to full socket buffers");
   s += l(u.opackets, "datagrams output");
+  s += udplite_stats_text(in->udplitestat);
   s += tcp_stats_text(st);
   return s;
 }

@@ -20,7 +20,7 @@ namespace tunsock {
 namespace {
 
 ifnet* if_byindex(Inet& in, int index) {
-  for (auto& i : in.ifs)
+  for (auto& i : if_state(in.st).ifs)
     if (i->if_index == index) return i.get();
   return nullptr;
 }

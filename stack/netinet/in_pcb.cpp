@@ -289,7 +289,7 @@ mbuf* in_rcvcontrol(Inet& in, const InPcb& inp, const wire::Ipv4Repr& ip, const 
   }
   // Linux ip_cmsg_recv_dstaddr: where the datagram was sent (address and
   // UDP port, which is the receiving socket's own port).
-  if (inp.inp_recvorigdst && inp.inp_proto == IPPROTO_UDP) {
+  if (inp.inp_recvorigdst && (inp.inp_proto == IPPROTO_UDP || inp.inp_proto == IPPROTO_UDPLITE)) {
     sockaddr_in sin{};
     sin.sin_family = AF_INET;
     sin.sin_port = htons(inp.inp_lport);

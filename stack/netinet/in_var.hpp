@@ -1,5 +1,5 @@
 // The inet domain's per-Stack state (kept in Stack::domain_state(AF_INET)):
-// interfaces, routes, PCB lists, the reassembly queue, ICMP rate limit,
+// routes, PCB lists, the reassembly queue, ICMP rate limit,
 // and the ip/icmp/udp counters of `netstat -s`. Internal to stack/net and
 // stack/netinet; drivers use net/if.hpp.
 // FreeBSD: netinet/in_var.h, ip_var.h (ipstat), icmp_var.h, udp_var.h, in_pcb.h.
@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "kern/siphash.hpp"
@@ -38,9 +39,12 @@ struct IcmpStat {  // FreeBSD struct icmpstat (subset)
            inerrors_delivered = 0, outmsgs = 0, outecho = 0, outechoreply = 0, outunreach = 0,
            ratelimited = 0, olderr = 0;
 };
-struct UdpStat {  // FreeBSD struct udpstat (subset)
+struct UdpStat {  // FreeBSD struct udpstat (subset); one for UDP, one for UDP-Lite
   uint64_t ipackets = 0, hdrops = 0, badlen = 0, badsum = 0, nosum = 0, noport = 0, noportbcast = 0,
            fullsock = 0, opackets = 0;
+  // UDP-Lite only (RFC 3828 §3.1, §3.3): a coverage outside 8..length (0
+  // means all), and one below the receiving socket's UDPLITE_RECV_CSCOV.
+  uint64_t badcov = 0, shortcov = 0;
 };
 
 // A route: connected (gateway 0) or the default (plen 0, gateway set).
@@ -117,6 +121,11 @@ struct InPcb {
   uint32_t cork_src = 0, cork_dst = 0;
   uint16_t cork_dport = 0;
   IpOutOpts cork_o;
+  // UDP-Lite (RFC 3828; Linux udp_sock pcslen, pcrlen and the
+  // UDPLITE_SEND_CC/RECV_CC flags): the checksum coverage to send and the
+  // least coverage to accept, each set by its option (udplite.cpp).
+  uint16_t udp_pcslen = 0, udp_pcrlen = 0;
+  bool udp_send_cc = false, udp_recv_cc = false;
   // Multicast (in_mcast.cpp): IP_MULTICAST_IF's address and interface, and
   // the groups joined, each on one interface.
   uint32_t inp_mcast_addr = 0;
@@ -166,10 +175,10 @@ struct IpProtoSw {
 struct Inet {
   explicit Inet(Stack& s) : st(s) {}
   Stack& st;
-  std::vector<std::unique_ptr<ifnet>> ifs;
   std::vector<Route> routes;         // connected routes, longest prefix wins
   Route defrt;                       // plen 0; gateway 0 = none
   std::list<InPcb*> udb;             // UDP
+  std::list<InPcb*> ulitecb;         // UDP-Lite: a port space of its own (FreeBSD V_ulitecbinfo)
   std::list<InPcb*> icmpb;           // ping + raw ICMP sockets
   std::list<ReassQ> reass;
   size_t reass_bytes = 0;
@@ -183,7 +192,6 @@ struct Inet {
   // net.ipv4.ping_group_range: who may make ping sockets. Everyone by
   // default (Debian's systemd sets 0 2147483647); the daemon loads the host's.
   uint32_t ping_group_lo = 0, ping_group_hi = 2147483647;
-  std::function<void(const ifnet&, char, const mbuf*)> trace;
   uint16_t last_ephemeral = 0;
   std::array<IpProtoSw, 256> ip_protox{};  // by IP protocol number (ip_input.cpp)
   // Path MTU per destination (net/route.cpp), Linux's defaults:
@@ -200,6 +208,7 @@ struct Inet {
   IpStat ipstat;
   IcmpStat icmpstat;
   UdpStat udpstat;
+  UdpStat udplitestat;
   std::shared_ptr<TcpGlobals> tcp;   // tcp_globals(): hashes, ports, tcpstat
 };
 
@@ -234,10 +243,11 @@ bool ip_pmtu_locked(const Inet& in, uint32_t dst);
 bool in_localaddr(const Inet& in, uint32_t a);     // assigned to some interface (or 127/8)
 ifnet* in_addr_ifp(const Inet& in, uint32_t a);    // the interface a is assigned to, or nullptr
 bool in_broadcast(const Inet& in, uint32_t a);     // 255.255.255.255 or a subnet broadcast
-void if_output(ifnet& ifp, mbuf* m);               // count, trace, if_transmit
 
 // --- ip_input.cpp / ip_reass.cpp ---
 void ip_input(Inet& in, ifnet& ifp, mbuf* m);
+// The inet Domain's dom_ifinput: ip_input on ifp's stack's Inet.
+void ip_ifinput(ifnet& ifp, mbuf* m);
 // FreeBSD ipproto_register: proto's input and ICMP-error handlers (replaces any).
 void ip_protox_register(Inet& in, uint8_t proto, IpProtoSw sw);
 // Returns the reassembled datagram (header + payload) or nullptr (held or dropped). Consumes m.
@@ -266,7 +276,13 @@ bool ping_input(Inet& in, const mbuf* m, const wire::Ipv4Repr& ip); // echo repl
 void ping_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::span<const std::byte> quoted);
 void rip_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::span<const std::byte> quoted);
 PrUsrreqs udp_usrreqs();
-// SOL_UDP options (UDP_CORK); ENOPROTOOPT for the others.
+// UDP-Lite (RFC 3828, IPPROTO_UDPLITE): the same code behind its own PCB list and counters.
+void udplite_input(Inet& in, mbuf* m, const wire::Ipv4Repr& ip);
+void udplite_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::span<const std::byte> quoted);
+PrUsrreqs udplite_usrreqs();
+std::string udplite_stats_text(const UdpStat& u);  // its `netstat -s` section
+// SOL_UDP and SOL_UDPLITE options (UDP_CORK, UDPLITE_SEND_CSCOV,
+// UDPLITE_RECV_CSCOV) of UDP and UDP-Lite sockets; ENOPROTOOPT for the others.
 int udp_ctloutput(Socket& so, Sockopt& s);
 PrUsrreqs ping_usrreqs();
 PrUsrreqs rip_usrreqs();

@@ -108,7 +108,10 @@ int in_ctloutput(Socket& so, Sockopt& s) {
   if (!inp) return EINVAL;
   const bool set = s.sopt_dir == SOPT_SET;
   if (s.sopt_level == SOL_RAW && so.so_type == SOCK_RAW) return raw_opt(so, *inp, s);
-  if (s.sopt_level == IPPROTO_UDP && inp->inp_proto == IPPROTO_UDP) return udp_ctloutput(so, s);
+  // Linux udp_setsockopt: SOL_UDP and SOL_UDPLITE are one level to UDP and UDP-Lite alike.
+  if ((s.sopt_level == IPPROTO_UDP || s.sopt_level == IPPROTO_UDPLITE) &&
+      (inp->inp_proto == IPPROTO_UDP || inp->inp_proto == IPPROTO_UDPLITE))
+    return udp_ctloutput(so, s);
   // Any other level falls to Linux ip_getsockopt / ip_setsockopt, which
   // answer a level not theirs differently: EOPNOTSUPP to get, ENOPROTOOPT to set.
   if (s.sopt_level != SOL_IP) return set ? ENOPROTOOPT : EOPNOTSUPP;

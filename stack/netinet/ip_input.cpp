@@ -80,6 +80,16 @@ void ip_input(Inet& in, ifnet& ifp, mbuf* m) {
   sw.pr_input(in, m, *ip);
 }
 
+void ip_ifinput(ifnet& ifp, mbuf* m) {
+  Inet* in = inet_of(*ifp.if_stack);
+  if (!in) {
+    ifp.if_data.rx_dropped++;
+    m_freem(m);
+    return;
+  }
+  ip_input(*in, ifp, m);
+}
+
 void ip_protox_register(Inet& in, uint8_t proto, IpProtoSw sw) { in.ip_protox[proto] = sw; }
 
 }  // namespace tunsock

@@ -1,9 +1,11 @@
-// UDP (RFC 768, RFC 1122 §4.1): input with length and checksum checks (a
-// zero checksum means none and is accepted), demultiplexing to the best
-// matching socket (broadcast to all), port unreachable when none, ICMP
-// errors to the socket they concern (pr_ctlinput), the user requests and
-// UDP_CORK.
-// FreeBSD: netinet/udp_usrreq.c; Linux semantics where they differ (udp.c).
+// UDP (RFC 768, RFC 1122 §4.1) and UDP-Lite (RFC 3828): input with length
+// and checksum checks (a zero UDP checksum means none and is accepted),
+// demultiplexing to the best matching socket (broadcast to all), port
+// unreachable when none, ICMP errors to the socket they concern
+// (pr_ctlinput), the user requests, UDP_CORK and the UDP-Lite coverage
+// options. One implementation: the PCB's protocol picks the PCB list (a
+// port space each), the counters, and UDP-Lite's coverage (udplite.cpp).
+// FreeBSD: netinet/udp_usrreq.c; Linux semantics where they differ (udp.c, udplite.c).
 #include <time.h>
 #include <linux/errqueue.h>
 #include <netinet/in.h>
@@ -14,12 +16,19 @@
 #include <cstring>
 
 #include "netinet/in_var.hpp"
+#include "netinet/udplite.hpp"
 
 namespace tunsock {
 
 namespace {
 
 Inet& inet_so(Socket& so) { return inet(*so.so_stack); }
+
+// The protocol's sockets and counters (FreeBSD udp_get_inpcbinfo): UDP-Lite
+// has a port space of its own, as on Linux (udplite_table).
+std::list<InPcb*>& udp_pcbs(Inet& in, int proto) { return proto == IPPROTO_UDPLITE ? in.ulitecb : in.udb; }
+UdpStat& udp_stat(Inet& in, int proto) { return proto == IPPROTO_UDPLITE ? in.udplitestat : in.udpstat; }
+std::list<InPcb*>& udp_pcbs(Socket& so) { return udp_pcbs(inet_so(so), so.so_proto->pr_protocol); }
 
 IpOutOpts out_opts(const Socket& so, const InPcb& inp) {
   IpOutOpts o;
@@ -36,10 +45,21 @@ IpOutOpts out_opts(const Socket& so, const InPcb& inp) {
   return o;
 }
 
+// How much of a datagram of ulen bytes its checksum covered (all of it but
+// for UDP-Lite).
+struct Cov {
+  int cov, ulen;
+};
+
 // Deliver one copy to inp; consumes m (the UDP payload).
 void udp_append(Inet& in, InPcb& inp, mbuf* m, const wire::Ipv4Repr& ip, uint16_t sport, const ifnet* rcvif,
-                int frag_max) {
+                int frag_max, Cov c) {
   Socket& so = *inp.inp_socket;
+  if (inp.inp_proto == IPPROTO_UDPLITE && !udplite_cscov_ok(inp, c.cov, c.ulen)) {
+    in.udplitestat.shortcov++;  // RFC 3828 §3.3: below what this receiver asked for
+    m_freem(m);
+    return;
+  }
   // DEVIATION from FreeBSD (which drops): Linux UDP queues datagrams after
   // shutdown(SHUT_RD) and recv still returns them (udp_queue_rcv_skb does not
   // look at sk_shutdown); only an empty queue reads as end of file.
@@ -47,7 +67,7 @@ void udp_append(Inet& in, InPcb& inp, mbuf* m, const wire::Ipv4Repr& ip, uint16_
   in_sockaddr(ip.src, sport, &from);
   mbuf* control = in_rcvcontrol(in, inp, ip, rcvif, frag_max);
   if (!sbappendaddr(so.so_rcv, from, m, control)) {
-    in.udpstat.fullsock++;
+    udp_stat(in, inp.inp_proto).fullsock++;
     m_freem(m);
     m_freem(control);
     return;
@@ -55,45 +75,72 @@ void udp_append(Inet& in, InPcb& inp, mbuf* m, const wire::Ipv4Repr& ip, uint16_
   sorwakeup(so);
 }
 
-}  // namespace
-
-void udp_input(Inet& in, mbuf* m, const wire::Ipv4Repr& ip) {
-  UdpStat& s = in.udpstat;
+// Checks the header (length or coverage, checksum) of a datagram of proto;
+// returns its ports and coverage, or false when it was dropped (m freed).
+bool udp_check(Inet& in, mbuf*& m, const wire::Ipv4Repr& ip, int proto, uint16_t* sport, uint16_t* dport, Cov* c) {
+  UdpStat& s = udp_stat(in, proto);
   ifnet* ifp = m->m_pkthdr.rcvif;
-  s.ipackets++;
   const int iplen = ip.total_len - ip.hlen;
-  auto bad = [&](uint64_t& c) {
-    c++;
+  auto bad = [&](uint64_t& n) {
+    n++;
     if (ifp) ifp->if_data.rx_dropped++;
     m_freem(m);
+    m = nullptr;
+    return false;
   };
   if (iplen < wire::kUdpHdrLen) return bad(s.hdrops);
-  if (!(m = m_pullup(m, ip.hlen + wire::kUdpHdrLen))) return void(s.hdrops++);
+  if (!(m = m_pullup(m, ip.hlen + wire::kUdpHdrLen))) return s.hdrops++, false;
   const std::byte* uh = m->m_data + ip.hlen;
-  uint16_t sport = wire::get16(uh), dport = wire::get16(uh + 2), ulen = wire::get16(uh + 4),
-           sum = wire::get16(uh + 6);
-  if (ulen < wire::kUdpHdrLen || ulen > iplen) return bad(s.badlen);
-  if (ulen < iplen) {  // the IP datagram is longer than the UDP one: trim
-    m_adj(m, ulen - iplen);
-    m->m_pkthdr.len = ip.hlen + ulen;
+  *sport = wire::get16(uh);
+  *dport = wire::get16(uh + 2);
+  const uint16_t lenfield = wire::get16(uh + 4), sum = wire::get16(uh + 6);
+  int ulen = lenfield, cov = lenfield;
+  if (proto == IPPROTO_UDPLITE) {
+    // RFC 3828 §3.1: IP gives the length, the field the checksum's
+    // coverage; the checksum is mandatory. Linux's order: a coverage beyond
+    // the datagram, a zero checksum, then one below the header.
+    ulen = iplen;
+    if (lenfield > iplen) return bad(s.badcov);
+    if (sum == 0) return bad(s.nosum);
+    if ((cov = udplite_cscov_in(lenfield, iplen)) < 0) return bad(s.badcov);
+  } else {
+    if (ulen < wire::kUdpHdrLen || ulen > iplen) return bad(s.badlen);
+    if (ulen < iplen) {  // the IP datagram is longer than the UDP one: trim
+      m_adj(m, ulen - iplen);
+      m->m_pkthdr.len = ip.hlen + ulen;
+    }
   }
+  // The pseudo-header holds the whole length and the protocol (RFC 3828 §3.2).
+  const uint32_t pseudo = wire::pseudo_sum(ip.src, ip.dst, uint8_t(proto), uint16_t(ulen));
   if (sum == 0) {
     s.nosum++;  // RFC 768: no checksum was computed
-  } else if (wire::cksum_finish(in_cksum_chain(m, ip.hlen, ulen, wire::pseudo_sum(ip.src, ip.dst, 17, ulen))) != 0) {
+  } else if (wire::cksum_finish(in_cksum_chain(m, ip.hlen, cov, pseudo)) != 0) {
     return bad(s.badsum);
   }
+  *c = Cov{cov, ulen};
+  return true;
+}
+
+void udp_input_proto(Inet& in, mbuf* m, const wire::Ipv4Repr& ip, int proto) {
+  UdpStat& s = udp_stat(in, proto);
+  ifnet* ifp = m->m_pkthdr.rcvif;
+  s.ipackets++;
+  uint16_t sport = 0, dport = 0;
+  Cov cov{};
+  if (!udp_check(in, m, ip, proto, &sport, &dport, &cov)) return;
+  std::list<InPcb*>& pcbs = udp_pcbs(in, proto);
   const bool mcast = (ip.dst >> 28) == 0xe;
   const bool bcast = mcast || in_broadcast(in, ip.dst);
   if (bcast) {
     // Every socket bound to the port (and a matching or wildcard address) gets a copy.
     bool any = false;
-    for (InPcb* inp : in.udb) {
+    for (InPcb* inp : pcbs) {
       if (inp->inp_lport != dport || (inp->inp_laddr && inp->inp_laddr != ip.dst) ||
           (inp->inp_faddr && (inp->inp_faddr != ip.src || inp->inp_fport != sport)) ||
           (mcast && !in_mcast_allow(in, *inp, ip.dst, ifp)))
         continue;
       if (mbuf* c = m_copym(m, ip.hlen + wire::kUdpHdrLen, M_COPYALL, M_NOWAIT)) {
-        udp_append(in, *inp, c, ip, sport, ifp, m->m_pkthdr.frag_max);
+        udp_append(in, *inp, c, ip, sport, ifp, m->m_pkthdr.frag_max, cov);
         any = true;
       }
     }
@@ -101,7 +148,7 @@ void udp_input(Inet& in, mbuf* m, const wire::Ipv4Repr& ip) {
     m_freem(m);
     return;
   }
-  InPcb* inp = in_pcblookup(in.udb, ip.src, sport, ip.dst, dport);
+  InPcb* inp = in_pcblookup(pcbs, ip.src, sport, ip.dst, dport);
   if (!inp) {
     s.noport++;
     icmp_error(in, m, ip, wire::ICMP_UNREACH_, wire::ICMP_UNREACH_PORT_, 0);
@@ -111,10 +158,11 @@ void udp_input(Inet& in, mbuf* m, const wire::Ipv4Repr& ip) {
   const int frag_max = m->m_pkthdr.frag_max;
   m_adj(m, ip.hlen + wire::kUdpHdrLen);
   m->m_flags &= ~M_PKTHDR;
-  udp_append(in, *inp, m, ip, sport, ifp, frag_max);
+  udp_append(in, *inp, m, ip, sport, ifp, frag_max, cov);
 }
 
-void udp_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::span<const std::byte> q) {
+void udp_ctlinput_proto(Inet& in, std::list<InPcb*>& pcbs, const wire::IcmpRepr& ic, uint32_t offender,
+                        std::span<const std::byte> q) {
   bool hard;
   int err = icmp_to_errno(ic.type, ic.code, &hard);
   if (!err) return;
@@ -122,7 +170,7 @@ void udp_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::sp
   uint32_t src = wire::get32(&q[12]), dst = wire::get32(&q[16]);
   uint16_t sport = wire::get16(&q[qhl]), dport = wire::get16(&q[qhl + 2]);
   // The socket that sent it: the one a reply from dst:dport to src:sport would reach.
-  InPcb* inp = in_pcblookup(in.udb, dst, dport, src, sport);
+  InPcb* inp = in_pcblookup(pcbs, dst, dport, src, sport);
   if (!inp) return;
   // Linux __udp4_lib_err: "fragmentation needed" (the path MTU is already
   // lowered by icmp_input) is a hard EMSGSIZE unless the socket fragments
@@ -144,10 +192,22 @@ void udp_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::sp
   in_sockerr(*inp, std::move(e), hard);
 }
 
+}  // namespace
+
+void udp_input(Inet& in, mbuf* m, const wire::Ipv4Repr& ip) { udp_input_proto(in, m, ip, IPPROTO_UDP); }
+void udplite_input(Inet& in, mbuf* m, const wire::Ipv4Repr& ip) { udp_input_proto(in, m, ip, IPPROTO_UDPLITE); }
+
+void udp_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::span<const std::byte> q) {
+  udp_ctlinput_proto(in, in.udb, ic, offender, q);
+}
+void udplite_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::span<const std::byte> q) {
+  udp_ctlinput_proto(in, in.ulitecb, ic, offender, q);
+}
+
 namespace {
 
 int udp_attach(Socket& so, int, const Td&) {
-  in_pcballoc(so, inet_so(so).udb, IPPROTO_UDP);
+  in_pcballoc(so, udp_pcbs(so), so.so_proto->pr_protocol);
   return 0;
 }
 
@@ -160,12 +220,12 @@ void udp_flush_pending(InPcb& inp) {
 
 void udp_detach(Socket& so) {
   if (InPcb* inp = sotoinpcb(so)) udp_flush_pending(*inp);
-  in_pcbdetach(inet_so(so).udb, so);
+  in_pcbdetach(udp_pcbs(so), so);
 }
 
 int udp_bind(Socket& so, const SockAddr& nam, const Td& td) {
   Inet& in = inet_so(so);
-  return in_pcbbind(in, in.udb, *sotoinpcb(so), &nam, td);
+  return in_pcbbind(in, udp_pcbs(so), *sotoinpcb(so), &nam, td);
 }
 
 int udp_connect(Socket& so, const SockAddr& nam, const Td& td) {
@@ -179,8 +239,8 @@ int udp_connect(Socket& so, const SockAddr& nam, const Td& td) {
   // the address, and stays when the connect fails. A connected socket
   // connects again in place (its source address and port are kept).
   if (!inp.inp_lport)
-    if (in_pcbbind(in, in.udb, inp, nullptr, td)) return EAGAIN;
-  return in_pcbconnect(in, in.udb, inp, nam, td);
+    if (in_pcbbind(in, udp_pcbs(so), inp, nullptr, td)) return EAGAIN;
+  return in_pcbconnect(in, udp_pcbs(so), inp, nam, td);
 }
 
 int udp_disconnect(Socket& so) {
@@ -262,7 +322,7 @@ int udp_send(Socket& so, int flags, mbuf* m, const SockAddr* addr, mbuf* control
   // Linux inet_send_prepare binds an unbound socket before udp_sendmsg looks
   // at anything, so even a send that fails leaves it bound.
   if (!inp.inp_lport)
-    if (in_pcbbind(in, in.udb, inp, nullptr, td)) return EAGAIN;
+    if (in_pcbbind(in, udp_pcbs(so), inp, nullptr, td)) return EAGAIN;
   if (len > 0xffff) return EMSGSIZE;
   if (flags & PRUS_OOB) return EOPNOTSUPP;
   if (inp.udp_pending) return udp_append_pending(in, inp, data.release(), len);
@@ -305,7 +365,9 @@ int udp_send(Socket& so, int flags, mbuf* m, const SockAddr* addr, mbuf* control
   return udp_output(in, inp, data.release(), len, src, dst, dport, o);
 }
 
-// The UDP header and checksum on payload p (consumed; null is empty), then IP.
+// The UDP header and checksum on payload p (consumed; null is empty), then
+// IP. For UDP-Lite the length field carries the coverage and the checksum
+// covers that much (RFC 3828 §3.1).
 int udp_output(Inet& in, InPcb& inp, mbuf* p, int len, uint32_t src, uint32_t dst, uint16_t dport,
                const IpOutOpts& o) {
   if (!p) {
@@ -316,15 +378,20 @@ int udp_output(Inet& in, InPcb& inp, mbuf* p, int len, uint32_t src, uint32_t ds
   p = m_prepend(p, wire::kUdpHdrLen, M_NOWAIT);
   if (!p) return ENOBUFS;
   std::byte* uh = p->m_data;
-  uint16_t ulen = uint16_t(len + wire::kUdpHdrLen);
+  const int proto = inp.inp_proto;
+  const uint16_t ulen = uint16_t(len + wire::kUdpHdrLen);
+  int cov = ulen;
+  const uint16_t lenfield = proto == IPPROTO_UDPLITE ? udplite_cscov_out(inp, ulen, &cov) : ulen;
   wire::put16(uh, inp.inp_lport);
   wire::put16(uh + 2, dport);
-  wire::put16(uh + 4, ulen);
+  wire::put16(uh + 4, lenfield);
   wire::put16(uh + 6, 0);
-  uint16_t sum = wire::cksum_finish(in_cksum_chain(p, 0, ulen, wire::pseudo_sum(src, dst, 17, ulen)));
-  wire::put16(uh + 6, sum == 0 ? 0xffff : sum);  // RFC 768: a computed zero is sent as all ones
-  in.udpstat.opackets++;
-  return ip_output(in, p, src, dst, wire::IPPROTO_UDP_, o);
+  uint16_t sum = wire::cksum_finish(in_cksum_chain(p, 0, cov, wire::pseudo_sum(src, dst, uint8_t(proto), ulen)));
+  // RFC 768: a computed zero is sent as all ones; UDP-Lite never sends a
+  // zero checksum either (RFC 3828 §3.1).
+  wire::put16(uh + 6, sum == 0 ? 0xffff : sum);
+  udp_stat(in, proto).opackets++;
+  return ip_output(in, p, src, dst, uint8_t(proto), o);
 }
 
 // Linux udp_push_pending_frames: the gathered datagram goes out.
@@ -351,21 +418,39 @@ int udp_peeraddr(Socket& so, SockAddr* nam) {
 
 }  // namespace
 
+// Linux udp_lib_setsockopt/getsockopt, which serve SOL_UDP and SOL_UDPLITE
+// alike on both protocols. UDP_SEGMENT, UDP_GRO, UDP_ENCAP: not here.
 int udp_ctloutput(Socket& so, Sockopt& s) {
   InPcb& inp = *sotoinpcb(so);
-  if (s.sopt_name != UDP_CORK) return ENOPROTOOPT;  // UDP_SEGMENT, UDP_GRO, UDP_ENCAP: not here
   if (s.sopt_dir == SOPT_GET) {
-    int v = inp.udp_cork ? 1 : 0;
+    int v = 0;
+    switch (s.sopt_name) {
+      case UDP_CORK: v = inp.udp_cork ? 1 : 0; break;
+      // A UDP socket reads 0 (full coverage) and cannot change it.
+      case UDPLITE_SEND_CSCOV: v = inp.udp_pcslen; break;
+      case UDPLITE_RECV_CSCOV: v = inp.udp_pcrlen; break;
+      default: return ENOPROTOOPT;
+    }
     return sooptcopyout(s, &v, sizeof v);  // Linux: at most an int, fewer bytes if asked
   }
   int v = 0;
-  if (s.sopt_valsize < sizeof v) return EINVAL;  // Linux udp_lib_setsockopt
+  if (s.sopt_valsize < sizeof v) return EINVAL;  // Linux: before it looks at the name
   std::memcpy(&v, s.sopt_val, sizeof v);
-  inp.udp_cork = v != 0;
-  // Taking the cork out sends what was gathered; its error, if any, is the
-  // datagram's (setsockopt itself succeeds, as on Linux).
-  if (!inp.udp_cork) udp_push_pending(inet_so(so), inp);
-  return 0;
+  switch (s.sopt_name) {
+    case UDP_CORK:
+      inp.udp_cork = v != 0;
+      // Taking the cork out sends what was gathered; its error, if any, is the
+      // datagram's (setsockopt itself succeeds, as on Linux).
+      if (!inp.udp_cork) udp_push_pending(inet_so(so), inp);
+      return 0;
+    case UDPLITE_SEND_CSCOV:
+    case UDPLITE_RECV_CSCOV:
+      if (inp.inp_proto != IPPROTO_UDPLITE) return ENOPROTOOPT;
+      udplite_setcscov(inp, s.sopt_name, v);
+      return 0;
+    default:
+      return ENOPROTOOPT;
+  }
 }
 
 PrUsrreqs udp_usrreqs() {
@@ -380,6 +465,25 @@ PrUsrreqs udp_usrreqs() {
   u.pru_sockaddr = udp_sockaddr;
   u.pru_peeraddr = udp_peeraddr;
   return u;
+}
+
+// The same requests: each finds its PCB list and counters by the socket's protocol.
+PrUsrreqs udplite_usrreqs() { return udp_usrreqs(); }
+
+std::string udplite_stats_text(const UdpStat& u) {
+  auto l = [](uint64_t n, const char* what) { return "\t" + std::to_string(n) + " " + what + "\n"; };
+  std::string s = "udplite:\n";
+  s += l(u.ipackets, "datagrams received");
+  s += l(u.hdrops, "with incomplete header");
+  s += l(u.badcov, "with bad checksum coverage");
+  s += l(u.nosum, "with no checksum (dropped)");
+  s += l(u.badsum, "with bad checksum");
+  s += l(u.shortcov, "with less coverage than the socket's minimum");
+  s += l(u.noport, "dropped due to no socket");
+  s += l(u.noportbcast, "broadcast/multicast datagrams undelivered");
+  s += l(u.fullsock, "dropped due to full socket buffers");
+  s += l(u.opackets, "datagrams output");
+  return s;
 }
 
 }  // namespace tunsock

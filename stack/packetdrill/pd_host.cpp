@@ -149,6 +149,8 @@ bool Host::block(Call& c, const std::function<bool()>& ready, Time until) {
     ++running_;
   }
   waiters_.erase(std::find(waiters_.begin(), waiters_.end(), &w));
+  returning_ = std::this_thread::get_id();  // time stands still until it stamps its end
+  returning_since_ = std::chrono::steady_clock::now();
   return ready();
 }
 
@@ -159,13 +161,18 @@ size_t Host::waiting() {
 
 bool Host::runnable() const {
   if (running_ > 0) return true;
+  if (returning_ != std::thread::id{} && returning_ != std::this_thread::get_id()) return true;
   for (const Waiter* w : waiters_)
     if ((*w->ready)() || st_.now() >= w->until) return true;
   return false;
 }
 
 void Host::settle(std::unique_lock<std::mutex>& lk) {
-  cv_.wait(lk, [this] { return !runnable(); });
+  constexpr auto kReturnWait = std::chrono::seconds(1);
+  while (!cv_.wait_for(lk, std::chrono::milliseconds(50), [this] { return !runnable(); })) {
+    if (returning_ != std::thread::id{} && std::chrono::steady_clock::now() - returning_since_ > kReturnWait)
+      returning_ = std::thread::id{};  // it never read the clock (not packetdrill's thread): go on
+  }
 }
 
 Time Host::next_event() const {
@@ -236,6 +243,7 @@ void Host::usleep(int64_t n) {
 // they sleep in block() with nothing to wake them).
 int64_t Host::gettimeofday_us() {
   std::unique_lock lk(mu_);
+  if (returning_ == std::this_thread::get_id()) returning_ = std::thread::id{};  // its end's stamp
   st_.poll(st_.now() + us(1));
   changed();
   // A call whose time is up (a poll timeout) returns at that time, before

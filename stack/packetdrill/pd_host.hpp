@@ -16,10 +16,15 @@
 // Before the main thread moves time, it settles: it waits until no call is
 // running inside the adapter and no registered waiter could proceed, so a
 // call woken by an injected packet finishes (and sends) at the virtual time
-// it was woken, as on a real kernel.
+// it was woken, as on a real kernel. A call that blocked counts as running
+// until its thread has read the clock once more (packetdrill's system-call
+// thread stamps a blocking call's end with gettimeofday right after it
+// returns): a poll timeout then ends exactly at its deadline, never at
+// whatever time the main thread moved on to meanwhile.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -27,6 +32,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "kern/socket.hpp"
@@ -116,6 +122,11 @@ class Host {
   // asleep in block().
   std::atomic<int> running_{0};
   std::vector<Waiter*> waiters_;
+  // The thread whose blocking call just returned and has not read the
+  // clock since (none: std::thread::id{}), and since when (real time: a
+  // thread that never reads it holds time still for at most kReturnWait).
+  std::thread::id returning_{};
+  std::chrono::steady_clock::time_point returning_since_{};
   Stack st_;
   ifnet* ifp_ = nullptr;
   struct Out {

@@ -190,7 +190,9 @@ std::string tcpdump_line(Bytes p, TcpdumpTracker* t) {
   s += ip4_str(ip.src) + " > " + ip4_str(ip.dst) + ": ";
   if (ip.proto == IPPROTO_ICMP_) return s + icmp_text(pay, plen);
   if (ip.proto == IPPROTO_UDP_) return s + "UDP [|udp]";
-  return s + "ip-proto-" + std::to_string(ip.proto) + " " + std::to_string(plen);
+  // tcpdump -n has no printer for these (UDP-Lite among them): its
+  // ip_demux_print writes " ip-proto-N LEN" after the ": ", so two spaces.
+  return s + " ip-proto-" + std::to_string(ip.proto) + " " + std::to_string(plen);
 }
 
 }  // namespace tunsock::wire

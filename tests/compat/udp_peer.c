@@ -10,11 +10,19 @@
  *        (SO_BROADCAST set: DST may be the subnet broadcast); "done"
  *     "last"  -> "len=N from=A:P ttl=T tos=X" of the last discarded datagram
  *                ("none" before any); then forgets it
+ *     "lite DST DPORT SPORT FIELD COV CORRUPT TEXT" -> one UDP-Lite datagram
+ *        of TEXT from ADDR:SPORT to DST:DPORT, built on a raw socket:
+ *        FIELD in its length field, the checksum over its first COV bytes
+ *        (0: all; -1: a zero checksum), then the last CORRUPT bytes
+ *        flipped; "done"
+ *   UDP-Lite (a port space of its own): echo on ADDR:7 (any coverage), and
+ *   on ADDR:8 with UDPLITE_RECV_CSCOV 20 (partial coverage below 20 dropped).
  *   Any other port of ADDR has no socket: ICMP port unreachable.
  * Usage: udp_peer ADDR READY_FILE (the file appears once all are bound). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdint.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -35,6 +43,61 @@ static int bound(const char *addr, int port) {
     exit(1);
   }
   return s;
+}
+
+static int bound_lite(const char *addr, int port, int min_cov) {
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDPLITE);
+  if (s < 0) return -1;  /* a kernel without UDP-Lite: the UDP cases still run (poll skips -1) */
+  if (min_cov) setsockopt(s, IPPROTO_UDPLITE, 11 /* UDPLITE_RECV_CSCOV */, &min_cov, sizeof min_cov);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+  inet_pton(AF_INET, addr, &a.sin_addr);
+  if (bind(s, (struct sockaddr *)&a, sizeof a) < 0) {
+    fprintf(stderr, "udp_peer: bind udplite %s:%d: %s\n", addr, port, strerror(errno));
+    exit(1);
+  }
+  return s;
+}
+
+static uint32_t sum16(uint32_t s, const unsigned char *p, size_t n) {
+  for (size_t i = 0; i + 1 < n; i += 2) s += (uint32_t)(p[i] << 8 | p[i + 1]);
+  if (n & 1) s += (uint32_t)p[n - 1] << 8;
+  return s;
+}
+
+/* The "lite" command: a UDP-Lite datagram made by hand (RFC 3828 §3.1). */
+static int send_lite(const char *addr, const char *dst, int dport, int sport, int field, int cov, int corrupt,
+                     const char *text) {
+  unsigned char d[1100];
+  size_t tl = strlen(text), len = 8 + tl;
+  if (len > sizeof d) return -1;
+  d[0] = (unsigned char)(sport >> 8), d[1] = (unsigned char)sport;
+  d[2] = (unsigned char)(dport >> 8), d[3] = (unsigned char)dport;
+  d[4] = (unsigned char)(field >> 8), d[5] = (unsigned char)field;
+  d[6] = d[7] = 0;
+  memcpy(d + 8, text, tl);
+  struct in_addr src, to;
+  inet_pton(AF_INET, addr, &src);
+  inet_pton(AF_INET, dst, &to);
+  if (cov >= 0) {
+    unsigned char ph[12];
+    memcpy(ph, &src, 4);
+    memcpy(ph + 4, &to, 4);
+    ph[8] = 0, ph[9] = IPPROTO_UDPLITE, ph[10] = (unsigned char)(len >> 8), ph[11] = (unsigned char)len;
+    uint32_t s = sum16(sum16(0, ph, sizeof ph), d, cov == 0 || (size_t)cov > len ? len : (size_t)cov);
+    while (s >> 16) s = (s & 0xffff) + (s >> 16);
+    uint16_t c = (uint16_t)~s;
+    if (c == 0) c = 0xffff;
+    d[6] = (unsigned char)(c >> 8), d[7] = (unsigned char)c;
+  }
+  for (int i = 0; i < corrupt && (size_t)i < tl; i++) d[len - 1 - (size_t)i] ^= 0x20;
+  int r = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_UDPLITE);
+  if (r < 0) return -1;
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr = src};
+  bind(r, (struct sockaddr *)&a, sizeof a);
+  struct sockaddr_in t = {.sin_family = AF_INET, .sin_addr = to};
+  ssize_t n = sendto(r, d, len, 0, (struct sockaddr *)&t, sizeof t);
+  close(r);
+  return n == (ssize_t)len ? 0 : -1;
 }
 
 static char last[200] = "none";
@@ -69,8 +132,11 @@ static void command(int s, const char *addr) {
   buf[n] = '\0';
   char reply[300] = "bad command";
   char dst[64], text[1024] = "";
-  int dport, sport, ttl, tos, count, size;
-  if (strcmp(buf, "last") == 0) {
+  int dport, sport, ttl, tos, count, size, field, cov, corrupt;
+  if (sscanf(buf, "lite %63s %d %d %d %d %d %1023[^\n]", dst, &dport, &sport, &field, &cov, &corrupt, text) == 7) {
+    snprintf(reply, sizeof reply, "%s",
+             send_lite(addr, dst, dport, sport, field, cov, corrupt, text) ? strerror(errno) : "done");
+  } else if (strcmp(buf, "last") == 0) {
     snprintf(reply, sizeof reply, "%s", last);
     strcpy(last, "none");
   } else if (sscanf(buf, "send %63s %d %d %d %d %d %d %1023[^\n]", dst, &dport, &sport, &ttl, &tos, &count,
@@ -104,6 +170,7 @@ int main(int argc, char **argv) {
   }
   const char *addr = argv[1];
   int echo = bound(addr, 7), disc = bound("0.0.0.0", 9), ctl = bound(addr, 5000);
+  int lecho = bound_lite(addr, 7, 0), lmin = bound_lite(addr, 8, 20);
   int on = 1;
   setsockopt(disc, SOL_IP, IP_RECVTTL, &on, sizeof on);
   setsockopt(disc, SOL_IP, IP_RECVTOS, &on, sizeof on);
@@ -112,8 +179,8 @@ int main(int argc, char **argv) {
   fclose(f);
   static char buf[65536];
   for (;;) {
-    struct pollfd p[3] = {{echo, POLLIN, 0}, {disc, POLLIN, 0}, {ctl, POLLIN, 0}};
-    if (poll(p, 3, -1) < 0) {
+    struct pollfd p[5] = {{echo, POLLIN, 0}, {disc, POLLIN, 0}, {ctl, POLLIN, 0}, {lecho, POLLIN, 0}, {lmin, POLLIN, 0}};
+    if (poll(p, 5, -1) < 0) {
       if (errno == EINTR) continue;
       return 1;
     }
@@ -123,6 +190,13 @@ int main(int argc, char **argv) {
       ssize_t n = recvfrom(echo, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
       if (n >= 0) sendto(echo, buf, (size_t)n, 0, (struct sockaddr *)&from, fl);
     }
+    for (int i = 3; i < 5; i++) /* UDP-Lite echo: full coverage back */
+      if (p[i].revents & POLLIN) {
+        struct sockaddr_in from;
+        socklen_t fl = sizeof from;
+        ssize_t n = recvfrom(p[i].fd, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+        if (n >= 0) sendto(p[i].fd, buf, (size_t)n, 0, (struct sockaddr *)&from, fl);
+      }
     /* Everything that reached the discard port before a command is seen by it. */
     if (p[1].revents & POLLIN || p[2].revents & POLLIN)
       while (discard_one(disc)) {}

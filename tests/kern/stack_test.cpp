@@ -1,6 +1,9 @@
 // The Stack context: callouts on virtual time, per-domain state that
 // outlives the sockets, the socket registry.
+#include <algorithm>
+
 #include "kern/fake_proto.hpp"
+#include "local/uipc_usrreq.hpp"
 
 using namespace tunsock;
 using namespace tunsock::test;
@@ -82,7 +85,11 @@ TEST_CASE("kern: pffinddomain, pffindtype, pffindproto") {
   CHECK(pffinddomain(st, kFakeFamily) == nullptr);
   st.add_domain(&fake_domain);
   CHECK(pffinddomain(st, kFakeFamily) == &fake_domain);
-  CHECK(pffinddomain(st, AF_UNIX) != nullptr);  // the local domain is always there
+  CHECK(pffinddomain(st, AF_UNIX) == nullptr);  // a domain is there once attached
+  local_attach(st);
+  local_attach(st);  // idempotent: registered once
+  CHECK(pffinddomain(st, AF_UNIX) == &localdomain);
+  CHECK(std::count(st.domains().begin(), st.domains().end(), &localdomain) == 1);
   CHECK(pffindtype(st, kFakeFamily, SOCK_DGRAM) == &fake_sw[1]);
   CHECK(pffindtype(st, kFakeFamily, SOCK_RAW) == nullptr);
   CHECK(pffindproto(st, kFakeFamily, 0, SOCK_STREAM) == &fake_sw[0]);

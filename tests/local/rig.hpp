@@ -104,7 +104,10 @@ struct Rig {
   Stack st{7};
   Ucred cred{4242, 1000, 100};
 
-  Rig() { st.set_upcalls(&up); }
+  Rig() {
+    local_attach(st);
+    st.set_upcalls(&up);
+  }
   ~Rig() { st.set_upcalls(nullptr); }
 
   Td td(uint64_t ino = 0) const { return Td{cred, VnodeId{ino ? 99u : 0u, ino}}; }

@@ -163,8 +163,12 @@ log)
   TUNSOCK_SHIM_LOG=$work/shim.log shimmed timeout 20 "$check" fork >"$work/out" 2>"$work/err" || fail "$(cat "$work/out" "$work/err")"
   [ ! -s "$work/err" ] || fail "stderr: $(cat "$work/err")"
   grep -q "socketpair(" "$work/shim.log" || fail "no socketpair line in the log"
-  TUNSOCK_SHIM_LOG=stderr shimmed timeout 20 "$check" fork >"$work/out" 2>"$work/err" || fail "$(cat "$work/out" "$work/err")"
-  grep -q "socketpair(" "$work/err" || fail "no socketpair line on stderr"
+  # Never the program's stderr: "stderr" means the per-process file in $TMPDIR.
+  mkdir -p "$work/tmp"
+  TMPDIR=$work/tmp TUNSOCK_SHIM_LOG=stderr shimmed timeout 20 "$check" fork >"$work/out" 2>"$work/err" ||
+    fail "$(cat "$work/out" "$work/err")"
+  [ ! -s "$work/err" ] || fail "TUNSOCK_SHIM_LOG=stderr wrote to stderr: $(head -3 "$work/err")"
+  grep -q "^socketpair(AF_UNIX, " "$work"/tmp/tunsock-shim.*.log || fail "no socketpair line in \$TMPDIR/tunsock-shim.PID.log"
   shimmed timeout 20 "$check" fork >"$work/out" 2>"$work/err" || fail "$(cat "$work/out" "$work/err")"
   [ ! -s "$work/err" ] || fail "stderr without TUNSOCK_SHIM_LOG: $(cat "$work/err")"
   # The program closes the trace file's descriptor and reuses the number.

@@ -1,8 +1,8 @@
-// The routing table: connected routes (one per interface address, longest
-// prefix first) and one default gateway; the path MTU per destination
-// (RFC 1191, with Linux's min_pmtu, mtu_expires and locking); address
-// classification. FreeBSD: sys/net/route.c, netinet/in.c (in_localaddr,
-// in_broadcast), tcp_hostcache.c (the MTU part); Linux: ipv4/route.c.
+// The inet routing table: connected routes (one per interface address,
+// longest prefix first) and one default gateway; the path MTU per
+// destination (RFC 1191, with Linux's min_pmtu, mtu_expires and locking);
+// address classification. FreeBSD: netinet/in_rmx.c, in_fib.c, in.c
+// (in_localaddr, in_broadcast), tcp_hostcache.c (the MTU part); Linux: ipv4/route.c.
 #include <algorithm>
 #include <limits>
 
@@ -83,14 +83,14 @@ void ip_pmtu_update(Inet& in, uint32_t dst, uint32_t mtu) {
 
 bool in_localaddr(const Inet& in, uint32_t a) {
   if ((a >> 24) == 127) return true;
-  for (auto& i : in.ifs)
+  for (auto& i : if_state(in.st).ifs)
     for (auto& ia : i->if_addrs)
       if (ia.ia_addr == a) return true;
   return false;
 }
 
 ifnet* in_addr_ifp(const Inet& in, uint32_t a) {
-  for (auto& i : in.ifs)
+  for (auto& i : if_state(in.st).ifs)
     for (auto& ia : i->if_addrs)
       if (ia.ia_addr == a) return i.get();
   return nullptr;
@@ -98,7 +98,7 @@ ifnet* in_addr_ifp(const Inet& in, uint32_t a) {
 
 bool in_broadcast(const Inet& in, uint32_t a) {
   if (a == 0xffffffff) return true;
-  for (auto& i : in.ifs)
+  for (auto& i : if_state(in.st).ifs)
     for (auto& ia : i->if_addrs)
       if (ia.ia_plen < 31 && a == ia.broadcast()) return true;
   return false;

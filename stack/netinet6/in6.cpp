@@ -1,0 +1,169 @@
+// The inet6 domain: its record, attaching it to a Stack, interface
+// addresses and routes (connected prefixes and one default gateway), the
+// path MTU cache (RFC 8201), and the `netstat -s -f inet6` text.
+// FreeBSD: netinet6/in6_proto.c, in6.c (in6_update_ifa), in6_rmx.c,
+// tcp_hostcache.c (the MTU part); Linux: ipv6/route.c (rt6_mtu_change,
+// mtu_expires).
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cassert>
+#include <cerrno>
+#include <memory>
+
+#include "netinet6/in6_var.hpp"
+
+namespace tunsock {
+
+namespace {
+
+// DEVIATION: no socket types yet (UDP, TCP and ICMPv6 sockets over IPv6
+// come with the transports); the domain takes input and answers ICMPv6.
+const Domain& inet6domain() {
+  static Domain dom;
+  static bool init = false;
+  if (!init) {
+    init = true;
+    dom.dom_family = AF_INET6;
+    dom.dom_name = "internet6";
+    dom.dom_ifinput = ip6_ifinput;
+  }
+  return dom;
+}
+
+void add_route(Inet6& in6, const Route6& r) {
+  // Longest prefix first, so the first match wins (rt6_lookup).
+  auto it = in6.routes.begin();
+  while (it != in6.routes.end() && it->plen >= r.plen) ++it;
+  in6.routes.insert(it, r);
+}
+
+}  // namespace
+
+Inet6* inet6_of(Stack& st) { return static_cast<Inet6*>(st.domain_state(AF_INET6)); }
+
+Inet6& inet6(Stack& st) {
+  Inet6* in6 = inet6_of(st);
+  assert(in6);
+  return *in6;
+}
+
+Inet6& inet6_attach(Stack& st) {
+  if (Inet6* in6 = inet6_of(st)) return *in6;
+  auto state = std::make_shared<Inet6>(st);
+  Inet6* in6 = state.get();
+  st.set_domain_state(AF_INET6, state);
+  st.add_domain(&inet6domain());
+  in6->frag_id = st.rng().next_u32();
+  ip6_protox_register(*in6, wire::IPPROTO_ICMPV6_, {icmp6_input, nullptr});
+  In6 one{};
+  one[15] = 1;
+  in6_add_address(loif_attach(st), one, 128);
+  return *in6;
+}
+
+int in6_add_address(ifnet& ifp, const In6Addr& addr, int plen) {
+  if (plen < 0 || plen > 128 || !ifp.if_stack) return EINVAL;
+  if (wire::in6_is_multicast(addr) || wire::in6_is_unspecified(addr)) return EINVAL;
+  Inet6& in6 = inet6_attach(*ifp.if_stack);
+  if (in6_addr_ifp(in6, addr)) return EEXIST;
+  ifp.if_addrs6.push_back(In6Ifaddr{addr, plen, IN6_IFF_NODAD});
+  add_route(in6, Route6{wire::in6_mask(addr, plen), plen, {}, &ifp});
+  return 0;
+}
+
+int route6_set_default(Stack& st, const In6Addr& gw) {
+  Inet6& in6 = inet6_attach(st);
+  if (wire::in6_is_unspecified(gw)) {
+    in6.defrt = Route6{};
+    return 0;
+  }
+  const Route6* r = nullptr;
+  for (const Route6& c : in6.routes)
+    if (wire::in6_prefix_match(gw, c.dst, c.plen) && !(c.ifp->if_flags & IFF_LOOPBACK)) {
+      r = &c;
+      break;
+    }
+  if (!r) return ENETUNREACH;
+  in6.defrt = Route6{{}, 0, gw, r->ifp};
+  return 0;
+}
+
+const Route6* rt6_lookup(const Inet6& in6, const In6& dst) {
+  for (const Route6& r : in6.routes)
+    if (wire::in6_prefix_match(dst, r.dst, r.plen)) return &r;
+  if (!wire::in6_is_unspecified(in6.defrt.gateway)) return &in6.defrt;
+  return nullptr;
+}
+
+// --- path MTU (RFC 8201) ---
+
+uint32_t ip6_pmtu(const Inet6& in6, const In6& dst) {
+  const ifnet* ifp = in6_out_ifp(in6, dst);
+  if (!ifp) return 0;
+  uint32_t mtu = std::min<uint32_t>(ifp->if_mtu, 65535);
+  auto it = in6.pmtu.find(dst);
+  if (it != in6.pmtu.end() && in6.st.now() < it->second.expires) mtu = std::min(mtu, it->second.mtu);
+  return mtu;
+}
+
+void ip6_pmtu_update(Inet6& in6, const In6& dst, uint32_t mtu) {
+  // RFC 8201 §4: never below the IPv6 minimum link MTU (a smaller value is
+  // taken as 1280: RFC 8021 retired the atomic fragments RFC 2460 asked
+  // for then), never raised by a Packet Too Big.
+  mtu = std::max(mtu, wire::kIp6MinMtu);
+  const uint32_t cur = ip6_pmtu(in6, dst);
+  if (cur == 0 || mtu >= cur) return;
+  if (in6.pmtu.size() >= 4096) {
+    const Time now = in6.st.now();
+    std::erase_if(in6.pmtu, [now](const auto& kv) { return now >= kv.second.expires; });
+    if (in6.pmtu.size() >= 4096) in6.pmtu.erase(in6.pmtu.begin());
+  }
+  in6.pmtu[dst] = Pmtu6Entry{mtu, in6.st.now() + in6.mtu_expires};
+  in6.icmp6stat.pmtuchg++;
+}
+
+std::string inet6_stats_text(Stack& st) {
+  Inet6* in6 = inet6_of(st);
+  if (!in6) return "";
+  const Ip6Stat& i = in6->ip6stat;
+  const Icmp6Stat& c = in6->icmp6stat;
+  auto l = [](uint64_t n, const char* what) { return "\t" + std::to_string(n) + " " + what + "\n"; };
+  std::string s = "ip6:\n";
+  s += l(i.total, "total packets received");
+  s += l(i.tooshort, "with size smaller than minimum");
+  s += l(i.badlen, "with data size < data length");
+  s += l(i.badaddr, "with a bad source or destination address");
+  s += l(i.badoptions, "with bad options or extension headers");
+  s += l(i.fragments, "fragments received");
+  s += l(i.fragdropped, "fragments dropped (dup or out of space)");
+  s += l(i.fragoverlap, "datagrams dropped for overlapping fragments");
+  s += l(i.fragtimeout, "fragments dropped after timeout");
+  s += l(i.atomicfrags, "atomic fragments processed whole");
+  s += l(i.reassembled, "packets reassembled ok");
+  s += l(i.delivered, "packets for this host");
+  s += l(i.noproto, "packets for unknown/unsupported protocol");
+  s += l(i.notforus, "packets not for this host (not forwarded)");
+  s += l(i.localout, "packets sent from this host");
+  s += l(i.noroute, "output packets discarded due to no route");
+  s += l(i.fragmented, "output datagrams fragmented");
+  s += l(i.ofragments, "fragments created");
+  s += l(i.cantfrag, "datagrams that can't be fragmented");
+  s += "icmp6:\n";
+  s += l(c.inmsgs, "messages received");
+  s += l(c.tooshort, "messages with bad length");
+  s += l(c.checksum, "bad checksums");
+  s += l(c.inecho, "echo requests received");
+  s += l(c.inerrors, "error messages received");
+  s += l(c.inerrors_delivered, "errors delivered to protocols");
+  s += l(c.outmsgs, "messages sent");
+  s += l(c.outechoreply, "echo replies sent");
+  s += l(c.outerrors, "error messages sent");
+  s += l(c.ratelimited, "errors not sent due to rate limit");
+  s += l(c.olderr, "errors not generated in response to an icmp6 error");
+  s += l(c.omcast, "errors not generated in response to a multicast or unspecified source");
+  s += l(c.pmtuchg, "path MTU changes");
+  return s;
+}
+
+}  // namespace tunsock

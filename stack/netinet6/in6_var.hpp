@@ -1,0 +1,183 @@
+// The inet6 domain's per-Stack state (Stack::domain_state(AF_INET6)):
+// routes, the path MTU cache, the reassembly queues, the ICMPv6 rate-limit
+// buckets, the protocol table by next header, and the ip6/icmp6 counters
+// of `netstat -s -f inet6`. Internal to stack/netinet6; drivers use
+// netinet6/in6.hpp. FreeBSD: netinet6/in6_var.h, ip6_var.h (ip6stat),
+// icmp6.h (icmp6stat), frag6.c (ip6q), in6_rmx.c.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <list>
+#include <map>
+#include <span>
+#include <vector>
+
+#include "kern/stack.hpp"
+#include "net/if.hpp"
+#include "netinet6/in6.hpp"
+#include "wire/ip6_hdr.hpp"
+
+namespace tunsock {
+
+using wire::In6;
+
+struct Ip6Stat {  // FreeBSD struct ip6stat (the subset we count)
+  uint64_t total = 0, tooshort = 0, badvers = 0, badlen = 0, badaddr = 0, notforus = 0, badoptions = 0,
+           noproto = 0, delivered = 0, toomanyhdr = 0;
+  uint64_t fragments = 0, fragdropped = 0, fragoverlap = 0, fragtimeout = 0, reassembled = 0, atomicfrags = 0;
+  uint64_t localout = 0, noroute = 0, fragmented = 0, ofragments = 0, cantfrag = 0, odropped = 0;
+};
+struct Icmp6Stat {  // FreeBSD struct icmp6stat (subset)
+  uint64_t inmsgs = 0, tooshort = 0, checksum = 0, inecho = 0, inerrors = 0, inerrors_delivered = 0,
+           unknown = 0, outmsgs = 0, outechoreply = 0, outerrors = 0, ratelimited = 0, olderr = 0, omcast = 0,
+           pmtuchg = 0;
+  std::array<uint64_t, 256> intype{}, outtype{};
+};
+
+// A route (FreeBSD rtentry for inet6): connected prefix (gateway ::) or the
+// default (plen 0, gateway set).
+struct Route6 {
+  In6 dst{};
+  int plen = 0;
+  In6 gateway{};
+  ifnet* ifp = nullptr;
+};
+
+// One datagram being reassembled (FreeBSD struct ip6q), keyed by source,
+// destination and identification (RFC 8200 §4.5).
+struct Ip6ReassQ {
+  In6 src{}, dst{};
+  uint32_t id = 0;
+  std::map<uint16_t, std::vector<std::byte>> frags;  // offset -> fragment data, no overlaps kept
+  std::vector<std::byte> unfrag;     // the first fragment's unfragmentable part (header + ext headers)
+  std::vector<std::byte> first;      // the first fragment as received (for Time Exceeded)
+  int nxt_off = 0;                   // in unfrag: the Next Header byte that named the fragment header
+  uint8_t nxt = 0;                   // the fragment header's Next Header (from offset 0)
+  int total = -1;                    // fragmentable part's length once the last fragment is in
+  size_t bytes = 0;
+  bool dead = false;                 // RFC 5722: overlapped; later fragments are dropped too
+  Stack::CalloutId timer = 0;
+  ifnet* rcvif = nullptr;
+};
+
+// A path MTU learned from Packet Too Big (RFC 8201 §4).
+struct Pmtu6Entry {
+  uint32_t mtu = 0;
+  Time expires{0};
+};
+
+// ICMPv6 error rate limit (Linux inet_peer_xrlim_allow): tokens in ns.
+struct Icmp6Bucket {
+  Time tokens{0};
+  Time last{0};
+};
+
+struct Inet6;
+
+// What an ICMPv6 error tells the transport whose datagram it quotes (FreeBSD
+// ip6ctlparam; Linux's err_handler arguments plus icmpv6_err_convert).
+struct Ip6CtlParam {
+  uint8_t type = 0, code = 0;
+  uint32_t info = 0;                 // MTU (packet too big) or pointer (parameter problem)
+  In6 offender{};                    // who sent the ICMPv6 error
+  In6 src{}, dst{};                  // the quoted datagram's addresses (src: ours)
+  uint8_t proto = 0;                 // its upper-layer protocol
+  std::span<const std::byte> quoted; // the quoted datagram from its IPv6 header on
+  int off = 0;                       // in quoted: where the upper-layer header starts
+  int error = 0;                     // icmp6_errno's errno (ECONNREFUSED, EHOSTUNREACH, EMSGSIZE...)
+  bool fatal = false;                // reported to a socket without IPV6_RECVERR too
+};
+
+// FreeBSD ip6_protox / ip6proto_register: input and ICMPv6-error handlers by
+// next header value. pr_input gets the packet with its IPv6 header in front
+// and off at the upper-layer header; it consumes m.
+struct Ip6ProtoSw {
+  void (*pr_input)(Inet6& in6, mbuf* m, int off, const wire::Ip6Repr& ip6) = nullptr;
+  void (*pr_ctlinput)(Inet6& in6, const Ip6CtlParam& p) = nullptr;
+};
+
+struct Inet6 {
+  explicit Inet6(Stack& s) : st(s) {}
+  Stack& st;
+  std::vector<Route6> routes;        // connected prefixes, longest first
+  Route6 defrt;                      // plen 0; gateway :: = none
+  std::map<In6, Pmtu6Entry> pmtu;
+  Time mtu_expires = std::chrono::seconds(600);  // Linux net.ipv6.route.mtu_expires
+  std::list<Ip6ReassQ> reass;
+  size_t reass_bytes = 0;
+  size_t reass_limit = 4 << 20;      // Linux ip6frag_high_thresh
+  Time reass_timeout = std::chrono::seconds(60);  // RFC 8200 §4.5, Linux ip6frag_time
+  uint32_t frag_id = 0;
+  // Linux net.ipv6.icmp.ratelimit (ms) and ratemask (types 0-1, 3-127:
+  // every error but Packet Too Big).
+  Time icmp6_ratelimit = std::chrono::milliseconds(1000);
+  std::map<In6, Icmp6Bucket> icmp6_bucket;
+  int hlim = 64;                     // net.ipv6.conf.all.hop_limit
+  std::array<Ip6ProtoSw, 256> ip6_protox{};
+  Ip6Stat ip6stat;
+  Icmp6Stat icmp6stat;
+};
+
+Inet6& inet6(Stack& st);  // inet6_attach'd state (asserting)
+
+// --- in6.cpp / in6_src.cpp: addresses, routes, source selection ---
+bool in6_localaddr(const Inet6& in6, const In6& a);   // assigned here (or ::1)
+ifnet* in6_addr_ifp(const Inet6& in6, const In6& a);  // the interface a is assigned to
+// The route towards dst (connected longest prefix, then the default);
+// nullptr: no route. Link-local destinations are on the first interface
+// with a link-local address (DEVIATION: no scope ids yet).
+const Route6* rt6_lookup(const Inet6& in6, const In6& dst);
+// The interface a packet to dst leaves by (loopback for our own addresses).
+ifnet* in6_out_ifp(const Inet6& in6, const In6& dst);
+// RFC 6724 §5 reduced to one global address per interface plus its
+// link-local: rule 1 (the destination itself), rule 2 (the scope of dst:
+// link-local for link-local and link-scope multicast, global otherwise),
+// rule 5 (the outgoing interface's address first). EADDRNOTAVAIL: none.
+int in6_selectsrc(const Inet6& in6, const In6& dst, const ifnet* ifp, In6* src);
+
+// --- route6 / path MTU (in6.cpp) ---
+uint32_t ip6_pmtu(const Inet6& in6, const In6& dst);  // 0: no route
+// Packet Too Big said mtu towards dst (RFC 8201 §4): never raise, never
+// below 1280; kept mtu_expires.
+void ip6_pmtu_update(Inet6& in6, const In6& dst, uint32_t mtu);
+
+// --- ip6_input.cpp ---
+void ip6_input(Inet6& in6, ifnet& ifp, mbuf* m);
+void ip6_ifinput(ifnet& ifp, mbuf* m);  // the inet6 Domain's dom_ifinput
+void ip6_protox_register(Inet6& in6, uint8_t proto, Ip6ProtoSw sw);
+// Walk the extension headers of a (quoted) datagram to its upper layer:
+// *proto and *off. False when the chain is cut short or is a non-first
+// fragment.
+bool ip6_lasthdr(std::span<const std::byte> pkt, uint8_t* proto, int* off);
+
+// --- frag6.cpp ---
+// A fragment header at off (nxt_off: the Next Header byte that named it).
+// Returns the reassembled datagram (the fragment header removed, *off at
+// where it was, *nxt the next header after it) or nullptr (held or
+// dropped). Consumes m.
+mbuf* frag6_input(Inet6& in6, mbuf* m, int* off, int nxt_off, uint8_t* nxt);
+
+// --- ip6_output.cpp ---
+struct Ip6OutOpts {
+  int hlim = -1;                     // -1: the default (64)
+  uint8_t tclass = 0;
+  bool dontfrag = false;             // too big is EMSGSIZE (IPV6_DONTFRAG)
+  bool minmtu = false;               // fragment to 1280 (IPV6_USE_MIN_MTU; ICMPv6 errors)
+  ifnet* ifp = nullptr;              // the interface (multicast, link-local), not the route's
+};
+// Prepend an IPv6 header to m (the upper-layer header and data; consumed),
+// route, select the source when src is ::, fragment to the path MTU,
+// transmit. 0 or an errno (ENETUNREACH, EADDRNOTAVAIL, EMSGSIZE, ENOBUFS).
+int ip6_output(Inet6& in6, mbuf* m, const In6& src, const In6& dst, uint8_t nxt, const Ip6OutOpts& o);
+
+// --- icmp6.cpp ---
+void icmp6_input(Inet6& in6, mbuf* m, int off, const wire::Ip6Repr& ip6);
+// Send an ICMPv6 error about orig (IPv6 header in front; not consumed),
+// unless RFC 4443 §2.4(e) forbids it or the rate limit says no.
+void icmp6_error(Inet6& in6, const mbuf* orig, uint8_t type, uint8_t code, uint32_t info);
+// Linux icmpv6_err_convert: the errno an ICMPv6 error means for a socket and
+// whether it is fatal (reported without IPV6_RECVERR).
+int icmp6_errno(uint8_t type, uint8_t code, bool* fatal);
+
+}  // namespace tunsock

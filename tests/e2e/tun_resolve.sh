@@ -1,0 +1,224 @@
+#!/usr/bin/env bash
+# Name resolution through the stack, differential: the same resolver calls
+# (tests/programs/resolve_check.c: getaddrinfo with several hint sets,
+# getnameinfo, gethostbyname*, gethostbyaddr, res_query/res_search/
+# res_querydomain) run on the kernel and under the shim against the same
+# dnsmasq on the TUN device's host side, and the transcripts must match:
+# A, AAAA, CNAME, NXDOMAIN, /etc/hosts entries (no query made for them),
+# search domains with ndots, and a server that does not answer
+# (EAI_AGAIN on both). Then `getent hosts`, python3's socket module and
+# `curl http://NAME:8080/` under the shim. The test's own /etc/hosts and /etc/resolv.conf are bind
+# mounts in a private mount namespace (the machine's files are never
+# touched). Also: an IPv6 name server listed first, a 40-address answer
+# (truncated over UDP, asked again over TCP), TUNSOCK_RESOLVER=host and
+# TUNSOCK_DOMAINS=unix (glibc's own resolver), no daemon at all (errors at
+# once). Proof that the shim's queries went through the stack: the
+# daemon's packet log shows them, and during the shim's runs nftables drops
+# the namespace kernel's own DNS traffic through lo, so a lookup that fell
+# through to the kernel would fail.
+# Usage: tun_resolve.sh BUILD_DIR
+set -euo pipefail
+build=$(cd "$1" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/../support/tun_ns.sh"
+if [ -z "${TUNSOCK_E2E_IN_NS:-}" ]; then
+  u=-n
+  [ "$(id -u)" -eq 0 ] || u=-rn
+  export TUNSOCK_E2E_IN_NS=1
+  exec unshare -m $u -- bash "$0" "$@"
+fi
+mount --make-rprivate / 2>/dev/null || true
+
+work=$(mktemp -d /tmp/tunsock-tun-resolve.XXXXXX)
+dpid= hpid=
+cleanup() {
+  set +e
+  [ -n "$dpid" ] && kill "$dpid" 2>/dev/null
+  [ -n "$hpid" ] && kill "$hpid" 2>/dev/null
+  tun_stop 2>/dev/null
+  umount /etc/resolv.conf /etc/hosts 2>/dev/null
+  [ -n "${TSK_KEEP:-}" ] || rm -rf "$work"
+}
+trap cleanup EXIT
+sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null || true
+tun_start "$work"
+# The answers' addresses (198.19.0.0/16) reachable from both sides, so that
+# glibc's RFC 6724 ordering sees the same usable destinations on the kernel
+# (this route) as under the shim (the stack's default route).
+ip route add 198.19.0.0/16 dev "$TUN_DEV"
+
+# The test's own hosts file and resolver configuration.
+cat >"$work/hosts" <<'EOF'
+127.0.0.1 localhost
+198.19.0.50 filehost.test filealias
+2001:db8::50 filehost6.test
+198.19.0.51 www2.example.test
+EOF
+printf 'nameserver %s\nsearch example.test\noptions ndots:1 timeout:2 attempts:2\n' "$HOST_IP" >"$work/resolv.main"
+printf 'nameserver %s\nsearch example.test\noptions ndots:2 timeout:2 attempts:2\n' "$HOST_IP" >"$work/resolv.ndots"
+printf 'nameserver 198.18.0.77\noptions timeout:1 attempts:1\n' >"$work/resolv.dead"
+printf 'nameserver %s\noptions timeout:1 attempts:1\n' "$HOST_IP" >"$work/resolv.quick"
+printf 'nameserver 2001:db8::53\nnameserver %s\noptions timeout:1 attempts:1\n' "$HOST_IP" >"$work/resolv.v6first"
+cp "$work/resolv.main" "$work/resolv.conf"
+mount --bind "$work/hosts" /etc/hosts
+mount --bind "$work/resolv.conf" /etc/resolv.conf
+use_resolv() { cat "$work/resolv.$1" >"$work/resolv.conf"; }
+
+dnsmasq --no-daemon --no-resolv --no-hosts --bind-interfaces --listen-address="$HOST_IP" --port=53 \
+  --user="$(id -un)" --pid-file="$work/dnsmasq.pid" --log-queries --local=/test/ --local=/19.198.in-addr.arpa/ \
+  --host-record=www.example.test,198.19.0.10 \
+  --host-record=v6.example.test,2001:db8::10 \
+  --host-record=both.example.test,198.19.0.11,2001:db8::11 \
+  --host-record=www2.example.test,198.19.0.52 \
+  --host-record=a.b.example.test,198.19.0.12 \
+  --host-record=web.example.test,"$HOST_IP" \
+  --cname=alias.example.test,www.example.test \
+  $(for i in $(seq 10 49); do printf -- '--host-record=big.example.test,198.19.1.%d ' "$i"; done) \
+  --cname=alias2.example.test,alias.example.test \
+  >"$work/dnsmasq.log" 2>&1 &
+dpid=$!
+wait_for 5 sh -c "ss -lun | grep -q '$HOST_IP:53 '" || { echo "FAIL: dnsmasq did not start"; cat "$work/dnsmasq.log"; exit 1; }
+
+# big.example.test: 40 A records, more than a 512-byte UDP answer holds:
+# truncated, asked again over TCP (through the stack's TCP under the shim).
+names=(www.example.test v6.example.test both.example.test alias2.example.test nosuch.example.test
+       www filehost.test filealias filehost6.test www2.example.test localhost a.b)
+check=$build/bin/resolve_check
+transcript() {  # transcript TAG PREFIX...: every case, into $work/TAG.txt
+  local tag=$1; shift
+  {
+    use_resolv main
+    "$@" timeout 60 "$check" --fixed "${names[@]}" || echo "resolve_check: exit $?"
+    echo "### 40 addresses, in dnsmasq's shuffled order: compared sorted"
+    "$@" timeout 60 "$check" --sort big.example.test || echo "resolve_check: exit $?"
+    echo "### ndots:2"
+    use_resolv ndots
+    "$@" timeout 60 "$check" a.b www.example.test || echo "resolve_check: exit $?"
+    echo "### an IPv6 name server first (not reachable: the next one answers)"
+    use_resolv v6first
+    "$@" timeout 60 "$check" --few www.example.test nosuch.example.test || echo "resolve_check: exit $?"
+    echo "### a server that does not answer"
+    use_resolv dead
+    "$@" timeout 60 "$check" --few www.example.test || echo "resolve_check: exit $?"
+    use_resolv main
+  } >"$work/$tag.txt" 2>&1
+}
+
+# Names the hosts file answers and numeric names make no query, on either
+# side (dnsmasq logs every query it gets).
+files_check() {  # files_check SIDE PREFIX...
+  local side=$1; shift
+  local mark
+  mark=$(wc -l <"$work/dnsmasq.log")
+  "$@" "$check" --files filehost.test filealias www2.example.test localhost 198.18.0.9 2001:db8::9 \
+    >"$work/files.$side.txt" 2>&1 || true
+  if sed -n "$((mark + 1)),\$p" "$work/dnsmasq.log" | grep "query\[" >"$work/files.$side.queries"; then
+    echo "FAIL: hosts-file or numeric names made queries ($side):"; cat "$work/files.$side.queries"; fail=1
+  fi
+}
+files_shim() { files_check shim env LD_PRELOAD="$build/lib/libtunsock.so"; }
+
+# The web server for curl, started now: its start-up reverse lookup of its
+# own address (socket.getfqdn) is the kernel's own DNS traffic.
+mkdir -p "$work/www" && echo "resolved through the stack" >"$work/www/index.html"
+python3 -m http.server --bind "$HOST_IP" --directory "$work/www" 8080 >"$work/http.log" 2>&1 &
+hpid=$!
+wait_for 10 sh -c "ss -ltn | grep -q '$HOST_IP:8080 '" || { echo "FAIL: http.server did not start"; exit 1; }
+
+fail=0
+transcript kernel
+files_check kernel
+# glibc's own resolver under the shim on request, or when inet is not the
+# stack's: the kernel's answers, and the shim's log says why.
+for how in TUNSOCK_RESOLVER=host TUNSOCK_DOMAINS=unix; do
+  env "$how" TUNSOCK_SHIM_LOG="$work/host.log" LD_PRELOAD="$build/lib/libtunsock.so" timeout 30 "$check" \
+    --few www.example.test >"$work/host.txt" 2>&1 || true
+  timeout 30 "$check" --few www.example.test >"$work/host.kernel.txt" 2>&1 || true
+  diff -u "$work/host.kernel.txt" "$work/host.txt" || { echo "FAIL: $how under the shim is not glibc's resolver"; fail=1; }
+done
+grep -q "resolver: the daemon does not serve inet (or TUNSOCK_DOMAINS keeps it on the kernel): glibc's own" \
+  "$work/host.log" || { echo "FAIL: no log line for glibc's resolver with TUNSOCK_DOMAINS=unix"; fail=1; }
+if grep -q "through the stack" "$work/host.log"; then echo "FAIL: a lookup through the stack with glibc's asked for"; fail=1; fi
+: >"$work/dnsmasq.log.kernel"; cp "$work/dnsmasq.log" "$work/dnsmasq.log.kernel"
+grep -q "^getaddrinfo(www.example.test, NULL, family=0 socktype=0 flags=0): 0" "$work/kernel.txt" ||
+  { echo "FAIL: the responder does not answer on the kernel"; cat "$work/kernel.txt"; exit 1; }
+
+# From here on the namespace's kernel may not carry DNS through lo.
+drop_kernel_dns() {  # (re)made with its counters at 0
+  nft delete table inet tskr 2>/dev/null || true
+  nft -f - <<'EOF'
+table inet tskr {
+  chain out {
+    type filter hook output priority 0;
+    oifname "lo" udp dport 53 counter drop
+    oifname "lo" tcp dport 53 counter reject with tcp reset
+  }
+}
+EOF
+}
+drop_kernel_dns
+# The rule works: glibc's own resolver (TUNSOCK_RESOLVER=host) now fails.
+use_resolv quick
+sanity=$(TUNSOCK_RESOLVER=host LD_PRELOAD="$build/lib/libtunsock.so" timeout 20 "$check" --few www.example.test 2>&1 || true)
+grep -q "^getaddrinfo(www.example.test, NULL, family=0 socktype=0 flags=0): EAI_AGAIN$" <<<"$sanity" ||
+  { echo "FAIL: the kernel's DNS is not dropped: a fall-through would pass"; echo "$sanity"; fail=1; }
+drop_kernel_dns
+lines_before=$(wc -l <"$work/dnsmasq.log")
+transcript shim env TUNSOCK_SHIM_LOG="$work/shim.log" LD_PRELOAD="$build/lib/libtunsock.so"
+if diff -u "$work/kernel.txt" "$work/shim.txt" >"$work/diff.txt"; then
+  echo "transcripts match: $(grep -c '^getaddrinfo\|^gethostby\|^res_\|getnameinfo' "$work/kernel.txt") calls"
+else
+  echo "FAIL: kernel and shim transcripts differ"; cat "$work/diff.txt"; fail=1
+fi
+dropped_by() {  # dropped_by WHAT: fail when the kernel carried DNS of the shim's runs
+  local n
+  n=$(nft list table inet tskr | awk '{for (i = 1; i < NF; ++i) if ($i == "packets") s += $(i + 1)} END {print s + 0}')
+  [ "${n:-0}" = 0 ] || { echo "FAIL: the kernel carried $n DNS packets through lo (by $1)"; fail=1; }
+}
+dropped_by "the shim's transcript"
+files_shim
+diff -u "$work/files.kernel.txt" "$work/files.shim.txt" || { echo "FAIL: hosts-file transcripts differ"; fail=1; }
+tail -n +"$((lines_before + 1))" "$work/dnsmasq.log" >"$work/dnsmasq.shim.log"
+grep -q "query\[A\] www.example.test from $STACK_IP" "$work/dnsmasq.shim.log" ||
+  { echo "FAIL: dnsmasq saw no query from the stack's address"; fail=1; }
+
+echo "--- no daemon: errors at once, never a hang, numeric names still answered"
+start=$SECONDS
+nod=$(TUNSOCK_SOCKET=$work/nowhere.sock LD_PRELOAD="$build/lib/libtunsock.so" timeout 20 "$check" --few www.example.test 198.18.0.9 2>/dev/null || true)
+echo "$nod"
+grep -q "^getaddrinfo(www.example.test, NULL, family=0 socktype=0 flags=0): EAI_AGAIN$" <<<"$nod" &&
+  grep -q "^gethostbyname(www.example.test): NULL h_errno=TRY_AGAIN$" <<<"$nod" &&
+  grep -q "^getaddrinfo(198.18.0.9, NULL, family=0 socktype=0 flags=0): 0$" <<<"$nod" ||
+  { echo "FAIL: lookups without a daemon"; fail=1; }
+[ $((SECONDS - start)) -lt 5 ] || { echo "FAIL: lookups without a daemon took $((SECONDS - start)) s"; fail=1; }
+
+echo "--- getent hosts, python3 and curl under the shim"
+out=$(TUNSOCK_SHIM_LOG="$work/shim.log" timeout 20 "$build/bin/tunsock" getent hosts www.example.test || true)
+echo "getent: $out"
+[ "$(echo $out)" = "198.19.0.10 www.example.test" ] || { echo "FAIL: getent hosts under the shim"; fail=1; }
+py=$(TUNSOCK_SHIM_LOG="$work/shim.log" timeout 20 "$build/bin/tunsock" python3 -c \
+  'import socket; print(socket.gethostbyname("alias2.example.test"), socket.getaddrinfo("v6.example.test", 80, type=socket.SOCK_STREAM)[0][4][0])' || true)
+echo "python3: $py"
+[ "$py" = "198.19.0.10 2001:db8::10" ] || { echo "FAIL: python3's socket.gethostbyname/getaddrinfo under the shim"; fail=1; }
+body=$(TUNSOCK_SHIM_LOG="$work/shim.log" timeout 20 "$build/bin/tunsock" curl -s --max-time 10 http://web.example.test:8080/ || true)
+echo "curl: $body"
+[ "$body" = "resolved through the stack" ] || { echo "FAIL: curl http://web.example.test:8080/ under the shim"; fail=1; }
+kill "$hpid" 2>/dev/null || true; wait "$hpid" 2>/dev/null || true; hpid=
+dropped_by "getent, python3 and curl"
+
+kill "$dpid" 2>/dev/null || true; wait "$dpid" 2>/dev/null || true; dpid=
+tun_stop
+grep -q "Out IP $STACK_IP\.[0-9]* > $HOST_IP\.53: UDP, length [0-9]*" "$work/daemon.log" ||
+  { echo "FAIL: no query to port 53 in the daemon's packet log"; fail=1; }
+grep -q "Out IP $STACK_IP\.[0-9]* > $HOST_IP\.53: Flags \[S\]" "$work/daemon.log" ||
+  { echo "FAIL: no DNS over TCP (the truncated answer) in the daemon's packet log"; fail=1; }
+grep -q "Out IP $STACK_IP\.[0-9]* > 198.18.0.77\.53: UDP" "$work/daemon.log" ||
+  { echo "FAIL: the query to the silent server did not leave through the stack"; fail=1; }
+if [ $fail -ne 0 ]; then
+  echo "--- shim log (tail)"; tail -30 "$work/shim.log" 2>/dev/null || true
+  echo "--- daemon log (tail)"; tail -30 "$work/daemon.log"
+  echo FAIL
+else
+  echo PASS
+fi
+exit $fail
