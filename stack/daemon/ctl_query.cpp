@@ -22,6 +22,7 @@ namespace lx {
 #include <fstream>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "daemon/channel.hpp"
@@ -406,12 +407,17 @@ json ctl_mbufs() {
 
 json ctl_interfaces(Daemon& d) {
   json list = json::array();
-  Inet* in = inet_of(d.stack());
-  if (!in) return json{{"interfaces", list}};
+  const IfState* ifst = if_state(std::as_const(d.stack()));
+  if (!ifst) return json{{"interfaces", list}};
   const ifnet* tun_if = d.inet().tun_ifnet();
-  for (const auto& ifp : in->ifs) {
+  for (const auto& ifp : ifst->ifs) {
     json addrs = json::array();
     for (const InIfaddr& a : ifp->if_addrs) addrs.push_back(inet_ntop4(a.ia_addr) + "/" + std::to_string(a.ia_plen));
+    for (const In6Ifaddr& a : ifp->if_addrs6) {
+      char b[INET6_ADDRSTRLEN];
+      ::inet_ntop(AF_INET6, &a.ia6_addr, b, sizeof b);
+      addrs.push_back(std::string(b) + "/" + std::to_string(a.ia6_plen));
+    }
     json j = {{"name", ifp->if_name}, {"index", ifp->if_index}, {"mtu", ifp->if_mtu},
               {"flags", ifp->if_flags}, {"addrs", addrs},       {"stats", ifp->if_data}};
     if (ifp.get() == tun_if && d.inet().tun()) j["tun"] = d.inet().tun()->stats();
