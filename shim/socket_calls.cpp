@@ -416,6 +416,9 @@ int tunsock::shim::impl::connect(int fd, const sockaddr* addr, socklen_t len) {
   if (!addr) return fail(EFAULT);
   Call c;
   c.q.sock_id = s->id;
+  // Where this process holds the socket: a reset reaches its end through
+  // that number (app_fd.cpp) instead of a scan of /proc/PID/fd.
+  c.q.fd_hint = uint32_t(fd) + 1;
   c.addr = addr;
   c.addrlen = len;
   if (s->domain == AF_UNIX && !(len >= kFamilyLen && addr->sa_family == AF_UNSPEC)) {

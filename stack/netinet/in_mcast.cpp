@@ -103,9 +103,10 @@ int in_mcast_ctloutput(Socket& so, InPcb& inp, Sockopt& s) {
 }
 
 bool in_mcast_host_member(const Inet& in, uint32_t group, const ifnet* ifp) {
-  for (const InPcb* inp : in.udb)
-    for (const auto& [g, i] : inp->inp_mships)
-      if (g == group && i == ifp) return true;
+  for (const std::list<InPcb*>* pcbs : {&in.udb, &in.ulitecb})  // UDP and UDP-Lite sockets join groups
+    for (const InPcb* inp : *pcbs)
+      for (const auto& [g, i] : inp->inp_mships)
+        if (g == group && i == ifp) return true;
   return false;
 }
 

@@ -111,6 +111,9 @@ bool udp_check(Inet& in, mbuf*& m, const wire::Ipv4Repr& ip, int proto, uint16_t
     }
   }
   // The pseudo-header holds the whole length and the protocol (RFC 3828 §3.2).
+  // DEVIATION: Linux checks a partial coverage's checksum only when the
+  // datagram is read (udp_recvmsg: poll may report it, recv then skips it);
+  // here it is checked on input, as UDP's, and never queued.
   const uint32_t pseudo = wire::pseudo_sum(ip.src, ip.dst, uint8_t(proto), uint16_t(ulen));
   if (sum == 0) {
     s.nosum++;  // RFC 768: no checksum was computed

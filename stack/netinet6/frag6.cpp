@@ -141,7 +141,7 @@ mbuf* frag6_input(Inet6& in6, mbuf* m, int* offp, int nxt_off, uint8_t* nxtp) {
     icmp6_error(in6, m, wire::ICMP6_PARAM_PROB_, wire::ICMP6_PARAMPROB_HEADER_, 4);
     return drop(in6, m, s.badlen), nullptr;
   }
-  if (int(f.off) + flen > 65535) {
+  if (off - wire::kIp6HdrLen + int(f.off) + flen > 65535) {  // the reassembled Payload Length
     icmp6_error(in6, m, wire::ICMP6_PARAM_PROB_, wire::ICMP6_PARAMPROB_HEADER_, uint32_t(off + 2));
     return drop(in6, m, s.badlen), nullptr;
   }

@@ -216,6 +216,7 @@ void icmp6_input(Inet6& in6, mbuf* m, int off, const wire::Ip6Repr& ip) {
   }
   const uint8_t type = uint8_t(msg[0]);
   c.intype[type]++;
+  rip6_input(in6, msg, ip);  // raw ICMPv6 sockets see every message (RFC 3542 §3.2)
   if (type < 128) return error_input(in6, msg, ip);  // §2.4(b): unknown errors go up too
   switch (type) {
     case wire::ICMP6_ECHO_REQUEST_:
@@ -226,7 +227,8 @@ void icmp6_input(Inet6& in6, mbuf* m, int off, const wire::Ip6Repr& ip) {
       }
       return echo_reply(in6, msg, ip);
     case wire::ICMP6_ECHO_REPLY_:
-      return;  // DEVIATION: no ping sockets over IPv6 yet
+      ping6_input(in6, msg, ip);
+      return;
     default:
       // §2.4(a): unknown informational messages are discarded; so is
       // neighbour discovery (133-137), which a TUN link does not need.

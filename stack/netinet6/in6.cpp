@@ -4,9 +4,11 @@
 // FreeBSD: netinet6/in6_proto.c, in6.c (in6_update_ifa), in6_rmx.c,
 // tcp_hostcache.c (the MTU part); Linux: ipv6/route.c (rt6_mtu_change,
 // mtu_expires).
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <cerrno>
 #include <memory>
@@ -17,9 +19,11 @@ namespace tunsock {
 
 namespace {
 
-// DEVIATION: no socket types yet (UDP, TCP and ICMPv6 sockets over IPv6
-// come with the transports); the domain takes input and answers ICMPv6.
+// DEVIATION: ping and raw ICMPv6 sockets only; UDP and TCP over IPv6 come
+// with the transports (socket(AF_INET6, SOCK_DGRAM, 0) is EPROTONOSUPPORT
+// until then).
 const Domain& inet6domain() {
+  static std::array<Protosw, 2> sw;
   static Domain dom;
   static bool init = false;
   if (!init) {
@@ -27,6 +31,13 @@ const Domain& inet6domain() {
     dom.dom_family = AF_INET6;
     dom.dom_name = "internet6";
     dom.dom_ifinput = ip6_ifinput;
+    sw[0] = Protosw{.pr_type = SOCK_DGRAM, .pr_domain = &dom, .pr_protocol = IPPROTO_ICMPV6,
+                    .pr_flags = PR_ATOMIC | PR_ADDR | PR_SHUTENOTCONN, .pr_ctloutput = icmp6_ctloutput,
+                    .pr_usrreqs = pru_with_defaults(ping6_usrreqs())};
+    sw[1] = Protosw{.pr_type = SOCK_RAW, .pr_domain = &dom, .pr_protocol = IPPROTO_ICMPV6,
+                    .pr_flags = PR_ATOMIC | PR_ADDR | PR_SHUTENOTCONN, .pr_ctloutput = icmp6_ctloutput,
+                    .pr_usrreqs = pru_with_defaults(rip6_usrreqs())};
+    dom.dom_protosw = std::span<const Protosw>(sw.data(), sw.size());
   }
   return dom;
 }
@@ -55,7 +66,7 @@ Inet6& inet6_attach(Stack& st) {
   st.set_domain_state(AF_INET6, state);
   st.add_domain(&inet6domain());
   in6->frag_id = st.rng().next_u32();
-  ip6_protox_register(*in6, wire::IPPROTO_ICMPV6_, {icmp6_input, nullptr});
+  ip6_protox_register(*in6, wire::IPPROTO_ICMPV6_, {icmp6_input, icmp6_ctlinput});
   In6 one{};
   one[15] = 1;
   in6_add_address(loif_attach(st), one, 128);

@@ -97,6 +97,17 @@ struct Ip6ProtoSw {
   void (*pr_ctlinput)(Inet6& in6, const Ip6CtlParam& p) = nullptr;
 };
 
+// One ICMPv6 socket (FreeBSD struct inpcb for inet6 raw; Linux ping and
+// raw6 sockets): ping (SOCK_DGRAM: lport is the echo identifier) or raw.
+struct In6Pcb {
+  Socket* so = nullptr;
+  bool ping = false;
+  In6 laddr{}, faddr{};
+  uint16_t lport = 0;
+  int hlim = -1;                          // IPV6_UNICAST_HOPS (-1: the default)
+  std::array<uint32_t, 8> filter{};       // ICMP6_FILTER: a set bit blocks that type
+};
+
 struct Inet6 {
   explicit Inet6(Stack& s) : st(s) {}
   Stack& st;
@@ -115,6 +126,8 @@ struct Inet6 {
   std::map<In6, Icmp6Bucket> icmp6_bucket;
   int hlim = 64;                     // net.ipv6.conf.all.hop_limit
   std::array<Ip6ProtoSw, 256> ip6_protox{};
+  std::list<In6Pcb*> icmp6b;         // ping and raw ICMPv6 sockets (raw_ip6.cpp)
+  uint16_t ping_last_id = 0;
   Ip6Stat ip6stat;
   Icmp6Stat icmp6stat;
 };
@@ -179,5 +192,20 @@ void icmp6_error(Inet6& in6, const mbuf* orig, uint8_t type, uint8_t code, uint3
 // Linux icmpv6_err_convert: the errno an ICMPv6 error means for a socket and
 // whether it is fatal (reported without IPV6_RECVERR).
 int icmp6_errno(uint8_t type, uint8_t code, bool* fatal);
+// ICMPv6's pr_ctlinput: an error quoting our echo request goes to its ping socket.
+void icmp6_ctlinput(Inet6& in6, const Ip6CtlParam& p);
+
+// --- raw_ip6.cpp: ping and raw ICMPv6 sockets ---
+// A copy of every ICMPv6 message (msg: from the ICMPv6 header on) to each
+// raw ICMPv6 socket whose addresses and ICMP6_FILTER let it through, and an
+// echo reply to the ping socket of its identifier.
+void rip6_input(Inet6& in6, std::span<const std::byte> msg, const wire::Ip6Repr& ip);
+bool ping6_input(Inet6& in6, std::span<const std::byte> msg, const wire::Ip6Repr& ip);
+PrUsrreqs ping6_usrreqs();
+PrUsrreqs rip6_usrreqs();
+// SOL_ICMPV6 ICMP6_FILTER (raw only); SOL_IPV6 IPV6_UNICAST_HOPS.
+int icmp6_ctloutput(Socket& so, Sockopt& sopt);
+int in6_sockaddr(const In6& a, uint16_t port, SockAddr* nam);
+int in6_getsin6(const SockAddr& nam, In6* a, uint16_t* port);  // EINVAL / EAFNOSUPPORT
 
 }  // namespace tunsock

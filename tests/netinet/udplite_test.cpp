@@ -391,3 +391,18 @@ TEST_CASE("udplite: over loopback with partial coverage, connect + send, and por
   CHECK(h.out.empty());
   for (Socket* s : {srv, cli, c2, u}) soclose(*s);
 }
+
+TEST_CASE("udplite: a group joined by a UDP-Lite socket alone is taken in, and the datagram reaches it") {
+  Host h;
+  Socket* l = lite_sock(h.st);
+  REQUIRE(sobind(*l, sin(0, 9200), Td{}) == 0);
+  constexpr uint32_t kGroup = 0xef010203;  // 239.1.2.3
+  ip_mreq mr{};
+  mr.imr_multiaddr.s_addr = htonl(kGroup);
+  mr.imr_interface.s_addr = htonl(kUs);
+  REQUIRE(setopt_raw(*l, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof mr) == 0);
+  h.inject(ip_pkt(kPeer, kGroup, kLite, lite_seg(kPeer, 1, kGroup, 9200, bytes_of("group"), 12, 12)));
+  CHECK(recv_from(*l).data == bytes_of("group"));
+  CHECK(h.in().ipstat.notforus == 0);
+  soclose(*l);
+}

@@ -1,0 +1,325 @@
+// ICMPv6 sockets: Linux "ping sockets" over IPv6 (SOCK_DGRAM/IPPROTO_ICMPV6:
+// the echo identifier is the socket's local "port", the stack fills it and
+// the checksum, only echo replies with that identifier are received; who
+// may make one: net.ipv4.ping_group_range, as Linux) and raw ICMPv6 sockets
+// (SOCK_RAW/IPPROTO_ICMPV6: the application writes the ICMPv6 message, the
+// stack computes its checksum as RFC 3542 §3.1 requires, and reads every
+// ICMPv6 message, without the IPv6 header, less the types its ICMP6_FILTER
+// blocks, RFC 3542 §3.2). FreeBSD: netinet6/raw_ip6.c, icmp6.c
+// (icmp6_ctloutput); Linux: net/ipv6/ping.c, raw.c (rawv6_seticmpfilter).
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "netinet/in_var.hpp"
+#include "netinet6/in6_var.hpp"
+
+namespace tunsock {
+
+namespace {
+
+Inet6& inet6_so(Socket& so) { return inet6(*so.so_stack); }
+In6Pcb& pcb(Socket& so) { return *static_cast<In6Pcb*>(so.so_pcb); }
+
+bool deliver(In6Pcb& p, std::span<const std::byte> msg, const In6& src) {
+  Socket& so = *p.so;
+  if (so.so_rcv.sb_state & SBS_CANTRCVMORE) return false;
+  mbuf* m = m_devget(msg.data(), int(msg.size()), M_NOWAIT, true);
+  if (!m) return false;
+  SockAddr from;
+  in6_sockaddr(src, 0, &from);
+  if (!sbappendaddr(so.so_rcv, from, m, nullptr)) {
+    m_freem(m);
+    return false;
+  }
+  sorwakeup(so);
+  return true;
+}
+
+int pcb_alloc(Socket& so, bool ping) {
+  auto* p = new In6Pcb;
+  p->so = &so;
+  p->ping = ping;
+  so.so_pcb = p;
+  inet6_so(so).icmp6b.push_back(p);
+  return 0;
+}
+
+void icmp6_detach(Socket& so) {
+  if (!so.so_pcb) return;
+  In6Pcb* p = &pcb(so);
+  inet6_so(so).icmp6b.remove(p);
+  so.so_pcb = nullptr;
+  delete p;
+}
+
+bool id_in_use(const Inet6& in6, uint16_t id) {
+  return std::any_of(in6.icmp6b.begin(), in6.icmp6b.end(), [id](const In6Pcb* p) { return p->ping && p->lport == id; });
+}
+
+// Linux ping_get_port: the identifier asked for, or the next free one.
+int ping_getid(Inet6& in6, In6Pcb& p, uint16_t want) {
+  if (want) {
+    if (id_in_use(in6, want)) return EADDRINUSE;
+    p.lport = want;
+    return 0;
+  }
+  for (int i = 0; i < 65536; ++i) {
+    uint16_t id = ++in6.ping_last_id;
+    if (id && !id_in_use(in6, id)) {
+      p.lport = id;
+      return 0;
+    }
+  }
+  return EAGAIN;
+}
+
+int ping6_attach(Socket& so, int proto, const Td& td) {
+  // socket(AF_INET6, SOCK_DGRAM, 0) is UDP's, which this domain does not have yet.
+  if (proto != IPPROTO_ICMPV6) return EPROTONOSUPPORT;
+  // Linux ping_init_sock: the same net.ipv4.ping_group_range for both families.
+  uint32_t lo = 0, hi = 2147483647;
+  if (const Inet* in = inet_of(*so.so_stack)) {
+    lo = in->ping_group_lo;
+    hi = in->ping_group_hi;
+  }
+  if (td.cred.gid < lo || td.cred.gid > hi) return EACCES;
+  return pcb_alloc(so, true);
+}
+
+int rip6_attach(Socket& so, int proto, const Td&) {
+  if (proto != IPPROTO_ICMPV6) return EPROTONOSUPPORT;
+  // DEVIATION: no CAP_NET_RAW check here; who may open raw sockets is the daemon's policy.
+  return pcb_alloc(so, false);
+}
+
+int icmp6_bind(Socket& so, const SockAddr& nam, const Td&) {
+  Inet6& in6 = inet6_so(so);
+  In6Pcb& p = pcb(so);
+  In6 a;
+  uint16_t port;
+  if (int e = in6_getsin6(nam, &a, &port)) return e;
+  if (!wire::in6_is_unspecified(a) && !in6_localaddr(in6, a)) return EADDRNOTAVAIL;
+  if (p.ping && (p.lport || so.so_state & SS_ISBOUND)) return EINVAL;  // Linux ping_bind: bound once
+  if (p.ping)
+    if (int e = ping_getid(in6, p, port)) return e;
+  p.laddr = a;
+  so.so_state |= SS_ISBOUND;
+  return 0;
+}
+
+int icmp6_connect(Socket& so, const SockAddr& nam, const Td&) {
+  In6Pcb& p = pcb(so);
+  if (nam.family() == AF_UNSPEC) {
+    p.faddr = {};
+    so.so_state &= ~SS_ISCONNECTED;
+    return 0;
+  }
+  In6 a;
+  uint16_t port;
+  if (int e = in6_getsin6(nam, &a, &port)) return e;
+  In6 src;
+  if (int e = in6_selectsrc(inet6_so(so), a, nullptr, &src)) return e;
+  p.faddr = a;
+  so.so_state |= SS_ISCONNECTED;
+  return 0;
+}
+
+int icmp6_disconnect(Socket& so) {
+  pcb(so).faddr = {};
+  so.so_state &= ~SS_ISCONNECTED;
+  return 0;
+}
+
+int icmp6_shutdown(Socket& so) {
+  socantsendmore(so);
+  return 0;
+}
+
+int dest_of(Socket& so, const SockAddr* addr, In6* dst) {
+  if (addr) {
+    uint16_t port;
+    return in6_getsin6(*addr, dst, &port);
+  }
+  if (!(so.so_state & SS_ISCONNECTED)) return EDESTADDRREQ;
+  *dst = pcb(so).faddr;
+  return 0;
+}
+
+// Checksum (RFC 4443 §2.3) and output of an ICMPv6 message from p.
+int icmp6_send(Inet6& in6, In6Pcb& p, mbuf* m, const In6& dst) {
+  In6 src = p.laddr;
+  if (wire::in6_is_unspecified(src))
+    if (int e = in6_selectsrc(in6, dst, nullptr, &src)) {
+      m_freem(m);
+      return e;
+    }
+  const int len = m_length(m);
+  wire::put16(m->m_data + 2, 0);
+  wire::put16(m->m_data + 2, wire::cksum_finish(in_cksum_chain(m, 0, len, wire::pseudo_sum6(src, dst, uint32_t(len), 58))));
+  Ip6OutOpts o;
+  o.hlim = p.hlim;
+  in6.icmp6stat.outmsgs++;
+  in6.icmp6stat.outtype[uint8_t(m->m_data[0])]++;
+  return ip6_output(in6, m, src, dst, wire::IPPROTO_ICMPV6_, o);
+}
+
+int ping6_send(Socket& so, int, mbuf* m, const SockAddr* addr, mbuf* control, const Td&) {
+  Inet6& in6 = inet6_so(so);
+  In6Pcb& p = pcb(so);
+  MbufPtr data(m);
+  m_freem(control);  // DEVIATION: no IPV6_PKTINFO / IPV6_HOPLIMIT cmsgs yet
+  In6 dst;
+  if (int e = dest_of(so, addr, &dst)) return e;
+  const int len = data ? m_length(data.get()) : 0;
+  if (len > 0xffff) return EMSGSIZE;
+  if (len < 8) return EINVAL;
+  mbuf* h = m_pullup(data.release(), 8);
+  if (!h) return ENOBUFS;
+  data.reset(h);
+  // Linux ping_v6_sendmsg: only echo requests, code 0.
+  if (uint8_t(h->m_data[0]) != wire::ICMP6_ECHO_REQUEST_ || h->m_data[1] != std::byte(0)) return EINVAL;
+  if (!p.lport)
+    if (int e = ping_getid(in6, p, 0)) return e;
+  wire::put16(h->m_data + 4, p.lport);
+  return icmp6_send(in6, p, data.release(), dst);
+}
+
+int rip6_send(Socket& so, int, mbuf* m, const SockAddr* addr, mbuf* control, const Td&) {
+  Inet6& in6 = inet6_so(so);
+  MbufPtr data(m);
+  m_freem(control);
+  In6 dst;
+  if (int e = dest_of(so, addr, &dst)) return e;
+  // Linux rawv6_push_pending_frames: the checksum field must be in the data.
+  if (!data || m_length(data.get()) < 4) return EINVAL;
+  mbuf* h = m_pullup(data.release(), 4);
+  if (!h) return ENOBUFS;
+  return icmp6_send(in6, pcb(so), h, dst);
+}
+
+int icmp6_sockaddr(Socket& so, SockAddr* nam) {
+  In6Pcb& p = pcb(so);
+  return in6_sockaddr(p.laddr, p.ping ? p.lport : 0, nam);
+}
+
+int icmp6_peeraddr(Socket& so, SockAddr* nam) {
+  if (!(so.so_state & SS_ISCONNECTED)) return ENOTCONN;
+  return in6_sockaddr(pcb(so).faddr, 0, nam);
+}
+
+bool addr_ok(const In6Pcb& p, const wire::Ip6Repr& ip) {
+  if (!wire::in6_is_unspecified(p.laddr) && p.laddr != ip.dst) return false;
+  return wire::in6_is_unspecified(p.faddr) || p.faddr == ip.src;
+}
+
+}  // namespace
+
+int in6_sockaddr(const In6& a, uint16_t port, SockAddr* nam) {
+  sockaddr_in6 s{};
+  s.sin6_family = AF_INET6;
+  s.sin6_port = htons(port);
+  std::memcpy(&s.sin6_addr, a.data(), 16);
+  *nam = SockAddr::from(&s, sizeof s);
+  return 0;
+}
+
+int in6_getsin6(const SockAddr& nam, In6* a, uint16_t* port) {
+  // Linux inet6 checks the length first (SIN6_LEN_RFC2133: 24 bytes, no scope id).
+  if (nam.len < 24) return EINVAL;
+  if (nam.family() != AF_INET6) return EAFNOSUPPORT;
+  sockaddr_in6 s{};
+  std::memcpy(&s, &nam.ss, std::min<size_t>(nam.len, sizeof s));
+  std::memcpy(a->data(), &s.sin6_addr, 16);
+  *port = ntohs(s.sin6_port);
+  return 0;
+}
+
+void rip6_input(Inet6& in6, std::span<const std::byte> msg, const wire::Ip6Repr& ip) {
+  const uint8_t type = uint8_t(msg[0]);
+  for (In6Pcb* p : in6.icmp6b) {
+    if (p->ping || !addr_ok(*p, ip)) continue;
+    if (p->filter[type >> 5] & (1u << (type & 31))) continue;  // ICMP6_FILTER_WILLBLOCK
+    deliver(*p, msg, ip.src);
+  }
+}
+
+bool ping6_input(Inet6& in6, std::span<const std::byte> msg, const wire::Ip6Repr& ip) {
+  if (msg.size() < 8) return false;
+  const uint16_t id = wire::get16(&msg[4]);
+  for (In6Pcb* p : in6.icmp6b)
+    if (p->ping && p->lport == id && addr_ok(*p, ip)) return deliver(*p, msg, ip.src);
+  return false;
+}
+
+void icmp6_ctlinput(Inet6& in6, const Ip6CtlParam& c) {
+  // Linux ping_err for IPv6: without IPV6_RECVERR only a fatal error on a
+  // connected socket is reported (so_error). DEVIATION: no IPV6_RECVERR yet.
+  if (size_t(c.off) + 8 > c.quoted.size() || uint8_t(c.quoted[size_t(c.off)]) != wire::ICMP6_ECHO_REQUEST_) return;
+  const uint16_t id = wire::get16(&c.quoted[size_t(c.off) + 4]);
+  for (In6Pcb* p : in6.icmp6b) {
+    if (!p->ping || p->lport != id) continue;
+    Socket& so = *p->so;
+    if (c.fatal && (so.so_state & SS_ISCONNECTED)) {
+      so.so_error = c.error;
+      sorwakeup(so);
+      sowwakeup(so);
+    }
+    return;
+  }
+}
+
+int icmp6_ctloutput(Socket& so, Sockopt& s) {
+  In6Pcb& p = pcb(so);
+  const bool set = s.sopt_dir == SOPT_SET;
+  if (s.sopt_level == IPPROTO_ICMPV6 && s.sopt_name == ICMP6_FILTER) {
+    // Linux rawv6_seticmpfilter / rawv6_geticmpfilter: raw sockets only; a
+    // longer value is cut to the filter's size, a shorter one fills its front.
+    if (p.ping) return ENOPROTOOPT;
+    if (set) {
+      std::array<uint32_t, 8> f = p.filter;
+      if (int e = sooptcopyin(s, f.data(), sizeof f, 0)) return e;
+      p.filter = f;
+      return 0;
+    }
+    return sooptcopyout(s, p.filter.data(), sizeof p.filter);
+  }
+  if (s.sopt_level == IPPROTO_IPV6 && s.sopt_name == IPV6_UNICAST_HOPS) {
+    if (set) {
+      int v;
+      if (int e = sooptcopyin(s, &v, sizeof v, sizeof v)) return e;
+      if (v < -1 || v > 255) return EINVAL;  // Linux: -1 is the route's default
+      p.hlim = v;
+      return 0;
+    }
+    int v = p.hlim < 0 ? inet6_so(so).hlim : p.hlim;
+    return sooptcopyout(s, &v, sizeof v);
+  }
+  return ENOPROTOOPT;  // DEVIATION: the other IPV6_* options come with the transports
+}
+
+PrUsrreqs ping6_usrreqs() {
+  PrUsrreqs u{};
+  u.pru_attach = ping6_attach;
+  u.pru_detach = icmp6_detach;
+  u.pru_bind = icmp6_bind;
+  u.pru_connect = icmp6_connect;
+  u.pru_disconnect = icmp6_disconnect;
+  u.pru_shutdown = icmp6_shutdown;
+  u.pru_send = ping6_send;
+  u.pru_sockaddr = icmp6_sockaddr;
+  u.pru_peeraddr = icmp6_peeraddr;
+  return u;
+}
+
+PrUsrreqs rip6_usrreqs() {
+  PrUsrreqs u = ping6_usrreqs();
+  u.pru_attach = rip6_attach;
+  u.pru_send = rip6_send;
+  return u;
+}
+
+}  // namespace tunsock
