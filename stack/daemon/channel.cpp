@@ -312,7 +312,7 @@ void Chan::input() {
 
 // Returns true when the budget ran out with data possibly left.
 bool Chan::input_stream() {
-  auto log = logger("chan");
+  static const auto log = logger("chan");  // per read: no registry lookup
   size_t total = 0;
   if (filler_left_ != 0 && !drain_filler()) return false;
   while (total < kMaxIn && so_ && sd_) {
@@ -405,7 +405,7 @@ bool Chan::input_stream() {
 }
 
 bool Chan::input_record() {
-  auto log = logger("chan");
+  static const auto log = logger("chan");  // per read: no registry lookup
   for (int records = 0; records < 64; ++records) {
     if (!so_ || !sd_) return false;
     const int fd = sd_->native_handle();
@@ -547,7 +547,7 @@ bool Chan::below_rcvlowat() {
 
 // Returns true when a budget ran out with data left and the channel writable.
 bool Chan::output_stream() {
-  auto log = logger("chan");
+  static const auto log = logger("chan");  // per read: no registry lookup
   Sockbuf& sb = so_->so_rcv;
   size_t sent_total = 0;
   if (below_rcvlowat()) return false;  // so_rcv keeps it until SO_RCVLOWAT is reached
@@ -639,7 +639,7 @@ bool Chan::post_error() {
 }
 
 bool Chan::output_record() {
-  auto log = logger("chan");
+  static const auto log = logger("chan");  // per read: no registry lookup
   Sockbuf& sb = so_->so_rcv;
   if (kind_ == ChanKind::Dgram && !post_error()) return false;
   for (int records = 0; sb.sb_mb && sd_; ++records) {

@@ -166,7 +166,7 @@ class HistoryLogSink : public TcpHistorySink {
   }
 
  private:
-  std::shared_ptr<spdlog::logger> log_;
+  LoggerPtr log_;
 };
 
 }  // namespace

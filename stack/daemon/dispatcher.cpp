@@ -616,7 +616,8 @@ void Dispatcher::op_sendto(CtlRequest& q, CtlReply& r) {
     r.hdr.b = 1;                       // (the shim drops it when it is the channel's next record)
     if (auto c = d_.chan(so->so_id)) c->kick();
   }
-  logger("chan")->trace("socket {}: sendto {} bytes to {}: {}", so->so_id, len, sockaddr_text(q.addr), e);
+  static const auto chan_log = logger("chan");  // per datagram: no registry lookup
+  chan_log->trace("socket {}: sendto {} bytes to {}: {}", so->so_id, len, sockaddr_text(q.addr), e);
 }
 
 void Dispatcher::op_closed(CtlRequest& q, CtlReply& r) {

@@ -30,7 +30,8 @@ void log_init(const std::string& spec) {
   if (!spec.empty()) spdlog::cfg::helpers::load_levels(spec);
 }
 
-std::shared_ptr<spdlog::logger> logger(const std::string& name) {
+#ifndef TUNSOCK_LOG_COMPILED_OUT
+LoggerPtr logger(const std::string& name) {
   if (auto l = spdlog::get(name)) return l;
   std::lock_guard lk(g_mu);
   if (auto l = spdlog::get(name)) return l;
@@ -39,5 +40,6 @@ std::shared_ptr<spdlog::logger> logger(const std::string& name) {
   spdlog::initialize_logger(l);
   return l;
 }
+#endif
 
 }  // namespace tunsock::daemon
