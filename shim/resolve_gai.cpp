@@ -7,11 +7,13 @@
 #include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 
 #include "common.hpp"
 #include "resolve.hpp"
@@ -277,7 +279,8 @@ void sort_addrs(std::vector<Addr>& addrs) {
       continue;
     }
     Addr d = addrs[i];
-    if (d.family == AF_INET6 && prefix(d.bytes, kPrecedence[3].p, 96)) {  // mapped: ask as IPv4
+    static const unsigned char kMapped[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (d.family == AF_INET6 && prefix(d.bytes, kMapped, 96)) {  // mapped: ask as IPv4
       d.family = AF_INET;
       std::memmove(d.bytes, d.bytes + 12, 4);
     }
@@ -421,6 +424,34 @@ int stack_getaddrinfo(const char* node, const char* service, const addrinfo* hin
   return 0;
 }
 
+// The local domain NI_NOFQDN strips (glibc's nrl_domainname): what follows
+// the first dot of the host name, or of its canonical name as looked up.
+const std::string& local_domain() {
+  static std::string domain;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    char name[256] = {};
+    if (::gethostname(name, sizeof name - 1) != 0) return;
+    if (const char* dot = std::strchr(name, '.')) {
+      domain = dot + 1;
+      return;
+    }
+    Hosts hs;
+    if (lookup_name(name, AF_UNSPEC, hs) == kOk)
+      if (const auto dot = hs.canon.find('.'); dot != std::string::npos) domain = hs.canon.substr(dot + 1);
+  });
+  return domain;
+}
+
+// NI_NOFQDN: the name without the local domain (glibc: the domain found
+// inside the name, after a dot, ends it there).
+void strip_local_domain(std::string& name) {
+  const std::string& d = local_domain();
+  if (d.empty()) return;
+  const auto at = name.find(d);
+  if (at != std::string::npos && at > 0 && name[at - 1] == '.') name.resize(at - 1);
+}
+
 int stack_getnameinfo(const sockaddr* sa, socklen_t salen, char* host, socklen_t hostlen, char* serv,
                       socklen_t servlen, int flags) {
   Addr a;
@@ -434,6 +465,7 @@ int stack_getnameinfo(const sockaddr* sa, socklen_t salen, char* host, socklen_t
   Hosts hs;
   Status s = lookup_addr(a, hs);
   if (s == kOk && !hs.canon.empty()) {
+    if (flags & NI_NOFQDN) strip_local_domain(hs.canon);
     if (hs.canon.size() + 1 > hostlen) return EAI_OVERFLOW;
     std::memcpy(host, hs.canon.c_str(), hs.canon.size() + 1);
   } else if (s == kSystem) {

@@ -80,8 +80,9 @@ enum class Op : uint16_t {
                   //   (header, then records) until the reader closes it; EINVAL with
                   //   libpcap's message as payload for a bad filter. a = kCaptureStats,
                   //   sock_id = an id: reply payload "RECEIVED DROPPED" (its counters)
-  History = 21,   // sock_id (0: every TCP connection), payload = ss-style filter (may
-                  //   be empty); reply payload = JSON of the connections' event rings
+  History = 21,   // sock_id (0: every TCP connection), a = first index of the page;
+                  //   reply payload = JSON of the connections' event rings, "next" the
+                  //   following page's index (tunsockctl filters; docs/ctl-json.md)
 };
 inline constexpr Op kLastOp = Op::History;
 // CtlQuery's a:

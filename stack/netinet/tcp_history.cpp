@@ -63,12 +63,6 @@ void tcp_hist_rto(TcpCb& tp) {
 }
 
 void tcp_hist_cwnd(TcpCb& tp, TcpCwndReason reason) {
-  TcpHistory& h = tp.t_hist;
-  const bool loss = reason == TcpCwndReason::kFastRetransmit || reason == TcpCwndReason::kRto ||
-                    reason == TcpCwndReason::kRtoBackoff;
-  if (!loss && tp.snd_cwnd == h.last_cwnd && tp.snd_ssthresh == h.last_ssthresh) return;
-  h.last_cwnd = tp.snd_cwnd;
-  h.last_ssthresh = tp.snd_ssthresh;
   TcpHistEvent e;
   e.kind = TcpHistKind::kCwnd;
   e.a = uint8_t(reason);

@@ -90,7 +90,6 @@ struct TcpHistory {
   Time start{0};               // the control block's creation
   TcpRxtCause rxt_cause = TcpRxtCause::kNone;  // what the next retransmissions are for
   uint32_t last_wnd = 0;       // peer window last recorded
-  uint32_t last_cwnd = 0, last_ssthresh = 0;
   uint32_t last_sack_rcvd = 0, last_sack_sent = 0;  // a digest of the last blocks recorded
   Time last_sample{0};
   Time last_rtt{0};            // the last RTT sample (RFC 6298)
@@ -114,7 +113,7 @@ void tcp_hist_record(TcpCb& tp, const TcpHistEvent& e);
 void tcp_hist_state(TcpCb& tp, TcpState from, TcpState to);
 void tcp_hist_rexmit(TcpCb& tp, uint32_t seq, uint32_t len, uint8_t flags);
 void tcp_hist_rto(TcpCb& tp);
-// cwnd or ssthresh moved for reason; recorded when either differs from the last record.
+// cwnd or ssthresh moved for reason.
 void tcp_hist_cwnd(TcpCb& tp, TcpCwndReason reason);
 // After new data was acknowledged: slow start's end, and the periodic sample.
 void tcp_hist_ack(TcpCb& tp, bool was_slow_start);

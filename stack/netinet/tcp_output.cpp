@@ -433,8 +433,9 @@ int tcp_output(TcpCb& tp) {
   // RFC 5681 §4.1: after an idle period longer than the RTO, start again.
   if (tp.snd_max == tp.snd_una && tp.t_last_data_sent > Time{0} && now - tp.t_last_data_sent > tp.t_rto &&
       tcps_have_established(tp.t_state)) {
+    const uint32_t ocwnd = tp.snd_cwnd;
     tp.t_cc->cc_after_idle(tp);
-    tcp_hist_cwnd(tp, TcpCwndReason::kIdleRestart);
+    if (tp.snd_cwnd != ocwnd) tcp_hist_cwnd(tp, TcpCwndReason::kIdleRestart);
   }
   OutPlan p;
   for (int round = 0; round < 100000 && plan_segment(tp, p); ++round) {

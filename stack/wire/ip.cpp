@@ -161,11 +161,11 @@ std::string icmp_text(Bytes m, size_t icmplen) {
 std::string tcpdump_line(Bytes p) { return tcpdump_line(p, nullptr); }
 
 std::string tcpdump_line(Bytes p, TcpdumpTracker* t) {
-  if (p.empty()) return "IP [|ip]";
+  if (p.empty()) return "IP  [|ip]";
   const int version = uint8_t(p[0]) >> 4;
-  if (version == 6) return tcpdump_line6(p);
+  if (version == 6) return tcpdump_line6(p, t);
   if (version != 4) return "IP" + std::to_string(version) + " [|ip]";
-  if (p.size() < size_t(kIpHdrLen)) return "IP [|ip]";
+  if (p.size() < size_t(kIpHdrLen)) return "IP  [|ip]";
   Ipv4Repr ip;
   ip.hlen = uint8_t((uint8_t(p[0]) & 0xf) * 4);
   ip.total_len = get16(&p[2]);
@@ -189,7 +189,11 @@ std::string tcpdump_line(Bytes p, TcpdumpTracker* t) {
   if (ip.proto == IPPROTO_TCP_) return s + tcpdump_tcp(ip.src, ip.dst, pay, plen, t);
   s += ip4_str(ip.src) + " > " + ip4_str(ip.dst) + ": ";
   if (ip.proto == IPPROTO_ICMP_) return s + icmp_text(pay, plen);
-  if (ip.proto == IPPROTO_UDP_) return s + "UDP [|udp]";
+  // print-udp.c: the ports when the capture holds them, else the addresses.
+  if (ip.proto == IPPROTO_UDP_ && pay.size() >= 4)
+    return "IP " + ip4_str(ip.src) + "." + std::to_string(get16(&pay[0])) + " > " + ip4_str(ip.dst) + "." +
+           std::to_string(get16(&pay[2])) + ":  [|udp]";
+  if (ip.proto == IPPROTO_UDP_) return s + " [|udp]";
   // tcpdump -n has no printer for these (UDP-Lite among them): its
   // ip_demux_print writes " ip-proto-N LEN" after the ": ", so two spaces.
   return s + " ip-proto-" + std::to_string(ip.proto) + " " + std::to_string(plen);

@@ -102,7 +102,8 @@ std::string tcpdump_line(Bytes head);
 // tcpdump's line for an IPv6 packet, e.g.
 //   IP6 fe80::1 > ff02::2: ICMP6, router solicitation, length 16
 //   IP6 fe80::1.546 > ff02::1:2.547: UDP, length 56
-std::string tcpdump_line6(Bytes head);
+class TcpdumpTracker;
+std::string tcpdump_line6(Bytes head, TcpdumpTracker* t = nullptr);
 std::string ip4_str(uint32_t a);  // host order dotted quad
 
 }  // namespace tunsock::wire

@@ -1,17 +1,18 @@
-// tcpdump's one-line summary of an IPv6 packet: the stack has no inet6 yet,
-// but a TUN device hears the host's IPv6 (router and neighbour
-// solicitations, MLD reports), and the trace must name them truthfully.
+// tcpdump's one-line summary of an IPv6 packet: UDP, TCP (tcpdump.cpp's
+// segment text with IPv6 addresses), ICMPv6 with neighbour discovery and
+// MLD behind a hop-by-hop header, as `tcpdump -n` prints them.
 // RFC 8200 §3 (header), §4 (extension headers), RFC 4443 (ICMPv6), RFC 4861
 // (neighbour discovery). tcpdump: print-ip6.c, print-icmp6.c, print-udp.c.
 #include <arpa/inet.h>
 
 #include "wire/ip.hpp"
+#include "wire/tcpdump.hpp"
 
 namespace tunsock::wire {
 namespace {
 
 constexpr size_t kIp6HdrLen = 40;
-constexpr uint8_t kNextHopByHop = 0, kNextUdp = 17, kNextIcmp6 = 58;
+constexpr uint8_t kNextHopByHop = 0, kNextTcp = 6, kNextUdp = 17, kNextIcmp6 = 58;
 
 std::string ip6_str(Bytes a) {
   char b[INET6_ADDRSTRLEN];
@@ -54,8 +55,8 @@ std::string icmp6_text(Bytes m, size_t len) {
 
 }  // namespace
 
-std::string tcpdump_line6(Bytes p) {
-  if (p.size() < kIp6HdrLen) return "IP6 [|ip6]";
+std::string tcpdump_line6(Bytes p, TcpdumpTracker* t) {
+  if (p.size() < kIp6HdrLen) return " [|ip6]";  // print-ip6.c names nothing before a whole header
   const size_t plen = get16(&p[4]);
   uint8_t next = uint8_t(p[6]);
   const std::string src = ip6_str(p.subspan(8, 16)), dst = ip6_str(p.subspan(24, 16));
@@ -75,10 +76,12 @@ std::string tcpdump_line6(Bytes p) {
     return "IP6 " + src + "." + std::to_string(get16(&pay[0])) + " > " + dst + "." + std::to_string(get16(&pay[2])) +
            ": " + ext + "UDP, length " + std::to_string(ul >= 8 ? ul - 8 : 0);
   }
+  if (next == kNextTcp && ext.empty())
+    return "IP6 " + tcpdump_tcp6(p.subspan(8, 16), p.subspan(24, 16), pay, left, t);
   std::string s = "IP6 " + src + " > " + dst + ": " + ext;
   if (next == kNextIcmp6) return s + icmp6_text(pay, left);
   if (next == kNextUdp) return s + "UDP [|udp]";
-  return s + "ip-proto-" + std::to_string(next) + " " + std::to_string(left);
+  return s + " ip-proto-" + std::to_string(next) + " " + std::to_string(left);
 }
 
 }  // namespace tunsock::wire

@@ -7,6 +7,8 @@
 // "length N".
 #include "wire/tcpdump.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cstdio>
 
@@ -19,9 +21,28 @@ namespace tunsock::wire {
 TcpdumpTracker::Rel TcpdumpTracker::relate(uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport, uint32_t seq,
                                            uint32_t ack, uint8_t flags) {
   // One entry for both directions: collate by port, then by address.
+  const bool rev = sport > dport || (sport == dport && src > dst);
+  Key k{};
+  const uint32_t a = rev ? dst : src, b = rev ? src : dst;
+  for (int i = 0; i < 4; ++i) k.src[i] = uint8_t(a >> (24 - 8 * i)), k.dst[i] = uint8_t(b >> (24 - 8 * i));
+  k.ports = rev ? uint32_t(dport) << 16 | sport : uint32_t(sport) << 16 | dport;
+  return relate_key(k, rev, seq, ack, flags);
+}
+
+TcpdumpTracker::Rel TcpdumpTracker::relate6(const std::byte* src, const std::byte* dst, uint16_t sport,
+                                            uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags) {
+  const bool rev = sport > dport || (sport == dport && std::memcmp(src, dst, 16) > 0);
+  Key k{};
+  std::memcpy(k.src.data(), rev ? dst : src, 16);
+  std::memcpy(k.dst.data(), rev ? src : dst, 16);
+  k.ports = rev ? uint32_t(dport) << 16 | sport : uint32_t(sport) << 16 | dport;
+  k.v6 = true;
+  return relate_key(k, rev, seq, ack, flags);
+}
+
+TcpdumpTracker::Rel TcpdumpTracker::relate_key(const Key& k, bool rev, uint32_t seq, uint32_t ack, uint8_t flags) {
   Rel r;
-  r.rev = sport > dport || (sport == dport && src > dst);
-  Key k = r.rev ? Key{dst, src, uint32_t(dport) << 16 | sport} : Key{src, dst, uint32_t(sport) << 16 | dport};
+  r.rev = rev;
   auto it = map_.find(k);
   if (it == map_.end() || (flags & TH_SYN)) {
     // A new conversation or a new SYN: record, print as is.
@@ -362,11 +383,17 @@ std::string payload_text(uint16_t sp, uint16_t dp, Bytes cap, size_t len) {
 
 }  // namespace
 
-std::string tcpdump_tcp(uint32_t src, uint32_t dst, Bytes seg, size_t length, TcpdumpTracker* t) {
+namespace {
+
+// The segment's line after the addresses are known: srcs/dsts as printed,
+// relate() the tracker's step for this family.
+template <class Relate>
+std::string tcp_text(const std::string& srcs, const std::string& dsts, Bytes seg, size_t length, bool track,
+                     Relate relate) {
   if (seg.size() > length) seg = seg.first(length);  // tcpdump ends the capture at the IP length
-  if (seg.size() < 4) return ip4_str(src) + " > " + ip4_str(dst) + ": [|tcp]";
+  if (seg.size() < 4) return srcs + " > " + dsts + ": [|tcp]";
   const uint16_t sport = get16(&seg[0]), dport = get16(&seg[2]);
-  std::string s = ip4_str(src) + "." + u(sport) + " > " + ip4_str(dst) + "." + u(dport) + ": ";
+  std::string s = srcs + "." + u(sport) + " > " + dsts + "." + u(dport) + ": ";
   if (seg.size() < size_t(kTcpHdrLen)) return s + " [|tcp]";
   const uint32_t hlen = (uint8_t(seg[12]) >> 4) * 4u;
   if (hlen < uint32_t(kTcpHdrLen))
@@ -375,7 +402,7 @@ std::string tcpdump_tcp(uint32_t src, uint32_t dst, Bytes seg, size_t length, Tc
   TcpdumpTracker::Rel rel;
   rel.seq = get32(&seg[4]);
   rel.ack = get32(&seg[8]);
-  if (t && (flags & TH_ACK)) rel = t->relate(src, dst, sport, dport, rel.seq, rel.ack, flags);
+  if (track && (flags & TH_ACK)) rel = relate(sport, dport, rel.seq, rel.ack, flags);
   s += "Flags [" + flags_text(flags) + "]";
   if (hlen > length) return s + " [bad hdr length " + u(hlen) + " - too long, > " + u(length) + "]";
   const size_t dlen = length - hlen;
@@ -402,6 +429,25 @@ std::string tcpdump_tcp(uint32_t src, uint32_t dst, Bytes seg, size_t length, Tc
     return s + " [remaining caplen(" + u(seg.size()) + ") < header length(" + u(hlen) + ")] [|tcp]";
   Bytes pay = seg.size() > hlen ? seg.subspan(hlen) : Bytes();
   return s + payload_text(sport, dport, pay, dlen);
+}
+
+}  // namespace
+
+std::string tcpdump_tcp(uint32_t src, uint32_t dst, Bytes seg, size_t length, TcpdumpTracker* t) {
+  return tcp_text(ip4_str(src), ip4_str(dst), seg, length, t != nullptr,
+                  [&](uint16_t sp, uint16_t dp, uint32_t seq, uint32_t ack, uint8_t flags) {
+                    return t->relate(src, dst, sp, dp, seq, ack, flags);
+                  });
+}
+
+std::string tcpdump_tcp6(Bytes src, Bytes dst, Bytes seg, size_t length, TcpdumpTracker* t) {
+  char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+  ::inet_ntop(AF_INET6, src.data(), a, sizeof a);
+  ::inet_ntop(AF_INET6, dst.data(), b, sizeof b);
+  return tcp_text(a, b, seg, length, t != nullptr,
+                  [&](uint16_t sp, uint16_t dp, uint32_t seq, uint32_t ack, uint8_t flags) {
+                    return t->relate6(src.data(), dst.data(), sp, dp, seq, ack, flags);
+                  });
 }
 
 }  // namespace tunsock::wire

@@ -25,9 +25,12 @@ if [ -z "${TUNSOCK_E2E_IN_NS:-}" ]; then
   u=-n
   [ "$(id -u)" -eq 0 ] || u=-rn
   export TUNSOCK_E2E_IN_NS=1
-  exec unshare -m $u -- bash "$0" "$@"
+  exec unshare -m -u $u -- bash "$0" "$@"
 fi
 mount --make-rprivate / 2>/dev/null || true
+# A host name in the test's domain (a UTS namespace of its own): NI_NOFQDN
+# strips ".example.test" from the names getnameinfo finds.
+hostname box.example.test
 
 work=$(mktemp -d /tmp/tunsock-tun-resolve.XXXXXX)
 dpid= hpid=
@@ -53,12 +56,16 @@ cat >"$work/hosts" <<'EOF'
 198.19.0.50 filehost.test filealias
 2001:db8::50 filehost6.test
 198.19.0.51 www2.example.test
+198.18.0.1 hostside
+198.19.0.60 multi.test
+2001:db8::60 multi.test
+198.19.0.61 multi.test multialias
 EOF
 printf 'nameserver %s\nsearch example.test\noptions ndots:1 timeout:2 attempts:2\n' "$HOST_IP" >"$work/resolv.main"
 printf 'nameserver %s\nsearch example.test\noptions ndots:2 timeout:2 attempts:2\n' "$HOST_IP" >"$work/resolv.ndots"
 printf 'nameserver 198.18.0.77\noptions timeout:1 attempts:1\n' >"$work/resolv.dead"
 printf 'nameserver %s\noptions timeout:1 attempts:1\n' "$HOST_IP" >"$work/resolv.quick"
-printf 'nameserver 2001:db8::53\nnameserver %s\noptions timeout:1 attempts:1\n' "$HOST_IP" >"$work/resolv.v6first"
+printf 'nameserver 2001:db8::53\nnameserver %s\noptions timeout:3 attempts:1\n' "$HOST_IP" >"$work/resolv.v6first"
 cp "$work/resolv.main" "$work/resolv.conf"
 mount --bind "$work/hosts" /etc/hosts
 mount --bind "$work/resolv.conf" /etc/resolv.conf
@@ -82,13 +89,21 @@ wait_for 5 sh -c "ss -lun | grep -q '$HOST_IP:53 '" || { echo "FAIL: dnsmasq did
 # big.example.test: 40 A records, more than a 512-byte UDP answer holds:
 # truncated, asked again over TCP (through the stack's TCP under the shim).
 names=(www.example.test v6.example.test both.example.test alias2.example.test nosuch.example.test
-       www filehost.test filealias filehost6.test www2.example.test localhost a.b)
+       www filehost.test filealias filehost6.test www2.example.test localhost a.b
+       www.example.test. WWW.Example.TEST)
 check=$build/bin/resolve_check
 transcript() {  # transcript TAG PREFIX...: every case, into $work/TAG.txt
   local tag=$1; shift
   {
     use_resolv main
     "$@" timeout 60 "$check" --fixed "${names[@]}" || echo "resolve_check: exit $?"
+    "$@" timeout 60 "$check" --async || echo "resolve_check: exit $?"
+    echo "### getent"
+    for q in "ahosts both.example.test" "ahostsv4 alias2.example.test" "ahostsv6 www.example.test" \
+             "hosts 198.19.0.10" "hosts v6.example.test" "hosts multialias" "hosts nosuch.example.test"; do
+      # shellcheck disable=SC2086
+      rc=0; "$@" timeout 30 getent $q || rc=$?; echo "getent $q: exit $rc"
+    done
     echo "### 40 addresses, in dnsmasq's shuffled order: compared sorted"
     "$@" timeout 60 "$check" --sort big.example.test || echo "resolve_check: exit $?"
     echo "### ndots:2"
@@ -110,7 +125,7 @@ files_check() {  # files_check SIDE PREFIX...
   local side=$1; shift
   local mark
   mark=$(wc -l <"$work/dnsmasq.log")
-  "$@" "$check" --files filehost.test filealias www2.example.test localhost 198.18.0.9 2001:db8::9 \
+  "$@" "$check" --files filehost.test filealias www2.example.test localhost multi.test multialias 198.18.0.9 2001:db8::9 \
     >"$work/files.$side.txt" 2>&1 || true
   if sed -n "$((mark + 1)),\$p" "$work/dnsmasq.log" | grep "query\[" >"$work/files.$side.queries"; then
     echo "FAIL: hosts-file or numeric names made queries ($side):"; cat "$work/files.$side.queries"; fail=1
@@ -119,11 +134,11 @@ files_check() {  # files_check SIDE PREFIX...
 files_shim() { files_check shim env LD_PRELOAD="$build/lib/libtunsock.so"; }
 
 # The web server for curl, started now: its start-up reverse lookup of its
-# own address (socket.getfqdn) is the kernel's own DNS traffic.
+# own address (socket.getfqdn; the hosts file answers it) is the kernel's.
 mkdir -p "$work/www" && echo "resolved through the stack" >"$work/www/index.html"
 python3 -m http.server --bind "$HOST_IP" --directory "$work/www" 8080 >"$work/http.log" 2>&1 &
 hpid=$!
-wait_for 10 sh -c "ss -ltn | grep -q '$HOST_IP:8080 '" || { echo "FAIL: http.server did not start"; exit 1; }
+wait_for 30 sh -c "ss -ltn | grep -q '$HOST_IP:8080 '" || { echo "FAIL: http.server did not start"; exit 1; }
 
 fail=0
 transcript kernel
@@ -182,6 +197,14 @@ tail -n +"$((lines_before + 1))" "$work/dnsmasq.log" >"$work/dnsmasq.shim.log"
 grep -q "query\[A\] www.example.test from $STACK_IP" "$work/dnsmasq.shim.log" ||
   { echo "FAIL: dnsmasq saw no query from the stack's address"; fail=1; }
 
+echo "--- libcares.so.2 is mapped at the first lookup, not before"
+maps=$(LD_PRELOAD="$build/lib/libtunsock.so" cat /proc/self/maps)
+if grep -q libcares <<<"$maps"; then echo "FAIL: a program that resolves nothing maps libcares"; fail=1; fi
+maps=$(LD_PRELOAD="$build/lib/libtunsock.so" python3 -c '
+import socket; socket.getaddrinfo("198.18.0.9", 80); print(open("/proc/self/maps").read().count("libcares"))
+socket.gethostbyname("filehost.test"); print(open("/proc/self/maps").read().count("libcares") > 0)')
+[ "$(echo $maps)" = "0 True" ] || { echo "FAIL: libcares mapped at the wrong time ($maps)"; fail=1; }
+
 echo "--- no daemon: errors at once, never a hang, numeric names still answered"
 start=$SECONDS
 nod=$(TUNSOCK_SOCKET=$work/nowhere.sock LD_PRELOAD="$build/lib/libtunsock.so" timeout 20 "$check" --few www.example.test 198.18.0.9 2>/dev/null || true)
@@ -190,7 +213,7 @@ grep -q "^getaddrinfo(www.example.test, NULL, family=0 socktype=0 flags=0): EAI_
   grep -q "^gethostbyname(www.example.test): NULL h_errno=TRY_AGAIN$" <<<"$nod" &&
   grep -q "^getaddrinfo(198.18.0.9, NULL, family=0 socktype=0 flags=0): 0$" <<<"$nod" ||
   { echo "FAIL: lookups without a daemon"; fail=1; }
-[ $((SECONDS - start)) -lt 5 ] || { echo "FAIL: lookups without a daemon took $((SECONDS - start)) s"; fail=1; }
+[ $((SECONDS - start)) -lt 10 ] || { echo "FAIL: lookups without a daemon took $((SECONDS - start)) s"; fail=1; }
 
 echo "--- getent hosts, python3 and curl under the shim"
 out=$(TUNSOCK_SHIM_LOG="$work/shim.log" timeout 20 "$build/bin/tunsock" getent hosts www.example.test || true)
@@ -200,6 +223,17 @@ py=$(TUNSOCK_SHIM_LOG="$work/shim.log" timeout 20 "$build/bin/tunsock" python3 -
   'import socket; print(socket.gethostbyname("alias2.example.test"), socket.getaddrinfo("v6.example.test", 80, type=socket.SOCK_STREAM)[0][4][0])' || true)
 echo "python3: $py"
 [ "$py" = "198.19.0.10 2001:db8::10" ] || { echo "FAIL: python3's socket.gethostbyname/getaddrinfo under the shim"; fail=1; }
+# Lookups from many threads at once (a channel of c-ares per lookup, a
+# control connection per thread).
+par=$(timeout 60 "$build/bin/tunsock" python3 -c '
+import socket
+from concurrent.futures import ThreadPoolExecutor
+names = ["www.example.test", "alias2.example.test", "a.b.example.test", "filehost.test"] * 40
+with ThreadPoolExecutor(8) as ex:
+    got = list(ex.map(socket.gethostbyname, names))
+print(len(set(zip(names, got))), sorted(set(got)))' || true)
+echo "threads: $par"
+[ "$par" = "4 ['198.19.0.10', '198.19.0.12', '198.19.0.50']" ] || { echo "FAIL: lookups from 8 threads under the shim"; fail=1; }
 body=$(TUNSOCK_SHIM_LOG="$work/shim.log" timeout 20 "$build/bin/tunsock" curl -s --max-time 10 http://web.example.test:8080/ || true)
 echo "curl: $body"
 [ "$body" = "resolved through the stack" ] || { echo "FAIL: curl http://web.example.test:8080/ under the shim"; fail=1; }

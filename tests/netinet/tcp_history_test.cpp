@@ -1,7 +1,8 @@
 // Per-connection history (tcp_history.hpp) on the in-memory link and the
 // virtual clock: one connection through its handshake, a loss repaired by
 // fast retransmit, a timeout with backoff, a zero window and the close; the
-// ring holds those events in order with their causes, a sink sees each as
+// ring holds those events in order with their causes (slow start's end and
+// the restart after idle among the cwnd reasons), a sink sees each as
 // it is recorded, resets name their RFC 9293 rule, and the ring bounds itself.
 #include <sys/socket.h>
 
@@ -9,6 +10,7 @@
 
 #include "netinet/tcp_history.hpp"
 #include "netinet/tcp_pair.hpp"
+#include "support/tcp_peer.hpp"
 
 using namespace tunsock;
 using namespace tunsock::test;
@@ -175,6 +177,20 @@ TEST_CASE("tcp history: handshake, fast retransmit, RTO with backoff, zero windo
   const long zout = find_from(h, probe, is_zero(false, false));
   REQUIRE(zout >= 0);
   CHECK(find_from(srv.t_hist, 0, is_zero(true, false)) >= 0);
+  // The bulk data after the timeout took cwnd from one segment past ssthresh.
+  const long ssend = find_from(h, rtoloss, is_cwnd(TcpCwndReason::kSlowStartEnd));
+  REQUIRE(ssend >= 0);
+  CHECK(h.at(size_t(ssend)).v[0] >= h.at(size_t(ssend)).v[1]);
+
+  // Idle for longer than the RTO, then a write: cwnd restarts at the initial window.
+  p.run_for(3s);
+  REQUIRE(cli.snd_cwnd > kTcpInitCwnd * mss);
+  REQUIRE(tcp_write(*c.cli, Pkt(100, std::byte{4})) == 100);
+  const long idle = find_from(h, zout, is_cwnd(TcpCwndReason::kIdleRestart));
+  REQUIRE(idle >= 0);
+  CHECK(h.at(size_t(idle)).v[0] == kTcpInitCwnd * mss);
+  p.run_for(1s);
+  tcp_read(*c.srv);
 
   // 5. Close: FIN-WAIT-1, FIN-WAIT-2, TIME-WAIT; the ring stays with it.
   soshutdown(*c.cli, SHUT_WR);
@@ -263,4 +279,54 @@ TEST_CASE("tcp history: the ring keeps the last 256 events, oldest first") {
   // A connection's ring is its own: the server's is untouched.
   CHECK(tcb(*c.srv)->t_hist.size() < kTcpHistoryLen);
   for (Socket* s : {c.cli, c.srv, c.lis}) soclose(*s);
+}
+
+TEST_CASE("tcp history: a SYN that goes unanswered is retried with backoff, cause syn-retry") {
+  TcpPair p;
+  p.link.params().loss = 1.0;
+  Socket* l = tcp_listener(p.b, 80);
+  Socket* cli = tcp_socket(p.a);
+  REQUIRE(soconnect(*cli, sin(kB, 80), Td{}) == 0);
+  p.run_for(3500ms);  // SYN at 0, retries at 1 s and 3 s (RFC 6298 §5.7: 1 s initial RTO)
+  p.link.params().loss = 0;
+  REQUIRE(p.run_until([&] { return tstate(*cli) == TcpState::ESTABLISHED; }, 10s));
+  const TcpHistory& h = tcb(*cli)->t_hist;
+  std::vector<std::pair<Time, uint32_t>> rtos, retries;
+  for (size_t i = 0; i < h.size(); ++i) {
+    const TcpHistEvent& e = h.at(i);
+    if (e.kind == TcpHistKind::kRto) rtos.emplace_back(e.t - h.start, e.v[1]);
+    if (e.kind == TcpHistKind::kRetransmit) {
+      CHECK(e.a == uint8_t(TcpRxtCause::kSynRetry));
+      CHECK((e.b & tw::TH_SYN));
+      CHECK(e.v[0] == tcb(*cli)->iss.v);
+      retries.emplace_back(e.t - h.start, e.v[2]);
+    }
+  }
+  REQUIRE(rtos.size() >= 2);
+  CHECK(rtos[0].first == 1s);
+  CHECK(rtos[0].second == 1);
+  CHECK(rtos[1].first == 3s);
+  CHECK(rtos[1].second == 2);
+  REQUIRE(retries.size() == rtos.size());
+  CHECK(retries[0].first == 1s);
+  CHECK(find_from(h, 0, is_state(TcpState::SYN_SENT, TcpState::ESTABLISHED)) > 0);
+  soclose(*cli);
+  soclose(*l);
+}
+
+TEST_CASE("tcp history: an ACK to a listener is reset by §3.10.7.2, in the listener's history") {
+  Host host;
+  Socket* l = mksock(host.st, SOCK_STREAM, 0);
+  REQUIRE(sobind(*l, sin(0, 80), Td{}) == 0);
+  REQUIRE(solisten(*l, 4, Td{}) == 0);
+  TcpPeer peer(host, 40000, 80);
+  peer.rcv_nxt = 5555;
+  peer.send(tw::TH_ACK);
+  REQUIRE(peer.expect({tc::flags(tw::TH_RST), tc::seq(5555)}));
+  const TcpHistory& h = tcb(*l)->t_hist;
+  const long i = find_from(h, 0, is_rst(TcpHistKind::kRstSent, TcpRstRule::kListenAck));
+  REQUIRE(i >= 0);
+  CHECK(h.at(size_t(i)).v[0] == 5555);
+  CHECK(tcp_hist_describe(h.at(size_t(i)), 0, 0).find("§3.10.7.2") != std::string::npos);
+  soclose(*l);
 }

@@ -6,7 +6,8 @@
  * Usage: resolve_check [--fixed] [--few] NAME...   (--fixed: cases without a
  * name; --few: one call of each kind for the names after it; --files: the
  * calls the hosts file answers, for the names after it; --sort: entries
- * and addresses sorted, for a server that shuffles them) */
+ * and addresses sorted, for a server that shuffles them; --async:
+ * getaddrinfo_a with GAI_NOWAIT and GAI_WAIT) */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
@@ -62,7 +63,7 @@ static void addr_text(const struct sockaddr* sa, char* out, size_t len, int* por
 }
 
 static void names(const struct sockaddr* sa, socklen_t salen) {
-  static const int flags[] = {0, NI_NAMEREQD, NI_NUMERICHOST | NI_NUMERICSERV, NI_DGRAM};
+  static const int flags[] = {0, NI_NAMEREQD, NI_NUMERICHOST | NI_NUMERICSERV, NI_DGRAM, NI_NOFQDN};
   for (size_t i = 0; i < sizeof flags / sizeof flags[0]; ++i) {
     char host[NI_MAXHOST] = "", serv[NI_MAXSERV] = "";
     int e = getnameinfo(sa, salen, host, sizeof host, serv, sizeof serv, flags[i]);
@@ -189,6 +190,49 @@ static void res_calls(const char* name) {
   res_call(what, res_querydomain(name, "example.test", ns_c_in, ns_t_a, ans, sizeof ans), ans);
 }
 
+/* getaddrinfo_a: a batch without waiting (gai_suspend until each is done),
+ * then the same batch with GAI_WAIT. */
+static void async_calls(void) {
+  static const char* const names[] = {"www.example.test", "v6.example.test", "nosuch.example.test", "filehost.test"};
+  enum { N = sizeof names / sizeof names[0] };
+  for (int mode = 0; mode < 2; ++mode) {
+    struct gaicb reqs[N], *list[N];
+    struct addrinfo hints;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_socktype = SOCK_STREAM;
+    for (int i = 0; i < N; ++i) {
+      memset(&reqs[i], 0, sizeof reqs[i]);
+      reqs[i].ar_name = names[i];
+      reqs[i].ar_request = &hints;
+      list[i] = &reqs[i];
+    }
+    int e = getaddrinfo_a(mode ? GAI_WAIT : GAI_NOWAIT, list, N, NULL);
+    printf("getaddrinfo_a(%s): %s\n", mode ? "GAI_WAIT" : "GAI_NOWAIT", eai_name(e));
+    for (int round = 0; round < 100; ++round) {  /* wait on those still running */
+      const struct gaicb* wait[N];
+      int pending = 0;
+      for (int i = 0; i < N; ++i) {
+        wait[i] = gai_error(&reqs[i]) == EAI_INPROGRESS ? &reqs[i] : NULL;
+        pending += wait[i] != NULL;
+      }
+      if (!pending) break;
+      struct timespec ts = {10, 0};
+      gai_suspend(wait, N, &ts);
+    }
+    for (int i = 0; i < N; ++i) {
+      printf("  %s: %s", names[i], eai_name(gai_error(&reqs[i])));
+      for (struct addrinfo* ai = reqs[i].ar_result; ai; ai = ai->ai_next) {
+        char a[INET6_ADDRSTRLEN];
+        int port;
+        addr_text(ai->ai_addr, a, sizeof a, &port);
+        printf(" %s", a);
+      }
+      printf(" cancel=%s\n", gai_cancel(&reqs[i]) == EAI_ALLDONE ? "EAI_ALLDONE" : "other");
+      freeaddrinfo(reqs[i].ar_result);
+    }
+  }
+}
+
 static void fixed(void) {
   gai(NULL, "80", AF_UNSPEC, SOCK_STREAM, AI_PASSIVE, 0);
   gai(NULL, "80", AF_INET, 0, 0, 0);
@@ -222,6 +266,10 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (!strcmp(argv[i], "--fixed")) {
       fixed();
+      continue;
+    }
+    if (!strcmp(argv[i], "--async")) {
+      async_calls();
       continue;
     }
     if (!strcmp(argv[i], "--sort")) {

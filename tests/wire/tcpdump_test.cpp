@@ -12,6 +12,7 @@
 #include <random>
 
 #include "netinet/inet_fixture.hpp"
+#include "wire/tcpdump_files.hpp"
 #include "wire/tcp.hpp"
 #include "wire/tcpdump.hpp"
 
@@ -62,18 +63,6 @@ Pkt sack1(uint32_t l, uint32_t r) {
 }
 
 const Pkt kSynOpts = bytes_of({2, 4, 5, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7});
-
-struct Captured {
-  Pkt bytes;   // what was captured
-  size_t len;  // the packet's length on the wire
-};
-
-Captured whole(Pkt p) { return {p, p.size()}; }
-Captured cut(Pkt p, size_t cap) {
-  size_t n = p.size();
-  p.resize(cap);
-  return {p, n};
-}
 
 // The packets compared with tcpdump: a whole conversation (handshake, data,
 // SACK, FIN, RST), every flag, urgent data, malformed options, truncated
@@ -199,52 +188,6 @@ std::vector<Captured> random_corpus(uint64_t seed, size_t n) {
     v.push_back(pick(5) == 0 ? cut(p, 20 + pick(p.size() - 19)) : whole(p));
   }
   return v;
-}
-
-// A pcap file (LINKTYPE_RAW) holding the packets, as libpcap writes one.
-void write_pcap(const std::string& path, const std::vector<Captured>& v) {
-  std::ofstream f(path, std::ios::binary);
-  auto le32 = [&](uint32_t x) {
-    char b[4] = {char(x), char(x >> 8), char(x >> 16), char(x >> 24)};
-    f.write(b, 4);
-  };
-  auto le16 = [&](uint16_t x) {
-    char b[2] = {char(x), char(x >> 8)};
-    f.write(b, 2);
-  };
-  le32(0xa1b2c3d4);
-  le16(2);
-  le16(4);
-  le32(0);
-  le32(0);
-  le32(65535);
-  le32(101);  // LINKTYPE_RAW
-  for (size_t i = 0; i < v.size(); ++i) {
-    le32(1);
-    le32(uint32_t(i));
-    le32(uint32_t(v[i].bytes.size()));
-    le32(uint32_t(v[i].len));
-    f.write(reinterpret_cast<const char*>(v[i].bytes.data()), std::streamsize(v[i].bytes.size()));
-  }
-}
-
-bool have_tcpdump() { return std::system("tcpdump --version >/dev/null 2>&1") == 0; }
-
-// tcpdump's lines for the file, the timestamp cut off.
-std::vector<std::string> run_tcpdump(const std::string& path, const char* flags) {
-  std::string cmd = std::string("tcpdump ") + flags + " -r " + path + " 2>/dev/null";
-  std::vector<std::string> lines;
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p);
-  char buf[4096];
-  while (std::fgets(buf, sizeof buf, p) && lines.size() < 10000) {
-    std::string l(buf);
-    if (!l.empty() && l.back() == '\n') l.pop_back();
-    size_t sp = l.find(' ');
-    lines.push_back(sp == std::string::npos ? l : l.substr(sp + 1));
-  }
-  pclose(p);
-  return lines;
 }
 
 }  // namespace
