@@ -51,7 +51,7 @@ grep -q "Out IP6 $STACK_IP6 > $HOST_IP6: ICMP6, echo reply" "$log" || { echo "FA
 # 568 bytes). tcpdump prints "frag (0|1448) ..."; the trace's formatter
 # (wire/ip6.cpp) prints the fragment header as "ip-proto-44 LEN" for now.
 for dir in "In  IP6 $HOST_IP6 > $STACK_IP6" "Out IP6 $STACK_IP6 > $HOST_IP6"; do
-  n=$(grep -cE "$dir: (frag|ip-proto-44)" "$log" || true)
+  n=$(grep -cE "$dir: +(frag|ip-proto-44)" "$log" || true)
   [ "$n" -ge 6 ] || { echo "FAIL: $n fragments traced for '$dir' (want 6)"; fail=1; }
 done
 if [ "$fail" -ne 0 ]; then
