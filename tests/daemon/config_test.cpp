@@ -53,7 +53,7 @@ std::string why(const Parsed& p) { return p.err.substr(0, p.err.find('\n')); }
 
 }  // namespace
 
-TEST_CASE("config: --address and --gateway take one IPv4 and one IPv6, in any order") {
+TEST_CASE("config: --address and --gateway take one IPv4 and one IPv6 in any order") {
   auto p = parse({"--tun", "tsk0", "--address", "2001:db8::2/64", "--address", "198.18.0.2/24", "--gateway",
                   "fe80::1", "--gateway=198.18.0.1"});
   REQUIRE(p.c);
@@ -67,7 +67,7 @@ TEST_CASE("config: --address and --gateway take one IPv4 and one IPv6, in any or
   CHECK(n.gateway6 == v6("fe80::1"));
 }
 
-TEST_CASE("config: IPv6 only, gateway on the prefix; IPv4 only leaves IPv6 unset") {
+TEST_CASE("config: IPv6 alone with a gateway on the prefix and IPv4 alone leaving IPv6 unset") {
   auto p = parse({"--tun", "tsk0", "--address=2001:db8:1::2/48", "--gateway", "2001:db8:1:ff::1"});
   REQUIRE(p.c);
   CHECK(p.c->inet.addr == 0);
