@@ -35,6 +35,7 @@ namespace lx {
 #include "netinet/in_var.hpp"
 #include "netinet/tcp_cc.hpp"
 #include "netinet/tcp_var.hpp"
+#include "netinet6/in6_var.hpp"
 
 namespace tunsock {
 
@@ -55,7 +56,14 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TcpStat, connattempt, accepts, connects, drop
                                    rcvbadoff, rcvshort, rcvduppack, rcvdupbyte, rcvpartduppack, rcvoopack, rcvoobyte,
                                    rcvpackafterwin, rcvafterclose, rcvwinprobe, rcvdupack, rcvacktoomuch, rcvackpack,
                                    rcvackbyte, rcvwinupd, pawsdrop, sack_blocks_sent, fastrexmit, recoveries, badrst,
-                                   challenge_acks, listen_overflows, syncache_drops, timewait_reuse, ecn_none)
+                                   challenge_acks, listen_overflows, syncache_drops, timewait_reuse, ecn_none,
+                                   listen_badseg, synsent_nosyn, rcvnoack)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Ip6Stat, total, tooshort, badvers, badlen, badaddr, notforus, badoptions, noproto,
+                                   delivered, toomanyhdr, fragments, fragdropped, fragoverlap, fragtimeout,
+                                   reassembled, atomicfrags, localout, noroute, fragmented, ofragments, cantfrag,
+                                   odropped)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Icmp6Stat, inmsgs, tooshort, checksum, inecho, inerrors, inerrors_delivered,
+                                   unknown, outmsgs, outechoreply, outerrors, ratelimited, olderr, omcast, pmtuchg)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LocalStats, binds, autobinds, connects, refused, not_ours, dgrams_sent,
                                    dgrams_dropped, rights_disposed)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SocketStats, created, freed, accepted, connects, connect_refused, listen_overflows)
@@ -374,6 +382,7 @@ json ctl_counters(Daemon& d) {
     j["ip"] = in->ipstat;
     j["icmp"] = in->icmpstat;
     j["udp"] = in->udpstat;
+    j["udplite"] = in->udplitestat;  // RFC 3828, counted as UDP is
     j["tcp"] = tcp_globals(*in).stat;
     uint64_t estab = 0;  // Linux's CurrEstab: ESTABLISHED and CLOSE-WAIT
     for (auto& [id, so] : st.sockets())
@@ -383,6 +392,10 @@ json ctl_counters(Daemon& d) {
           tp && (tp->t_state == TcpState::ESTABLISHED || tp->t_state == TcpState::CLOSE_WAIT))
         ++estab;
     j["tcp_curr_estab"] = estab;
+  }
+  if (Inet6* in6 = inet6_of(st)) {
+    j["ip6"] = in6->ip6stat;
+    j["icmp6"] = in6->icmp6stat;
   }
   j["local"] = local_stats(st);
   j["sockets"] = st.sostat();

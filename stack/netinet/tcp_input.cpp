@@ -72,10 +72,15 @@ void established(TcpCb& tp, const TcpSegIn& s) {
 // so_incomp (the chapter's sonewconn) in SYN-RECEIVED.
 void input_listen(Inet& in, TcpCb& lp, TcpSegIn& s) {
   TcpStat& st = stat_of(in);
-  if (s.flags & tw::TH_RST) return;
+  if (s.flags & tw::TH_RST) {  // §3.10.7.2: a reset to a listener is ignored
+    st.listen_badseg++;
+    return;
+  }
   if (s.flags & tw::TH_ACK) return dropwithreset(in, s, &lp, TcpRstRule::kListenAck);
-  if (!(s.flags & tw::TH_SYN)) return;
-  if (in_broadcast(in, s.dst) || (s.dst >> 28) == 0xe || in_broadcast(in, s.src)) return;
+  if (!(s.flags & tw::TH_SYN) || in_broadcast(in, s.dst) || (s.dst >> 28) == 0xe || in_broadcast(in, s.src)) {
+    st.listen_badseg++;
+    return;
+  }
   Socket& head = *tp_socket(lp);
   // Linux tcp_conn_request: a full accept queue drops the SYN (the peer retries).
   if (head.so_qlen > head.so_qlimit) {
@@ -143,7 +148,10 @@ void input_syn_sent(Inet& in, TcpCb& tp, TcpSegIn& s) {
     }
     return;
   }
-  if (!(s.flags & tw::TH_SYN)) return;
+  if (!(s.flags & tw::TH_SYN)) {  // §3.10.7.3 fifth: neither SYN nor RST
+    stat_of(in).synsent_nosyn++;
+    return;
+  }
   tp.irs = s.seq;
   tp.rcv_nxt = tp.rcv_adv = tp.rcv_up = s.seq + 1;
   dooptions_syn(tp, s);
@@ -441,7 +449,10 @@ void input_synchronized(Inet& in, TcpCb& tp, TcpSegIn& s) {
     tcp_respond(in, &tp, s.dst, s.th.dport, s.src, s.th.sport, tp.snd_max, tp.rcv_nxt, tw::TH_ACK);
     return;
   }
-  if (!(s.flags & tw::TH_ACK)) return;
+  if (!(s.flags & tw::TH_ACK)) {  // §3.10.7.4 fifth: no ACK bit, drop
+    st.rcvnoack++;
+    return;
+  }
   tp.t_rcvtime = in.st.now();
   tp.t_keep_probes = 0;
   if (tp.t_state == TcpState::SYN_RECEIVED) {

@@ -79,6 +79,8 @@ struct TcpStat {
            rcvackpack = 0, rcvackbyte = 0, rcvwinupd = 0, pawsdrop = 0;
   uint64_t sack_blocks_sent = 0, fastrexmit = 0, recoveries = 0, badrst = 0, challenge_acks = 0;
   uint64_t listen_overflows = 0, syncache_drops = 0, timewait_reuse = 0, ecn_none = 0;
+  // Segments dropped without a word (RFC 9293 says "drop"), counted for netstat -s.
+  uint64_t listen_badseg = 0, synsent_nosyn = 0, rcvnoack = 0;
 };
 
 struct TcpCb;

@@ -121,18 +121,30 @@ TEST_CASE("tcp sim: 2 MB each way, byte-exact, under 0, 1 and 5 % loss with reor
   }
 }
 
-TEST_CASE("tcp sim: 16 MB each way under 1 % loss, reordering and duplication") {
-  MemLinkParams lp;
-  lp.loss = 0.01;
-  lp.duplicate = 0.005;
-  lp.reorder = 0.01;
-  lp.delay = 2ms;
-  lp.seed = 42;
-  CAPTURE(lp.seed);
-  BulkResult r = bulk(lp, 16 << 20, 120s);
-  report("16MB", lp, r);
-  CHECK(r.done);
-  CHECK(r.exact);
-  CHECK(r.sa.fastrexmit > 0);
-  CHECK(r.sb.sack_blocks_sent > 0);
+TEST_CASE("tcp sim: 16 MB each way under 0, 1 and 5 % loss, reordering and duplication, four seeds each") {
+  for (double loss : {0.0, 0.01, 0.05}) {
+    for (uint64_t seed = 41; seed <= 44; ++seed) {
+      MemLinkParams lp;
+      lp.loss = loss;
+      lp.duplicate = loss > 0 ? 0.005 : 0;
+      lp.reorder = loss > 0 ? 0.01 : 0;
+      lp.delay = 2ms;
+      lp.seed = seed;
+      CAPTURE(seed);
+      CAPTURE(loss);
+      // Bound in virtual time (measured: 0.33 s, up to 9 s at 1 %, 33 s at 5 %
+      // for these seeds), about three times what they take.
+      const Time limit = loss == 0 ? 2s : loss < 0.02 ? 30s : 90s;
+      BulkResult r = bulk(lp, 16 << 20, limit);
+      if (!r.done || !r.exact || getenv("TCPSIM_VERBOSE")) report(r.done && r.exact ? "16MB" : "FAILED 16MB", lp, r);
+      CHECK(r.done);
+      CHECK(r.exact);
+      if (loss == 0) {
+        CHECK(r.sa.sndrexmitpack == 0);
+      } else {
+        CHECK(r.sa.fastrexmit > 0);
+        CHECK(r.sb.sack_blocks_sent > 0);
+      }
+    }
+  }
 }
