@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -13,7 +14,7 @@ namespace {
 
 const char kUsage[] =
     "usage: tunsockd [--socket PATH] [--domains LIST] [--foreground] [--help]\n"
-    "                [--tun NAME --address A.B.C.D/P [--gateway A.B.C.D] [--mtu N]\n"
+    "                [--tun NAME --address ADDR/P... [--gateway ADDR...] [--mtu N]\n"
     "                 [--host-address A.B.C.D/P] [--pcap FILE]]\n"
     "  --socket PATH   control socket (default: $TUNSOCK_SOCKET, else\n"
     "                  $XDG_RUNTIME_DIR/tunsockd.sock, else /tmp/tunsockd-<uid>.sock)\n"
@@ -26,11 +27,15 @@ const char kUsage[] =
     "  --tun NAME      TUN device: created when tunsockd has CAP_NET_ADMIN, else a\n"
     "                  persistent one made with `ip tuntap add NAME mode tun user $USER`\n"
     "  --address A/P   the stack's own address and prefix on it, e.g. 198.18.0.2/24\n"
-    "  --gateway G     default route via G (on the --address subnet), e.g. 198.18.0.1\n"
+    "                  or 2001:db8::2/64; repeat for one of each family (IPv6 also\n"
+    "                  gets a link-local fe80::/64 address with the same interface id)\n"
+    "  --gateway G     default route via G, e.g. 198.18.0.1 (on the IPv4 --address\n"
+    "                  subnet) or fe80::1 / 2001:db8::1 (link-local or on the IPv6\n"
+    "                  prefix); once per family\n"
     "  --mtu N         device MTU (68..65535; default: keep the device's)\n"
     "  --host-address A/P  also give the kernel's side of the device this address\n"
     "                  (needs CAP_NET_ADMIN; scripts/netns.sh does it otherwise)\n"
-    "  --pcap FILE     write every packet in and out to FILE (pcap, raw IPv4)\n"
+    "  --pcap FILE     write every packet in and out to FILE (pcap, raw IP)\n"
     "protocols: inet TCP, UDP, ICMP (ping sockets) and raw ICMP run in the stack; an\n"
     "  inet6 stream socket is the host kernel's until the stack has IPv6 (the shim\n"
     "  makes a kernel socket; both logs say so once)\n"
@@ -58,6 +63,48 @@ bool parse_addr(const std::string& s, bool want_prefix, uint32_t* addr, int* ple
   return true;
 }
 
+bool is_ip6(const std::string& s) { return s.find(':') != std::string::npos; }
+
+// "2001:db8::2/64" (prefix 1..128 required) or "fe80::1" (want_prefix false).
+// nullptr when fine, else why not.
+const char* parse_addr6(const std::string& s, bool want_prefix, std::array<uint8_t, 16>* addr, int* plen) {
+  std::string a = s;
+  const auto slash = s.find('/');
+  if (want_prefix) {
+    if (slash == std::string::npos) return "bad IPv6 --address (want ADDR/P, e.g. 2001:db8::2/64)";
+    a = s.substr(0, slash);
+    const std::string p = s.substr(slash + 1);
+    if (p.empty() || p.size() > 3 || p.find_first_not_of("0123456789") != std::string::npos)
+      return "bad IPv6 --address prefix length (want 1..128)";
+    *plen = std::atoi(p.c_str());
+    if (*plen < 1 || *plen > 128) return "bad IPv6 --address prefix length (want 1..128)";
+  } else if (slash != std::string::npos) {
+    return "bad IPv6 --gateway (an address, no prefix length)";
+  }
+  in6_addr in{};
+  if (::inet_pton(AF_INET6, a.c_str(), &in) != 1)
+    return want_prefix ? "bad IPv6 --address (want ADDR/P, e.g. 2001:db8::2/64)" : "bad IPv6 --gateway";
+  std::memcpy(addr->data(), &in, 16);
+  const auto& b = *addr;
+  const bool zero = std::all_of(b.begin(), b.end(), [](uint8_t x) { return x == 0; });
+  if (b[0] == 0xff) return want_prefix ? "IPv6 --address must not be multicast" : "IPv6 --gateway must not be multicast";
+  if (zero) return want_prefix ? "IPv6 --address must not be ::" : "IPv6 --gateway must not be ::";
+  if (b[0] == 0 && b[1] == 0 && b[10] == 0xff && b[11] == 0xff &&
+      std::all_of(b.begin(), b.begin() + 10, [](uint8_t x) { return x == 0; }))
+    return want_prefix ? "IPv6 --address must not be v4-mapped" : "IPv6 --gateway must not be v4-mapped";
+  if (want_prefix && b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
+    return "IPv6 --address must be global (the link-local one is derived from it)";
+  return nullptr;
+}
+
+bool prefix6_match(const std::array<uint8_t, 16>& a, const std::array<uint8_t, 16>& b, int plen) {
+  for (int i = 0; i < plen; ++i) {
+    const int bit = 7 - i % 8;
+    if (((a[i / 8] >> bit) & 1) != ((b[i / 8] >> bit) & 1)) return false;
+  }
+  return true;
+}
+
 // "unix,inet" or "unix": the local domain is always served (the shim's own
 // AF_UNIX sockets need it); inet may be left out.
 bool parse_domains(const std::string& s, bool* inet) {
@@ -75,13 +122,23 @@ bool parse_domains(const std::string& s, bool* inet) {
 
 // Cross-option checks once everything is parsed. nullptr when fine.
 const char* check_inet(const InetConfig& n) {
-  const bool any = n.addr || n.gateway || n.mtu || n.host_addr;
+  const bool any = n.addr || n.gateway || n.mtu || n.host_addr || n.plen6 || n.has_gateway6;
   if (!n.enabled && (any || !n.tun.empty() || !n.pcap.empty())) return "--tun and its options need --domains with inet";
   if (n.tun.empty()) return any ? "--address, --gateway, --mtu and --host-address need --tun" : nullptr;
-  if (!n.addr) return "--tun needs --address A.B.C.D/P";
+  if (!n.addr && !n.plen6) return "--tun needs --address A.B.C.D/P or an IPv6 ADDR/P (or both)";
   if (n.mtu && (n.mtu < 68 || n.mtu > 65535)) return "--mtu must be 68..65535";
+  // RFC 8200 §5: every link that carries IPv6 has an MTU of 1280 or more.
+  if (n.mtu && n.plen6 && n.mtu < 1280) return "--mtu must be at least 1280 with an IPv6 --address (RFC 8200 §5)";
+  if (n.gateway && !n.addr) return "an IPv4 --gateway needs an IPv4 --address";
   const uint32_t mask = n.plen == 32 ? ~0u : ~(~0u >> n.plen);
   if (n.gateway && (n.gateway & mask) != (n.addr & mask)) return "--gateway must be on the --address subnet";
+  if (n.has_gateway6) {
+    if (!n.plen6) return "an IPv6 --gateway needs an IPv6 --address";
+    const bool ll = n.gateway6[0] == 0xfe && (n.gateway6[1] & 0xc0) == 0x80;
+    if (!ll && !prefix6_match(n.gateway6, n.addr6, n.plen6))
+      return "an IPv6 --gateway must be link-local (fe80::/10) or on the IPv6 --address prefix";
+    if (n.gateway6 == n.addr6) return "an IPv6 --gateway must differ from the --address";
+  }
   if (n.host_addr && n.host_addr == n.addr) return "--host-address must differ from --address";
   return nullptr;
 }
@@ -124,10 +181,26 @@ std::optional<Config> parse_args(int argc, char** argv, int* exit_code) {
     } else if (auto v = value("--tun")) {
       c.inet.tun = *v;
     } else if (auto v = value("--address")) {
-      if (!parse_addr(*v, true, &c.inet.addr, &c.inet.plen)) return usage_error("bad --address (want A.B.C.D/P)");
+      if (is_ip6(*v)) {
+        if (c.inet.plen6) return usage_error("--address: one IPv6 address only");
+        if (const char* why = parse_addr6(*v, true, &c.inet.addr6, &c.inet.plen6)) return usage_error(why);
+      } else {
+        if (c.inet.addr) return usage_error("--address: one IPv4 address only");
+        if (!parse_addr(*v, true, &c.inet.addr, &c.inet.plen))
+          return usage_error("bad --address (want A.B.C.D/P or an IPv6 ADDR/P)");
+      }
     } else if (auto v = value("--gateway")) {
-      int unused = 0;
-      if (!parse_addr(*v, false, &c.inet.gateway, &unused)) return usage_error("bad --gateway (want A.B.C.D)");
+      if (is_ip6(*v)) {
+        if (c.inet.has_gateway6) return usage_error("--gateway: one IPv6 gateway only");
+        int unused = 0;
+        if (const char* why = parse_addr6(*v, false, &c.inet.gateway6, &unused)) return usage_error(why);
+        c.inet.has_gateway6 = true;
+      } else {
+        if (c.inet.gateway) return usage_error("--gateway: one IPv4 gateway only");
+        int unused = 0;
+        if (!parse_addr(*v, false, &c.inet.gateway, &unused))
+          return usage_error("bad --gateway (want A.B.C.D or an IPv6 address)");
+      }
     } else if (auto v = value("--mtu")) {
       c.inet.mtu = uint32_t(std::strtoul(v->c_str(), nullptr, 10));
       if (c.inet.mtu == 0) return usage_error("bad --mtu");

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -20,6 +21,12 @@ struct InetConfig {
   uint32_t addr = 0;            // --address A/P: the stack's address
   int plen = 0;
   uint32_t gateway = 0;         // --gateway G: default route (0: none)
+  // IPv6 (--address and --gateway take either family, once per family).
+  // Network order, as In6Addr (stack/net/if.hpp). plen6 0: no IPv6 address.
+  std::array<uint8_t, 16> addr6{};
+  int plen6 = 0;
+  std::array<uint8_t, 16> gateway6{};  // all zero: no default route
+  bool has_gateway6 = false;
   uint32_t mtu = 0;             // --mtu N (0: the device's)
   uint32_t host_addr = 0;       // --host-address H/P: set on the host side
   int host_plen = 0;

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -20,7 +21,9 @@
 #include "kern/stack.hpp"
 #include "net/if.hpp"
 #include "netinet/in.hpp"
+#include "netinet6/in6.hpp"
 #include "wire/ip.hpp"
+#include "wire/ip6_hdr.hpp"
 
 namespace tunsock::daemon {
 namespace {
@@ -127,9 +130,14 @@ int InetSetup::start_tun() {
   TunDevice* dev = tun_.get();
   ifp_ = &if_attach(st, tun_->name(), tun_->mtu(), IFF_POINTOPOINT,
                     [dev](ifnet&, mbuf* m) { return dev->transmit(m); });
-  if (int e = in_add_address(*ifp_, c.addr, c.plen)) {
-    logger("main")->error("--address {}/{}: {}", wire::ip4_str(c.addr), c.plen, std::strerror(e));
-    return e;
+  if (c.addr) {
+    if (int e = in_add_address(*ifp_, c.addr, c.plen)) {
+      logger("main")->error("--address {}/{}: {}", wire::ip4_str(c.addr), c.plen, std::strerror(e));
+      return e;
+    }
+  }
+  if (c.plen6) {
+    if (int e = start_inet6()) return e;
   }
   if (c.gateway) {
     if (int e = route_set_default(st, c.gateway)) {
@@ -140,8 +148,46 @@ int InetSetup::start_tun() {
   // Received packets run the stack: advance its clock first, re-arm its
   // timer after (channel pumps are posted by the upcalls).
   tun_->start(*ifp_, {[this] { d_.tick(); }, [this] { d_.settle(); }});
-  logger("main")->info("inet: {} {}/{}{}{}, mtu {}", tun_->name(), wire::ip4_str(c.addr), c.plen,
-                       c.gateway ? ", default via " : "", c.gateway ? wire::ip4_str(c.gateway) : "", tun_->mtu());
+  if (c.addr)
+    logger("main")->info("inet: {} {}/{}{}{}, mtu {}", tun_->name(), wire::ip4_str(c.addr), c.plen,
+                         c.gateway ? ", default via " : "", c.gateway ? wire::ip4_str(c.gateway) : "", tun_->mtu());
+  return 0;
+}
+
+// inet6 on the TUN interface: the --address, its link-local twin (fe80::/64
+// with the same interface identifier, RFC 4291 §2.5.6; a TUN device has no
+// link-layer address to derive one from, RFC 4862 §5.3), and the default
+// route. No neighbour discovery or DAD on a point-to-point TUN link
+// (in6.hpp): the addresses are usable at once.
+int InetSetup::start_inet6() {
+  const InetConfig& c = d_.config().inet;
+  Stack& st = d_.stack();
+  inet6_attach(st);
+  const In6Addr a = c.addr6;
+  if (int e = in6_add_address(*ifp_, a, c.plen6)) {
+    logger("main")->error("--address {}/{}: {}", wire::ip6_str(a), c.plen6, std::strerror(e));
+    return e;
+  }
+  In6Addr ll{};
+  ll[0] = 0xfe;
+  ll[1] = 0x80;
+  std::copy(a.begin() + 8, a.end(), ll.begin() + 8);
+  if (std::all_of(ll.begin() + 8, ll.end(), [](uint8_t x) { return x == 0; })) ll[15] = 1;  // a /64's ::
+  if (int e = in6_add_address(*ifp_, ll, 64)) {
+    logger("main")->error("link-local {}/64 on {}: {}", wire::ip6_str(ll), ifp_->if_name, std::strerror(e));
+    return e;
+  }
+  if (c.has_gateway6) {
+    if (int e = route6_set_default(st, c.gateway6)) {
+      logger("main")->error("--gateway {}: {}", wire::ip6_str(c.gateway6), std::strerror(e));
+      return e;
+    }
+  }
+  if (ifp_->if_mtu < 1280)
+    logger("main")->warn("inet6: {} mtu {} is below IPv6's minimum 1280 (RFC 8200 §5)", ifp_->if_name, ifp_->if_mtu);
+  logger("main")->info("inet6: {} {}/{} and {}/64{}{}, mtu {}", ifp_->if_name, wire::ip6_str(a), c.plen6,
+                       wire::ip6_str(ll), c.has_gateway6 ? ", default via " : "",
+                       c.has_gateway6 ? wire::ip6_str(c.gateway6) : "", ifp_->if_mtu);
   return 0;
 }
 
@@ -201,6 +247,7 @@ std::string InetSetup::stats_text() const {
   if (ifp_) s += if_stats_text(*ifp_);
   if (tun_) s += tun_->stats_text();
   s += inet_stats_text(st);
+  if (inet6_of(st)) s += inet6_stats_text(st);
   return s;
 }
 

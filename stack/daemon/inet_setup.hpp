@@ -44,6 +44,7 @@ class InetSetup {
 
  private:
   int start_tun();
+  int start_inet6();  // --address with an IPv6 prefix
   void trace(const ifnet& ifp, char dir, const mbuf* m);
   void pcap_write(const mbuf* m);
   // Install the packet hook while someone looks (trace, --pcap, a capture).

@@ -1,6 +1,7 @@
-// libFuzzer target: arbitrary bytes into the IPv4 input path of a stack that
-// has UDP, ping and raw sockets open, a partial reassembly or two pending,
-// and a clock that moves. The first byte picks one packet or a sequence of
+// libFuzzer target: arbitrary bytes into the IP input path (IPv4, and IPv6
+// for inputs whose version nibble is 6: if_input dispatches on it) of a
+// stack that has UDP, ping and raw sockets open in both families, a partial
+// reassembly or two pending, and a clock that moves. The first byte picks one packet or a sequence of
 // length-prefixed packets with clock steps between them. Nothing may crash,
 // leak or trip a sanitizer; every refused packet is counted.
 #include <netinet/in.h>
@@ -13,6 +14,9 @@
 #include "kern/stack.hpp"
 #include "net/if.hpp"
 #include "netinet/in_var.hpp"
+#include "netinet6/in6.hpp"
+#include "netinet6/in6_var.hpp"
+#include "wire/ip6_hdr.hpp"
 
 using namespace tunsock;
 
@@ -21,18 +25,25 @@ namespace {
 struct World {
   Stack st{1};
   ifnet* tun;
-  Socket* socks[5] = {};
+  Socket* socks[7] = {};
   World() {
     inet_attach(st);
+    inet6_attach(st);
     tun = &if_attach(st, "tun0", 1500, IFF_POINTOPOINT, [](ifnet&, mbuf* m) {
       m_freem(m);
       return 0;
     });
     in_add_address(*tun, 0x0a4d0002, 24);
     route_set_default(st, 0x0a4d0001);
+    in6_add_address(*tun, *wire::ip6_pton("2001:db8::2"), 64);
+    in6_add_address(*tun, *wire::ip6_pton("fe80::2"), 64);
+    route6_set_default(st, *wire::ip6_pton("fe80::1"));
     const int types[5][2] = {{SOCK_DGRAM, 0}, {SOCK_DGRAM, 0}, {SOCK_DGRAM, IPPROTO_ICMP},
                              {SOCK_RAW, IPPROTO_ICMP}, {SOCK_DGRAM, 0}};
     for (int i = 0; i < 5; ++i) socreate(st, AF_INET, &socks[i], types[i][0], types[i][1], Td{});
+    // ICMPv6 ping and raw sockets: echo replies, errors and their queues.
+    socreate(st, AF_INET6, &socks[5], SOCK_DGRAM, IPPROTO_ICMPV6, Td{});
+    socreate(st, AF_INET6, &socks[6], SOCK_RAW, IPPROTO_ICMPV6, Td{});
     SockAddr a;
     in_sockaddr(0, 53, &a);
     sobind(*socks[0], a, Td{});
@@ -40,6 +51,7 @@ struct World {
     soconnect(*socks[1], a, Td{});
     int one = 1;
     for (Socket* s : socks) {
+      if (!s) continue;
       Sockopt o;
       o.sopt_dir = SOPT_SET;
       o.sopt_level = IPPROTO_IP;
@@ -49,10 +61,16 @@ struct World {
       sosetopt(*s, o);
       o.sopt_name = IP_PKTINFO;
       sosetopt(*s, o);
+      o.sopt_level = IPPROTO_IPV6;
+      o.sopt_name = IPV6_RECVERR;
+      sosetopt(*s, o);
+      o.sopt_name = IPV6_RECVPKTINFO;
+      sosetopt(*s, o);
     }
   }
   void drain() {
     for (Socket* s : socks) {
+      if (!s) continue;
       for (int i = 0; i < 64; ++i) {
         std::byte buf[256];
         mbuf* ctl = nullptr;
@@ -64,6 +82,9 @@ struct World {
         m_freem(ctl);
         if (e == EWOULDBLOCK) break;
       }
+      // The error queue is inet's (in_errqueue_receive reads an inpcb); the
+      // inet6 sockets have none yet (raw_ip6.cpp: no IPV6_RECVERR).
+      if (s->so_proto->pr_domain->dom_family != AF_INET) continue;
       RecvArgs q;
       while (in_errqueue_receive(*s, q) == 0) q = RecvArgs{};
     }

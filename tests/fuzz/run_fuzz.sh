@@ -22,6 +22,6 @@ if [ ! -x "$bin" ] || [ -n "$(find "$src/stack" "$src/tests/fuzz" -name '*.[ch]p
   "$CXX" -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -I"$src/stack" -o "$bin" "$src/tests/fuzz/${target}_fuzz.cpp" \
     "$src"/stack/kern/*.cpp "$src"/stack/local/*.cpp "$src"/stack/net/*.cpp \
-    "$src"/stack/netinet/*.cpp "$src"/stack/wire/*.cpp -lpthread
+    "$src"/stack/netinet/*.cpp "$src"/stack/netinet6/*.cpp "$src"/stack/wire/*.cpp -lpthread
 fi
 exec "$bin" -artifact_prefix="$out/" -max_total_time="$secs" -seed=1 -rss_limit_mb=1024 -print_final_stats=1 "$corpus"

@@ -128,6 +128,27 @@ std::vector<Captured> corpus() {
   Pkt hbh = bytes_of({58, 0, 5, 2, 0, 0, 1, 0});  // router alert, PadN
   add(ip6_pkt(a6(2), a6(1), 0, concat(hbh, icmp6(143, 0, Pkt(4)))));
   add(ip6_pkt(a6(2), a6(1), 253, data_of(10)));
+  // Extension headers before the transport: destination options, hop-by-hop
+  // before UDP (ports alone after them), and fragments: the first of a
+  // 2056-byte echo (MF), a later one (its payload left undecoded), an atomic
+  // one, and the first fragment of a UDP datagram.
+  Pkt dstopt = [](uint8_t next) { return bytes_of({next, 0, 1, 4, 0, 0, 0, 0}); }(58);
+  add(ip6_pkt(a6(2), a6(1), 60, concat(dstopt, icmp6(128, 0, concat(echo, data_of(56))))));
+  add(ip6_pkt(a6(2), a6(1), 0, concat(bytes_of({17, 0, 1, 4, 0, 0, 0, 0}), udp6(40000, 40001, data_of(100)))));
+  add(ip6_pkt(a6(2), a6(1), 60,
+              concat(bytes_of({6, 0, 1, 4, 0, 0, 0, 0}), tcp_hdr(40002, 81, 7, 0, wire::TH_SYN, 65535, {}, {}))));
+  const Pkt big_echo = icmp6(128, 0, concat(echo, data_of(2048)));
+  auto frag6 = [](uint8_t next, uint16_t off, bool more, uint32_t id) {
+    Pkt f = bytes_of({next, 0, 0, 0, 0, 0, 0, 0});
+    wire::put16(&f[2], uint16_t(off | (more ? 1 : 0)));
+    wire::put32(&f[4], id);
+    return f;
+  };
+  add(ip6_pkt(a6(2), a6(1), 44, concat(frag6(58, 0, true, 0x1234), Pkt(big_echo.begin(), big_echo.begin() + 1448))));
+  add(ip6_pkt(a6(2), a6(1), 44, concat(frag6(58, 1448, false, 0x1234), Pkt(big_echo.begin() + 1448, big_echo.end()))));
+  add(ip6_pkt(a6(1), a6(2), 44, concat(frag6(58, 0, false, 0x99), icmp6(129, 0, concat(echo, data_of(56))))));
+  const Pkt big_udp = udp6(40000, 40001, data_of(2000));
+  add(ip6_pkt(a6(2), a6(1), 44, concat(frag6(17, 0, true, 0x55), Pkt(big_udp.begin(), big_udp.begin() + 1448))));
   v.push_back(cut(ip6_pkt(a6(2), a6(1), 17, udp6(40000, 40001, data_of(5))), 30));
   // TCP over IPv6: a handshake and data (relative numbers after the SYNs).
   const Pkt syn_opts = bytes_of({2, 4, 5, 0xa0, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7});
