@@ -547,7 +547,7 @@ bool Chan::below_rcvlowat() {
 
 // Returns true when a budget ran out with data left and the channel writable.
 bool Chan::output_stream() {
-  static const auto log = logger("chan");  // per read: no registry lookup
+  static const auto log = logger("chan");  // per write: no registry lookup
   Sockbuf& sb = so_->so_rcv;
   size_t sent_total = 0;
   if (below_rcvlowat()) return false;  // so_rcv keeps it until SO_RCVLOWAT is reached
@@ -639,7 +639,7 @@ bool Chan::post_error() {
 }
 
 bool Chan::output_record() {
-  static const auto log = logger("chan");  // per read: no registry lookup
+  static const auto log = logger("chan");  // per write: no registry lookup
   Sockbuf& sb = so_->so_rcv;
   if (kind_ == ChanKind::Dgram && !post_error()) return false;
   for (int records = 0; sb.sb_mb && sd_; ++records) {
