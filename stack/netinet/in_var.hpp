@@ -22,6 +22,7 @@
 #include "kern/stack.hpp"
 #include "net/if.hpp"
 #include "wire/ip.hpp"
+#include "wire/ip6_hdr.hpp"
 
 namespace tunsock {
 
@@ -81,8 +82,38 @@ struct IpOutOpts {
   bool mcast_loop = false;           // a multicast copy to this host's members (IP_MULTICAST_LOOP)
 };
 
-// FreeBSD struct inpcb: one per inet socket (udp, ping, raw).
+// FreeBSD inp_vflag: which family's addresses of an InPcb are live.
+inline constexpr uint8_t INP_IPV4 = 0x1, INP_IPV6 = 0x2;
+
+// The IPV6_* options of an inet6 socket (Linux struct ipv6_pinfo; FreeBSD
+// in6p_outputopts). Owned by netinet6/ip6_ctloutput.cpp; kept here so one
+// InPcb serves both families.
+struct In6PcbOpts {
+  bool v6only = false;               // IPV6_V6ONLY (default net.ipv6.bindv6only = 0)
+  int hlim = -1;                     // IPV6_UNICAST_HOPS (-1: the route's, 64)
+  int mcast_hops = 1;                // IPV6_MULTICAST_HOPS
+  bool mcast_loop = true;            // IPV6_MULTICAST_LOOP
+  int mcast_ifindex = 0;             // IPV6_MULTICAST_IF
+  int tclass = 0;                    // IPV6_TCLASS
+  int mtu_discover = 1;              // IPV6_MTU_DISCOVER (IPV6_PMTUDISC_WANT)
+  int mtu = 0;                       // IPV6_MTU (0: the path MTU)
+  bool dontfrag = false;             // IPV6_DONTFRAG
+  bool recvpktinfo = false, recvhoplimit = false, recvtclass = false, recverr = false;
+  std::vector<std::pair<wire::In6, int>> mships;  // IPV6_JOIN_GROUP: group, ifindex
+};
+
+// FreeBSD struct inpcb: one per inet or inet6 socket (udp, tcp, ping, raw).
+// An inet6 socket's InPcb says by inp_vflag which addresses are live:
+// INP_IPV6 alone (V6ONLY, or bound/connected to a non-mapped address: the
+// in6p_ fields), INP_IPV4 alone (bound or connected to a v4-mapped address:
+// the uint32 fields hold it and the IPv4 code paths carry it, as FreeBSD and
+// Linux do), or both (on :: without V6ONLY: it takes both families).
 struct InPcb {
+  int inp_family = AF_INET;          // the socket's domain
+  uint8_t inp_vflag = INP_IPV4;
+  wire::In6 in6p_laddr{}, in6p_faddr{};
+  uint32_t in6p_flowinfo = 0;        // sin6_flowinfo of connect
+  In6PcbOpts in6p;
   Socket* inp_socket = nullptr;
   int inp_proto = 0;                 // IPPROTO_UDP, IPPROTO_ICMP
   bool inp_ping = false;             // SOCK_DGRAM/IPPROTO_ICMP: lport is the echo id
