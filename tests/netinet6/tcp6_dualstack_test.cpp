@@ -50,7 +50,7 @@ void exchange(Pair6& p, Socket& c, Socket& s) {
 
 }  // namespace
 
-TEST_CASE("tcp6 dual-stack: an AF_INET6 listener on :: accepts IPv4; the accepted socket is AF_INET6, INP_IPV4, peer ::ffff:198.18.0.1") {
+TEST_CASE("tcp6 dual-stack: an AF_INET6 listener on :: accepts IPv4: the accepted socket is AF_INET6 with INP_IPV4 and peer ::ffff:198.18.0.1") {
   Pair6 p;
   Socket* l = tcp6_listener(p.b, 80);
   CHECK(sotoinpcb(*l)->inp_vflag == (INP_IPV4 | INP_IPV6));
