@@ -104,7 +104,7 @@ static void show_cmsgs6(const char *label, struct msghdr *mh) {
                (c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR)) {
       struct sock_extended_err ee;
       if (dlen < sizeof ee) {
-        say("%s: cmsg RECVERR short (len %zu)", label, dlen);
+        say("%s: cmsg level %d type %d short (len %zu)", label, c->cmsg_level, c->cmsg_type, dlen);
         continue;
       }
       memcpy(&ee, d, sizeof ee);
