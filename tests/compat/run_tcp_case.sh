@@ -21,7 +21,9 @@
 #                the peer's leave through tsk0, neither is touched.
 # Both have 127.0.0.1 on the program's side, no default route, and the same
 # peer (tcp_peer, commands through the FIFO $TCP_PEER_CTL) on the kernel's
-# 198.18.0.1, where nftables drops SYNs to port 9998 (the silent port).
+# 198.18.0.1, where nftables drops SYNs to port 9998 (the silent port)
+# and answers TCP over IPv6 to 9997 with ICMPv6 port unreachable, to 9996
+# with ICMPv6 administratively prohibited.
 # The IPv6 cases (tcp6/, binaries compat_tcp6_*, or COMPAT_INET6=1) have
 # IPv6 on besides: the program's side 2001:db8::2/64 (and ::1), the kernel's
 # 2001:db8::1/64 (no DAD), tcp_peer listening on both of the kernel's
@@ -68,6 +70,8 @@ table inet tskpeer {
   chain in {
     type filter hook input priority 0;
     tcp dport 9998 tcp flags & (syn | ack) == syn drop
+    meta nfproto ipv6 tcp dport 9997 reject with icmpv6 type port-unreachable
+    meta nfproto ipv6 tcp dport 9996 reject with icmpv6 type admin-prohibited
   }
 }
 EOF
