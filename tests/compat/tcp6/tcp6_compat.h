@@ -29,7 +29,8 @@ static int connect_peer6(int port) { return tcp6_connected(PEER6, port); }
 static int tcp6_listener(const char *ip, int port, int backlog, int v6only) {
   int s = tcp6_socket();
   MUST(set_int(s, SOL_SOCKET, SO_REUSEADDR, 1));
-  if (v6only >= 0) MUST(set_int(s, SOL_IPV6, IPV6_V6ONLY, v6only));
+  if (v6only >= 0 && set_int(s, SOL_IPV6, IPV6_V6ONLY, v6only) < 0)
+    say("tcp6_listener: setsockopt(IPV6_V6ONLY, %d) = -1 %s", v6only, errname(errno));
   struct sockaddr_in6 a = sin6_of(ip, port);
   MUST(bind(s, SA(a), sizeof a));
   MUST(listen(s, backlog));

@@ -6,7 +6,8 @@
 #include "udp6_compat.h"
 static int v6(const char *ip, int port, int v6only, int reuse) {
   int s = udp6_socket();
-  if (v6only >= 0) MUST(set_int(s, SOL_IPV6, IPV6_V6ONLY, v6only));
+  if (v6only >= 0 && set_int(s, SOL_IPV6, IPV6_V6ONLY, v6only) < 0)
+    SAY("setsockopt(IPV6_V6ONLY, %d) = -1 %s", v6only, errname(errno));
   if (reuse) MUST(set_int(s, SOL_SOCKET, SO_REUSEADDR, 1));
   struct sockaddr_in6 a = sin6_of(ip, port);
   int r = bind(s, SA(a), sizeof a);

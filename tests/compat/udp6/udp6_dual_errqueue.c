@@ -6,8 +6,8 @@
 #include "udp6_compat.h"
 static void probe(const char *label, int ip_recverr, int ipv6_recverr, const char *dst) {
   int s = udp6_socket();
-  if (ip_recverr) MUST(set_int(s, SOL_IP, IP_RECVERR, 1));
-  if (ipv6_recverr) MUST(set_int(s, SOL_IPV6, IPV6_RECVERR, 1));
+  if (ip_recverr && set_int(s, SOL_IP, IP_RECVERR, 1) < 0) SAY("IP_RECVERR: %s", errname(errno));
+  if (ipv6_recverr && set_int(s, SOL_IPV6, IPV6_RECVERR, 1) < 0) SAY("IPV6_RECVERR: %s", errname(errno));
   SAY("-- %s", label);
   struct sockaddr_in6 c = sin6_of(dst, CLOSED_PORT);
   SHOW(sendto(s, "probe", 5, 0, SA(c), sizeof c));
