@@ -21,7 +21,10 @@
  * With an IPv6 address too (ADDR,ADDR6: the IPv6 compat cases), the same
  * services run on ADDR6 (discard on ADDR6:9, its "last" from=[A]:P with
  * ttl= the hop limit and tos= the traffic class); "send" leaves from the
- * address of DST's family; "lite" is IPv4 only.
+ * address of DST's family; "lite" is IPv4 only; and
+ *     "ptb DST DPORT SPORT MTU" -> an ICMPv6 Packet Too Big (MTU) to DST
+ *        quoting a UDP datagram of 1400 bytes from DST:DPORT to
+ *        [ADDR6]:SPORT (its IPv6 and UDP headers and 32 bytes); "done"
  * Usage: udp_peer ADDR[,ADDR6] READY_FILE (the file appears once all are bound). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -126,6 +129,38 @@ static int send_lite(const char *addr, const char *dst, int dport, int sport, in
   return n == (ssize_t)len ? 0 : -1;
 }
 
+/* The "ptb" command: RFC 4443 §3.2 Packet Too Big, made on a raw ICMPv6
+ * socket (the kernel computes the checksum). */
+static int send_ptb(const char *addr6, const char *dst, int dport, int sport, int mtu) {
+  unsigned char m[8 + 40 + 8 + 32];
+  memset(m, 0, sizeof m);
+  m[0] = 2; /* ICMP6_PACKET_TOO_BIG */
+  m[4] = (unsigned char)(mtu >> 24), m[5] = (unsigned char)(mtu >> 16);
+  m[6] = (unsigned char)(mtu >> 8), m[7] = (unsigned char)mtu;
+  unsigned char *ip = m + 8, *udp = m + 48;
+  const int plen = 1408; /* UDP header + 1400 bytes */
+  ip[0] = 0x60;
+  ip[4] = (unsigned char)(plen >> 8), ip[5] = (unsigned char)plen;
+  ip[6] = IPPROTO_UDP;
+  ip[7] = 64;
+  struct in6_addr src, to;
+  if (inet_pton(AF_INET6, dst, &src) != 1 || inet_pton(AF_INET6, addr6, &to) != 1) return -1;
+  memcpy(ip + 8, &src, 16);
+  memcpy(ip + 24, &to, 16);
+  udp[0] = (unsigned char)(dport >> 8), udp[1] = (unsigned char)dport;
+  udp[2] = (unsigned char)(sport >> 8), udp[3] = (unsigned char)sport;
+  udp[4] = (unsigned char)(plen >> 8), udp[5] = (unsigned char)plen;
+  memset(udp + 8, 'p', 32);
+  int r = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6);
+  if (r < 0) return -1;
+  struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_addr = to};
+  bind(r, (struct sockaddr *)&a, sizeof a);
+  struct sockaddr_in6 t = {.sin6_family = AF_INET6, .sin6_addr = src};
+  ssize_t n = sendto(r, m, sizeof m, 0, (struct sockaddr *)&t, sizeof t);
+  close(r);
+  return n == (ssize_t)sizeof m ? 0 : -1;
+}
+
 static char last[200] = "none";
 
 /* Returns 0 once the socket has nothing more. */
@@ -166,13 +201,16 @@ static void command(int s, const char *addr, const char *addr6) {
   buf[n] = '\0';
   char reply[300] = "bad command";
   char dst[64], text[1024] = "";
-  int dport, sport, ttl, tos, count, size, field, cov, corrupt;
+  int dport, sport, ttl, tos, count, size, field, cov, corrupt, mtu;
   if (sscanf(buf, "lite %63s %d %d %d %d %d %1023[^\n]", dst, &dport, &sport, &field, &cov, &corrupt, text) == 7 &&
       family_of(dst) == AF_INET6) {
     snprintf(reply, sizeof reply, "lite: IPv4 only");
   } else if (sscanf(buf, "lite %63s %d %d %d %d %d %1023[^\n]", dst, &dport, &sport, &field, &cov, &corrupt, text) == 7) {
     snprintf(reply, sizeof reply, "%s",
              send_lite(addr, dst, dport, sport, field, cov, corrupt, text) ? strerror(errno) : "done");
+  } else if (sscanf(buf, "ptb %63s %d %d %d", dst, &dport, &sport, &mtu) == 4) {
+    snprintf(reply, sizeof reply, "%s",
+             !addr6 ? "no IPv6 address" : send_ptb(addr6, dst, dport, sport, mtu) ? strerror(errno) : "done");
   } else if (strcmp(buf, "last") == 0) {
     snprintf(reply, sizeof reply, "%s", last);
     strcpy(last, "none");
