@@ -7,7 +7,8 @@
  * name; --few: one call of each kind for the names after it; --files: the
  * calls the hosts file answers, for the names after it; --sort: entries
  * and addresses sorted, for a server that shuffles them; --async:
- * getaddrinfo_a with GAI_NOWAIT and GAI_WAIT) */
+ * getaddrinfo_a with GAI_NOWAIT and GAI_WAIT; --addrconfig: AI_ADDRCONFIG
+ * with each family, for the names after it) */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
@@ -280,6 +281,10 @@ int main(int argc, char** argv) {
       few = 2;
       continue;
     }
+    if (!strcmp(argv[i], "--addrconfig")) {  /* which families the interfaces let through */
+      few = 3;
+      continue;
+    }
     if (!strcmp(argv[i], "--few")) {  /* a server that does not answer: one call of each kind */
       few = 1;
       continue;
@@ -293,6 +298,26 @@ int main(int argc, char** argv) {
       struct hostent* he = gethostbyname(n);
       printf("gethostbyname(%s): %s h_errno=%s\n", n, he ? "ok" : "NULL", he ? "-" : herr_name(h_errno));
       print_hostent("", he);
+      continue;
+    }
+    if (few == 3) {
+      printf("=== %s (addrconfig)\n", n);
+      const char* node = strcmp(n, "NULL") ? n : NULL;
+      gai(node, "80", AF_UNSPEC, SOCK_STREAM, AI_ADDRCONFIG, 0);
+      gai(node, "80", AF_INET, SOCK_STREAM, AI_ADDRCONFIG, 0);
+      gai(node, "80", AF_INET6, SOCK_STREAM, AI_ADDRCONFIG, 0);
+      gai(node, "80", AF_INET6, SOCK_STREAM, AI_ADDRCONFIG | AI_V4MAPPED, 0);
+      gai(node, "80", AF_INET6, SOCK_STREAM, AI_ADDRCONFIG | AI_V4MAPPED | AI_ALL, 0);
+      struct addrinfo* res = NULL;
+      int e = getaddrinfo(node, "80", NULL, &res);  /* NULL hints: AI_V4MAPPED | AI_ADDRCONFIG */
+      printf("getaddrinfo(%s, 80, NULL hints): %s\n", n, eai_name(e));
+      for (struct addrinfo* ai = res; ai; ai = ai->ai_next) {
+        char a[INET6_ADDRSTRLEN];
+        int port;
+        addr_text(ai->ai_addr, a, sizeof a, &port);
+        printf("  %d %d %d %s %d\n", ai->ai_family, ai->ai_socktype, ai->ai_protocol, a, port);
+      }
+      if (res) freeaddrinfo(res);
       continue;
     }
     if (few) {
