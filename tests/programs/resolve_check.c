@@ -8,7 +8,8 @@
  * calls the hosts file answers, for the names after it; --sort: entries
  * and addresses sorted, for a server that shuffles them; --async:
  * getaddrinfo_a with GAI_NOWAIT and GAI_WAIT; --addrconfig: AI_ADDRCONFIG
- * with each family, for the names after it) */
+ * with each family, for the names after it; --reverse: getnameinfo and
+ * gethostbyaddr(_r) of the numeric addresses after it, IPv4 or IPv6) */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
@@ -234,6 +235,45 @@ static void async_calls(void) {
   }
 }
 
+/* --reverse: an address back to names, as getnameinfo (the flag sets of
+ * names()) and gethostbyaddr/gethostbyaddr_r give them. */
+static void reverse(const char* text) {
+  struct sockaddr_storage ss;
+  memset(&ss, 0, sizeof ss);
+  socklen_t len;
+  const void* bytes;
+  int family;
+  if (strchr(text, ':')) {
+    struct sockaddr_in6* s = (struct sockaddr_in6*)&ss;
+    s->sin6_family = AF_INET6;
+    s->sin6_port = htons(53);
+    if (inet_pton(AF_INET6, text, &s->sin6_addr) != 1) return;
+    len = sizeof *s;
+    bytes = &s->sin6_addr;
+    family = AF_INET6;
+  } else {
+    struct sockaddr_in* s = (struct sockaddr_in*)&ss;
+    s->sin_family = AF_INET;
+    s->sin_port = htons(53);
+    if (inet_pton(AF_INET, text, &s->sin_addr) != 1) return;
+    len = sizeof *s;
+    bytes = &s->sin_addr;
+    family = AF_INET;
+  }
+  printf("=== %s (reverse)\n", text);
+  names((const struct sockaddr*)&ss, len);
+  const socklen_t blen = family == AF_INET ? 4 : 16;
+  struct hostent* he = gethostbyaddr(bytes, blen, family);
+  printf("gethostbyaddr(%s): %s h_errno=%s\n", text, he ? "ok" : "NULL", he ? "-" : herr_name(h_errno));
+  print_hostent("", he);
+  struct hostent ret, *r = NULL;
+  char buf[4096];
+  int herr = 0;
+  int e = gethostbyaddr_r(bytes, blen, family, &ret, buf, sizeof buf, &r, &herr);
+  printf("gethostbyaddr_r(%s): %d %s h_errno=%s\n", text, e, r ? "ok" : "NULL", r ? "-" : herr_name(herr));
+  print_hostent("", r);
+}
+
 static void fixed(void) {
   gai(NULL, "80", AF_UNSPEC, SOCK_STREAM, AI_PASSIVE, 0);
   gai(NULL, "80", AF_INET, 0, 0, 0);
@@ -281,6 +321,10 @@ int main(int argc, char** argv) {
       few = 2;
       continue;
     }
+    if (!strcmp(argv[i], "--reverse")) {  /* addresses to names */
+      few = 4;
+      continue;
+    }
     if (!strcmp(argv[i], "--addrconfig")) {  /* which families the interfaces let through */
       few = 3;
       continue;
@@ -298,6 +342,10 @@ int main(int argc, char** argv) {
       struct hostent* he = gethostbyname(n);
       printf("gethostbyname(%s): %s h_errno=%s\n", n, he ? "ok" : "NULL", he ? "-" : herr_name(h_errno));
       print_hostent("", he);
+      continue;
+    }
+    if (few == 4) {
+      reverse(n);
       continue;
     }
     if (few == 3) {
