@@ -13,6 +13,7 @@
 
 #include "netinet/in.hpp"
 #include "netinet/in_var.hpp"
+#include "netinet6/in6_var.hpp"
 
 namespace tunsock {
 
@@ -22,12 +23,28 @@ constexpr int kIpUnprivilegedPortStart = 1024;
 
 bool bound_with(const Socket& so, uint32_t f) { return so.so_options & f; }
 
-// Linux udp_lib_lport_inuse: would inp on port collide with another socket?
-bool port_conflict(const std::list<InPcb*>& head, const InPcb& inp, uint32_t laddr, uint16_t port) {
+bool v6only(const InPcb& p) { return p.inp_family == AF_INET6 && p.in6p.v6only; }
+
+// Linux ipv4_rcv_saddr_equal.
+bool v4_saddr_equal(uint32_t a1, uint32_t a2, bool sk2_ipv6only, bool match_wildcard) {
+  if (sk2_ipv6only) return false;
+  if (a1 == a2) return true;
+  return match_wildcard && (!a1 || !a2);
+}
+
+enum class A6 { kAny, kMapped, kOther };
+A6 a6type(const wire::In6& a) {
+  if (wire::in6_is_unspecified(a)) return A6::kAny;
+  return wire::in6_is_v4mapped(a) ? A6::kMapped : A6::kOther;
+}
+
+// Linux udp_lib_lport_inuse: would inp (its address already in place)
+// collide with another socket on port?
+bool port_conflict(const std::list<InPcb*>& head, const InPcb& inp, uint16_t port) {
   const Socket& so = *inp.inp_socket;
   for (const InPcb* o : head) {
     if (o == &inp || o->inp_lport != port) continue;
-    if (o->inp_laddr && laddr && o->inp_laddr != laddr) continue;
+    if (!in_pcb_saddr_equal(inp, *o, true)) continue;
     const Socket& os = *o->inp_socket;
     if (bound_with(so, SOF_REUSEADDR) && bound_with(os, SOF_REUSEADDR)) continue;
     if (bound_with(so, SOF_REUSEPORT) && bound_with(os, SOF_REUSEPORT) && o->reuse_uid == so.so_cred.uid) continue;
@@ -37,10 +54,63 @@ bool port_conflict(const std::list<InPcb*>& head, const InPcb& inp, uint32_t lad
 }
 }  // namespace
 
+bool in_pcb_saddr_equal(const InPcb& sk, const InPcb& sk2, bool match_wildcard) {
+  if (sk.inp_family != AF_INET6) return v4_saddr_equal(sk.inp_laddr, sk2.inp_laddr, v6only(sk2), match_wildcard);
+  // Linux ipv6_rcv_saddr_equal: an inet socket counts as v4-mapped.
+  const A6 t1 = a6type(sk.in6p_laddr);
+  const A6 t2 = sk2.inp_family == AF_INET6 ? a6type(sk2.in6p_laddr) : A6::kMapped;
+  if (t1 == A6::kMapped && t2 == A6::kMapped)
+    return v4_saddr_equal(sk.inp_laddr, sk2.inp_laddr, v6only(sk2), match_wildcard);
+  if (t1 == A6::kAny && t2 == A6::kAny) return true;
+  if (t2 == A6::kAny && match_wildcard && !(v6only(sk2) && t1 == A6::kMapped)) return true;
+  if (t1 == A6::kAny && match_wildcard && !(v6only(sk) && t2 == A6::kMapped)) return true;
+  return sk2.inp_family == AF_INET6 && sk.in6p_laddr == sk2.in6p_laddr;
+}
+
+int in_pcbgetport(Inet& in, std::list<InPcb*>& head, InPcb& inp, uint16_t port) {
+  if (port == 0 && inp.inp_ping) {
+    // Linux ping_get_port: a rover over 1..65535.
+    for (int i = 0; i < 65535; ++i) {
+      in.last_ephemeral = uint16_t(in.last_ephemeral % 65535 + 1);
+      if (!port_conflict(head, inp, in.last_ephemeral)) {
+        port = in.last_ephemeral;
+        break;
+      }
+    }
+    if (!port) return EADDRINUSE;
+  } else if (port == 0) {
+    // RFC 6056 §3.3.1 (Algorithm 1): a random start, then the next free one.
+    const uint32_t n = kPortHigh - kPortLow + 1;
+    uint32_t off = in.st.rng().next_u32() % n;
+    for (uint32_t i = 0; i < n; ++i) {
+      uint16_t cand = uint16_t(kPortLow + (off + i) % n);
+      if (!port_conflict(head, inp, cand)) {
+        port = cand;
+        break;
+      }
+    }
+    if (!port) return EADDRINUSE;
+  } else {
+    if (port_conflict(head, inp, port)) return EADDRINUSE;
+    inp.bindport_lock = true;
+  }
+  inp.inp_lport = port;
+  inp.reuse_uid = inp.inp_socket->so_cred.uid;
+  inp.inp_socket->so_state |= SS_ISBOUND;
+  return 0;
+}
+
 InPcb* in_pcballoc(Socket& so, std::list<InPcb*>& head, int proto) {
   auto* inp = new InPcb;
   inp->inp_socket = &so;
   inp->inp_proto = proto;
+  if (so.so_proto && so.so_proto->pr_domain && so.so_proto->pr_domain->dom_family == AF_INET6) {
+    // FreeBSD udp6_attach: INP_IPV6, and INP_IPV4 too unless V6ONLY
+    // (whose default is net.ipv6.bindv6only).
+    inp->inp_family = AF_INET6;
+    inp->in6p.v6only = in6_bindv6only(*so.so_stack);
+    inp->inp_vflag = inp->in6p.v6only ? INP_IPV6 : INP_IPV4 | INP_IPV6;
+  }
   so.so_pcb = inp;
   head.push_front(inp);
   return inp;
@@ -109,37 +179,13 @@ int in_pcbbind(Inet& in, std::list<InPcb*>& head, InPcb& inp, const SockAddr* na
       return 0;
     }
   }
-  if (port == 0 && inp.inp_ping) {
-    // Linux ping_get_port: a rover over 1..65535.
-    for (int i = 0; i < 65535; ++i) {
-      in.last_ephemeral = uint16_t(in.last_ephemeral % 65535 + 1);
-      if (!port_conflict(head, inp, addr, in.last_ephemeral)) {
-        port = in.last_ephemeral;
-        break;
-      }
-    }
-    if (!port) return EADDRINUSE;
-  } else if (port == 0) {
-    // RFC 6056 §3.3.1 (Algorithm 1): a random start, then the next free one.
-    const uint32_t n = kPortHigh - kPortLow + 1;
-    uint32_t off = in.st.rng().next_u32() % n;
-    for (uint32_t i = 0; i < n; ++i) {
-      uint16_t cand = uint16_t(kPortLow + (off + i) % n);
-      if (!port_conflict(head, inp, addr, cand)) {
-        port = cand;
-        break;
-      }
-    }
-    if (!port) return EADDRINUSE;
-  } else {
-    if (port_conflict(head, inp, addr, port)) return EADDRINUSE;
-    inp.bindport_lock = true;
+  const uint32_t saved = inp.inp_laddr;
+  inp.inp_laddr = addr;
+  if (int e = in_pcbgetport(in, head, inp, port)) {
+    inp.inp_laddr = saved;
+    return e;
   }
   if (addr) inp.bindaddr_lock = true;
-  inp.inp_laddr = addr;
-  inp.inp_lport = port;
-  inp.reuse_uid = inp.inp_socket->so_cred.uid;
-  inp.inp_socket->so_state |= SS_ISBOUND;
   return 0;
 }
 
@@ -188,6 +234,14 @@ void in_pcbdisconnect(InPcb& inp) {
   inp.inp_faddr = 0;
   inp.inp_fport = 0;
   if (!inp.bindaddr_lock) inp.inp_laddr = 0;
+  if (inp.inp_family == AF_INET6) {  // and an inet6 socket takes both families again
+    inp.in6p_faddr = {};
+    inp.in6p_flowinfo = 0;
+    if (!inp.bindaddr_lock) {
+      inp.in6p_laddr = {};
+      inp.inp_vflag = inp.in6p.v6only ? INP_IPV6 : INP_IPV4 | INP_IPV6;
+    }
+  }
   if (!inp.bindport_lock) {
     inp.inp_lport = 0;
     inp.inp_socket->so_state &= ~SS_ISBOUND;
@@ -201,7 +255,10 @@ InPcb* in_pcblookup(std::list<InPcb*>& head, uint32_t src, uint16_t sport, uint3
   int best_score = -1;
   for (InPcb* inp : head) {
     if (inp->inp_lport != dport || !inp->inp_lport) continue;
-    int score = 0;
+    // An inet6 socket takes IPv4 unless V6ONLY or its addresses are IPv6
+    // ones; an inet socket wins a tie (Linux compute_score: 2 against 1).
+    if (!(inp->inp_vflag & INP_IPV4)) continue;
+    int score = inp->inp_family == AF_INET ? 2 : 1;
     if (inp->inp_laddr) {
       if (inp->inp_laddr != dst) continue;
       score += 4;
@@ -224,7 +281,8 @@ InPcb* in_pcblookup(std::list<InPcb*>& head, uint32_t src, uint16_t sport, uint3
   if (best && (best->inp_socket->so_options & SOF_REUSEPORT)) {
     std::vector<InPcb*> group;
     for (InPcb* inp : head)
-      if (inp->inp_lport == dport && inp->inp_laddr == best->inp_laddr && inp->inp_faddr == best->inp_faddr &&
+      if (inp->inp_lport == dport && (inp->inp_vflag & INP_IPV4) && inp->inp_laddr == best->inp_laddr &&
+          inp->inp_faddr == best->inp_faddr &&
           inp->inp_fport == best->inp_fport && (inp->inp_socket->so_options & SOF_REUSEPORT))
         group.push_back(inp);
     uint64_t h = (uint64_t(src) << 32 | dst) ^ (uint64_t(sport) << 16 | dport) * 0x9e3779b97f4a7c15ull;
@@ -305,15 +363,67 @@ void in_sockerr(InPcb& inp, SockErr e, bool hard) {
   Socket& so = *inp.inp_socket;
   // Linux udp_err: without IP_RECVERR only hard errors on a connected
   // socket are reported; with it, every error is queued and set.
-  if (!inp.inp_recverr && !(hard && (so.so_state & SS_ISCONNECTED))) return;
-  if (inp.inp_recverr && inp.errq.size() < 64) inp.errq.push_back(e);
+  // An IPv6 error is IPV6_RECVERR's; an IPv4 one IP_RECVERR's, on an
+  // inet6 socket too (Linux __udp4_lib_err looks at inet->recverr).
+  const bool recverr = e.v6 ? inp.in6p.recverr : inp.inp_recverr;
+  if (!recverr && !(hard && (so.so_state & SS_ISCONNECTED))) return;
+  if (recverr && inp.errq.size() < 64) inp.errq.push_back(e);
   so.so_error = e.ee_errno;
   sorwakeup(so);
   sowwakeup(so);
 }
 
+namespace {
+
+sock_extended_err extended_err(const SockErr& e) {
+  sock_extended_err ee{};
+  ee.ee_errno = uint32_t(e.ee_errno);
+  ee.ee_origin = e.ee_origin;
+  ee.ee_type = e.ee_type;
+  ee.ee_code = e.ee_code;
+  ee.ee_info = e.ee_info;
+  return ee;
+}
+
+mbuf** tail_of(mbuf** t) {
+  while (*t) t = &(*t)->m_next;
+  return t;
+}
+
+// Linux ipv6_recv_error: on an inet6 socket the name is a sockaddr_in6
+// (v4-mapped for an IPv4 error) and the cmsg SOL_IPV6 IPV6_RECVERR, its
+// offender named for an ICMP or ICMPv6 error only.
+void errqueue_control6(const SockErr& e, RecvArgs& a) {
+  if (a.from) {
+    if (e.v6) in6_sockaddr(e.dst6, e.dport, a.from);
+    else in6_sockaddr_v4(e.dst, e.dport, a.from);
+  }
+  if (!a.controlp) return;
+  struct {
+    sock_extended_err ee;
+    sockaddr_in6 offender;
+  } c{};
+  c.ee = extended_err(e);
+  if (e.ee_origin == SO_EE_ORIGIN_ICMP || e.ee_origin == SO_EE_ORIGIN_ICMP6) {
+    c.offender.sin6_family = AF_INET6;
+    const In6 off = e.v6 ? e.offender6 : in6_mapped(e.offender);
+    std::memcpy(&c.offender.sin6_addr, off.data(), 16);
+  }
+  *tail_of(a.controlp) = in_cmsg(SOL_IPV6, IPV6_RECVERR, &c, sizeof c);
+}
+
+// The InPcb of an inet or inet6 socket; nullptr for inet6's ICMPv6
+// sockets, which keep an In6Pcb (raw_ip6.cpp) and no error queue.
+InPcb* errq_pcb(const Socket& so) {
+  const Domain* dom = so.so_proto ? so.so_proto->pr_domain : nullptr;
+  if (dom && dom->dom_family == AF_INET6 && so.so_proto->pr_protocol == IPPROTO_ICMPV6) return nullptr;
+  return sotoinpcb(so);
+}
+
+}  // namespace
+
 int in_errqueue_receive(Socket& so, RecvArgs& a) {
-  InPcb* inp = sotoinpcb(so);
+  InPcb* inp = errq_pcb(so);
   a.flags = 0;
   a.done = a.full = 0;
   if (!inp || inp->errq.empty()) return EAGAIN;
@@ -325,26 +435,23 @@ int in_errqueue_receive(Socket& so, RecvArgs& a) {
   a.full = e.payload.size();
   if (a.full > n) a.flags |= MSG_TRUNC;
   a.flags |= MSG_ERRQUEUE;
-  if (a.from) in_sockaddr(e.dst, e.dport, a.from);
-  if (a.controlp) {
-    struct {
-      sock_extended_err ee;
-      sockaddr_in offender;
-    } c{};
-    c.ee.ee_errno = uint32_t(e.ee_errno);
-    c.ee.ee_origin = e.ee_origin;
-    c.ee.ee_type = e.ee_type;
-    c.ee.ee_code = e.ee_code;
-    c.ee.ee_info = e.ee_info;
-    // Linux ipv4_datagram_support_cmsg: only an ICMP error names its sender.
-    if (e.ee_origin == SO_EE_ORIGIN_ICMP) {
-      c.offender.sin_family = AF_INET;
-      c.offender.sin_addr.s_addr = htonl(e.offender);
+  if (inp->inp_family == AF_INET6) {
+    errqueue_control6(e, a);
+  } else {
+    if (a.from) in_sockaddr(e.dst, e.dport, a.from);
+    if (a.controlp) {
+      struct {
+        sock_extended_err ee;
+        sockaddr_in offender;
+      } c{};
+      c.ee = extended_err(e);
+      // Linux ipv4_datagram_support_cmsg: only an ICMP error names its sender.
+      if (e.ee_origin == SO_EE_ORIGIN_ICMP) {
+        c.offender.sin_family = AF_INET;
+        c.offender.sin_addr.s_addr = htonl(e.offender);
+      }
+      *tail_of(a.controlp) = in_cmsg(SOL_IP, IP_RECVERR, &c, sizeof c);
     }
-    mbuf* cm = in_cmsg(SOL_IP, IP_RECVERR, &c, sizeof c);
-    mbuf** t = a.controlp;
-    while (*t) t = &(*t)->m_next;
-    *t = cm;
   }
   // Linux sock_dequeue_err_skb: so_error takes the next queued error, or clears.
   so.so_error = inp->errq.empty() ? 0 : inp->errq.front().ee_errno;
@@ -397,7 +504,7 @@ int in_sendcontrol(const mbuf* control, IpOutOpts* o, uint32_t* src) {
 
 size_t in_errqueue_len(const Socket& so) {
   // Only inet sockets have an InPcb; the caller asks about its own inet socket.
-  const InPcb* inp = sotoinpcb(so);
+  const InPcb* inp = errq_pcb(so);
   return inp ? inp->errq.size() : 0;
 }
 

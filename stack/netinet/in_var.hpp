@@ -66,6 +66,10 @@ struct SockErr {
   uint32_t dst = 0;                                  // where the failed datagram went
   uint16_t dport = 0;
   std::vector<std::byte> payload;                    // the quoted bytes after the L4 header
+  // An error for an inet6 socket about an IPv6 datagram (SO_EE_ORIGIN_ICMP6
+  // or a local one): the addresses are these (offender, dst) instead.
+  bool v6 = false;
+  wire::In6 offender6{}, dst6{};
 };
 
 // How ip_output sends one datagram (ip_output.cpp).
@@ -335,6 +339,14 @@ InPcb* in_pcballoc(Socket& so, std::list<InPcb*>& head, int proto);
 void in_pcbdetach(std::list<InPcb*>& head, Socket& so);
 inline InPcb* sotoinpcb(const Socket& so) { return static_cast<InPcb*>(so.so_pcb); }
 int in_pcbbind(Inet& in, std::list<InPcb*>& head, InPcb& inp, const SockAddr* nam, const Td& td);
+// The port part of a bind (inp's addresses already in place): port, or an
+// ephemeral one when 0, unless another socket of head holds it (Linux
+// udp_lib_get_port). 0 (inp_lport set, SS_ISBOUND) or EADDRINUSE.
+int in_pcbgetport(Inet& in, std::list<InPcb*>& head, InPcb& inp, uint16_t port);
+// Linux inet_rcv_saddr_equal: whether sk's local address overlaps sk2's,
+// across families (an inet6 socket on :: without V6ONLY covers 0.0.0.0,
+// a v4-mapped address is its IPv4 one). match_wildcard: a wildcard overlaps all.
+bool in_pcb_saddr_equal(const InPcb& sk, const InPcb& sk2, bool match_wildcard);
 int in_pcbconnect(Inet& in, std::list<InPcb*>& head, InPcb& inp, const SockAddr& nam, const Td& td);
 void in_pcbdisconnect(InPcb& inp);
 // Which local address a socket with laddr sends to dst from (0 = no route).

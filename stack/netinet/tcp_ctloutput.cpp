@@ -256,7 +256,7 @@ void tcp_fill_info(const Socket& so, lx::tcp_info* ti) {
   ti->tcpi_last_data_sent = tp.t_last_data_sent > Time{0} ? ms_since(tp.t_last_data_sent) : ms_since(Time{0});
   ti->tcpi_last_data_recv = tp.t_last_data_recv > Time{0} ? ms_since(tp.t_last_data_recv) : ms_since(Time{0});
   ti->tcpi_last_ack_recv = tp.t_last_ack_recv > Time{0} ? ms_since(tp.t_last_ack_recv) : ms_since(Time{0});
-  ti->tcpi_pmtu = tp.t_pmtu ? tp.t_pmtu : tp.t_advmss + 40;
+  ti->tcpi_pmtu = tp.t_pmtu ? tp.t_pmtu : tp.t_advmss + tcp_hdrs_len(*tp.t_inpcb);
   ti->tcpi_rcv_ssthresh = tcp_rcv_window(tp);
   ti->tcpi_rtt = us(tp.t_srtt);
   ti->tcpi_rttvar = us(tp.t_rttvar);

@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <memory>
 
+#include "netinet/tcp_var.hpp"
 #include "netinet6/in6_var.hpp"
 
 namespace tunsock {
@@ -23,7 +24,7 @@ namespace {
 // with the transports (socket(AF_INET6, SOCK_DGRAM, 0) is EPROTONOSUPPORT
 // until then).
 const Domain& inet6domain() {
-  static std::array<Protosw, 2> sw;
+  static std::array<Protosw, 3> sw;
   static Domain dom;
   static bool init = false;
   if (!init) {
@@ -37,6 +38,10 @@ const Domain& inet6domain() {
     sw[1] = Protosw{.pr_type = SOCK_RAW, .pr_domain = &dom, .pr_protocol = IPPROTO_ICMPV6,
                     .pr_flags = PR_ATOMIC | PR_ADDR | PR_SHUTENOTCONN, .pr_ctloutput = icmp6_ctloutput,
                     .pr_usrreqs = pru_with_defaults(rip6_usrreqs())};
+    // TCP: the one implementation of both families (tcp_usrreq.cpp), inet's flags.
+    sw[2] = Protosw{.pr_type = SOCK_STREAM, .pr_domain = &dom, .pr_protocol = IPPROTO_TCP,
+                    .pr_flags = PR_CONNREQUIRED | PR_WANTRCVD | PR_NOTCONN_EPIPE | PR_SHUTENOTCONN,
+                    .pr_ctloutput = tcp_ctloutput, .pr_usrreqs = pru_with_defaults(tcp_usrreqs())};
     dom.dom_protosw = std::span<const Protosw>(sw.data(), sw.size());
   }
   return dom;
@@ -67,6 +72,7 @@ Inet6& inet6_attach(Stack& st) {
   st.add_domain(&inet6domain());
   in6->frag_id = st.rng().next_u32();
   ip6_protox_register(*in6, wire::IPPROTO_ICMPV6_, {icmp6_input, icmp6_ctlinput});
+  ip6_protox_register(*in6, IPPROTO_TCP, {tcp6_input, tcp6_ctlinput});
   In6 one{};
   one[15] = 1;
   in6_add_address(loif_attach(st), one, 128);

@@ -27,6 +27,11 @@ int in6_add_address(ifnet& ifp, const In6Addr& addr, int plen);
 // to resolve on a TUN link). ENETUNREACH when no interface reaches it;
 // gateway :: removes the route.
 int route6_set_default(Stack& st, const In6Addr& gateway);
+// net.ipv6.bindv6only: whether new inet6 sockets start with IPV6_V6ONLY
+// (Linux default 0: they take IPv4 too, through v4-mapped addresses).
+// false before inet6_attach.
+bool in6_bindv6only(Stack& st);
+void in6_set_bindv6only(Stack& st, bool on);
 // `netstat -s -f inet6` for ip6/icmp6.
 std::string inet6_stats_text(Stack& st);
 

@@ -11,11 +11,13 @@
 #include <list>
 #include <map>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "kern/stack.hpp"
 #include "net/if.hpp"
 #include "netinet6/in6.hpp"
+#include "wire/ip.hpp"
 #include "wire/ip6_hdr.hpp"
 
 namespace tunsock {
@@ -74,6 +76,8 @@ struct Icmp6Bucket {
 };
 
 struct Inet6;
+struct Inet;   // netinet/in_var.hpp
+struct InPcb;
 
 // What an ICMPv6 error tells the transport whose datagram it quotes (FreeBSD
 // ip6ctlparam; Linux's err_handler arguments plus icmpv6_err_convert).
@@ -125,6 +129,7 @@ struct Inet6 {
   Time icmp6_ratelimit = std::chrono::milliseconds(1000);
   std::map<In6, Icmp6Bucket> icmp6_bucket;
   int hlim = 64;                     // net.ipv6.conf.all.hop_limit
+  bool bindv6only = false;           // net.ipv6.bindv6only (IPV6_V6ONLY's default)
   std::array<Ip6ProtoSw, 256> ip6_protox{};
   std::list<In6Pcb*> icmp6b;         // ping and raw ICMPv6 sockets (raw_ip6.cpp)
   uint16_t ping_last_id = 0;
@@ -178,6 +183,8 @@ struct Ip6OutOpts {
   bool dontfrag = false;             // too big is EMSGSIZE (IPV6_DONTFRAG)
   bool minmtu = false;               // fragment to 1280 (IPV6_USE_MIN_MTU; ICMPv6 errors)
   ifnet* ifp = nullptr;              // the interface (multicast, link-local), not the route's
+  uint32_t fragsize = 0;             // IPV6_MTU: fragment to at most this (0: the path MTU)
+  bool ignore_pmtu = false;          // IPV6_PMTUDISC_PROBE, INTERFACE, OMIT: the interface's MTU
 };
 // Prepend an IPv6 header to m (the upper-layer header and data; consumed),
 // route, select the source when src is ::, fragment to the path MTU,
@@ -207,5 +214,61 @@ PrUsrreqs rip6_usrreqs();
 int icmp6_ctloutput(Socket& so, Sockopt& sopt);
 int in6_sockaddr(const In6& a, uint16_t port, SockAddr* nam);
 int in6_getsin6(const SockAddr& nam, In6* a, uint16_t* port);  // EINVAL / EAFNOSUPPORT
+
+// --- in6_pcb.cpp: inet6 sockets on the shared InPcb (netinet/in_var.hpp) ---
+// An inet6 socket's addresses (UDP, UDP-Lite, TCP) as Linux keeps them:
+// bound or connected to a v4-mapped address it is an IPv4 socket
+// (inp_vflag INP_IPV4, the uint32 fields), else an IPv6 one (in6p_*); on ::
+// without IPV6_V6ONLY it takes both (INP_IPV4 | INP_IPV6).
+In6 in6_mapped(uint32_t v4);             // ::ffff:a.b.c.d from host order
+uint32_t in6_mapped_v4(const In6& a);    // host order a.b.c.d of ::ffff:a.b.c.d
+// Linux __inet6_bind: nam a sockaddr_in6 (EINVAL when shorter than 24
+// bytes, EAFNOSUPPORT another family); EACCES below 1024 without root;
+// EINVAL when already bound or a mapped address on a V6ONLY socket;
+// EADDRNOTAVAIL an address not ours (IPV6_FREEBIND/IP_TRANSPARENT aside);
+// a link-local one needs sin6_scope_id (EINVAL; ENODEV no such interface);
+// binding a non-mapped specific address sets V6ONLY (as Linux does); the
+// port: in_pcbgetport on head (EADDRINUSE, Linux's cross-family rules).
+// nam null: an implicit bind (ephemeral port, address kept).
+int in6_pcbbind(Inet& in, std::list<InPcb*>& head, InPcb& inp, const SockAddr* nam, const Td& td);
+// Linux __ip6_datagram_connect: a sockaddr_in (EAFNOSUPPORT under V6ONLY)
+// or a v4-mapped address (ENETUNREACH under V6ONLY) connects the IPv4 way
+// (in_pcbconnect); :: means ::1; the source by in6_selectsrc unless bound
+// (ENETUNREACH no route); binds an ephemeral port first. Not AF_UNSPEC:
+// the caller disconnects for it.
+int in6_pcbconnect(Inet& in, std::list<InPcb*>& head, InPcb& inp, const SockAddr& nam, const Td& td);
+// The source address inp sends to dst from: its bound one, else the one
+// RFC 6724 selection gives (ENETUNREACH, EADDRNOTAVAIL); EAFNOSUPPORT when
+// inp is bound to a v4-mapped address (Linux ip6_dst_lookup_tail).
+int in6_pcbsrc(const Inet6& in6, const InPcb& inp, const In6& dst, In6* src);
+// Best match among inet6 sockets taking IPv6 (inp_vflag INP_IPV6) for an
+// incoming datagram: bound address, connected peer, each matched field
+// scoring (Linux udp6 compute_score); SO_REUSEPORT groups by hash.
+InPcb* in6_pcblookup(std::list<InPcb*>& head, const In6& src, uint16_t sport, const In6& dst, uint16_t dport);
+// getsockname (peer false) / getpeername (peer true) of an inet6 socket: a
+// sockaddr_in6, v4-mapped for an IPv4-bound or -connected one.
+int in6_pcbsockaddr(const InPcb& inp, bool peer, SockAddr* nam);
+// A datagram's source for recvfrom: sockaddr_in6 (v4: mapped).
+int in6_sockaddr_v4(uint32_t a, uint16_t port, SockAddr* nam);
+
+// --- ip6_ctloutput.cpp: SOL_IPV6 options of InPcb sockets ---
+// Linux ipv6_setsockopt/getsockopt for UDP, UDP-Lite and TCP: SOL_IPV6
+// here, SOL_IP (a v4-mapped socket's IPv4 options) and SOL_UDP/SOL_UDPLITE
+// to in_ctloutput, other levels ENOPROTOOPT.
+int in6_ctloutput(Socket& so, Sockopt& sopt);
+// How ip6_output sends for inp towards dst: hop limit (unicast or
+// multicast), traffic class, DONTFRAG, the multicast interface.
+Ip6OutOpts in6_outopts(const Inet6& in6, const InPcb& inp, const In6& dst);
+// The cmsgs (cmsg-formatted mbufs) for a datagram received on inp: the
+// timestamp, then IPV6_PKTINFO, IPV6_HOPLIMIT, IPV6_TCLASS as asked
+// (Linux ip6_datagram_recv_ctl order).
+mbuf* in6_rcvcontrol(const InPcb& inp, const wire::Ip6Repr& ip, const ifnet* rcvif);
+// The same for an IPv4 datagram reaching a dual-stack socket: the
+// timestamp, IPV6_PKTINFO (v4-mapped), then in_rcvcontrol's SOL_IP ones.
+mbuf* in6_rcvcontrol_v4(Inet& in, const InPcb& inp, const wire::Ipv4Repr& ip, const ifnet* rcvif, int frag_max);
+// sendmsg's SOL_IPV6 control (Linux ip6_datagram_send_ctl): IPV6_PKTINFO
+// (source, which must be ours: EINVAL; interface: ENODEV), IPV6_HOPLIMIT,
+// IPV6_TCLASS, IPV6_DONTFRAG; other SOL_IPV6 types EINVAL; other levels skipped.
+int in6_sendcontrol(const Inet6& in6, const mbuf* control, Ip6OutOpts* o, In6* src);
 
 }  // namespace tunsock

@@ -72,9 +72,10 @@ int ip6_output(Inet6& in6, mbuf* m, const In6& src0, const In6& dst, uint8_t nxt
     return EMSGSIZE;
   }
   // The path MTU (RFC 8201), on the interface the packet leaves by.
-  const uint32_t pmtu = ip6_pmtu(in6, dst);
+  const uint32_t pmtu = o.ignore_pmtu ? 0 : ip6_pmtu(in6, dst);
   uint32_t mtu = std::min(ifp->if_mtu, pmtu ? pmtu : ifp->if_mtu);
   if (o.minmtu) mtu = std::min(mtu, wire::kIp6MinMtu);
+  if (o.fragsize) mtu = std::min(mtu, o.fragsize);  // IPV6_MTU (Linux np->frag_size)
   wire::Ip6Repr ip;
   ip.tclass = o.tclass;
   ip.plen = uint16_t(plen);
