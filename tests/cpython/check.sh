@@ -12,10 +12,16 @@
 set -euo pipefail
 build=$(cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
-out=$(mktemp -d /tmp/tunsock-cpython-check.XXXXXX)
-[ -n "${TSK_KEEP:-}" ] || trap 'rm -rf "$out"' EXIT
-BUILD=$build TSK_PY_TIMEOUT=${TSK_PY_TIMEOUT:-220} \
-  "$here/../../scripts/cpython_test_socket.sh" --out "$out" >"$out/script.out" 2>&1 || true
+# TSK_KEEP=1: keep the results (the directory is printed); TSK_PY_REUSE=DIR:
+# check the results kept in DIR again, without running anything.
+if [ -n "${TSK_PY_REUSE:-}" ]; then
+  out=$TSK_PY_REUSE
+else
+  out=$(mktemp -d /tmp/tunsock-cpython-check.XXXXXX)
+  if [ -n "${TSK_KEEP:-}" ]; then echo "results in $out"; else trap 'rm -rf "$out"' EXIT; fi
+  BUILD=$build TSK_PY_TIMEOUT=${TSK_PY_TIMEOUT:-220} \
+    "$here/../../scripts/cpython_test_socket.sh" --out "$out" >"$out/script.out" 2>&1 || true
+fi
 list=$here/known_failures.txt
 # Those listed as slow or hang are left out of the run: not expected to
 # fail; those listed as flaky may fail or pass.
@@ -30,7 +36,9 @@ def parse(kind):
     log = open(f"{out}/{kind}.log", errors="replace").read()
     counts = open(f"{out}/{kind}.counts").read().split()
     c = dict(p.split("=", 1) for p in counts if "=" in p and p.split("=", 1)[0] in ("run", "failures", "errors", "skipped"))
-    skipped = {m.group(1): m.group(2) for m in re.finditer(r"^\S+ \((\S+)\) \.\.\. (?:.*?)skipped '(.*)'$", log, re.M)}
+    # unittest prints the reason's repr: in double quotes when it holds a '
+    skipped = {m.group(1): m.group(3) for m in
+               re.finditer(r"^\S+ \((\S+)\) \.\.\. (?:.*?)skipped (['\"])(.*)\2$", log, re.M)}
     return c, skipped, " ".join(counts[4:])
 rows = {}
 for kind in ("kernel", "shim"):
@@ -45,7 +53,7 @@ for kind, (c, _, status) in rows.items():
         print(f"{'stack' if kind == 'shim' else kind:8}{run:>6}{run - f - e - s:>6}{f:>8}{e:>8}{s:>9}   {status}")
     except (KeyError, ValueError):
         print(f"{kind:8} incomplete: {status}")
-allowed = [m.group(1) for m in re.finditer(r"^skip: '(.*?)'", open(listfile).read(), re.M)]
+allowed = [m.group(2) for m in re.finditer(r"^skip: (['\"])(.*?)\1", open(listfile).read(), re.M)]
 only = {t: r for t, r in rows["shim"][1].items() if t not in rows["kernel"][1]}
 by = {}
 for t, r in only.items():
