@@ -61,6 +61,8 @@ cat >"$work/hosts" <<'EOF'
 198.19.0.60 multi.test
 2001:db8::60 multi.test
 198.19.0.61 multi.test multialias
+198.18.0.200 near.test
+198.18.0.3 near.test
 EOF
 printf 'nameserver %s\nsearch example.test\noptions ndots:1 timeout:2 attempts:2\n' "$HOST_IP" >"$work/resolv.main"
 printf 'nameserver %s\nsearch example.test\noptions ndots:2 timeout:2 attempts:2\n' "$HOST_IP" >"$work/resolv.ndots"
@@ -126,7 +128,8 @@ files_check() {  # files_check SIDE PREFIX...
   local side=$1; shift
   local mark
   mark=$(wc -l <"$work/dnsmasq.log")
-  "$@" "$check" --files filehost.test filealias www2.example.test localhost multi.test multialias 198.18.0.9 2001:db8::9 \
+  "$@" "$check" --files filehost.test filealias www2.example.test localhost multi.test multialias near.test 198.18.0.9 \
+    2001:db8::9 \
     >"$work/files.$side.txt" 2>&1 || true
   if sed -n "$((mark + 1)),\$p" "$work/dnsmasq.log" | grep "query\[" >"$work/files.$side.queries"; then
     echo "FAIL: hosts-file or numeric names made queries ($side):"; cat "$work/files.$side.queries"; fail=1
