@@ -19,6 +19,7 @@
 
 #include "netinet/tcp_cc.hpp"
 #include "netinet/tcp_var.hpp"
+#include "netinet6/in6.hpp"
 
 namespace tunsock {
 
@@ -40,7 +41,10 @@ int tcp_attach(Socket& so, int, const Td&) {
   inp->inp_family = so.so_proto->pr_domain->dom_family;
   // An AF_INET6 socket takes both families until bound or connected
   // (FreeBSD in6_pcballoc: INP_IPV6; Linux: sk_ipv6only from bindv6only).
-  if (inp->inp_family == AF_INET6) inp->inp_vflag = INP_IPV6 | INP_IPV4;
+  if (inp->inp_family == AF_INET6) {
+    inp->in6p.v6only = in6_bindv6only(*so.so_stack);
+    inp->inp_vflag = inp->in6p.v6only ? INP_IPV6 : INP_IPV6 | INP_IPV4;
+  }
   inp->inp_socket = &so;
   inp->inp_proto = IPPROTO_TCP;
   inp->reuse_uid = so.so_cred.uid;
@@ -107,15 +111,6 @@ int tcp_bind_port(Inet& in, InPcb& inp, uint8_t vflag, uint32_t addr, const In6&
   return 0;
 }
 
-uint32_t mapped_v4(const In6& a) { return wire::get32(reinterpret_cast<const std::byte*>(a.data() + 12)); }
-
-In6 mapped6(uint32_t a) {
-  In6 r{};
-  r[10] = r[11] = 0xff;
-  wire::put32(reinterpret_cast<std::byte*>(r.data() + 12), a);
-  return r;
-}
-
 // Linux inet6_bind (__inet6_bind), in its order: a multicast address is
 // EINVAL for TCP, then the privileged port, then the socket must be
 // unbound, then the address must be ours: a v4-mapped one as inet_bind
@@ -133,7 +128,7 @@ int tcp6_bind(Socket& so, const SockAddr& nam, const Td& td) {
   const bool anysrc = inp.inp_freebind || inp.inp_transparent;
   if (wire::in6_is_v4mapped(a)) {
     if (inp.in6p.v6only) return EINVAL;
-    const uint32_t v4 = mapped_v4(a);
+    const uint32_t v4 = in6_mapped_v4(a);
     const bool valid = !v4 || in_localaddr(in, v4) || in_broadcast(in, v4) || (v4 >> 28) == 0xe;
     if (!valid && !anysrc) return EADDRNOTAVAIL;
     return tcp_bind_port(in, inp, INP_IPV4, v4, In6{}, port, td);
@@ -263,14 +258,14 @@ int tcp6_connect(Socket& so, const SockAddr& nam) {
   if (int e = in6_getsin6(nam, &dst, &dport)) return e;
   const bool bound_mapped = inp.bindaddr_lock && inp.inp_vflag == INP_IPV4;
   if (wire::in6_is_unspecified(dst)) {
-    if (bound_mapped) dst = mapped6(0x7f000001);
+    if (bound_mapped) dst = in6_mapped(0x7f000001);
     else dst[15] = 1;
   }
   if (wire::in6_is_multicast(dst)) return ENETUNREACH;
   if (wire::in6_is_v4mapped(dst)) {
     // Bound to an IPv6 address (Linux sets ipv6only then) or V6ONLY.
     if (inp.in6p.v6only || (inp.bindaddr_lock && !(inp.inp_vflag & INP_IPV4))) return ENETUNREACH;
-    return tcp_connect4(so, mapped_v4(dst), dport);
+    return tcp_connect4(so, in6_mapped_v4(dst), dport);
   }
   if (bound_mapped) return EAFNOSUPPORT;  // Linux: an IPv4 source towards an IPv6 peer
   Inet6* in6 = inet6_of(in.st);
@@ -334,13 +329,10 @@ int tcp_connect(Socket& so, const SockAddr& nam, const Td& td) {
 }
 
 // getsockname/getpeername/accept's address: an AF_INET6 socket renders
-// an IPv4 end as ::ffff:a.b.c.d (Linux inet6_getname).
+// an IPv4 end as ::ffff:a.b.c.d (Linux inet6_getname; in6_pcbsockaddr).
 int tcp_name(const InPcb& inp, bool peer, SockAddr* nam) {
-  const uint32_t a = peer ? inp.inp_faddr : inp.inp_laddr;
-  const uint16_t port = peer ? inp.inp_fport : inp.inp_lport;
-  if (inp.inp_family != AF_INET6) return in_sockaddr(a, port, nam);
-  if (!(inp.inp_vflag & INP_IPV6)) return in6_sockaddr(mapped6(a), port, nam);
-  return in6_sockaddr(peer ? inp.in6p_faddr : inp.in6p_laddr, port, nam);
+  if (inp.inp_family == AF_INET6) return in6_pcbsockaddr(inp, peer, nam);
+  return peer ? in_sockaddr(inp.inp_faddr, inp.inp_fport, nam) : in_sockaddr(inp.inp_laddr, inp.inp_lport, nam);
 }
 
 int tcp_accept(Socket& so, SockAddr* nam) { return tcp_name(*sotoinpcb(so), true, nam); }
