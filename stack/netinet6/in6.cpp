@@ -42,12 +42,12 @@ const Domain& inet6domain() {
     sw[2] = Protosw{.pr_type = SOCK_RAW, .pr_domain = &dom, .pr_protocol = IPPROTO_ICMPV6,
                     .pr_flags = PR_ATOMIC | PR_ADDR | PR_SHUTENOTCONN, .pr_ctloutput = icmp6_ctloutput,
                     .pr_usrreqs = pru_with_defaults(rip6_usrreqs())};
+    sw[3] = Protosw{.pr_type = SOCK_DGRAM, .pr_domain = &dom, .pr_protocol = IPPROTO_UDPLITE, .pr_flags = kUdpFlags,
+                    .pr_ctloutput = in6_ctloutput, .pr_usrreqs = pru_with_defaults(udplite_usrreqs())};
     // TCP: the one implementation of both families (tcp_usrreq.cpp), inet's flags.
-    sw[3] = Protosw{.pr_type = SOCK_STREAM, .pr_domain = &dom, .pr_protocol = IPPROTO_TCP,
+    sw[4] = Protosw{.pr_type = SOCK_STREAM, .pr_domain = &dom, .pr_protocol = IPPROTO_TCP,
                     .pr_flags = PR_CONNREQUIRED | PR_WANTRCVD | PR_NOTCONN_EPIPE | PR_SHUTENOTCONN,
                     .pr_ctloutput = tcp_ctloutput, .pr_usrreqs = pru_with_defaults(tcp_usrreqs())};
-    sw[4] = Protosw{.pr_type = SOCK_DGRAM, .pr_domain = &dom, .pr_protocol = IPPROTO_UDPLITE, .pr_flags = kUdpFlags,
-                    .pr_ctloutput = in6_ctloutput, .pr_usrreqs = pru_with_defaults(udplite_usrreqs())};
     dom.dom_protosw = std::span<const Protosw>(sw.data(), sw.size());
   }
   return dom;
