@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <functional>
 
+#include "wire/ip6_hdr.hpp"
+
 namespace tunsock {
 
 struct Inet;
@@ -28,5 +30,11 @@ uint32_t in_isn(Inet& in, uint32_t laddr, uint16_t lport, uint32_t faddr, uint16
 // kEphemeralLow..kEphemeralHigh is offered at most once; 0 when none is usable.
 uint16_t in_ephemeral_port(Inet& in, uint32_t laddr, uint32_t faddr, uint16_t fport,
                            const std::function<bool(uint16_t)>& usable);
+
+// The same for IPv6 addresses, under the same keys (Linux secure_tcpv6_seq,
+// secure_ipv6_port_ephemeral: SipHash over the addresses' 32 bytes).
+uint32_t in6_isn(Inet& in, const wire::In6& laddr, uint16_t lport, const wire::In6& faddr, uint16_t fport);
+uint16_t in6_ephemeral_port(Inet& in, const wire::In6& laddr, const wire::In6& faddr, uint16_t fport,
+                            const std::function<bool(uint16_t)>& usable);
 
 }  // namespace tunsock

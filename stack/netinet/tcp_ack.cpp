@@ -154,7 +154,7 @@ bool tcp_input_ack(Inet& in, TcpCb& tp, TcpSegIn& s) {
   }
   if (s.ack < tp.snd_una - int64_t(std::max<uint32_t>(tp.max_sndwnd, 1))) {  // too old: challenge
     st.challenge_acks++;
-    tcp_respond(in, &tp, s.dst, s.th.dport, s.src, s.th.sport, tp.snd_max, tp.rcv_nxt, tw::TH_ACK);
+    tcp_respond(in, &tp, s.inc(), tp.snd_max, tp.rcv_nxt, tw::TH_ACK);
     return false;
   }
   if (s.th.opts.nsack && (tp.t_flags & TF_SACK_PERMIT)) tcp_hist_sack(tp, false, s.th.opts.sack, s.th.opts.nsack);

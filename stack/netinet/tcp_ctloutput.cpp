@@ -197,7 +197,10 @@ int tcp_setopt(Socket& so, TcpCb& tp, Sockopt& s) {
 }  // namespace
 
 int tcp_ctloutput(Socket& so, Sockopt& s) {
-  if (s.sopt_level != IPPROTO_TCP) return in_ctloutput(so, s);
+  // SOL_IPV6 on any AF_INET6 socket (its SOL_IP too: in6_ctloutput hands
+  // those on), SOL_IP on an AF_INET one.
+  if (s.sopt_level != IPPROTO_TCP)
+    return sotoinpcb(so)->inp_family == AF_INET6 ? in6_ctloutput(so, s) : in_ctloutput(so, s);
   TcpCb* tp = sototcpcb(so);
   if (!tp) return ECONNRESET;
   return s.sopt_dir == SOPT_SET ? tcp_setopt(so, *tp, s) : tcp_getopt(so, *tp, s);
@@ -256,7 +259,7 @@ void tcp_fill_info(const Socket& so, lx::tcp_info* ti) {
   ti->tcpi_last_data_sent = tp.t_last_data_sent > Time{0} ? ms_since(tp.t_last_data_sent) : ms_since(Time{0});
   ti->tcpi_last_data_recv = tp.t_last_data_recv > Time{0} ? ms_since(tp.t_last_data_recv) : ms_since(Time{0});
   ti->tcpi_last_ack_recv = tp.t_last_ack_recv > Time{0} ? ms_since(tp.t_last_ack_recv) : ms_since(Time{0});
-  ti->tcpi_pmtu = tp.t_pmtu ? tp.t_pmtu : tp.t_advmss + 40;
+  ti->tcpi_pmtu = tp.t_pmtu ? tp.t_pmtu : tp.t_advmss + tcp_hdrs_len(*tp.t_inpcb);
   ti->tcpi_rcv_ssthresh = tcp_rcv_window(tp);
   ti->tcpi_rtt = us(tp.t_srtt);
   ti->tcpi_rttvar = us(tp.t_rttvar);

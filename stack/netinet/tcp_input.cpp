@@ -3,9 +3,13 @@
 // states: sequence check, RST with RFC 5961 challenge ACKs, SYN, ACK, URG,
 // text, FIN). ACK processing, fast retransmit and NewReno recovery (RFC 5681
 // §3.2, RFC 6582) are in tcp_ack.cpp; ICMP errors (tcp_ctlinput) at the end.
-// FreeBSD: netinet/tcp_input.c; Linux where a program can see the difference.
+// One core for both families: tcp_input (IPv4) and tcp6_input (IPv6, RFC
+// 8200 §8.1 checksum) validate, look up and hand the segment to it.
+// FreeBSD: netinet/tcp_input.c (tcp_input, tcp6_input); Linux where a
+// program can see the difference (tcp_v6_rcv, tcp_v6_err).
 #include <algorithm>
 #include <cerrno>
+#include <optional>
 
 #include "netinet/tcp_cc.hpp"
 #include "netinet/tcp_input.hpp"
@@ -18,16 +22,24 @@ TcpStat& stat_of(Inet& in) { return tcp_globals(in).stat; }
 
 // RFC 9293 §3.10.7.1: the reset that answers a segment nobody owns; with
 // tp, the connection (or listener) whose history says which rule sent it.
+// A destination nobody answers: broadcast or multicast (RFC 1122 §4.2.3.10).
+bool seg_to_group(Inet& in, const TcpSegIn& s) {
+  if (s.v6) return wire::in6_is_multicast(s.dst6);
+  return in_broadcast(in, s.dst) || (s.dst >> 28) == 0xe;
+}
+
+InPcb* seg_lookup(Inet& in, const TcpSegIn& s, bool wildcard) {
+  if (s.v6) return tcp_lookup6(in, s.src6, s.th.sport, s.dst6, s.th.dport, wildcard);
+  return tcp_lookup(in, s.src, s.th.sport, s.dst, s.th.dport, wildcard);
+}
+
 void dropwithreset(Inet& in, const TcpSegIn& s, TcpCb* tp = nullptr, TcpRstRule rule = TcpRstRule::kListenAck) {
   if (s.flags & tw::TH_RST) return;
-  if (in_broadcast(in, s.dst) || (s.dst >> 28) == 0xe) return;
+  if (seg_to_group(in, s)) return;
   const TcpSeq seq = (s.flags & tw::TH_ACK) ? s.ack : TcpSeq(0);
   const TcpSeq ack = (s.flags & tw::TH_ACK) ? TcpSeq(0) : s.seq + s.seglen();
   if (tp) tcp_hist_rst(*tp, rule, seq.v, ack.v);
-  if (s.flags & tw::TH_ACK)
-    tcp_respond(in, nullptr, s.dst, s.th.dport, s.src, s.th.sport, seq, ack, tw::TH_RST);
-  else
-    tcp_respond(in, nullptr, s.dst, s.th.dport, s.src, s.th.sport, seq, ack, tw::TH_RST | tw::TH_ACK);
+  tcp_respond(in, nullptr, s.inc(), seq, ack, (s.flags & tw::TH_ACK) ? tw::TH_RST : tw::TH_RST | tw::TH_ACK);
 }
 
 // The options of a SYN or SYN-ACK (RFC 9293 §3.7.1, RFC 7323 §2-3, RFC 2018 §2).
@@ -49,7 +61,7 @@ void dooptions_syn(TcpCb& tp, const TcpSegIn& s) {
     tp.t_flags &= ~TF_REQ_TSTMP;
   }
   if (o.sack_permitted) tp.t_flags |= TF_SACK_PERMIT;
-  tcp_mss_update(tp, o.mss ? *o.mss : kTcpDefaultMss);
+  tcp_mss_update(tp, o.mss ? *o.mss : tcp_isipv6(*tp.t_inpcb) ? kTcp6DefaultMss : kTcpDefaultMss);
   tcp_init_rcv_mss(tp);
   tp.t_cc->cc_init(tp);
   tcp_hist_cwnd(tp, TcpCwndReason::kInit);
@@ -77,7 +89,7 @@ void input_listen(Inet& in, TcpCb& lp, TcpSegIn& s) {
     return;
   }
   if (s.flags & tw::TH_ACK) return dropwithreset(in, s, &lp, TcpRstRule::kListenAck);
-  if (!(s.flags & tw::TH_SYN) || in_broadcast(in, s.dst) || (s.dst >> 28) == 0xe || in_broadcast(in, s.src)) {
+  if (!(s.flags & tw::TH_SYN) || seg_to_group(in, s) || (!s.v6 && in_broadcast(in, s.src))) {
     st.listen_badseg++;
     return;
   }
@@ -96,12 +108,23 @@ void input_listen(Inet& in, TcpCb& lp, TcpSegIn& s) {
   InPcb& inp = *sotoinpcb(*so);
   TcpCb& tp = *inp.inp_tcpcb;
   const InPcb& linp = *lp.t_inpcb;
+  // The connection speaks the segment's family, whatever the listener's
+  // (an AF_INET6 one on :: takes IPv4 too: the accepted socket is AF_INET6
+  // with INP_IPV4, its peer rendered ::ffff:a.b.c.d).
+  inp.inp_vflag = s.v6 ? INP_IPV6 : INP_IPV4;
   inp.inp_laddr = s.dst;
+  inp.in6p_laddr = s.dst6;
   inp.inp_lport = s.th.dport;
   inp.inp_faddr = s.src;
+  inp.in6p_faddr = s.src6;
   inp.inp_fport = s.th.sport;
   inp.inp_ttl = linp.inp_ttl;
   inp.inp_tos = linp.inp_tos;
+  inp.in6p.v6only = linp.in6p.v6only;
+  inp.in6p.hlim = linp.in6p.hlim;
+  inp.in6p.tclass = linp.in6p.tclass;
+  inp.in6p.mtu_discover = linp.in6p.mtu_discover;
+  inp.in6p.recverr = linp.in6p.recverr;
   tp.t_flags |= lp.t_flags & (TF_NODELAY | TF_NOPUSH);
   tp.t_keepidle = lp.t_keepidle;
   tp.t_keepintvl = lp.t_keepintvl;
@@ -112,12 +135,13 @@ void input_listen(Inet& in, TcpCb& lp, TcpSegIn& s) {
   tp.t_syn_retries = lp.t_syn_retries;  // Linux: the listener's TCP_SYNCNT bounds SYN-ACK retries
   tp.t_cc = lp.t_cc;
   tcp_hash_insert(tp);
-  tp.t_advmss = tcp_mss_for(in, s.src);
+  tp.t_advmss = s.v6 ? tcp_mss_for6(in, s.src6) : tcp_mss_for(in, s.src);
   if (tp.t_user_maxseg) tp.t_advmss = std::min(tp.t_advmss, tp.t_user_maxseg);
   tp.request_r_scale = tcp_rscale_for(*so);
   tp.irs = s.seq;
   tp.rcv_nxt = tp.rcv_adv = tp.rcv_up = s.seq + 1;
-  tp.iss = TcpSeq(tcp_new_isn(in, s.dst, s.th.dport, s.src, s.th.sport));
+  tp.iss = TcpSeq(s.v6 ? tcp_new_isn6(in, s.dst6, s.th.dport, s.src6, s.th.sport)
+                       : tcp_new_isn(in, s.dst, s.th.dport, s.src, s.th.sport));
   tp.snd_una = tp.snd_nxt = tp.snd_max = tp.snd_up = tp.snd_recover = tp.iss;
   tp.t_rcvtime = in.st.now();
   dooptions_syn(tp, s);
@@ -256,7 +280,7 @@ void input_rst(Inet& in, TcpCb& tp, const TcpSegIn& s) {
   if (s.seq != tp.rcv_nxt) {  // in the window but not exact: challenge ACK
     st.challenge_acks++;
     st.badrst++;
-    tcp_respond(in, &tp, s.dst, s.th.dport, s.src, s.th.sport, tp.snd_max, tp.rcv_nxt, tw::TH_ACK);
+    tcp_respond(in, &tp, s.inc(), tp.snd_max, tp.rcv_nxt, tw::TH_ACK);
     return;
   }
   Socket& so = *tp_socket(tp);
@@ -286,7 +310,7 @@ bool timewait_reuse(Inet& in, TcpCb& tp, TcpSegIn& s) {
   if (!newer) return false;
   InPcb* l = nullptr;
   tcp_close(&tp);
-  l = tcp_lookup(in, s.src, s.th.sport, s.dst, s.th.dport, true);
+  l = seg_lookup(in, s, true);
   if (!l || !l->inp_tcpcb || l->inp_tcpcb->t_state != TcpState::LISTEN) {
     dropwithreset(in, s);
     return true;
@@ -446,7 +470,7 @@ void input_synchronized(Inet& in, TcpCb& tp, TcpSegIn& s) {
   if (s.flags & tw::TH_RST) return input_rst(in, tp, s);
   if (s.flags & tw::TH_SYN) {  // RFC 5961 §4.2: challenge ACK, never a reset
     st.challenge_acks++;
-    tcp_respond(in, &tp, s.dst, s.th.dport, s.src, s.th.sport, tp.snd_max, tp.rcv_nxt, tw::TH_ACK);
+    tcp_respond(in, &tp, s.inc(), tp.snd_max, tp.rcv_nxt, tw::TH_ACK);
     return;
   }
   if (!(s.flags & tw::TH_ACK)) {  // §3.10.7.4 fifth: no ACK bit, drop
@@ -510,29 +534,9 @@ void input_synchronized(Inet& in, TcpCb& tp, TcpSegIn& s) {
   if ((tp.t_flags & TF_ACKNOW) || unsent || tp.snd_nxt < tp.snd_max) tcp_output(tp);
 }
 
-}  // namespace
-
-void tcp_input(Inet& in, mbuf* m, const wire::Ipv4Repr& ip) {
-  TcpStat& st = stat_of(in);
-  ifnet* ifp = m->m_pkthdr.rcvif;
-  st.rcvtotal++;
-  auto bad = [&](uint64_t& c) {
-    c++;
-    if (ifp) ifp->if_data.rx_dropped++;
-    m_freem(m);
-  };
-  const int tlen = ip.total_len - ip.hlen;
-  if (tlen < tw::kTcpHdrLen) return bad(st.rcvshort);
-  const uint32_t sum = in_cksum_chain(m, ip.hlen, tlen, wire::pseudo_sum(ip.src, ip.dst, tw::IPPROTO_TCP_, uint16_t(tlen)));
-  if (wire::cksum_finish(sum) != 0) return bad(st.rcvbadsum);
-  std::byte hdr[60];
-  m_copydata(m, ip.hlen, std::min(tlen, 60), hdr);
-  const int hlen = (uint8_t(hdr[12]) >> 4) * 4;
-  auto th = tw::tcp_parse(tw::Bytes(hdr, size_t(std::min({tlen, 60, std::max(hlen, tw::kTcpHdrLen)}))));
-  if (!th || th->hlen > tlen) return bad(st.rcvbadoff);
-  m_adj(m, ip.hlen + th->hlen);
-  TcpSegIn s{*th, ip.src, ip.dst, TcpSeq(th->seq), TcpSeq(th->ack), tlen - th->hlen, th->flags, m};
-  InPcb* inp = tcp_lookup(in, ip.src, th->sport, ip.dst, th->dport, true);
+// The core both families share: the segment (payload in s.m) to the pcb
+// the lookup found, or a reset when nobody owns it.
+void tcp_input_seg(Inet& in, TcpSegIn& s, InPcb* inp) {
   TcpCb* tp = intotcpcb(inp);
   if (!tp || tp->t_state == TcpState::CLOSED) {
     dropwithreset(in, s);
@@ -548,6 +552,110 @@ void tcp_input(Inet& in, mbuf* m, const wire::Ipv4Repr& ip) {
   m_freem(s.m);
 }
 
+// The TCP header at off (tlen bytes of segment); nullopt when the data
+// offset is bad.
+std::optional<tw::TcpRepr> parse_hdr(const mbuf* m, int off, int tlen) {
+  std::byte hdr[60];
+  m_copydata(m, off, std::min(tlen, 60), hdr);
+  const int hlen = (uint8_t(hdr[12]) >> 4) * 4;
+  auto th = tw::tcp_parse(tw::Bytes(hdr, size_t(std::min({tlen, 60, std::max(hlen, tw::kTcpHdrLen)}))));
+  if (!th || th->hlen > tlen) return std::nullopt;
+  return th;
+}
+
+}  // namespace
+
+void tcp_input(Inet& in, mbuf* m, const wire::Ipv4Repr& ip) {
+  TcpStat& st = stat_of(in);
+  ifnet* ifp = m->m_pkthdr.rcvif;
+  st.rcvtotal++;
+  auto bad = [&](uint64_t& c) {
+    c++;
+    if (ifp) ifp->if_data.rx_dropped++;
+    m_freem(m);
+  };
+  const int tlen = ip.total_len - ip.hlen;
+  if (tlen < tw::kTcpHdrLen) return bad(st.rcvshort);
+  const uint32_t sum = in_cksum_chain(m, ip.hlen, tlen, wire::pseudo_sum(ip.src, ip.dst, tw::IPPROTO_TCP_, uint16_t(tlen)));
+  if (wire::cksum_finish(sum) != 0) return bad(st.rcvbadsum);
+  auto th = parse_hdr(m, ip.hlen, tlen);
+  if (!th) return bad(st.rcvbadoff);
+  m_adj(m, ip.hlen + th->hlen);
+  TcpSegIn s{*th, ip.src, ip.dst, false, {}, {}, TcpSeq(th->seq), TcpSeq(th->ack), tlen - th->hlen, th->flags, m};
+  tcp_input_seg(in, s, tcp_lookup(in, ip.src, th->sport, ip.dst, th->dport, true));
+}
+
+void tcp6_input(Inet6& in6, mbuf* m, int off, const wire::Ip6Repr& ip6) {
+  ifnet* ifp = m->m_pkthdr.rcvif;
+  Inet* inp = inet_of(in6.st);
+  if (!inp) {  // TCP's tables live with inet: without it nobody listens
+    if (ifp) ifp->if_data.rx_dropped++;
+    m_freem(m);
+    return;
+  }
+  Inet& in = *inp;
+  TcpStat& st = stat_of(in);
+  st.rcvtotal++;
+  auto bad = [&](uint64_t& c) {
+    c++;
+    if (ifp) ifp->if_data.rx_dropped++;
+    m_freem(m);
+  };
+  // ip6_input took the header's length for the packet's (m_pkthdr.len).
+  const int tlen = m->m_pkthdr.len - off;
+  if (tlen < tw::kTcpHdrLen) return bad(st.rcvshort);
+  // RFC 8200 §8.1: the pseudo-header has the upper-layer length in 32
+  // bits and the next header value of TCP itself.
+  const uint32_t sum = in_cksum_chain(m, off, tlen, wire::pseudo_sum6(ip6.src, ip6.dst, uint32_t(tlen), tw::IPPROTO_TCP_));
+  if (wire::cksum_finish(sum) != 0) return bad(st.rcvbadsum);
+  // Linux tcp_v6_rcv takes only packets for this host (not multicast),
+  // and tcp_v6_conn_request drops a v4-mapped source (RFC 4038 §5.1: such
+  // an address never appears on the wire).
+  if (wire::in6_is_multicast(ip6.dst) || wire::in6_is_v4mapped(ip6.src) || wire::in6_is_v4mapped(ip6.dst))
+    return bad(st.rcvbadaddr);
+  auto th = parse_hdr(m, off, tlen);
+  if (!th) return bad(st.rcvbadoff);
+  m_adj(m, off + th->hlen);
+  TcpSegIn s{*th, 0, 0, true, ip6.src, ip6.dst, TcpSeq(th->seq), TcpSeq(th->ack), tlen - th->hlen, th->flags, m};
+  tcp_input_seg(in, s, tcp_lookup6(in, ip6.src, th->sport, ip6.dst, th->dport, true));
+}
+
+namespace {
+
+// RFC 1191 §6.1 / RFC 8201 §4: IP has lowered the path MTU; when it is
+// below what the connection uses, the MSS follows and what is outstanding
+// goes again at the new size (Linux tcp_v4_mtu_reduced, tcp_v6_mtu_reduced:
+// tcp_sync_mss, tcp_simple_retransmit).
+void tcp_mtu_reduced(TcpCb& tp) {
+  const uint32_t mtu = tcp_path_mtu(tp);
+  if (mtu == 0 || mtu >= (tp.t_pmtu ? tp.t_pmtu : tp.t_advmss + tcp_hdrs_len(*tp.t_inpcb))) return;
+  tp.t_pmtu = mtu;
+  tcp_mss_update(tp, tp.t_peermss);
+  tp.snd_nxt = tp.snd_una;
+  tp.t_hist.rxt_cause = TcpRxtCause::kPmtu;
+  tcp_output(tp);
+}
+
+// An ICMP error's errno for a connection (Linux tcp_v4_err, tcp_v6_err):
+// during the handshake it ends the connect; later it is soft (reported if
+// the connection times out), or at once with IPV6_RECVERR on IPv6.
+void tcp_icmp_error(TcpCb& tp, int err, bool recverr) {
+  Socket& so = *tp_socket(tp);
+  if (tp.t_state == TcpState::SYN_SENT || (tp.t_state == TcpState::SYN_RECEIVED && !so.so_head)) {
+    so.so_error = err;
+    tcp_close(&tp);
+    return;
+  }
+  tp.t_softerror = err;
+  if (recverr) {
+    so.so_error = err;
+    sorwakeup(so);
+    sowwakeup(so);
+  }
+}
+
+}  // namespace
+
 void tcp_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::span<const std::byte> q) {
   (void)offender;
   const size_t qhl = size_t(uint8_t(q[0]) & 0xf) * 4;
@@ -560,15 +668,8 @@ void tcp_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::sp
   // RFC 5927 §4.1: only about data in flight.
   if (seq < tp->snd_una || seq > tp->snd_max) return;
   if (ic.type == wire::ICMP_UNREACH_ && ic.code == wire::ICMP_UNREACH_NEEDFRAG_) {
-    // RFC 1191 §6.1: icmp_input has lowered the path MTU (ip_pmtu_update);
-    // the MSS follows and what is outstanding goes again at the new size.
-    const uint32_t mtu = ip_pmtu(in, tp->t_inpcb->inp_faddr);
-    if (mtu == 0 || mtu >= (tp->t_pmtu ? tp->t_pmtu : tp->t_advmss + 40)) return;
-    tp->t_pmtu = mtu;
-    tcp_mss_update(*tp, tp->t_peermss);
-    tp->snd_nxt = tp->snd_una;
-    tp->t_hist.rxt_cause = TcpRxtCause::kPmtu;
-    tcp_output(*tp);
+    // icmp_input has lowered the path MTU (ip_pmtu_update).
+    tcp_mtu_reduced(*tp);
     return;
   }
   if (ic.type == wire::ICMP_SOURCEQUENCH_) return;  // RFC 6633
@@ -576,14 +677,29 @@ void tcp_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::sp
   const int err = icmp_to_errno(ic.type, ic.code, &hard);
   if (!err) return;
   in.icmpstat.inerrors_delivered++;
-  // Linux tcp_v4_err: during the handshake the error ends the connect;
-  // later it is soft (reported if the connection times out).
-  if (tp->t_state == TcpState::SYN_SENT || (tp->t_state == TcpState::SYN_RECEIVED && !tp_socket(*tp)->so_head)) {
-    tp_socket(*tp)->so_error = err;
-    tcp_close(tp);
+  tcp_icmp_error(*tp, err, false);
+}
+
+void tcp6_ctlinput(Inet6& in6, const Ip6CtlParam& p) {
+  Inet* inp = inet_of(in6.st);
+  if (!inp || p.quoted.size() < size_t(p.off) + 8) return;
+  const std::byte* th = &p.quoted[size_t(p.off)];
+  const uint16_t sport = wire::get16(th), dport = wire::get16(th + 2);
+  const TcpSeq seq(wire::get32(th + 4));
+  TcpCb* tp = intotcpcb(tcp_lookup6(*inp, p.dst, dport, p.src, sport, false));
+  if (!tp || tp->t_state == TcpState::LISTEN) return;
+  // Linux tcp_v6_err: only about what is in flight (RFC 5927 §4.1).
+  if (seq < tp->snd_una || seq > tp->snd_max) return;
+  if (p.type == wire::ICMP6_PACKET_TOO_BIG_) {
+    // RFC 8201 §4: icmp6 has lowered the path MTU (ip6_pmtu_update; a
+    // value below 1280 counts as 1280). IPV6_PMTUDISC_INTERFACE and OMIT
+    // sockets ignore it (Linux ip6_sk_accept_pmtu).
+    if (tp->t_inpcb->in6p.mtu_discover == 4 || tp->t_inpcb->in6p.mtu_discover == 5) return;
+    tcp_mtu_reduced(*tp);
     return;
   }
-  tp->t_softerror = err;
+  if (!p.error) return;
+  tcp_icmp_error(*tp, p.error, tp->t_inpcb->in6p.recverr);
 }
 
 }  // namespace tunsock

@@ -223,24 +223,66 @@ uint32_t tcp_rcv_window(const TcpCb& tp) {
   return tp.t_window_clamp ? std::min(win, tp.t_window_clamp) : win;  // TCP_WINDOW_CLAMP
 }
 
-int tcp_emit_ip(Inet& in, const tw::TcpRepr& r, mbuf* data, int len, uint32_t src, uint32_t dst,
-                const IpOutOpts& o) {
+namespace {
+
+// The TCP header r in front of data (len bytes, consumed), room left for
+// the IP header; the checksum is the caller's (it knows the pseudo-header).
+mbuf* tcp_build(const tw::TcpRepr& r, mbuf* data, int len) {
   const int hlen = tw::kTcpHdrLen + int(tw::tcp_options_len(r.opts));
   mbuf* m = m_gethdr(M_NOWAIT, MType::Header);
   if (!m) {
     m_freem(data);
-    return ENOBUFS;
+    return nullptr;
   }
-  m->m_data += 40;  // room for the IP header in front (BSD max_linkhdr + MH_ALIGN)
+  m->m_data += 40;  // room for the IP header in front (BSD max_linkhdr + MH_ALIGN; IPv6's is 40 too)
   tw::tcp_emit(m->m_data, r);
   m->m_len = hlen;
   if (data) data->m_flags &= ~M_PKTHDR;
   m->m_next = data;
   m->m_pkthdr.len = hlen + len;
-  const uint16_t tlen = uint16_t(hlen + len);
+  return m;
+}
+
+}  // namespace
+
+int tcp_emit_ip(Inet& in, const tw::TcpRepr& r, mbuf* data, int len, uint32_t src, uint32_t dst,
+                const IpOutOpts& o) {
+  mbuf* m = tcp_build(r, data, len);
+  if (!m) return ENOBUFS;
+  const uint16_t tlen = uint16_t(m->m_pkthdr.len);
   uint16_t sum = wire::cksum_finish(in_cksum_chain(m, 0, tlen, wire::pseudo_sum(src, dst, tw::IPPROTO_TCP_, tlen)));
   tw::tcp_set_cksum(m->m_data, sum);
   return ip_output(in, m, src, dst, tw::IPPROTO_TCP_, o);
+}
+
+int tcp_emit_ip6(Inet& in, const tw::TcpRepr& r, mbuf* data, int len, const In6& src, const In6& dst,
+                 const Ip6OutOpts& o) {
+  Inet6* in6 = inet6_of(in.st);
+  if (!in6) {
+    m_freem(data);
+    return ENETUNREACH;
+  }
+  mbuf* m = tcp_build(r, data, len);
+  if (!m) return ENOBUFS;
+  const int tlen = m->m_pkthdr.len;
+  // RFC 8200 §8.1: the upper-layer length in 32 bits, next header TCP.
+  uint16_t sum = wire::cksum_finish(in_cksum_chain(m, 0, tlen, wire::pseudo_sum6(src, dst, uint32_t(tlen), tw::IPPROTO_TCP_)));
+  tw::tcp_set_cksum(m->m_data, sum);
+  return ip6_output(*in6, m, src, dst, tw::IPPROTO_TCP_, o);
+}
+
+int tcp_emit(TcpCb& tp, const tw::TcpRepr& r, mbuf* data, int len) {
+  const InPcb& inp = *tp.t_inpcb;
+  if (tcp_isipv6(inp)) {
+    Ip6OutOpts o;
+    o.hlim = inp.in6p.hlim;
+    o.tclass = uint8_t(inp.in6p.tclass);
+    // Linux ip6_xmit: TCP sizes its segments to the path MTU and is never
+    // fragmented at the source (a segment too big fails with EMSGSIZE).
+    o.dontfrag = true;
+    return tcp_emit_ip6(*tp.t_in, r, data, len, inp.in6p_laddr, inp.in6p_faddr, o);
+  }
+  return tcp_emit_ip(*tp.t_in, r, data, len, inp.inp_laddr, inp.inp_faddr, tcp_ipopts(tp));
 }
 
 int tcp_send_segment(TcpCb& tp, TcpSeq seq, int len, uint8_t flags) {
@@ -306,7 +348,7 @@ int tcp_send_segment(TcpCb& tp, TcpSeq seq, int len, uint8_t flags) {
   tp.t_flags &= ~(TF_ACKNOW | TF_DELACK);
   tp.t_segs_unacked = 0;
   tcp_timer_stop(tp, tp.t_delack);
-  return tcp_emit_ip(*tp.t_in, r, data, len, inp.inp_laddr, inp.inp_faddr, tcp_ipopts(tp));
+  return tcp_emit(tp, r, data, len);
 }
 
 namespace {

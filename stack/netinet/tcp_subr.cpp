@@ -1,7 +1,8 @@
 // TCP support routines: control block life cycle, the connection hash and
 // the port table, bare RST/ACK segments (RFC 9293 §3.10.7), ISNs (RFC 6528),
-// ephemeral ports (RFC 6056), MSS (RFC 9293 §3.7.1, RFC 6691).
-// FreeBSD: netinet/tcp_subr.c, in_pcb.c (the TCP half).
+// ephemeral ports (RFC 6056), MSS (RFC 9293 §3.7.1, RFC 6691), for IPv4
+// and IPv6 alike (an AF_INET6 socket with a v4-mapped peer is an IPv4 one).
+// FreeBSD: netinet/tcp_subr.c, in_pcb.c, in6_pcb.c (the TCP half).
 #include <algorithm>
 #include <cerrno>
 
@@ -133,8 +134,7 @@ void tcp_drop(TcpCb* tp, int err, bool from_protocol, TcpRstRule rule) {
   TcpGlobals& g = tcp_globals(*tp->t_in);
   if (tcps_have_rcvd_syn(tp->t_state)) {
     tcp_hist_rst(*tp, rule, tp->snd_nxt.v, tp->rcv_nxt.v);
-    tcp_respond(*tp->t_in, tp, tp->t_inpcb->inp_laddr, tp->t_inpcb->inp_lport, tp->t_inpcb->inp_faddr,
-                tp->t_inpcb->inp_fport, tp->snd_nxt, tp->rcv_nxt, tw::TH_RST | tw::TH_ACK);
+    tcp_respond(*tp, tp->snd_nxt, tp->rcv_nxt, tw::TH_RST | tw::TH_ACK);
     g.stat.drops++;
   } else {
     g.stat.conndrops++;
@@ -144,12 +144,37 @@ void tcp_drop(TcpCb* tp, int err, bool from_protocol, TcpRstRule rule) {
   tcp_close(tp, from_protocol);
 }
 
+InConnInfo tcp_inc(const InPcb& inp) {
+  InConnInfo c;
+  c.inc_isipv6 = tcp_isipv6(inp);
+  c.inc_laddr = inp.inp_laddr;
+  c.inc_faddr = inp.inp_faddr;
+  c.inc6_laddr = inp.in6p_laddr;
+  c.inc6_faddr = inp.in6p_faddr;
+  c.inc_lport = inp.inp_lport;
+  c.inc_fport = inp.inp_fport;
+  return c;
+}
+
+namespace {
+
+// Where inp sits in the connection hashes, if anywhere: IPv6 connections
+// in conn6, every other one with a foreign address in conn.
+bool in_conn6(const InPcb& inp) { return tcp_isipv6(inp) && !wire::in6_is_unspecified(inp.in6p_faddr); }
+TcpKey key4(const InPcb& inp) { return TcpKey{inp.inp_laddr, inp.inp_faddr, inp.inp_lport, inp.inp_fport}; }
+TcpKey6 key6(const InPcb& inp) { return TcpKey6{inp.in6p_laddr, inp.in6p_faddr, inp.inp_lport, inp.inp_fport}; }
+
+bool is_listener(const InPcb* inp) { return inp->inp_tcpcb && inp->inp_tcpcb->t_state == TcpState::LISTEN; }
+
+}  // namespace
+
 void tcp_hash_insert(TcpCb& tp) {
   InPcb& inp = *tp.t_inpcb;
   TcpGlobals& g = tcp_globals(*tp.t_in);
   tcp_hash_remove(inp);
   if (inp.inp_lport) g.ports.emplace(inp.inp_lport, &inp);
-  if (inp.inp_faddr) g.conn[TcpKey{inp.inp_laddr, inp.inp_faddr, inp.inp_lport, inp.inp_fport}] = &inp;
+  if (in_conn6(inp)) g.conn6[key6(inp)] = &inp;
+  else if (inp.inp_faddr) g.conn[key4(inp)] = &inp;
 }
 
 void tcp_hash_remove(InPcb& inp) {
@@ -161,7 +186,12 @@ void tcp_hash_remove(InPcb& inp) {
       g.ports.erase(it);
       break;
     }
-  auto c = g.conn.find(TcpKey{inp.inp_laddr, inp.inp_faddr, inp.inp_lport, inp.inp_fport});
+  if (in_conn6(inp)) {
+    auto c = g.conn6.find(key6(inp));
+    if (c != g.conn6.end() && c->second == &inp) g.conn6.erase(c);
+    return;
+  }
+  auto c = g.conn.find(key4(inp));
   if (c != g.conn.end() && c->second == &inp) g.conn.erase(c);
 }
 
@@ -169,18 +199,20 @@ InPcb* tcp_lookup(Inet& in, uint32_t faddr, uint16_t fport, uint32_t laddr, uint
   TcpGlobals& g = tcp_globals(in);
   if (auto c = g.conn.find(TcpKey{laddr, faddr, lport, fport}); c != g.conn.end()) return c->second;
   if (!wildcard) return nullptr;
-  // Listeners: one bound to the address before one bound to INADDR_ANY;
+  // Listeners taking IPv4: one bound to the address (an AF_INET6 one on
+  // ::ffff:laddr too), then AF_INET ones on INADDR_ANY, then AF_INET6 ones
+  // on :: without IPV6_V6ONLY (Linux compute_score: the family's point);
   // an SO_REUSEPORT group spreads flows by the 4-tuple's hash.
-  InPcb* cand[2][8];
-  int n[2] = {0, 0};
+  InPcb* cand[3][8];
+  int n[3] = {0, 0, 0};
   auto [lo, hi] = g.ports.equal_range(lport);
   for (auto it = lo; it != hi; ++it) {
     InPcb* inp = it->second;
-    if (!inp->inp_tcpcb || inp->inp_tcpcb->t_state != TcpState::LISTEN) continue;
-    int cls = inp->inp_laddr == laddr ? 0 : inp->inp_laddr == 0 ? 1 : -1;
+    if (!is_listener(inp) || !(inp->inp_vflag & INP_IPV4)) continue;
+    int cls = inp->inp_laddr == laddr ? 0 : inp->inp_laddr != 0 ? -1 : inp->inp_family == AF_INET ? 1 : 2;
     if (cls >= 0 && n[cls] < 8) cand[cls][n[cls]++] = inp;
   }
-  for (int cls = 0; cls < 2; ++cls) {
+  for (int cls = 0; cls < 3; ++cls) {
     if (!n[cls]) continue;
     if (n[cls] == 1) return cand[cls][0];
     return cand[cls][TcpKeyHash{}(TcpKey{laddr, faddr, lport, fport}) % size_t(n[cls])];
@@ -188,7 +220,48 @@ InPcb* tcp_lookup(Inet& in, uint32_t faddr, uint16_t fport, uint32_t laddr, uint
   return nullptr;
 }
 
-bool tcp_port_conflict(Inet& in, const InPcb& inp, uint32_t laddr, uint16_t port, bool listening) {
+InPcb* tcp_lookup6(Inet& in, const In6& faddr, uint16_t fport, const In6& laddr, uint16_t lport, bool wildcard) {
+  TcpGlobals& g = tcp_globals(in);
+  if (auto c = g.conn6.find(TcpKey6{laddr, faddr, lport, fport}); c != g.conn6.end()) return c->second;
+  if (!wildcard) return nullptr;
+  // Listeners taking IPv6: bound to the address, then to ::.
+  InPcb* cand[2][8];
+  int n[2] = {0, 0};
+  auto [lo, hi] = g.ports.equal_range(lport);
+  for (auto it = lo; it != hi; ++it) {
+    InPcb* inp = it->second;
+    if (!is_listener(inp) || !(inp->inp_vflag & INP_IPV6)) continue;
+    int cls = inp->in6p_laddr == laddr ? 0 : wire::in6_is_unspecified(inp->in6p_laddr) ? 1 : -1;
+    if (cls >= 0 && n[cls] < 8) cand[cls][n[cls]++] = inp;
+  }
+  for (int cls = 0; cls < 2; ++cls) {
+    if (!n[cls]) continue;
+    if (n[cls] == 1) return cand[cls][0];
+    return cand[cls][TcpKey6Hash{}(TcpKey6{laddr, faddr, lport, fport}) % size_t(n[cls])];
+  }
+  return nullptr;
+}
+
+namespace {
+
+// Whether two bindings of a port overlap (Linux 6.x inet_bhash2_conflict,
+// inet_rcv_saddr_equal with both wildcards matching): in either family both
+// take it, and one is the wildcard or both the same address. A socket
+// takes IPv4 with INP_IPV4 (AF_INET, a v4-mapped address, :: without
+// V6ONLY) and IPv6 with INP_IPV6 (an IPv6 address, ::). Measured on Linux
+// 6.18: 0.0.0.0 and :: (dual) conflict, 0.0.0.0 and :: V6ONLY do not, nor
+// 0.0.0.0 and 2001:db8::1; ::ffff:0.0.0.0 is 0.0.0.0.
+bool addrs_overlap(uint8_t vflag, uint32_t laddr, const In6& laddr6, const InPcb& o) {
+  if ((vflag & INP_IPV4) && (o.inp_vflag & INP_IPV4) && (!laddr || !o.inp_laddr || laddr == o.inp_laddr))
+    return true;
+  return (vflag & INP_IPV6) && (o.inp_vflag & INP_IPV6) &&
+         (wire::in6_is_unspecified(laddr6) || wire::in6_is_unspecified(o.in6p_laddr) || laddr6 == o.in6p_laddr);
+}
+
+}  // namespace
+
+bool tcp_port_conflict(Inet& in, const InPcb& inp, uint8_t vflag, uint32_t laddr, const In6& laddr6, uint16_t port,
+                       bool listening) {
   (void)listening;  // Linux: a listener conflicts through its own state, seen by the others
   TcpGlobals& g = tcp_globals(in);
   const Socket& so = *inp.inp_socket;
@@ -196,7 +269,7 @@ bool tcp_port_conflict(Inet& in, const InPcb& inp, uint32_t laddr, uint16_t port
   for (auto it = lo; it != hi; ++it) {
     const InPcb* o = it->second;
     if (o == &inp || !o->inp_tcpcb) continue;
-    if (o->inp_laddr && laddr && o->inp_laddr != laddr) continue;
+    if (!addrs_overlap(vflag, laddr, laddr6, *o)) continue;
     const Socket& os = *o->inp_socket;
     const TcpState st = o->inp_tcpcb->t_state;
     // Linux inet_csk_bind_conflict: SO_REUSEADDR on both passes unless one
@@ -220,6 +293,10 @@ uint32_t tcp_new_isn(Inet& in, uint32_t laddr, uint16_t lport, uint32_t faddr, u
   return in_isn(in, laddr, lport, faddr, fport);
 }
 
+uint32_t tcp_new_isn6(Inet& in, const In6& laddr, uint16_t lport, const In6& faddr, uint16_t fport) {
+  return in6_isn(in, laddr, lport, faddr, fport);
+}
+
 bool tcp_tw_reusable(Inet& in, const InPcb& tw, bool ephemeral) {
   const TcpCb* t = tw.inp_tcpcb;
   if (!t || t->t_state != TcpState::TIME_WAIT) return false;
@@ -230,7 +307,9 @@ bool tcp_tw_reusable(Inet& in, const InPcb& tw, bool ephemeral) {
   if (!(t->t_flags & TF_RCVD_TSTMP)) return false;
   if (!ephemeral) return true;
   int reuse = in.st.sysctl().tcp_tw_reuse;
-  if (reuse == 2 && (tw.inp_laddr >> 24) != 127 && (tw.inp_faddr >> 24) != 127) reuse = 0;
+  const bool loopback = tcp_isipv6(tw) ? wire::in6_is_loopback(tw.in6p_laddr) || wire::in6_is_loopback(tw.in6p_faddr)
+                                       : (tw.inp_laddr >> 24) == 127 || (tw.inp_faddr >> 24) == 127;
+  if (reuse == 2 && !loopback) reuse = 0;
   if (!reuse || !t->t_2msl.armed()) return false;
   return in.st.now() >= t->t_2msl.when() - kTcpTimeWait + kTcpTwReuseDelay;
 }
@@ -247,17 +326,35 @@ void tcp_tw_takeover(TcpCb& tp, InPcb& tw) {
   tcp_close(&old);
 }
 
+namespace {
+
+// Linux __inet_hash_connect: a port whose users are all connect()s to
+// other 4-tuples, or hold this one only in a TIME-WAIT it may take over.
+bool port_shared_by_connects(Inet& in, uint16_t p) {
+  auto [lo, hi] = tcp_globals(in).ports.equal_range(p);
+  for (auto it = lo; it != hi; ++it)
+    if (!it->second->inp_connect_port) return false;
+  return true;
+}
+
+}  // namespace
+
 uint16_t tcp_ephemeral_port(Inet& in, uint32_t laddr, uint32_t faddr, uint16_t fport) {
-  // Linux __inet_hash_connect: a port whose users are all connect()s to
-  // other 4-tuples, or hold this one only in a TIME-WAIT it may take over.
   TcpGlobals& g = tcp_globals(in);
   return in_ephemeral_port(in, laddr, faddr, fport, [&](uint16_t p) {
     if (auto c = g.conn.find(TcpKey{laddr, faddr, p, fport}); c != g.conn.end() && !tcp_tw_reusable(in, *c->second, true))
       return false;
-    auto [lo, hi] = g.ports.equal_range(p);
-    for (auto it = lo; it != hi; ++it)
-      if (!it->second->inp_connect_port) return false;
-    return true;
+    return port_shared_by_connects(in, p);
+  });
+}
+
+uint16_t tcp_ephemeral_port6(Inet& in, const In6& laddr, const In6& faddr, uint16_t fport) {
+  TcpGlobals& g = tcp_globals(in);
+  return in6_ephemeral_port(in, laddr, faddr, fport, [&](uint16_t p) {
+    if (auto c = g.conn6.find(TcpKey6{laddr, faddr, p, fport});
+        c != g.conn6.end() && !tcp_tw_reusable(in, *c->second, true))
+      return false;
+    return port_shared_by_connects(in, p);
   });
 }
 
@@ -270,12 +367,34 @@ uint32_t tcp_mss_for(Inet& in, uint32_t faddr) {
   return std::min<uint32_t>(mtu - 40, 65495);
 }
 
+uint32_t tcp_mss_for6(Inet& in, const In6& faddr) {
+  // The interface the route leaves by (loopback for our own addresses).
+  uint32_t mtu = 1500;
+  if (Inet6* in6 = inet6_of(in.st))
+    if (const ifnet* ifp = in6_out_ifp(*in6, faddr)) mtu = std::min<uint32_t>(ifp->if_mtu, 65535);
+  // RFC 9293 §3.7.1: less the 40-byte IPv6 and 20-byte TCP headers; Linux
+  // ip6_default_advmss: at least ip6_rt_min_advmss (1280 - 60), at most
+  // IPV6_MAXPLEN - 20.
+  return std::clamp<uint32_t>(mtu - 60, kTcp6DefaultMss, 65535 - 20);
+}
+
+uint32_t tcp_path_mtu(const TcpCb& tp) {
+  const InPcb& inp = *tp.t_inpcb;
+  if (!tcp_isipv6(inp)) return ip_pmtu(*tp.t_in, inp.inp_faddr);
+  const Inet6* in6 = inet6_of(tp.t_in->st);
+  return in6 ? ip6_pmtu(*in6, inp.in6p_faddr) : 0;
+}
+
 void tcp_mss_update(TcpCb& tp, uint32_t peer_mss) {
+  const InPcb& inp = *tp.t_inpcb;
+  const uint32_t hdrs = tcp_hdrs_len(inp);
   tp.t_peermss = peer_mss;
-  uint32_t mss = std::min(peer_mss, tp.t_advmss ? tp.t_advmss : tcp_mss_for(*tp.t_in, tp.t_inpcb->inp_faddr));
-  if (tp.t_pmtu) mss = std::min(mss, tp.t_pmtu - 40);
+  uint32_t adv = tp.t_advmss;
+  if (!adv) adv = tcp_isipv6(inp) ? tcp_mss_for6(*tp.t_in, inp.in6p_faddr) : tcp_mss_for(*tp.t_in, inp.inp_faddr);
+  uint32_t mss = std::min(peer_mss, adv);
+  if (tp.t_pmtu) mss = std::min(mss, tp.t_pmtu - hdrs);
   // Linux tcp_sync_mss(dst_mtu): the path MTU ICMP taught for this destination.
-  if (uint32_t pmtu = ip_pmtu(*tp.t_in, tp.t_inpcb->inp_faddr)) mss = std::min(mss, pmtu - 40);
+  if (uint32_t pmtu = tcp_path_mtu(tp)) mss = std::min(mss, pmtu - hdrs);
   if (tp.t_user_maxseg) mss = std::min(mss, tp.t_user_maxseg);
   // Linux mss_cache: the data a full segment carries, options excluded.
   if (tp.t_flags & TF_RCVD_TSTMP) mss -= 12;
@@ -286,16 +405,16 @@ uint32_t tcp_ts_now(const TcpCb& tp) {
   return uint32_t(std::chrono::duration_cast<std::chrono::milliseconds>(tp.t_in->st.now()).count()) + tp.ts_offset;
 }
 
-void tcp_respond(Inet& in, TcpCb* tp, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport, TcpSeq seq,
-                 TcpSeq ack, uint8_t flags) {
+void tcp_respond(Inet& in, TcpCb* tp, const InConnInfo& inc, TcpSeq seq, TcpSeq ack, uint8_t flags) {
   tw::TcpRepr r;
-  r.sport = sport;
-  r.dport = dport;
+  r.sport = inc.inc_lport;
+  r.dport = inc.inc_fport;
   r.seq = seq.v;
   r.ack = (flags & tw::TH_ACK) ? ack.v : 0;
   r.flags = flags;
   IpOutOpts o;
   o.df = true;
+  Ip6OutOpts o6;
   if (tp) {
     r.win = uint16_t(std::min<uint32_t>(tcp_rcv_window(*tp) >> tp->rcv_scale, 65535));
     // RFC 7323 §3.2: once negotiated, every segment but a RST carries TS.
@@ -304,15 +423,19 @@ void tcp_respond(Inet& in, TcpCb* tp, uint32_t src, uint16_t sport, uint32_t dst
       r.opts.ts_val = tcp_ts_now(*tp);
       r.opts.ts_ecr = tp->ts_recent;
     }
-    o.ttl = uint8_t(tp->t_inpcb->inp_ttl < 0 ? 64 : tp->t_inpcb->inp_ttl);
-    o.tos = tp->t_inpcb->inp_tos;
+    const InPcb& inp = *tp->t_inpcb;
+    o.ttl = uint8_t(inp.inp_ttl < 0 ? 64 : inp.inp_ttl);
+    o.tos = inp.inp_tos;
+    o6.hlim = inp.in6p.hlim;
+    o6.tclass = uint8_t(inp.in6p.tclass);
     tp->t_segs_out++;
   }
   TcpGlobals& g = tcp_globals(in);
   g.stat.sndtotal++;
   if (flags & tw::TH_RST) g.stat.sndrst++;
   else g.stat.sndacks++;
-  tcp_emit_ip(in, r, nullptr, 0, src, dst, o);
+  if (inc.inc_isipv6) tcp_emit_ip6(in, r, nullptr, 0, inc.inc6_laddr, inc.inc6_faddr, o6);
+  else tcp_emit_ip(in, r, nullptr, 0, inc.inc_laddr, inc.inc_faddr, o);
 }
 
 }  // namespace tunsock

@@ -118,8 +118,7 @@ void tcp_timer_keep(void* arg) {
   // RFC 1122 §4.2.3.6: a segment the peer must answer, SEG.SEQ = SND.NXT - 1.
   s.keepprobe++;
   tcp_hist_probe(tp, true, (tp.snd_una - 1).v);
-  tcp_respond(*tp.t_in, &tp, tp.t_inpcb->inp_laddr, tp.t_inpcb->inp_lport, tp.t_inpcb->inp_faddr,
-              tp.t_inpcb->inp_fport, tp.snd_una - 1, tp.rcv_nxt, tw::TH_ACK);
+  tcp_respond(tp, tp.snd_una - 1, tp.rcv_nxt, tw::TH_ACK);
   tp.t_keep_probes++;
   tcp_timer_arm(tp, tp.t_keep, now + std::chrono::seconds(tp.t_keepintvl));
 }

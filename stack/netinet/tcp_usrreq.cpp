@@ -1,7 +1,11 @@
 // TCP user requests: what the socket layer asks of TCP through pr_usrreqs
 // (attach, bind with Linux's rules, listen, connect with an RFC 6056 port,
 // accept, send, rcvd, shutdown, disconnect, abort, close, detach).
-// FreeBSD: netinet/tcp_usrreq.c; Linux: net/ipv4/tcp.c, inet_connection_sock.c.
+// AF_INET6 sockets use the same requests (FreeBSD tcp6_usr_*; Linux
+// inet6_bind, tcp_v6_connect): an IPv6 or a v4-mapped address decides the
+// family the connection speaks (inp_vflag).
+// FreeBSD: netinet/tcp_usrreq.c; Linux: net/ipv4/tcp.c, inet_connection_sock.c,
+// net/ipv6/af_inet6.c, tcp_ipv6.c.
 //
 // Life of a control block: attach makes it with the socket; close starts the
 // closing handshake (or resets: SO_LINGER 0, unread data) and detach leaves
@@ -15,6 +19,7 @@
 
 #include "netinet/tcp_cc.hpp"
 #include "netinet/tcp_var.hpp"
+#include "netinet6/in6.hpp"
 
 namespace tunsock {
 
@@ -28,8 +33,18 @@ constexpr int kIpUnprivilegedPortStart = 1024;
 Inet& inet_so(Socket& so) { return inet(*so.so_stack); }
 
 int tcp_attach(Socket& so, int, const Td&) {
-  Inet& in = inet_so(so);
+  // TCP's tables live with inet; an inet6-only stack has no TCP.
+  Inet* inp_in = inet_of(*so.so_stack);
+  if (!inp_in) return EPROTONOSUPPORT;
+  Inet& in = *inp_in;
   auto* inp = new InPcb;
+  inp->inp_family = so.so_proto->pr_domain->dom_family;
+  // An AF_INET6 socket takes both families until bound or connected
+  // (FreeBSD in6_pcballoc: INP_IPV6; Linux: sk_ipv6only from bindv6only).
+  if (inp->inp_family == AF_INET6) {
+    inp->in6p.v6only = in6_bindv6only(*so.so_stack);
+    inp->inp_vflag = inp->in6p.v6only ? INP_IPV6 : INP_IPV6 | INP_IPV4;
+  }
   inp->inp_socket = &so;
   inp->inp_proto = IPPROTO_TCP;
   inp->reuse_uid = so.so_cred.uid;
@@ -62,7 +77,16 @@ void tcp_usrclosed(TcpCb& tp) {
   tcp_output(tp);
 }
 
-int tcp_bind_port(Inet& in, InPcb& inp, uint32_t addr, uint16_t port, const Td& td) {
+// The wildcard binding of an AF_INET6 socket: :: takes IPv4 too unless
+// IPV6_V6ONLY (Linux ipv6_only_sock).
+uint8_t wild_vflag(const InPcb& inp) {
+  if (inp.inp_family != AF_INET6) return INP_IPV4;
+  return inp.in6p.v6only ? INP_IPV6 : INP_IPV6 | INP_IPV4;
+}
+
+// Take port (0: any free one) on the addresses vflag names: addr (IPv4)
+// and addr6 (IPv6).
+int tcp_bind_port(Inet& in, InPcb& inp, uint8_t vflag, uint32_t addr, const In6& addr6, uint16_t port, const Td& td) {
   if (port && port < kIpUnprivilegedPortStart && td.cred.uid != 0) return EACCES;
   if (port == 0) {
     // Linux inet_csk_find_open_port: a random start in the local range.
@@ -70,22 +94,58 @@ int tcp_bind_port(Inet& in, InPcb& inp, uint32_t addr, uint16_t port, const Td& 
     const uint32_t off = in.st.rng().next_u32() % n;
     for (uint32_t i = 0; i < n && !port; ++i) {
       const uint16_t cand = uint16_t(kPortLow + (off + i) % n);
-      if (!tcp_port_conflict(in, inp, addr, cand, false)) port = cand;
+      if (!tcp_port_conflict(in, inp, vflag, addr, addr6, cand, false)) port = cand;
     }
     if (!port) return EADDRINUSE;
   } else {
-    if (tcp_port_conflict(in, inp, addr, port, false)) return EADDRINUSE;
+    if (tcp_port_conflict(in, inp, vflag, addr, addr6, port, false)) return EADDRINUSE;
     inp.bindport_lock = true;
   }
+  inp.inp_vflag = vflag;
   inp.inp_laddr = addr;
-  inp.bindaddr_lock = addr != 0;
+  inp.in6p_laddr = addr6;
+  inp.bindaddr_lock = addr != 0 || !wire::in6_is_unspecified(addr6);
   inp.inp_lport = port;
   inp.inp_socket->so_state |= SS_ISBOUND;
   tcp_hash_insert(*inp.inp_tcpcb);
   return 0;
 }
 
+// Linux inet6_bind (__inet6_bind), in its order: a multicast address is
+// EINVAL for TCP, then the privileged port, then the socket must be
+// unbound, then the address must be ours: a v4-mapped one as inet_bind
+// checks it (and never on a V6ONLY socket), an IPv6 one assigned here. A
+// socket on an IPv6 address (not ::, not mapped) takes IPv6 only.
+int tcp6_bind(Socket& so, const SockAddr& nam, const Td& td) {
+  Inet& in = inet_so(so);
+  InPcb& inp = *sotoinpcb(so);
+  In6 a;
+  uint16_t port;
+  if (int e = in6_getsin6(nam, &a, &port)) return e;
+  if (wire::in6_is_multicast(a)) return EINVAL;
+  if (port && port < kIpUnprivilegedPortStart && td.cred.uid != 0) return EACCES;
+  if (inp.inp_lport || sototcpcb(so)->t_state != TcpState::CLOSED) return EINVAL;
+  const bool anysrc = inp.inp_freebind || inp.inp_transparent;
+  if (wire::in6_is_v4mapped(a)) {
+    if (inp.in6p.v6only) return EINVAL;
+    const uint32_t v4 = in6_mapped_v4(a);
+    const bool valid = !v4 || in_localaddr(in, v4) || in_broadcast(in, v4) || (v4 >> 28) == 0xe;
+    if (!valid && !anysrc) return EADDRNOTAVAIL;
+    return tcp_bind_port(in, inp, INP_IPV4, v4, In6{}, port, td);
+  }
+  if (wire::in6_is_unspecified(a)) return tcp_bind_port(in, inp, wild_vflag(inp), 0, In6{}, port, td);
+  // DEVIATION: no scope ids yet (in6_var.hpp): a link-local address needs
+  // a sin6_scope_id, as Linux asks of an unbound socket, but any one does.
+  sockaddr_in6 sin6{};
+  std::memcpy(&sin6, &nam.ss, std::min<size_t>(nam.len, sizeof sin6));
+  if (wire::in6_is_linklocal(a) && (nam.len < sizeof(sockaddr_in6) || sin6.sin6_scope_id == 0)) return EINVAL;
+  Inet6* in6 = inet6_of(in.st);
+  if (!anysrc && (!in6 || !in6_localaddr(*in6, a))) return EADDRNOTAVAIL;
+  return tcp_bind_port(in, inp, INP_IPV6, 0, a, port, td);
+}
+
 int tcp_bind(Socket& so, const SockAddr& nam, const Td& td) {
+  if (sotoinpcb(so)->inp_family == AF_INET6) return tcp6_bind(so, nam, td);
   Inet& in = inet_so(so);
   InPcb& inp = *sotoinpcb(so);
   if (nam.len < sizeof(sockaddr_in)) return EINVAL;
@@ -102,7 +162,7 @@ int tcp_bind(Socket& so, const SockAddr& nam, const Td& td) {
   if (!valid && !inp.inp_freebind && !inp.inp_transparent) return EADDRNOTAVAIL;
   if (port && port < kIpUnprivilegedPortStart && td.cred.uid != 0) return EACCES;
   if (inp.inp_lport || sototcpcb(so)->t_state != TcpState::CLOSED) return EINVAL;
-  return tcp_bind_port(in, inp, addr, port, td);
+  return tcp_bind_port(in, inp, INP_IPV4, addr, In6{}, port, td);
 }
 
 int tcp_listen(Socket& so, int, const Td& td) {
@@ -112,30 +172,42 @@ int tcp_listen(Socket& so, int, const Td& td) {
   if (tp.t_state == TcpState::LISTEN) return 0;  // a new backlog only
   if (tp.t_state != TcpState::CLOSED) return EINVAL;
   if (!inp.inp_lport) {
-    if (int e = tcp_bind_port(in, inp, inp.inp_laddr, 0, td)) return e;
-  } else if (tcp_port_conflict(in, inp, inp.inp_laddr, inp.inp_lport, true)) {
+    const uint8_t vflag = inp.bindaddr_lock ? inp.inp_vflag : wild_vflag(inp);
+    if (int e = tcp_bind_port(in, inp, vflag, inp.inp_laddr, inp.in6p_laddr, 0, td)) return e;
+  } else if (tcp_port_conflict(in, inp, inp.inp_vflag, inp.inp_laddr, inp.in6p_laddr, inp.inp_lport, true)) {
     return EADDRINUSE;  // Linux inet_csk_listen_start: the port is checked again as a listener's
   }
   tcp_set_state(tp, TcpState::LISTEN);
   return 0;
 }
 
-int tcp_connect(Socket& so, const SockAddr& nam, const Td& td) {
-  (void)td;
+// What connect does once the 4-tuple is chosen: the SYN goes.
+int tcp_connect_start(Socket& so, TcpCb& tp) {
+  Inet& in = inet_so(so);
+  if (tp.t_user_maxseg) tp.t_advmss = std::min(tp.t_advmss, tp.t_user_maxseg);
+  tp.request_r_scale = tcp_rscale_for(so);
+  tp.t_maxseg = std::min<uint32_t>(tp.t_advmss, kTcpDefaultMss);
+  tp.snd_una = tp.snd_nxt = tp.snd_max = tp.snd_up = tp.snd_recover = tp.iss;
+  tp.t_rcvtime = in.st.now();
+  tp.t_rto = kTcpTimeoutInit;
+  tp.t_rxtshift = 0;
+  tp.t_rxt_first = Time{0};
+  tcp_globals(in).stat.connattempt++;
+  tp.t_active_open = true;
+  tcp_set_state(tp, TcpState::SYN_SENT);
+  soisconnecting(so);
+  // BSD: the connection completes later (soisconnected or so_error); the
+  // caller sees SS_ISCONNECTING, as kern_connect does before EINPROGRESS.
+  tcp_output(tp);
+  return 0;
+}
+
+// connect to an IPv4 destination (Linux tcp_v4_connect); an AF_INET6
+// socket comes here for a v4-mapped one and then speaks IPv4.
+int tcp_connect4(Socket& so, uint32_t dst, uint16_t dport) {
   Inet& in = inet_so(so);
   InPcb& inp = *sotoinpcb(so);
   TcpCb& tp = *inp.inp_tcpcb;
-  if (nam.len >= sizeof(sa_family_t) && nam.family() == AF_UNSPEC) {
-    // Linux tcp_disconnect: connect(AF_UNSPEC) aborts the connection.
-    if (tp.t_state != TcpState::CLOSED && tp.t_state != TcpState::LISTEN) tcp_drop(&tp, 0, false);
-    return 0;
-  }
-  // Linux __inet_stream_connect: a socket not CLOSED (a listener too) is
-  // EISCONN before its address is looked at.
-  if (tp.t_state != TcpState::CLOSED) return EISCONN;
-  uint32_t dst;
-  uint16_t dport;
-  if (int e = in_getsin(nam, &dst, &dport)) return e;
   dst = in_anydst(inp, dst);
   if ((dst >> 28) == 0xe || in_broadcast(in, dst)) return ENETUNREACH;  // Linux tcp_v4_connect
   if (!inp.bindport_lock) inp.inp_lport = 0;  // a failed connect left an automatic port
@@ -160,6 +232,9 @@ int tcp_connect(Socket& so, const SockAddr& nam, const Td& td) {
     if (!tcp_tw_reusable(in, *c->second, ephemeral)) return EADDRNOTAVAIL;
     tw = c->second;
   }
+  tcp_hash_remove(inp);  // it may have been hashed with another family or port
+  inp.inp_vflag = INP_IPV4;
+  inp.in6p_laddr = In6{};
   inp.inp_laddr = src;
   inp.inp_faddr = dst;
   inp.inp_fport = dport;
@@ -168,28 +243,99 @@ int tcp_connect(Socket& so, const SockAddr& nam, const Td& td) {
   if (tw) tcp_tw_takeover(tp, *tw);
   tcp_hash_insert(tp);
   tp.t_advmss = tcp_mss_for(in, dst);
-  if (tp.t_user_maxseg) tp.t_advmss = std::min(tp.t_advmss, tp.t_user_maxseg);
-  tp.request_r_scale = tcp_rscale_for(so);
-  tp.t_maxseg = std::min<uint32_t>(tp.t_advmss, kTcpDefaultMss);
-  tp.snd_una = tp.snd_nxt = tp.snd_max = tp.snd_up = tp.snd_recover = tp.iss;
-  tp.t_rcvtime = in.st.now();
-  tp.t_rto = kTcpTimeoutInit;
-  tp.t_rxtshift = 0;
-  tp.t_rxt_first = Time{0};
-  g.stat.connattempt++;
-  tp.t_active_open = true;
-  tcp_set_state(tp, TcpState::SYN_SENT);
-  soisconnecting(so);
-  // BSD: the connection completes later (soisconnected or so_error); the
-  // caller sees SS_ISCONNECTING, as kern_connect does before EINPROGRESS.
-  tcp_output(tp);
-  return 0;
+  return tcp_connect_start(so, tp);
 }
 
-int tcp_accept(Socket& so, SockAddr* nam) {
+// connect of an AF_INET6 socket (Linux tcp_v6_connect): :: means this
+// host (::1, or 127.0.0.1 on a socket bound to a mapped address), a
+// v4-mapped destination goes over IPv4 unless the socket takes IPv6 only.
+int tcp6_connect(Socket& so, const SockAddr& nam) {
+  Inet& in = inet_so(so);
   InPcb& inp = *sotoinpcb(so);
-  return in_sockaddr(inp.inp_faddr, inp.inp_fport, nam);
+  TcpCb& tp = *inp.inp_tcpcb;
+  In6 dst;
+  uint16_t dport;
+  if (int e = in6_getsin6(nam, &dst, &dport)) return e;
+  const bool bound_mapped = inp.bindaddr_lock && inp.inp_vflag == INP_IPV4;
+  if (wire::in6_is_unspecified(dst)) {
+    if (bound_mapped) dst = in6_mapped(0x7f000001);
+    else dst[15] = 1;
+  }
+  if (wire::in6_is_multicast(dst)) return ENETUNREACH;
+  if (wire::in6_is_v4mapped(dst)) {
+    // Bound to an IPv6 address (Linux sets ipv6only then) or V6ONLY.
+    if (inp.in6p.v6only || (inp.bindaddr_lock && !(inp.inp_vflag & INP_IPV4))) return ENETUNREACH;
+    return tcp_connect4(so, in6_mapped_v4(dst), dport);
+  }
+  if (bound_mapped) return EAFNOSUPPORT;  // Linux: an IPv4 source towards an IPv6 peer
+  Inet6* in6 = inet6_of(in.st);
+  if (!in6) return ENETUNREACH;
+  if (!inp.bindport_lock) inp.inp_lport = 0;
+  if (!inp.bindaddr_lock) inp.in6p_laddr = In6{};
+  // The source: the bound address, else RFC 6724's choice on the route's
+  // interface (in6_selectsrc).
+  In6 src = inp.in6p_laddr;
+  const ifnet* ifp = in6_out_ifp(*in6, dst);
+  if (!ifp) {
+    in6->ip6stat.noroute++;
+    return ENETUNREACH;
+  }
+  if (wire::in6_is_unspecified(src))
+    if (int e = in6_selectsrc(*in6, dst, ifp, &src)) return e;
+  TcpGlobals& g = tcp_globals(in);
+  const bool ephemeral = !inp.inp_lport;
+  if (ephemeral) {
+    const uint16_t port = tcp_ephemeral_port6(in, src, dst, dport);
+    if (!port) return EADDRNOTAVAIL;
+    inp.inp_lport = port;
+    inp.inp_connect_port = true;
+  }
+  InPcb* tw = nullptr;
+  if (auto c = g.conn6.find(TcpKey6{src, dst, inp.inp_lport, dport}); c != g.conn6.end()) {
+    if (!tcp_tw_reusable(in, *c->second, ephemeral)) return EADDRNOTAVAIL;
+    tw = c->second;
+  }
+  tcp_hash_remove(inp);
+  inp.inp_vflag = INP_IPV6;
+  inp.inp_laddr = 0;
+  inp.in6p_laddr = src;
+  inp.in6p_faddr = dst;
+  inp.inp_fport = dport;
+  so.so_state |= SS_ISBOUND;
+  tp.iss = TcpSeq(tcp_new_isn6(in, src, inp.inp_lport, dst, dport));
+  if (tw) tcp_tw_takeover(tp, *tw);
+  tcp_hash_insert(tp);
+  tp.t_advmss = tcp_mss_for6(in, dst);
+  return tcp_connect_start(so, tp);
 }
+
+int tcp_connect(Socket& so, const SockAddr& nam, const Td& td) {
+  (void)td;
+  InPcb& inp = *sotoinpcb(so);
+  TcpCb& tp = *inp.inp_tcpcb;
+  if (nam.len >= sizeof(sa_family_t) && nam.family() == AF_UNSPEC) {
+    // Linux tcp_disconnect: connect(AF_UNSPEC) aborts the connection.
+    if (tp.t_state != TcpState::CLOSED && tp.t_state != TcpState::LISTEN) tcp_drop(&tp, 0, false);
+    return 0;
+  }
+  // Linux __inet_stream_connect: a socket not CLOSED (a listener too) is
+  // EISCONN before its address is looked at.
+  if (tp.t_state != TcpState::CLOSED) return EISCONN;
+  if (inp.inp_family == AF_INET6) return tcp6_connect(so, nam);
+  uint32_t dst;
+  uint16_t dport;
+  if (int e = in_getsin(nam, &dst, &dport)) return e;
+  return tcp_connect4(so, dst, dport);
+}
+
+// getsockname/getpeername/accept's address: an AF_INET6 socket renders
+// an IPv4 end as ::ffff:a.b.c.d (Linux inet6_getname; in6_pcbsockaddr).
+int tcp_name(const InPcb& inp, bool peer, SockAddr* nam) {
+  if (inp.inp_family == AF_INET6) return in6_pcbsockaddr(inp, peer, nam);
+  return peer ? in_sockaddr(inp.inp_faddr, inp.inp_fport, nam) : in_sockaddr(inp.inp_laddr, inp.inp_lport, nam);
+}
+
+int tcp_accept(Socket& so, SockAddr* nam) { return tcp_name(*sotoinpcb(so), true, nam); }
 
 int tcp_send(Socket& so, int flags, mbuf* m, const SockAddr*, mbuf* control, const Td&) {
   m_freem(control);  // Linux TCP takes no control messages of its own
@@ -330,15 +476,9 @@ void tcp_usr_close(Socket& so) {
   }
 }
 
-int tcp_sockaddr(Socket& so, SockAddr* nam) {
-  const InPcb& inp = *sotoinpcb(so);
-  return in_sockaddr(inp.inp_laddr, inp.inp_lport, nam);
-}
+int tcp_sockaddr(Socket& so, SockAddr* nam) { return tcp_name(*sotoinpcb(so), false, nam); }
 
-int tcp_peeraddr(Socket& so, SockAddr* nam) {
-  const InPcb& inp = *sotoinpcb(so);
-  return in_sockaddr(inp.inp_faddr, inp.inp_fport, nam);
-}
+int tcp_peeraddr(Socket& so, SockAddr* nam) { return tcp_name(*sotoinpcb(so), true, nam); }
 
 }  // namespace
 

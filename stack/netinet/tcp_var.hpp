@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <string>
 #include <unordered_map>
@@ -16,6 +17,7 @@
 #include "netinet/tcp_fsm.hpp"
 #include "netinet/tcp_history.hpp"
 #include "netinet/tcp_seq.hpp"
+#include "netinet6/in6_var.hpp"
 #include "kern/timer.hpp"
 #include "wire/tcp.hpp"
 
@@ -81,6 +83,8 @@ struct TcpStat {
   uint64_t listen_overflows = 0, syncache_drops = 0, timewait_reuse = 0, ecn_none = 0;
   // Segments dropped without a word (RFC 9293 says "drop"), counted for netstat -s.
   uint64_t listen_badseg = 0, synsent_nosyn = 0, rcvnoack = 0;
+  // IPv6 segments to a multicast address or with a v4-mapped one (RFC 4038 §5.1).
+  uint64_t rcvbadaddr = 0;
 };
 
 struct TcpCb;
@@ -217,6 +221,24 @@ inline Socket* tp_socket(const TcpCb& tp) { return tp.t_inpcb->inp_socket; }
 // copied_seq): so_rcv holds exactly the in-order bytes before rcv_nxt.
 inline TcpSeq tcp_copied_seq(const TcpCb& tp) { return tp.rcv_nxt - int64_t(tp_socket(tp)->so_rcv.sb_cc); }
 
+// Whether a connection (or a bound socket) speaks IPv6 on the wire: its
+// inp_vflag says INP_IPV6 alone. An AF_INET6 socket connected to or
+// accepted from a v4-mapped peer has INP_IPV4 and takes the IPv4 paths.
+inline bool tcp_isipv6(const InPcb& inp) { return inp.inp_vflag == INP_IPV6; }
+// The IP and TCP headers a full segment carries besides its data (RFC 9293
+// §3.7.1: 40 for IPv4, 60 for IPv6).
+inline uint32_t tcp_hdrs_len(const InPcb& inp) { return tcp_isipv6(inp) ? 60 : 40; }
+
+// The addresses and ports of a connection or a segment, local side first,
+// either family (FreeBSD struct in_conninfo: INC_ISIPV6 and in_endpoints).
+struct InConnInfo {
+  bool inc_isipv6 = false;
+  uint32_t inc_laddr = 0, inc_faddr = 0;   // IPv4, host order
+  In6 inc6_laddr{}, inc6_faddr{};          // IPv6, network order
+  uint16_t inc_lport = 0, inc_fport = 0;
+};
+InConnInfo tcp_inc(const InPcb& inp);
+
 // The 4-tuple key of the connection hash (host order).
 struct TcpKey {
   uint32_t laddr = 0, faddr = 0;
@@ -233,9 +255,33 @@ struct TcpKeyHash {
   }
 };
 
-// Per-Stack TCP state (lives in Inet::tcp).
+// The same for IPv6 connections (addresses in network order).
+struct TcpKey6 {
+  In6 laddr{}, faddr{};
+  uint16_t lport = 0, fport = 0;
+  bool operator==(const TcpKey6&) const = default;
+};
+struct TcpKey6Hash {
+  size_t operator()(const TcpKey6& k) const {
+    uint64_t w[4];
+    std::memcpy(w, k.laddr.data(), 16);
+    std::memcpy(w + 2, k.faddr.data(), 16);
+    uint64_t h = (w[0] ^ w[1] * 0x9e3779b97f4a7c15ull) + (w[2] ^ w[3] * 0xc2b2ae3d27d4eb4full);
+    h ^= (uint64_t(k.lport) << 16 | k.fport) * 0x9e3779b97f4a7c15ull;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return size_t(h);
+  }
+};
+
+// Per-Stack TCP state (lives in Inet::tcp). The IPv4 and IPv6 connection
+// hashes are apart (an AF_INET6 socket talking to a v4-mapped peer is in
+// conn); the port table is one for both families, so that bind() sees the
+// other family's sockets as Linux does.
 struct TcpGlobals {
-  std::unordered_map<TcpKey, InPcb*, TcpKeyHash> conn;   // every pcb with a foreign address
+  std::unordered_map<TcpKey, InPcb*, TcpKeyHash> conn;   // every IPv4 pcb with a foreign address
+  std::unordered_map<TcpKey6, InPcb*, TcpKey6Hash> conn6;  // every IPv6 pcb with a foreign address
   std::unordered_multimap<uint16_t, InPcb*> ports;       // every pcb holding a local port
   TcpStat stat;
   std::unordered_set<TcpCb*> all;                        // every control block, until tcp_discardcb
@@ -254,20 +300,38 @@ void tcp_close(TcpCb* tp, bool from_protocol = true);
 // Drop with an error: RST to the peer when synchronized (rule: why, for the
 // history), so_error, close.
 void tcp_drop(TcpCb* tp, int err, bool from_protocol = true, TcpRstRule rule = TcpRstRule::kAbort);
-// A bare segment not tied to the queue: RST or ACK (RFC 9293 §3.10.7).
-void tcp_respond(Inet& in, TcpCb* tp, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport, TcpSeq seq,
-                 TcpSeq ack, uint8_t flags);
-void tcp_hash_insert(TcpCb& tp);    // into conn (when faddr set) and ports
+// A bare segment not tied to the queue: RST or ACK (RFC 9293 §3.10.7),
+// from inc's local end to its foreign one, over inc's family.
+void tcp_respond(Inet& in, TcpCb* tp, const InConnInfo& inc, TcpSeq seq, TcpSeq ack, uint8_t flags);
+// The same on tp's own connection.
+inline void tcp_respond(TcpCb& tp, TcpSeq seq, TcpSeq ack, uint8_t flags) {
+  tcp_respond(*tp.t_in, &tp, tcp_inc(*tp.t_inpcb), seq, ack, flags);
+}
+void tcp_hash_insert(TcpCb& tp);    // into conn or conn6 (when faddr set) and ports
 void tcp_hash_remove(InPcb& inp);
+// The pcb for a segment: the connection, else (wildcard) a listener: one
+// bound to the address, then one bound to the wildcard (for IPv4: an
+// AF_INET one before a dual-stack AF_INET6 one on ::, as Linux scores them).
 InPcb* tcp_lookup(Inet& in, uint32_t faddr, uint16_t fport, uint32_t laddr, uint16_t lport, bool wildcard);
+InPcb* tcp_lookup6(Inet& in, const In6& faddr, uint16_t fport, const In6& laddr, uint16_t lport, bool wildcard);
 uint32_t tcp_new_isn(Inet& in, uint32_t laddr, uint16_t lport, uint32_t faddr, uint16_t fport);
+uint32_t tcp_new_isn6(Inet& in, const In6& laddr, uint16_t lport, const In6& faddr, uint16_t fport);
 uint16_t tcp_ephemeral_port(Inet& in, uint32_t laddr, uint32_t faddr, uint16_t fport);
+uint16_t tcp_ephemeral_port6(Inet& in, const In6& laddr, const In6& faddr, uint16_t fport);
 // Whether a connect may take over tw's 4-tuple (Linux tcp_twsk_unique), and
 // doing it: tp's ISN goes past tw's sequence space, tw is closed.
 bool tcp_tw_reusable(Inet& in, const InPcb& tw, bool ephemeral);
 void tcp_tw_takeover(TcpCb& tp, InPcb& tw);
 // The MSS to announce and to use towards faddr (RFC 9293 §3.7.1: MTU - 40).
 uint32_t tcp_mss_for(Inet& in, uint32_t faddr);
+// For IPv6: MTU - 60, at least 1220 (Linux ip6_default_advmss with
+// ip6_rt_min_advmss: the IPv6 minimum MTU's).
+uint32_t tcp_mss_for6(Inet& in, const In6& faddr);
+// The MSS assumed when a SYN carries no MSS option (RFC 9293 §3.7.1,
+// MUST-15: 536 for IPv4, 1220 for IPv6).
+inline constexpr int kTcp6DefaultMss = 1220;
+// The path MTU towards tp's peer as IP knows it (0: no route).
+uint32_t tcp_path_mtu(const TcpCb& tp);
 void tcp_mss_update(TcpCb& tp, uint32_t peer_mss);   // t_maxseg from both sides and options
 uint32_t tcp_ts_now(const TcpCb& tp);                // RFC 7323 TSval (ms)
 // The window scale to offer for so's receive buffer (RFC 7323 §2.3, Linux tcp_select_initial_window).
@@ -288,12 +352,24 @@ SynackTimeout tcp_synack_timeout(TcpCb& tp);
 // tcp_fin_timeout, at least 3.5 RTO).
 Time tcp_fin_time(const TcpCb& tp);
 void tcp_set_state(TcpCb& tp, TcpState s);
-// Linux's "bind conflict": whether inp may hold port on laddr.
-bool tcp_port_conflict(Inet& in, const InPcb& inp, uint32_t laddr, uint16_t port, bool listening);
+// Linux's "bind conflict" (inet_csk_bind_conflict, inet_bhash2_conflict):
+// whether inp may hold port on the addresses vflag names: laddr for
+// INP_IPV4, laddr6 for INP_IPV6, both for a dual-stack socket on ::.
+bool tcp_port_conflict(Inet& in, const InPcb& inp, uint8_t vflag, uint32_t laddr, const In6& laddr6, uint16_t port,
+                       bool listening);
+inline bool tcp_port_conflict(Inet& in, const InPcb& inp, uint32_t laddr, uint16_t port, bool listening) {
+  return tcp_port_conflict(in, inp, INP_IPV4, laddr, In6{}, port, listening);
+}
 
 // --- tcp_input.cpp ---
 void tcp_input(Inet& in, mbuf* m, const wire::Ipv4Repr& ip);
 void tcp_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::span<const std::byte> quoted);
+// IPv6's entry (ip6_protox[IPPROTO_TCP]): the RFC 8200 §8.1 checksum, then
+// the same code as IPv4's. Needs inet attached too (TCP's tables are there).
+void tcp6_input(Inet6& in6, mbuf* m, int off, const wire::Ip6Repr& ip6);
+// ICMPv6 errors (RFC 4443) quoting a segment we sent; Packet Too Big
+// (RFC 8201) lowers the MSS and resends.
+void tcp6_ctlinput(Inet6& in6, const Ip6CtlParam& p);
 
 // --- tcp_output.cpp ---
 int tcp_output(TcpCb& tp);
@@ -314,6 +390,12 @@ void tcp_mark_push(TcpCb& tp, TcpSeq from, TcpSeq to);
 // Prepend header r (checksummed) to data (len bytes, consumed) and hand it to IP.
 int tcp_emit_ip(Inet& in, const tw::TcpRepr& r, mbuf* data, int len, uint32_t src, uint32_t dst,
                 const IpOutOpts& o);
+// The same through ip6_output (RFC 8200 §8.1 pseudo-header checksum).
+int tcp_emit_ip6(Inet& in, const tw::TcpRepr& r, mbuf* data, int len, const In6& src, const In6& dst,
+                 const Ip6OutOpts& o);
+// Through the family of tp's connection, with its IP options (TTL/TOS or
+// hop limit/traffic class).
+int tcp_emit(TcpCb& tp, const tw::TcpRepr& r, mbuf* data, int len);
 
 // --- tcp_timer.cpp ---
 void tcp_timers_init(TcpCb& tp);

@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "netinet/in_var.hpp"
+#include "netinet/tcp_var.hpp"
 #include "netinet6/in6_var.hpp"
 
 namespace tunsock {
@@ -23,7 +24,7 @@ namespace {
 // UDP first: SOCK_DGRAM's default (protocol 0), as in the inet domain;
 // UDP-Lite after it (RFC 3828). Both share inet's PCB lists (dual-stack).
 const Domain& inet6domain() {
-  static std::array<Protosw, 4> sw;
+  static std::array<Protosw, 5> sw;
   static Domain dom;
   static bool init = false;
   if (!init) {
@@ -43,6 +44,10 @@ const Domain& inet6domain() {
                     .pr_usrreqs = pru_with_defaults(rip6_usrreqs())};
     sw[3] = Protosw{.pr_type = SOCK_DGRAM, .pr_domain = &dom, .pr_protocol = IPPROTO_UDPLITE, .pr_flags = kUdpFlags,
                     .pr_ctloutput = in6_ctloutput, .pr_usrreqs = pru_with_defaults(udplite_usrreqs())};
+    // TCP: the one implementation of both families (tcp_usrreq.cpp), inet's flags.
+    sw[4] = Protosw{.pr_type = SOCK_STREAM, .pr_domain = &dom, .pr_protocol = IPPROTO_TCP,
+                    .pr_flags = PR_CONNREQUIRED | PR_WANTRCVD | PR_NOTCONN_EPIPE | PR_SHUTENOTCONN,
+                    .pr_ctloutput = tcp_ctloutput, .pr_usrreqs = pru_with_defaults(tcp_usrreqs())};
     dom.dom_protosw = std::span<const Protosw>(sw.data(), sw.size());
   }
   return dom;
@@ -75,6 +80,7 @@ Inet6& inet6_attach(Stack& st) {
   ip6_protox_register(*in6, wire::IPPROTO_ICMPV6_, {icmp6_input, icmp6_ctlinput});
   ip6_protox_register(*in6, IPPROTO_UDP, {udp6_input, udp6_ctlinput});
   ip6_protox_register(*in6, IPPROTO_UDPLITE, {udplite6_input, udplite6_ctlinput});
+  ip6_protox_register(*in6, IPPROTO_TCP, {tcp6_input, tcp6_ctlinput});
   In6 one{};
   one[15] = 1;
   in6_add_address(loif_attach(st), one, 128);
