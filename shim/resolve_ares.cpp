@@ -276,6 +276,8 @@ bool source_for(const Addr& dst, Addr* src) {
 // of the family exists; the protocol has no such question yet, so a family
 // counts as configured when the daemon serves it (it always holds an
 // address of each family it serves).
-bool family_configured(int family) { return domain_routed(family); }
+// A family the program's sockets reach through the stack, with an address
+// there other than loopback's (the daemon's Hello says which).
+bool family_configured(int family) { return domain_routed(family) && daemon_family_configured(family); }
 
 }  // namespace tunsock::shim::resolve
