@@ -244,6 +244,7 @@ struct Inet {
   IcmpStat icmpstat;
   UdpStat udpstat;
   UdpStat udplitestat;
+  UdpStat udp6stat, udplite6stat;    // the same over IPv6 (udp_usrreq.cpp)
   std::shared_ptr<TcpGlobals> tcp;   // tcp_globals(): hashes, ports, tcpstat
 };
 

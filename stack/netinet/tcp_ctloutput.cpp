@@ -197,7 +197,10 @@ int tcp_setopt(Socket& so, TcpCb& tp, Sockopt& s) {
 }  // namespace
 
 int tcp_ctloutput(Socket& so, Sockopt& s) {
-  if (s.sopt_level != IPPROTO_TCP) return in_ctloutput(so, s);
+  // SOL_IPV6 on any AF_INET6 socket (its SOL_IP too: in6_ctloutput hands
+  // those on), SOL_IP on an AF_INET one.
+  if (s.sopt_level != IPPROTO_TCP)
+    return sotoinpcb(so)->inp_family == AF_INET6 ? in6_ctloutput(so, s) : in_ctloutput(so, s);
   TcpCb* tp = sototcpcb(so);
   if (!tp) return ECONNRESET;
   return s.sopt_dir == SOPT_SET ? tcp_setopt(so, *tp, s) : tcp_getopt(so, *tp, s);

@@ -19,6 +19,7 @@
 
 #include "netinet/tcp_cc.hpp"
 #include "netinet/tcp_var.hpp"
+#include "netinet6/in6.hpp"
 
 namespace tunsock {
 
@@ -40,7 +41,10 @@ int tcp_attach(Socket& so, int, const Td&) {
   inp->inp_family = so.so_proto->pr_domain->dom_family;
   // An AF_INET6 socket takes both families until bound or connected
   // (FreeBSD in6_pcballoc: INP_IPV6; Linux: sk_ipv6only from bindv6only).
-  if (inp->inp_family == AF_INET6) inp->inp_vflag = INP_IPV6 | INP_IPV4;
+  if (inp->inp_family == AF_INET6) {
+    inp->in6p.v6only = in6_bindv6only(*so.so_stack);
+    inp->inp_vflag = inp->in6p.v6only ? INP_IPV6 : INP_IPV6 | INP_IPV4;
+  }
   inp->inp_socket = &so;
   inp->inp_proto = IPPROTO_TCP;
   inp->reuse_uid = so.so_cred.uid;
@@ -75,6 +79,14 @@ void tcp_usrclosed(TcpCb& tp) {
 
 // The wildcard binding of an AF_INET6 socket: :: takes IPv4 too unless
 // IPV6_V6ONLY (Linux ipv6_only_sock).
+// sin6_scope_id of a full sockaddr_in6 (0 for the 24-byte RFC 2133 form).
+uint32_t sin6_scope(const SockAddr& nam) {
+  if (nam.len < sizeof(sockaddr_in6)) return 0;
+  sockaddr_in6 s{};
+  std::memcpy(&s, &nam.ss, sizeof s);
+  return s.sin6_scope_id;
+}
+
 uint8_t wild_vflag(const InPcb& inp) {
   if (inp.inp_family != AF_INET6) return INP_IPV4;
   return inp.in6p.v6only ? INP_IPV6 : INP_IPV6 | INP_IPV4;
@@ -107,15 +119,6 @@ int tcp_bind_port(Inet& in, InPcb& inp, uint8_t vflag, uint32_t addr, const In6&
   return 0;
 }
 
-uint32_t mapped_v4(const In6& a) { return wire::get32(reinterpret_cast<const std::byte*>(a.data() + 12)); }
-
-In6 mapped6(uint32_t a) {
-  In6 r{};
-  r[10] = r[11] = 0xff;
-  wire::put32(reinterpret_cast<std::byte*>(r.data() + 12), a);
-  return r;
-}
-
 // Linux inet6_bind (__inet6_bind), in its order: a multicast address is
 // EINVAL for TCP, then the privileged port, then the socket must be
 // unbound, then the address must be ours: a v4-mapped one as inet_bind
@@ -133,20 +136,36 @@ int tcp6_bind(Socket& so, const SockAddr& nam, const Td& td) {
   const bool anysrc = inp.inp_freebind || inp.inp_transparent;
   if (wire::in6_is_v4mapped(a)) {
     if (inp.in6p.v6only) return EINVAL;
-    const uint32_t v4 = mapped_v4(a);
+    const uint32_t v4 = in6_mapped_v4(a);
     const bool valid = !v4 || in_localaddr(in, v4) || in_broadcast(in, v4) || (v4 >> 28) == 0xe;
     if (!valid && !anysrc) return EADDRNOTAVAIL;
     return tcp_bind_port(in, inp, INP_IPV4, v4, In6{}, port, td);
   }
   if (wire::in6_is_unspecified(a)) return tcp_bind_port(in, inp, wild_vflag(inp), 0, In6{}, port, td);
-  // DEVIATION: no scope ids yet (in6_var.hpp): a link-local address needs
-  // a sin6_scope_id, as Linux asks of an unbound socket, but any one does.
-  sockaddr_in6 sin6{};
-  std::memcpy(&sin6, &nam.ss, std::min<size_t>(nam.len, sizeof sin6));
-  if (wire::in6_is_linklocal(a) && (nam.len < sizeof(sockaddr_in6) || sin6.sin6_scope_id == 0)) return EINVAL;
   Inet6* in6 = inet6_of(in.st);
-  if (!anysrc && (!in6 || !in6_localaddr(*in6, a))) return EADDRNOTAVAIL;
-  return tcp_bind_port(in, inp, INP_IPV6, 0, a, port, td);
+  if (!in6) return EADDRNOTAVAIL;
+  if (wire::in6_is_linklocal(a)) {
+    // Linux: a link-local address needs the interface (sin6_scope_id), and
+    // must be that interface's. DEVIATION: the interface is not kept for
+    // routing (no scope ids in routes yet, in6_var.hpp).
+    const uint32_t idx = sin6_scope(nam);
+    if (!idx) return EINVAL;
+    const ifnet* dev = nullptr;
+    if (const IfState* ifs = if_state(static_cast<const Stack&>(in.st)))
+      for (auto& i : ifs->ifs)
+        if (uint32_t(i->if_index) == idx) dev = i.get();
+    if (!dev) return ENODEV;
+    if (!anysrc && in6_addr_ifp(*in6, a) != dev) return EADDRNOTAVAIL;
+  } else if (!anysrc && !in6_localaddr(*in6, a)) {
+    return EADDRNOTAVAIL;
+  }
+  // Linux: a specific IPv6 address makes the socket IPv6-only
+  // (getsockopt(IPV6_V6ONLY) says 1 from then on); not when bind fails.
+  const bool v6only = inp.in6p.v6only;
+  inp.in6p.v6only = true;
+  const int e = tcp_bind_port(in, inp, INP_IPV6, 0, a, port, td);
+  if (e) inp.in6p.v6only = v6only;
+  return e;
 }
 
 int tcp_bind(Socket& so, const SockAddr& nam, const Td& td) {
@@ -263,14 +282,18 @@ int tcp6_connect(Socket& so, const SockAddr& nam) {
   if (int e = in6_getsin6(nam, &dst, &dport)) return e;
   const bool bound_mapped = inp.bindaddr_lock && inp.inp_vflag == INP_IPV4;
   if (wire::in6_is_unspecified(dst)) {
-    if (bound_mapped) dst = mapped6(0x7f000001);
+    if (bound_mapped) dst = in6_mapped(0x7f000001);
     else dst[15] = 1;
   }
   if (wire::in6_is_multicast(dst)) return ENETUNREACH;
+  // Linux: a link-local peer needs an interface: a scope id, or a bind to
+  // a link-local address (which took one).
+  if (wire::in6_is_linklocal(dst) && !sin6_scope(nam) && !(inp.bindaddr_lock && wire::in6_is_linklocal(inp.in6p_laddr)))
+    return EINVAL;
   if (wire::in6_is_v4mapped(dst)) {
     // Bound to an IPv6 address (Linux sets ipv6only then) or V6ONLY.
     if (inp.in6p.v6only || (inp.bindaddr_lock && !(inp.inp_vflag & INP_IPV4))) return ENETUNREACH;
-    return tcp_connect4(so, mapped_v4(dst), dport);
+    return tcp_connect4(so, in6_mapped_v4(dst), dport);
   }
   if (bound_mapped) return EAFNOSUPPORT;  // Linux: an IPv4 source towards an IPv6 peer
   Inet6* in6 = inet6_of(in.st);
@@ -334,13 +357,10 @@ int tcp_connect(Socket& so, const SockAddr& nam, const Td& td) {
 }
 
 // getsockname/getpeername/accept's address: an AF_INET6 socket renders
-// an IPv4 end as ::ffff:a.b.c.d (Linux inet6_getname).
+// an IPv4 end as ::ffff:a.b.c.d (Linux inet6_getname; in6_pcbsockaddr).
 int tcp_name(const InPcb& inp, bool peer, SockAddr* nam) {
-  const uint32_t a = peer ? inp.inp_faddr : inp.inp_laddr;
-  const uint16_t port = peer ? inp.inp_fport : inp.inp_lport;
-  if (inp.inp_family != AF_INET6) return in_sockaddr(a, port, nam);
-  if (!(inp.inp_vflag & INP_IPV6)) return in6_sockaddr(mapped6(a), port, nam);
-  return in6_sockaddr(peer ? inp.in6p_faddr : inp.in6p_laddr, port, nam);
+  if (inp.inp_family == AF_INET6) return in6_pcbsockaddr(inp, peer, nam);
+  return peer ? in_sockaddr(inp.inp_faddr, inp.inp_fport, nam) : in_sockaddr(inp.inp_laddr, inp.inp_lport, nam);
 }
 
 int tcp_accept(Socket& so, SockAddr* nam) { return tcp_name(*sotoinpcb(so), true, nam); }

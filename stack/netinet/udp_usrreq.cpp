@@ -17,6 +17,7 @@
 
 #include "netinet/in_var.hpp"
 #include "netinet/udplite.hpp"
+#include "netinet6/in6_var.hpp"
 
 namespace tunsock {
 
@@ -28,6 +29,8 @@ Inet& inet_so(Socket& so) { return inet(*so.so_stack); }
 // has a port space of its own, as on Linux (udplite_table).
 std::list<InPcb*>& udp_pcbs(Inet& in, int proto) { return proto == IPPROTO_UDPLITE ? in.ulitecb : in.udb; }
 UdpStat& udp_stat(Inet& in, int proto) { return proto == IPPROTO_UDPLITE ? in.udplitestat : in.udpstat; }
+// Over IPv6: counters of their own (Linux's Udp6 and UdpLite6 MIBs).
+UdpStat& udp6_stat(Inet& in, int proto) { return proto == IPPROTO_UDPLITE ? in.udplite6stat : in.udp6stat; }
 std::list<InPcb*>& udp_pcbs(Socket& so) { return udp_pcbs(inet_so(so), so.so_proto->pr_protocol); }
 
 IpOutOpts out_opts(const Socket& so, const InPcb& inp) {
@@ -64,8 +67,14 @@ void udp_append(Inet& in, InPcb& inp, mbuf* m, const wire::Ipv4Repr& ip, uint16_
   // shutdown(SHUT_RD) and recv still returns them (udp_queue_rcv_skb does not
   // look at sk_shutdown); only an empty queue reads as end of file.
   SockAddr from;
-  in_sockaddr(ip.src, sport, &from);
-  mbuf* control = in_rcvcontrol(in, inp, ip, rcvif, frag_max);
+  mbuf* control = nullptr;
+  if (inp.inp_family == AF_INET6) {  // a dual-stack socket: the IPv4 source v4-mapped
+    in6_sockaddr_v4(ip.src, sport, &from);
+    control = in6_rcvcontrol_v4(in, inp, ip, rcvif, frag_max);
+  } else {
+    in_sockaddr(ip.src, sport, &from);
+    control = in_rcvcontrol(in, inp, ip, rcvif, frag_max);
+  }
   if (!sbappendaddr(so.so_rcv, from, m, control)) {
     udp_stat(in, inp.inp_proto).fullsock++;
     m_freem(m);
@@ -75,12 +84,23 @@ void udp_append(Inet& in, InPcb& inp, mbuf* m, const wire::Ipv4Repr& ip, uint16_
   sorwakeup(so);
 }
 
+// Where a received datagram's UDP header is, and its pseudo-header (RFC
+// 768 for IPv4, RFC 8200 §8.1 for IPv6).
+struct UdpIn {
+  int off = 0, plen = 0;             // the UDP header's offset; the IP payload's length
+  const wire::Ipv4Repr* ip4 = nullptr;
+  const wire::Ip6Repr* ip6 = nullptr;
+  uint32_t pseudo(int proto, int ulen) const {
+    return ip6 ? wire::pseudo_sum6(ip6->src, ip6->dst, uint32_t(ulen), uint8_t(proto))
+               : wire::pseudo_sum(ip4->src, ip4->dst, uint8_t(proto), uint16_t(ulen));
+  }
+};
+
 // Checks the header (length or coverage, checksum) of a datagram of proto;
 // returns its ports and coverage, or false when it was dropped (m freed).
-bool udp_check(Inet& in, mbuf*& m, const wire::Ipv4Repr& ip, int proto, uint16_t* sport, uint16_t* dport, Cov* c) {
-  UdpStat& s = udp_stat(in, proto);
+bool udp_check(UdpStat& s, mbuf*& m, const UdpIn& u, int proto, uint16_t* sport, uint16_t* dport, Cov* c) {
   ifnet* ifp = m->m_pkthdr.rcvif;
-  const int iplen = ip.total_len - ip.hlen;
+  const int iplen = u.plen;
   auto bad = [&](uint64_t& n) {
     n++;
     if (ifp) ifp->if_data.rx_dropped++;
@@ -89,8 +109,8 @@ bool udp_check(Inet& in, mbuf*& m, const wire::Ipv4Repr& ip, int proto, uint16_t
     return false;
   };
   if (iplen < wire::kUdpHdrLen) return bad(s.hdrops);
-  if (!(m = m_pullup(m, ip.hlen + wire::kUdpHdrLen))) return s.hdrops++, false;
-  const std::byte* uh = m->m_data + ip.hlen;
+  if (!(m = m_pullup(m, u.off + wire::kUdpHdrLen))) return s.hdrops++, false;
+  const std::byte* uh = m->m_data + u.off;
   *sport = wire::get16(uh);
   *dport = wire::get16(uh + 2);
   const uint16_t lenfield = wire::get16(uh + 4), sum = wire::get16(uh + 6);
@@ -107,17 +127,19 @@ bool udp_check(Inet& in, mbuf*& m, const wire::Ipv4Repr& ip, int proto, uint16_t
     if (ulen < wire::kUdpHdrLen || ulen > iplen) return bad(s.badlen);
     if (ulen < iplen) {  // the IP datagram is longer than the UDP one: trim
       m_adj(m, ulen - iplen);
-      m->m_pkthdr.len = ip.hlen + ulen;
+      m->m_pkthdr.len = u.off + ulen;
     }
+    // RFC 8200 §8.1: over IPv6 the checksum is not optional; a zero one is
+    // dropped (FreeBSD udp6_input counts it as nosum, Linux as a csum error).
+    if (sum == 0 && u.ip6) return bad(s.nosum);
   }
   // The pseudo-header holds the whole length and the protocol (RFC 3828 §3.2).
   // DEVIATION: Linux checks a partial coverage's checksum only when the
   // datagram is read (udp_recvmsg: poll may report it, recv then skips it);
   // here it is checked on input, as UDP's, and never queued.
-  const uint32_t pseudo = wire::pseudo_sum(ip.src, ip.dst, uint8_t(proto), uint16_t(ulen));
   if (sum == 0) {
     s.nosum++;  // RFC 768: no checksum was computed
-  } else if (wire::cksum_finish(in_cksum_chain(m, ip.hlen, cov, pseudo)) != 0) {
+  } else if (wire::cksum_finish(in_cksum_chain(m, u.off, cov, u.pseudo(proto, ulen))) != 0) {
     return bad(s.badsum);
   }
   *c = Cov{cov, ulen};
@@ -130,7 +152,11 @@ void udp_input_proto(Inet& in, mbuf* m, const wire::Ipv4Repr& ip, int proto) {
   s.ipackets++;
   uint16_t sport = 0, dport = 0;
   Cov cov{};
-  if (!udp_check(in, m, ip, proto, &sport, &dport, &cov)) return;
+  UdpIn u;
+  u.off = ip.hlen;
+  u.plen = ip.total_len - ip.hlen;
+  u.ip4 = &ip;
+  if (!udp_check(s, m, u, proto, &sport, &dport, &cov)) return;
   std::list<InPcb*>& pcbs = udp_pcbs(in, proto);
   const bool mcast = (ip.dst >> 28) == 0xe;
   const bool bcast = mcast || in_broadcast(in, ip.dst);
@@ -195,6 +221,122 @@ void udp_ctlinput_proto(Inet& in, std::list<InPcb*>& pcbs, const wire::IcmpRepr&
   in_sockerr(*inp, std::move(e), hard);
 }
 
+// --- over IPv6: the same checks and delivery behind in6_pcblookup ---
+
+// Deliver one copy of an IPv6 datagram to inp; consumes m (the payload).
+void udp6_append(Inet& in, InPcb& inp, mbuf* m, const wire::Ip6Repr& ip, uint16_t sport, const ifnet* rcvif, Cov c) {
+  Socket& so = *inp.inp_socket;
+  if (inp.inp_proto == IPPROTO_UDPLITE && !udplite_cscov_ok(inp, c.cov, c.ulen)) {
+    in.udplite6stat.shortcov++;  // RFC 3828 §3.3
+    m_freem(m);
+    return;
+  }
+  SockAddr from;
+  in6_sockaddr(ip.src, sport, &from);
+  if (wire::in6_scope(ip.src) <= 2 && rcvif) {  // Linux: a link-local peer comes with its interface
+    sockaddr_in6 s6;
+    std::memcpy(&s6, &from.ss, sizeof s6);
+    s6.sin6_scope_id = uint32_t(rcvif->if_index);
+    from = SockAddr::from(&s6, sizeof s6);
+  }
+  mbuf* control = in6_rcvcontrol(inp, ip, rcvif);
+  if (!sbappendaddr(so.so_rcv, from, m, control)) {
+    udp6_stat(in, inp.inp_proto).fullsock++;
+    m_freem(m);
+    m_freem(control);
+    return;
+  }
+  sorwakeup(so);
+}
+
+// Linux __udp_v6_is_mcast_sock with inet6_mc_check: a socket that joined
+// groups hears only those; one that joined none hears every group the
+// host takes (IPV6_MULTICAST_ALL's default).
+bool udp6_mcast_ok(const InPcb& inp, const In6& group, const ifnet* ifp) {
+  const auto& ms = inp.in6p.mships;
+  if (ms.empty()) return true;
+  return std::any_of(ms.begin(), ms.end(),
+                     [&](const auto& g) { return g.first == group && (!ifp || g.second == ifp->if_index); });
+}
+
+void udp6_input_proto(Inet6& in6, mbuf* m, int off, const wire::Ip6Repr& ip, int proto) {
+  Inet* inp4 = inet_of(in6.st);
+  if (!inp4) {  // inet6 transports live in inet's tables; a stack without them has no sockets
+    m_freem(m);
+    return;
+  }
+  Inet& in = *inp4;
+  UdpStat& s = udp6_stat(in, proto);
+  ifnet* ifp = m->m_pkthdr.rcvif;
+  s.ipackets++;
+  uint16_t sport = 0, dport = 0;
+  Cov cov{};
+  UdpIn u;
+  u.off = off;
+  u.plen = m->m_pkthdr.len - off;
+  u.ip6 = &ip;
+  if (!udp_check(s, m, u, proto, &sport, &dport, &cov)) return;
+  std::list<InPcb*>& pcbs = udp_pcbs(in, proto);
+  if (wire::in6_is_multicast(ip.dst)) {
+    bool any = false;
+    for (InPcb* inp : pcbs) {
+      if (inp->inp_family != AF_INET6 || !(inp->inp_vflag & INP_IPV6) || inp->inp_lport != dport) continue;
+      if (!wire::in6_is_unspecified(inp->in6p_laddr) && inp->in6p_laddr != ip.dst) continue;
+      if (!wire::in6_is_unspecified(inp->in6p_faddr) && (inp->in6p_faddr != ip.src || inp->inp_fport != sport))
+        continue;
+      if (!udp6_mcast_ok(*inp, ip.dst, ifp)) continue;
+      if (mbuf* c = m_copym(m, off + wire::kUdpHdrLen, M_COPYALL, M_NOWAIT)) {
+        udp6_append(in, *inp, c, ip, sport, ifp, cov);
+        any = true;
+      }
+    }
+    if (!any) s.noportbcast++;
+    m_freem(m);
+    return;
+  }
+  InPcb* inp = in6_pcblookup(pcbs, ip.src, sport, ip.dst, dport);
+  if (!inp) {
+    s.noport++;
+    // RFC 4443 §3.1 code 4 (port unreachable); icmp6_error applies §2.4(e).
+    icmp6_error(in6, m, wire::ICMP6_DST_UNREACH_, wire::ICMP6_DST_UNREACH_NOPORT_, 0);
+    m_freem(m);
+    return;
+  }
+  m_adj(m, off + wire::kUdpHdrLen);
+  m->m_flags &= ~M_PKTHDR;
+  udp6_append(in, *inp, m, ip, sport, ifp, cov);
+}
+
+// Linux __udp6_lib_err: the socket that sent the quoted datagram hears the
+// error (Packet Too Big: hard unless IPV6_PMTUDISC_DONT, nothing at all for
+// INTERFACE and OMIT, which do not take the path MTU).
+void udp6_ctlinput_proto(Inet6& in6, const Ip6CtlParam& p, int proto) {
+  Inet* in = inet_of(in6.st);
+  if (!in || !p.error || size_t(p.off) + 4 > p.quoted.size()) return;
+  const uint16_t sport = wire::get16(&p.quoted[size_t(p.off)]), dport = wire::get16(&p.quoted[size_t(p.off) + 2]);
+  InPcb* inp = in6_pcblookup(udp_pcbs(*in, proto), p.dst, dport, p.src, sport);
+  if (!inp) return;
+  bool hard = p.fatal;
+  if (p.type == wire::ICMP6_PACKET_TOO_BIG_) {
+    const int d = inp->in6p.mtu_discover;
+    if (d == IPV6_PMTUDISC_INTERFACE || d == IPV6_PMTUDISC_OMIT) return;  // ip6_sk_accept_pmtu
+    if (d != IPV6_PMTUDISC_DONT) hard = true;
+  }
+  SockErr e;
+  e.v6 = true;
+  e.ee_errno = p.error;
+  e.ee_origin = SO_EE_ORIGIN_ICMP6;
+  e.ee_type = p.type;
+  e.ee_code = p.code;
+  e.ee_info = p.info;
+  e.offender6 = p.offender;
+  e.dst6 = p.dst;
+  e.dport = dport;
+  const size_t data = size_t(p.off) + wire::kUdpHdrLen;
+  if (p.quoted.size() > data) e.payload.assign(p.quoted.begin() + long(data), p.quoted.end());
+  in_sockerr(*inp, std::move(e), hard);
+}
+
 }  // namespace
 
 void udp_input(Inet& in, mbuf* m, const wire::Ipv4Repr& ip) { udp_input_proto(in, m, ip, IPPROTO_UDP); }
@@ -206,10 +348,20 @@ void udp_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::sp
 void udplite_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::span<const std::byte> q) {
   udp_ctlinput_proto(in, in.ulitecb, ic, offender, q);
 }
+void udp6_input(Inet6& in6, mbuf* m, int off, const wire::Ip6Repr& ip) {
+  udp6_input_proto(in6, m, off, ip, IPPROTO_UDP);
+}
+void udplite6_input(Inet6& in6, mbuf* m, int off, const wire::Ip6Repr& ip) {
+  udp6_input_proto(in6, m, off, ip, IPPROTO_UDPLITE);
+}
+void udp6_ctlinput(Inet6& in6, const Ip6CtlParam& p) { udp6_ctlinput_proto(in6, p, IPPROTO_UDP); }
+void udplite6_ctlinput(Inet6& in6, const Ip6CtlParam& p) { udp6_ctlinput_proto(in6, p, IPPROTO_UDPLITE); }
 
 namespace {
 
 int udp_attach(Socket& so, int, const Td&) {
+  // inet6's UDP keeps its sockets in inet's lists (one port space).
+  if (!inet_of(*so.so_stack)) return EPROTONOSUPPORT;
   in_pcballoc(so, udp_pcbs(so), so.so_proto->pr_protocol);
   return 0;
 }
@@ -226,9 +378,17 @@ void udp_detach(Socket& so) {
   in_pcbdetach(udp_pcbs(so), so);
 }
 
+bool is6(const InPcb& inp) { return inp.inp_family == AF_INET6; }
+
 int udp_bind(Socket& so, const SockAddr& nam, const Td& td) {
   Inet& in = inet_so(so);
-  return in_pcbbind(in, udp_pcbs(so), *sotoinpcb(so), &nam, td);
+  InPcb& inp = *sotoinpcb(so);
+  return is6(inp) ? in6_pcbbind(in, udp_pcbs(so), inp, &nam, td) : in_pcbbind(in, udp_pcbs(so), inp, &nam, td);
+}
+
+// An implicit bind: an ephemeral port, the address kept.
+int udp_autobind(Inet& in, Socket& so, InPcb& inp, const Td& td) {
+  return is6(inp) ? in6_pcbbind(in, udp_pcbs(so), inp, nullptr, td) : in_pcbbind(in, udp_pcbs(so), inp, nullptr, td);
 }
 
 int udp_connect(Socket& so, const SockAddr& nam, const Td& td) {
@@ -242,7 +402,8 @@ int udp_connect(Socket& so, const SockAddr& nam, const Td& td) {
   // the address, and stays when the connect fails. A connected socket
   // connects again in place (its source address and port are kept).
   if (!inp.inp_lport)
-    if (in_pcbbind(in, udp_pcbs(so), inp, nullptr, td)) return EAGAIN;
+    if (udp_autobind(in, so, inp, td)) return EAGAIN;
+  if (is6(inp)) return in6_pcbconnect(in, udp_pcbs(so), inp, nam, td);
   return in_pcbconnect(in, udp_pcbs(so), inp, nam, td);
 }
 
@@ -316,26 +477,16 @@ int udp_append_pending(Inet& in, InPcb& inp, mbuf* m, int len) {
   return 0;
 }
 
-int udp_send(Socket& so, int flags, mbuf* m, const SockAddr* addr, mbuf* control, const Td& td) {
-  Inet& in = inet_so(so);
-  InPcb& inp = *sotoinpcb(so);
+int udp6_send(Inet& in, InPcb& inp, mbuf* m, int len, const In6& dst, uint16_t dport, mbuf* control);
+
+// The IPv4 half of a send (an inet socket's, or a dual-stack one's to a
+// v4-mapped or AF_INET destination): dst 0 and no address given means the
+// connected peer.
+int udp4_send(Inet& in, Socket& so, InPcb& inp, mbuf* m, int len, const uint32_t* to, uint16_t dport, mbuf* control) {
   MbufPtr data(m);
   MbufPtr ctl(control);
-  int len = data ? m_length(data.get()) : 0;
-  // Linux inet_send_prepare binds an unbound socket before udp_sendmsg looks
-  // at anything, so even a send that fails leaves it bound.
-  if (!inp.inp_lport)
-    if (in_pcbbind(in, udp_pcbs(so), inp, nullptr, td)) return EAGAIN;
-  if (len > 0xffff) return EMSGSIZE;
-  if (flags & PRUS_OOB) return EOPNOTSUPP;
-  if (inp.udp_pending) return udp_append_pending(in, inp, data.release(), len);
-  uint32_t dst = inp.inp_faddr;
-  uint16_t dport = inp.inp_fport;
-  if (addr) {
-    if (int e = udp_dest(*addr, &dst, &dport)) return e;
-  } else if (!(so.so_state & SS_ISCONNECTED)) {
-    return EDESTADDRREQ;
-  }
+  uint32_t dst = to ? *to : inp.inp_faddr;
+  if (!to) dport = inp.inp_fport;
   IpOutOpts o = out_opts(so, inp);
   const bool mcast = (dst >> 28) == 0xe;
   if (mcast) {
@@ -366,6 +517,68 @@ int udp_send(Socket& so, int flags, mbuf* m, const SockAddr* addr, mbuf* control
     return 0;
   }
   return udp_output(in, inp, data.release(), len, src, dst, dport, o);
+}
+
+// Linux udpv6_sendmsg's destination on an inet6 socket: AF_INET6 (a
+// v4-mapped one goes the IPv4 way), AF_INET (IPv4), AF_UNSPEC (none).
+int udp6_dispatch(Inet& in, Socket& so, InPcb& inp, mbuf* m, int len, const SockAddr* addr, mbuf* control) {
+  MbufPtr data(m);
+  MbufPtr ctl(control);
+  if (addr && addr->len < offsetof(sockaddr, sa_data)) return EINVAL;
+  const int fam = addr ? addr->family() : AF_UNSPEC;
+  if (fam == AF_INET) {
+    if (inp.in6p.v6only) return ENETUNREACH;
+    uint32_t dst;
+    uint16_t dport;
+    if (int e = udp_dest(*addr, &dst, &dport)) return e;
+    return udp4_send(in, so, inp, data.release(), len, &dst, dport, ctl.release());
+  }
+  if (fam != AF_INET6 && fam != AF_UNSPEC) return EINVAL;
+  In6 dst{};
+  uint16_t dport = 0;
+  if (fam == AF_INET6) {
+    if (addr->len < 24) return EINVAL;
+    if (int e = in6_getsin6(*addr, &dst, &dport)) return e;
+    if (wire::in6_is_unspecified(dst) && wire::in6_is_v4mapped(inp.in6p_laddr)) dst = in6_mapped(0x7f000001);
+  } else if (!(so.so_state & SS_ISCONNECTED)) {
+    return EDESTADDRREQ;
+  } else if (inp.inp_vflag == INP_IPV4) {
+    return inp.in6p.v6only ? ENETUNREACH : udp4_send(in, so, inp, data.release(), len, nullptr, 0, ctl.release());
+  } else {
+    dst = inp.in6p_faddr;
+    dport = inp.inp_fport;
+  }
+  if (wire::in6_is_v4mapped(dst)) {
+    if (inp.in6p.v6only) return ENETUNREACH;
+    const uint32_t d4 = in6_mapped_v4(dst);
+    return udp4_send(in, so, inp, data.release(), len, &d4, dport, ctl.release());
+  }
+  if (fam == AF_INET6 && dport == 0) return EINVAL;
+  return udp6_send(in, inp, data.release(), len, dst, dport, ctl.release());
+}
+
+int udp_send(Socket& so, int flags, mbuf* m, const SockAddr* addr, mbuf* control, const Td& td) {
+  Inet& in = inet_so(so);
+  InPcb& inp = *sotoinpcb(so);
+  MbufPtr data(m);
+  MbufPtr ctl(control);
+  int len = data ? m_length(data.get()) : 0;
+  // Linux inet_send_prepare binds an unbound socket before udp_sendmsg looks
+  // at anything, so even a send that fails leaves it bound.
+  if (!inp.inp_lport)
+    if (udp_autobind(in, so, inp, td)) return EAGAIN;
+  if (len > 0xffff) return EMSGSIZE;
+  if (flags & PRUS_OOB) return EOPNOTSUPP;
+  if (inp.udp_pending) return udp_append_pending(in, inp, data.release(), len);
+  if (is6(inp)) return udp6_dispatch(in, so, inp, data.release(), len, addr, ctl.release());
+  uint32_t dst = 0;
+  uint16_t dport = 0;
+  if (addr) {
+    if (int e = udp_dest(*addr, &dst, &dport)) return e;
+  } else if (!(so.so_state & SS_ISCONNECTED)) {
+    return EDESTADDRREQ;
+  }
+  return udp4_send(in, so, inp, data.release(), len, addr ? &dst : nullptr, dport, ctl.release());
 }
 
 // The UDP header and checksum on payload p (consumed; null is empty), then
@@ -408,14 +621,87 @@ int udp_push_pending(Inet& in, InPcb& inp) {
   return udp_output(in, inp, p, len, inp.cork_src, inp.cork_dst, inp.cork_dport, inp.cork_o);
 }
 
+// Linux __ip6_append_data: more than the socket may send in one packet
+// (the MTU when it must not fragment: IPV6_DONTFRAG, IPV6_PMTUDISC_DO,
+// PROBE, INTERFACE; else 65535 of UDP) is EMSGSIZE, with IPV6_RECVERR an
+// SO_EE_ORIGIN_LOCAL error naming the MTU (ipv6_local_error).
+int udp6_toobig(const Inet6& in6, InPcb& inp, const Ip6OutOpts& o, const In6& dst, int len) {
+  const ifnet* ifp = o.ifp ? o.ifp : in6_out_ifp(in6, dst);
+  uint32_t mtu = ifp ? std::min<uint32_t>(ifp->if_mtu, 65535) : 1500;
+  if (!o.ignore_pmtu)
+    if (uint32_t pm = ip6_pmtu(in6, dst)) mtu = std::min(mtu, pm);
+  if (o.fragsize) mtu = std::min(mtu, o.fragsize);
+  const int room = o.dontfrag ? int(mtu) - wire::kIp6HdrLen : 65535;
+  if (len + wire::kUdpHdrLen <= room) return 0;
+  if (inp.in6p.recverr && inp.errq.size() < 64) {
+    SockErr e;
+    e.v6 = true;
+    e.ee_errno = EMSGSIZE;
+    e.ee_origin = SO_EE_ORIGIN_LOCAL;
+    e.ee_info = mtu;
+    e.dst6 = dst;
+    e.dport = inp.inp_fport;
+    inp.errq.push_back(std::move(e));
+    sorwakeup(*inp.inp_socket);
+  }
+  return EMSGSIZE;
+}
+
+// The IPv6 half of a send: options and cmsgs, source, the UDP header and
+// its RFC 8200 §8.1 checksum, ip6_output. DEVIATION: UDP_CORK gathers
+// IPv4 datagrams only; an IPv6 send while corked goes out at once.
+int udp6_send(Inet& in, InPcb& inp, mbuf* m, int len, const In6& dst0, uint16_t dport, mbuf* control) {
+  MbufPtr data(m);
+  MbufPtr ctl(control);
+  Inet6& in6 = inet6(in.st);
+  In6 dst = dst0;
+  if (wire::in6_is_unspecified(dst)) dst[15] = 1;  // :: means loopback (a BSD'ism Linux keeps)
+  Ip6OutOpts o = in6_outopts(in6, inp, dst);
+  In6 src{};
+  if (int e = in6_sendcontrol(in6, ctl.get(), &o, &src)) return e;
+  if (wire::in6_is_unspecified(src)) {
+    if (int e = in6_pcbsrc(in6, inp, dst, &src)) {
+      if (e == ENETUNREACH) in6.ip6stat.noroute++;
+      return e;
+    }
+  }
+  if (int e = udp6_toobig(in6, inp, o, dst, len)) return e;
+  mbuf* p = data.release();
+  if (!p) {
+    p = m_gethdr(M_NOWAIT, MType::Data);
+    if (!p) return ENOBUFS;
+    p->m_len = 0;
+  }
+  p = m_prepend(p, wire::kUdpHdrLen, M_NOWAIT);
+  if (!p) return ENOBUFS;
+  std::byte* uh = p->m_data;
+  const int proto = inp.inp_proto;
+  const int ulen = len + wire::kUdpHdrLen;
+  int cov = ulen;
+  const uint16_t lenfield = proto == IPPROTO_UDPLITE ? udplite_cscov_out(inp, ulen, &cov) : uint16_t(ulen);
+  wire::put16(uh, inp.inp_lport);
+  wire::put16(uh + 2, dport);
+  wire::put16(uh + 4, lenfield);
+  wire::put16(uh + 6, 0);
+  const uint16_t sum =
+      wire::cksum_finish(in_cksum_chain(p, 0, cov, wire::pseudo_sum6(src, dst, uint32_t(ulen), uint8_t(proto))));
+  // RFC 8200 §8.1: a computed zero goes out as all ones (zero means none,
+  // which IPv6 does not allow).
+  wire::put16(uh + 6, sum == 0 ? 0xffff : sum);
+  udp6_stat(in, proto).opackets++;
+  return ip6_output(in6, p, src, dst, uint8_t(proto), o);
+}
+
 int udp_sockaddr(Socket& so, SockAddr* nam) {
   InPcb& inp = *sotoinpcb(so);
+  if (is6(inp)) return in6_pcbsockaddr(inp, false, nam);
   return in_sockaddr(inp.inp_laddr, inp.inp_lport, nam);
 }
 
 int udp_peeraddr(Socket& so, SockAddr* nam) {
   InPcb& inp = *sotoinpcb(so);
   if (!(so.so_state & SS_ISCONNECTED)) return ENOTCONN;
+  if (is6(inp)) return in6_pcbsockaddr(inp, true, nam);
   return in_sockaddr(inp.inp_faddr, inp.inp_fport, nam);
 }
 

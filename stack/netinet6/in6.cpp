@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <memory>
 
+#include "netinet/in_var.hpp"
 #include "netinet/tcp_var.hpp"
 #include "netinet6/in6_var.hpp"
 
@@ -20,11 +21,10 @@ namespace tunsock {
 
 namespace {
 
-// DEVIATION: ping and raw ICMPv6 sockets only; UDP and TCP over IPv6 come
-// with the transports (socket(AF_INET6, SOCK_DGRAM, 0) is EPROTONOSUPPORT
-// until then).
+// UDP first: SOCK_DGRAM's default (protocol 0), as in the inet domain;
+// UDP-Lite after it (RFC 3828). Both share inet's PCB lists (dual-stack).
 const Domain& inet6domain() {
-  static std::array<Protosw, 3> sw;
+  static std::array<Protosw, 5> sw;
   static Domain dom;
   static bool init = false;
   if (!init) {
@@ -32,14 +32,20 @@ const Domain& inet6domain() {
     dom.dom_family = AF_INET6;
     dom.dom_name = "internet6";
     dom.dom_ifinput = ip6_ifinput;
-    sw[0] = Protosw{.pr_type = SOCK_DGRAM, .pr_domain = &dom, .pr_protocol = IPPROTO_ICMPV6,
+    constexpr uint32_t kUdpFlags = PR_ATOMIC | PR_ADDR | PR_CONTROL | PR_SENDNOADDR | PR_BIGDGRAM | PR_OOBIGNORE |
+                                   PR_SHUTENOTCONN;
+    sw[0] = Protosw{.pr_type = SOCK_DGRAM, .pr_domain = &dom, .pr_protocol = IPPROTO_UDP, .pr_flags = kUdpFlags,
+                    .pr_ctloutput = in6_ctloutput, .pr_usrreqs = pru_with_defaults(udp_usrreqs())};
+    sw[1] = Protosw{.pr_type = SOCK_DGRAM, .pr_domain = &dom, .pr_protocol = IPPROTO_ICMPV6,
                     .pr_flags = PR_ATOMIC | PR_ADDR | PR_SHUTENOTCONN, .pr_ctloutput = icmp6_ctloutput,
                     .pr_usrreqs = pru_with_defaults(ping6_usrreqs())};
-    sw[1] = Protosw{.pr_type = SOCK_RAW, .pr_domain = &dom, .pr_protocol = IPPROTO_ICMPV6,
+    sw[2] = Protosw{.pr_type = SOCK_RAW, .pr_domain = &dom, .pr_protocol = IPPROTO_ICMPV6,
                     .pr_flags = PR_ATOMIC | PR_ADDR | PR_SHUTENOTCONN, .pr_ctloutput = icmp6_ctloutput,
                     .pr_usrreqs = pru_with_defaults(rip6_usrreqs())};
+    sw[3] = Protosw{.pr_type = SOCK_DGRAM, .pr_domain = &dom, .pr_protocol = IPPROTO_UDPLITE, .pr_flags = kUdpFlags,
+                    .pr_ctloutput = in6_ctloutput, .pr_usrreqs = pru_with_defaults(udplite_usrreqs())};
     // TCP: the one implementation of both families (tcp_usrreq.cpp), inet's flags.
-    sw[2] = Protosw{.pr_type = SOCK_STREAM, .pr_domain = &dom, .pr_protocol = IPPROTO_TCP,
+    sw[4] = Protosw{.pr_type = SOCK_STREAM, .pr_domain = &dom, .pr_protocol = IPPROTO_TCP,
                     .pr_flags = PR_CONNREQUIRED | PR_WANTRCVD | PR_NOTCONN_EPIPE | PR_SHUTENOTCONN,
                     .pr_ctloutput = tcp_ctloutput, .pr_usrreqs = pru_with_defaults(tcp_usrreqs())};
     dom.dom_protosw = std::span<const Protosw>(sw.data(), sw.size());
@@ -73,6 +79,8 @@ Inet6& inet6_attach(Stack& st) {
   in6->frag_id = st.rng().next_u32();
   ip6_protox_register(*in6, wire::IPPROTO_ICMPV6_, {icmp6_input, icmp6_ctlinput});
   ip6_protox_register(*in6, IPPROTO_TCP, {tcp6_input, tcp6_ctlinput});
+  ip6_protox_register(*in6, IPPROTO_UDP, {udp6_input, udp6_ctlinput});
+  ip6_protox_register(*in6, IPPROTO_UDPLITE, {udplite6_input, udplite6_ctlinput});
   In6 one{};
   one[15] = 1;
   in6_add_address(loif_attach(st), one, 128);

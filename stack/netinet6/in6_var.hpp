@@ -215,6 +215,15 @@ int icmp6_ctloutput(Socket& so, Sockopt& sopt);
 int in6_sockaddr(const In6& a, uint16_t port, SockAddr* nam);
 int in6_getsin6(const SockAddr& nam, In6* a, uint16_t* port);  // EINVAL / EAFNOSUPPORT
 
+// --- netinet/udp_usrreq.cpp: UDP and UDP-Lite over IPv6 (ip6_protox) ---
+// RFC 8200 §8.1: the checksum is mandatory (zero: dropped, nosum); no
+// socket: ICMPv6 port unreachable. Counters: Inet's udp6stat, udplite6stat.
+void udp6_input(Inet6& in6, mbuf* m, int off, const wire::Ip6Repr& ip);
+void udplite6_input(Inet6& in6, mbuf* m, int off, const wire::Ip6Repr& ip);
+// An ICMPv6 error quoting a datagram we sent: so_error and IPV6_RECVERR.
+void udp6_ctlinput(Inet6& in6, const Ip6CtlParam& p);
+void udplite6_ctlinput(Inet6& in6, const Ip6CtlParam& p);
+
 // --- in6_pcb.cpp: inet6 sockets on the shared InPcb (netinet/in_var.hpp) ---
 // An inet6 socket's addresses (UDP, UDP-Lite, TCP) as Linux keeps them:
 // bound or connected to a v4-mapped address it is an IPv4 socket

@@ -78,7 +78,7 @@ int ping_getid(Inet6& in6, In6Pcb& p, uint16_t want) {
 }
 
 int ping6_attach(Socket& so, int proto, const Td& td) {
-  // socket(AF_INET6, SOCK_DGRAM, 0) is UDP's, which this domain does not have yet.
+  // socket(AF_INET6, SOCK_DGRAM, 0) is UDP (the first SOCK_DGRAM entry).
   if (proto != IPPROTO_ICMPV6) return EPROTONOSUPPORT;
   // Linux ping_init_sock: the same net.ipv4.ping_group_range for both families.
   uint32_t lo = 0, hi = 2147483647;
