@@ -25,8 +25,6 @@ std::atomic<uint64_t> g_instance{0};
 // The daemon's domains from its latest Hello; kDomainsKnown once one came.
 constexpr uint32_t kDomainsKnown = 1u << 31;
 std::atomic<uint32_t> g_domains{0};
-// The inet families the stack has a non-loopback address of (Hello's b).
-std::atomic<uint32_t> g_configured{0};
 // TUNSOCK_DOMAINS, read at load time (client_init).
 constexpr uint32_t kAllDomains = ipc::domain_bit(AF_UNIX) | ipc::domain_bit(AF_INET) | ipc::domain_bit(AF_INET6);
 uint32_t g_narrow = kAllDomains;
@@ -225,7 +223,6 @@ int connect_daemon(Conn& cn) {
     return ENETDOWN;
   }
   g_instance = a.r.sock_id;
-  g_configured = uint32_t(a.r.b);
   g_domains = (uint32_t(a.r.a) & ~kDomainsKnown) | kDomainsKnown;
   allow_tracer(int(a.r.value));
   return 0;
@@ -359,12 +356,6 @@ int daemon_domains(uint32_t* served) {
   }
   *served = d & ~kDomainsKnown;
   return 0;
-}
-
-bool daemon_family_configured(int family) {
-  uint32_t served = 0;
-  if (daemon_domains(&served)) return true;  // no daemon: the calls fail with ENETDOWN anyway
-  return (g_configured.load() & ipc::domain_bit(family)) != 0;
 }
 
 int control_fd() {

@@ -49,10 +49,6 @@ void client_init();
 // if no Hello has been seen yet. 0, or ENETDOWN when the daemon cannot be
 // reached.
 int daemon_domains(uint32_t* served);
-// Does the stack hold an address of this inet family other than loopback's
-// (AI_ADDRCONFIG, as glibc's check_pf)? True without a daemon (its socket
-// calls fail with ENETDOWN: nothing to narrow).
-bool daemon_family_configured(int family);
 // TUNSOCK_DOMAINS as the program started (ipc::domain_bit each): the domains
 // the user lets go to the daemon; every inet/local domain when unset or
 // empty. *text gets the variable's value ("" when unset); *unknown is set

@@ -26,7 +26,6 @@
 #include "daemon/rights.hpp"
 #include "kern/stack.hpp"
 #include "local/uipc_usrreq.hpp"
-#include "net/if.hpp"
 #include "netinet/in.hpp"
 
 namespace tunsock::daemon {
@@ -169,20 +168,6 @@ void Dispatcher::op_hello(CtlRequest&, CtlReply& r) {
   uint32_t served = 0;  // the shim routes these domains to us (PROTOCOL.md "Finding the daemon")
   for (const Domain* dom : d_.stack().domains()) served |= ipc::domain_bit(dom->dom_family);
   r.hdr.a = int32_t(served);
-  // AI_ADDRCONFIG's rule as glibc's check_pf: a family counts when some
-  // interface holds an address of it other than 127.0.0.1 or ::1 (so a
-  // daemon serving inet6 on ::1 alone does not make getaddrinfo return
-  // IPv6 addresses the stack cannot reach).
-  uint32_t configured = 0;
-  if (const IfState* ifs = if_state(std::as_const(d_.stack())))
-    for (const auto& ifp : ifs->ifs) {
-      for (const InIfaddr& ia : ifp->if_addrs)
-        if (ia.ia_addr != INADDR_LOOPBACK) configured |= ipc::domain_bit(AF_INET);
-      for (const In6Ifaddr& ia : ifp->if_addrs6)
-        if (!IN6_IS_ADDR_LOOPBACK(reinterpret_cast<const in6_addr*>(ia.ia6_addr.data())))
-          configured |= ipc::domain_bit(AF_INET6);
-    }
-  r.hdr.b = int32_t(configured & served);
 }
 
 void Dispatcher::op_socket(CtlRequest& q, CtlReply& r) {

@@ -40,9 +40,7 @@ inline constexpr char kChannelNamePrefix[] = "tunsock.";  // after the leading N
 
 enum class Op : uint16_t {
   Hello = 1,      // reply.value = daemon pid; reply.sock_id = instance id;
-                  //   reply.a = the domains the daemon serves (domain_bit each);
-                  //   reply.b = the inet families with an address other than
-                  //   loopback's (domain_bit each: getaddrinfo's AI_ADDRCONFIG)
+                  //   reply.a = the domains the daemon serves (domain_bit each)
   Socket,         // a=domain b=type (without SOCK_NONBLOCK/CLOEXEC) c=protocol
                   //   reply: sock_id, fds[0] = channel
   Socketpair,     // a=domain b=type c=protocol; reply: sock_id, value = 2nd id, fds[0..1]

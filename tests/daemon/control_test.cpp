@@ -9,10 +9,6 @@
 #include <sys/wait.h>
 
 #include "daemon/config.hpp"
-#include "kern/stack.hpp"
-#include "net/if.hpp"
-#include "netinet/in.hpp"
-#include "netinet6/in6.hpp"
 #include "harness.hpp"
 
 using namespace tunsock;
@@ -72,38 +68,6 @@ TEST_CASE("daemon: Hello names the domains the daemon serves (--domains)") {
     REQUIRE(s);
     CHECK(s->hdr.error == EAFNOSUPPORT);
   }
-}
-
-// getaddrinfo's AI_ADDRCONFIG under the shim asks the stack, as glibc asks
-// the kernel (check_pf): a family counts with an address other than
-// 127.0.0.1 or ::1. Hello's b names those families.
-TEST_CASE("daemon: Hello names the inet families with a non-loopback address (AI_ADDRCONFIG)") {
-  DaemonHarness h;
-  REQUIRE(h.started());
-  {
-    Client c(h.path());
-    auto r = c.call(ipc::Op::Hello);
-    REQUIRE(r);
-    CHECK(r->hdr.b == 0);  // loopback only: 127.0.0.1 and ::1 do not count
-  }
-  h.on_daemon([&] {
-    Stack& st = h.daemon().stack();
-    ifnet& ifp = if_attach(st, "mem0", 1500, 0, nullptr);
-    In6Addr a{};
-    a[0] = 0x20, a[1] = 0x01, a[2] = 0x0d, a[3] = 0xb8, a[15] = 2;  // 2001:db8::2
-    return in6_add_address(ifp, a, 64);
-  });
-  {
-    Client c(h.path());
-    auto r = c.call(ipc::Op::Hello);
-    REQUIRE(r);
-    CHECK(uint32_t(r->hdr.b) == ipc::domain_bit(AF_INET6));
-  }
-  h.on_daemon([&] { return in_add_address(*if_find(h.daemon().stack(), "mem0"), 0xc6120002, 24); });
-  Client c(h.path());
-  auto r = c.call(ipc::Op::Hello);
-  REQUIRE(r);
-  CHECK(uint32_t(r->hdr.b) == (ipc::domain_bit(AF_INET) | ipc::domain_bit(AF_INET6)));
 }
 
 TEST_CASE("daemon: --domains parses unix, inet and inet6, refuses the rest") {

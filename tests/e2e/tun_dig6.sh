@@ -19,20 +19,23 @@ kernel_bg dnsmasq --no-daemon --no-resolv --no-hosts --bind-interfaces --listen-
   --address=/example.test/198.18.0.99 --address=/nosuch.test/ --log-queries
 dp=$BG_PID
 wait_for 5 sh -c "ss -lun | grep -q '\[$HOST_IP6\]:53 '" || { echo "FAIL: dnsmasq did not start"; exit 1; }
-ask() { local type=$1; shift; "$@" timeout 10 dig -6 "@$HOST_IP6" www.example.test "$type" +short +time=2 +tries=2 2>&1; }
-native=$(ask AAAA)
+# ask TYPE [shim] [DIG_OPTION...]: dig's short answer, on the kernel or under the shim.
+ask() {
+  local type=$1 run=()
+  shift
+  if [ "${1:-}" = shim ]; then run=(shim); shift; fi
+  "${run[@]}" timeout 10 dig -6 "@$HOST_IP6" www.example.test "$type" +short +time=2 +tries=2 "$@" 2>&1
+}
+native=$(on_kernel_via_lo ask AAAA) || true
 echo "kernel: $native"
 [ "$native" = "2001:db8::99" ] || { echo "FAIL: the responder does not answer on the kernel"; fail=1; }
-# The kernel's own query went through lo: let the fall-through check count
-# only the program side's.
-nft reset counters table inet tsk >/dev/null
-out=$(ask AAAA shim)
+out=$(ask AAAA shim) || true
 echo "shim AAAA: $out"
 [ "$out" = "2001:db8::99" ] || { echo "FAIL: dig -6 AAAA under the shim"; fail=1; }
-out=$(ask A shim)
+out=$(ask A shim) || true
 echo "shim A:    $out"
 [ "$out" = "198.18.0.99" ] || { echo "FAIL: dig -6 A under the shim"; fail=1; }
-out=$(ask AAAA shim +tcp)
+out=$(ask AAAA shim +tcp) || true
 echo "shim +tcp: $out"
 [ "$out" = "2001:db8::99" ] || { echo "FAIL: dig -6 +tcp AAAA under the shim"; fail=1; }
 nx=$(shim timeout 10 dig -6 "@$HOST_IP6" www.nosuch.test AAAA +time=2 +tries=1 2>&1 || true)

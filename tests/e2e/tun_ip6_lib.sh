@@ -7,6 +7,7 @@
 # (--host-address in both families: IPv6 is off for new links in these
 # namespaces, tunsockd turns it on for its device).
 #   ip6_begin TAG     $work, the nftables rule, the daemon; cleanup on exit
+#   on_kernel_via_lo CMD...  CMD on the kernel with the rule lifted
 #   ip6_fellthrough   fails (and says so) when the namespace's kernel carried
 #                     traffic of the program side: IPv6 of any protocol, or
 #                     IPv4 TCP, through lo (refused by the rule and counted)
@@ -31,11 +32,8 @@ ip6_daemon() {
 ip6_host_ready() { ip -6 addr show dev "$TUN_DEV" | grep -q "inet6 $HOST_IP6/64 scope global" &&
   ! ip -6 addr show dev "$TUN_DEV" | grep -q tentative; }
 
-ip6_begin() {
-  work=$(mktemp -d "/tmp/tunsock-$1.XXXXXX")
-  spid=
-  trap tcp_end EXIT
-  ip link set lo up
+# ip6_rule: install the refusing rule (counters at zero).
+ip6_rule() {
   nft -f - <<'EOF'
 table inet tsk {
   chain out {
@@ -45,6 +43,24 @@ table inet tsk {
   }
 }
 EOF
+}
+# on_kernel_via_lo CMD...: CMD on the kernel with the rule lifted (a check
+# that the kernel side works: it talks to its own address through lo), then
+# the rule back with its counters at zero.
+on_kernel_via_lo() {
+  local rc=0
+  nft delete table inet tsk
+  "$@" || rc=$?
+  ip6_rule
+  return $rc
+}
+
+ip6_begin() {
+  work=$(mktemp -d "/tmp/tunsock-$1.XXXXXX")
+  spid=
+  trap tcp_end EXIT
+  ip link set lo up
+  ip6_rule
   ip6_daemon
   KERNEL_IF=$TUN_DEV
 }
