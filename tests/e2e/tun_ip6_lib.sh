@@ -23,9 +23,11 @@ source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/tun_tcp_lib.sh"
 STACK_IP6=2001:db8::2
 HOST_IP6=2001:db8::1
 
-# ip6_daemon: (re)start the daemon on tsk0 with both families.
+# ip6_daemon: (re)start the daemon on tsk0 with both families
+# (IP6_EXTRA_ARGS: more options; IP6_PCAP=NAME: --pcap $work/NAME).
 ip6_daemon() {
-  TUN_EXTRA_ARGS="--address $STACK_IP6/64 --gateway $HOST_IP6 --host-address $HOST_IP6/64 ${IP6_EXTRA_ARGS:-}" \
+  local pcap=${IP6_PCAP:+--pcap $work/$IP6_PCAP}
+  TUN_EXTRA_ARGS="--address $STACK_IP6/64 --gateway $HOST_IP6 --host-address $HOST_IP6/64 $pcap ${IP6_EXTRA_ARGS:-}" \
     tun_start "$work"
   wait_for 5 ip6_host_ready || { echo "FAIL: $HOST_IP6 not usable on $TUN_DEV"; ip -6 addr show dev "$TUN_DEV"; return 1; }
 }
