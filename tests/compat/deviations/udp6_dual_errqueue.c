@@ -1,3 +1,8 @@
+/* DEVIATION: as deviations/udp_errqueue.c says for IPv4, a pending error of
+ * an inet6 datagram socket (so_error or an IPV6_RECVERR/IP_RECVERR queue
+ * entry) polls POLLIN under tunsock where Linux polls POLLERR (the socket's
+ * fd is its end of an AF_UNIX channel; the daemon posts an error record);
+ * the errors themselves are Linux's. udp6_dual_errqueue.diff holds exactly that. */
 /* Errors on a dual-stack UDP socket talking IPv4 (mapped): the ICMP port
  * unreachable is ECONNREFUSED for a connected socket as for IPv4; with
  * IP_RECVERR the error queue holds it as SOL_IP IP_RECVERR (origin ICMP,
@@ -6,7 +11,7 @@
  * (Waits ask for POLLERR|POLLIN, as deviations/udp_errqueue.c explains: a
  * pending datagram error polls POLLIN under tunsock; what poll says is
  * printed where it matters.) */
-#include "udp6_compat.h"
+#include "../udp6/udp6_compat.h"
 static void probe(const char *label, int ip_recverr, int ipv6_recverr, const char *dst) {
   int s = udp6_socket();
   if (ip_recverr && set_int(s, SOL_IP, IP_RECVERR, 1) < 0) SAY("IP_RECVERR: %s", errname(errno));

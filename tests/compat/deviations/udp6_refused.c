@@ -1,10 +1,15 @@
+/* DEVIATION: as deviations/udp_errqueue.c says for IPv4, a pending error of
+ * an inet6 datagram socket (so_error or an IPV6_RECVERR/IP_RECVERR queue
+ * entry) polls POLLIN under tunsock where Linux polls POLLERR (the socket's
+ * fd is its end of an AF_UNIX channel; the daemon posts an error record);
+ * the errors themselves are Linux's. udp6_refused.diff holds exactly that. */
 /* ICMPv6 port unreachable: a connected socket gets ECONNREFUSED on the next
  * call (once), then works on; SO_ERROR takes it; an unconnected socket sees
  * nothing (no IPV6_RECVERR); poll shows POLLERR while the error is pending.
  * (Waits ask for POLLERR|POLLIN, as deviations/udp_errqueue.c explains: a
  * pending datagram error polls POLLIN under tunsock; what poll says is
  * printed where it matters.) */
-#include "udp6_compat.h"
+#include "../udp6/udp6_compat.h"
 int main(void) {
   int s = udp6_socket();
   struct sockaddr_in6 closed = sin6_of(PEER6, CLOSED_PORT);

@@ -1,10 +1,15 @@
+/* DEVIATION: as deviations/udp_errqueue.c says for IPv4, a pending error of
+ * an inet6 datagram socket (so_error or an IPV6_RECVERR/IP_RECVERR queue
+ * entry) polls POLLIN under tunsock where Linux polls POLLERR (the socket's
+ * fd is its end of an AF_UNIX channel; the daemon posts an error record);
+ * the errors themselves are Linux's. udp6_loopback_refused.diff holds exactly that. */
 /* Port unreachable on ::1 and on our own 2001:db8::2 (the local host
  * answers itself): connected sockets get ECONNREFUSED, unconnected ones do
  * not; with IPV6_RECVERR the queue holds an ICMP6 error from ::1.
  * (Waits ask for POLLERR|POLLIN, as deviations/udp_errqueue.c explains: a
  * pending datagram error polls POLLIN under tunsock; what poll says is
  * printed where it matters.) */
-#include "udp6_compat.h"
+#include "../udp6/udp6_compat.h"
 int main(void) {
   int s = udp6_socket();
   struct sockaddr_in6 c = sin6_of(LOOP6, 20440);
