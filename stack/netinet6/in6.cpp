@@ -189,6 +189,22 @@ std::string inet6_stats_text(Stack& st) {
   s += l(c.olderr, "errors not generated in response to an icmp6 error");
   s += l(c.omcast, "errors not generated in response to a multicast or unspecified source");
   s += l(c.pmtuchg, "path MTU changes");
+  if (const Inet* in = inet_of(st)) {  // UDP and UDP-Lite over IPv6 (udp_usrreq.cpp)
+    for (const auto& [name, u] : {std::pair{"udp6:\n", &in->udp6stat}, std::pair{"udplite6:\n", &in->udplite6stat}}) {
+      s += name;
+      s += l(u->ipackets, "datagrams received");
+      s += l(u->hdrops, "with incomplete header");
+      s += l(u->badlen, "with bad data length field");
+      s += l(u->badcov, "with bad checksum coverage");
+      s += l(u->badsum, "with bad checksum");
+      s += l(u->nosum, "with no checksum (dropped)");
+      s += l(u->shortcov, "with less coverage than the socket's minimum");
+      s += l(u->noport, "dropped due to no socket");
+      s += l(u->noportbcast, "multicast datagrams undelivered");
+      s += l(u->fullsock, "dropped due to full socket buffers");
+      s += l(u->opackets, "datagrams output");
+    }
+  }
   return s;
 }
 
