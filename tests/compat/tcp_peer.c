@@ -33,6 +33,9 @@
  *   accepts PORT             -> "accepts=N" connections accepted on PORT so far
  *   blackhole KEY            drop every packet of that connection from now
  *                            on, both ways (nftables in the peer's namespace)
+ *   reject6 KEY              answer every later IPv6 segment of that
+ *                            connection with an ICMPv6 administratively
+ *                            prohibited (nftables in the peer's namespace)
  * With ADDR,ADDR6 (the IPv6 compat cases) every listener exists on both
  * addresses; a port's KEY is its most recent connection on either; connect
  * takes an address of either family.
@@ -348,6 +351,16 @@ static void command(char *line) {
       snprintf(sh, sizeof sh, "nft add rule inet tskpeer in tcp sport %d drop && "
                "nft add chain inet tskpeer out '{ type filter hook output priority 0; }' && "
                "nft add rule inet tskpeer out tcp dport %d drop", port, port);
+      snprintf(out, sizeof out, "%s", system(sh) == 0 ? "ok" : "nft failed");
+    } else snprintf(out, sizeof out, "error %s", ename(errno));
+  } else if (c && strcmp(cmd, "reject6") == 0) {
+    struct sockaddr_storage a;
+    socklen_t l = sizeof a;
+    char sh[300];
+    if (getpeername(c->fd, (struct sockaddr *)&a, &l) == 0) {
+      int port = ntohs(((struct sockaddr_in *)&a)->sin_port);
+      snprintf(sh, sizeof sh, "nft add rule inet tskpeer in meta nfproto ipv6 tcp sport %d "
+               "reject with icmpv6 type admin-prohibited", port);
       snprintf(out, sizeof out, "%s", system(sh) == 0 ? "ok" : "nft failed");
     } else snprintf(out, sizeof out, "error %s", ename(errno));
   } else if (strcmp(cmd, "accepts") == 0) {
