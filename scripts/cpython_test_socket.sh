@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # CPython's own test_socket (Debian's libpython3.11-testsuite) on the kernel
-# and under the shim, each in a network namespace of its own (unshare -n,
-# lo up); the shim's run with a tunsockd on its own loopback (no --tun: it
-# serves the local domain, and inet on 127.0.0.1/8). VSOCK tests are left out
+# and under the shim, each in a network namespace of its own (unshare -n);
+# the kernel's with lo up, the shim's with the kernel's lo down and every
+# domain in the stack: a tunsockd serving unix, inet and inet6 on its own
+# loopback and a TUN device (198.18.0.2/24, 2001:db8::2/64). VSOCK tests are left out
 # (-i '*VSOCK*': they hang without a VSOCK host). Prints, for both runs, the
 # number of tests run, failed, errors and skipped, then each test that fails
 # (FAIL or ERROR) only under the shim.
@@ -57,14 +58,22 @@ run() {
     timeout -k 10 "$limit" unshare $u -- bash -c 'ip link set lo up && cd /tmp && exec "$@"' bash \
       "${pytest_cmd[@]}" >"$out/kernel.log" 2>&1 || rc=$?
   else
+    # The kernel's lo stays down: nothing of the run can use the kernel's
+    # inet or inet6 (no address, no route). The stack has lo (127.0.0.1/8,
+    # ::1) and a TUN device tsk0 with 198.18.0.2/24 and 2001:db8::2/64 (its
+    # kernel side 198.18.0.1/24 and 2001:db8::1/64), no default route.
     TSK_BUILD=$build TSK_OUT=$out timeout -k 10 "$limit" unshare $u -- bash -c '
       set -e
-      ip link set lo up
+      ip link set lo down
       export TUNSOCK_SOCKET=$TSK_OUT/ctl.sock
       rm -f "$TUNSOCK_SOCKET"
-      TUNSOCK_LOG=${TUNSOCK_LOG:-info} "$TSK_BUILD/bin/tunsockd" --socket "$TUNSOCK_SOCKET" >"$TSK_OUT/daemon.log" 2>&1 &
+      sysctl -qw net.ipv6.conf.default.accept_dad=0 2>/dev/null || true
+      TUNSOCK_LOG=${TUNSOCK_LOG:-info} "$TSK_BUILD/bin/tunsockd" --socket "$TUNSOCK_SOCKET" --tun tsk0 \
+        --address 198.18.0.2/24 --address 2001:db8::2/64 --host-address 198.18.0.1/24 >"$TSK_OUT/daemon.log" 2>&1 &
       d=$!
       for _ in $(seq 200); do [ -S "$TUNSOCK_SOCKET" ] && break; sleep 0.025; done
+      ip -6 addr add 2001:db8::1/64 dev tsk0 nodad 2>/dev/null || true
+      ip link set tsk0 up
       cd /tmp
       rc=0
       "$TSK_BUILD/bin/tunsock" "$@" || rc=$?

@@ -58,12 +58,15 @@ enum class Query { kQuery, kSearch, kSend };
 int raw_query(Query kind, const char* name, int klass, int type, const unsigned char* msg, int msglen,
               unsigned char* ans, int anslen, int* herr);
 
-// The stack's source address for a destination (a UDP socket of the stack
-// connected to it, as glibc asks the kernel for RFC 6724's rules): false
-// when the stack has no route (or the family is not the stack's).
+// The source address for a destination (a UDP socket connected to it, as
+// glibc asks the kernel for RFC 6724's rules): the stack's for a family the
+// shim sends to the daemon, the kernel's for one it keeps on the kernel;
+// false when there is no route.
 bool source_for(const Addr& dst, Addr* src);
 
-// Are addresses of this family configured in the stack (AI_ADDRCONFIG)?
+// AI_ADDRCONFIG (glibc's __check_pf): does the program's view hold an
+// address of this family other than 127.0.0.1 / ::1? The view is the
+// daemon's interfaces for a family the shim sends there, else the kernel's.
 bool family_configured(int family);
 
 }  // namespace tunsock::shim::resolve

@@ -18,7 +18,9 @@
 // RTLD_LOCAL keeps its symbols out of the program's scope; no RTLD_DEEPBIND,
 // so its malloc is the program's.
 #include <ares.h>
+#include <arpa/inet.h>
 #include <dlfcn.h>
+#include <ifaddrs.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -235,12 +237,15 @@ bool use_host() {
   return true;
 }
 
+// A family the program keeps on the kernel (TUNSOCK_DOMAINS, or one the
+// daemon does not serve) is the kernel's: its socket() here is the
+// kernel's, and so is the answer, as glibc gets it for that program (a UDP
+// connect sends nothing).
 bool source_for(const Addr& dst, Addr* src) {
-  if (!domain_routed(dst.family)) return false;
   int fd = ::socket(dst.family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return false;
   bool ok = false;
-  if (fdtable::ours(fd)) {
+  if (fdtable::ours(fd) == domain_routed(dst.family)) {
     sockaddr_storage ss{};
     socklen_t len;
     if (dst.family == AF_INET) {
@@ -272,10 +277,74 @@ bool source_for(const Addr& dst, Addr* src) {
   return ok;
 }
 
-// DEVIATION: glibc asks the kernel (netlink) whether a non-loopback address
-// of the family exists; the protocol has no such question yet, so a family
-// counts as configured when the daemon serves it (it always holds an
-// address of each family it serves).
-bool family_configured(int family) { return domain_routed(family); }
+namespace {
+
+// glibc's rule (__check_pf, sysdeps/unix/sysv/linux/check_pf.c): a family
+// counts when an address of it other than 127.0.0.1 and ::1 exists on any
+// interface, up or not (link-local IPv6 addresses count).
+bool counts(int family, const unsigned char* b) {
+  if (family == AF_INET) return !(b[0] == 127 && b[1] == 0 && b[2] == 0 && b[3] == 1);
+  static const unsigned char kLoop[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  return std::memcmp(b, kLoop, 16) != 0;
+}
+
+// The daemon's interface addresses (CtlQuery kCtlInterfaces, docs/ctl-json.md:
+// every interface's "addrs": ["198.18.0.2/24", "2001:db8::2/64", ...]):
+// whether one of the family counts. false with *asked false when the
+// daemon cannot be asked.
+bool daemon_has(int family, bool* asked) {
+  *asked = false;
+  Call c;
+  c.q.a = ipc::kCtlInterfaces;
+  Answer a;
+  if (call(ipc::Op::CtlQuery, c, a) != 0 || a.r.error) return false;
+  *asked = true;
+  const std::string& j = a.payload;
+  for (size_t at = j.find("\"addrs\""); at != std::string::npos; at = j.find("\"addrs\"", at + 1)) {
+    const size_t open = j.find('[', at), close = j.find(']', at);
+    if (open == std::string::npos || close == std::string::npos || close < open) break;
+    for (size_t q = j.find('"', open); q != std::string::npos && q < close; q = j.find('"', q + 1)) {
+      const size_t end = j.find('"', q + 1);
+      if (end == std::string::npos || end > close) break;
+      std::string text = j.substr(q + 1, end - q - 1);
+      q = end;
+      text = text.substr(0, text.find('/'));
+      unsigned char b[16];
+      if (::inet_pton(family, text.c_str(), b) == 1 && counts(family, b)) return true;
+    }
+  }
+  return false;
+}
+
+// The kernel's interfaces, for a family the program keeps on the kernel.
+bool kernel_has(int family) {
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return false;
+  bool seen = false;
+  for (const ifaddrs* i = list; i && !seen; i = i->ifa_next) {
+    if (!i->ifa_addr || i->ifa_addr->sa_family != family) continue;
+    const auto* b = family == AF_INET
+                        ? reinterpret_cast<const unsigned char*>(&reinterpret_cast<const sockaddr_in*>(i->ifa_addr)->sin_addr)
+                        : reinterpret_cast<const unsigned char*>(&reinterpret_cast<const sockaddr_in6*>(i->ifa_addr)->sin6_addr);
+    seen = counts(family, b);
+  }
+  ::freeifaddrs(list);
+  return seen;
+}
+
+}  // namespace
+
+// AI_ADDRCONFIG as glibc decides it, on the program's view of the
+// interfaces: for a family the shim sends to the stack, the daemon's
+// interfaces (asked at each call, as glibc asks netlink at each call
+// without nscd); for one it keeps on the kernel, the kernel's. No daemon
+// to ask: the family counts when it would go to the daemon (the lookup
+// then fails on its own, EAI_AGAIN, as every call to a missing daemon).
+bool family_configured(int family) {
+  if (!domain_routed(family)) return kernel_has(family);
+  bool asked = false;
+  const bool seen = daemon_has(family, &asked);
+  return asked ? seen : true;
+}
 
 }  // namespace tunsock::shim::resolve

@@ -100,18 +100,9 @@ int tunsock::shim::impl::socket(int domain, int type, int protocol) {
   c.cloexec = type & SOCK_CLOEXEC;
   Answer a;
   if (int e = call(ipc::Op::Socket, c, a)) return fail(e);
-  if (a.r.error == EAFNOSUPPORT && domain != AF_UNIX) return real().socket(domain, type, protocol);
-  if (a.r.error == ipc::kFallThrough) {
-    // A protocol the stack does not have yet (inet6 SOCK_STREAM until the
-    // stack has IPv6): the host kernel's socket, never seen by the stack again.
-    static bool said = false;
-    if (!said) {
-      said = true;
-      trace("socket(%d, %d, %d): not in the stack yet: the kernel's socket (TCP over IPv6 is the kernel's until "
-            "the stack has IPv6)", domain, type, protocol);
-    }
-    return real().socket(domain, type, protocol);
-  }
+  // A domain the daemon serves is the stack's whatever the call: a type or
+  // protocol the stack does not have fails as the kernel would say
+  // (EPROTONOSUPPORT...), never a silent kernel socket.
   if (a.r.error) {
     for (int i = 0; i < a.nfds; ++i) real().close(a.fds[i]);
     return fail(a.r.error);

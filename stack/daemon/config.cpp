@@ -15,15 +15,17 @@ namespace {
 const char kUsage[] =
     "usage: tunsockd [--socket PATH] [--domains LIST] [--foreground] [--help]\n"
     "                [--tun NAME --address ADDR/P... [--gateway ADDR...] [--mtu N]\n"
-    "                 [--host-address A.B.C.D/P] [--pcap FILE]]\n"
+    "                 [--host-address ADDR/P...] [--pcap FILE]]\n"
     "  --socket PATH   control socket (default: $TUNSOCK_SOCKET, else\n"
     "                  $XDG_RUNTIME_DIR/tunsockd.sock, else /tmp/tunsockd-<uid>.sock)\n"
-    "  --domains LIST  domains to serve: unix (always) and inet; default unix,inet.\n"
-    "                  Programs under the shim send exactly these to the daemon\n"
-    "                  (their TUNSOCK_DOMAINS may narrow the set, never widen it)\n"
+    "  --domains LIST  domains to serve: unix (always), inet and inet6 (inet6 needs\n"
+    "                  inet); default unix,inet,inet6. Programs under the shim send\n"
+    "                  exactly these to the daemon (their TUNSOCK_DOMAINS may narrow\n"
+    "                  the set, never widen it)\n"
     "  --foreground    stay in the foreground (the default)\n"
     "  --help          this text\n"
-    "network (without --tun: the local domain, and inet on loopback 127.0.0.1/8 only):\n"
+    "network (without --tun: the local domain, inet on loopback 127.0.0.1/8 and\n"
+    "  inet6 on ::1 only):\n"
     "  --tun NAME      TUN device: created when tunsockd has CAP_NET_ADMIN, else a\n"
     "                  persistent one made with `ip tuntap add NAME mode tun user $USER`\n"
     "  --address A/P   the stack's own address and prefix on it, e.g. 198.18.0.2/24\n"
@@ -33,12 +35,14 @@ const char kUsage[] =
     "                  subnet) or fe80::1 / 2001:db8::1 (link-local or on the IPv6\n"
     "                  prefix); once per family\n"
     "  --mtu N         device MTU (68..65535; default: keep the device's)\n"
-    "  --host-address A/P  also give the kernel's side of the device this address\n"
-    "                  (needs CAP_NET_ADMIN; scripts/netns.sh does it otherwise)\n"
-    "  --pcap FILE     write every packet in and out to FILE (pcap, raw IP)\n"
-    "protocols: inet TCP, UDP, ICMP (ping sockets) and raw ICMP run in the stack; an\n"
-    "  inet6 stream socket is the host kernel's until the stack has IPv6 (the shim\n"
-    "  makes a kernel socket; both logs say so once)\n"
+    "  --host-address A/P  also give the kernel's side of the device this address,\n"
+    "                  e.g. 198.18.0.1/24 or 2001:db8::1/64; once per family (needs\n"
+    "                  CAP_NET_ADMIN; scripts/netns.sh does it otherwise)\n"
+    "  --pcap FILE     write every packet in and out to FILE (pcap, raw IP: IPv4\n"
+    "                  and IPv6)\n"
+    "protocols: TCP, UDP, UDP-Lite, ping sockets and raw ICMP/ICMPv6 over IPv4 and\n"
+    "  IPv6 (dual-stack: an AF_INET6 socket reaches IPv4 through ::ffff:a.b.c.d)\n"
+    "  run in the stack; no inet or inet6 socket is handed to the host kernel\n"
     "environment: TUNSOCK_LOG=level or name=level,...  e.g. debug, socket=trace,warn\n"
     "             loggers: main ctl socket chan diag local tun ip (ip=debug: every\n"
     "             packet in tcpdump's one-line format)\n";
@@ -105,30 +109,36 @@ bool prefix6_match(const std::array<uint8_t, 16>& a, const std::array<uint8_t, 1
   return true;
 }
 
-// "unix,inet" or "unix": the local domain is always served (the shim's own
-// AF_UNIX sockets need it); inet may be left out.
-bool parse_domains(const std::string& s, bool* inet) {
+// "unix,inet,inet6", "unix,inet" or "unix": the local domain is always
+// served (the shim's own AF_UNIX sockets need it); inet and inet6 may be left
+// out, and inet6 needs inet (its transports share inet's PCB lists).
+// nullptr when fine, else why not.
+const char* parse_domains(const std::string& s, bool* inet, bool* inet6) {
   *inet = false;
+  *inet6 = false;
   size_t pos = 0;
   for (;;) {
     const size_t comma = s.find(',', pos);
     const std::string w = s.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
     if (w == "inet") *inet = true;
-    else if (w != "unix" && w != "local") return false;
-    if (comma == std::string::npos) return true;
+    else if (w == "inet6") *inet6 = true;
+    else if (w != "unix" && w != "local") return "bad --domains (want unix, unix,inet or unix,inet,inet6)";
+    if (comma == std::string::npos) break;
     pos = comma + 1;
   }
+  return *inet6 && !*inet ? "--domains: inet6 needs inet" : nullptr;
 }
 
 // Cross-option checks once everything is parsed. nullptr when fine.
 const char* check_inet(const InetConfig& n) {
-  const bool any = n.addr || n.gateway || n.mtu || n.host_addr || n.plen6 || n.has_gateway6;
+  const bool any = n.addr || n.gateway || n.mtu || n.host_addr || n.plen6 || n.has_gateway6 || n.host_plen6;
   if (!n.enabled && (any || !n.tun.empty() || !n.pcap.empty())) return "--tun and its options need --domains with inet";
   if (n.tun.empty()) return any ? "--address, --gateway, --mtu and --host-address need --tun" : nullptr;
   if (!n.addr && !n.plen6) return "--tun needs --address A.B.C.D/P or an IPv6 ADDR/P (or both)";
   if (n.mtu && (n.mtu < 68 || n.mtu > 65535)) return "--mtu must be 68..65535";
   // RFC 8200 §5: every link that carries IPv6 has an MTU of 1280 or more.
   if (n.mtu && n.plen6 && n.mtu < 1280) return "--mtu must be at least 1280 with an IPv6 --address (RFC 8200 §5)";
+  if (n.plen6 && !n.inet6) return "an IPv6 --address needs --domains with inet6";
   if (n.gateway && !n.addr) return "an IPv4 --gateway needs an IPv4 --address";
   const uint32_t mask = n.plen == 32 ? ~0u : ~(~0u >> n.plen);
   if (n.gateway && (n.gateway & mask) != (n.addr & mask)) return "--gateway must be on the --address subnet";
@@ -140,6 +150,8 @@ const char* check_inet(const InetConfig& n) {
     if (n.gateway6 == n.addr6) return "an IPv6 --gateway must differ from the --address";
   }
   if (n.host_addr && n.host_addr == n.addr) return "--host-address must differ from --address";
+  if (n.host_plen6 && !n.plen6) return "an IPv6 --host-address needs an IPv6 --address";
+  if (n.host_plen6 && n.host_addr6 == n.addr6) return "--host-address must differ from --address";
   return nullptr;
 }
 
@@ -177,7 +189,7 @@ std::optional<Config> parse_args(int argc, char** argv, int* exit_code) {
     } else if (auto v = value("--socket")) {
       c.socket_path = *v;
     } else if (auto v = value("--domains")) {
-      if (!parse_domains(*v, &c.inet.enabled)) return usage_error("bad --domains (want unix or unix,inet)");
+      if (const char* why = parse_domains(*v, &c.inet.enabled, &c.inet.inet6)) return usage_error(why);
     } else if (auto v = value("--tun")) {
       c.inet.tun = *v;
     } else if (auto v = value("--address")) {
@@ -205,8 +217,19 @@ std::optional<Config> parse_args(int argc, char** argv, int* exit_code) {
       c.inet.mtu = uint32_t(std::strtoul(v->c_str(), nullptr, 10));
       if (c.inet.mtu == 0) return usage_error("bad --mtu");
     } else if (auto v = value("--host-address")) {
-      if (!parse_addr(*v, true, &c.inet.host_addr, &c.inet.host_plen))
-        return usage_error("bad --host-address (want A.B.C.D/P)");
+      if (is_ip6(*v)) {
+        if (c.inet.host_plen6) return usage_error("--host-address: one IPv6 address only");
+        if (const char* why = parse_addr6(*v, true, &c.inet.host_addr6, &c.inet.host_plen6)) {
+          // parse_addr6 names --address; the option here is --host-address.
+          std::string w = why;
+          if (auto at = w.find("--address"); at != std::string::npos) w.replace(at, 9, "--host-address");
+          return usage_error(w.c_str());
+        }
+      } else {
+        if (c.inet.host_addr) return usage_error("--host-address: one IPv4 address only");
+        if (!parse_addr(*v, true, &c.inet.host_addr, &c.inet.host_plen))
+          return usage_error("bad --host-address (want A.B.C.D/P or an IPv6 ADDR/P)");
+      }
     } else if (auto v = value("--pcap")) {
       c.inet.pcap = *v;
     } else {

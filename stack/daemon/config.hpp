@@ -1,6 +1,6 @@
 // Daemon configuration: command-line options and the environment.
 // The inet side (--tun, --address, ...) is InetConfig; without it the daemon
-// serves the local domain and inet over loopback only.
+// serves the local domain, inet and inet6 over loopback only.
 #pragma once
 
 #include <sys/types.h>
@@ -17,6 +17,7 @@ namespace tunsock::daemon {
 // the stack keeps them (stack/net/if.hpp).
 struct InetConfig {
   bool enabled = true;          // --domains without inet: the local domain only
+  bool inet6 = true;            // --domains without inet6: AF_INET6 stays the kernel's
   std::string tun;              // --tun NAME; empty: no TUN interface
   uint32_t addr = 0;            // --address A/P: the stack's address
   int plen = 0;
@@ -30,6 +31,8 @@ struct InetConfig {
   uint32_t mtu = 0;             // --mtu N (0: the device's)
   uint32_t host_addr = 0;       // --host-address H/P: set on the host side
   int host_plen = 0;
+  std::array<uint8_t, 16> host_addr6{};  // --host-address with an IPv6 prefix
+  int host_plen6 = 0;                    // 0: none
   std::string pcap;             // --pcap FILE: every packet, LINKTYPE_RAW
 };
 

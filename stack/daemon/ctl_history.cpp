@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "daemon/control_server.hpp"
+#include "daemon/ctl_query.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/log.hpp"
 #include "kern/stack.hpp"
@@ -25,11 +26,11 @@ using nlohmann::json;
 
 int64_t usec(Time t) { return std::chrono::duration_cast<std::chrono::microseconds>(t).count(); }
 
-std::string addr_text(uint32_t host_order) {
-  const in_addr a{htonl(host_order)};
-  char buf[INET_ADDRSTRLEN];
-  inet_ntop(AF_INET, &a, buf, sizeof buf);
-  return buf;
+// "198.18.0.1:80" or "[2001:db8::1]:80" (ss's brackets).
+std::string end_text(const InPcb& inp, bool foreign) {
+  const std::string a = inp_addr_text(inp, foreign);
+  const unsigned port = foreign ? inp.inp_fport : inp.inp_lport;
+  return (inp.inp_family == AF_INET6 ? "[" + a + "]" : a) + ":" + std::to_string(port);
 }
 
 const char* rule_id(TcpRstRule r) {
@@ -125,9 +126,9 @@ json conn_json(const TcpCb& tp) {
   const Socket* so = inp.inp_socket;
   json c;
   c["sock_id"] = so ? so->so_id : 0;
-  c["family"] = "inet";
-  c["local"] = {{"addr", addr_text(inp.inp_laddr)}, {"port", inp.inp_lport}};
-  c["remote"] = {{"addr", addr_text(inp.inp_faddr)}, {"port", inp.inp_fport}};
+  c["family"] = inp.inp_family == AF_INET6 ? "inet6" : "inet";
+  c["local"] = {{"addr", inp_addr_text(inp, false)}, {"port", inp.inp_lport}};
+  c["remote"] = {{"addr", inp_addr_text(inp, true)}, {"port", inp.inp_fport}};
   c["state"] = tcp_hist_state_name(tp.t_state);
   c["iss"] = tp.iss.v;
   c["irs"] = tp.irs.v;
@@ -161,8 +162,7 @@ class HistoryLogSink : public TcpHistorySink {
     if (!log_) log_ = logger("tcp");
     if (!log_->should_log(spdlog::level::debug)) return;
     const InPcb& inp = *tp.t_inpcb;
-    log_->debug("{}:{} > {}:{} {}", addr_text(inp.inp_laddr), inp.inp_lport, addr_text(inp.inp_faddr),
-                inp.inp_fport, tcp_hist_describe(e, tp.iss.v, tp.irs.v));
+    log_->debug("{} > {} {}", end_text(inp, false), end_text(inp, true), tcp_hist_describe(e, tp.iss.v, tp.irs.v));
   }
 
  private:

@@ -91,15 +91,13 @@ const char* netid(int family, int type, int protocol) {
   if (type == SOCK_STREAM) return "tcp";
   if (type == SOCK_RAW) return "raw";
   if (type == SOCK_DGRAM && protocol == IPPROTO_ICMP) return "icmp";  // ping socket
+  if (type == SOCK_DGRAM && protocol == IPPROTO_ICMPV6) return "icmp6";
   if (type == SOCK_DGRAM && protocol == IPPROTO_UDPLITE) return "udplite";
   return "udp";
 }
 
-json inet_end(uint32_t addr_host, uint16_t port) {
-  char buf[INET_ADDRSTRLEN];
-  in_addr a{htonl(addr_host)};
-  ::inet_ntop(AF_INET, &a, buf, sizeof buf);
-  return json{{"addr", buf}, {"port", port}};
+json inp_end(const InPcb& inp, bool foreign) {
+  return json{{"addr", inp_addr_text(inp, foreign)}, {"port", foreign ? inp.inp_fport : inp.inp_lport}};
 }
 
 json sockaddr_end(const SockAddr& a) {
@@ -111,7 +109,9 @@ json sockaddr_end(const SockAddr& a) {
   }
   if (a.family() == AF_INET && a.len >= sizeof(sockaddr_in)) {
     const auto* s4 = reinterpret_cast<const sockaddr_in*>(&a.ss);
-    return inet_end(ntohl(s4->sin_addr.s_addr), ntohs(s4->sin_port));
+    char buf[INET_ADDRSTRLEN];
+    ::inet_ntop(AF_INET, &s4->sin_addr, buf, sizeof buf);
+    return json{{"addr", buf}, {"port", ntohs(s4->sin_port)}};
   }
   if (a.family() == AF_UNIX && a.len > offsetof(sockaddr_un, sun_path)) {
     const auto* sun = reinterpret_cast<const sockaddr_un*>(&a.ss);
@@ -300,7 +300,7 @@ json skmem(const Socket& so) {
 // Is the socket in the tables ss reads? Linux lists inet sockets once they
 // hold a port (hashed): an unbound or only-created one is not shown.
 bool listed(const Socket& so, int family) {
-  if (family != AF_INET) return true;
+  if (family != AF_INET && family != AF_INET6) return true;
   const InPcb* inp = sotoinpcb(so);
   if (!inp) return false;
   if (so.so_type == SOCK_STREAM) {
@@ -319,10 +319,11 @@ json socket_json(Daemon& d, Socket& so, ProcFds& procs) {
   j["family"] = family == AF_UNIX ? "unix" : family == AF_INET6 ? "inet6" : "inet";
   j["netid"] = netid(family, so.so_type, protocol);
   j["state"] = state_name(so, family);
-  if (family == AF_INET && sotoinpcb(so)) {
+  if ((family == AF_INET || family == AF_INET6) && sotoinpcb(so)) {
     const InPcb* inp = sotoinpcb(so);
-    j["local"] = inet_end(inp->inp_laddr, inp->inp_lport);
-    j["peer"] = inet_end(inp->inp_faddr, inp->inp_fport);
+    j["local"] = inp_end(*inp, false);
+    j["peer"] = inp_end(*inp, true);
+    if (family == AF_INET6) j["v6only"] = inp_v6only(*inp);
   } else {
     SockAddr local, peer;
     sogetsockname(so, &local);
@@ -352,6 +353,31 @@ json socket_json(Daemon& d, Socket& so, ProcFds& procs) {
 }
 
 }  // namespace
+
+std::string inp_addr_text(const InPcb& inp, bool foreign) {
+  char buf[INET6_ADDRSTRLEN];
+  const uint32_t a4 = htonl(foreign ? inp.inp_faddr : inp.inp_laddr);
+  if (inp.inp_family != AF_INET6) {
+    ::inet_ntop(AF_INET, &a4, buf, sizeof buf);
+    return buf;
+  }
+  in6_addr a6;
+  if (inp.inp_vflag & INP_IPV6) {
+    std::memcpy(&a6, (foreign ? inp.in6p_faddr : inp.in6p_laddr).data(), 16);
+  } else {  // the IPv4 path carries it: ::ffff:a.b.c.d (RFC 4291 §2.5.5.2)
+    std::memset(&a6, 0, sizeof a6);
+    a6.s6_addr[10] = a6.s6_addr[11] = 0xff;
+    std::memcpy(&a6.s6_addr[12], &a4, 4);
+  }
+  ::inet_ntop(AF_INET6, &a6, buf, sizeof buf);
+  return buf;
+}
+
+bool inp_v6only(const InPcb& inp) {
+  if (inp.inp_family != AF_INET6) return false;
+  if (inp.in6p.v6only) return true;
+  return inp.inp_vflag == INP_IPV6 && !wire::in6_is_unspecified(inp.in6p_laddr);
+}
 
 json ctl_sockets(Daemon& d, uint64_t after, size_t max_bytes, uint64_t* next) {
   ProcFds procs;
@@ -386,7 +412,7 @@ json ctl_counters(Daemon& d) {
     j["tcp"] = tcp_globals(*in).stat;
     uint64_t estab = 0;  // Linux's CurrEstab: ESTABLISHED and CLOSE-WAIT
     for (auto& [id, so] : st.sockets())
-      if (const TcpCb* tp = so->so_type == SOCK_STREAM && so->so_proto->pr_domain->dom_family == AF_INET
+      if (const TcpCb* tp = so->so_type == SOCK_STREAM && so->so_proto->pr_domain->dom_family != AF_UNIX
                                 ? sototcpcb(*so)
                                 : nullptr;
           tp && (tp->t_state == TcpState::ESTABLISHED || tp->t_state == TcpState::CLOSE_WAIT))

@@ -39,14 +39,6 @@ Td td_of(const CtlRequest& q) { return Td{q.cred, VnodeId{q.hdr.vn_dev, q.hdr.vn
 // range of real errnos (the local domain's ENOTOURS): the host kernel does it.
 int map_error(int e) { return (e < 0 || e >= 4096) ? ipc::kFallThrough : e; }
 
-// A socket type the stack does not have yet: IPv6 stream (TCP over IPv6).
-// The host kernel makes it (the shim falls through), so that programs that
-// use it, or only probe for it, run. DEVIATION: until the IPv6 issue, their
-// TCP over IPv6 bypasses the stack. (IPv4 TCP is the stack's.)
-bool kernel_keeps(int family, int type, int e) {
-  return family == AF_INET6 && type == SOCK_STREAM && (e == ESOCKTNOSUPPORT || e == EAFNOSUPPORT);
-}
-
 // Linux's struct tcp_info (linux/tcp.h): tcpi_notsent_bytes lies at byte
 // 144. glibc's netinet/tcp.h, which Asio pulls in, stops before it and
 // cannot be mixed with linux/tcp.h.
@@ -181,16 +173,11 @@ void Dispatcher::op_hello(CtlRequest&, CtlReply& r) {
 void Dispatcher::op_socket(CtlRequest& q, CtlReply& r) {
   const int type = q.hdr.b & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
   Socket* so = nullptr;
+  // Every socket of a domain the daemon serves is the stack's or fails as
+  // the kernel's would (EPROTONOSUPPORT, ESOCKTNOSUPPORT...): none is handed
+  // to the host kernel.
   if (int e = socreate(d_.stack(), q.hdr.a, &so, type, q.hdr.c, td_of(q))) {
-    r.hdr.error = kernel_keeps(q.hdr.a, type, e) ? ipc::kFallThrough : e;
-    if (r.hdr.error == ipc::kFallThrough) {
-      static bool said = false;  // once at info, then at debug
-      logger("socket")->log(said ? spdlog::level::debug : spdlog::level::info,
-                            "inet6 stream socket of pid {}: the host kernel's (TCP over IPv6 is the kernel's "
-                            "until the stack has IPv6)",
-                            q.cred.pid);
-      said = true;
-    }
+    r.hdr.error = e;
     return;
   }
   auto c = d_.add_chan(*so);
@@ -723,14 +710,16 @@ void Dispatcher::op_ioctl(CtlRequest& q, CtlReply& r) {
 
 void Dispatcher::op_stats(CtlRequest&, CtlReply& r) { r.payload = d_.stats_text(); }
 
-// recvmsg(MSG_ERRQUEUE): the first entry of an inet socket's error queue
-// (IP_RECVERR); reply payload = the IP_RECVERR cmsg (c bytes) then the data.
+// recvmsg(MSG_ERRQUEUE): the first entry of an inet or inet6 socket's error
+// queue (IP_RECVERR / IPV6_RECVERR); reply payload = the cmsg (c bytes) then
+// the data.
 void Dispatcher::op_recverr(CtlRequest& q, CtlReply& r) {
   Socket* so = lookup(q, r);
   if (!so) return;
   const Domain* dom = so->so_proto->pr_domain;
-  if (!dom || dom->dom_family != AF_INET || q.hdr.b < 0 || q.hdr.c < 0) {
-    r.hdr.error = (dom && dom->dom_family != AF_INET) ? EAGAIN : EINVAL;  // AF_UNIX: nothing is ever queued
+  const bool inet = dom && (dom->dom_family == AF_INET || dom->dom_family == AF_INET6);
+  if (!inet || q.hdr.b < 0 || q.hdr.c < 0) {
+    r.hdr.error = (dom && !inet) ? EAGAIN : EINVAL;  // AF_UNIX: nothing is ever queued
     return;
   }
   std::string data(std::min<size_t>(size_t(q.hdr.b), 65536), '\0');

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 
 #include "daemon/ctl_history.hpp"
 #include "daemon/daemon.hpp"
@@ -63,6 +64,41 @@ int set_host_address(const std::string& name, uint32_t addr, int plen) {
   return 0;
 }
 
+namespace {
+
+// Linux's struct in6_ifreq (linux/ipv6.h, which cannot be mixed with
+// netinet/in.h): SIOCSIFADDR on an AF_INET6 socket takes it.
+struct In6Ifreq {
+  in6_addr ifr6_addr;
+  uint32_t ifr6_prefixlen;
+  int ifr6_ifindex;
+};
+
+// Best effort: a sysctl of the host's IPv6 on one device.
+void write_conf6(const std::string& dev, const char* key, const char* value) {
+  std::ofstream f("/proc/sys/net/ipv6/conf/" + dev + "/" + key);
+  if (f) f << value;
+}
+
+}  // namespace
+
+int set_host_address6(const std::string& name, const std::array<uint8_t, 16>& addr, int plen) {
+  const unsigned idx = ::if_nametoindex(name.c_str());
+  if (!idx) return errno;
+  // The namespace may have IPv6 off for new links (the tests' IPv4-only
+  // default); the device we were asked to address carries it. No DAD: a
+  // TUN device is IFF_NOARP, the kernel skips it anyway (RFC 4862 §5.4).
+  write_conf6(name, "disable_ipv6", "0");
+  write_conf6(name, "accept_dad", "0");
+  UniqueFd s(::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!s) return errno;
+  In6Ifreq r{};
+  std::memcpy(&r.ifr6_addr, addr.data(), 16);
+  r.ifr6_prefixlen = uint32_t(plen);
+  r.ifr6_ifindex = int(idx);
+  return ::ioctl(s.get(), SIOCSIFADDR, &r) < 0 ? errno : 0;
+}
+
 InetSetup::InetSetup(Daemon& d)
     : d_(d), captures_(std::make_unique<Captures>(d, [this] { update_trace(); })) {}
 
@@ -75,6 +111,10 @@ int InetSetup::start() {
     return 0;
   }
   inet_attach(st);  // the inet domain and lo (127.0.0.1/8)
+  // inet6 and ::1 on lo, with or without an IPv6 address on the TUN device:
+  // a program's AF_INET6 sockets are the stack's (dual-stack ones reach
+  // IPv4 through v4-mapped addresses), never the host kernel's.
+  if (d_.config().inet.inet6) inet6_attach(st);
   history_log_attach(st);  // TUNSOCK_LOG=tcp=debug: each connection's events as they happen
   // Who may make ping sockets: the host's rule, so that ping chooses the
   // same kind of socket under the shim as on the kernel.
@@ -138,6 +178,13 @@ int InetSetup::start_tun() {
   }
   if (c.plen6) {
     if (int e = start_inet6()) return e;
+  }
+  if (c.host_plen6) {
+    if (int e = set_host_address6(tun_->name(), c.host_addr6, c.host_plen6)) {
+      logger("main")->error("--host-address {}/{} on {}: {}", wire::ip6_str(c.host_addr6), c.host_plen6, tun_->name(),
+                            std::strerror(e));
+      return e;
+    }
   }
   if (c.gateway) {
     if (int e = route_set_default(st, c.gateway)) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdio>
+#include <array>
 #include <memory>
 #include <string>
 
@@ -61,6 +62,9 @@ class InetSetup {
 // Give the kernel's side of TUN device `name` the address addr/plen (host
 // order). Needs CAP_NET_ADMIN in the device's network namespace. 0 or errno.
 int set_host_address(const std::string& name, uint32_t addr, int plen);
+// The same for IPv6 (addr in network order): IPv6 turned on for the device
+// (disable_ipv6=0, accept_dad=0), then addr/plen on it.
+int set_host_address6(const std::string& name, const std::array<uint8_t, 16>& addr, int plen);
 
 // A packet in tcpdump's one-line format (wire::tcpdump_line over its head);
 // with a tracker, TCP numbers relative to each conversation as tcpdump -n.

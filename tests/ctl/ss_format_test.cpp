@@ -4,6 +4,10 @@
 // each option shows.
 #include <doctest/doctest.h>
 
+#include <sys/socket.h>
+
+#include <utility>
+
 #include "ss_format.hpp"
 
 using namespace tunsock::ctl;
@@ -207,4 +211,161 @@ TEST_CASE("ss format: the filter sees the socket's 4-tuple") {
   CHECK(SsFilter::parse("sport = :8080 and dst 198.18.0.9:50550", &err)->matches(t));
   json u = {{"family", "unix"}, {"local", {{"path", "/run/x.sock"}}}, {"peer", json::object()}};
   CHECK(SsFilter::parse("src /run/*.sock", &err)->matches(ss_tuple(u)));
+}
+
+// IPv6 and v4-mapped sockets, as the daemon's JSON gives them: the expected
+// texts are ss 6.1's own output (iproute2-6.1.0, Linux 6.x) for the same
+// sockets made by python3 in a namespace (tcp: listeners on [::]:8080,
+// [::]:8083 with IPV6_V6ONLY, [2001:db8::1]:8081 (Linux makes a socket bound
+// to a non-mapped address IPv6-only), 0.0.0.0:8082; connections over IPv4
+// to the dual-stack listener (a v4-mapped accepted socket), over
+// 2001:db8::1 and over ::1; udp: 0.0.0.0:5354, [::]:5353, and sockets
+// connected to 2001:db8::1 and to ::ffff:198.18.0.1).
+namespace {
+
+json inet_sock(const char* netid, const char* family, const char* state, int sq, const char* la, int lp,
+               const char* pa, int pp, bool v6only, int id) {
+  json s = {{"id", id},
+            {"family", family},
+            {"netid", netid},
+            {"state", state},
+            {"recv_q", 0},
+            {"send_q", sq},
+            {"local", {{"addr", la}, {"port", lp}}},
+            {"peer", {{"addr", pa}, {"port", pp}}},
+            {"uid", 0},
+            {"ino", 5000 + id},
+            {"users", json::array()}};
+  if (std::string(family) == "inet6") s["v6only"] = v6only;
+  return s;
+}
+
+// In socket-id order as the daemon lists them: kinds and families mixed, so
+// that the render must order them as ss does (udp before tcp, IPv4 first).
+std::vector<json> dual_stack() {
+  return {
+      inet_sock("tcp", "inet6", "LISTEN", 128, "::", 8080, "::", 0, false, 1),
+      inet_sock("tcp", "inet6", "LISTEN", 128, "2001:db8::1", 8081, "::", 0, true, 2),
+      inet_sock("udp", "inet6", "ESTAB", 0, "::ffff:198.18.0.1", 51484, "::ffff:198.18.0.1", 54, false, 3),
+      inet_sock("tcp", "inet", "LISTEN", 128, "0.0.0.0", 8082, "0.0.0.0", 0, false, 4),
+      inet_sock("tcp", "inet6", "LISTEN", 128, "::", 8083, "::", 0, true, 5),
+      inet_sock("udp", "inet6", "UNCONN", 0, "::", 5353, "::", 0, false, 6),
+      inet_sock("tcp", "inet", "ESTAB", 0, "198.18.0.1", 50794, "198.18.0.1", 8080, false, 7),
+      inet_sock("tcp", "inet6", "ESTAB", 0, "2001:db8::1", 43676, "2001:db8::1", 8080, false, 8),
+      inet_sock("tcp", "inet6", "ESTAB", 0, "2001:db8::1", 8080, "2001:db8::1", 43676, true, 9),
+      inet_sock("udp", "inet6", "ESTAB", 0, "2001:db8::1", 40057, "2001:db8::1", 53, false, 10),
+      inet_sock("tcp", "inet6", "ESTAB", 0, "::1", 59804, "::1", 8080, false, 11),
+      inet_sock("tcp", "inet6", "ESTAB", 0, "::ffff:198.18.0.1", 8080, "::ffff:198.18.0.1", 50794, false, 12),
+      inet_sock("tcp", "inet6", "ESTAB", 0, "::1", 8080, "::1", 59804, true, 13),
+      inet_sock("udp", "inet", "UNCONN", 0, "0.0.0.0", 5354, "0.0.0.0", 0, false, 14),
+  };
+}
+
+std::vector<json> only(const std::vector<json>& all, const char* family) {
+  std::vector<json> v;
+  for (const json& s : all)
+    if (!family || s["family"] == family) v.push_back(s);
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("ss format: IPv6 and v4-mapped tcp sockets as ss -tan6 prints them") {
+  SsOptions o = opts("tan");
+  o.ipv6_only = true;
+  std::vector<json> shown;
+  for (const json& s : dual_stack())
+    if (ss_selected(s, o)) shown.push_back(s);
+  CHECK(shown.size() == 8);
+  // Within a family ss prints the kernel's hash order ([::]:8083 came before
+  // [2001:db8::1]:8081 there); the daemon's is socket-id order.
+  CHECK(ss_render(shown, o, dual_stack()) ==
+        "State  Recv-Q Send-Q       Local Address:Port         Peer Address:Port Process\n"
+        "LISTEN 0      128                      *:8080                    *:*           \n"
+        "LISTEN 0      128          [2001:db8::1]:8081                 [::]:*           \n"
+        "LISTEN 0      128                   [::]:8083                 [::]:*           \n"
+        "ESTAB  0      0            [2001:db8::1]:43676       [2001:db8::1]:8080        \n"
+        "ESTAB  0      0            [2001:db8::1]:8080        [2001:db8::1]:43676       \n"
+        "ESTAB  0      0                    [::1]:59804               [::1]:8080        \n"
+        "ESTAB  0      0      [::ffff:198.18.0.1]:8080  [::ffff:198.18.0.1]:50794       \n"
+        "ESTAB  0      0                    [::1]:8080                [::1]:59804       \n");
+}
+
+TEST_CASE("ss format: ss -tuan puts udp before tcp and IPv4 before IPv6") {
+  SsOptions o = opts("tuan");
+  CHECK(ss_render(dual_stack(), o, dual_stack()) ==
+        "Netid State  Recv-Q Send-Q       Local Address:Port         Peer Address:Port Process\n"
+        "udp   UNCONN 0      0                  0.0.0.0:5354              0.0.0.0:*           \n"
+        "udp   ESTAB  0      0      [::ffff:198.18.0.1]:51484 [::ffff:198.18.0.1]:54          \n"
+        "udp   UNCONN 0      0                        *:5353                    *:*           \n"
+        "udp   ESTAB  0      0            [2001:db8::1]:40057       [2001:db8::1]:53          \n"
+        "tcp   LISTEN 0      128                0.0.0.0:8082              0.0.0.0:*           \n"
+        "tcp   ESTAB  0      0               198.18.0.1:50794          198.18.0.1:8080        \n"
+        "tcp   LISTEN 0      128                      *:8080                    *:*           \n"
+        "tcp   LISTEN 0      128          [2001:db8::1]:8081                 [::]:*           \n"
+        "tcp   LISTEN 0      128                   [::]:8083                 [::]:*           \n"
+        "tcp   ESTAB  0      0            [2001:db8::1]:43676       [2001:db8::1]:8080        \n"
+        "tcp   ESTAB  0      0            [2001:db8::1]:8080        [2001:db8::1]:43676       \n"
+        "tcp   ESTAB  0      0                    [::1]:59804               [::1]:8080        \n"
+        "tcp   ESTAB  0      0      [::ffff:198.18.0.1]:8080  [::ffff:198.18.0.1]:50794       \n"
+        "tcp   ESTAB  0      0                    [::1]:8080                [::1]:59804       \n");
+}
+
+TEST_CASE("ss format: listeners of both families with ss -tln and -tl") {
+  std::vector<json> l;
+  for (const json& s : dual_stack())
+    if (ss_selected(s, opts("tln"))) l.push_back(s);
+  // ss's kernel order within IPv6 is its hash's: [::]:8083 before
+  // [2001:db8::1]:8081 there; the daemon lists by socket id.
+  std::swap(l[1], l[3]);
+  CHECK(ss_render(l, opts("tln"), l) ==
+        "State  Recv-Q Send-Q Local Address:Port Peer Address:PortProcess\n"
+        "LISTEN 0      128          0.0.0.0:8082      0.0.0.0:*          \n"
+        "LISTEN 0      128                *:8080            *:*          \n"
+        "LISTEN 0      128             [::]:8083         [::]:*          \n"
+        "LISTEN 0      128    [2001:db8::1]:8081         [::]:*          \n");
+  CHECK(ss_render(l, opts("tl"), l) ==
+        "State  Recv-Q Send-Q Local Address:Port     Peer Address:PortProcess\n"
+        "LISTEN 0      128          0.0.0.0:8082          0.0.0.0:*          \n"
+        "LISTEN 0      128                *:http-alt            *:*          \n"
+        "LISTEN 0      128             [::]:8083             [::]:*          \n"
+        "LISTEN 0      128    [2001:db8::1]:tproxy           [::]:*          \n");
+}
+
+TEST_CASE("ss format: a listener on a v4-mapped address, an IPv6-only udp socket, raw ICMPv6") {
+  // ss -tan, -uan and -wan on Linux for these three (python3 bind to
+  // ::ffff:198.18.0.1 without V6ONLY, a udp [::]:5353 with V6ONLY, a raw
+  // socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6)).
+  std::vector<json> t = {
+      inet_sock("tcp", "inet6", "LISTEN", 128, "2001:db8::1", 8081, "::", 0, true, 1),
+      inet_sock("tcp", "inet6", "LISTEN", 128, "::ffff:198.18.0.1", 8084, "::", 0, false, 2)};
+  CHECK(ss_render(t, opts("tan"), t) ==
+        "State  Recv-Q Send-Q       Local Address:Port Peer Address:PortProcess\n"
+        "LISTEN 0      128          [2001:db8::1]:8081         [::]:*          \n"
+        "LISTEN 0      128    [::ffff:198.18.0.1]:8084            *:*          \n");
+  std::vector<json> u = {inet_sock("udp", "inet6", "UNCONN", 0, "::", 5353, "::", 0, true, 3)};
+  CHECK(ss_render(u, opts("uan"), u) ==
+        "State  Recv-Q Send-Q Local Address:Port Peer Address:PortProcess\n"
+        "UNCONN 0      0               [::]:5353         [::]:*          \n");
+  std::vector<json> w = {inet_sock("raw", "inet6", "UNCONN", 0, "::", 58, "::", 0, false, 4)};
+  SsOptions ow = opts("an");
+  ow.raw = true;
+  CHECK(ss_render(w, ow, w) ==
+        "State  Recv-Q Send-Q Local Address:Port Peer Address:PortProcess\n"
+        "UNCONN 0      0                  *:58              *:*          \n");
+}
+
+TEST_CASE("ss format: -4 and -6 select by family, the filter sees IPv6 and mapped tuples") {
+  SsOptions o4 = opts("tuan");
+  o4.ipv4_only = true;
+  size_t n4 = 0;
+  for (const json& s : dual_stack()) n4 += ss_selected(s, o4);
+  CHECK(n4 == only(dual_stack(), "inet").size());
+  std::string err;
+  auto f = SsFilter::parse("dport = :8080 and dst [2001:db8::1]", &err);
+  REQUIRE(f);
+  int hits = 0;
+  for (const json& s : dual_stack()) hits += f->matches(ss_tuple(s));
+  CHECK(hits == 1);  // [2001:db8::1]:43676 -> [2001:db8::1]:8080
+  CHECK(ss_tuple(dual_stack()[11]).src.family == AF_INET6);
 }

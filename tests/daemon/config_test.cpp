@@ -82,6 +82,21 @@ TEST_CASE("config: IPv6 alone with a gateway on the prefix and IPv4 alone leavin
   CHECK(p.c->inet.plen6 == 128);
 }
 
+TEST_CASE("config: --host-address takes one IPv4 and one IPv6 prefix") {
+  auto p = parse({"--tun", "tsk0", "--address", "198.18.0.2/24", "--address", "2001:db8::2/64", "--host-address",
+                  "2001:db8::1/64", "--host-address=198.18.0.1/24"});
+  REQUIRE(p.c);
+  const auto& n = p.c->inet;
+  CHECK(n.host_addr == 0xc6120001u);
+  CHECK(n.host_plen == 24);
+  CHECK(n.host_addr6 == v6("2001:db8::1"));
+  CHECK(n.host_plen6 == 64);
+  CHECK(n.inet6);
+  p = parse({"--tun", "tsk0", "--address", "198.18.0.2/24", "--host-address", "198.18.0.1/24"});
+  REQUIRE(p.c);
+  CHECK(p.c->inet.host_plen6 == 0);
+}
+
 TEST_CASE("config: bad IPv6 addresses and prefixes are refused with their reason") {
   struct Case {
     std::vector<const char*> args;
@@ -123,6 +138,23 @@ TEST_CASE("config: bad IPv6 addresses and prefixes are refused with their reason
       {{"--domains", "unix", "--tun", "t", "--address", "2001:db8::2/64"},
        "tunsockd: --tun and its options need --domains with inet"},
       {{"--tun", "t"}, "tunsockd: --tun needs --address A.B.C.D/P or an IPv6 ADDR/P (or both)"},
+      {{"--domains", "unix,inet", "--tun", "t", "--address", "2001:db8::2/64"},
+       "tunsockd: an IPv6 --address needs --domains with inet6"},
+      {{"--domains", "unix,inet6"}, "tunsockd: --domains: inet6 needs inet"},
+      {{"--tun", "t", "--address", "198.18.0.2/24", "--host-address", "2001:db8::1/64"},
+       "tunsockd: an IPv6 --host-address needs an IPv6 --address"},
+      {{"--tun", "t", "--address", "2001:db8::2/64", "--host-address", "2001:db8::2/64"},
+       "tunsockd: --host-address must differ from --address"},
+      {{"--tun", "t", "--address", "2001:db8::2/64", "--host-address", "2001:db8::1"},
+       "tunsockd: bad IPv6 --host-address (want ADDR/P, e.g. 2001:db8::2/64)"},
+      {{"--tun", "t", "--address", "2001:db8::2/64", "--host-address", "fe80::1/64"},
+       "tunsockd: IPv6 --host-address must be global (the link-local one is derived from it)"},
+      {{"--tun", "t", "--address", "2001:db8::2/64", "--host-address", "2001:db8::1/64", "--host-address",
+        "2001:db8::3/64"},
+       "tunsockd: --host-address: one IPv6 address only"},
+      {{"--tun", "t", "--address", "198.18.0.2/24", "--host-address", "198.18.0.1/24", "--host-address",
+        "198.18.0.3/24"},
+       "tunsockd: --host-address: one IPv4 address only"},
   };
   for (const Case& k : cases) {
     auto p = parse(k.args);

@@ -3,6 +3,7 @@
 // and SIGTERM. The daemon must keep serving everyone else and leak nothing.
 #include <doctest/doctest.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -33,14 +34,28 @@ TEST_CASE("daemon: Hello answers pid and instance") {
 }
 
 TEST_CASE("daemon: Hello names the domains the daemon serves (--domains)") {
-  const uint32_t unix_bit = ipc::domain_bit(AF_UNIX), inet_bit = ipc::domain_bit(AF_INET);
+  const uint32_t unix_bit = ipc::domain_bit(AF_UNIX), inet_bit = ipc::domain_bit(AF_INET),
+                 inet6_bit = ipc::domain_bit(AF_INET6);
   {
     DaemonHarness h;
     REQUIRE(h.started());
     Client c(h.path());
     auto r = c.call(ipc::Op::Hello);
     REQUIRE(r);
-    CHECK(uint32_t(r->hdr.a) == (unix_bit | inet_bit));  // no inet6 yet: the shim leaves it to the kernel
+    CHECK(uint32_t(r->hdr.a) == (unix_bit | inet_bit | inet6_bit));  // the shim sends all three to the stack
+    // No inet6 socket is the host kernel's any more (issue 8 "Done means"):
+    // each type is the stack's, or a real errno, never kFallThrough.
+    for (int type : {SOCK_STREAM, SOCK_DGRAM, SOCK_RAW}) {
+      auto s = c.call(ipc::Op::Socket, 0, AF_INET6, type, type == SOCK_RAW ? IPPROTO_ICMPV6 : 0);
+      REQUIRE(s);
+      CAPTURE(type);
+      CHECK(s->hdr.error != ipc::kFallThrough);
+      CHECK(s->hdr.error >= 0);
+      CHECK(s->hdr.error < 4096);
+    }
+    auto raw6 = c.call(ipc::Op::Socket, 0, AF_INET6, SOCK_RAW, IPPROTO_ICMPV6);
+    REQUIRE(raw6);
+    CHECK(raw6->hdr.error == 0);  // inet6 is up without --tun (::1 on the stack's loopback)
   }
   {
     DaemonHarness h(false, false);
@@ -55,7 +70,7 @@ TEST_CASE("daemon: Hello names the domains the daemon serves (--domains)") {
   }
 }
 
-TEST_CASE("daemon: --domains parses unix and inet, refuses the rest") {
+TEST_CASE("daemon: --domains parses unix, inet and inet6, refuses the rest") {
   auto parse = [](std::vector<const char*> args, int* code) {
     args.insert(args.begin(), "tunsockd");
     *code = -1;
@@ -65,13 +80,22 @@ TEST_CASE("daemon: --domains parses unix and inet, refuses the rest") {
   auto c = parse({"--domains", "unix"}, &code);
   REQUIRE(c);
   CHECK_FALSE(c->inet.enabled);
+  CHECK_FALSE(c->inet.inet6);
   c = parse({"--domains=unix,inet"}, &code);
   REQUIRE(c);
   CHECK(c->inet.enabled);
+  CHECK_FALSE(c->inet.inet6);
+  c = parse({"--domains=unix,inet,inet6"}, &code);
+  REQUIRE(c);
+  CHECK(c->inet.enabled);
+  CHECK(c->inet.inet6);
   c = parse({}, &code);
   REQUIRE(c);
   CHECK(c->inet.enabled);
-  CHECK_FALSE(parse({"--domains", "unix,inet6"}, &code));
+  CHECK(c->inet.inet6);
+  CHECK_FALSE(parse({"--domains", "unix,inet6"}, &code));  // inet6 needs inet
+  CHECK(code == 2);
+  CHECK_FALSE(parse({"--domains", "unix,inet,ipx"}, &code));
   CHECK(code == 2);
   CHECK_FALSE(parse({"--domains", "unix", "--tun", "tsk0", "--address", "198.18.0.2/24"}, &code));
   CHECK(code == 2);

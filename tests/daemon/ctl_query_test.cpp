@@ -3,12 +3,14 @@
 // processes holding each socket; paging; the counters, mbufs and
 // interfaces; EINVAL for an unknown query.
 #include <doctest/doctest.h>
+#include <arpa/inet.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
 #include "daemon/ctl_query.hpp"
+#include "netinet/in_var.hpp"
 #include "harness.hpp"
 #include "local_rig.hpp"
 
@@ -162,4 +164,49 @@ TEST_CASE("daemon: CtlQuery answers counters, mbufs and interfaces, EINVAL other
   REQUIRE(bad);
   CHECK(bad->hdr.error == EINVAL);
   ::close(fd);
+}
+
+// The addresses tunsockctl ss and history show for an inet6 PCB (issue 8
+// item 6): the IPv6 address, ::ffff:a.b.c.d when the IPv4 path carries the
+// socket, and Linux's IPv6-only flag (V6ONLY, or bound to a non-mapped
+// address) that decides ss's "*" or "[::]" for a wildcard.
+TEST_CASE("daemon: inet6 PCB addresses as text, v4-mapped, and Linux's ipv6-only rule") {
+  auto in6 = [](const char* s) {
+    wire::In6 a{};
+    REQUIRE(::inet_pton(AF_INET6, s, a.data()) == 1);
+    return a;
+  };
+  InPcb v4;
+  v4.inp_laddr = 0xc6120002;  // 198.18.0.2
+  v4.inp_faddr = 0xc6120001;
+  CHECK(daemon::inp_addr_text(v4, false) == "198.18.0.2");
+  CHECK(daemon::inp_addr_text(v4, true) == "198.18.0.1");
+  CHECK_FALSE(daemon::inp_v6only(v4));
+
+  InPcb any;  // bind(::) without V6ONLY: both families
+  any.inp_family = AF_INET6;
+  any.inp_vflag = INP_IPV4 | INP_IPV6;
+  CHECK(daemon::inp_addr_text(any, false) == "::");
+  CHECK(daemon::inp_addr_text(any, true) == "::");
+  CHECK_FALSE(daemon::inp_v6only(any));
+  any.in6p.v6only = true;  // IPV6_V6ONLY: ss's [::]
+  CHECK(daemon::inp_v6only(any));
+
+  InPcb six;  // bound and connected over IPv6
+  six.inp_family = AF_INET6;
+  six.inp_vflag = INP_IPV6;
+  six.in6p_laddr = in6("2001:db8::2");
+  six.in6p_faddr = in6("2001:db8::1");
+  CHECK(daemon::inp_addr_text(six, false) == "2001:db8::2");
+  CHECK(daemon::inp_addr_text(six, true) == "2001:db8::1");
+  CHECK(daemon::inp_v6only(six));  // Linux sets sk_ipv6only on such a bind
+
+  InPcb mapped;  // an accepted IPv4 connection on a dual-stack listener
+  mapped.inp_family = AF_INET6;
+  mapped.inp_vflag = INP_IPV4;
+  mapped.inp_laddr = 0xc6120002;
+  mapped.inp_faddr = 0xc6120001;
+  CHECK(daemon::inp_addr_text(mapped, false) == "::ffff:198.18.0.2");
+  CHECK(daemon::inp_addr_text(mapped, true) == "::ffff:198.18.0.1");
+  CHECK_FALSE(daemon::inp_v6only(mapped));
 }

@@ -47,6 +47,7 @@ class DaemonHarness {
     cfg_.socket_path = dir_ + "/ctl.sock";
     cfg_.owner_uid = ::geteuid();
     cfg_.inet.enabled = inet;  // false: --domains unix
+    cfg_.inet.inet6 = inet;
     d_ = std::make_unique<daemon::Daemon>(io_, cfg_);
     if (signals) d_->handle_signals();
     started_ = d_->start() == 0;

@@ -12,7 +12,8 @@
 # touched). Also: an IPv6 name server listed first, a 40-address answer
 # (truncated over UDP, asked again over TCP), TUNSOCK_RESOLVER=host and
 # TUNSOCK_DOMAINS=unix (glibc's own resolver), no daemon at all (errors at
-# once). Proof that the shim's queries went through the stack: the
+# once), AI_ADDRCONFIG with a loopback-only daemon against a loopback-only
+# namespace (neither counts 127.0.0.1 or ::1). Proof that the shim's queries went through the stack: the
 # daemon's packet log shows them, and during the shim's runs nftables drops
 # the namespace kernel's own DNS traffic through lo, so a lookup that fell
 # through to the kernel would fail.
@@ -60,6 +61,8 @@ cat >"$work/hosts" <<'EOF'
 198.19.0.60 multi.test
 2001:db8::60 multi.test
 198.19.0.61 multi.test multialias
+198.18.0.200 near.test
+198.18.0.3 near.test
 EOF
 printf 'nameserver %s\nsearch example.test\noptions ndots:1 timeout:2 attempts:2\n' "$HOST_IP" >"$work/resolv.main"
 printf 'nameserver %s\nsearch example.test\noptions ndots:2 timeout:2 attempts:2\n' "$HOST_IP" >"$work/resolv.ndots"
@@ -125,7 +128,8 @@ files_check() {  # files_check SIDE PREFIX...
   local side=$1; shift
   local mark
   mark=$(wc -l <"$work/dnsmasq.log")
-  "$@" "$check" --files filehost.test filealias www2.example.test localhost multi.test multialias 198.18.0.9 2001:db8::9 \
+  "$@" "$check" --files filehost.test filealias www2.example.test localhost multi.test multialias near.test 198.18.0.9 \
+    2001:db8::9 \
     >"$work/files.$side.txt" 2>&1 || true
   if sed -n "$((mark + 1)),\$p" "$work/dnsmasq.log" | grep "query\[" >"$work/files.$side.queries"; then
     echo "FAIL: hosts-file or numeric names made queries ($side):"; cat "$work/files.$side.queries"; fail=1
@@ -196,6 +200,28 @@ diff -u "$work/files.kernel.txt" "$work/files.shim.txt" || { echo "FAIL: hosts-f
 tail -n +"$((lines_before + 1))" "$work/dnsmasq.log" >"$work/dnsmasq.shim.log"
 grep -q "query\[A\] www.example.test from $STACK_IP" "$work/dnsmasq.shim.log" ||
   { echo "FAIL: dnsmasq saw no query from the stack's address"; fail=1; }
+
+echo "--- AI_ADDRCONFIG as glibc decides it, on a loopback-only view"
+# A namespace of its own with lo alone (127.0.0.1, ::1: neither counts, so
+# glibc narrows nothing and refuses AF_INET and AF_INET6 alike), and under
+# the shim a daemon without --tun (its interfaces: lo with 127.0.0.1/8):
+# the same answers. (The daemon's TUN addresses: the transcripts above.)
+ac_names="localhost filehost.test multi.test NULL 198.18.0.9 2001:db8::9"
+# shellcheck disable=SC2016,SC2086
+unshare -n -- bash -c '
+  b=$1 w=$2; shift 2
+  ip link set lo up
+  "$b/bin/resolve_check" --addrconfig "$@" >"$w/addrconfig.kernel.txt" 2>&1
+  export TUNSOCK_SOCKET=$w/lo-only.sock
+  "$b/bin/tunsockd" --socket "$TUNSOCK_SOCKET" >"$w/lo-only.log" 2>&1 & d=$!
+  for _ in $(seq 200); do [ -S "$TUNSOCK_SOCKET" ] && break; sleep 0.025; done
+  LD_PRELOAD=$b/lib/libtunsock.so timeout 30 "$b/bin/resolve_check" --addrconfig "$@" >"$w/addrconfig.shim.txt" 2>&1
+  kill $d; wait $d 2>/dev/null' bash "$build" "$work" $ac_names || true
+if ! grep -q "^getaddrinfo(localhost, 80, family=2 socktype=1 flags=0x20): EAI_NONAME$" "$work/addrconfig.kernel.txt"; then
+  echo "FAIL: the loopback-only namespace's glibc does not refuse AF_INET with AI_ADDRCONFIG"; fail=1
+fi
+diff -u "$work/addrconfig.kernel.txt" "$work/addrconfig.shim.txt" ||
+  { echo "FAIL: AI_ADDRCONFIG on a loopback-only view differs"; fail=1; }
 
 echo "--- libcares.so.2 is mapped at the first lookup, not before"
 maps=$(LD_PRELOAD="$build/lib/libtunsock.so" cat /proc/self/maps)

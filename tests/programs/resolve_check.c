@@ -7,7 +7,9 @@
  * name; --few: one call of each kind for the names after it; --files: the
  * calls the hosts file answers, for the names after it; --sort: entries
  * and addresses sorted, for a server that shuffles them; --async:
- * getaddrinfo_a with GAI_NOWAIT and GAI_WAIT) */
+ * getaddrinfo_a with GAI_NOWAIT and GAI_WAIT; --addrconfig: AI_ADDRCONFIG
+ * with each family, for the names after it; --reverse: getnameinfo and
+ * gethostbyaddr(_r) of the numeric addresses after it, IPv4 or IPv6) */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
@@ -233,6 +235,45 @@ static void async_calls(void) {
   }
 }
 
+/* --reverse: an address back to names, as getnameinfo (the flag sets of
+ * names()) and gethostbyaddr/gethostbyaddr_r give them. */
+static void reverse(const char* text) {
+  struct sockaddr_storage ss;
+  memset(&ss, 0, sizeof ss);
+  socklen_t len;
+  const void* bytes;
+  int family;
+  if (strchr(text, ':')) {
+    struct sockaddr_in6* s = (struct sockaddr_in6*)&ss;
+    s->sin6_family = AF_INET6;
+    s->sin6_port = htons(53);
+    if (inet_pton(AF_INET6, text, &s->sin6_addr) != 1) return;
+    len = sizeof *s;
+    bytes = &s->sin6_addr;
+    family = AF_INET6;
+  } else {
+    struct sockaddr_in* s = (struct sockaddr_in*)&ss;
+    s->sin_family = AF_INET;
+    s->sin_port = htons(53);
+    if (inet_pton(AF_INET, text, &s->sin_addr) != 1) return;
+    len = sizeof *s;
+    bytes = &s->sin_addr;
+    family = AF_INET;
+  }
+  printf("=== %s (reverse)\n", text);
+  names((const struct sockaddr*)&ss, len);
+  const socklen_t blen = family == AF_INET ? 4 : 16;
+  struct hostent* he = gethostbyaddr(bytes, blen, family);
+  printf("gethostbyaddr(%s): %s h_errno=%s\n", text, he ? "ok" : "NULL", he ? "-" : herr_name(h_errno));
+  print_hostent("", he);
+  struct hostent ret, *r = NULL;
+  char buf[4096];
+  int herr = 0;
+  int e = gethostbyaddr_r(bytes, blen, family, &ret, buf, sizeof buf, &r, &herr);
+  printf("gethostbyaddr_r(%s): %d %s h_errno=%s\n", text, e, r ? "ok" : "NULL", r ? "-" : herr_name(herr));
+  print_hostent("", r);
+}
+
 static void fixed(void) {
   gai(NULL, "80", AF_UNSPEC, SOCK_STREAM, AI_PASSIVE, 0);
   gai(NULL, "80", AF_INET, 0, 0, 0);
@@ -280,6 +321,14 @@ int main(int argc, char** argv) {
       few = 2;
       continue;
     }
+    if (!strcmp(argv[i], "--reverse")) {  /* addresses to names */
+      few = 4;
+      continue;
+    }
+    if (!strcmp(argv[i], "--addrconfig")) {  /* which families the interfaces let through */
+      few = 3;
+      continue;
+    }
     if (!strcmp(argv[i], "--few")) {  /* a server that does not answer: one call of each kind */
       few = 1;
       continue;
@@ -293,6 +342,30 @@ int main(int argc, char** argv) {
       struct hostent* he = gethostbyname(n);
       printf("gethostbyname(%s): %s h_errno=%s\n", n, he ? "ok" : "NULL", he ? "-" : herr_name(h_errno));
       print_hostent("", he);
+      continue;
+    }
+    if (few == 4) {
+      reverse(n);
+      continue;
+    }
+    if (few == 3) {
+      printf("=== %s (addrconfig)\n", n);
+      const char* node = strcmp(n, "NULL") ? n : NULL;
+      gai(node, "80", AF_UNSPEC, SOCK_STREAM, AI_ADDRCONFIG, 0);
+      gai(node, "80", AF_INET, SOCK_STREAM, AI_ADDRCONFIG, 0);
+      gai(node, "80", AF_INET6, SOCK_STREAM, AI_ADDRCONFIG, 0);
+      gai(node, "80", AF_INET6, SOCK_STREAM, AI_ADDRCONFIG | AI_V4MAPPED, 0);
+      gai(node, "80", AF_INET6, SOCK_STREAM, AI_ADDRCONFIG | AI_V4MAPPED | AI_ALL, 0);
+      struct addrinfo* res = NULL;
+      int e = getaddrinfo(node, "80", NULL, &res);  /* NULL hints: AI_V4MAPPED | AI_ADDRCONFIG */
+      printf("getaddrinfo(%s, 80, NULL hints): %s\n", n, eai_name(e));
+      for (struct addrinfo* ai = res; ai; ai = ai->ai_next) {
+        char a[INET6_ADDRSTRLEN];
+        int port;
+        addr_text(ai->ai_addr, a, sizeof a, &port);
+        printf("  %d %d %d %s %d\n", ai->ai_family, ai->ai_socktype, ai->ai_protocol, a, port);
+      }
+      if (res) freeaddrinfo(res);
       continue;
     }
     if (few) {

@@ -764,7 +764,10 @@ static int mode_dgram(const char* dir) {
  * a SOCK_DGRAM socket of its own family (asked with the raw system call,
  * which the shim does not front) --- */
 static const char* owner(int family) {
-  int fd = socket(family, SOCK_DGRAM, 0);
+  /* inet6: a raw ICMPv6 socket (the check runs as root, or root of its user
+   * namespace), which the stack has whatever transports it has. */
+  const int want = family == AF_INET6 ? SOCK_RAW : SOCK_DGRAM;
+  int fd = socket(family, want, family == AF_INET6 ? IPPROTO_ICMPV6 : 0);
   CHECK(fd >= 0);
   int dom = -1, type = -1;
   socklen_t len = sizeof dom;
@@ -772,7 +775,7 @@ static const char* owner(int family) {
   len = sizeof type;
   CHECK(syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0);
   close(fd);
-  CHECK((dom == AF_UNIX && type == SOCK_SEQPACKET) || (dom == family && type == SOCK_DGRAM));
+  CHECK((dom == AF_UNIX && type == SOCK_SEQPACKET) || (dom == family && type == want));
   return type == SOCK_SEQPACKET ? "stack" : "kernel";
 }
 

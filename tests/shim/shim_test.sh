@@ -88,11 +88,17 @@ domains)
     echo "TUNSOCK_DOMAINS='$narrow': $(grep -v '^ok' "$work/out" | tr '\n' ' ')"
   }
   start_tunsockd "$work"
-  expect "" "inet stack" "inet6 kernel" "unix stack"
-  grep -q "domains: the daemon serves unix inet; routed to it: unix inet$" "$work/shim.log" ||
+  expect "" "inet stack" "inet6 stack" "unix stack"
+  grep -q "domains: the daemon serves unix inet inet6; routed to it: unix inet inet6$" "$work/shim.log" ||
     fail "shim log: $(cat "$work/shim.log")"
   expect unix "inet kernel" "inet6 kernel" "unix stack"
   expect inet "inet stack" "inet6 kernel" "unix kernel"
+  expect inet6 "inet kernel" "inet6 stack" "unix kernel"
+  expect unix,inet,inet6 "inet stack" "inet6 stack" "unix stack"
+  stop_tunsockd
+  # A daemon run with --domains unix,inet leaves inet6 to the kernel.
+  TUNSOCKD_ARGS="--domains unix,inet" start_tunsockd "$work"
+  expect "" "inet stack" "inet6 kernel" "unix stack"
   expect unix,inet,inet6 "inet stack" "inet6 kernel" "unix stack"
   grep -q "TUNSOCK_DOMAINS names inet6, which the daemon does not serve" "$work/shim.log" ||
     fail "inet6 named but not served: not in the shim log: $(cat "$work/shim.log")"

@@ -27,9 +27,19 @@ bool all_digits(const std::string& s) {
 }
 
 SsEndpoint endpoint(const json& e) {
+  const std::string text = e.value("addr", "0.0.0.0");
+  const uint16_t port = e.value("port", uint16_t(0));
+  uint8_t a6[16];
+  if (inet_pton(AF_INET6, text.c_str(), a6) == 1) return SsEndpoint::inet6(a6, port);
   in_addr a{};
-  inet_pton(AF_INET, e.value("addr", "0.0.0.0").c_str(), &a);
-  return SsEndpoint::inet(ntohl(a.s_addr), e.value("port", uint16_t(0)));
+  inet_pton(AF_INET, text.c_str(), &a);
+  return SsEndpoint::inet(ntohl(a.s_addr), port);
+}
+
+// "198.18.0.1:80", "[2001:db8::1]:80" or "[::ffff:198.18.0.1]:80", as ss.
+std::string end_text(const json& e) {
+  const std::string a = e.value("addr", "?");
+  return (a.find(':') != std::string::npos ? "[" + a + "]" : a) + ":" + std::to_string(e.value("port", 0u));
 }
 
 // One page of the daemon's reply; nullopt with *error set.
@@ -72,9 +82,8 @@ void print_text(const json& doc, bool absolute) {
     first = false;
     const json& l = c["local"];
     const json& r = c["remote"];
-    std::printf("%s:%u > %s:%u  %s  (sock %" PRIu64 ", %s, mss %u, %" PRIu64 " events",
-                l.value("addr", "?").c_str(), l.value("port", 0u), r.value("addr", "?").c_str(),
-                r.value("port", 0u), c.value("state", "?").c_str(), c.value("sock_id", uint64_t(0)),
+    std::printf("%s > %s  %s  (sock %" PRIu64 ", %s, mss %u, %" PRIu64 " events", end_text(l).c_str(),
+                end_text(r).c_str(), c.value("state", "?").c_str(), c.value("sock_id", uint64_t(0)),
                 c.value("cc", "").c_str(), c.value("mss", 0u), c.value("events_total", uint64_t(0)));
     if (const uint64_t d = c.value("events_dropped", uint64_t(0))) std::printf(", the first %" PRIu64 " dropped", d);
     std::printf(")\n");

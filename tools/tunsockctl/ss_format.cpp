@@ -45,7 +45,7 @@ bool kind_selected(const std::string& netid, const SsOptions& o) {
   if (!o.tcp && !o.udp && !o.raw && !o.unix_) return true;
   if (netid == "tcp") return o.tcp;
   if (netid == "udp" || netid == "udplite") return o.udp;
-  if (netid == "raw" || netid == "icmp") return o.raw;
+  if (netid == "raw" || netid == "icmp" || netid == "icmp6") return o.raw;
   return is_unix(netid) && o.unix_;
 }
 
@@ -147,7 +147,7 @@ SsTuple ss_tuple(const json& s) {
   return {end("local"), end("peer")};
 }
 
-SsAddr ss_addr(const json& end, const std::string& netid, bool numeric, bool peer) {
+SsAddr ss_addr(const json& end, const std::string& netid, bool numeric, bool peer, bool v6only) {
   SsAddr a;
   if (is_unix(netid)) {
     std::string p = str(end, "path");
@@ -156,7 +156,13 @@ SsAddr ss_addr(const json& end, const std::string& netid, bool numeric, bool pee
     return a;  // the port (an inode) is the caller's
   }
   std::string addr = str(end, "addr");
-  a.addr = addr.find(':') != std::string::npos ? "[" + addr + "]" : addr.empty() ? "*" : addr;
+  // ss (inet_addr_print): an inet6 wildcard is "*" unless the socket is
+  // IPv6-only (it then takes no IPv4): "[::]"; other IPv6 addresses, v4-mapped
+  // ones included, in brackets.
+  if (addr.find(':') != std::string::npos)
+    a.addr = addr == "::" && !v6only ? "*" : "[" + addr + "]";
+  else
+    a.addr = addr.empty() ? "*" : addr;
   a.sep = ":";
   uint16_t port = uint16_t(num(end, "port"));
   a.port = peer && port == 0 ? "*" : service(port, netid, numeric);
@@ -254,7 +260,20 @@ std::string ss_tcp_info(const json& ti, const SsOptions& o) {
   return out;
 }
 
-std::string ss_render(const std::vector<json>& socks, const SsOptions& o, const std::vector<json>& all_socks) {
+// ss lists the kinds in this order (unix, raw, udp, tcp: main() of ss.c
+// calls each table's dump in turn), each inet kind's IPv4 sockets before
+// its IPv6 ones (one inet_diag dump per family).
+static int ss_rank(const json& s) {
+  const std::string netid = str(s, "netid");
+  const int kind = is_unix(netid) ? 0 : (netid == "raw" || netid == "icmp" || netid == "icmp6") ? 1
+                   : (netid == "udp" || netid == "udplite")                                       ? 2
+                                                                                                  : 3;
+  return kind * 2 + (str(s, "family") == "inet6" ? 1 : 0);
+}
+
+std::string ss_render(const std::vector<json>& socks_in, const SsOptions& o, const std::vector<json>& all_socks) {
+  std::vector<json> socks = socks_in;
+  std::stable_sort(socks.begin(), socks.end(), [](const json& a, const json& b) { return ss_rank(a) < ss_rank(b); });
   std::map<uint64_t, uint64_t> ino_of;  // unix peers: socket id -> inode
   for (const json& s : all_socks) ino_of[num(s, "id")] = num(s, "ino");
   const uint32_t states = shown_states(o);
@@ -287,8 +306,9 @@ std::string ss_render(const std::vector<json>& socks, const SsOptions& o, const 
     r.push_back(std::to_string(num(s, "recv_q")));
     r.push_back(std::to_string(num(s, "send_q")));
     const json none = json::object();
-    SsAddr l = ss_addr(s.contains("local") ? s.at("local") : none, netid, o.numeric, false);
-    SsAddr p = ss_addr(s.contains("peer") ? s.at("peer") : none, netid, o.numeric, true);
+    const bool v6only = s.value("v6only", false);
+    SsAddr l = ss_addr(s.contains("local") ? s.at("local") : none, netid, o.numeric, false, v6only);
+    SsAddr p = ss_addr(s.contains("peer") ? s.at("peer") : none, netid, o.numeric, true, v6only);
     if (is_unix(netid)) {
       l.port = std::to_string(num(s, "ino"));
       p.port = std::to_string(s.contains("peer_id") ? ino_of[num(s, "peer_id")] : 0);

@@ -51,10 +51,11 @@ std::string ss_tcp_info(const nlohmann::json& ti, const SsOptions& opts);  // " 
 std::string ss_bw(double bps, bool numeric);                 // "67.1G" / "67100000000"
 // Address and port as ss prints them in its two columns ("198.18.0.1", ":",
 // "http"). netid picks the service protocol (tcp/udp) or the protocol name
-// (raw); peer: an unconnected inet peer prints "*" for its port.
+// (raw); peer: an unconnected inet peer prints "*" for its port; v6only: the
+// socket is IPv6-only (its "::" prints as "[::]", else as "*").
 struct SsAddr {
   std::string addr, sep, port;
 };
-SsAddr ss_addr(const nlohmann::json& end, const std::string& netid, bool numeric, bool peer);
+SsAddr ss_addr(const nlohmann::json& end, const std::string& netid, bool numeric, bool peer, bool v6only = false);
 
 }  // namespace tunsock::ctl
