@@ -110,6 +110,8 @@ struct In6Pcb {
   uint16_t lport = 0;
   int hlim = -1;                          // IPV6_UNICAST_HOPS (-1: the default)
   std::array<uint32_t, 8> filter{};       // ICMP6_FILTER: a set bit blocks that type
+  bool recverr = false;                   // IPV6_RECVERR (kept; see icmp6_ctloutput)
+  bool recvhoplimit = false;              // IPV6_RECVHOPLIMIT: an IPV6_HOPLIMIT cmsg per message
 };
 
 struct Inet6 {

@@ -24,15 +24,20 @@ namespace {
 Inet6& inet6_so(Socket& so) { return inet6(*so.so_stack); }
 In6Pcb& pcb(Socket& so) { return *static_cast<In6Pcb*>(so.so_pcb); }
 
-bool deliver(In6Pcb& p, std::span<const std::byte> msg, const In6& src) {
+bool deliver(In6Pcb& p, std::span<const std::byte> msg, const wire::Ip6Repr& ip) {
   Socket& so = *p.so;
   if (so.so_rcv.sb_state & SBS_CANTRCVMORE) return false;
   mbuf* m = m_devget(msg.data(), int(msg.size()), M_NOWAIT, true);
   if (!m) return false;
   SockAddr from;
-  in6_sockaddr(src, 0, &from);
-  if (!sbappendaddr(so.so_rcv, from, m, nullptr)) {
+  in6_sockaddr(ip.src, 0, &from);
+  // RFC 3542 §6.3: the received hop limit as an IPV6_HOPLIMIT cmsg (ping -6
+  // prints it as ttl=).
+  const int hlim = ip.hlim;
+  mbuf* control = p.recvhoplimit ? in_cmsg(IPPROTO_IPV6, IPV6_HOPLIMIT, &hlim, sizeof hlim) : nullptr;
+  if (!sbappendaddr(so.so_rcv, from, m, control)) {
     m_freem(m);
+    m_freem(control);
     return false;
   }
   sorwakeup(so);
@@ -243,7 +248,7 @@ void rip6_input(Inet6& in6, std::span<const std::byte> msg, const wire::Ip6Repr&
   for (In6Pcb* p : in6.icmp6b) {
     if (p->ping || !addr_ok(*p, ip)) continue;
     if (p->filter[type >> 5] & (1u << (type & 31))) continue;  // ICMP6_FILTER_WILLBLOCK
-    deliver(*p, msg, ip.src);
+    deliver(*p, msg, ip);
   }
 }
 
@@ -251,7 +256,7 @@ bool ping6_input(Inet6& in6, std::span<const std::byte> msg, const wire::Ip6Repr
   if (msg.size() < 8) return false;
   const uint16_t id = wire::get16(&msg[4]);
   for (In6Pcb* p : in6.icmp6b)
-    if (p->ping && p->lport == id && addr_ok(*p, ip)) return deliver(*p, msg, ip.src);
+    if (p->ping && p->lport == id && addr_ok(*p, ip)) return deliver(*p, msg, ip);
   return false;
 }
 
@@ -296,6 +301,20 @@ int icmp6_ctloutput(Socket& so, Sockopt& s) {
       return 0;
     }
     int v = p.hlim < 0 ? inet6_so(so).hlim : p.hlim;
+    return sooptcopyout(s, &v, sizeof v);
+  }
+  if (s.sopt_level == IPPROTO_IPV6 && (s.sopt_name == IPV6_RECVHOPLIMIT || s.sopt_name == IPV6_RECVERR)) {
+    // DEVIATION: IPV6_RECVERR is kept and reported, but ICMPv6 errors do not
+    // queue on ping and raw sockets yet (a fatal one still sets a connected
+    // ping socket's so_error); ping -6 asks for it and runs either way.
+    bool& flag = s.sopt_name == IPV6_RECVERR ? p.recverr : p.recvhoplimit;
+    if (set) {
+      int v;
+      if (int e = sooptcopyin(s, &v, sizeof v, sizeof v)) return e;
+      flag = v != 0;
+      return 0;
+    }
+    int v = flag;
     return sooptcopyout(s, &v, sizeof v);
   }
   return ENOPROTOOPT;  // DEVIATION: the other IPV6_* options come with the transports
