@@ -4,8 +4,12 @@
 // unreachable when none, ICMP errors to the socket they concern
 // (pr_ctlinput), the user requests, UDP_CORK and the UDP-Lite coverage
 // options. One implementation: the PCB's protocol picks the PCB list (a
-// port space each), the counters, and UDP-Lite's coverage (udplite.cpp).
-// FreeBSD: netinet/udp_usrreq.c; Linux semantics where they differ (udp.c, udplite.c).
+// port space each), the counters, and UDP-Lite's coverage (udplite.cpp);
+// the PCB's family (inp_vflag) picks IPv4 or IPv6 (RFC 8200 §8.1: the
+// checksum is mandatory), and a dual-stack inet6 socket takes the IPv4 path
+// for v4-mapped peers, names rendered v4-mapped (netinet6/in6_pcb.cpp).
+// FreeBSD: netinet/udp_usrreq.c, netinet6/udp6_usrreq.c; Linux semantics
+// where they differ (ipv4/udp.c, ipv6/udp.c, udplite.c).
 #include <time.h>
 #include <linux/errqueue.h>
 #include <netinet/in.h>

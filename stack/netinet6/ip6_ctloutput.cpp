@@ -33,7 +33,14 @@ const ifnet* if_byindex(const Stack& st, int idx) {
 int sock_mtu(Socket& so, const InPcb& inp) {
   if (!(so.so_state & SS_ISCONNECTED)) return 0;
   if (inp.inp_vflag == INP_IPV4) return int(ip_pmtu(inet(*so.so_stack), inp.inp_faddr));
-  return int(ip6_pmtu(inet6(*so.so_stack), inp.in6p_faddr));
+  // Linux ip6_mtu: the device's MTU up to IP6_MAX_MTU (65535 + the 40-byte
+  // header: lo's 65536 shows), or what Packet Too Big taught.
+  const Inet6& in6 = inet6(*so.so_stack);
+  const ifnet* ifp = in6_out_ifp(in6, inp.in6p_faddr);
+  if (!ifp) return 0;
+  const uint32_t dev = std::min<uint32_t>(ifp->if_mtu, 65535 + wire::kIp6HdrLen);
+  const uint32_t path = ip6_pmtu(in6, inp.in6p_faddr);  // capped at 65535
+  return int(path < std::min<uint32_t>(dev, 65535) ? path : dev);
 }
 
 // IPV6_JOIN_GROUP / IPV6_LEAVE_GROUP (Linux ipv6_sock_mc_join, _drop).
@@ -216,6 +223,8 @@ Ip6OutOpts ip6_outopts(const Inet6& in6, const In6PcbOpts& p, const In6& dst) {
   o.dontfrag = p.dontfrag || d == IPV6_PMTUDISC_DO || d == IPV6_PMTUDISC_PROBE || d == IPV6_PMTUDISC_INTERFACE;
   o.ignore_pmtu = d >= IPV6_PMTUDISC_PROBE;  // ip6_setup_cork: the device's MTU
   o.fragsize = uint32_t(p.mtu);
+  // DEVIATION: IPV6_MULTICAST_LOOP is kept and reported, but no copy of a
+  // multicast send is looped back to this host's members.
   if (mc && p.mcast_ifindex) o.ifp = const_cast<ifnet*>(if_byindex(in6.st, p.mcast_ifindex));
   return o;
 }

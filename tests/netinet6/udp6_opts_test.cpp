@@ -310,3 +310,15 @@ TEST_CASE("udp6 opts: ping6 and raw ICMPv6 sockets take the same SOL_IPV6 option
   soclose(*ping);
   soclose(*raw);
 }
+
+TEST_CASE("udp6 opts: IPV6_MTU of a socket connected over lo is lo's 65536 (Linux ip6_mtu caps at IP6_MAX_MTU)") {
+  Dual h;
+  Socket* so = mk6(h.st);
+  REQUIRE(connect6(*so, sa6(a6("::1"), 9)) == 0);
+  CHECK(getint(*so, IPPROTO_IPV6, IPV6_MTU) == int(if_loopback(h.st)->if_mtu));
+  Socket* m = mk6(h.st);
+  REQUIRE(connect6(*m, sa6(mapped(0x7f000001), 9)) == 0);
+  CHECK(getint(*m, IPPROTO_IPV6, IPV6_MTU) == 65535);  // the IPv4 route's, IP_MAX_MTU
+  soclose(*so);
+  soclose(*m);
+}
