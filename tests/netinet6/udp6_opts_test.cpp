@@ -235,3 +235,78 @@ TEST_CASE("udp6 opts: IPV6_JOIN_GROUP and IPV6_LEAVE_GROUP errnos and what a mem
   soclose(*member);
   soclose(*plain);
 }
+
+TEST_CASE("udp6 opts: a joined group is taken by the host on that interface and left with the last member") {
+  Dual h;
+  Socket* so = mk6(h.st);
+  REQUIRE(bind6(*so, sa6(In6{}, 4103)) == 0);
+  h.inject(udp6_pkt(kPeerLL, 1, kGroup, 4103, bytes("before")));
+  CHECK(h.s().notforus == 1);  // nobody joined ff02::1:2
+  ipv6_mreq m{};
+  std::memcpy(&m.ipv6mr_multiaddr, kGroup.data(), 16);
+  m.ipv6mr_interface = unsigned(h.tun->if_index);
+  Sockopt s;
+  s.sopt_dir = SOPT_SET;
+  s.sopt_level = IPPROTO_IPV6;
+  s.sopt_name = IPV6_JOIN_GROUP;
+  s.sopt_val = &m;
+  s.sopt_valsize = sizeof m;
+  REQUIRE(sosetopt(*so, s) == 0);
+  CHECK(in6_mcast_host_member(h.st, kGroup, *h.tun));
+  h.inject(udp6_pkt(kPeerLL, 1, kGroup, 4103, bytes("during")));
+  Rcvd r = recv6(*so);
+  CHECK(r.data == bytes("during"));
+  CHECK(r.from_addr() == kPeerLL);
+  CHECK(r.from6().sin6_scope_id == uint32_t(h.tun->if_index));  // a link-local peer names its interface
+  soclose(*so);
+  CHECK(!in6_mcast_host_member(h.st, kGroup, *h.tun));
+  h.inject(udp6_pkt(kPeerLL, 1, kGroup, 4103, bytes("after")));
+  CHECK(h.s().notforus == 2);
+}
+
+TEST_CASE("udp6 opts: netstat -s -f inet6 has udp6 and udplite6 sections") {
+  Dual h;
+  Socket* so = mk6(h.st);
+  SockAddr to = sa6(kPeer, 9);
+  REQUIRE(send6(*so, bytes("x"), &to) == 0);
+  h.inject(udp6_pkt(kPeer, 1, kUs, 4999, bytes("x")));
+  const std::string t = inet6_stats_text(h.st);
+  CHECK(t.find("udp6:\n\t1 datagrams received\n") != std::string::npos);
+  CHECK(t.find("\t1 dropped due to no socket\n\t0 multicast datagrams undelivered\n\t0 dropped due to full socket buffers\n\t1 datagrams output\nudplite6:") != std::string::npos);
+  soclose(*so);
+}
+
+TEST_CASE("udp6 opts: ping6 and raw ICMPv6 sockets take the same SOL_IPV6 options and cmsgs (Linux ipv6_setsockopt)") {
+  Dual h;
+  Socket* ping = mk6(h.st, IPPROTO_ICMPV6);
+  Socket* raw = mk6(h.st, IPPROTO_ICMPV6, nullptr, AF_INET6, SOCK_RAW);
+  CHECK(setint(*raw, IPPROTO_IPV6, IPV6_V6ONLY, 1) == EINVAL);  // a raw socket counts as bound
+  CHECK(setint(*ping, IPPROTO_IPV6, IPV6_V6ONLY, 1) == 0);
+  CHECK(getint(*ping, IPPROTO_IPV6, IPV6_MTU) == -ENOTCONN);
+  REQUIRE(setint(*ping, IPPROTO_IPV6, IPV6_TCLASS, 0x20) == 0);
+  REQUIRE(setint(*ping, IPPROTO_IPV6, IPV6_UNICAST_HOPS, 5) == 0);
+  REQUIRE(setint(*ping, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1) == 0);
+  CHECK(getint(*ping, IPPROTO_IPV6, IPV6_RECVHOPLIMIT) == 1);
+  Pkt echo = bytes({128, 0, 0, 0, 0, 0, 0, 1, 'h', 'i'});
+  SockAddr to = sa6(kPeer);
+  REQUIRE(send6(*ping, echo, &to) == 0);
+  Out6 o = h.take();
+  CHECK(o.ip.tclass == 0x20);
+  CHECK(o.ip.hlim == 5);
+  const uint16_t id = wire::get16(&o.rest[4]);
+  h.inject(echo_req(kPeer, kUs, 0, 0, {}));  // (answered by the stack; not for the socket)
+  h.out.clear();
+  Pkt reply = ip6(kPeer, kUs, 58, icmp6(kPeer, kUs, 129, 0, (uint32_t(id) << 16) | 1, bytes("hi")), 41);
+  h.inject(reply);
+  Rcvd r = recv6(*ping);
+  REQUIRE(r.err == 0);
+  const Cmsg* hl = r.find(IPPROTO_IPV6, IPV6_HOPLIMIT);
+  REQUIRE(hl);
+  CHECK(as<int>(hl->data) == 41);
+  // sendmsg's IPV6_HOPLIMIT on a raw socket.
+  REQUIRE(send6(*raw, echo, &to, cmsg(IPPROTO_IPV6, IPV6_HOPLIMIT, 3)) == 0);
+  CHECK(h.take().ip.hlim == 3);
+  CHECK(send6(*raw, echo, &to, cmsg(IPPROTO_IPV6, IPV6_HOPLIMIT, 300)) == EINVAL);
+  soclose(*ping);
+  soclose(*raw);
+}
