@@ -1,0 +1,237 @@
+// SOL_IPV6 options of UDP sockets (ip6_ctloutput.cpp) with Linux's
+// defaults, ranges and errnos (ipv6_sockglue.c), their effect on what is
+// sent, the receive cmsgs (IPV6_PKTINFO, IPV6_HOPLIMIT, IPV6_TCLASS, in
+// ip6_datagram_recv_ctl's order), sendmsg's SOL_IPV6 control, SOL_IP on a
+// dual-stack socket, and IPV6_JOIN_GROUP/LEAVE_GROUP.
+#include "netinet6/udp6_fixture.hpp"
+
+using namespace tunsock;
+using namespace tunsock::test6;
+
+TEST_CASE("udp6 opts: getsockopt defaults are Linux's") {
+  Dual h;
+  Socket* so = mk6(h.st);
+  CHECK(getint(*so, IPPROTO_IPV6, IPV6_V6ONLY) == 0);
+  CHECK(getint(*so, IPPROTO_IPV6, IPV6_UNICAST_HOPS) == 64);
+  CHECK(getint(*so, IPPROTO_IPV6, IPV6_MULTICAST_HOPS) == 1);
+  CHECK(getint(*so, IPPROTO_IPV6, IPV6_MULTICAST_LOOP) == 1);
+  CHECK(getint(*so, IPPROTO_IPV6, IPV6_MULTICAST_IF) == 0);
+  CHECK(getint(*so, IPPROTO_IPV6, IPV6_TCLASS) == 0);
+  CHECK(getint(*so, IPPROTO_IPV6, IPV6_RECVPKTINFO) == 0);
+  CHECK(getint(*so, IPPROTO_IPV6, IPV6_RECVHOPLIMIT) == 0);
+  CHECK(getint(*so, IPPROTO_IPV6, IPV6_RECVTCLASS) == 0);
+  CHECK(getint(*so, IPPROTO_IPV6, IPV6_RECVERR) == 0);
+  CHECK(getint(*so, IPPROTO_IPV6, IPV6_MTU_DISCOVER) == IPV6_PMTUDISC_WANT);
+  CHECK(getint(*so, IPPROTO_IPV6, IPV6_DONTFRAG) == 0);
+  CHECK(getint(*so, IPPROTO_IPV6, IPV6_MTU) == -ENOTCONN);  // no route cached: unconnected
+  CHECK(getint(*so, IPPROTO_IPV6, 4242) == -ENOPROTOOPT);
+  CHECK(getint(*so, IPPROTO_TCP, 1) == -ENOPROTOOPT);        // a level not IPv6's
+  CHECK(setint(*so, IPPROTO_IPV6, 4242, 1) == ENOPROTOOPT);
+  REQUIRE(connect6(*so, sa6(kPeer, 9)) == 0);
+  CHECK(getint(*so, IPPROTO_IPV6, IPV6_MTU) == 1500);
+  soclose(*so);
+}
+
+TEST_CASE("udp6 opts: setsockopt ranges and errnos") {
+  Dual h;
+  Socket* so = mk6(h.st);
+  CHECK(setint(*so, IPPROTO_IPV6, IPV6_UNICAST_HOPS, 256) == EINVAL);
+  CHECK(setint(*so, IPPROTO_IPV6, IPV6_UNICAST_HOPS, -2) == EINVAL);
+  CHECK(setint(*so, IPPROTO_IPV6, IPV6_UNICAST_HOPS, 9, 1) == EINVAL);  // needs a whole int
+  CHECK(setint(*so, IPPROTO_IPV6, IPV6_UNICAST_HOPS, 9) == 0);
+  CHECK(getint(*so, IPPROTO_IPV6, IPV6_UNICAST_HOPS) == 9);
+  CHECK(setint(*so, IPPROTO_IPV6, IPV6_UNICAST_HOPS, -1) == 0);  // back to the route's
+  CHECK(getint(*so, IPPROTO_IPV6, IPV6_UNICAST_HOPS) == 64);
+  CHECK(setint(*so, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 256) == EINVAL);
+  CHECK(setint(*so, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, -1) == 0);
+  CHECK(getint(*so, IPPROTO_IPV6, IPV6_MULTICAST_HOPS) == 1);
+  CHECK(setint(*so, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 2) == EINVAL);
+  CHECK(setint(*so, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0) == 0);
+  CHECK(getint(*so, IPPROTO_IPV6, IPV6_MULTICAST_LOOP) == 0);
+  CHECK(setint(*so, IPPROTO_IPV6, IPV6_MULTICAST_IF, 99) == ENODEV);
+  CHECK(setint(*so, IPPROTO_IPV6, IPV6_MULTICAST_IF, h.tun->if_index) == 0);
+  CHECK(getint(*so, IPPROTO_IPV6, IPV6_MULTICAST_IF) == h.tun->if_index);
+  CHECK(setint(*so, IPPROTO_IPV6, IPV6_TCLASS, 256) == EINVAL);
+  CHECK(setint(*so, IPPROTO_IPV6, IPV6_TCLASS, -2) == EINVAL);
+  CHECK(setint(*so, IPPROTO_IPV6, IPV6_TCLASS, 0xb8) == 0);
+  CHECK(getint(*so, IPPROTO_IPV6, IPV6_TCLASS) == 0xb8);
+  CHECK(setint(*so, IPPROTO_IPV6, IPV6_TCLASS, -1) == 0);  // RFC 3542 §6.5: the default, 0
+  CHECK(getint(*so, IPPROTO_IPV6, IPV6_TCLASS) == 0);
+  CHECK(setint(*so, IPPROTO_IPV6, IPV6_MTU_DISCOVER, 6) == EINVAL);
+  CHECK(setint(*so, IPPROTO_IPV6, IPV6_MTU_DISCOVER, IPV6_PMTUDISC_DO) == 0);
+  CHECK(getint(*so, IPPROTO_IPV6, IPV6_MTU_DISCOVER) == IPV6_PMTUDISC_DO);
+  CHECK(setint(*so, IPPROTO_IPV6, IPV6_MTU, 1279) == EINVAL);  // below the IPv6 minimum
+  CHECK(setint(*so, IPPROTO_IPV6, IPV6_MTU, 1280) == 0);
+  CHECK(setint(*so, IPPROTO_IPV6, IPV6_MTU, 0) == 0);
+  for (int opt : {IPV6_RECVPKTINFO, IPV6_RECVHOPLIMIT, IPV6_RECVTCLASS, IPV6_RECVERR, IPV6_DONTFRAG}) {
+    CAPTURE(opt);
+    CHECK(setint(*so, IPPROTO_IPV6, opt, 5) == 0);
+    CHECK(getint(*so, IPPROTO_IPV6, opt) == 1);
+    CHECK(setint(*so, IPPROTO_IPV6, opt, 0) == 0);
+    CHECK(getint(*so, IPPROTO_IPV6, opt) == 0);
+    CHECK(setint(*so, IPPROTO_IPV6, opt, 1, 3) == EINVAL);
+  }
+  soclose(*so);
+}
+
+TEST_CASE("udp6 opts: hop limits and traffic class reach the wire (unicast and multicast)") {
+  Dual h;
+  Socket* so = mk6(h.st);
+  REQUIRE(setint(*so, IPPROTO_IPV6, IPV6_UNICAST_HOPS, 7) == 0);
+  REQUIRE(setint(*so, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 5) == 0);
+  REQUIRE(setint(*so, IPPROTO_IPV6, IPV6_TCLASS, 0x28) == 0);
+  SockAddr to = sa6(kFar, 9);
+  REQUIRE(send6(*so, bytes("u"), &to) == 0);
+  Out6 o = h.take();
+  CHECK(o.ip.hlim == 7);
+  CHECK(o.ip.tclass == 0x28);
+  SockAddr grp = sa6(kGroup, 9);
+  REQUIRE(setint(*so, IPPROTO_IPV6, IPV6_MULTICAST_IF, h.tun->if_index) == 0);
+  REQUIRE(send6(*so, bytes("m"), &grp) == 0);
+  o = h.take();
+  CHECK(o.ip.hlim == 5);
+  CHECK(o.ip.dst == kGroup);
+  CHECK(o.ip.src == kUsLL);  // link-scope group: link-local source (RFC 6724 rule 2)
+  soclose(*so);
+}
+
+TEST_CASE("udp6 opts: IPV6_RECVPKTINFO IPV6_RECVHOPLIMIT and IPV6_RECVTCLASS cmsgs in Linux's order") {
+  Dual h;
+  Socket* so = mk6(h.st);
+  REQUIRE(bind6(*so, sa6(In6{}, 4100)) == 0);
+  REQUIRE(setint(*so, IPPROTO_IPV6, IPV6_RECVTCLASS, 1) == 0);
+  REQUIRE(setint(*so, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1) == 0);
+  REQUIRE(setint(*so, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1) == 0);
+  Pkt p = udp6_pkt(kPeer, 1, kUs, 4100, bytes("x"), 33);
+  p[0] = std::byte(0x60 | (0x2c >> 4));  // traffic class 0x2c
+  p[1] = std::byte((0x2c & 0xf) << 4);
+  h.inject(p);
+  Rcvd r = recv6(*so);
+  REQUIRE(r.err == 0);
+  REQUIRE(r.cmsgs.size() == 3);
+  CHECK(r.cmsgs[0].level == IPPROTO_IPV6);
+  CHECK(r.cmsgs[0].type == IPV6_PKTINFO);
+  CHECK(r.cmsgs[1].type == IPV6_HOPLIMIT);
+  CHECK(r.cmsgs[2].type == IPV6_TCLASS);
+  auto pi = as<in6_pktinfo>(r.cmsgs[0].data);
+  CHECK(std::memcmp(&pi.ipi6_addr, kUs.data(), 16) == 0);
+  CHECK(int(pi.ipi6_ifindex) == h.tun->if_index);
+  CHECK(as<int>(r.cmsgs[1].data) == 33);
+  CHECK(as<int>(r.cmsgs[2].data) == 0x2c);
+  soclose(*so);
+}
+
+TEST_CASE("udp6 opts: an IPv4 datagram on a dual-stack socket gets IPV6_PKTINFO v4-mapped and the SOL_IP cmsgs") {
+  Dual h;
+  Socket* so = mk6(h.st);
+  REQUIRE(bind6(*so, sa6(In6{}, 4101)) == 0);
+  REQUIRE(setint(*so, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1) == 0);
+  REQUIRE(setint(*so, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1) == 0);  // IPv6 only: nothing for IPv4
+  REQUIRE(setint(*so, SOL_IP, IP_RECVTTL, 1) == 0);               // a dual-stack socket's SOL_IP option
+  h.inject(ip4_udp(kPeer4, 1, kUs4, 4101, bytes("v4")));
+  Rcvd r = recv6(*so);
+  REQUIRE(r.err == 0);
+  REQUIRE(r.cmsgs.size() == 2);
+  CHECK(r.cmsgs[0].level == IPPROTO_IPV6);
+  CHECK(r.cmsgs[0].type == IPV6_PKTINFO);
+  auto pi = as<in6_pktinfo>(r.cmsgs[0].data);
+  In6 m = mapped(kUs4);
+  CHECK(std::memcmp(&pi.ipi6_addr, m.data(), 16) == 0);
+  CHECK(int(pi.ipi6_ifindex) == h.tun->if_index);
+  CHECK(r.cmsgs[1].level == SOL_IP);
+  CHECK(r.cmsgs[1].type == IP_TTL);
+  CHECK(as<int>(r.cmsgs[1].data) == 64);
+  soclose(*so);
+}
+
+TEST_CASE("udp6 opts: SOL_IP IP_TTL and IP_TOS of a dual-stack socket apply to its v4-mapped sends") {
+  Dual h;
+  Socket* so = mk6(h.st);
+  REQUIRE(setint(*so, SOL_IP, IP_TTL, 17) == 0);
+  REQUIRE(setint(*so, SOL_IP, IP_TOS, 0x20) == 0);
+  CHECK(getint(*so, SOL_IP, IP_TTL) == 17);
+  REQUIRE(setint(*so, IPPROTO_IPV6, IPV6_UNICAST_HOPS, 3) == 0);  // IPv6's, not IPv4's
+  SockAddr to = sa6(mapped(kPeer4), 9);
+  REQUIRE(send6(*so, bytes("x"), &to) == 0);
+  auto ip = take4(h);
+  REQUIRE(ip);
+  CHECK(ip->ttl == 17);
+  CHECK(ip->tos == 0x20);
+  soclose(*so);
+}
+
+TEST_CASE("udp6 opts: sendmsg IPV6_PKTINFO IPV6_HOPLIMIT IPV6_TCLASS and their errnos") {
+  Dual h;
+  Socket* so = mk6(h.st);
+  SockAddr to = sa6(kPeer, 9);
+  in6_pktinfo pi{};
+  std::memcpy(&pi.ipi6_addr, kUsLL.data(), 16);
+  pi.ipi6_ifindex = unsigned(h.tun->if_index);
+  mbuf* c = cmsg(IPPROTO_IPV6, IPV6_PKTINFO, pi);
+  c->m_next = cmsg(IPPROTO_IPV6, IPV6_HOPLIMIT, 9);
+  c->m_next->m_next = cmsg(IPPROTO_IPV6, IPV6_TCLASS, 0x10);
+  REQUIRE(send6(*so, bytes("x"), &to, c) == 0);
+  Out6 o = h.take();
+  CHECK(o.ip.src == kUsLL);
+  CHECK(o.ip.hlim == 9);
+  CHECK(o.ip.tclass == 0x10);
+  in6_pktinfo notours{};
+  std::memcpy(&notours.ipi6_addr, kPeer.data(), 16);
+  CHECK(send6(*so, bytes("x"), &to, cmsg(IPPROTO_IPV6, IPV6_PKTINFO, notours)) == EINVAL);
+  in6_pktinfo nodev{};
+  nodev.ipi6_ifindex = 99;
+  CHECK(send6(*so, bytes("x"), &to, cmsg(IPPROTO_IPV6, IPV6_PKTINFO, nodev)) == ENODEV);
+  in6_pktinfo ll{};
+  std::memcpy(&ll.ipi6_addr, kUsLL.data(), 16);
+  CHECK(send6(*so, bytes("x"), &to, cmsg(IPPROTO_IPV6, IPV6_PKTINFO, ll)) == EINVAL);  // link-local needs an interface
+  CHECK(send6(*so, bytes("x"), &to, cmsg(IPPROTO_IPV6, IPV6_HOPLIMIT, 256)) == EINVAL);
+  CHECK(send6(*so, bytes("x"), &to, cmsg(IPPROTO_IPV6, IPV6_TCLASS, -2)) == EINVAL);
+  CHECK(send6(*so, bytes("x"), &to, cmsg(IPPROTO_IPV6, IPV6_RECVERR, 1)) == EINVAL);  // not a send cmsg
+  CHECK(h.out.empty());
+  soclose(*so);
+}
+
+TEST_CASE("udp6 opts: IPV6_JOIN_GROUP and IPV6_LEAVE_GROUP errnos and what a member hears") {
+  Dual h;
+  Socket* member = mk6(h.st);
+  Socket* plain = mk6(h.st);
+  REQUIRE(setint(*member, SOL_SOCKET, SO_REUSEADDR, 1) == 0);
+  REQUIRE(setint(*plain, SOL_SOCKET, SO_REUSEADDR, 1) == 0);
+  REQUIRE(bind6(*member, sa6(In6{}, 4102)) == 0);
+  REQUIRE(bind6(*plain, sa6(In6{}, 4102)) == 0);
+  auto mreq = [&](const In6& g, int idx) {
+    ipv6_mreq m{};
+    std::memcpy(&m.ipv6mr_multiaddr, g.data(), 16);
+    m.ipv6mr_interface = unsigned(idx);
+    return m;
+  };
+  auto mc = [&](Socket& so, int name, const ipv6_mreq& m, size_t len = sizeof(ipv6_mreq)) {
+    Sockopt s;
+    s.sopt_dir = SOPT_SET;
+    s.sopt_level = IPPROTO_IPV6;
+    s.sopt_name = name;
+    ipv6_mreq v = m;
+    s.sopt_val = &v;
+    s.sopt_valsize = len;
+    return sosetopt(so, s);
+  };
+  CHECK(mc(*member, IPV6_JOIN_GROUP, mreq(kPeer, 0)) == EINVAL);  // not multicast
+  CHECK(mc(*member, IPV6_JOIN_GROUP, mreq(kGroup, 99)) == ENODEV);
+  CHECK(mc(*member, IPV6_JOIN_GROUP, mreq(kGroup, h.tun->if_index), 8) == EINVAL);
+  CHECK(mc(*member, IPV6_JOIN_GROUP, mreq(kGroup, h.tun->if_index)) == 0);
+  CHECK(mc(*member, IPV6_JOIN_GROUP, mreq(kGroup, h.tun->if_index)) == EADDRINUSE);
+  // A socket that joined a group hears only its groups; one that joined
+  // none hears every group the host takes (here the all-nodes group).
+  h.inject(udp6_pkt(kPeerLL, 1, kAllNodes, 4102, bytes("all")));
+  CHECK(recv6(*member).err == EWOULDBLOCK);
+  CHECK(recv6(*plain).data == bytes("all"));
+  CHECK(mc(*member, IPV6_LEAVE_GROUP, mreq(kGroup, 0)) == 0);
+  CHECK(mc(*member, IPV6_LEAVE_GROUP, mreq(kGroup, 0)) == EADDRNOTAVAIL);
+  CHECK(mc(*member, IPV6_LEAVE_GROUP, mreq(kPeer, 0)) == EINVAL);
+  h.inject(udp6_pkt(kPeerLL, 1, kAllNodes, 4102, bytes("all2")));
+  CHECK(recv6(*member).data == bytes("all2"));
+  CHECK(recv6(*plain).data == bytes("all2"));
+  CHECK(h.out.empty());  // no port unreachable about a multicast datagram
+  soclose(*member);
+  soclose(*plain);
+}
