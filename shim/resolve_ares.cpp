@@ -152,8 +152,13 @@ Channel::Channel(const Ares& a, bool files_only) : a_(a) {
   int mask = ARES_OPT_LOOKUPS;
   if (!files_only) {
     const Retrans r = retrans();
+    // One try per server and per round: c-ares 1.18 doubles the timeout at
+    // each round (timeout << round), glibc keeps it (timeout:N per try);
+    // the shim makes the rounds itself (attempts(): the callers ask again
+    // while every server timed out).
     o.timeout = r.timeout_s * 1000;
-    o.tries = r.attempts;
+    o.tries = 1;
+    attempts_ = r.attempts;
     mask = ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
   }
   if (a_.init_options(&ch_, &o, mask) != ARES_SUCCESS) {
