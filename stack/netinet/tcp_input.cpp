@@ -610,8 +610,9 @@ void tcp6_input(Inet6& in6, mbuf* m, int off, const wire::Ip6Repr& ip6) {
   if (wire::cksum_finish(sum) != 0) return bad(st.rcvbadsum);
   // Linux tcp_v6_rcv takes only packets for this host (not multicast),
   // and tcp_v6_conn_request drops a v4-mapped source (RFC 4038 §5.1: such
-  // an address never appears on the wire).
-  if (wire::in6_is_multicast(ip6.dst) || wire::in6_is_v4mapped(ip6.src) || wire::in6_is_v4mapped(ip6.dst))
+  // an address never appears on the wire); from :: nobody could answer.
+  if (wire::in6_is_multicast(ip6.dst) || wire::in6_is_v4mapped(ip6.src) || wire::in6_is_v4mapped(ip6.dst) ||
+      wire::in6_is_unspecified(ip6.src))
     return bad(st.rcvbadaddr);
   auto th = parse_hdr(m, off, tlen);
   if (!th) return bad(st.rcvbadoff);

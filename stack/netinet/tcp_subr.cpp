@@ -371,11 +371,13 @@ uint32_t tcp_mss_for6(Inet& in, const In6& faddr) {
   // The interface the route leaves by (loopback for our own addresses).
   uint32_t mtu = 1500;
   if (Inet6* in6 = inet6_of(in.st))
-    if (const ifnet* ifp = in6_out_ifp(*in6, faddr)) mtu = std::min<uint32_t>(ifp->if_mtu, 65535);
-  // RFC 9293 §3.7.1: less the 40-byte IPv6 and 20-byte TCP headers; Linux
-  // ip6_default_advmss: at least ip6_rt_min_advmss (1280 - 60), at most
-  // IPV6_MAXPLEN - 20.
-  return std::clamp<uint32_t>(mtu - 60, kTcp6DefaultMss, 65535 - 20);
+    if (const ifnet* ifp = in6_out_ifp(*in6, faddr)) mtu = ifp->if_mtu;
+  // RFC 9293 §3.7.1: less the 40-byte IPv6 and 20-byte TCP headers. Linux
+  // ip6_default_advmss: at least ip6_rt_min_advmss (1280 - 60); above
+  // IPV6_MAXPLEN - 20 it says 65535 ("rely on path MTU discovery"). On a
+  // 65536-byte loopback that is 65476, as Linux's TCP_INFO shows.
+  const uint32_t mss = std::max<uint32_t>(mtu > 60 ? mtu - 60 : 0, kTcp6DefaultMss);
+  return mss > 65535 - 20 ? 65535 : mss;
 }
 
 uint32_t tcp_path_mtu(const TcpCb& tp) {

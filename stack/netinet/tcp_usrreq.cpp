@@ -79,6 +79,14 @@ void tcp_usrclosed(TcpCb& tp) {
 
 // The wildcard binding of an AF_INET6 socket: :: takes IPv4 too unless
 // IPV6_V6ONLY (Linux ipv6_only_sock).
+// sin6_scope_id of a full sockaddr_in6 (0 for the 24-byte RFC 2133 form).
+uint32_t sin6_scope(const SockAddr& nam) {
+  if (nam.len < sizeof(sockaddr_in6)) return 0;
+  sockaddr_in6 s{};
+  std::memcpy(&s, &nam.ss, sizeof s);
+  return s.sin6_scope_id;
+}
+
 uint8_t wild_vflag(const InPcb& inp) {
   if (inp.inp_family != AF_INET6) return INP_IPV4;
   return inp.in6p.v6only ? INP_IPV6 : INP_IPV6 | INP_IPV4;
@@ -134,14 +142,30 @@ int tcp6_bind(Socket& so, const SockAddr& nam, const Td& td) {
     return tcp_bind_port(in, inp, INP_IPV4, v4, In6{}, port, td);
   }
   if (wire::in6_is_unspecified(a)) return tcp_bind_port(in, inp, wild_vflag(inp), 0, In6{}, port, td);
-  // DEVIATION: no scope ids yet (in6_var.hpp): a link-local address needs
-  // a sin6_scope_id, as Linux asks of an unbound socket, but any one does.
-  sockaddr_in6 sin6{};
-  std::memcpy(&sin6, &nam.ss, std::min<size_t>(nam.len, sizeof sin6));
-  if (wire::in6_is_linklocal(a) && (nam.len < sizeof(sockaddr_in6) || sin6.sin6_scope_id == 0)) return EINVAL;
   Inet6* in6 = inet6_of(in.st);
-  if (!anysrc && (!in6 || !in6_localaddr(*in6, a))) return EADDRNOTAVAIL;
-  return tcp_bind_port(in, inp, INP_IPV6, 0, a, port, td);
+  if (!in6) return EADDRNOTAVAIL;
+  if (wire::in6_is_linklocal(a)) {
+    // Linux: a link-local address needs the interface (sin6_scope_id), and
+    // must be that interface's. DEVIATION: the interface is not kept for
+    // routing (no scope ids in routes yet, in6_var.hpp).
+    const uint32_t idx = sin6_scope(nam);
+    if (!idx) return EINVAL;
+    const ifnet* dev = nullptr;
+    if (const IfState* ifs = if_state(static_cast<const Stack&>(in.st)))
+      for (auto& i : ifs->ifs)
+        if (uint32_t(i->if_index) == idx) dev = i.get();
+    if (!dev) return ENODEV;
+    if (!anysrc && in6_addr_ifp(*in6, a) != dev) return EADDRNOTAVAIL;
+  } else if (!anysrc && !in6_localaddr(*in6, a)) {
+    return EADDRNOTAVAIL;
+  }
+  // Linux: a specific IPv6 address makes the socket IPv6-only
+  // (getsockopt(IPV6_V6ONLY) says 1 from then on); not when bind fails.
+  const bool v6only = inp.in6p.v6only;
+  inp.in6p.v6only = true;
+  const int e = tcp_bind_port(in, inp, INP_IPV6, 0, a, port, td);
+  if (e) inp.in6p.v6only = v6only;
+  return e;
 }
 
 int tcp_bind(Socket& so, const SockAddr& nam, const Td& td) {
@@ -262,6 +286,10 @@ int tcp6_connect(Socket& so, const SockAddr& nam) {
     else dst[15] = 1;
   }
   if (wire::in6_is_multicast(dst)) return ENETUNREACH;
+  // Linux: a link-local peer needs an interface: a scope id, or a bind to
+  // a link-local address (which took one).
+  if (wire::in6_is_linklocal(dst) && !sin6_scope(nam) && !(inp.bindaddr_lock && wire::in6_is_linklocal(inp.in6p_laddr)))
+    return EINVAL;
   if (wire::in6_is_v4mapped(dst)) {
     // Bound to an IPv6 address (Linux sets ipv6only then) or V6ONLY.
     if (inp.in6p.v6only || (inp.bindaddr_lock && !(inp.inp_vflag & INP_IPV4))) return ENETUNREACH;

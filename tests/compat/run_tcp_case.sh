@@ -21,7 +21,14 @@
 #                the peer's leave through tsk0, neither is touched.
 # Both have 127.0.0.1 on the program's side, no default route, and the same
 # peer (tcp_peer, commands through the FIFO $TCP_PEER_CTL) on the kernel's
-# 198.18.0.1, where nftables drops SYNs to port 9998 (the silent port).
+# 198.18.0.1, where nftables drops SYNs to port 9998 (the silent port)
+# and answers TCP over IPv6 to 9997 with ICMPv6 port unreachable, to 9996
+# with ICMPv6 administratively prohibited.
+# The IPv6 cases (tcp6/, binaries compat_tcp6_*, or COMPAT_INET6=1) have
+# IPv6 on besides: the program's side 2001:db8::2/64 (and ::1), the kernel's
+# 2001:db8::1/64 (no DAD), tcp_peer listening on both of the kernel's
+# addresses; under the shim the daemon gets --address 2001:db8::2/64 and the
+# nftables rule above (table inet) rejects the kernel's TCP over IPv6 too.
 set -uo pipefail
 if [ -z "${TUNSOCK_TCP_IN_NS:-}" ]; then
   u=-n
@@ -33,6 +40,11 @@ bin=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
 expected=${3:-}
 here=$(cd "$(dirname "$0")" && pwd)
 export TUNSOCK_BUILD=$build
+# shellcheck source=netns_lib.sh
+source "$here/netns_lib.sh"
+inet6_mode "$bin"
+peer_addr=198.18.0.1
+[ "$COMPAT_INET6" = 1 ] && peer_addr=198.18.0.1,$PEER6
 # shellcheck source=../support/daemon.sh
 source "$here/../support/daemon.sh"
 # shellcheck source=transcript.sh
@@ -51,9 +63,6 @@ trap cleanup EXIT
 mkdir -p "$work/native" "$work/shim" "$work/daemon"
 : >"$work/daemon/daemon.log"
 
-# shellcheck source=netns_lib.sh
-source "$here/netns_lib.sh"
-
 # peer_rules [PREFIX...]: the peer's namespace drops SYNs to the silent port.
 peer_rules() {
   "$@" nft -f - <<'EOF'
@@ -61,6 +70,8 @@ table inet tskpeer {
   chain in {
     type filter hook input priority 0;
     tcp dport 9998 tcp flags & (syn | ack) == syn drop
+    meta nfproto ipv6 tcp dport 9997 reject with icmpv6 type port-unreachable
+    meta nfproto ipv6 tcp dport 9996 reject with icmpv6 type admin-prohibited
   }
 }
 EOF
@@ -73,9 +84,9 @@ start_peer() {
   export TCP_PEER_CTL=$work/peer.$run.ctl
   rm -f "$ready"
   if [ $# -gt 0 ]; then
-    nsenter -t "$1" -n -- env -u LD_PRELOAD "$build/bin/tcp_peer" 198.18.0.1 "$TCP_PEER_CTL" "$ready" 2>>"$work/peer.log" &
+    nsenter -t "$1" -n -- env -u LD_PRELOAD "$build/bin/tcp_peer" "$peer_addr" "$TCP_PEER_CTL" "$ready" 2>>"$work/peer.log" &
   else
-    env -u LD_PRELOAD "$build/bin/tcp_peer" 198.18.0.1 "$TCP_PEER_CTL" "$ready" 2>>"$work/peer.log" &
+    env -u LD_PRELOAD "$build/bin/tcp_peer" "$peer_addr" "$TCP_PEER_CTL" "$ready" 2>>"$work/peer.log" &
   fi
   peers+=("$!")
   local i
@@ -96,13 +107,18 @@ kernel_run() {
   host=$ns_pid
   new_ns || exit 1
   prog=$ns_pid
-  ns_base in_ns "$host"
-  ns_base in_ns "$prog"
+  ns_base in_ns "$host" || exit 1
+  ns_base in_ns "$prog" || exit 1
   in_ns "$host" ip link add vh type veth peer name vp netns "$prog"
   in_ns "$host" ip addr add 198.18.0.1/24 brd + dev vh
   in_ns "$host" ip link set vh up
   in_ns "$prog" ip addr add 198.18.0.2/24 brd + dev vp
   in_ns "$prog" ip link set vp up
+  if [ "$COMPAT_INET6" = 1 ]; then
+    addr6 vh "$PEER6" in_ns "$host" || exit 1
+    addr6 vp "$US6" in_ns "$prog" || exit 1
+    peer_icmp_unlimited in_ns "$host" || exit 1
+  fi
   peer_rules in_ns "$host" || exit 1
   start_peer "$(basename "$dir")" "$host" || exit 1
   run_one "$dir" nsenter -t "$prog" -n -- env -u LD_PRELOAD "$bin"
@@ -122,8 +138,13 @@ fi
 # --- the shim's run ---
 new_ns || exit 1
 tun=$ns_pid
-ns_base in_ns "$tun"
+ns_base in_ns "$tun" || exit 1
 peer_rules in_ns "$tun" || exit 1
+daemon_args="--tun tsk0 --address 198.18.0.2/24 --host-address 198.18.0.1/24"
+if [ "$COMPAT_INET6" = 1 ]; then
+  daemon_args="$daemon_args --address $US6/64"
+  peer_icmp_unlimited in_ns "$tun" || exit 1
+fi
 in_ns "$tun" nft -f - <<'EOF' || exit 1
 table inet tsk {
   chain out {
@@ -133,7 +154,11 @@ table inet tsk {
 }
 EOF
 TUNSOCKD_PREFIX="nsenter -t $tun -n --" TUNSOCK_LOG=${TUNSOCK_LOG:-info,ip=debug} \
-  TUNSOCKD_ARGS="--tun tsk0 --address 198.18.0.2/24 --host-address 198.18.0.1/24" start_tunsockd "$work/daemon" || exit 1
+  TUNSOCKD_ARGS="$daemon_args" start_tunsockd "$work/daemon" || exit 1
+if [ "$COMPAT_INET6" = 1 ]; then
+  # The kernel's side of the device (the daemon gives it the IPv4 address).
+  in_ns "$tun" ip -6 addr show dev tsk0 | grep -q "$PEER6/" || addr6 tsk0 "$PEER6" in_ns "$tun" || exit 1
+fi
 start_peer shim "$tun" || exit 1
 run_one "$work/shim" nsenter -t "$tun" -n -- env LD_PRELOAD="$build/lib/libtunsock.so" "$bin"
 fell=$(in_ns "$tun" nft list chain inet tsk out 2>/dev/null | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
@@ -143,7 +168,7 @@ if [ -n "$fell" ] && [ "$fell" != 0 ]; then
 fi
 # A socket the daemon hands to the host kernel may pass a case that never
 # touches the wire (options only): that is no pass of the stack.
-if grep -q "inet stream socket.*the host kernel's" "$work/daemon/daemon.log"; then
+if grep -q "inet6\? stream socket.*the host kernel's" "$work/daemon/daemon.log"; then
   echo "fall-through: the daemon handed an inet stream socket to the host kernel" >>"$work/shim.out"
 fi
 

@@ -33,7 +33,10 @@
  *   accepts PORT             -> "accepts=N" connections accepted on PORT so far
  *   blackhole KEY            drop every packet of that connection from now
  *                            on, both ways (nftables in the peer's namespace)
- * Usage: tcp_peer ADDR CTL_FIFO READY_FILE */
+ * With ADDR,ADDR6 (the IPv6 compat cases) every listener exists on both
+ * addresses; a port's KEY is its most recent connection on either; connect
+ * takes an address of either family.
+ * Usage: tcp_peer ADDR[,ADDR6] CTL_FIFO READY_FILE */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -69,8 +72,28 @@ struct conn {
 };
 static struct conn conns[MAXC];
 static int nconns;
-static int listeners[NSERV];
+#define NADDR 2
+static int listeners[NADDR * NSERV]; /* address a, service i at a * NSERV + i */
+static int nlisteners;
 static int accepts[NSERV];
+
+/* ip:port as a sockaddr of ip's family; its length (0: not an address). */
+static socklen_t mkaddr(const char *ip, int port, struct sockaddr_storage *ss) {
+  memset(ss, 0, sizeof *ss);
+  struct sockaddr_in *a = (struct sockaddr_in *)ss;
+  struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+  if (inet_pton(AF_INET, ip, &a->sin_addr) == 1) {
+    a->sin_family = AF_INET;
+    a->sin_port = htons((uint16_t)port);
+    return sizeof *a;
+  }
+  if (inet_pton(AF_INET6, ip, &a6->sin6_addr) == 1) {
+    a6->sin6_family = AF_INET6;
+    a6->sin6_port = htons((uint16_t)port);
+    return sizeof *a6;
+  }
+  return 0;
+}
 
 static unsigned char pattern_byte(unsigned long i) { return (unsigned char)((i * 7 + 3) % 251); }
 
@@ -134,9 +157,10 @@ static void do_close(struct conn *c, int rst) {
   c->closed = 1;
 }
 
-static void on_accept(int idx) {
+static void on_accept(int li) {
+  const int idx = li % (int)NSERV;
   for (int k = 0; k < 64; k++) {
-    int fd = accept4(listeners[idx], NULL, NULL, SOCK_CLOEXEC);
+    int fd = accept4(listeners[li], NULL, NULL, SOCK_CLOEXEC);
     if (fd < 0) return;
     accepts[idx]++;
     struct conn *c = add_conn(fd, kServices[idx].mode, kServices[idx].port);
@@ -197,10 +221,10 @@ static void command(char *line);
 
 /* One poll over everything, up to ms. */
 static void pump(int ms) {
-  struct pollfd p[NSERV + MAXC + 1];
-  int map[NSERV + MAXC + 1];
+  struct pollfd p[NADDR * NSERV + MAXC + 1];
+  int map[NADDR * NSERV + MAXC + 1];
   int n = 0;
-  for (size_t i = 0; i < NSERV; i++) { p[n] = (struct pollfd){listeners[i], POLLIN, 0}; map[n++] = -1 - (int)i; }
+  for (int i = 0; i < nlisteners; i++) { p[n] = (struct pollfd){listeners[i], POLLIN, 0}; map[n++] = -1 - i; }
   for (int i = 0; i < nconns; i++) {
     struct conn *c = &conns[i];
     if (c->closed || c->hupped) continue;
@@ -299,10 +323,10 @@ static void command(char *line) {
     sscanf(line, "%*s %*s %*s %*s %15s %ld", mode, &ms);
     int m = strcmp(mode, "discard") == 0 ? MODE_DISCARD : strcmp(mode, "hold") == 0 ? MODE_HOLD
           : strcmp(mode, "greet") == 0 ? MODE_GREET : MODE_ECHO;
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(arg))};
-    inet_pton(AF_INET, key, &a.sin_addr);
-    int r = connect(fd, (struct sockaddr *)&a, sizeof a);
+    struct sockaddr_storage a;
+    socklen_t al = mkaddr(key, atoi(arg), &a);
+    int fd = socket(a.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int r = connect(fd, (struct sockaddr *)&a, al);
     struct conn *o = add_conn(fd, m, 0);
     if (!o) { strcpy(out, "error too many"); }
     else if (r < 0 && errno != EINPROGRESS) { o->err = errno; do_close(o, 0); snprintf(out, sizeof out, "error %s", ename(o->err)); }
@@ -316,11 +340,11 @@ static void command(char *line) {
       else strcpy(out, "connected");
     }
   } else if (c && strcmp(cmd, "blackhole") == 0) {
-    struct sockaddr_in a;
+    struct sockaddr_storage a;
     socklen_t l = sizeof a;
     char sh[300];
     if (getpeername(c->fd, (struct sockaddr *)&a, &l) == 0) {
-      int port = ntohs(a.sin_port);
+      int port = ntohs(((struct sockaddr_in *)&a)->sin_port); /* sin6_port is at the same place */
       snprintf(sh, sizeof sh, "nft add rule inet tskpeer in tcp sport %d drop && "
                "nft add chain inet tskpeer out '{ type filter hook output priority 0; }' && "
                "nft add rule inet tskpeer out tcp dport %d drop", port, port);
@@ -336,22 +360,26 @@ static void command(char *line) {
 
 int main(int argc, char **argv) {
   if (argc != 4) {
-    fprintf(stderr, "usage: tcp_peer ADDR CTL_FIFO READY_FILE\n");
+    fprintf(stderr, "usage: tcp_peer ADDR[,ADDR6] CTL_FIFO READY_FILE\n");
     return 2;
   }
   signal(SIGPIPE, SIG_IGN);
-  for (size_t i = 0; i < NSERV; i++) {
-    int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), on = 1;
-    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-    if (kServices[i].rcvbuf)
-      setsockopt(s, SOL_SOCKET, SO_RCVBUF, &kServices[i].rcvbuf, sizeof kServices[i].rcvbuf);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)kServices[i].port)};
-    inet_pton(AF_INET, argv[1], &a.sin_addr);
-    if (bind(s, (struct sockaddr *)&a, sizeof a) < 0 || listen(s, 64) < 0) {
-      fprintf(stderr, "tcp_peer: bind/listen %s:%d: %s\n", argv[1], kServices[i].port, strerror(errno));
-      return 1;
+  static char addrs[128];
+  snprintf(addrs, sizeof addrs, "%s", argv[1]);
+  for (char *addr = strtok(addrs, ","); addr && nlisteners < NADDR * (int)NSERV; addr = strtok(NULL, ",")) {
+    for (size_t i = 0; i < NSERV; i++) {
+      struct sockaddr_storage a;
+      socklen_t al = mkaddr(addr, kServices[i].port, &a);
+      int s = socket(a.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), on = 1;
+      setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+      if (kServices[i].rcvbuf)
+        setsockopt(s, SOL_SOCKET, SO_RCVBUF, &kServices[i].rcvbuf, sizeof kServices[i].rcvbuf);
+      if (!al || bind(s, (struct sockaddr *)&a, al) < 0 || listen(s, 64) < 0) {
+        fprintf(stderr, "tcp_peer: bind/listen %s:%d: %s\n", addr, kServices[i].port, strerror(errno));
+        return 1;
+      }
+      listeners[nlisteners++] = s;
     }
-    listeners[i] = s;
   }
   unlink(argv[2]);
   if (mkfifo(argv[2], 0600) < 0) { perror("mkfifo"); return 1; }

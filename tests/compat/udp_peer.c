@@ -18,7 +18,14 @@
  *   UDP-Lite (a port space of its own): echo on ADDR:7 (any coverage), and
  *   on ADDR:8 with UDPLITE_RECV_CSCOV 20 (partial coverage below 20 dropped).
  *   Any other port of ADDR has no socket: ICMP port unreachable.
- * Usage: udp_peer ADDR READY_FILE (the file appears once all are bound). */
+ * With an IPv6 address too (ADDR,ADDR6: the IPv6 compat cases), the same
+ * services run on ADDR6 (discard on ADDR6:9, its "last" from=[A]:P with
+ * ttl= the hop limit and tos= the traffic class); "send" leaves from the
+ * address of DST's family; "lite" is IPv4 only; and
+ *     "ptb DST DPORT SPORT MTU" -> an ICMPv6 Packet Too Big (MTU) to DST
+ *        quoting a UDP datagram of 1400 bytes from DST:DPORT to
+ *        [ADDR6]:SPORT (its IPv6 and UDP headers and 32 bytes); "done"
+ * Usage: udp_peer ADDR[,ADDR6] READY_FILE (the file appears once all are bound). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,14 +38,36 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* ip:port as a sockaddr of ip's family; its length (0: not an address). */
+static socklen_t mkaddr(const char *ip, int port, struct sockaddr_storage *ss) {
+  memset(ss, 0, sizeof *ss);
+  struct sockaddr_in *a = (struct sockaddr_in *)ss;
+  struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+  if (inet_pton(AF_INET, ip, &a->sin_addr) == 1) {
+    a->sin_family = AF_INET;
+    a->sin_port = htons((uint16_t)port);
+    return sizeof *a;
+  }
+  if (inet_pton(AF_INET6, ip, &a6->sin6_addr) == 1) {
+    a6->sin6_family = AF_INET6;
+    a6->sin6_port = htons((uint16_t)port);
+    return sizeof *a6;
+  }
+  return 0;
+}
+static int family_of(const char *ip) {
+  struct sockaddr_storage ss;
+  return mkaddr(ip, 0, &ss) == sizeof(struct sockaddr_in6) ? AF_INET6 : AF_INET;
+}
+
 static int bound(const char *addr, int port) {
-  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_storage a;
+  socklen_t al = mkaddr(addr, port, &a);
+  int s = socket(a.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   int on = 1;
   if (s < 0) { perror("socket"); exit(1); }
   setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-  inet_pton(AF_INET, addr, &a.sin_addr);
-  if (bind(s, (struct sockaddr *)&a, sizeof a) < 0) {
+  if (bind(s, (struct sockaddr *)&a, al) < 0) {
     fprintf(stderr, "udp_peer: bind %s:%d: %s\n", addr, port, strerror(errno));
     exit(1);
   }
@@ -46,12 +75,12 @@ static int bound(const char *addr, int port) {
 }
 
 static int bound_lite(const char *addr, int port, int min_cov) {
-  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDPLITE);
+  struct sockaddr_storage a;
+  socklen_t al = mkaddr(addr, port, &a);
+  int s = socket(a.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDPLITE);
   if (s < 0) return -1;  /* a kernel without UDP-Lite: the UDP cases still run (poll skips -1) */
   if (min_cov) setsockopt(s, IPPROTO_UDPLITE, 11 /* UDPLITE_RECV_CSCOV */, &min_cov, sizeof min_cov);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-  inet_pton(AF_INET, addr, &a.sin_addr);
-  if (bind(s, (struct sockaddr *)&a, sizeof a) < 0) {
+  if (bind(s, (struct sockaddr *)&a, al) < 0) {
     fprintf(stderr, "udp_peer: bind udplite %s:%d: %s\n", addr, port, strerror(errno));
     exit(1);
   }
@@ -100,12 +129,44 @@ static int send_lite(const char *addr, const char *dst, int dport, int sport, in
   return n == (ssize_t)len ? 0 : -1;
 }
 
+/* The "ptb" command: RFC 4443 §3.2 Packet Too Big, made on a raw ICMPv6
+ * socket (the kernel computes the checksum). */
+static int send_ptb(const char *addr6, const char *dst, int dport, int sport, int mtu) {
+  unsigned char m[8 + 40 + 8 + 32];
+  memset(m, 0, sizeof m);
+  m[0] = 2; /* ICMP6_PACKET_TOO_BIG */
+  m[4] = (unsigned char)(mtu >> 24), m[5] = (unsigned char)(mtu >> 16);
+  m[6] = (unsigned char)(mtu >> 8), m[7] = (unsigned char)mtu;
+  unsigned char *ip = m + 8, *udp = m + 48;
+  const int plen = 1408; /* UDP header + 1400 bytes */
+  ip[0] = 0x60;
+  ip[4] = (unsigned char)(plen >> 8), ip[5] = (unsigned char)plen;
+  ip[6] = IPPROTO_UDP;
+  ip[7] = 64;
+  struct in6_addr src, to;
+  if (inet_pton(AF_INET6, dst, &src) != 1 || inet_pton(AF_INET6, addr6, &to) != 1) return -1;
+  memcpy(ip + 8, &src, 16);
+  memcpy(ip + 24, &to, 16);
+  udp[0] = (unsigned char)(dport >> 8), udp[1] = (unsigned char)dport;
+  udp[2] = (unsigned char)(sport >> 8), udp[3] = (unsigned char)sport;
+  udp[4] = (unsigned char)(plen >> 8), udp[5] = (unsigned char)plen;
+  memset(udp + 8, 'p', 32);
+  int r = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6);
+  if (r < 0) return -1;
+  struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_addr = to};
+  bind(r, (struct sockaddr *)&a, sizeof a);
+  struct sockaddr_in6 t = {.sin6_family = AF_INET6, .sin6_addr = src};
+  ssize_t n = sendto(r, m, sizeof m, 0, (struct sockaddr *)&t, sizeof t);
+  close(r);
+  return n == (ssize_t)sizeof m ? 0 : -1;
+}
+
 static char last[200] = "none";
 
 /* Returns 0 once the socket has nothing more. */
 static int discard_one(int s) {
   char buf[65536], cbuf[256];
-  struct sockaddr_in from;
+  struct sockaddr_storage from;
   struct iovec iov = {buf, sizeof buf};
   struct msghdr mh = {.msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov, .msg_iovlen = 1,
                       .msg_control = cbuf, .msg_controllen = sizeof cbuf};
@@ -113,38 +174,63 @@ static int discard_one(int s) {
   if (n < 0) return 0;
   int ttl = -1, tos = -1;
   for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-    if (c->cmsg_level != SOL_IP) continue;
-    if (c->cmsg_type == IP_TTL) memcpy(&ttl, CMSG_DATA(c), sizeof ttl);
-    if (c->cmsg_type == IP_TOS) tos = *(unsigned char *)CMSG_DATA(c);
+    if (c->cmsg_level == SOL_IP && c->cmsg_type == IP_TTL) memcpy(&ttl, CMSG_DATA(c), sizeof ttl);
+    if (c->cmsg_level == SOL_IP && c->cmsg_type == IP_TOS) tos = *(unsigned char *)CMSG_DATA(c);
+    if (c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_HOPLIMIT) memcpy(&ttl, CMSG_DATA(c), sizeof ttl);
+    if (c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_TCLASS) memcpy(&tos, CMSG_DATA(c), sizeof tos);
   }
-  char a[INET_ADDRSTRLEN];
-  inet_ntop(AF_INET, &from.sin_addr, a, sizeof a);
-  snprintf(last, sizeof last, "len=%zd from=%s:%u ttl=%d tos=0x%02x", n, a, ntohs(from.sin_port), ttl, tos);
+  char a[INET6_ADDRSTRLEN];
+  if (from.ss_family == AF_INET6) {
+    const struct sockaddr_in6 *f6 = (const struct sockaddr_in6 *)&from;
+    inet_ntop(AF_INET6, &f6->sin6_addr, a, sizeof a);
+    snprintf(last, sizeof last, "len=%zd from=[%s]:%u ttl=%d tos=0x%02x", n, a, ntohs(f6->sin6_port), ttl, tos);
+  } else {
+    const struct sockaddr_in *f = (const struct sockaddr_in *)&from;
+    inet_ntop(AF_INET, &f->sin_addr, a, sizeof a);
+    snprintf(last, sizeof last, "len=%zd from=%s:%u ttl=%d tos=0x%02x", n, a, ntohs(f->sin_port), ttl, tos);
+  }
   return 1;
 }
 
-static void command(int s, const char *addr) {
+static void command(int s, const char *addr, const char *addr6) {
   char buf[2048];
-  struct sockaddr_in from;
+  struct sockaddr_storage from;
   socklen_t fl = sizeof from;
   ssize_t n = recvfrom(s, buf, sizeof buf - 1, MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
   if (n < 0) return;
   buf[n] = '\0';
   char reply[300] = "bad command";
   char dst[64], text[1024] = "";
-  int dport, sport, ttl, tos, count, size, field, cov, corrupt;
-  if (sscanf(buf, "lite %63s %d %d %d %d %d %1023[^\n]", dst, &dport, &sport, &field, &cov, &corrupt, text) == 7) {
+  int dport, sport, ttl, tos, count, size, field, cov, corrupt, mtu;
+  if (sscanf(buf, "lite %63s %d %d %d %d %d %1023[^\n]", dst, &dport, &sport, &field, &cov, &corrupt, text) == 7 &&
+      family_of(dst) == AF_INET6) {
+    snprintf(reply, sizeof reply, "lite: IPv4 only");
+  } else if (sscanf(buf, "lite %63s %d %d %d %d %d %1023[^\n]", dst, &dport, &sport, &field, &cov, &corrupt, text) == 7) {
     snprintf(reply, sizeof reply, "%s",
              send_lite(addr, dst, dport, sport, field, cov, corrupt, text) ? strerror(errno) : "done");
+  } else if (sscanf(buf, "ptb %63s %d %d %d", dst, &dport, &sport, &mtu) == 4) {
+    snprintf(reply, sizeof reply, "%s",
+             !addr6 ? "no IPv6 address" : send_ptb(addr6, dst, dport, sport, mtu) ? strerror(errno) : "done");
   } else if (strcmp(buf, "last") == 0) {
     snprintf(reply, sizeof reply, "%s", last);
     strcpy(last, "none");
   } else if (sscanf(buf, "send %63s %d %d %d %d %d %d %1023[^\n]", dst, &dport, &sport, &ttl, &tos, &count,
                     &size, text) >= 7) {
-    int o = bound(addr, sport), on = 1;
-    setsockopt(o, SOL_SOCKET, SO_BROADCAST, &on, sizeof on);
-    setsockopt(o, SOL_IP, IP_TTL, &ttl, sizeof ttl);
-    setsockopt(o, SOL_IP, IP_TOS, &tos, sizeof tos);
+    const int v6 = family_of(dst) == AF_INET6;
+    if (v6 && !addr6) {
+      snprintf(reply, sizeof reply, "no IPv6 address");
+      sendto(s, reply, strlen(reply), 0, (struct sockaddr *)&from, fl);
+      return;
+    }
+    int o = bound(v6 ? addr6 : addr, sport), on = 1;
+    if (v6) {
+      setsockopt(o, SOL_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof ttl);
+      setsockopt(o, SOL_IPV6, IPV6_TCLASS, &tos, sizeof tos);
+    } else {
+      setsockopt(o, SOL_SOCKET, SO_BROADCAST, &on, sizeof on);
+      setsockopt(o, SOL_IP, IP_TTL, &ttl, sizeof ttl);
+      setsockopt(o, SOL_IP, IP_TOS, &tos, sizeof tos);
+    }
     static char data[65536];
     size_t len = strlen(text);
     memcpy(data, text, len);
@@ -152,54 +238,72 @@ static void command(int s, const char *addr) {
       memset(data + len, '.', (size_t)size - len);
       len = (size_t)size;
     }
-    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)dport)};
-    inet_pton(AF_INET, dst, &to.sin_addr);
+    struct sockaddr_storage to;
+    socklen_t tl = mkaddr(dst, dport, &to);
     int ok = 1;
     for (int i = 0; i < count; i++)
-      if (sendto(o, data, len, 0, (struct sockaddr *)&to, sizeof to) != (ssize_t)len) ok = 0;
+      if (sendto(o, data, len, 0, (struct sockaddr *)&to, tl) != (ssize_t)len) ok = 0;
     close(o);
     snprintf(reply, sizeof reply, ok ? "done" : "send failed: %s", strerror(errno));
   }
   sendto(s, reply, strlen(reply), 0, (struct sockaddr *)&from, fl);
 }
 
+/* Echo one datagram back to its sender. */
+static void echo_one(int s) {
+  static char buf[65536];
+  struct sockaddr_storage from;
+  socklen_t fl = sizeof from;
+  ssize_t n = recvfrom(s, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+  if (n >= 0) sendto(s, buf, (size_t)n, 0, (struct sockaddr *)&from, fl);
+}
+
 int main(int argc, char **argv) {
   if (argc != 3) {
-    fprintf(stderr, "usage: udp_peer ADDR READY_FILE\n");
+    fprintf(stderr, "usage: udp_peer ADDR[,ADDR6] READY_FILE\n");
     return 2;
   }
-  const char *addr = argv[1];
-  int echo = bound(addr, 7), disc = bound("0.0.0.0", 9), ctl = bound(addr, 5000);
-  int lecho = bound_lite(addr, 7, 0), lmin = bound_lite(addr, 8, 20);
+  static char addrs[128];
+  snprintf(addrs, sizeof addrs, "%s", argv[1]);
+  const char *addr = addrs, *addr6 = NULL;
+  char *comma = strchr(addrs, ',');
+  if (comma) {
+    *comma = '\0';
+    addr6 = comma + 1;
+  }
   int on = 1;
-  setsockopt(disc, SOL_IP, IP_RECVTTL, &on, sizeof on);
-  setsockopt(disc, SOL_IP, IP_RECVTOS, &on, sizeof on);
+  /* p[0..4]: the IPv4 services as before; p[5..9] the same on ADDR6. */
+  struct pollfd p[10];
+  int np = 5;
+  p[0].fd = bound(addr, 7), p[1].fd = bound("0.0.0.0", 9), p[2].fd = bound(addr, 5000);
+  p[3].fd = bound_lite(addr, 7, 0), p[4].fd = bound_lite(addr, 8, 20);
+  setsockopt(p[1].fd, SOL_IP, IP_RECVTTL, &on, sizeof on);
+  setsockopt(p[1].fd, SOL_IP, IP_RECVTOS, &on, sizeof on);
+  if (addr6) {
+    p[5].fd = bound(addr6, 7), p[6].fd = bound(addr6, 9), p[7].fd = bound(addr6, 5000);
+    p[8].fd = bound_lite(addr6, 7, 0), p[9].fd = bound_lite(addr6, 8, 20);
+    setsockopt(p[6].fd, SOL_IPV6, IPV6_RECVHOPLIMIT, &on, sizeof on);
+    setsockopt(p[6].fd, SOL_IPV6, IPV6_RECVTCLASS, &on, sizeof on);
+    np = 10;
+  }
   FILE *f = fopen(argv[2], "w");
   if (!f) { perror(argv[2]); return 1; }
   fclose(f);
-  static char buf[65536];
   for (;;) {
-    struct pollfd p[5] = {{echo, POLLIN, 0}, {disc, POLLIN, 0}, {ctl, POLLIN, 0}, {lecho, POLLIN, 0}, {lmin, POLLIN, 0}};
-    if (poll(p, 5, -1) < 0) {
+    for (int i = 0; i < np; i++) p[i].events = POLLIN, p[i].revents = 0;
+    if (poll(p, (nfds_t)np, -1) < 0) {
       if (errno == EINTR) continue;
       return 1;
     }
-    if (p[0].revents & POLLIN) {
-      struct sockaddr_in from;
-      socklen_t fl = sizeof from;
-      ssize_t n = recvfrom(echo, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
-      if (n >= 0) sendto(echo, buf, (size_t)n, 0, (struct sockaddr *)&from, fl);
+    for (int b = 0; b < np; b += 5) {
+      if (p[b].revents & POLLIN) echo_one(p[b].fd);
+      for (int i = b + 3; i < b + 5; i++) /* UDP-Lite echo: full coverage back */
+        if (p[i].revents & POLLIN) echo_one(p[i].fd);
+      /* Everything that reached a discard port before a command is seen by it. */
+      if (p[b + 1].revents & POLLIN || p[b + 2].revents & POLLIN)
+        for (int d = 1; d < np; d += 5)
+          while (discard_one(p[d].fd)) {}
+      if (p[b + 2].revents & POLLIN) command(p[b + 2].fd, addr, addr6);
     }
-    for (int i = 3; i < 5; i++) /* UDP-Lite echo: full coverage back */
-      if (p[i].revents & POLLIN) {
-        struct sockaddr_in from;
-        socklen_t fl = sizeof from;
-        ssize_t n = recvfrom(p[i].fd, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
-        if (n >= 0) sendto(p[i].fd, buf, (size_t)n, 0, (struct sockaddr *)&from, fl);
-      }
-    /* Everything that reached the discard port before a command is seen by it. */
-    if (p[1].revents & POLLIN || p[2].revents & POLLIN)
-      while (discard_one(disc)) {}
-    if (p[2].revents & POLLIN) command(ctl, addr);
   }
 }

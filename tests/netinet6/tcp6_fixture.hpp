@@ -25,7 +25,7 @@ inline constexpr uint32_t kPeer4 = 0xc6120002;  // 198.18.0.2
 // A Host6 with inet attached too (TCP's tables live there) and an IPv4
 // address on tun0.
 struct TcpHost6 : Host6 {
-  explicit TcpHost6(uint64_t seed = 1, uint32_t mtu = 1500) : Host6(seed, mtu) {
+  explicit TcpHost6(uint64_t seed = 1, uint32_t mtu = 1500, bool defrt = true) : Host6(seed, mtu, defrt) {
     REQUIRE(in_add_address(*tun, kUs4, 24) == 0);
   }
   TcpStat& ts() { return tcp_globals(inet(st)).stat; }
