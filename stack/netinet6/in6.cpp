@@ -78,9 +78,9 @@ Inet6& inet6_attach(Stack& st) {
   st.add_domain(&inet6domain());
   in6->frag_id = st.rng().next_u32();
   ip6_protox_register(*in6, wire::IPPROTO_ICMPV6_, {icmp6_input, icmp6_ctlinput});
-  ip6_protox_register(*in6, IPPROTO_TCP, {tcp6_input, tcp6_ctlinput});
   ip6_protox_register(*in6, IPPROTO_UDP, {udp6_input, udp6_ctlinput});
   ip6_protox_register(*in6, IPPROTO_UDPLITE, {udplite6_input, udplite6_ctlinput});
+  ip6_protox_register(*in6, IPPROTO_TCP, {tcp6_input, tcp6_ctlinput});
   In6 one{};
   one[15] = 1;
   in6_add_address(loif_attach(st), one, 128);
@@ -188,6 +188,22 @@ std::string inet6_stats_text(Stack& st) {
   s += l(c.olderr, "errors not generated in response to an icmp6 error");
   s += l(c.omcast, "errors not generated in response to a multicast or unspecified source");
   s += l(c.pmtuchg, "path MTU changes");
+  if (const Inet* in = inet_of(st)) {  // UDP and UDP-Lite over IPv6 (udp_usrreq.cpp)
+    for (const auto& [name, u] : {std::pair{"udp6:\n", &in->udp6stat}, std::pair{"udplite6:\n", &in->udplite6stat}}) {
+      s += name;
+      s += l(u->ipackets, "datagrams received");
+      s += l(u->hdrops, "with incomplete header");
+      s += l(u->badlen, "with bad data length field");
+      s += l(u->badcov, "with bad checksum coverage");
+      s += l(u->badsum, "with bad checksum");
+      s += l(u->nosum, "with no checksum (dropped)");
+      s += l(u->shortcov, "with less coverage than the socket's minimum");
+      s += l(u->noport, "dropped due to no socket");
+      s += l(u->noportbcast, "multicast datagrams undelivered");
+      s += l(u->fullsock, "dropped due to full socket buffers");
+      s += l(u->opackets, "datagrams output");
+    }
+  }
   return s;
 }
 

@@ -265,6 +265,8 @@ int in6_sockaddr_v4(uint32_t a, uint16_t port, SockAddr* nam);
 // here, SOL_IP (a v4-mapped socket's IPv4 options) and SOL_UDP/SOL_UDPLITE
 // to in_ctloutput, other levels ENOPROTOOPT.
 int in6_ctloutput(Socket& so, Sockopt& sopt);
+// Whether some inet6 socket of st joined group on ifp (ip6_input takes it).
+bool in6_mcast_host_member(Stack& st, const In6& group, const ifnet& ifp);
 // How ip6_output sends for inp towards dst: hop limit (unicast or
 // multicast), traffic class, DONTFRAG, the multicast interface.
 Ip6OutOpts in6_outopts(const Inet6& in6, const InPcb& inp, const In6& dst);

@@ -180,6 +180,16 @@ int in6_ctloutput(Socket& so, Sockopt& s) {
   return s.sopt_dir == SOPT_SET ? set_opt(so, *inp, s) : get_opt(so, *inp, s);
 }
 
+bool in6_mcast_host_member(Stack& st, const In6& group, const ifnet& ifp) {
+  const Inet* in = inet_of(st);
+  if (!in) return false;
+  for (const std::list<InPcb*>* head : {&in->udb, &in->ulitecb})
+    for (const InPcb* inp : *head)
+      for (const auto& [g, idx] : inp->in6p.mships)
+        if (g == group && idx == ifp.if_index) return true;
+  return false;
+}
+
 Ip6OutOpts in6_outopts(const Inet6& in6, const InPcb& inp, const In6& dst) {
   const In6PcbOpts& p = inp.in6p;
   Ip6OutOpts o;

@@ -35,14 +35,15 @@ bool for_us(const Inet6& in6, const ifnet& ifp, const In6& dst) {
   if (wire::in6_is_loopback(dst)) return ifp.if_flags & IFF_LOOPBACK;
   if (wire::in6_is_multicast(dst)) {
     // The all-nodes groups (RFC 4291 §2.7.1: ff01::1, ff02::1), which every
-    // node has joined. DEVIATION: no other group (no MLD listener state yet).
+    // node has joined, and the groups a socket joined on ifp
+    // (IPV6_JOIN_GROUP). DEVIATION: no MLD reports are sent for them.
     const int scope = dst[1] & 0xf;
     In6 group = dst;
     group[1] = 0;
     In6 all{};
     all[0] = 0xff;
     all[15] = 1;
-    return (scope == 1 || scope == 2) && group == all;
+    return ((scope == 1 || scope == 2) && group == all) || in6_mcast_host_member(in6.st, dst, ifp);
   }
   return in6_localaddr(in6, dst);
 }

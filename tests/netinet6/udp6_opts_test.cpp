@@ -235,3 +235,43 @@ TEST_CASE("udp6 opts: IPV6_JOIN_GROUP and IPV6_LEAVE_GROUP errnos and what a mem
   soclose(*member);
   soclose(*plain);
 }
+
+TEST_CASE("udp6 opts: a joined group is taken by the host on that interface and left with the last member") {
+  Dual h;
+  Socket* so = mk6(h.st);
+  REQUIRE(bind6(*so, sa6(In6{}, 4103)) == 0);
+  h.inject(udp6_pkt(kPeerLL, 1, kGroup, 4103, bytes("before")));
+  CHECK(h.s().notforus == 1);  // nobody joined ff02::1:2
+  ipv6_mreq m{};
+  std::memcpy(&m.ipv6mr_multiaddr, kGroup.data(), 16);
+  m.ipv6mr_interface = unsigned(h.tun->if_index);
+  Sockopt s;
+  s.sopt_dir = SOPT_SET;
+  s.sopt_level = IPPROTO_IPV6;
+  s.sopt_name = IPV6_JOIN_GROUP;
+  s.sopt_val = &m;
+  s.sopt_valsize = sizeof m;
+  REQUIRE(sosetopt(*so, s) == 0);
+  CHECK(in6_mcast_host_member(h.st, kGroup, *h.tun));
+  h.inject(udp6_pkt(kPeerLL, 1, kGroup, 4103, bytes("during")));
+  Rcvd r = recv6(*so);
+  CHECK(r.data == bytes("during"));
+  CHECK(r.from_addr() == kPeerLL);
+  CHECK(r.from6().sin6_scope_id == uint32_t(h.tun->if_index));  // a link-local peer names its interface
+  soclose(*so);
+  CHECK(!in6_mcast_host_member(h.st, kGroup, *h.tun));
+  h.inject(udp6_pkt(kPeerLL, 1, kGroup, 4103, bytes("after")));
+  CHECK(h.s().notforus == 2);
+}
+
+TEST_CASE("udp6 opts: netstat -s -f inet6 has udp6 and udplite6 sections") {
+  Dual h;
+  Socket* so = mk6(h.st);
+  SockAddr to = sa6(kPeer, 9);
+  REQUIRE(send6(*so, bytes("x"), &to) == 0);
+  h.inject(udp6_pkt(kPeer, 1, kUs, 4999, bytes("x")));
+  const std::string t = inet6_stats_text(h.st);
+  CHECK(t.find("udp6:\n\t1 datagrams received\n") != std::string::npos);
+  CHECK(t.find("\t1 dropped due to no socket\n\t0 multicast datagrams undelivered\n\t0 dropped due to full socket buffers\n\t1 datagrams output\nudplite6:") != std::string::npos);
+  soclose(*so);
+}
