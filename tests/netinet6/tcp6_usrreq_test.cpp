@@ -106,3 +106,35 @@ TEST_CASE("tcp6 usrreq: tcp6_input drops a segment with a v4-mapped or unspecifi
   h.inject(tcp6_pkt(kPeer, kUs, t));
   CHECK(h.ts().sndrst == 1);
 }
+
+TEST_CASE("tcp6 usrreq: a port bind() chose stays the socket's through connect, in both families (Linux), and leaves the port table with it") {
+  TcpHost6 h;
+  Socket* l4 = test::tcp_listener(h.st, 80);
+  Socket* l6 = tcp6_listener(h.st, 81);
+  auto check = [&](Socket* c, const SockAddr& any, const SockAddr& to) {
+    REQUIRE(sobind(*c, any, Td{}) == 0);
+    SockAddr n;
+    REQUIRE(sogetsockname(*c, &n) == 0);
+    const uint16_t port = ntohs(reinterpret_cast<const sockaddr_in&>(n.ss).sin_port);  // same offset in sockaddr_in6
+    REQUIRE(port != 0);
+    REQUIRE(soconnect(*c, to, Td{}) == 0);
+    REQUIRE(sogetsockname(*c, &n) == 0);
+    CHECK(ntohs(reinterpret_cast<const sockaddr_in&>(n.ss).sin_port) == port);
+    CHECK(h.g().ports.count(port) == 1);
+  };
+  Socket* c4 = tcp4_socket(h.st);
+  check(c4, test::sin(0, 0), test::sin(kUs4, 80));
+  Socket* c6 = tcp6_socket(h.st);
+  check(c6, sin6(In6{}, 0), sin6(kUs, 81));
+  for (int i = 0; i < 100 && (l4->so_comp.empty() || l6->so_comp.empty()); ++i) h.advance(1ms);
+  Socket* s4 = test::accept_one(*l4);
+  Socket* s6 = test::accept_one(*l6);
+  REQUIRE(s4);
+  REQUIRE(s6);
+  for (Socket* so : {c4, c6, s4, s6, l4, l6}) soclose(*so);
+  for (int i = 0; i < 200 && !h.g().ports.empty(); ++i) h.advance(1s);
+  CHECK(h.g().ports.empty());
+  CHECK(h.g().conn.empty());
+  CHECK(h.g().conn6.empty());
+  CHECK(h.st.sockets().empty());
+}
