@@ -72,8 +72,8 @@ int raw_query(Query kind, const char* name, int klass, int type, const unsigned 
 bool source_for(const Addr& dst, Addr* src);
 
 // AI_ADDRCONFIG (glibc's __check_pf): does the program's view hold an
-// address of this family other than 127.0.0.1 / ::1? The view is the
+// address of each family other than 127.0.0.1 / ::1? The view is the
 // daemon's interfaces for a family the shim sends there, else the kernel's.
-bool family_configured(int family);
+void families_configured(bool* v4, bool* v6);
 
 }  // namespace tunsock::shim::resolve

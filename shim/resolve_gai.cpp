@@ -400,7 +400,8 @@ int stack_getaddrinfo(const char* node, const char* service, const addrinfo* hin
   if ((h.ai_flags & AI_CANONNAME) && !node) return EAI_BADFLAGS;
   if (h.ai_family != AF_UNSPEC && h.ai_family != AF_INET && h.ai_family != AF_INET6) return EAI_FAMILY;
   if (h.ai_flags & AI_ADDRCONFIG) {
-    const bool v4 = family_configured(AF_INET), v6 = family_configured(AF_INET6);
+    bool v4 = false, v6 = false;
+    families_configured(&v4, &v6);
     if (h.ai_family == AF_UNSPEC && (v4 || v6)) {
       if (v4 != v6) h.ai_family = v4 ? AF_INET : AF_INET6;
     } else if ((h.ai_family == AF_INET && !v4) || (h.ai_family == AF_INET6 && !v6)) {
