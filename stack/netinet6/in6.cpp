@@ -37,10 +37,10 @@ const Domain& inet6domain() {
     sw[0] = Protosw{.pr_type = SOCK_DGRAM, .pr_domain = &dom, .pr_protocol = IPPROTO_UDP, .pr_flags = kUdpFlags,
                     .pr_ctloutput = in6_ctloutput, .pr_usrreqs = pru_with_defaults(udp_usrreqs())};
     sw[1] = Protosw{.pr_type = SOCK_DGRAM, .pr_domain = &dom, .pr_protocol = IPPROTO_ICMPV6,
-                    .pr_flags = PR_ATOMIC | PR_ADDR | PR_SHUTENOTCONN, .pr_ctloutput = icmp6_ctloutput,
+                    .pr_flags = PR_ATOMIC | PR_ADDR | PR_CONTROL | PR_SHUTENOTCONN, .pr_ctloutput = icmp6_ctloutput,
                     .pr_usrreqs = pru_with_defaults(ping6_usrreqs())};
     sw[2] = Protosw{.pr_type = SOCK_RAW, .pr_domain = &dom, .pr_protocol = IPPROTO_ICMPV6,
-                    .pr_flags = PR_ATOMIC | PR_ADDR | PR_SHUTENOTCONN, .pr_ctloutput = icmp6_ctloutput,
+                    .pr_flags = PR_ATOMIC | PR_ADDR | PR_CONTROL | PR_SHUTENOTCONN, .pr_ctloutput = icmp6_ctloutput,
                     .pr_usrreqs = pru_with_defaults(rip6_usrreqs())};
     sw[3] = Protosw{.pr_type = SOCK_DGRAM, .pr_domain = &dom, .pr_protocol = IPPROTO_UDPLITE, .pr_flags = kUdpFlags,
                     .pr_ctloutput = in6_ctloutput, .pr_usrreqs = pru_with_defaults(udplite_usrreqs())};

@@ -16,6 +16,7 @@
 
 #include "kern/stack.hpp"
 #include "net/if.hpp"
+#include "netinet/in_var.hpp"
 #include "netinet6/in6.hpp"
 #include "wire/ip.hpp"
 #include "wire/ip6_hdr.hpp"
@@ -108,7 +109,7 @@ struct In6Pcb {
   bool ping = false;
   In6 laddr{}, faddr{};
   uint16_t lport = 0;
-  int hlim = -1;                          // IPV6_UNICAST_HOPS (-1: the default)
+  In6PcbOpts opts;                        // SOL_IPV6 options (ip6_ctloutput.cpp)
   std::array<uint32_t, 8> filter{};       // ICMP6_FILTER: a set bit blocks that type
 };
 
@@ -265,6 +266,19 @@ int in6_sockaddr_v4(uint32_t a, uint16_t port, SockAddr* nam);
 // here, SOL_IP (a v4-mapped socket's IPv4 options) and SOL_UDP/SOL_UDPLITE
 // to in_ctloutput, other levels ENOPROTOOPT.
 int in6_ctloutput(Socket& so, Sockopt& sopt);
+// The options of one inet6 socket as ip6_ctloutput sees them: InPcb's
+// (in6_ctloutput) or an ICMPv6 socket's In6Pcb (raw_ip6.cpp).
+struct Ip6OptTarget {
+  In6PcbOpts& o;
+  bool bound = false;                // IPV6_V6ONLY: EINVAL once bound
+  uint8_t* vflag = nullptr;          // InPcb's inp_vflag, kept in step with V6ONLY
+  bool* freebind = nullptr;          // IPV6_FREEBIND (IP_FREEBIND's flag), if the socket has one
+  std::deque<SockErr>* errq = nullptr;  // purged when IPV6_RECVERR goes off
+  int mtu = 0;                       // IPV6_MTU's answer (0: ENOTCONN)
+};
+int ip6_ctloutput(Socket& so, Ip6OptTarget& t, Sockopt& s);
+Ip6OutOpts ip6_outopts(const Inet6& in6, const In6PcbOpts& p, const In6& dst);
+mbuf* ip6_rcvcontrol(Socket& so, const In6PcbOpts& o, const wire::Ip6Repr& ip, const ifnet* rcvif);
 // Whether some inet6 socket of st joined group on ifp (ip6_input takes it).
 bool in6_mcast_host_member(Stack& st, const In6& group, const ifnet& ifp);
 // How ip6_output sends for inp towards dst: hop limit (unicast or

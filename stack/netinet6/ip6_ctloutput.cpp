@@ -37,7 +37,7 @@ int sock_mtu(Socket& so, const InPcb& inp) {
 }
 
 // IPV6_JOIN_GROUP / IPV6_LEAVE_GROUP (Linux ipv6_sock_mc_join, _drop).
-int mcast_opt(Socket& so, InPcb& inp, const Sockopt& s) {
+int mcast_opt(Socket& so, In6PcbOpts& o, const Sockopt& s) {
   if (s.sopt_valsize < sizeof(ipv6_mreq)) return EINVAL;
   if (so.so_type == SOCK_STREAM) return EPROTO;  // Linux: not on connection sockets
   ipv6_mreq mr;
@@ -46,7 +46,7 @@ int mcast_opt(Socket& so, InPcb& inp, const Sockopt& s) {
   std::memcpy(group.data(), &mr.ipv6mr_multiaddr, 16);
   const int idx = int(mr.ipv6mr_interface);
   if (!wire::in6_is_multicast(group)) return EINVAL;
-  auto& ms = inp.in6p.mships;
+  auto& ms = o.mships;
   auto same = [&](const std::pair<In6, int>& m) { return m.first == group && (idx == 0 || m.second == idx); };
   if (s.sopt_name == IPV6_JOIN_GROUP) {
     if (std::any_of(ms.begin(), ms.end(), same)) return EADDRINUSE;
@@ -65,8 +65,8 @@ int mcast_opt(Socket& so, InPcb& inp, const Sockopt& s) {
   return 0;
 }
 
-int get_opt(Socket& so, InPcb& inp, Sockopt& s) {
-  const In6PcbOpts& o = inp.in6p;
+int get_opt(Socket& so, Ip6OptTarget& t, Sockopt& s) {
+  const In6PcbOpts& o = t.o;
   const Inet6& in6 = inet6(*so.so_stack);
   int v = 0;
   switch (s.sopt_name) {
@@ -82,48 +82,51 @@ int get_opt(Socket& so, InPcb& inp, Sockopt& s) {
     case IPV6_RECVERR: v = o.recverr; break;
     case IPV6_MTU_DISCOVER: v = o.mtu_discover; break;
     case IPV6_DONTFRAG: v = o.dontfrag; break;
-    case IPV6_FREEBIND: v = inp.inp_freebind; break;
+    case IPV6_FREEBIND:
+      if (!t.freebind) return ENOPROTOOPT;
+      v = *t.freebind;
+      break;
     case IPV6_MTU:
       // Linux: the cached route's MTU; none (unconnected) is ENOTCONN.
-      if (!(v = sock_mtu(so, inp))) return ENOTCONN;
+      if (!(v = t.mtu)) return ENOTCONN;
       break;
     default: return ENOPROTOOPT;
   }
   return sooptcopyout(s, &v, sizeof v);  // Linux: min(len, sizeof(int)) bytes
 }
 
-bool* flag_of(InPcb& inp, int name) {
+bool* flag_of(Ip6OptTarget& t, int name) {
   switch (name) {
-    case IPV6_RECVPKTINFO: return &inp.in6p.recvpktinfo;
-    case IPV6_RECVHOPLIMIT: return &inp.in6p.recvhoplimit;
-    case IPV6_RECVTCLASS: return &inp.in6p.recvtclass;
-    case IPV6_DONTFRAG: return &inp.in6p.dontfrag;
-    case IPV6_FREEBIND: return &inp.inp_freebind;
+    case IPV6_RECVPKTINFO: return &t.o.recvpktinfo;
+    case IPV6_RECVHOPLIMIT: return &t.o.recvhoplimit;
+    case IPV6_RECVTCLASS: return &t.o.recvtclass;
+    case IPV6_DONTFRAG: return &t.o.dontfrag;
+    case IPV6_FREEBIND: return t.freebind;
     default: return nullptr;
   }
 }
 
-int set_opt(Socket& so, InPcb& inp, Sockopt& s) {
-  In6PcbOpts& o = inp.in6p;
-  if (s.sopt_name == IPV6_JOIN_GROUP || s.sopt_name == IPV6_LEAVE_GROUP) return mcast_opt(so, inp, s);
+int set_opt(Socket& so, Ip6OptTarget& t, Sockopt& s) {
+  In6PcbOpts& o = t.o;
+  if (s.sopt_name == IPV6_JOIN_GROUP || s.sopt_name == IPV6_LEAVE_GROUP) return mcast_opt(so, o, s);
   // Linux do_ipv6_setsockopt: an int; every option here wants all four bytes.
   int v = 0;
   if (s.sopt_val && s.sopt_valsize >= sizeof v) std::memcpy(&v, s.sopt_val, sizeof v);
-  const bool known = flag_of(inp, s.sopt_name) || s.sopt_name == IPV6_V6ONLY || s.sopt_name == IPV6_UNICAST_HOPS ||
+  const bool known = flag_of(t, s.sopt_name) || s.sopt_name == IPV6_V6ONLY || s.sopt_name == IPV6_UNICAST_HOPS ||
                      s.sopt_name == IPV6_MULTICAST_HOPS || s.sopt_name == IPV6_MULTICAST_LOOP ||
                      s.sopt_name == IPV6_MULTICAST_IF || s.sopt_name == IPV6_TCLASS || s.sopt_name == IPV6_RECVERR ||
                      s.sopt_name == IPV6_MTU_DISCOVER || s.sopt_name == IPV6_MTU;
   if (!known) return ENOPROTOOPT;
   if (s.sopt_valsize < sizeof v) return EINVAL;
-  if (bool* f = flag_of(inp, s.sopt_name)) {
+  if (bool* f = flag_of(t, s.sopt_name)) {
     *f = v != 0;
     return 0;
   }
   switch (s.sopt_name) {
     case IPV6_V6ONLY:
-      if (inp.inp_lport) return EINVAL;  // Linux: not once bound
+      if (t.bound) return EINVAL;  // Linux: not once bound (inet_num)
       o.v6only = v != 0;
-      if (inp.inp_vflag != INP_IPV4) inp.inp_vflag = o.v6only ? INP_IPV6 : INP_IPV4 | INP_IPV6;
+      if (t.vflag && *t.vflag != INP_IPV4) *t.vflag = o.v6only ? INP_IPV6 : INP_IPV4 | INP_IPV6;
       return 0;
     case IPV6_UNICAST_HOPS:
       if (v < -1 || v > 255) return EINVAL;
@@ -152,7 +155,7 @@ int set_opt(Socket& so, InPcb& inp, Sockopt& s) {
       return 0;
     case IPV6_RECVERR:
       o.recverr = v != 0;
-      if (!v) inp.errq.clear();  // Linux purges the queue
+      if (!v && t.errq) t.errq->clear();  // Linux purges the queue
       return 0;
     case IPV6_MTU_DISCOVER:
       if (v < IPV6_PMTUDISC_DONT || v > IPV6_PMTUDISC_OMIT) return EINVAL;
@@ -177,7 +180,17 @@ int in6_ctloutput(Socket& so, Sockopt& s) {
   if (s.sopt_level == SOL_IP || s.sopt_level == IPPROTO_UDP || s.sopt_level == IPPROTO_UDPLITE)
     return in_ctloutput(so, s);
   if (s.sopt_level != SOL_IPV6) return ENOPROTOOPT;
-  return s.sopt_dir == SOPT_SET ? set_opt(so, *inp, s) : get_opt(so, *inp, s);
+  Ip6OptTarget t{inp->in6p};
+  t.bound = inp->inp_lport != 0;
+  t.vflag = &inp->inp_vflag;
+  t.freebind = &inp->inp_freebind;
+  t.errq = &inp->errq;
+  if (s.sopt_dir == SOPT_GET && s.sopt_name == IPV6_MTU) t.mtu = sock_mtu(so, *inp);
+  return ip6_ctloutput(so, t, s);
+}
+
+int ip6_ctloutput(Socket& so, Ip6OptTarget& t, Sockopt& s) {
+  return s.sopt_dir == SOPT_SET ? set_opt(so, t, s) : get_opt(so, t, s);
 }
 
 bool in6_mcast_host_member(Stack& st, const In6& group, const ifnet& ifp) {
@@ -190,8 +203,9 @@ bool in6_mcast_host_member(Stack& st, const In6& group, const ifnet& ifp) {
   return false;
 }
 
-Ip6OutOpts in6_outopts(const Inet6& in6, const InPcb& inp, const In6& dst) {
-  const In6PcbOpts& p = inp.in6p;
+Ip6OutOpts in6_outopts(const Inet6& in6, const InPcb& inp, const In6& dst) { return ip6_outopts(in6, inp.in6p, dst); }
+
+Ip6OutOpts ip6_outopts(const Inet6& in6, const In6PcbOpts& p, const In6& dst) {
   Ip6OutOpts o;
   const bool mc = wire::in6_is_multicast(dst);
   o.hlim = mc ? p.mcast_hops : p.hlim;
@@ -227,12 +241,16 @@ in6_pktinfo pktinfo(const Inet6* in6, const In6& dst, const ifnet* rcvif) {
 }  // namespace
 
 mbuf* in6_rcvcontrol(const InPcb& inp, const wire::Ip6Repr& ip, const ifnet* rcvif) {
+  return ip6_rcvcontrol(*inp.inp_socket, inp.in6p, ip, rcvif);
+}
+
+mbuf* ip6_rcvcontrol(Socket& so, const In6PcbOpts& o, const wire::Ip6Repr& ip, const ifnet* rcvif) {
   mbuf* head = nullptr;
   auto add = [&](mbuf* c) {
     if (c) *tail_of(&head) = c;
   };
-  Stack& st = *inp.inp_socket->so_stack;
-  if (inp.inp_socket->so_options & SOF_TIMESTAMP) {
+  Stack& st = *so.so_stack;
+  if (so.so_options & SOF_TIMESTAMP) {
     const Inet* in = inet_of(st);
     Time t = st.now() + (in ? in->wall_offset : Time{0});
     timeval tv{};
@@ -240,7 +258,6 @@ mbuf* in6_rcvcontrol(const InPcb& inp, const wire::Ip6Repr& ip, const ifnet* rcv
     tv.tv_usec = suseconds_t((t.count() % 1000000000) / 1000);
     add(in_cmsg(SOL_SOCKET, SO_TIMESTAMP_OLD, &tv, sizeof tv));
   }
-  const In6PcbOpts& o = inp.in6p;
   if (o.recvpktinfo) {
     in6_pktinfo pi = pktinfo(inet6_of(st), ip.dst, rcvif);
     add(in_cmsg(SOL_IPV6, IPV6_PKTINFO, &pi, sizeof pi));

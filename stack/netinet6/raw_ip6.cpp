@@ -24,15 +24,20 @@ namespace {
 Inet6& inet6_so(Socket& so) { return inet6(*so.so_stack); }
 In6Pcb& pcb(Socket& so) { return *static_cast<In6Pcb*>(so.so_pcb); }
 
-bool deliver(In6Pcb& p, std::span<const std::byte> msg, const In6& src) {
+bool deliver(const Inet6& in6, In6Pcb& p, std::span<const std::byte> msg, const wire::Ip6Repr& ip) {
   Socket& so = *p.so;
   if (so.so_rcv.sb_state & SBS_CANTRCVMORE) return false;
   mbuf* m = m_devget(msg.data(), int(msg.size()), M_NOWAIT, true);
   if (!m) return false;
   SockAddr from;
-  in6_sockaddr(src, 0, &from);
-  if (!sbappendaddr(so.so_rcv, from, m, nullptr)) {
+  in6_sockaddr(ip.src, 0, &from);
+  // IPV6_RECVPKTINFO, RECVHOPLIMIT, RECVTCLASS as UDP's (Linux rawv6_recvmsg
+  // and ping_recvmsg call ip6_datagram_recv_ctl). The interface: the one
+  // holding the destination (the message carries no rcvif here).
+  mbuf* control = ip6_rcvcontrol(so, p.opts, ip, in6_addr_ifp(in6, ip.dst));
+  if (!sbappendaddr(so.so_rcv, from, m, control)) {
     m_freem(m);
+    m_freem(control);
     return false;
   }
   sorwakeup(so);
@@ -149,19 +154,21 @@ int dest_of(Socket& so, const SockAddr* addr, In6* dst) {
   return 0;
 }
 
-// Checksum (RFC 4443 §2.3) and output of an ICMPv6 message from p.
-int icmp6_send(Inet6& in6, In6Pcb& p, mbuf* m, const In6& dst) {
-  In6 src = p.laddr;
+// Checksum (RFC 4443 §2.3) and output of an ICMPv6 message from p, with
+// its SOL_IPV6 options and sendmsg's SOL_IPV6 control (Linux
+// ip6_datagram_send_ctl for ping and raw sockets alike).
+int icmp6_send(Inet6& in6, In6Pcb& p, mbuf* m, const In6& dst, const mbuf* control) {
+  MbufPtr data(m);
+  Ip6OutOpts o = ip6_outopts(in6, p.opts, dst);
+  In6 src{};
+  if (int e = in6_sendcontrol(in6, control, &o, &src)) return e;
+  if (wire::in6_is_unspecified(src)) src = p.laddr;
   if (wire::in6_is_unspecified(src))
-    if (int e = in6_selectsrc(in6, dst, nullptr, &src)) {
-      m_freem(m);
-      return e;
-    }
+    if (int e = in6_selectsrc(in6, dst, o.ifp, &src)) return e;
+  m = data.release();
   const int len = m_length(m);
   wire::put16(m->m_data + 2, 0);
   wire::put16(m->m_data + 2, wire::cksum_finish(in_cksum_chain(m, 0, len, wire::pseudo_sum6(src, dst, uint32_t(len), 58))));
-  Ip6OutOpts o;
-  o.hlim = p.hlim;
   in6.icmp6stat.outmsgs++;
   in6.icmp6stat.outtype[uint8_t(m->m_data[0])]++;
   return ip6_output(in6, m, src, dst, wire::IPPROTO_ICMPV6_, o);
@@ -171,7 +178,7 @@ int ping6_send(Socket& so, int, mbuf* m, const SockAddr* addr, mbuf* control, co
   Inet6& in6 = inet6_so(so);
   In6Pcb& p = pcb(so);
   MbufPtr data(m);
-  m_freem(control);  // DEVIATION: no IPV6_PKTINFO / IPV6_HOPLIMIT cmsgs yet
+  MbufPtr ctl(control);
   In6 dst;
   if (int e = dest_of(so, addr, &dst)) return e;
   const int len = data ? m_length(data.get()) : 0;
@@ -185,20 +192,20 @@ int ping6_send(Socket& so, int, mbuf* m, const SockAddr* addr, mbuf* control, co
   if (!p.lport)
     if (int e = ping_getid(in6, p, 0)) return e;
   wire::put16(h->m_data + 4, p.lport);
-  return icmp6_send(in6, p, data.release(), dst);
+  return icmp6_send(in6, p, data.release(), dst, ctl.get());
 }
 
 int rip6_send(Socket& so, int, mbuf* m, const SockAddr* addr, mbuf* control, const Td&) {
   Inet6& in6 = inet6_so(so);
   MbufPtr data(m);
-  m_freem(control);
+  MbufPtr ctl(control);
   In6 dst;
   if (int e = dest_of(so, addr, &dst)) return e;
   // Linux rawv6_push_pending_frames: the checksum field must be in the data.
   if (!data || m_length(data.get()) < 4) return EINVAL;
   mbuf* h = m_pullup(data.release(), 4);
   if (!h) return ENOBUFS;
-  return icmp6_send(in6, pcb(so), h, dst);
+  return icmp6_send(in6, pcb(so), h, dst, ctl.get());
 }
 
 int icmp6_sockaddr(Socket& so, SockAddr* nam) {
@@ -243,7 +250,7 @@ void rip6_input(Inet6& in6, std::span<const std::byte> msg, const wire::Ip6Repr&
   for (In6Pcb* p : in6.icmp6b) {
     if (p->ping || !addr_ok(*p, ip)) continue;
     if (p->filter[type >> 5] & (1u << (type & 31))) continue;  // ICMP6_FILTER_WILLBLOCK
-    deliver(*p, msg, ip.src);
+    deliver(in6, *p, msg, ip);
   }
 }
 
@@ -251,19 +258,19 @@ bool ping6_input(Inet6& in6, std::span<const std::byte> msg, const wire::Ip6Repr
   if (msg.size() < 8) return false;
   const uint16_t id = wire::get16(&msg[4]);
   for (In6Pcb* p : in6.icmp6b)
-    if (p->ping && p->lport == id && addr_ok(*p, ip)) return deliver(*p, msg, ip.src);
+    if (p->ping && p->lport == id && addr_ok(*p, ip)) return deliver(in6, *p, msg, ip);
   return false;
 }
 
 void icmp6_ctlinput(Inet6& in6, const Ip6CtlParam& c) {
   // Linux ping_err for IPv6: without IPV6_RECVERR only a fatal error on a
-  // connected socket is reported (so_error). DEVIATION: no IPV6_RECVERR yet.
+  // connected socket is reported (so_error); with IPV6_RECVERR every one.
   if (size_t(c.off) + 8 > c.quoted.size() || uint8_t(c.quoted[size_t(c.off)]) != wire::ICMP6_ECHO_REQUEST_) return;
   const uint16_t id = wire::get16(&c.quoted[size_t(c.off) + 4]);
   for (In6Pcb* p : in6.icmp6b) {
     if (!p->ping || p->lport != id) continue;
     Socket& so = *p->so;
-    if (c.fatal && (so.so_state & SS_ISCONNECTED)) {
+    if ((c.fatal && (so.so_state & SS_ISCONNECTED)) || p->opts.recverr) {
       so.so_error = c.error;
       sorwakeup(so);
       sowwakeup(so);
@@ -287,18 +294,16 @@ int icmp6_ctloutput(Socket& so, Sockopt& s) {
     }
     return sooptcopyout(s, p.filter.data(), sizeof p.filter);
   }
-  if (s.sopt_level == IPPROTO_IPV6 && s.sopt_name == IPV6_UNICAST_HOPS) {
-    if (set) {
-      int v;
-      if (int e = sooptcopyin(s, &v, sizeof v, sizeof v)) return e;
-      if (v < -1 || v > 255) return EINVAL;  // Linux: -1 is the route's default
-      p.hlim = v;
-      return 0;
-    }
-    int v = p.hlim < 0 ? inet6_so(so).hlim : p.hlim;
-    return sooptcopyout(s, &v, sizeof v);
+  // Linux rawv6_setsockopt / ping_setsockopt: SOL_IPV6 to ipv6_setsockopt,
+  // the same options as UDP's. DEVIATION: IPV6_RECVERR is kept and sets
+  // so_error for every error, but nothing is queued for MSG_ERRQUEUE.
+  if (s.sopt_level == IPPROTO_IPV6) {
+    Ip6OptTarget t{p.opts};
+    t.bound = !p.ping || p.lport;  // a raw socket's inet_num is its protocol
+    if (!set && s.sopt_name == IPV6_MTU && (so.so_state & SS_ISCONNECTED)) t.mtu = int(ip6_pmtu(inet6_so(so), p.faddr));
+    return ip6_ctloutput(so, t, s);
   }
-  return ENOPROTOOPT;  // DEVIATION: the other IPV6_* options come with the transports
+  return ENOPROTOOPT;
 }
 
 PrUsrreqs ping6_usrreqs() {

@@ -275,3 +275,38 @@ TEST_CASE("udp6 opts: netstat -s -f inet6 has udp6 and udplite6 sections") {
   CHECK(t.find("\t1 dropped due to no socket\n\t0 multicast datagrams undelivered\n\t0 dropped due to full socket buffers\n\t1 datagrams output\nudplite6:") != std::string::npos);
   soclose(*so);
 }
+
+TEST_CASE("udp6 opts: ping6 and raw ICMPv6 sockets take the same SOL_IPV6 options and cmsgs (Linux ipv6_setsockopt)") {
+  Dual h;
+  Socket* ping = mk6(h.st, IPPROTO_ICMPV6);
+  Socket* raw = mk6(h.st, IPPROTO_ICMPV6, nullptr, AF_INET6, SOCK_RAW);
+  CHECK(setint(*raw, IPPROTO_IPV6, IPV6_V6ONLY, 1) == EINVAL);  // a raw socket counts as bound
+  CHECK(setint(*ping, IPPROTO_IPV6, IPV6_V6ONLY, 1) == 0);
+  CHECK(getint(*ping, IPPROTO_IPV6, IPV6_MTU) == -ENOTCONN);
+  REQUIRE(setint(*ping, IPPROTO_IPV6, IPV6_TCLASS, 0x20) == 0);
+  REQUIRE(setint(*ping, IPPROTO_IPV6, IPV6_UNICAST_HOPS, 5) == 0);
+  REQUIRE(setint(*ping, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1) == 0);
+  CHECK(getint(*ping, IPPROTO_IPV6, IPV6_RECVHOPLIMIT) == 1);
+  Pkt echo = bytes({128, 0, 0, 0, 0, 0, 0, 1, 'h', 'i'});
+  SockAddr to = sa6(kPeer);
+  REQUIRE(send6(*ping, echo, &to) == 0);
+  Out6 o = h.take();
+  CHECK(o.ip.tclass == 0x20);
+  CHECK(o.ip.hlim == 5);
+  const uint16_t id = wire::get16(&o.rest[4]);
+  h.inject(echo_req(kPeer, kUs, 0, 0, {}));  // (answered by the stack; not for the socket)
+  h.out.clear();
+  Pkt reply = ip6(kPeer, kUs, 58, icmp6(kPeer, kUs, 129, 0, (uint32_t(id) << 16) | 1, bytes("hi")), 41);
+  h.inject(reply);
+  Rcvd r = recv6(*ping);
+  REQUIRE(r.err == 0);
+  const Cmsg* hl = r.find(IPPROTO_IPV6, IPV6_HOPLIMIT);
+  REQUIRE(hl);
+  CHECK(as<int>(hl->data) == 41);
+  // sendmsg's IPV6_HOPLIMIT on a raw socket.
+  REQUIRE(send6(*raw, echo, &to, cmsg(IPPROTO_IPV6, IPV6_HOPLIMIT, 3)) == 0);
+  CHECK(h.take().ip.hlim == 3);
+  CHECK(send6(*raw, echo, &to, cmsg(IPPROTO_IPV6, IPV6_HOPLIMIT, 300)) == EINVAL);
+  soclose(*ping);
+  soclose(*raw);
+}
