@@ -156,6 +156,8 @@ struct InPcb {
   uint32_t cork_src = 0, cork_dst = 0;
   uint16_t cork_dport = 0;
   IpOutOpts cork_o;
+  bool cork_v6 = false;              // an inet6 socket gathering for an IPv6 peer:
+  wire::In6 cork_src6{}, cork_dst6{};  // its addresses (options: the socket's at push)
   // UDP-Lite (RFC 3828; Linux udp_sock pcslen, pcrlen and the
   // UDPLITE_SEND_CC/RECV_CC flags): the checksum coverage to send and the
   // least coverage to accept, each set by its option (udplite.cpp).

@@ -462,9 +462,14 @@ int udp_output(Inet& in, InPcb& inp, mbuf* p, int len, uint32_t src, uint32_t ds
 // Linux udp_sendmsg with data pending under UDP_CORK: the address and
 // control of this send are not looked at, the data joins the datagram; an
 // error throws away all that was gathered (udp_flush_pending_frames).
+int udp6_toobig(const Inet6& in6, InPcb& inp, const Ip6OutOpts& o, const In6& dst, int len);
+
 int udp_append_pending(Inet& in, InPcb& inp, mbuf* m, int len) {
   MbufPtr data(m);
-  if (int e = udp_toobig(in, inp, inp.cork_o, inp.cork_dst, inp.udp_pendlen + len)) {
+  const int e = inp.cork_v6 ? udp6_toobig(inet6(in.st), inp, ip6_outopts(inet6(in.st), inp.in6p, inp.cork_dst6),
+                                          inp.cork_dst6, inp.udp_pendlen + len)
+                            : udp_toobig(in, inp, inp.cork_o, inp.cork_dst, inp.udp_pendlen + len);
+  if (e) {
     udp_flush_pending(inp);
     return e;
   }
@@ -518,6 +523,7 @@ int udp4_send(Inet& in, Socket& so, InPcb& inp, mbuf* m, int len, const uint32_t
     inp.cork_dst = dst;
     inp.cork_dport = dport;
     inp.cork_o = o;
+    inp.cork_v6 = false;
     return 0;
   }
   return udp_output(in, inp, data.release(), len, src, dst, dport, o);
@@ -615,6 +621,9 @@ int udp_output(Inet& in, InPcb& inp, mbuf* p, int len, uint32_t src, uint32_t ds
 }
 
 // Linux udp_push_pending_frames: the gathered datagram goes out.
+int udp6_output(Inet& in, InPcb& inp, mbuf* p, int len, const In6& src, const In6& dst, uint16_t dport,
+                const Ip6OutOpts& o);
+
 int udp_push_pending(Inet& in, InPcb& inp) {
   if (!inp.udp_pending) return 0;
   mbuf* p = inp.udp_pend;
@@ -622,6 +631,9 @@ int udp_push_pending(Inet& in, InPcb& inp) {
   inp.udp_pend = nullptr;
   inp.udp_pendlen = 0;
   inp.udp_pending = false;
+  if (inp.cork_v6)  // the options are the socket's at push time (not the first send's cmsgs)
+    return udp6_output(in, inp, p, len, inp.cork_src6, inp.cork_dst6, inp.cork_dport,
+                       ip6_outopts(inet6(in.st), inp.in6p, inp.cork_dst6));
   return udp_output(in, inp, p, len, inp.cork_src, inp.cork_dst, inp.cork_dport, inp.cork_o);
 }
 
@@ -651,9 +663,8 @@ int udp6_toobig(const Inet6& in6, InPcb& inp, const Ip6OutOpts& o, const In6& ds
   return EMSGSIZE;
 }
 
-// The IPv6 half of a send: options and cmsgs, source, the UDP header and
-// its RFC 8200 §8.1 checksum, ip6_output. DEVIATION: UDP_CORK gathers
-// IPv4 datagrams only; an IPv6 send while corked goes out at once.
+// The IPv6 half of a send: options and cmsgs, source, then UDP_CORK's
+// gathering or udp6_output.
 int udp6_send(Inet& in, InPcb& inp, mbuf* m, int len, const In6& dst0, uint16_t dport, mbuf* control) {
   MbufPtr data(m);
   MbufPtr ctl(control);
@@ -670,7 +681,23 @@ int udp6_send(Inet& in, InPcb& inp, mbuf* m, int len, const In6& dst0, uint16_t 
     }
   }
   if (int e = udp6_toobig(in6, inp, o, dst, len)) return e;
-  mbuf* p = data.release();
+  if (inp.udp_cork) {  // UDP_CORK: the first send fixes where the datagram goes
+    inp.udp_pending = true;
+    inp.udp_pend = data.release();
+    inp.udp_pendlen = len;
+    inp.cork_v6 = true;
+    inp.cork_src6 = src;
+    inp.cork_dst6 = dst;
+    inp.cork_dport = dport;
+    return 0;
+  }
+  return udp6_output(in, inp, data.release(), len, src, dst, dport, o);
+}
+
+// The UDP header, its RFC 8200 §8.1 checksum, ip6_output. Consumes p.
+int udp6_output(Inet& in, InPcb& inp, mbuf* p, int len, const In6& src, const In6& dst, uint16_t dport,
+                const Ip6OutOpts& o) {
+  Inet6& in6 = inet6(in.st);
   if (!p) {
     p = m_gethdr(M_NOWAIT, MType::Data);
     if (!p) return ENOBUFS;

@@ -249,3 +249,22 @@ TEST_CASE("udp6: fuzz-ish: 2000 seeded random UDP6 datagrams never deliver a cor
   CHECK(delivered >= 500);
   soclose(*so);
 }
+
+TEST_CASE("udp6: UDP_CORK gathers IPv6 sends into one datagram sent when the cork comes out") {
+  Dual h;
+  Socket* so = mk6(h.st);
+  REQUIRE(setint(*so, IPPROTO_UDP, UDP_CORK, 1) == 0);
+  SockAddr to = sa6(kPeer, 9);
+  REQUIRE(send6(*so, bytes("ab"), &to) == 0);
+  SockAddr elsewhere = sa6(kFar, 10);
+  REQUIRE(send6(*so, bytes("cd"), &elsewhere) == 0);  // joins the first one's datagram (Linux)
+  CHECK(h.out.empty());
+  REQUIRE(setint(*so, IPPROTO_UDP, UDP_CORK, 0) == 0);
+  Out6 o = h.take();
+  CHECK(o.ip.dst == kPeer);
+  CHECK(wire::get16(&o.rest[2]) == 9);
+  CHECK(Pkt(o.rest.begin() + 8, o.rest.end()) == bytes("abcd"));
+  CHECK(udp6_sum_ok(o));
+  CHECK(h.out.empty());
+  soclose(*so);
+}
