@@ -30,6 +30,7 @@ struct Hosts {
   std::string canon;                 // canonical name (CNAME target, or the hosts line's first name)
   std::vector<std::string> aliases;  // other names
   std::vector<Addr> addrs;
+  bool files = false;                // from the hosts file (no query made)
 };
 
 // Lookup outcomes, named as glibc's h_errno values.
@@ -47,6 +48,12 @@ enum Status {
 // AF_INET6 or AF_UNSPEC (A and AAAA asked together). No query for a name
 // the hosts file holds.
 Status lookup_name(const char* name, int family, Hosts& out);
+// The errno glibc's res_search leaves behind for the latest lookup_name
+// of this thread: ECONNREFUSED when a server refused or failed
+// (REFUSED, SERVFAIL), ETIMEDOUT when none answered, else 0; it is
+// sticky over the search list, as glibc's (nss_dns turns it into
+// NSS_STATUS_UNAVAIL, which the _r forms' return value shows).
+int last_search_errno();
 // Reverse lookup of one address: hosts file, then PTR.
 Status lookup_addr(const Addr& a, Hosts& out);
 
@@ -65,8 +72,8 @@ int raw_query(Query kind, const char* name, int klass, int type, const unsigned 
 bool source_for(const Addr& dst, Addr* src);
 
 // AI_ADDRCONFIG (glibc's __check_pf): does the program's view hold an
-// address of this family other than 127.0.0.1 / ::1? The view is the
+// address of each family other than 127.0.0.1 / ::1? The view is the
 // daemon's interfaces for a family the shim sends there, else the kernel's.
-bool family_configured(int family);
+void families_configured(bool* v4, bool* v6);
 
 }  // namespace tunsock::shim::resolve

@@ -152,8 +152,13 @@ Channel::Channel(const Ares& a, bool files_only) : a_(a) {
   int mask = ARES_OPT_LOOKUPS;
   if (!files_only) {
     const Retrans r = retrans();
+    // One try per server and per round: c-ares 1.18 doubles the timeout at
+    // each round (timeout << round), glibc keeps it (timeout:N per try);
+    // the shim makes the rounds itself (attempts(): the callers ask again
+    // while every server timed out).
     o.timeout = r.timeout_s * 1000;
-    o.tries = r.attempts;
+    o.tries = 1;
+    attempts_ = r.attempts;
     mask = ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
   }
   if (a_.init_options(&ch_, &o, mask) != ARES_SUCCESS) {
@@ -290,15 +295,13 @@ bool counts(int family, const unsigned char* b) {
 
 // The daemon's interface addresses (CtlQuery kCtlInterfaces, docs/ctl-json.md:
 // every interface's "addrs": ["198.18.0.2/24", "2001:db8::2/64", ...]):
-// whether one of the family counts. false with *asked false when the
-// daemon cannot be asked.
-bool daemon_has(int family, bool* asked) {
-  *asked = false;
+// whether one of each family counts. false when the daemon cannot be asked.
+bool daemon_has(bool* v4, bool* v6) {
+  *v4 = *v6 = false;
   Call c;
   c.q.a = ipc::kCtlInterfaces;
   Answer a;
   if (call(ipc::Op::CtlQuery, c, a) != 0 || a.r.error) return false;
-  *asked = true;
   const std::string& j = a.payload;
   for (size_t at = j.find("\"addrs\""); at != std::string::npos; at = j.find("\"addrs\"", at + 1)) {
     const size_t open = j.find('[', at), close = j.find(']', at);
@@ -310,10 +313,13 @@ bool daemon_has(int family, bool* asked) {
       q = end;
       text = text.substr(0, text.find('/'));
       unsigned char b[16];
-      if (::inet_pton(family, text.c_str(), b) == 1 && counts(family, b)) return true;
+      if (::inet_pton(AF_INET, text.c_str(), b) == 1)
+        *v4 |= counts(AF_INET, b);
+      else if (::inet_pton(AF_INET6, text.c_str(), b) == 1)
+        *v6 |= counts(AF_INET6, b);
     }
   }
-  return false;
+  return true;
 }
 
 // The kernel's interfaces, for a family the program keeps on the kernel.
@@ -336,15 +342,16 @@ bool kernel_has(int family) {
 
 // AI_ADDRCONFIG as glibc decides it, on the program's view of the
 // interfaces: for a family the shim sends to the stack, the daemon's
-// interfaces (asked at each call, as glibc asks netlink at each call
+// interfaces (one question per call, as glibc asks netlink at each call
 // without nscd); for one it keeps on the kernel, the kernel's. No daemon
 // to ask: the family counts when it would go to the daemon (the lookup
 // then fails on its own, EAI_AGAIN, as every call to a missing daemon).
-bool family_configured(int family) {
-  if (!domain_routed(family)) return kernel_has(family);
-  bool asked = false;
-  const bool seen = daemon_has(family, &asked);
-  return asked ? seen : true;
+void families_configured(bool* v4, bool* v6) {
+  const bool r4 = domain_routed(AF_INET), r6 = domain_routed(AF_INET6);
+  bool d4 = true, d6 = true;  // no daemon to ask: as if configured
+  if ((r4 || r6) && !daemon_has(&d4, &d6)) d4 = d6 = true;
+  *v4 = r4 ? d4 : kernel_has(AF_INET);
+  *v6 = r6 ? d6 : kernel_has(AF_INET6);
 }
 
 }  // namespace tunsock::shim::resolve

@@ -46,7 +46,7 @@ class Channel {
  public:
   // files_only: lookups "f" (the hosts file, never a query).
   // The channel's sockets are the shim's (resolve_ares.cpp); timeout and
-  // attempts as glibc reads them.
+  // attempts as glibc reads them (attempts() below).
   explicit Channel(const Ares& a, bool files_only = false);
   ~Channel() {
     if (ch_) a_.destroy(ch_);
@@ -54,6 +54,9 @@ class Channel {
   Channel(const Channel&) = delete;
   Channel& operator=(const Channel&) = delete;
   ares_channel get() const { return ch_; }
+  // glibc's attempts: how many rounds over the servers a query gets (the
+  // caller asks again while the answer is ARES_ETIMEOUT).
+  int attempts() const { return attempts_; }
   // Drive c-ares until *pending reaches 0. Bounded: c-ares ends every query
   // by its own timeouts (timeout x attempts x servers); the guard only
   // stops a runaway loop.
@@ -62,6 +65,7 @@ class Channel {
  private:
   const Ares& a_;
   ares_channel ch_ = nullptr;
+  int attempts_ = 1;
 };
 
 // A c-ares status as a lookup outcome.

@@ -84,7 +84,46 @@ bool file_lines(const Ares& a, const char* name, int family, Hosts& out) {
 // the file has no line of that family; glibc then asks DNS. The lines of
 // every family tell a real line from the made-up one.
 bool from_file(const Ares& a, const char* name, int family, Hosts& out) {
-  if (!file_lines(a, name, family, out)) return false;
+  const bool found = file_lines(a, name, family, out);
+  if (family == AF_INET) {
+    // glibc's nss_files reads a "::1" line as 127.0.0.1 and a
+    // "::ffff:a.b.c.d" line as a.b.c.d for an IPv4 lookup (so "localhost"
+    // of "127.0.0.1 localhost" and "::1 localhost" has 127.0.0.1 twice);
+    // c-ares leaves them out. The lines of every family, in c-ares's order.
+    Hosts all;
+    if (file_lines(a, name, AF_UNSPEC, all)) {
+      static const unsigned char kLoop[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+      static const unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+      std::vector<Addr> v4;
+      bool converted = false;
+      for (const Addr& x : all.addrs) {
+        Addr y;
+        y.family = AF_INET;
+        if (x.family == AF_INET) {
+          y = x;
+        } else if (!std::memcmp(x.bytes, kLoop, 16)) {
+          y.bytes[0] = 127;
+          y.bytes[3] = 1;
+          converted = true;
+        } else if (!std::memcmp(x.bytes, kMapped, 12)) {
+          std::memcpy(y.bytes, x.bytes + 12, 4);
+          converted = true;
+        } else {
+          continue;
+        }
+        v4.push_back(y);
+      }
+      if (converted) {
+        if (!found) {
+          out.canon = all.canon;
+          out.aliases = all.aliases;
+        }
+        out.addrs = v4;
+        return true;
+      }
+    }
+  }
+  if (!found) return false;
   if (family == AF_UNSPEC || strcasecmp(name, "localhost") != 0) return true;
   Hosts all;
   file_lines(a, name, AF_UNSPEC, all);
@@ -95,15 +134,28 @@ bool from_file(const Ares& a, const char* name, int family, Hosts& out) {
 }
 
 // One round of the search: every type asked for qname at once.
+thread_local int t_search_errno = 0;
+
+// A type whose servers all timed out is asked again, up to attempts rounds.
 void ask(const Ares& a, Channel& ch, const std::string& qname, int klass, const int* types, int n, Reply* r) {
-  int pending = 0;
-  for (int i = 0; i < n; ++i) {
-    r[i] = Reply{};
-    r[i].pending = &pending;
-    ++pending;
-    a.query(ch.get(), qname.c_str(), klass, types[i], on_reply, &r[i]);
+  for (int round = 0; round < ch.attempts(); ++round) {
+    int pending = 0;
+    for (int i = 0; i < n; ++i) {
+      if (round && r[i].status != ARES_ETIMEOUT) continue;
+      r[i] = Reply{};
+      r[i].pending = &pending;
+      ++pending;
+      a.query(ch.get(), qname.c_str(), klass, types[i], on_reply, &r[i]);
+    }
+    if (!pending) break;
+    ch.run(&pending);
   }
-  ch.run(&pending);
+  for (int i = 0; i < n; ++i) {
+    if (r[i].status == ARES_ESERVFAIL || r[i].status == ARES_EREFUSED || r[i].status == ARES_ECONNREFUSED)
+      t_search_errno = ECONNREFUSED;
+    else if (r[i].status == ARES_ETIMEOUT)
+      t_search_errno = ETIMEDOUT;
+  }
 }
 
 // A round's h_errno, the pair read as glibc's __res_context_query reads it:
@@ -237,7 +289,10 @@ std::string owner_of(const Ares& a, const std::vector<unsigned char>& m, int typ
 
 }  // namespace
 
+int last_search_errno() { return t_search_errno; }
+
 Status lookup_name(const char* name, int family, Hosts& out) {
+  t_search_errno = 0;
   const Ares* a = ares();
   if (!a) {
     errno = ELIBACC;
@@ -249,6 +304,7 @@ Status lookup_name(const char* name, int family, Hosts& out) {
     return kSystem;
   }
   if (from_file(*a, name, family, out)) {
+    out.files = true;
     trace("resolver: %s: from the hosts file (%zu addresses)", name, out.addrs.size());
     return kOk;
   }
@@ -349,11 +405,15 @@ Status lookup_addr(const Addr& asked, Hosts& out) {
     errno = ENOMEM;
     return kSystem;
   }
-  int pending = 1;
   Reply r;
-  r.pending = &pending;
-  a->query(ch.get(), ptr_name(addr).c_str(), ns_c_in, ns_t_ptr, on_reply, &r);
-  ch.run(&pending);
+  r.status = ARES_ETIMEOUT;
+  for (int round = 0; round < ch.attempts() && r.status == ARES_ETIMEOUT; ++round) {
+    int pending = 1;
+    r = Reply{};
+    r.pending = &pending;
+    a->query(ch.get(), ptr_name(addr).c_str(), ns_c_in, ns_t_ptr, on_reply, &r);
+    ch.run(&pending);
+  }
   trace("resolver: reverse lookup through the stack: %s", a->strerror(r.status));
   if (r.status != ARES_SUCCESS) return status_of(r.status);
   hostent* h = nullptr;
@@ -384,10 +444,14 @@ int raw_query(Query kind, const char* name, int klass, int type, const unsigned 
   Reply r;
   int h = 0;
   if (kind == Query::kSend) {
-    int pending = 1;
-    r.pending = &pending;
-    a->send(ch.get(), msg, msglen, on_reply, &r);
-    ch.run(&pending);
+    r.status = ARES_ETIMEOUT;
+    for (int round = 0; round < ch.attempts() && r.status == ARES_ETIMEOUT; ++round) {
+      int pending = 1;
+      r = Reply{};
+      r.pending = &pending;
+      a->send(ch.get(), msg, msglen, on_reply, &r);
+      ch.run(&pending);
+    }
   } else {
     h = search(*a, ch, name, klass, &type, 1, &r, kind == Query::kSearch);
   }

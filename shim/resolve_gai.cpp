@@ -357,6 +357,19 @@ int host_addrs(const char* node, const addrinfo& h, std::vector<Addr>& addrs, st
   canon = hs.canon;
   bool any6 = false;
   for (const Addr& x : hs.addrs) any6 |= x.family == AF_INET6;
+  // glibc asks AF_INET6, then AF_INET for the mapped ones: from the hosts
+  // file, an IPv4 lookup also reads "::1" lines as 127.0.0.1 (nss_files).
+  if (v4mapped && hs.files && (!any6 || (h.ai_flags & AI_ALL))) {
+    Hosts v4;
+    if (lookup_name(node, AF_INET, v4) == kOk) {
+      std::vector<Addr> merged;
+      for (const Addr& x : hs.addrs)
+        if (x.family == AF_INET6) merged.push_back(x);
+      for (const Addr& x : v4.addrs)
+        if (x.family == AF_INET) merged.push_back(x);
+      hs.addrs = merged;
+    }
+  }
   for (const Addr& x : hs.addrs) {
     if (!v4mapped) {
       addrs.push_back(x);
@@ -387,7 +400,8 @@ int stack_getaddrinfo(const char* node, const char* service, const addrinfo* hin
   if ((h.ai_flags & AI_CANONNAME) && !node) return EAI_BADFLAGS;
   if (h.ai_family != AF_UNSPEC && h.ai_family != AF_INET && h.ai_family != AF_INET6) return EAI_FAMILY;
   if (h.ai_flags & AI_ADDRCONFIG) {
-    const bool v4 = family_configured(AF_INET), v6 = family_configured(AF_INET6);
+    bool v4 = false, v6 = false;
+    families_configured(&v4, &v6);
     if (h.ai_family == AF_UNSPEC && (v4 || v6)) {
       if (v4 != v6) h.ai_family = v4 ? AF_INET : AF_INET6;
     } else if ((h.ai_family == AF_INET && !v4) || (h.ai_family == AF_INET6 && !v6)) {

@@ -95,6 +95,7 @@ bool digits_dots(const char* s) {
 }
 
 int byname2_r(const char* name, int af, hostent* ret, char* buf, size_t buflen, hostent** result, int* herr) {
+  const int olderr = errno;
   *result = nullptr;
   // glibc refuses a buffer too small for an address, two pointers and the
   // name before any lookup (ERANGE), whether or not the name exists.
@@ -132,7 +133,21 @@ int byname2_r(const char* name, int af, hostent* ret, char* buf, size_t buflen, 
   }
   Hosts hs;
   Status s = lookup_name(name, af, hs);
-  if (s != kOk) return failed(s, result, herr);
+  if (s != kOk) {
+    int e = failed(s, result, herr);
+    // glibc (nss/getXXbyYY_r.c over nss_dns): a name with CNAMEs and no
+    // address of the family is NSS_STATUS_TRYAGAIN with NO_RECOVERY:
+    // EAGAIN. A search that ended without the name after a server refused
+    // or timed out is NSS_STATUS_UNAVAIL with the caller's errno put back:
+    // that errno comes back (EINVAL for ERANGE).
+    if (s == kNoRecovery) {
+      e = EAGAIN;
+    } else if ((s == kNotFound || s == kNoData) && last_search_errno()) {
+      errno = olderr;
+      e = olderr == ERANGE ? EINVAL : olderr;
+    }
+    return e;
+  }
   if (int e = pack(hs.canon.empty() ? name : hs.canon.c_str(), hs.aliases, hs.addrs, af, ret, buf, buflen)) {
     *herr = NETDB_INTERNAL;
     errno = e;
@@ -145,6 +160,7 @@ int byname2_r(const char* name, int af, hostent* ret, char* buf, size_t buflen, 
 
 int byaddr_r(const void* addr, socklen_t len, int type, hostent* ret, char* buf, size_t buflen, hostent** result,
              int* herr) {
+  const int olderr = errno;
   *result = nullptr;
   if ((type == AF_INET && len != 4) || (type == AF_INET6 && len != 16) || (type != AF_INET && type != AF_INET6)) {
     *herr = NETDB_INTERNAL;
@@ -159,10 +175,30 @@ int byaddr_r(const void* addr, socklen_t len, int type, hostent* ret, char* buf,
     *herr = HOST_NOT_FOUND;
     return 0;
   }
+  // glibc's nss_dns asks for a v4-mapped (::ffff:a.b.c.d) or IPv4-compatible
+  // (::a.b.c.d, not ::1) address as the IPv4 address, and answers with an
+  // IPv4 entry. DEVIATION: the shim unmaps before the hosts file too.
+  static const unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  static const unsigned char kCompat[12] = {};
+  static const unsigned char kOne[4] = {0, 0, 0, 1};
+  if (type == AF_INET6 &&
+      (!std::memcmp(a.bytes, kMapped, 12) || (!std::memcmp(a.bytes, kCompat, 12) && std::memcmp(a.bytes + 12, kOne, 4)))) {
+    std::memmove(a.bytes, a.bytes + 12, 4);
+    a.family = type = AF_INET;
+  }
   Hosts hs;
   Status s = lookup_addr(a, hs);
   if (s == kOk && hs.canon.empty()) s = kNotFound;
-  if (s != kOk) return failed(s, result, herr);
+  if (s != kOk) {
+    // glibc's nss_dns answers a failed PTR query NSS_STATUS_NOTFOUND (0)
+    // unless the caller's errno was ECONNREFUSED (UNAVAIL: returned).
+    int e = failed(s, result, herr);
+    if (s != kSystem) {
+      errno = olderr;
+      e = olderr == ECONNREFUSED ? ECONNREFUSED : 0;
+    }
+    return e;
+  }
   if (int e = pack(hs.canon.c_str(), hs.aliases, {a}, type, ret, buf, buflen)) {
     *herr = NETDB_INTERNAL;
     errno = e;

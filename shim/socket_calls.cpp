@@ -67,9 +67,12 @@ int resolve_path(const sockaddr* addr, socklen_t len, Call& c) {
   return 0;
 }
 
-// The name is the host's: replace the stack socket by a kernel socket of the
-// same kind (keeping the descriptor's flags) and let the kernel do the call.
+// The name is the host's (an AF_UNIX path or abstract name the stack does
+// not hold, and the host does): replace the stack socket by a kernel socket
+// of the same kind (keeping the descriptor's flags) and let the kernel do the
+// call. Only the local domain falls through; inet and inet6 sockets never.
 int fall_through(int fd, const SockInfo& s) {
+  if (s.domain != AF_UNIX) return EADDRNOTAVAIL;
   int cloexec = real().fcntl(fd, F_GETFD) & FD_CLOEXEC;
   int nb = is_nonblocking(fd);
   int k = real().socket(s.domain, s.type | SOCK_CLOEXEC | (nb ? SOCK_NONBLOCK : 0), s.protocol);

@@ -93,8 +93,11 @@ uint8_t wild_vflag(const InPcb& inp) {
 }
 
 // Take port (0: any free one) on the addresses vflag names: addr (IPv4)
-// and addr6 (IPv6).
-int tcp_bind_port(Inet& in, InPcb& inp, uint8_t vflag, uint32_t addr, const In6& addr6, uint16_t port, const Td& td) {
+// and addr6 (IPv6). A port bind() took, even one it chose, stays the
+// socket's through connect (Linux __inet_hash_connect keeps inet_num);
+// listen()'s automatic one is not the program's.
+int tcp_bind_port(Inet& in, InPcb& inp, uint8_t vflag, uint32_t addr, const In6& addr6, uint16_t port, const Td& td,
+                  bool by_bind = true) {
   if (port && port < kIpUnprivilegedPortStart && td.cred.uid != 0) return EACCES;
   if (port == 0) {
     // Linux inet_csk_find_open_port: a random start in the local range.
@@ -105,10 +108,10 @@ int tcp_bind_port(Inet& in, InPcb& inp, uint8_t vflag, uint32_t addr, const In6&
       if (!tcp_port_conflict(in, inp, vflag, addr, addr6, cand, false)) port = cand;
     }
     if (!port) return EADDRINUSE;
-  } else {
-    if (tcp_port_conflict(in, inp, vflag, addr, addr6, port, false)) return EADDRINUSE;
-    inp.bindport_lock = true;
+  } else if (tcp_port_conflict(in, inp, vflag, addr, addr6, port, false)) {
+    return EADDRINUSE;
   }
+  if (by_bind) inp.bindport_lock = true;
   inp.inp_vflag = vflag;
   inp.inp_laddr = addr;
   inp.in6p_laddr = addr6;
@@ -197,7 +200,7 @@ int tcp_listen(Socket& so, int, const Td& td) {
   if (tp.t_state != TcpState::CLOSED) return EINVAL;
   if (!inp.inp_lport) {
     const uint8_t vflag = inp.bindaddr_lock ? inp.inp_vflag : wild_vflag(inp);
-    if (int e = tcp_bind_port(in, inp, vflag, inp.inp_laddr, inp.in6p_laddr, 0, td)) return e;
+    if (int e = tcp_bind_port(in, inp, vflag, inp.inp_laddr, inp.in6p_laddr, 0, td, false)) return e;
   } else if (tcp_port_conflict(in, inp, inp.inp_vflag, inp.inp_laddr, inp.in6p_laddr, inp.inp_lport, true)) {
     return EADDRINUSE;  // Linux inet_csk_listen_start: the port is checked again as a listener's
   }
@@ -234,7 +237,10 @@ int tcp_connect4(Socket& so, uint32_t dst, uint16_t dport) {
   TcpCb& tp = *inp.inp_tcpcb;
   dst = in_anydst(inp, dst);
   if ((dst >> 28) == 0xe || in_broadcast(in, dst)) return ENETUNREACH;  // Linux tcp_v4_connect
-  if (!inp.bindport_lock) inp.inp_lport = 0;  // a failed connect left an automatic port
+  if (!inp.bindport_lock) {  // a failed connect left an automatic port (unhashed by tcp_close)
+    tcp_hash_remove(inp);
+    inp.inp_lport = 0;
+  }
   if (!inp.bindaddr_lock) inp.inp_laddr = 0;
   uint32_t src;
   if (int e = in_pcbroute(in, inp.inp_laddr, dst, &src, inp.inp_transparent)) {
@@ -256,7 +262,6 @@ int tcp_connect4(Socket& so, uint32_t dst, uint16_t dport) {
     if (!tcp_tw_reusable(in, *c->second, ephemeral)) return EADDRNOTAVAIL;
     tw = c->second;
   }
-  tcp_hash_remove(inp);  // it may have been hashed with another family or port
   inp.inp_vflag = INP_IPV4;
   inp.in6p_laddr = In6{};
   inp.inp_laddr = src;
@@ -298,7 +303,10 @@ int tcp6_connect(Socket& so, const SockAddr& nam) {
   if (bound_mapped) return EAFNOSUPPORT;  // Linux: an IPv4 source towards an IPv6 peer
   Inet6* in6 = inet6_of(in.st);
   if (!in6) return ENETUNREACH;
-  if (!inp.bindport_lock) inp.inp_lport = 0;
+  if (!inp.bindport_lock) {
+    tcp_hash_remove(inp);
+    inp.inp_lport = 0;
+  }
   if (!inp.bindaddr_lock) inp.in6p_laddr = In6{};
   // The source: the bound address, else RFC 6724's choice on the route's
   // interface (in6_selectsrc).
@@ -323,7 +331,6 @@ int tcp6_connect(Socket& so, const SockAddr& nam) {
     if (!tcp_tw_reusable(in, *c->second, ephemeral)) return EADDRNOTAVAIL;
     tw = c->second;
   }
-  tcp_hash_remove(inp);
   inp.inp_vflag = INP_IPV6;
   inp.inp_laddr = 0;
   inp.in6p_laddr = src;

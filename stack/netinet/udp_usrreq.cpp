@@ -237,7 +237,7 @@ void udp6_append(Inet& in, InPcb& inp, mbuf* m, const wire::Ip6Repr& ip, uint16_
   }
   SockAddr from;
   in6_sockaddr(ip.src, sport, &from);
-  if (wire::in6_scope(ip.src) <= 2 && rcvif) {  // Linux: a link-local peer comes with its interface
+  if (wire::in6_needs_scope_id(ip.src) && rcvif) {  // Linux: a link-local peer comes with its interface
     sockaddr_in6 s6;
     std::memcpy(&s6, &from.ss, sizeof s6);
     s6.sin6_scope_id = uint32_t(rcvif->if_index);

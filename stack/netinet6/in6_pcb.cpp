@@ -77,7 +77,7 @@ int in6_pcbbind(Inet& in, std::list<InPcb*>& head, InPcb& inp, const SockAddr* n
     v4 = in6_mapped_v4(a);
     if (!v4_local_ok(in, inp, v4)) return EADDRNOTAVAIL;
   } else if (!any) {
-    if (wire::in6_scope(a) <= 2) {
+    if (wire::in6_needs_scope_id(a)) {
       if (int e = bind_scoped(in6, inp, *nam, a)) return e;
     } else if (!wire::in6_is_multicast(a) && !in6_localaddr(in6, a) && !inp.inp_freebind && !inp.inp_transparent) {
       return EADDRNOTAVAIL;

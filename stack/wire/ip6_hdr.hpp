@@ -92,6 +92,12 @@ inline bool in6_is_v4mapped(const In6& a) {
 }
 // The multicast scope (RFC 4291 §2.7: 1 interface, 2 link...); 0xe for unicast globals.
 int in6_scope(const In6& a);
+// Linux IPV6_ADDR_LINKLOCAL: the addresses a sockaddr_in6 names with a scope
+// id (fe80::/10 and link-scope multicast). ::1 has link-local scope for
+// source selection (RFC 4007 §4) but binds and arrives without one.
+inline bool in6_needs_scope_id(const In6& a) {
+  return in6_is_linklocal(a) || (in6_is_multicast(a) && (a[1] & 0xf) == 2);
+}
 // Whether a's first plen bits equal prefix's.
 bool in6_prefix_match(const In6& a, const In6& prefix, int plen);
 In6 in6_mask(const In6& a, int plen);

@@ -7,6 +7,7 @@
 # (--host-address in both families: IPv6 is off for new links in these
 # namespaces, tunsockd turns it on for its device).
 #   ip6_begin TAG     $work, the nftables rule, the daemon; cleanup on exit
+#   on_kernel_via_lo CMD...  CMD on the kernel with the rule lifted
 #   ip6_fellthrough   fails (and says so) when the namespace's kernel carried
 #                     traffic of the program side: IPv6 of any protocol, or
 #                     IPv4 TCP, through lo (refused by the rule and counted)
@@ -22,20 +23,19 @@ source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/tun_tcp_lib.sh"
 STACK_IP6=2001:db8::2
 HOST_IP6=2001:db8::1
 
-# ip6_daemon: (re)start the daemon on tsk0 with both families.
+# ip6_daemon: (re)start the daemon on tsk0 with both families
+# (IP6_EXTRA_ARGS: more options; IP6_PCAP=NAME: --pcap $work/NAME).
 ip6_daemon() {
-  TUN_EXTRA_ARGS="--address $STACK_IP6/64 --gateway $HOST_IP6 --host-address $HOST_IP6/64 ${IP6_EXTRA_ARGS:-}" \
+  local pcap=${IP6_PCAP:+--pcap $work/$IP6_PCAP}
+  TUN_EXTRA_ARGS="--address $STACK_IP6/64 --gateway $HOST_IP6 --host-address $HOST_IP6/64 $pcap ${IP6_EXTRA_ARGS:-}" \
     tun_start "$work"
   wait_for 5 ip6_host_ready || { echo "FAIL: $HOST_IP6 not usable on $TUN_DEV"; ip -6 addr show dev "$TUN_DEV"; return 1; }
 }
 ip6_host_ready() { ip -6 addr show dev "$TUN_DEV" | grep -q "inet6 $HOST_IP6/64 scope global" &&
   ! ip -6 addr show dev "$TUN_DEV" | grep -q tentative; }
 
-ip6_begin() {
-  work=$(mktemp -d "/tmp/tunsock-$1.XXXXXX")
-  spid=
-  trap tcp_end EXIT
-  ip link set lo up
+# ip6_rule: install the refusing rule (counters at zero).
+ip6_rule() {
   nft -f - <<'EOF'
 table inet tsk {
   chain out {
@@ -45,6 +45,24 @@ table inet tsk {
   }
 }
 EOF
+}
+# on_kernel_via_lo CMD...: CMD on the kernel with the rule lifted (a check
+# that the kernel side works: it talks to its own address through lo), then
+# the rule back with its counters at zero.
+on_kernel_via_lo() {
+  local rc=0
+  nft delete table inet tsk
+  "$@" || rc=$?
+  ip6_rule
+  return $rc
+}
+
+ip6_begin() {
+  work=$(mktemp -d "/tmp/tunsock-$1.XXXXXX")
+  spid=
+  trap tcp_end EXIT
+  ip link set lo up
+  ip6_rule
   ip6_daemon
   KERNEL_IF=$TUN_DEV
 }

@@ -35,7 +35,7 @@ run_ping() {
     out=$(TUNSOCK_SHIM_LOG=$work/calls.log shim timeout 20 ping -6 -n -c 3 -i 0.2 -W 2 -s "$size" "$HOST_IP6" 2>&1) || true
     echo "$out"
     check "ping -6 -s $size ($mode)" "$size" "$out"
-    if grep -q "^socket(AF_INET6, $want, IPPROTO_ICMPV6) = [0-9]" "$work/calls.log"; then
+    if grep -qE "^(\[pid +[0-9]+\] )?socket\(AF_INET6, $want, IPPROTO_ICMPV6\) = [0-9]" "$work/calls.log"; then
       echo "ok: ping -6 -s $size made socket(AF_INET6, $want, IPPROTO_ICMPV6) in the stack"
     else
       echo "FAIL: ping -6 ($mode): no socket(AF_INET6, $want, IPPROTO_ICMPV6) in the call log"

@@ -6,7 +6,8 @@
 #   AF_INET6 listener) serves the kernel's curl over IPv4 (198.18.0.2: a
 #   v4-mapped connection in the stack) and over IPv6 ([2001:db8::2]);
 #   tunsockctl ss shows the listener as ss would ("*:8081") and the
-#   connections with mapped and IPv6 addresses.
+#   connections with mapped and IPv6 addresses, tunsockctl history the
+#   curl -6 connection under its IPv6 4-tuple.
 # The namespace's kernel refuses IPv6 and IPv4 TCP through lo, so a socket
 # that fell through to the kernel fails the test.
 # Usage: tun_tcp6_http.sh BUILD_DIR
@@ -68,6 +69,13 @@ check_fetch "curl -6 under the shim, 5 MB" "$work/c2" "$want_big"
 grep -q "^$STACK_IP6 - - .*\"GET /big.bin HTTP/1.1\" 200 $((5 << 20))" "$work/knginx/access.log" ||
   { echo "FAIL: nginx's access log has no 5 MB GET from $STACK_IP6"; cat "$work/knginx/access.log"; fail=1; }
 stop_bg "$kn"
+# The connection's history, headed by its IPv6 4-tuple as ss writes it.
+hist=$(TUNSOCK_SOCKET=$work/ctl.sock "$build/bin/tunsockctl" history "dport = :8080" 2>&1 || true)
+grep -qE "^\[$STACK_IP6\]:[0-9]+ > \[$HOST_IP6\]:8080  (TIME-WAIT|CLOSED)  \(sock [0-9]+" <<<"$hist" &&
+  echo "ok: tunsockctl history heads the curl -6 connection [$STACK_IP6]:PORT > [$HOST_IP6]:8080" ||
+  { echo "FAIL: tunsockctl history: no IPv6 4-tuple heading"; head -5 <<<"$hist"; fail=1; }
+hj=$(TUNSOCK_SOCKET=$work/ctl.sock "$build/bin/tunsockctl" --json history "dport = :8080" 2>&1 || true)
+grep -q '"family": "inet6"' <<<"$hj" || { echo "FAIL: tunsockctl --json history: no inet6 family"; fail=1; }
 
 echo "--- python3 -m http.server --bind :: under the shim, kernel curl over IPv4 and IPv6"
 shim_bg timeout 120 "$PY" -m http.server --bind :: --directory "$www" 8081 2>"$work/pyhttp.log" >/dev/null

@@ -228,3 +228,62 @@ TEST_CASE("ping6 socket: a fatal error quoting its echo request sets so_error on
   CHECK(so->so_error == EACCES);
   soclose(*so);
 }
+
+// What ping -6 asks of its socket before it sends (iputils, strace on
+// Linux): IPV6_RECVERR, then IPV6_RECVHOPLIMIT for the ttl= it prints, an
+// IPV6_HOPLIMIT cmsg per reply (RFC 3542 §6.3).
+TEST_CASE("ping6 socket: IPV6_RECVERR is taken, IPV6_RECVHOPLIMIT gives each reply its hop limit") {
+  Host6 h;
+  for (int type : {SOCK_DGRAM, SOCK_RAW}) {
+    CAPTURE(type);
+    Socket* so = mk(h.st, type);
+    auto opt = [&](int dir, int name, int* v) {
+      Sockopt s;
+      s.sopt_dir = dir;
+      s.sopt_level = IPPROTO_IPV6;
+      s.sopt_name = name;
+      s.sopt_val = v;
+      s.sopt_valsize = sizeof *v;
+      return dir == SOPT_SET ? sosetopt(*so, s) : sogetopt(*so, s);
+    };
+    int one = 1, v = -1;
+    REQUIRE(opt(SOPT_GET, IPV6_RECVERR, &v) == 0);
+    CHECK(v == 0);
+    REQUIRE(opt(SOPT_SET, IPV6_RECVERR, &one) == 0);
+    REQUIRE(opt(SOPT_GET, IPV6_RECVERR, &v) == 0);
+    CHECK(v == 1);
+    // Without IPV6_RECVHOPLIMIT no cmsg; with it, the packet's hop limit.
+    SockAddr to = sin6(kPeer);
+    for (int ask : {0, 1}) {
+      CAPTURE(ask);
+      REQUIRE(opt(SOPT_SET, IPV6_RECVHOPLIMIT, &ask) == 0);
+      REQUIRE(send_to(*so, echo_body(0, 1, pattern(8)), &to) == 0);
+      Out6 o = h.take();
+      const uint16_t id = type == SOCK_DGRAM ? uint16_t(o.info() >> 16) : 0;
+      h.inject(ip6(kPeer, kUs, 58, icmp6(kPeer, kUs, 129, 0, (uint32_t(id) << 16) | 1, pattern(8)), 61));
+      Pkt buf(256);
+      RecvArgs a;
+      a.buf = buf.data();
+      a.len = buf.size();
+      mbuf* control = nullptr;
+      a.controlp = &control;
+      REQUIRE(soreceive(*so, a) == 0);
+      CHECK(a.done == 16);
+      if (!ask) {
+        CHECK(control == nullptr);
+        continue;
+      }
+      REQUIRE(control != nullptr);
+      cmsghdr cm;
+      REQUIRE(control->m_len >= int(CMSG_LEN(sizeof(int))));
+      std::memcpy(&cm, control->m_data, sizeof cm);
+      CHECK(cm.cmsg_level == IPPROTO_IPV6);
+      CHECK(cm.cmsg_type == IPV6_HOPLIMIT);
+      int hl = 0;
+      std::memcpy(&hl, control->m_data + CMSG_LEN(0), sizeof hl);
+      CHECK(hl == 61);
+      m_freem(control);
+    }
+    soclose(*so);
+  }
+}

@@ -254,3 +254,32 @@ TEST_CASE("tcp6 dual-stack: the bind conflict matrix across families is Linux 6.
   soclose(*a);
   soclose(*b);
 }
+
+TEST_CASE("tcp6: a bound port takes over its TIME-WAIT 4-tuple over IPv6 when timestamps were on (Linux tcp_twsk_unique)") {
+  Pair6 p;
+  Socket* l = tcp6_listener(p.b, 80);
+  Socket* c = tcp6_socket(p.a);
+  REQUIRE(test::setopt_int(*c, SOL_SOCKET, SO_REUSEADDR, 1) == 0);
+  REQUIRE(sobind(*c, sin6(kA6, 20172), Td{}) == 0);
+  Socket* s = handshake(p, *c, *l, sin6(kB6, 80));
+  soclose(*c);
+  p.run_for(100ms);
+  soclose(*s);
+  p.run_for(100ms);
+  TcpGlobals& g = tcp_globals(inet(p.a));
+  REQUIRE(g.conn6.size() == 1);
+  const TcpCb& tw = *g.conn6.begin()->second->inp_tcpcb;
+  REQUIRE(tw.t_state == TcpState::TIME_WAIT);
+  const TcpSeq tw_nxt = tw.snd_nxt;
+  Socket* t = tcp6_socket(p.a);
+  CHECK(sobind(*t, sin6(kA6, 20172), Td{}) == EADDRINUSE);  // without SO_REUSEADDR
+  Socket* u = tcp6_socket(p.a);
+  REQUIRE(test::setopt_int(*u, SOL_SOCKET, SO_REUSEADDR, 1) == 0);
+  REQUIRE(sobind(*u, sin6(kA6, 20172), Td{}) == 0);
+  Socket* s2 = handshake(p, *u, *l, sin6(kB6, 80));
+  CHECK(test::tcb(*u)->iss == tw_nxt + 65537);  // past the old sequence space
+  CHECK(tcp_globals(inet(p.a)).stat.timewait_reuse == 1);
+  CHECK(g.conn6.size() == 1);  // the new connection only
+  exchange(p, *u, *s2);
+  for (Socket* so : {t, u, s2, l}) soclose(*so);
+}

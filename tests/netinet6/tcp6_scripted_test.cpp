@@ -167,8 +167,8 @@ TEST_CASE("tcp6: a segment with a bad checksum is dropped and counted, a good on
   CHECK(h.tun->if_data.rx_dropped == 1);
   CHECK(l->so_incomp.empty());
   // A TCP checksum computed over an IPv4-style pseudo-header is wrong too.
-  Pkt seg(20);
-  wire::TcpRepr t4 = t;
+  const wire::TcpRepr t4 = t;
+  Pkt seg(size_t(wire::kTcpHdrLen) + wire::tcp_options_len(t4.opts));
   wire::tcp_emit(seg.data(), t4);
   wire::tcp_set_cksum(seg.data(), wire::tcp_cksum(kPeer4, kUs4, seg));
   h.inject(ip6(kPeer, kUs, 6, seg));

@@ -2,6 +2,9 @@
 // tcp_v6_connect, measured on Linux 6.18 where it matters): address checks,
 // link-local scope ids, V6ONLY after a specific bind, :: as this host, and
 // what tcp6_input will not take (a v4-mapped or unspecified source).
+#include <set>
+
+#include "netinet/in_hash.hpp"
 #include "netinet6/tcp6_fixture.hpp"
 
 using namespace tunsock;
@@ -105,4 +108,77 @@ TEST_CASE("tcp6 usrreq: tcp6_input drops a segment with a v4-mapped or unspecifi
   // The same SYN from a real address gets its reset.
   h.inject(tcp6_pkt(kPeer, kUs, t));
   CHECK(h.ts().sndrst == 1);
+}
+
+TEST_CASE("tcp6 usrreq: a port bind() chose stays the socket's through connect, in both families (Linux), and leaves the port table with it") {
+  TcpHost6 h;
+  Socket* l4 = test::tcp_listener(h.st, 80);
+  Socket* l6 = tcp6_listener(h.st, 81);
+  auto check = [&](Socket* c, const SockAddr& any, const SockAddr& to) {
+    REQUIRE(sobind(*c, any, Td{}) == 0);
+    SockAddr n;
+    REQUIRE(sogetsockname(*c, &n) == 0);
+    const uint16_t port = ntohs(reinterpret_cast<const sockaddr_in&>(n.ss).sin_port);  // same offset in sockaddr_in6
+    REQUIRE(port != 0);
+    REQUIRE(soconnect(*c, to, Td{}) == 0);
+    REQUIRE(sogetsockname(*c, &n) == 0);
+    CHECK(ntohs(reinterpret_cast<const sockaddr_in&>(n.ss).sin_port) == port);
+    CHECK(h.g().ports.count(port) == 1);
+  };
+  Socket* c4 = tcp4_socket(h.st);
+  check(c4, test::sin(0, 0), test::sin(kUs4, 80));
+  Socket* c6 = tcp6_socket(h.st);
+  check(c6, sin6(In6{}, 0), sin6(kUs, 81));
+  for (int i = 0; i < 100 && (l4->so_comp.empty() || l6->so_comp.empty()); ++i) h.advance(1ms);
+  Socket* s4 = test::accept_one(*l4);
+  Socket* s6 = test::accept_one(*l6);
+  REQUIRE(s4);
+  REQUIRE(s6);
+  for (Socket* so : {c4, c6, s4, s6, l4, l6}) soclose(*so);
+  for (int i = 0; i < 200 && !h.g().ports.empty(); ++i) h.advance(1s);
+  CHECK(h.g().ports.empty());
+  CHECK(h.g().conn.empty());
+  CHECK(h.g().conn6.empty());
+  CHECK(h.st.sockets().empty());
+}
+
+TEST_CASE("tcp6 usrreq: RFC 6528 ISNs and RFC 6056 ports over IPv6 addresses: keyed per stack, per 4-tuple, the 64 ns clock") {
+  TcpHost6 a(42), b(42), c(43);
+  Inet& ia = inet(a.st);
+  const uint32_t i0 = in6_isn(ia, kUs, 40000, kFar, 80);
+  CHECK(i0 == in6_isn(inet(b.st), kUs, 40000, kFar, 80));
+  CHECK(i0 != in6_isn(inet(c.st), kUs, 40000, kFar, 80));
+  // Every field of the 4-tuple counts, the last address byte too.
+  In6 far2 = kFar;
+  far2[15] ^= 1;
+  std::set<uint32_t> seen = {i0, in6_isn(ia, kUs, 40001, kFar, 80), in6_isn(ia, kUs, 40000, kFar, 81),
+                             in6_isn(ia, kUs, 40000, far2, 80), in6_isn(ia, kPeer, 40000, kFar, 80)};
+  CHECK(seen.size() == 5);
+  // Not the IPv4 hash of the mapped addresses either.
+  CHECK(in6_isn(ia, in6_mapped(kUs4), 40000, in6_mapped(kPeer4), 80) != in_isn(ia, kUs4, 40000, kPeer4, 80));
+  a.advance(std::chrono::microseconds(64));
+  CHECK(in6_isn(ia, kUs, 40000, kFar, 80) - i0 == 1000);
+  // Ephemeral ports: the same for the same key, another start per destination.
+  auto all = [](uint16_t) { return true; };
+  const uint16_t pa = in6_ephemeral_port(inet(b.st), kUs, kFar, 80, all);
+  CHECK(pa == in6_ephemeral_port(ia, kUs, kFar, 80, all));
+  std::set<uint16_t> starts;
+  for (uint16_t fport = 1; fport <= 16; ++fport) starts.insert(in6_ephemeral_port(inet(c.st), kUs, kFar, fport, all));
+  CHECK(starts.size() >= 14);
+  for (uint16_t p : starts) {
+    CHECK(p >= 32768);
+    CHECK(p <= 60999);
+  }
+  // connect() takes the port from it: a second connect to the same peer
+  // gets a different one, each in the range.
+  Socket* c1 = tcp6_socket(a.st);
+  Socket* c2 = tcp6_socket(a.st);
+  REQUIRE(soconnect(*c1, sin6(kPeer, 80), Td{}) == 0);
+  REQUIRE(soconnect(*c2, sin6(kPeer, 80), Td{}) == 0);
+  const uint16_t p1 = ntohs(name6(*c1, false).sin6_port), p2 = ntohs(name6(*c2, false).sin6_port);
+  CHECK(p1 != p2);
+  CHECK(p1 >= 32768);
+  CHECK(p2 >= 32768);
+  soclose(*c1);
+  soclose(*c2);
 }
