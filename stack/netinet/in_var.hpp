@@ -103,6 +103,9 @@ struct In6PcbOpts {
   int mtu = 0;                       // IPV6_MTU (0: the path MTU)
   bool dontfrag = false;             // IPV6_DONTFRAG
   bool recvpktinfo = false, recvhoplimit = false, recvtclass = false, recverr = false;
+  // RFC 2292's IPV6_2292PKTINFO/IPV6_2292HOPLIMIT: separate flags in Linux
+  // (rxoinfo, rxohlim), cmsgs of their own type after the RFC 3542 ones.
+  bool recv2292pktinfo = false, recv2292hoplimit = false;
   std::vector<std::pair<wire::In6, int>> mships;  // IPV6_JOIN_GROUP: group, ifindex
 };
 

@@ -86,6 +86,8 @@ int get_opt(Socket& so, Ip6OptTarget& t, Sockopt& s) {
     case IPV6_RECVPKTINFO: v = o.recvpktinfo; break;
     case IPV6_RECVHOPLIMIT: v = o.recvhoplimit; break;
     case IPV6_RECVTCLASS: v = o.recvtclass; break;
+    case IPV6_2292PKTINFO: v = o.recv2292pktinfo; break;
+    case IPV6_2292HOPLIMIT: v = o.recv2292hoplimit; break;
     case IPV6_RECVERR: v = o.recverr; break;
     case IPV6_MTU_DISCOVER: v = o.mtu_discover; break;
     case IPV6_DONTFRAG: v = o.dontfrag; break;
@@ -107,6 +109,8 @@ bool* flag_of(Ip6OptTarget& t, int name) {
     case IPV6_RECVPKTINFO: return &t.o.recvpktinfo;
     case IPV6_RECVHOPLIMIT: return &t.o.recvhoplimit;
     case IPV6_RECVTCLASS: return &t.o.recvtclass;
+    case IPV6_2292PKTINFO: return &t.o.recv2292pktinfo;
+    case IPV6_2292HOPLIMIT: return &t.o.recv2292hoplimit;
     case IPV6_DONTFRAG: return &t.o.dontfrag;
     case IPV6_FREEBIND: return t.freebind;
     default: return nullptr;
@@ -278,6 +282,15 @@ mbuf* ip6_rcvcontrol(Socket& so, const In6PcbOpts& o, const wire::Ip6Repr& ip, c
   if (o.recvtclass) {
     int tc = ip.tclass;
     add(in_cmsg(SOL_IPV6, IPV6_TCLASS, &tc, sizeof tc));
+  }
+  // Linux ip6_datagram_recv_specific_ctl: the RFC 2292 forms come last.
+  if (o.recv2292pktinfo) {
+    in6_pktinfo pi = pktinfo(inet6_of(st), ip.dst, rcvif);
+    add(in_cmsg(SOL_IPV6, IPV6_2292PKTINFO, &pi, sizeof pi));
+  }
+  if (o.recv2292hoplimit) {
+    int h = ip.hlim;
+    add(in_cmsg(SOL_IPV6, IPV6_2292HOPLIMIT, &h, sizeof h));
   }
   return head;
 }

@@ -121,6 +121,34 @@ TEST_CASE("udp6 opts: IPV6_RECVPKTINFO IPV6_RECVHOPLIMIT and IPV6_RECVTCLASS cms
   soclose(*so);
 }
 
+TEST_CASE("udp6 opts: RFC 2292 IPV6_2292PKTINFO and IPV6_2292HOPLIMIT are flags of their own with their own cmsgs") {
+  Dual h;
+  Socket* so = mk6(h.st);
+  REQUIRE(bind6(*so, sa6(In6{}, 4102)) == 0);
+  for (int opt : {IPV6_2292PKTINFO, IPV6_2292HOPLIMIT}) {
+    CAPTURE(opt);
+    CHECK(getint(*so, IPPROTO_IPV6, opt) == 0);
+    CHECK(setint(*so, IPPROTO_IPV6, opt, 7) == 0);
+    CHECK(getint(*so, IPPROTO_IPV6, opt) == 1);
+  }
+  CHECK(getint(*so, IPPROTO_IPV6, IPV6_RECVPKTINFO) == 0);  // not the RFC 3542 flag (Linux rxoinfo != rxinfo)
+  CHECK(getint(*so, IPPROTO_IPV6, IPV6_RECVHOPLIMIT) == 0);
+  REQUIRE(setint(*so, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1) == 0);
+  h.inject(udp6_pkt(kPeer, 1, kUs, 4102, bytes("x"), 21));
+  Rcvd r = recv6(*so);
+  REQUIRE(r.err == 0);
+  REQUIRE(r.cmsgs.size() == 3);
+  CHECK(r.cmsgs[0].type == IPV6_PKTINFO);
+  CHECK(r.cmsgs[1].type == IPV6_2292PKTINFO);  // the RFC 2292 forms after the others
+  CHECK(r.cmsgs[2].type == IPV6_2292HOPLIMIT);
+  auto pi = as<in6_pktinfo>(r.cmsgs[1].data);
+  CHECK(std::memcmp(&pi.ipi6_addr, kUs.data(), 16) == 0);
+  CHECK(as<int>(r.cmsgs[2].data) == 21);
+  CHECK(setint(*so, IPPROTO_IPV6, IPV6_2292PKTINFO, 0) == 0);
+  CHECK(getint(*so, IPPROTO_IPV6, IPV6_2292PKTINFO) == 0);
+  soclose(*so);
+}
+
 TEST_CASE("udp6 opts: an IPv4 datagram on a dual-stack socket gets IPV6_PKTINFO v4-mapped and the SOL_IP cmsgs") {
   Dual h;
   Socket* so = mk6(h.st);
