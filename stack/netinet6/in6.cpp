@@ -78,9 +78,9 @@ Inet6& inet6_attach(Stack& st) {
   st.add_domain(&inet6domain());
   in6->frag_id = st.rng().next_u32();
   ip6_protox_register(*in6, wire::IPPROTO_ICMPV6_, {icmp6_input, icmp6_ctlinput});
-  ip6_protox_register(*in6, IPPROTO_TCP, {tcp6_input, tcp6_ctlinput});
   ip6_protox_register(*in6, IPPROTO_UDP, {udp6_input, udp6_ctlinput});
   ip6_protox_register(*in6, IPPROTO_UDPLITE, {udplite6_input, udplite6_ctlinput});
+  ip6_protox_register(*in6, IPPROTO_TCP, {tcp6_input, tcp6_ctlinput});
   In6 one{};
   one[15] = 1;
   in6_add_address(loif_attach(st), one, 128);
