@@ -141,6 +141,10 @@ int tunsock::shim::impl::socketpair(int domain, int type, int protocol, int sv[2
 int tunsock::shim::impl::bind(int fd, const sockaddr* addr, socklen_t len) {
   auto s = lookup(fd);
   if (!s) return real().bind(fd, addr, len);
+  // The kernel copies the name in before any family looks at it
+  // (move_addr_to_kernel): too long is EINVAL, unreadable EFAULT.
+  if (len > sizeof(sockaddr_storage)) return fail(EINVAL);
+  if (!addr && len) return fail(EFAULT);
   if (s->domain == AF_UNIX)
     if (int e = check_unix_addr(addr, len)) return fail(e);
   Call c;
@@ -407,6 +411,7 @@ int tunsock::shim::impl::accept(int fd, sockaddr* addr, socklen_t* len) { return
 int tunsock::shim::impl::connect(int fd, const sockaddr* addr, socklen_t len) {
   auto s = lookup(fd);
   if (!s) return real().connect(fd, addr, len);
+  if (len > sizeof(sockaddr_storage)) return fail(EINVAL);
   if (!addr) return fail(EFAULT);
   Call c;
   c.q.sock_id = s->id;

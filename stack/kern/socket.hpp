@@ -57,6 +57,7 @@ struct Socket {
   uint32_t so_options = 0;       // SOF_*
   uint32_t so_state = 0;         // SS_*
   int so_error = 0;              // pending asynchronous error (SO_ERROR)
+  int so_softerror = 0;          // Linux sk_err_soft: SO_ERROR's answer when so_error is 0
   int so_linger = 0;             // seconds, with SOF_LINGER
   const Protosw* so_proto = nullptr;
   void* so_pcb = nullptr;        // protocol control block

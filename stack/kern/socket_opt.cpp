@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <utility>
 
 #include "kern/socket.hpp"
 #include "kern/stack.hpp"
@@ -209,8 +210,10 @@ int sogetopt(Socket& so, Sockopt& sopt) {
     case SO_PROTOCOL: val = so.so_proto->pr_protocol; break;
     case SO_DOMAIN: val = so.so_proto->pr_domain ? so.so_proto->pr_domain->dom_family : 0; break;
     case SO_ERROR:
-      val = so.so_error;
-      so.so_error = 0;
+      // Linux sock_getsockopt: the pending error, else the soft one
+      // (an ICMP error the protocol kept), each read once.
+      val = std::exchange(so.so_error, 0);
+      if (!val) val = std::exchange(so.so_softerror, 0);
       break;
     case SO_ACCEPTCONN: val = (so.so_options & SOF_ACCEPTCONN) ? 1 : 0; break;
     case SO_SNDBUF: val = int(so.so_snd.sb_hiwat); break;

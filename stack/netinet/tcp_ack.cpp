@@ -105,6 +105,7 @@ bool newack(Inet& in, TcpCb& tp, const TcpSegIn& s) {
   tp.t_rxtshift = 0;
   tp.t_rxt_first = Time{0};
   tp.t_softerror = 0;
+  so.so_softerror = 0;  // Linux tcp_ack: something worked
   tp.t_bytes_acked_total += acked;
   tp.t_delivered += (acked + tp.t_maxseg - 1) / tp.t_maxseg;
   tp.t_last_ack_recv = in.st.now();

@@ -640,14 +640,20 @@ void tcp_mtu_reduced(TcpCb& tp) {
 // An ICMP error's errno for a connection (Linux tcp_v4_err, tcp_v6_err):
 // during the handshake it ends the connect; later it is soft (reported if
 // the connection times out), or at once with IPV6_RECVERR on IPv6.
-void tcp_icmp_error(TcpCb& tp, int err, bool recverr) {
+// Over IPv6 Linux keeps a handshake's ICMP error as the soft error too
+// (a second SO_ERROR read, and one after a blocking connect, still give it).
+void tcp_icmp_error(TcpCb& tp, int err, bool recverr, bool v6) {
   Socket& so = *tp_socket(tp);
   if (tp.t_state == TcpState::SYN_SENT || (tp.t_state == TcpState::SYN_RECEIVED && !so.so_head)) {
     so.so_error = err;
+    if (v6) so.so_softerror = err;
     tcp_close(&tp);
     return;
   }
   tp.t_softerror = err;
+  // Linux tcp_v6_err: with IPV6_RECVERR reported at once (sk_err), else
+  // kept soft (sk_err_soft), which SO_ERROR reads once.
+  if (!recverr) so.so_softerror = err;
   if (recverr) {
     so.so_error = err;
     sorwakeup(so);
@@ -678,7 +684,7 @@ void tcp_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::sp
   const int err = icmp_to_errno(ic.type, ic.code, &hard);
   if (!err) return;
   in.icmpstat.inerrors_delivered++;
-  tcp_icmp_error(*tp, err, false);
+  tcp_icmp_error(*tp, err, false, false);
 }
 
 void tcp6_ctlinput(Inet6& in6, const Ip6CtlParam& p) {
@@ -700,7 +706,7 @@ void tcp6_ctlinput(Inet6& in6, const Ip6CtlParam& p) {
     return;
   }
   if (!p.error) return;
-  tcp_icmp_error(*tp, p.error, tp->t_inpcb->in6p.recverr);
+  tcp_icmp_error(*tp, p.error, tp->t_inpcb->in6p.recverr, true);
 }
 
 }  // namespace tunsock

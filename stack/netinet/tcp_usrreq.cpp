@@ -517,6 +517,17 @@ int tcp_peeraddr(Socket& so, SockAddr* nam) { return tcp_name(*sotoinpcb(so), tr
 
 }  // namespace
 
+void tcp_connect_failed(Socket& so) {
+  const Domain* dom = so.so_proto ? so.so_proto->pr_domain : nullptr;
+  if (!dom || (dom->dom_family != AF_INET && dom->dom_family != AF_INET6) || so.so_proto->pr_protocol != IPPROTO_TCP)
+    return;
+  InPcb* inp = sotoinpcb(so);
+  TcpCb* tp = intotcpcb(inp);
+  if (!tp || tp->t_state != TcpState::CLOSED || inp->bindaddr_lock) return;
+  inp->inp_laddr = 0;
+  inp->in6p_laddr = In6{};
+}
+
 PrUsrreqs tcp_usrreqs() {
   PrUsrreqs u{};
   u.pru_attach = tcp_attach;

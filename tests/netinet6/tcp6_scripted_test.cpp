@@ -267,6 +267,18 @@ TEST_CASE("tcp6: Packet Too Big lowers the MSS and what is outstanding goes agai
   soclose(*c);
 }
 
+static int so_error_read(Socket& so) {
+  int v = -1;
+  Sockopt s;
+  s.sopt_dir = SOPT_GET;
+  s.sopt_level = SOL_SOCKET;
+  s.sopt_name = SO_ERROR;
+  s.sopt_val = &v;
+  s.sopt_valsize = sizeof v;
+  REQUIRE(sogetopt(so, s) == 0);
+  return v;
+}
+
 TEST_CASE("tcp6: ICMPv6 errors: port unreachable in SYN-SENT is ECONNREFUSED, address unreachable later a soft error (Linux tcp_v6_err)") {
   SUBCASE("port unreachable ends the connect") {
     TcpHost6 h;
@@ -278,6 +290,16 @@ TEST_CASE("tcp6: ICMPv6 errors: port unreachable in SYN-SENT is ECONNREFUSED, ad
     CHECK(c->so_error == ECONNREFUSED);
     CHECK(test::tstate(*c) == TcpState::CLOSED);
     CHECK(h.g().conn6.empty());
+    // Linux keeps it as the soft error too: SO_ERROR reads it twice.
+    CHECK(so_error_read(*c) == ECONNREFUSED);
+    CHECK(so_error_read(*c) == ECONNREFUSED);
+    CHECK(so_error_read(*c) == 0);
+    // The failure reported, the source address goes, the port stays.
+    const uint16_t port = name6(*c, false).sin6_port;
+    tcp_connect_failed(*c);
+    CHECK(wire::in6_is_unspecified(addr_of(name6(*c, false))));
+    CHECK(name6(*c, false).sin6_port == port);
+    CHECK(port != 0);
     soclose(*c);
   }
   SUBCASE("address unreachable during SYN-SENT ends the connect too") {
@@ -301,6 +323,10 @@ TEST_CASE("tcp6: ICMPv6 errors: port unreachable in SYN-SENT is ECONNREFUSED, ad
     CHECK(c->so_error == 0);
     CHECK(test::tstate(*c) == TcpState::ESTABLISHED);
     CHECK(test::tcb(*c)->t_softerror == EHOSTUNREACH);
+    // SO_ERROR reads the soft error once (Linux sk_err_soft); the timeout
+    // still reports it (t_softerror).
+    CHECK(so_error_read(*c) == EHOSTUNREACH);
+    CHECK(so_error_read(*c) == 0);
     // Nothing is acknowledged: the retransmissions run out, and the error
     // reported is the ICMP one (Linux sk_err_soft).
     for (int i = 0; i < 2000 && test::tstate(*c) != TcpState::CLOSED; ++i) h.advance(1s);
