@@ -53,7 +53,10 @@ for kind, (c, _, status) in rows.items():
         print(f"{'stack' if kind == 'shim' else kind:8}{run:>6}{run - f - e - s:>6}{f:>8}{e:>8}{s:>9}   {status}")
     except (KeyError, ValueError):
         print(f"{kind:8} incomplete: {status}")
-allowed = [m.group(2) for m in re.finditer(r"^skip: (['\"])(.*?)\1", open(listfile).read(), re.M)]
+skips = [(m.group(2), m.group(3)) for m in re.finditer(r"^skip: (['\"])(.*?)\1(.*)$", open(listfile).read(), re.M)]
+allowed = [r for r, _ in skips]
+# A reason whose cause starts with "flaky" may skip or not (timing under load).
+flaky_skips = {r for r, cause in skips if cause.strip().startswith("flaky")}
 only = {t: r for t, r in rows["shim"][1].items() if t not in rows["kernel"][1]}
 by = {}
 for t, r in only.items():
@@ -67,7 +70,7 @@ for r, ts in sorted(by.items(), key=lambda x: -len(x[1])):
         bad = 1
         for t in sorted(ts)[:20]: print(f"         {t}")
 for r in allowed:
-    if r not in by:
+    if r not in by and r not in flaky_skips:
         print(f"FAIL: known_failures.txt lists skip reason '{r}', which skips nothing under the shim only: take it off")
         bad = 1
 sys.exit(bad)
