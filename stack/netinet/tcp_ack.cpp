@@ -185,7 +185,7 @@ bool tcp_input_ack(Inet& in, TcpCb& tp, TcpSegIn& s) {
     tp.snd_wnd = tiwin;
     tp.snd_wl1 = s.seq;
     tp.snd_wl2 = s.ack;
-    tp.max_sndwnd = std::max(tp.max_sndwnd, tp.snd_wnd);
+    tcp_max_sndwnd_update(tp, tp.snd_wnd);
     tcp_hist_peer_window(tp);
     if (tp.snd_wnd > 0 && tp.t_persist.armed()) {
       tcp_timer_stop(tp, tp.t_persist);

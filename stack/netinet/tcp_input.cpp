@@ -67,11 +67,12 @@ void dooptions_syn(TcpCb& tp, const TcpSegIn& s) {
   tcp_hist_cwnd(tp, TcpCwndReason::kInit);
 }
 
-void established(TcpCb& tp, const TcpSegIn& s) {
+// wnd: the peer's window in s (unscaled in a SYN, RFC 7323 §2.2).
+void established(TcpCb& tp, const TcpSegIn& s, uint32_t wnd) {
   tcp_set_state(tp, TcpState::ESTABLISHED);
   tp.t_bytes_acked_total++;  // our SYN (Linux tcp_snd_una_update counts it)
-  tp.snd_wnd = uint32_t(s.th.win) << tp.snd_scale;
-  tp.max_sndwnd = std::max(tp.max_sndwnd, tp.snd_wnd);
+  tp.snd_wnd = wnd;
+  tcp_max_sndwnd_update(tp, tp.snd_wnd);
   tp.snd_wl1 = s.seq;
   tp.snd_wl2 = s.ack;
   tcp_keep_arm(tp);
@@ -186,8 +187,7 @@ void input_syn_sent(Inet& in, TcpCb& tp, TcpSegIn& s) {
     tcp_timer_stop(tp, tp.t_rexmt);
     tp.t_rxtshift = 0;
     tp.t_rxt_first = Time{0};
-    established(tp, s);
-    tp.snd_wnd = s.th.win;  // unscaled in a SYN
+    established(tp, s, s.th.win);
     tp.t_flags |= TF_ACKNOW;
     tcp_output(tp);  // the ACK of the SYN, and any data already queued
     return;
@@ -497,7 +497,7 @@ void input_synchronized(Inet& in, TcpCb& tp, TcpSegIn& s) {
     tp.t_rxtshift = 0;
     tp.t_rxt_first = Time{0};
     if (tp.snd_una == tp.snd_max) tcp_timer_stop(tp, tp.t_rexmt);
-    established(tp, s);
+    established(tp, s, uint32_t(s.th.win) << tp.snd_scale);
   }
   if (!tcp_input_ack(in, tp, s)) return;  // the connection is gone, or the segment done with
   // Data after our side closed for reading on an orphan is an abort (Linux TCPABORTONDATA).

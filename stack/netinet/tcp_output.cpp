@@ -47,14 +47,18 @@ IpOutOpts tcp_ipopts(const TcpCb& tp) {
 // full space, less than an MSS (or a sixteenth of the space) offers
 // nothing; without window scaling the offer moves in whole MSS; and never
 // shrink what was offered (RFC 9293 §3.8.6.2.2). A SYN offers the space
-// rounded down to our MSS, at most 65535 (tcp_select_initial_window).
+// rounded down to our MSS, at most 65535 (tcp_select_initial_window);
+// a SYN-ACK's MSS is less the timestamp option when both sides use it
+// (tcp_openreq_init_rwin: 65160 = 45 x 1448 where a SYN offers 44 x 1460).
 uint32_t window_to_offer(const TcpCb& tp, bool syn = false) {
   const Socket& so = *tp_socket(tp);
   uint32_t full = so.so_rcv.sb_hiwat / 2;
   if (tp.t_window_clamp) full = std::min(full, tp.t_window_clamp);  // Linux: min(window_clamp, full space)
   uint32_t free = tcp_rcv_window(tp);
   if (syn) {
-    const uint32_t mss = std::max(tp.t_advmss, 1u);
+    uint32_t mss = tp.t_advmss;
+    if (tp.t_state == TcpState::SYN_RECEIVED && (tp.t_flags & TF_RCVD_TSTMP) && mss > 12) mss -= 12;
+    mss = std::max(mss, 1u);
     return std::min<uint32_t>(free > mss ? free / mss * mss : free, 65535);
   }
   const uint32_t mss = std::max(std::min(tp.t_rcvmss, full), 1u);

@@ -387,6 +387,25 @@ uint32_t tcp_path_mtu(const TcpCb& tp) {
   return in6 ? ip6_pmtu(*in6, inp.in6p_faddr) : 0;
 }
 
+namespace {
+
+// Linux tcp_bound_to_half_wnd, applied by every tcp_sync_mss: a segment
+// is at most half the largest window the peer offered (all of it when that
+// window is below the default MSS), but not below 68 bytes of IP datagram
+// less the TCP header. With a window of 64 KB over a 64 KB MTU (loopback)
+// TCP_MAXSEG reads half the window; at the usual 1500 bytes it never
+// bites unless the peer's window is tiny.
+uint32_t bound_to_half_wnd(const TcpCb& tp, uint32_t mss) {
+  const uint32_t cutoff = tp.max_sndwnd > uint32_t(kTcpDefaultMss) ? tp.max_sndwnd / 2 : tp.max_sndwnd;
+  if (cutoff && mss > cutoff) {
+    const uint32_t hdr = (tp.t_flags & TF_RCVD_TSTMP) ? 32 : 20;  // Linux tcp_header_len
+    return std::max(cutoff, 68 - hdr);
+  }
+  return mss;
+}
+
+}  // namespace
+
 void tcp_mss_update(TcpCb& tp, uint32_t peer_mss) {
   const InPcb& inp = *tp.t_inpcb;
   const uint32_t hdrs = tcp_hdrs_len(inp);
@@ -400,7 +419,14 @@ void tcp_mss_update(TcpCb& tp, uint32_t peer_mss) {
   if (tp.t_user_maxseg) mss = std::min(mss, tp.t_user_maxseg);
   // Linux mss_cache: the data a full segment carries, options excluded.
   if (tp.t_flags & TF_RCVD_TSTMP) mss -= 12;
-  tp.t_maxseg = std::max<uint32_t>(mss, 64);
+  tp.t_pathmss = std::max<uint32_t>(mss, 64);
+  tp.t_maxseg = bound_to_half_wnd(tp, tp.t_pathmss);
+}
+
+void tcp_max_sndwnd_update(TcpCb& tp, uint32_t wnd) {
+  if (wnd <= tp.max_sndwnd) return;
+  tp.max_sndwnd = wnd;
+  if (tp.t_pathmss) tp.t_maxseg = bound_to_half_wnd(tp, tp.t_pathmss);
 }
 
 uint32_t tcp_ts_now(const TcpCb& tp) {

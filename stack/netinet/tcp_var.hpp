@@ -132,7 +132,8 @@ struct TcpCb {
   uint32_t ts_recent = 0;
   Time ts_recent_age{0};
   uint32_t ts_offset = 0;             // Linux: a random offset per connection
-  uint32_t t_maxseg = kTcpDefaultMss; // bytes of data per segment we send (options excluded)
+  uint32_t t_maxseg = kTcpDefaultMss; // bytes of data per segment we send (options excluded; Linux mss_cache)
+  uint32_t t_pathmss = 0;             // t_maxseg before the half-window bound (tcp_sync_mss)
   uint32_t t_advmss = 0;              // the MSS we announce
   uint32_t t_rcvmss = kTcpDefaultMss; // estimated peer segment size
   uint32_t t_peermss = kTcpDefaultMss;
@@ -333,6 +334,9 @@ inline constexpr int kTcp6DefaultMss = 1220;
 // The path MTU towards tp's peer as IP knows it (0: no route).
 uint32_t tcp_path_mtu(const TcpCb& tp);
 void tcp_mss_update(TcpCb& tp, uint32_t peer_mss);   // t_maxseg from both sides and options
+// The peer's window grew past the largest seen (max_sndwnd): t_maxseg
+// follows the half-window bound (Linux tcp_ack_update_window -> tcp_sync_mss).
+void tcp_max_sndwnd_update(TcpCb& tp, uint32_t wnd);
 uint32_t tcp_ts_now(const TcpCb& tp);                // RFC 7323 TSval (ms)
 // The window scale to offer for so's receive buffer (RFC 7323 §2.3, Linux tcp_select_initial_window).
 uint8_t tcp_rscale_for(const Socket& so);

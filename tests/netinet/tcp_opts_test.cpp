@@ -352,3 +352,56 @@ TEST_CASE("tcp opts: the estimate learns a smaller MSS from two equal segments w
   CHECK(tp.t_rcvmss == 100);
   for (Socket* x : {c.cli, c.srv, c.lis}) soclose(*x);
 }
+
+TEST_CASE("tcp opts: TCP_MAXSEG is bounded by half the peer's largest window, segments too (Linux tcp_bound_to_half_wnd)") {
+  TcpPair p;
+  Socket* l = tcp_listener(p.b, 80);
+  Socket* c = tcp_socket(p.a);
+  // The smallest clamp: the client offers 1152 bytes (SYN and after).
+  REQUIRE(setopt_int(*c, IPPROTO_TCP, TCP_WINDOW_CLAMP, 1) == 0);
+  REQUIRE(soconnect(*c, sin(kB, 80), Td{}) == 0);
+  REQUIRE(p.run_until([&] { return (c->so_state & SS_ISCONNECTED) && !l->so_comp.empty(); }, 5s));
+  Socket* s = accept_one(*l);
+  REQUIRE(s);
+  int v = 0;
+  // The server saw at most 1152 (whole MSS of 536): half of it; the client saw the server's
+  // 64 KB SYN-ACK window: the path's 1448 stands.
+  const uint32_t wnd = tcb(*s)->max_sndwnd;
+  CHECK(wnd <= 1152);
+  CHECK(wnd > 1000);
+  const int half = int(wnd / 2);
+  CHECK(getopt_int(*s, IPPROTO_TCP, TCP_MAXSEG, &v) == 0);
+  CHECK(v == half);
+  CHECK(getopt_int(*c, IPPROTO_TCP, TCP_MAXSEG, &v) == 0);
+  CHECK(v == 1448);
+  // The server's segments carry at most that (the client's estimate of
+  // them, tcpi_rcv_mss, learns it from full segments); everything arrives.
+  REQUIRE(tcp_send_str(*s, std::string(5000, 'z')) == 0);
+  std::string got;
+  REQUIRE(p.run_until([&] { got += tcp_read(*c); return got.size() == 5000; }, 10s));
+  struct tcp_info ti{};
+  REQUIRE(tcp_info_get(*c, &ti) == 0);
+  CHECK(ti.tcpi_rcv_mss == uint32_t(half));
+  REQUIRE(tcp_info_get(*s, &ti) == 0);
+  CHECK(ti.tcpi_snd_mss == uint32_t(half));
+  for (Socket* x : {c, s, l}) soclose(*x);
+}
+
+TEST_CASE("tcp opts: over a 64 KB MTU TCP_MAXSEG reads half the 64 KB windows (loopback, both ends)") {
+  Host h;
+  Socket* l = tcp_listener(h.st, 80);
+  Socket* c = tcp_socket(h.st);
+  REQUIRE(soconnect(*c, sin(0x7f000001, 80), Td{}) == 0);
+  h.st.poll(h.st.now());
+  REQUIRE(!l->so_comp.empty());
+  Socket* s = accept_one(*l);
+  REQUIRE(s);
+  int v = 0;
+  // Linux over lo: the SYN-ACK offers 65483 (65536 rounded down to the
+  // MSS less timestamps), the client's ACK 65536 (scaled).
+  CHECK(getopt_int(*c, IPPROTO_TCP, TCP_MAXSEG, &v) == 0);
+  CHECK(v == 65483 / 2);
+  CHECK(getopt_int(*s, IPPROTO_TCP, TCP_MAXSEG, &v) == 0);
+  CHECK(v == 32768);
+  for (Socket* x : {c, s, l}) soclose(*x);
+}
