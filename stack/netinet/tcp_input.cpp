@@ -637,28 +637,33 @@ void tcp_mtu_reduced(TcpCb& tp) {
   tcp_output(tp);
 }
 
-// An ICMP error's errno for a connection (Linux tcp_v4_err, tcp_v6_err):
-// during the handshake it ends the connect; later it is soft (reported if
-// the connection times out), or at once with IPV6_RECVERR on IPv6.
-// Over IPv6 Linux keeps a handshake's ICMP error as the soft error too
-// (a second SO_ERROR read, and one after a blocking connect, still give it).
-void tcp_icmp_error(TcpCb& tp, int err, bool recverr, bool v6) {
+// An ICMP error's errno for a connection (Linux tcp_v4_err, tcp_v6_err,
+// the same rule for both families). During the handshake (SYN-SENT, or an
+// active SYN-RECEIVED) it ends the connect: the pending error, the
+// connection closed (tcp_done_with_error). Linux takes it as the soft error
+// only, the SYN retried, when the socket is owned by the user: the error
+// came back within the connecting call itself (a local peer over a veth
+// pair answers inside connect's own transmit), and a later one ends the
+// connect with both set. The stack takes ICMP input and user requests as
+// separate events, so an error never meets a socket in a call: it is the
+// not-owned rule always. Later on, an error is reported at once with
+// IP_RECVERR / IPV6_RECVERR (sk_err), else kept soft (sk_err_soft, which
+// SO_ERROR reads once and a timeout reports instead of ETIMEDOUT).
+void tcp_icmp_error(TcpCb& tp, int err, bool recverr) {
   Socket& so = *tp_socket(tp);
   if (tp.t_state == TcpState::SYN_SENT || (tp.t_state == TcpState::SYN_RECEIVED && !so.so_head)) {
     so.so_error = err;
-    if (v6) so.so_softerror = err;
     tcp_close(&tp);
     return;
   }
   tp.t_softerror = err;
-  // Linux tcp_v6_err: with IPV6_RECVERR reported at once (sk_err), else
-  // kept soft (sk_err_soft), which SO_ERROR reads once.
-  if (!recverr) so.so_softerror = err;
-  if (recverr) {
-    so.so_error = err;
-    sorwakeup(so);
-    sowwakeup(so);
+  if (!recverr) {
+    so.so_softerror = err;
+    return;
   }
+  so.so_error = err;
+  sorwakeup(so);
+  sowwakeup(so);
 }
 
 }  // namespace
@@ -684,7 +689,7 @@ void tcp_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::sp
   const int err = icmp_to_errno(ic.type, ic.code, &hard);
   if (!err) return;
   in.icmpstat.inerrors_delivered++;
-  tcp_icmp_error(*tp, err, false, false);
+  tcp_icmp_error(*tp, err, tp->t_inpcb->inp_recverr);
 }
 
 void tcp6_ctlinput(Inet6& in6, const Ip6CtlParam& p) {
@@ -706,7 +711,7 @@ void tcp6_ctlinput(Inet6& in6, const Ip6CtlParam& p) {
     return;
   }
   if (!p.error) return;
-  tcp_icmp_error(*tp, p.error, tp->t_inpcb->in6p.recverr, true);
+  tcp_icmp_error(*tp, p.error, tp->t_inpcb->in6p.recverr);
 }
 
 }  // namespace tunsock

@@ -72,6 +72,8 @@ table inet tskpeer {
     tcp dport 9998 tcp flags & (syn | ack) == syn drop
     meta nfproto ipv6 tcp dport 9997 reject with icmpv6 type port-unreachable
     meta nfproto ipv6 tcp dport 9996 reject with icmpv6 type admin-prohibited
+    meta nfproto ipv4 tcp dport 9997 reject with icmp type port-unreachable
+    meta nfproto ipv4 tcp dport 9996 reject with icmp type admin-prohibited
   }
 }
 EOF
@@ -99,6 +101,32 @@ start_peer() {
   return 1
 }
 
+# icmp_later [PREFIX...]: the ICMP errors the kernel peer sends out of vh
+# come a few milliseconds late. Over a veth pair the peer's reject would
+# otherwise come back within the sending call itself, while the sender
+# holds its socket, and Linux's tcp_v4_err/tcp_v6_err keep an error that
+# meets an owned socket as a soft one only (the SYN retried a second
+# later): a case would see that artefact, never what an error from a
+# remote host (or the stack's, over TUN) gives. An HTB class too slow for
+# any ICMP packet holds them; each is first duplicated (nft dup) to an
+# address nobody has on the link, so that the copy spends the class's
+# tokens and the error itself always waits for the next.
+icmp_later() {
+  "$@" tc qdisc add dev vh root handle 1: htb &&
+    "$@" tc class add dev vh parent 1: classid 1:1 htb rate 64kbit ceil 64kbit burst 1 cburst 1 quantum 1514 &&
+    "$@" tc filter add dev vh parent 1: protocol ip prio 1 u32 match ip protocol 1 0xff flowid 1:1 &&
+    "$@" tc filter add dev vh parent 1: protocol ipv6 prio 2 u32 match ip6 protocol 58 0xff flowid 1:1 &&
+    "$@" ip neigh add 198.18.0.77 lladdr 02:00:00:00:00:77 dev vh nud permanent &&
+    "$@" nft add table ip tskprime &&
+    "$@" nft add chain ip tskprime out '{ type filter hook output priority 0; }' &&
+    "$@" nft add rule ip tskprime out oifname vh icmp type destination-unreachable dup to 198.18.0.77 device vh || return 1
+  [ "$COMPAT_INET6" = 1 ] || return 0
+  "$@" ip -6 neigh add 2001:db8::77 lladdr 02:00:00:00:00:77 dev vh nud permanent &&
+    "$@" nft add table ip6 tskprime &&
+    "$@" nft add chain ip6 tskprime out '{ type filter hook output priority 0; }' &&
+    "$@" nft add rule ip6 tskprime out oifname vh icmpv6 type destination-unreachable dup to 2001:db8::77 device vh
+}
+
 # kernel_run DIR: fresh "prog" namespace joined to a fresh "host" namespace
 # by a veth pair, peer in "host", the case in "prog" on the kernel.
 kernel_run() {
@@ -120,6 +148,7 @@ kernel_run() {
     peer_icmp_unlimited in_ns "$host" || exit 1
   fi
   peer_rules in_ns "$host" || exit 1
+  icmp_later in_ns "$host" || exit 1
   start_peer "$(basename "$dir")" "$host" || exit 1
   run_one "$dir" nsenter -t "$prog" -n -- env -u LD_PRELOAD "$bin"
 }
