@@ -161,8 +161,9 @@ int soaccept(Socket& so, SockAddr* nam) {
 // connect(AF_UNSPEC) on a connection-oriented socket: Linux's
 // __inet_stream_connect disconnects whatever the state (the protocol
 // aborts the connection: TCP sends RST), and tcp_disconnect leaves the
-// socket as new: unconnected, both directions open, queues empty, no
-// error, so that it may connect again. A protocol that refuses the name
+// socket as new: unconnected, both directions open, queues empty, so that
+// it may connect again; the error is the protocol's to set (TCP:
+// ECONNRESET for a connection it reset). A protocol that refuses the name
 // (AF_UNIX: EINVAL) changes nothing.
 static int soconnect_unspec(Socket& so, const SockAddr& nam, const Td& td) {
   if (int e = pru(so).pru_connect(so, nam, td)) return e;
@@ -171,7 +172,6 @@ static int soconnect_unspec(Socket& so, const SockAddr& nam, const Td& td) {
   sbflush(so.so_snd);
   so.so_rcv.sb_state &= ~SBS_CANTRCVMORE;
   so.so_snd.sb_state &= ~SBS_CANTSENDMORE;
-  so.so_error = 0;
   so.so_stack->upcalls().so_statechange(so);
   return 0;
 }

@@ -204,6 +204,7 @@ int tcp_listen(Socket& so, int, const Td& td) {
   } else if (tcp_port_conflict(in, inp, inp.inp_vflag, inp.inp_laddr, inp.in6p_laddr, inp.inp_lport, true)) {
     return EADDRINUSE;  // Linux inet_csk_listen_start: the port is checked again as a listener's
   }
+  tcp_hash_insert(tp);  // (again, after a listener that stopped: tcp_close unhashed it)
   tcp_set_state(tp, TcpState::LISTEN);
   return 0;
 }
@@ -221,12 +222,45 @@ int tcp_connect_start(Socket& so, TcpCb& tp) {
   tp.t_rxt_first = Time{0};
   tcp_globals(in).stat.connattempt++;
   tp.t_active_open = true;
+  so.so_error = 0;  // Linux tcp_connect_init: an old error (connect(AF_UNSPEC)'s) goes
   tcp_set_state(tp, TcpState::SYN_SENT);
   soisconnecting(so);
   // BSD: the connection completes later (soisconnected or so_error); the
   // caller sees SS_ISCONNECTING, as kern_connect does before EINPROGRESS.
   tcp_output(tp);
   return 0;
+}
+
+// A listener stops listening (Linux tcp_disconnect: inet_csk_listen_stop,
+// CLOSE): what it queued is reset, accept is EINVAL, listen may start it
+// again. A port the program bound stays its own (SOCK_BINDPORT_LOCK).
+void tcp_listen_stop(Socket& so, TcpCb& tp) {
+  solisten_stop(so);
+  tcp_close(&tp, false);
+  if (so.so_pcb && sotoinpcb(so)->bindport_lock) tcp_hash_insert(tp);
+}
+
+// connect(AF_UNSPEC): Linux tcp_disconnect, whatever the state. A
+// listener stops listening; a synchronized connection is reset (RST) and
+// a connect in progress dropped, each leaving sk_err ECONNRESET (POLLERR,
+// SO_ERROR) until the next connect (tcp_connect_init clears it); CLOSING
+// and LAST-ACK, their FIN sent, end quietly. The socket layer then makes
+// the socket as new (soconnect_unspec).
+int tcp_disconnect_unspec(Socket& so, TcpCb& tp) {
+  switch (tp.t_state) {
+    case TcpState::CLOSED: return 0;
+    case TcpState::LISTEN: tcp_listen_stop(so, tp); return 0;
+    case TcpState::SYN_SENT:
+      tcp_close(&tp, false);
+      so.so_error = ECONNRESET;
+      return 0;
+    case TcpState::SYN_RECEIVED:
+    case TcpState::ESTABLISHED:
+    case TcpState::CLOSE_WAIT:
+    case TcpState::FIN_WAIT_1:
+    case TcpState::FIN_WAIT_2: tcp_drop(&tp, ECONNRESET, false); return 0;
+    default: tcp_close(&tp, false); return 0;  // CLOSING, LAST-ACK, TIME-WAIT
+  }
 }
 
 // connect to an IPv4 destination (Linux tcp_v4_connect); an AF_INET6
@@ -348,11 +382,7 @@ int tcp_connect(Socket& so, const SockAddr& nam, const Td& td) {
   (void)td;
   InPcb& inp = *sotoinpcb(so);
   TcpCb& tp = *inp.inp_tcpcb;
-  if (nam.len >= sizeof(sa_family_t) && nam.family() == AF_UNSPEC) {
-    // Linux tcp_disconnect: connect(AF_UNSPEC) aborts the connection.
-    if (tp.t_state != TcpState::CLOSED && tp.t_state != TcpState::LISTEN) tcp_drop(&tp, 0, false);
-    return 0;
-  }
+  if (nam.len >= sizeof(sa_family_t) && nam.family() == AF_UNSPEC) return tcp_disconnect_unspec(so, tp);
   // Linux __inet_stream_connect: a socket not CLOSED (a listener too) is
   // EISCONN before its address is looked at.
   if (tp.t_state != TcpState::CLOSED) return EISCONN;
@@ -460,8 +490,8 @@ void tcp_flush(Socket& so, int) {
   // Linux inet_shutdown: SHUT_RD aborts a connect in progress, and a
   // listener stops listening (tcp_disconnect: CLOSE, accept EINVAL).
   TcpCb* tp = sototcpcb(so);
-  if (tp && tp->t_state == TcpState::LISTEN) solisten_stop(so);
-  if (tp && (tp->t_state == TcpState::SYN_SENT || tp->t_state == TcpState::LISTEN)) tcp_close(tp, false);
+  if (tp && tp->t_state == TcpState::LISTEN) tcp_listen_stop(so, *tp);
+  else if (tp && tp->t_state == TcpState::SYN_SENT) tcp_close(tp, false);
 }
 
 // close(2) or sodisconnect: Linux tcp_close's choices.

@@ -83,7 +83,7 @@ TEST_CASE("tcp: connect(AF_UNSPEC) resets the connection and leaves a socket tha
   CHECK(tstate(*c.cli) == TcpState::CLOSED);
   CHECK(!(c.cli->so_state & (SS_ISCONNECTED | SS_ISCONNECTING | SS_ISDISCONNECTING)));
   CHECK(c.cli->so_rcv.sb_cc == 0);
-  CHECK(c.cli->so_error == 0);
+  CHECK(c.cli->so_error == ECONNRESET);  // Linux tcp_disconnect: sk_err, POLLERR until the next connect
   CHECK(!(c.cli->so_rcv.sb_state & SBS_CANTRCVMORE));
   CHECK(!(c.cli->so_snd.sb_state & SBS_CANTSENDMORE));
   SockAddr peer;
@@ -93,8 +93,10 @@ TEST_CASE("tcp: connect(AF_UNSPEC) resets the connection and leaves a socket tha
   tcp_read(*c.srv, &err);
   CHECK(err == ECONNRESET);  // the peer got the RST
   CHECK(soconnect(*c.cli, un, Td{}) == 0);  // unconnected already: nothing to do
-  // It connects again, and data flows.
+  CHECK(c.cli->so_error == ECONNRESET);     // (and the error stays)
+  // It connects again (the error goes, tcp_connect_init), and data flows.
   REQUIRE(soconnect(*c.cli, sin(kB, 80), Td{}) == 0);
+  CHECK(c.cli->so_error == 0);
   REQUIRE(p.run_until([&] { return (c.cli->so_state & SS_ISCONNECTED) != 0; }, 5s));
   Socket* srv2 = nullptr;
   REQUIRE(p.run_until([&] { return !c.lis->so_comp.empty(); }, 5s));
@@ -102,6 +104,44 @@ TEST_CASE("tcp: connect(AF_UNSPEC) resets the connection and leaves a socket tha
   REQUIRE(tcp_send_str(*c.cli, "again") == 0);
   p.run_for(1s);
   CHECK(tcp_read(*srv2) == "again");
+}
+
+TEST_CASE("tcp: connect(AF_UNSPEC) on a listener stops it (Linux tcp_disconnect): CLOSE, accept EINVAL, listen again on its port") {
+  TcpPair p;
+  Socket* lis = tcp_listener(p.b, 80);
+  Socket* cli = tcp_socket(p.a);
+  REQUIRE(soconnect(*cli, sin(kB, 80), Td{}) == 0);
+  REQUIRE(p.run_until([&] { return !lis->so_comp.empty() && (cli->so_state & SS_ISCONNECTED); }, 5s));
+  SockAddr un;
+  un.ss.ss_family = AF_UNSPEC;
+  un.len = sizeof(sa_family_t);
+  REQUIRE(soconnect(*lis, un, Td{}) == 0);
+  CHECK(tstate(*lis) == TcpState::CLOSED);
+  CHECK(!(lis->so_options & SOF_ACCEPTCONN));
+  CHECK(lis->so_comp.empty());
+  CHECK(lis->so_error == 0);  // no connection of its own was reset
+  CHECK(soaccept_check(*lis) == EINVAL);
+  p.run_for(1s);
+  int err = 0;
+  tcp_read(*cli, &err);
+  CHECK(err == ECONNRESET);  // the connection nobody accepted was reset
+  // A SYN now finds nobody: refused.
+  Socket* c2 = tcp_socket(p.a);
+  REQUIRE(soconnect(*c2, sin(kB, 80), Td{}) == 0);
+  REQUIRE(p.run_until([&] { return c2->so_error != 0; }, 5s));
+  CHECK(c2->so_error == ECONNREFUSED);
+  // The port stays the listener's (bound by the program): another socket
+  // cannot take it; listen starts it again there.
+  Socket* other = tcp_socket(p.b);
+  CHECK(sobind(*other, sin(0, 80), Td{}) == EADDRINUSE);
+  REQUIRE(solisten(*lis, 4, Td{}) == 0);
+  SockAddr name;
+  REQUIRE(sogetsockname(*lis, &name) == 0);
+  CHECK(ntohs(reinterpret_cast<const sockaddr_in*>(&name.ss)->sin_port) == 80);
+  Socket* c3 = tcp_socket(p.a);
+  REQUIRE(soconnect(*c3, sin(kB, 80), Td{}) == 0);
+  REQUIRE(p.run_until([&] { return !lis->so_comp.empty() && (c3->so_state & SS_ISCONNECTED); }, 5s));
+  for (Socket* x : {cli, c2, c3, other, lis}) soclose(*x);
 }
 
 TEST_CASE("tcp: shutdown(SHUT_RD) stops a listener (Linux tcp_disconnect): queued connections reset, state CLOSE") {
