@@ -135,6 +135,26 @@ TEST_CASE("tcp urgent: a new pointer while the reader sits at the old mark drops
   CHECK(tcp_read(*u.srv) == "efg");
 }
 
+TEST_CASE("tcp urgent: a byte taken by MSG_OOB comes again in band once SO_OOBINLINE is set (Linux urg_data TCP_URG_READ)") {
+  // Linux keeps urg_data (TCP_URG_READ) after recv(MSG_OOB): tcp_recvmsg
+  // skips the byte at the mark only while SOCK_URGINLINE is off, and
+  // tcp_check_urg drops it at a newer pointer only then.
+  Urg u;
+  u.send_urg("abc!", 4);  // '!' urgent
+  int e = 0;
+  CHECK(u.oob(&e) == "!");
+  CHECK(tcp_read(*u.srv) == "abc");
+  CHECK(sooobmark(*u.srv) == 0);
+  CHECK(u.oob(&e).empty());
+  CHECK(e == EINVAL);
+  u.srv->so_options |= SOF_OOBINLINE;
+  u.send_urg("xy#", 3);  // a newer pointer: '!' stays, the reader is inline now
+  CHECK(sooobmark(*u.srv) == 3);
+  CHECK(tcp_read(*u.srv) == "!xy");
+  CHECK(sooobmark(*u.srv) == 0);
+  CHECK(tcp_read(*u.srv) == "#");
+}
+
 TEST_CASE("tcp urgent: send(MSG_OOB) sets URG with the pointer one past its last byte until it is acknowledged") {
   Urg u;
   mbuf* m = m_devget("xyz", 3, M_NOWAIT, true);
