@@ -147,9 +147,10 @@ int tcp6_bind(Socket& so, const SockAddr& nam, const Td& td) {
   if (wire::in6_is_unspecified(a)) return tcp_bind_port(in, inp, wild_vflag(inp), 0, In6{}, port, td);
   Inet6* in6 = inet6_of(in.st);
   if (!in6) return EADDRNOTAVAIL;
-  if (wire::in6_is_linklocal(a)) {
+  if (wire::in6_needs_scope_id(a)) {
     // Linux: a link-local address needs the interface (sin6_scope_id), and
-    // must be that interface's. DEVIATION: the interface is not kept for
+    // must be that interface's (the rule udp's in6_pcbbind applies; a
+    // link-scope multicast one was EINVAL above). DEVIATION: the interface is not kept for
     // routing (no scope ids in routes yet, in6_var.hpp).
     const uint32_t idx = sin6_scope(nam);
     if (!idx) return EINVAL;
@@ -327,7 +328,8 @@ int tcp6_connect(Socket& so, const SockAddr& nam) {
   if (wire::in6_is_multicast(dst)) return ENETUNREACH;
   // Linux: a link-local peer needs an interface: a scope id, or a bind to
   // a link-local address (which took one).
-  if (wire::in6_is_linklocal(dst) && !sin6_scope(nam) && !(inp.bindaddr_lock && wire::in6_is_linklocal(inp.in6p_laddr)))
+  if (wire::in6_needs_scope_id(dst) && !sin6_scope(nam) &&
+      !(inp.bindaddr_lock && wire::in6_needs_scope_id(inp.in6p_laddr)))
     return EINVAL;
   if (wire::in6_is_v4mapped(dst)) {
     // Bound to an IPv6 address (Linux sets ipv6only then) or V6ONLY.
