@@ -27,7 +27,6 @@
 #include "kern/stack.hpp"
 #include "local/uipc_usrreq.hpp"
 #include "netinet/in.hpp"
-#include "netinet/tcp_var.hpp"
 
 namespace tunsock::daemon {
 namespace {
@@ -302,8 +301,7 @@ void Dispatcher::op_connect(CtlRequest& q, CtlReply& r) {
     // the error (ECONNABORTED when SO_ERROR took it), then as usual.
     c->set_connect_unreported(false);
     if ((so->so_state & SS_ISCONNECTED) || c->ever_connected()) return;  // connected (a reset may follow)
-    r.hdr.error = so->so_error ? std::exchange(so->so_error, 0) : ECONNABORTED;
-    tcp_connect_failed(*so);
+    r.hdr.error = soconnect_failed(*so);
     // Linux disconnects the socket then (sk_shutdown 0: it polls OUT|HUP
     // and may connect again): the shim renews its spent socket now.
     if (c->app_spent()) r.hdr.c = 1;

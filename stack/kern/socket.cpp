@@ -189,6 +189,20 @@ int soconnect(Socket& so, const SockAddr& nam, const Td& td) {
   return e;
 }
 
+// The connect call that reports how a connect in progress failed (Linux
+// __inet_stream_connect's sock_error: the blocking connect's own answer, or
+// the connect after a nonblocking one): the error (so_error, or
+// ECONNABORTED when SO_ERROR took it), and the protocol disconnects the
+// socket (sk_prot->disconnect; TCP drops a source address the program did
+// not bind, the port stays). Until then the socket keeps its name.
+int soconnect_failed(Socket& so) {
+  int e = so.so_error;
+  so.so_error = 0;
+  if (!e) e = ECONNABORTED;
+  pru(so).pru_disconnect(so);
+  return e;
+}
+
 int soconnect2(Socket& so1, Socket& so2) {
   if (so1.so_proto != so2.so_proto) return EPROTOTYPE;
   return pru(so1).pru_connect2(so1, so2);

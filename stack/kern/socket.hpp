@@ -150,6 +150,9 @@ Socket* soaccept_dequeue(Socket& head);
 int soaccept_check(const Socket& head);
 int soaccept(Socket& so, SockAddr* nam);
 int soconnect(Socket& so, const SockAddr& nam, const Td& td);
+// The connect that reports a failed connect in progress: its errno (never
+// 0), the socket disconnected by the protocol as Linux's.
+int soconnect_failed(Socket& so);
 int soconnect2(Socket& so1, Socket& so2);
 int sodisconnect(Socket& so);
 // How many data bytes sosend would take now without EWOULDBLOCK: for the

@@ -496,10 +496,21 @@ void tcp_flush(Socket& so, int) {
   else if (tp && tp->t_state == TcpState::SYN_SENT) tcp_close(tp, false);
 }
 
-// close(2) or sodisconnect: Linux tcp_close's choices.
+// close(2) or sodisconnect: Linux tcp_close's choices. On a connection
+// already over (a failed connect being reported, soconnect_failed): Linux
+// tcp_disconnect's inet_reset_saddr, a source address the program did not
+// bind goes (the port stays; the next connect picks its own anyway).
 int tcp_disconnect(Socket& so) {
   TcpCb* tp = sototcpcb(so);
   if (!tp) return 0;
+  if (tp->t_state == TcpState::CLOSED) {
+    InPcb& inp = *sotoinpcb(so);
+    if (!inp.bindaddr_lock) {
+      inp.inp_laddr = 0;
+      inp.in6p_laddr = In6{};
+    }
+    return 0;
+  }
   if (tp->t_state < TcpState::ESTABLISHED && tp->t_state != TcpState::SYN_RECEIVED) {
     tcp_close(tp, false);
     return 0;
@@ -548,17 +559,6 @@ int tcp_sockaddr(Socket& so, SockAddr* nam) { return tcp_name(*sotoinpcb(so), fa
 int tcp_peeraddr(Socket& so, SockAddr* nam) { return tcp_name(*sotoinpcb(so), true, nam); }
 
 }  // namespace
-
-void tcp_connect_failed(Socket& so) {
-  const Domain* dom = so.so_proto ? so.so_proto->pr_domain : nullptr;
-  if (!dom || (dom->dom_family != AF_INET && dom->dom_family != AF_INET6) || so.so_proto->pr_protocol != IPPROTO_TCP)
-    return;
-  InPcb* inp = sotoinpcb(so);
-  TcpCb* tp = intotcpcb(inp);
-  if (!tp || tp->t_state != TcpState::CLOSED || inp->bindaddr_lock) return;
-  inp->inp_laddr = 0;
-  inp->in6p_laddr = In6{};
-}
 
 PrUsrreqs tcp_usrreqs() {
   PrUsrreqs u{};

@@ -429,11 +429,6 @@ int tcp_sack_option_blocks(const TcpCb& tp, tw::SackBlock* out, int max);
 
 // --- tcp_usrreq.cpp ---
 PrUsrreqs tcp_usrreqs();
-// A connect that failed is reported (Linux __inet_stream_connect's
-// sock_error path, tcp_disconnect's inet_reset_saddr): a source address
-// the user did not bind is dropped, the port kept. Nothing for a socket
-// of another protocol.
-void tcp_connect_failed(Socket& so);
 int tcp_ctloutput(Socket& so, Sockopt& s);
 int tcp_info_get(const Socket& so, struct tcp_info* ti);
 std::string tcp_stats_text(Stack& st);

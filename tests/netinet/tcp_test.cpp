@@ -5,7 +5,9 @@
 // retransmission backoff to ETIMEDOUT, TCP_USER_TIMEOUT, options and bind rules.
 #include <netinet/tcp.h>
 
+#include <cstring>
 #include <set>
+#include <utility>
 
 #include "netinet/tcp_pair.hpp"
 
@@ -68,6 +70,44 @@ TEST_CASE("tcp: connect to a port nobody listens on is refused by a RST") {
   CHECK(!(so->so_state & (SS_ISCONNECTED | SS_ISCONNECTING)));
   CHECK(tstate(*so) == TcpState::CLOSED);
   soclose(*so);
+}
+
+TEST_CASE("tcp: a failed connect keeps its source address until a connect reports it, then drops it and keeps the port (Linux)") {
+  // Linux: the address stays through the failure and SO_ERROR; the connect
+  // that reports it (__inet_stream_connect's sock_error) disconnects the
+  // socket: tcp_disconnect's inet_reset_saddr unless the address was bound.
+  TcpPair p;
+  auto name = [](Socket& so) {
+    SockAddr n;
+    REQUIRE(sogetsockname(so, &n) == 0);
+    sockaddr_in a{};
+    std::memcpy(&a, &n.ss, sizeof a);
+    return std::pair<uint32_t, uint16_t>{ntohl(a.sin_addr.s_addr), ntohs(a.sin_port)};
+  };
+  Socket* so = tcp_socket(p.a);
+  REQUIRE(soconnect(*so, sin(kB, 9), Td{}) == 0);
+  REQUIRE(p.run_until([&] { return so->so_error != 0; }, 5s));
+  const auto [addr, port] = name(*so);
+  CHECK(addr == kA);
+  CHECK(port != 0);
+  CHECK(soconnect_failed(*so) == ECONNREFUSED);
+  CHECK(name(*so) == std::pair<uint32_t, uint16_t>{0, port});
+  CHECK(so->so_error == 0);
+  // With SO_ERROR taken first the report says ECONNABORTED; a bound
+  // address stays.
+  Socket* b = tcp_socket(p.a);
+  REQUIRE(sobind(*b, sin(kA, 0), Td{}) == 0);
+  REQUIRE(soconnect(*b, sin(kB, 9), Td{}) == 0);
+  REQUIRE(p.run_until([&] { return b->so_error != 0; }, 5s));
+  b->so_error = 0;
+  CHECK(soconnect_failed(*b) == ECONNABORTED);
+  CHECK(name(*b).first == kA);
+  // Either connects again.
+  Socket* l = tcp_listener(p.b, 80);
+  REQUIRE(soconnect(*so, sin(kB, 80), Td{}) == 0);
+  REQUIRE(p.run_until([&] { return (so->so_state & SS_ISCONNECTED) != 0; }, 5s));
+  CHECK(name(*so).first == kA);
+  for (Socket* x : {so, b, l}) soclose(*x);
 }
 
 TEST_CASE("tcp: connect(AF_UNSPEC) resets the connection and leaves a socket that connects again (Linux)") {
