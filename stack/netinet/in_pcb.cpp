@@ -68,16 +68,12 @@ bool in_pcb_saddr_equal(const InPcb& sk, const InPcb& sk2, bool match_wildcard) 
 }
 
 int in_pcbgetport(Inet& in, std::list<InPcb*>& head, InPcb& inp, uint16_t port) {
-  if (port == 0 && inp.inp_ping) {
-    // Linux ping_get_port: a rover over 1..65535.
-    for (int i = 0; i < 65535; ++i) {
-      in.last_ephemeral = uint16_t(in.last_ephemeral % 65535 + 1);
-      if (!port_conflict(head, inp, in.last_ephemeral)) {
-        port = in.last_ephemeral;
-        break;
-      }
-    }
-    if (!port) return EADDRINUSE;
+  if (inp.inp_ping) {
+    // Linux ping_get_port: one identifier space for both families' ping sockets (raw_ip.cpp).
+    uint16_t id;
+    if (int e = ping_get_ident(in.st, *inp.inp_socket, port, &id)) return e;
+    if (port) inp.bindport_lock = true;
+    port = id;
   } else if (port == 0) {
     // RFC 6056 §3.3.1 (Algorithm 1): a random start, then the next free one.
     const uint32_t n = kPortHigh - kPortLow + 1;

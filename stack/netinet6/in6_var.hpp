@@ -109,6 +109,10 @@ struct In6Pcb {
   bool ping = false;
   In6 laddr{}, faddr{};
   uint16_t lport = 0;
+  uint16_t fport = 0;                     // connect's port (getpeername; Linux inet_dport)
+  // Linux SOCK_BINDADDR_LOCK / SOCK_BINDPORT_LOCK: what bind fixed, which a
+  // disconnect keeps (an identifier taken by a send or connect it drops).
+  bool bindaddr_lock = false, bindport_lock = false;
   In6PcbOpts opts;                        // SOL_IPV6 options (ip6_ctloutput.cpp)
   std::array<uint32_t, 8> filter{};       // ICMP6_FILTER: a set bit blocks that type
 };
@@ -133,7 +137,7 @@ struct Inet6 {
   bool bindv6only = false;           // net.ipv6.bindv6only (IPV6_V6ONLY's default)
   std::array<Ip6ProtoSw, 256> ip6_protox{};
   std::list<In6Pcb*> icmp6b;         // ping and raw ICMPv6 sockets (raw_ip6.cpp)
-  uint16_t ping_last_id = 0;
+  uint16_t ping_last_id = 0;         // the ping rover when the stack has no inet (ping_get_ident)
   Ip6Stat ip6stat;
   Icmp6Stat icmp6stat;
 };

@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "net/if.hpp"
 #include "netinet/in_var.hpp"
 #include "netinet6/in6_var.hpp"
 
@@ -48,6 +49,11 @@ int pcb_alloc(Socket& so, bool ping) {
   auto* p = new In6Pcb;
   p->so = &so;
   p->ping = ping;
+  // Linux ping_init_sock: a ping socket is IPv6-only (raw ones follow
+  // net.ipv6.bindv6only); both protosws have INET_PROTOSW_REUSE, so
+  // SO_REUSEADDR reads 1 (and ping sockets may share an identifier).
+  p->opts.v6only = ping || inet6_so(so).bindv6only;
+  so.so_options |= SOF_REUSEADDR;
   so.so_pcb = p;
   inet6_so(so).icmp6b.push_back(p);
   return 0;
@@ -61,25 +67,48 @@ void icmp6_detach(Socket& so) {
   delete p;
 }
 
-bool id_in_use(const Inet6& in6, uint16_t id) {
-  return std::any_of(in6.icmp6b.begin(), in6.icmp6b.end(), [id](const In6Pcb* p) { return p->ping && p->lport == id; });
+// Linux inet_autobind (inet_send_prepare, inet_dgram_connect): an unbound
+// ping socket takes an identifier before anything is checked, so a send or
+// connect that then fails leaves it bound. EAGAIN when none is free.
+int ping6_autobind(Socket& so) {
+  In6Pcb& p = pcb(so);
+  if (p.lport) return 0;
+  if (ping_get_ident(*so.so_stack, so, 0, &p.lport)) return EAGAIN;
+  so.so_state |= SS_ISBOUND;
+  return 0;
 }
 
-// Linux ping_get_port: the identifier asked for, or the next free one.
-int ping_getid(Inet6& in6, In6Pcb& p, uint16_t want) {
-  if (want) {
-    if (id_in_use(in6, want)) return EADDRINUSE;
-    p.lport = want;
-    return 0;
-  }
-  for (int i = 0; i < 65536; ++i) {
-    uint16_t id = ++in6.ping_last_id;
-    if (id && !id_in_use(in6, id)) {
-      p.lport = id;
-      return 0;
-    }
-  }
-  return EAGAIN;
+int ping6_presend(Socket& so) { return ping6_autobind(so); }
+
+// An interface by index (a scope id); nullptr: none.
+const ifnet* ifp_of_index(const Stack& st, uint32_t idx) {
+  if (const IfState* ifs = if_state(st))
+    for (auto& i : ifs->ifs)
+      if (uint32_t(i->if_index) == idx) return i.get();
+  return nullptr;
+}
+
+// Linux ping_check_bind_addr for IPv6: a whole sockaddr_in6, AF_INET6, a
+// unicast address (or ::; not multicast, not v4-mapped), a link-scope one
+// with its scope id (an existing interface, holding it), one of ours.
+// DEVIATION: no IPV6_FREEBIND on ICMPv6 sockets, and the scope id does not
+// bind the socket to its interface (scope ids are not used by routing).
+int ping6_check_bind_addr(Socket& so, const SockAddr& nam, In6* a, uint16_t* port) {
+  if (nam.len < sizeof(sockaddr_in6)) return EINVAL;
+  if (int e = in6_getsin6(nam, a, port)) return e;
+  const bool any = wire::in6_is_unspecified(*a);
+  sockaddr_in6 s;
+  std::memcpy(&s, &nam.ss, sizeof s);
+  const bool scoped = wire::in6_needs_scope_id(*a);
+  if ((!any && (wire::in6_is_multicast(*a) || wire::in6_is_v4mapped(*a))) || (scoped && !s.sin6_scope_id))
+    return EINVAL;
+  Inet6& in6 = inet6_so(so);
+  const ifnet* dev = nullptr;
+  if (s.sin6_scope_id && !(dev = ifp_of_index(*so.so_stack, s.sin6_scope_id))) return ENODEV;
+  if (any) return 0;
+  const ifnet* holder = in6_addr_ifp(in6, *a);
+  if (scoped ? holder != dev : !in6_localaddr(in6, *a)) return EADDRNOTAVAIL;
+  return 0;
 }
 
 int ping6_attach(Socket& so, int proto, const Td& td) {
@@ -101,41 +130,74 @@ int rip6_attach(Socket& so, int proto, const Td&) {
   return pcb_alloc(so, false);
 }
 
-int icmp6_bind(Socket& so, const SockAddr& nam, const Td&) {
+// Linux ping_bind: the address checks, then "bound once" (EINVAL, also
+// after a send or connect took an identifier), then the identifier.
+int ping6_bind(Socket& so, const SockAddr& nam, const Td&) {
+  In6Pcb& p = pcb(so);
+  In6 a;
+  uint16_t port;
+  if (int e = ping6_check_bind_addr(so, nam, &a, &port)) return e;
+  if (p.lport) return EINVAL;
+  if (int e = ping_get_ident(*so.so_stack, so, port, &p.lport)) return e;
+  p.laddr = a;
+  p.bindaddr_lock = !wire::in6_is_unspecified(a);
+  p.bindport_lock = port != 0;
+  so.so_state |= SS_ISBOUND;
+  return 0;
+}
+
+int rip6_bind(Socket& so, const SockAddr& nam, const Td&) {
   Inet6& in6 = inet6_so(so);
   In6Pcb& p = pcb(so);
   In6 a;
   uint16_t port;
   if (int e = in6_getsin6(nam, &a, &port)) return e;
   if (!wire::in6_is_unspecified(a) && !in6_localaddr(in6, a)) return EADDRNOTAVAIL;
-  if (p.ping && (p.lport || so.so_state & SS_ISBOUND)) return EINVAL;  // Linux ping_bind: bound once
-  if (p.ping)
-    if (int e = ping_getid(in6, p, port)) return e;
   p.laddr = a;
   so.so_state |= SS_ISBOUND;
   return 0;
 }
 
-int icmp6_connect(Socket& so, const SockAddr& nam, const Td&) {
+// Linux __udp_disconnect (ping's and raw's disconnect): the peer goes; the
+// source address unless bind fixed it; a ping socket's identifier unless
+// bind chose it (one a send or connect took is given back).
+int icmp6_disconnect(Socket& so) {
   In6Pcb& p = pcb(so);
-  if (nam.family() == AF_UNSPEC) {
-    p.faddr = {};
-    so.so_state &= ~SS_ISCONNECTED;
-    return 0;
+  p.faddr = {};
+  p.fport = 0;
+  if (!p.bindaddr_lock) p.laddr = {};
+  if (p.ping && !p.bindport_lock) {
+    p.lport = 0;
+    so.so_state &= ~SS_ISBOUND;
   }
-  In6 a;
-  uint16_t port;
-  if (int e = in6_getsin6(nam, &a, &port)) return e;
-  In6 src;
-  if (int e = in6_selectsrc(inet6_so(so), a, nullptr, &src)) return e;
-  p.faddr = a;
-  so.so_state |= SS_ISCONNECTED;
+  so.so_state &= ~SS_ISCONNECTED;
   return 0;
 }
 
-int icmp6_disconnect(Socket& so) {
-  pcb(so).faddr = {};
-  so.so_state &= ~SS_ISCONNECTED;
+// Linux inet_dgram_connect then ip6_datagram_connect(_v6_only for ping):
+// AF_UNSPEC disconnects; a ping socket is bound first; the destination and
+// its port (getpeername says ENOTCONN while it is 0); a source address is
+// chosen now unless one was bound. A v4-mapped destination: ENETUNREACH on
+// an IPv6-only socket (as every ping socket starts). DEVIATION: also
+// without IPV6_V6ONLY (Linux connects such a raw socket over IPv4; its
+// ping socket could not send there anyway: EINVAL).
+int icmp6_connect(Socket& so, const SockAddr& nam, const Td&) {
+  In6Pcb& p = pcb(so);
+  if (nam.len < sizeof(sa_family_t)) return EINVAL;
+  if (nam.family() == AF_UNSPEC) return icmp6_disconnect(so);
+  if (p.ping)
+    if (int e = ping6_autobind(so)) return e;
+  In6 a;
+  uint16_t port;
+  if (int e = in6_getsin6(nam, &a, &port)) return e;
+  if (wire::in6_is_v4mapped(a)) return ENETUNREACH;
+  if (wire::in6_is_unspecified(a)) a[15] = 1;  // Linux: :: means ::1
+  In6 src;
+  if (int e = in6_selectsrc(inet6_so(so), a, nullptr, &src)) return e;
+  if (wire::in6_is_unspecified(p.laddr)) p.laddr = src;
+  p.faddr = a;
+  p.fport = port;
+  so.so_state |= SS_ISCONNECTED;
   return 0;
 }
 
@@ -187,10 +249,10 @@ int ping6_send(Socket& so, int, mbuf* m, const SockAddr* addr, mbuf* control, co
   mbuf* h = m_pullup(data.release(), 8);
   if (!h) return ENOBUFS;
   data.reset(h);
-  // Linux ping_v6_sendmsg: only echo requests, code 0.
+  // Linux ping_v6_sendmsg: only echo requests, code 0; no v4-mapped destination.
   if (uint8_t(h->m_data[0]) != wire::ICMP6_ECHO_REQUEST_ || h->m_data[1] != std::byte(0)) return EINVAL;
-  if (!p.lport)
-    if (int e = ping_getid(in6, p, 0)) return e;
+  if (wire::in6_is_v4mapped(dst)) return EINVAL;
+  if (int e = ping6_autobind(so)) return e;
   wire::put16(h->m_data + 4, p.lport);
   return icmp6_send(in6, p, data.release(), dst, ctl.get());
 }
@@ -208,19 +270,25 @@ int rip6_send(Socket& so, int, mbuf* m, const SockAddr* addr, mbuf* control, con
   return icmp6_send(in6, pcb(so), h, dst, ctl.get());
 }
 
+// Linux inet6_getname: the port is inet_sport (a ping socket's identifier;
+// a raw socket's protocol, its inet_num); a peer only with a port, so a
+// socket connected to port 0 (as ping connects) says ENOTCONN.
 int icmp6_sockaddr(Socket& so, SockAddr* nam) {
   In6Pcb& p = pcb(so);
-  return in6_sockaddr(p.laddr, p.ping ? p.lport : 0, nam);
+  return in6_sockaddr(p.laddr, p.ping ? p.lport : uint16_t(IPPROTO_ICMPV6), nam);
 }
 
 int icmp6_peeraddr(Socket& so, SockAddr* nam) {
-  if (!(so.so_state & SS_ISCONNECTED)) return ENOTCONN;
-  return in6_sockaddr(pcb(so).faddr, 0, nam);
+  In6Pcb& p = pcb(so);
+  if (!(so.so_state & SS_ISCONNECTED) || !p.fport) return ENOTCONN;
+  return in6_sockaddr(p.faddr, p.fport, nam);
 }
 
+// Linux ping_lookup matches the bound address only (a connected ping socket
+// takes replies from anyone); raw sockets (raw_v6_match) the peer too.
 bool addr_ok(const In6Pcb& p, const wire::Ip6Repr& ip) {
   if (!wire::in6_is_unspecified(p.laddr) && p.laddr != ip.dst) return false;
-  return wire::in6_is_unspecified(p.faddr) || p.faddr == ip.src;
+  return p.ping || wire::in6_is_unspecified(p.faddr) || p.faddr == ip.src;
 }
 
 }  // namespace
@@ -310,20 +378,23 @@ PrUsrreqs ping6_usrreqs() {
   PrUsrreqs u{};
   u.pru_attach = ping6_attach;
   u.pru_detach = icmp6_detach;
-  u.pru_bind = icmp6_bind;
+  u.pru_bind = ping6_bind;
   u.pru_connect = icmp6_connect;
   u.pru_disconnect = icmp6_disconnect;
   u.pru_shutdown = icmp6_shutdown;
   u.pru_send = ping6_send;
   u.pru_sockaddr = icmp6_sockaddr;
   u.pru_peeraddr = icmp6_peeraddr;
+  u.pru_presend = ping6_presend;
   return u;
 }
 
 PrUsrreqs rip6_usrreqs() {
   PrUsrreqs u = ping6_usrreqs();
   u.pru_attach = rip6_attach;
+  u.pru_bind = rip6_bind;
   u.pru_send = rip6_send;
+  u.pru_presend = nullptr;  // a raw socket's inet_num is its protocol: never autobound
   return u;
 }
 
