@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <list>
 #include <map>
 #include <span>
@@ -115,6 +116,7 @@ struct In6Pcb {
   bool bindaddr_lock = false, bindport_lock = false;
   In6PcbOpts opts;                        // SOL_IPV6 options (ip6_ctloutput.cpp)
   std::array<uint32_t, 8> filter{};       // ICMP6_FILTER: a set bit blocks that type
+  std::deque<SockErr> errq;               // IPV6_RECVERR's MSG_ERRQUEUE (read by in_errqueue_receive)
 };
 
 struct Inet6 {
@@ -217,6 +219,8 @@ PrUsrreqs ping6_usrreqs();
 PrUsrreqs rip6_usrreqs();
 // SOL_ICMPV6 ICMP6_FILTER (raw only); SOL_IPV6 IPV6_UNICAST_HOPS.
 int icmp6_ctloutput(Socket& so, Sockopt& sopt);
+// The error queue of a ping or raw ICMPv6 socket (in_errqueue_receive reads it).
+std::deque<SockErr>& icmp6_errq(Socket& so);
 int in6_sockaddr(const In6& a, uint16_t port, SockAddr* nam);
 int in6_getsin6(const SockAddr& nam, In6* a, uint16_t* port);  // EINVAL / EAFNOSUPPORT
 

@@ -7,6 +7,8 @@
 // ICMPv6 message, without the IPv6 header, less the types its ICMP6_FILTER
 // blocks, RFC 3542 §3.2). FreeBSD: netinet6/raw_ip6.c, icmp6.c
 // (icmp6_ctloutput); Linux: net/ipv6/ping.c, raw.c (rawv6_seticmpfilter).
+#include <time.h>
+#include <linux/errqueue.h>
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
 
@@ -330,22 +332,62 @@ bool ping6_input(Inet6& in6, std::span<const std::byte> msg, const wire::Ip6Repr
   return false;
 }
 
+namespace {
+
+// Linux ipv6_icmp_error: the error queued for MSG_ERRQUEUE (IPV6_RECVERR),
+// named by the quoted destination (port 0), the quoted ICMPv6 message as
+// its payload; so_error set, readers and writers woken.
+void icmp6_sockerr(In6Pcb& p, const Ip6CtlParam& c, bool queue) {
+  Socket& so = *p.so;
+  if (queue && p.errq.size() < 64) {
+    SockErr e;
+    e.v6 = true;
+    e.ee_errno = c.error;
+    e.ee_origin = SO_EE_ORIGIN_ICMP6;
+    e.ee_type = c.type;
+    e.ee_code = c.code;
+    e.ee_info = c.info;
+    e.offender6 = c.offender;
+    e.dst6 = c.dst;
+    e.payload.assign(c.quoted.begin() + c.off, c.quoted.end());
+    p.errq.push_back(std::move(e));
+  }
+  so.so_error = c.error;
+  sorwakeup(so);
+  sowwakeup(so);
+}
+
+}  // namespace
+
 void icmp6_ctlinput(Inet6& in6, const Ip6CtlParam& c) {
-  // Linux ping_err for IPv6: without IPV6_RECVERR only a fatal error on a
-  // connected socket is reported (so_error); with IPV6_RECVERR every one.
-  if (size_t(c.off) + 8 > c.quoted.size() || uint8_t(c.quoted[size_t(c.off)]) != wire::ICMP6_ECHO_REQUEST_) return;
+  if (size_t(c.off) + 8 > c.quoted.size()) return;
+  // Linux raw6_icmp_error/rawv6_err first: each raw ICMPv6 socket bound to
+  // the quoted source (or unbound) and connected to its destination (or
+  // not). Without IPV6_RECVERR only a connected one hears, and only of a
+  // fatal error (a Packet Too Big: fatal under IPV6_PMTUDISC_DO only).
+  for (In6Pcb* p : in6.icmp6b) {
+    if (p->ping) continue;
+    if (!wire::in6_is_unspecified(p->laddr) && p->laddr != c.src) continue;
+    if (!wire::in6_is_unspecified(p->faddr) && p->faddr != c.dst) continue;
+    const bool connected = p->so->so_state & SS_ISCONNECTED;
+    if (!p->opts.recverr && !connected) continue;
+    const bool hard = c.type == wire::ICMP6_PACKET_TOO_BIG_ ? p->opts.mtu_discover == IPV6_PMTUDISC_DO : c.fatal;
+    if (p->opts.recverr || hard) icmp6_sockerr(*p, c, p->opts.recverr);
+  }
+  // Linux ping_err for IPv6: the ping socket of the quoted echo request's
+  // identifier; without IPV6_RECVERR only a fatal error on a connected
+  // socket is reported (so_error); with it every one, queued.
+  if (uint8_t(c.quoted[size_t(c.off)]) != wire::ICMP6_ECHO_REQUEST_) return;
   const uint16_t id = wire::get16(&c.quoted[size_t(c.off) + 4]);
   for (In6Pcb* p : in6.icmp6b) {
     if (!p->ping || p->lport != id) continue;
-    Socket& so = *p->so;
-    if ((c.fatal && (so.so_state & SS_ISCONNECTED)) || p->opts.recverr) {
-      so.so_error = c.error;
-      sorwakeup(so);
-      sowwakeup(so);
-    }
+    if (!wire::in6_is_unspecified(p->laddr) && p->laddr != c.src) continue;
+    if ((c.fatal && (p->so->so_state & SS_ISCONNECTED)) || p->opts.recverr) icmp6_sockerr(*p, c, p->opts.recverr);
     return;
   }
 }
+
+std::deque<SockErr>& icmp6_errq(Socket& so) { return pcb(so).errq; }
 
 int icmp6_ctloutput(Socket& so, Sockopt& s) {
   In6Pcb& p = pcb(so);
@@ -363,10 +405,10 @@ int icmp6_ctloutput(Socket& so, Sockopt& s) {
     return sooptcopyout(s, p.filter.data(), sizeof p.filter);
   }
   // Linux rawv6_setsockopt / ping_setsockopt: SOL_IPV6 to ipv6_setsockopt,
-  // the same options as UDP's. DEVIATION: IPV6_RECVERR is kept and sets
-  // so_error for every error, but nothing is queued for MSG_ERRQUEUE.
+  // the same options as UDP's (IPV6_RECVERR off purges the error queue).
   if (s.sopt_level == IPPROTO_IPV6) {
     Ip6OptTarget t{p.opts};
+    t.errq = &p.errq;
     t.bound = !p.ping || p.lport;  // a raw socket's inet_num is its protocol
     if (!set && s.sopt_name == IPV6_MTU && (so.so_state & SS_ISCONNECTED)) t.mtu = int(ip6_pmtu(inet6_so(so), p.faddr));
     return ip6_ctloutput(so, t, s);
