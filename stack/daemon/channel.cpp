@@ -299,7 +299,16 @@ void Chan::wait_write() {
 
 int Chan::sosend_chain(mbuf* top, mbuf* control, int flags) {
   Td td{so_->so_cred, {}};
-  return sosend(*so_, nullptr, top, control, flags, td);
+  // A pending error on a connection that goes on (an ICMP error reported at
+  // once: IP_RECVERR/IPV6_RECVERR, Linux tcp_v4_err/tcp_v6_err's sk_err) is
+  // the application's to read. These bytes were written before it could
+  // (its send returned already): they go out, and the error stays for the
+  // application's next call, where sosend would consume it and drop them.
+  const bool keep = kind_ == ChanKind::Stream && (so_->so_state & SS_ISCONNECTED);
+  const int pending = keep ? std::exchange(so_->so_error, 0) : 0;
+  int e = sosend(*so_, nullptr, top, control, flags, td);
+  if (pending && !so_->so_error) so_->so_error = pending;
+  return e;
 }
 
 // --- channel -> stack ---------------------------------------------------
