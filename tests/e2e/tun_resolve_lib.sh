@@ -1,6 +1,7 @@
+# shellcheck shell=bash
 # Shared setup of the name resolution tests (tun_resolve.sh over IPv4 name
-# servers, tun_resolve6.sh over IPv6 ones). Source it after setting `build`
-# and `here`, then:
+# servers, tun_resolve6.sh over IPv6 ones). Source it after setting
+# `build`, then:
 #   resolve_enter_ns "$@"   re-run the script in fresh network, mount and
 #                           UTS namespaces (its /etc/hosts, /etc/resolv.conf
 #                           and host name box.example.test, so NI_NOFQDN
@@ -35,7 +36,7 @@
 #   resolve_verdict         PASS, or FAIL with the logs' tails; exits $fail
 # $check is resolve_check; $fail starts at 0.
 # shellcheck source=../support/tun_ns.sh
-source "$here/../support/tun_ns.sh"
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../support/tun_ns.sh"
 check=$build/bin/resolve_check
 fail=0
 
@@ -52,7 +53,7 @@ resolve_enter_ns() {
 
 resolve_begin() {
   work=$(mktemp -d "/tmp/tunsock-$1.XXXXXX")
-  dpid= hpid=
+  dpid='' hpid=''
   trap resolve_cleanup EXIT
 }
 resolve_cleanup() {
