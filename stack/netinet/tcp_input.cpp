@@ -689,7 +689,7 @@ void tcp_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::sp
   const int err = icmp_to_errno(ic.type, ic.code, &hard);
   if (!err) return;
   in.icmpstat.inerrors_delivered++;
-  tcp_icmp_error(*tp, err, tp->t_inpcb->inp_recverr);
+  tcp_icmp_error(*tp, err, tp->t_inpcb->inp_recverr);  // Linux tcp_v4_err: IP_RECVERR reports at once
 }
 
 void tcp6_ctlinput(Inet6& in6, const Ip6CtlParam& p) {
