@@ -57,7 +57,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TcpStat, connattempt, accepts, connects, drop
                                    rcvpackafterwin, rcvafterclose, rcvwinprobe, rcvdupack, rcvacktoomuch, rcvackpack,
                                    rcvackbyte, rcvwinupd, pawsdrop, sack_blocks_sent, fastrexmit, recoveries, badrst,
                                    challenge_acks, listen_overflows, syncache_drops, timewait_reuse, ecn_none,
-                                   listen_badseg, synsent_nosyn, rcvnoack)
+                                   listen_badseg, synsent_nosyn, rcvnoack, rcvbadaddr)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Ip6Stat, total, tooshort, badvers, badlen, badaddr, notforus, badoptions, noproto,
                                    delivered, toomanyhdr, fragments, fragdropped, fragoverlap, fragtimeout,
                                    reassembled, atomicfrags, localout, noroute, fragmented, ofragments, cantfrag,

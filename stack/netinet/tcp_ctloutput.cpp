@@ -325,6 +325,7 @@ std::string tcp_stats_text(Stack& st) {
   s += ll(n(t.rcvbadsum) + " discarded for bad checksums");
   s += ll(n(t.rcvbadoff) + " discarded for bad header offset fields");
   s += ll(n(t.rcvshort) + " discarded because packet too short");
+  s += ll(n(t.rcvbadaddr) + " discarded for a multicast destination or a mapped or unspecified source");
   s += l(n(t.connattempt) + " connection requests");
   s += l(n(t.accepts) + " connection accepts");
   s += l(n(t.connects) + " connections established (including accepts)");

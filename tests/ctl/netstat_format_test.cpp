@@ -17,7 +17,7 @@ TEST_CASE("netstat format: -s maps the stack's counters onto Linux's lines") {
   json c = {{"ip", {{"total", 12}, {"badsum", 2}, {"tooshort", 1}, {"noproto", 3}, {"delivered", 6}, {"localout", 9}}},
             {"icmp", {{"inmsgs", 4}, {"inecho", 3}, {"inunreach", 1}, {"outmsgs", 3}, {"outechoreply", 3}}},
             {"tcp", {{"connattempt", 5}, {"accepts", 2}, {"rcvtotal", 40}, {"sndtotal", 41}, {"sndrexmitpack", 7},
-                     {"rcvbadsum", 1}, {"rcvshort", 1}, {"sndrst", 3}, {"listen_overflows", 4}}},
+                     {"rcvbadsum", 1}, {"rcvshort", 1}, {"sndrst", 3}, {"listen_overflows", 4}, {"rcvbadaddr", 5}}},
             {"tcp_curr_estab", 2},
             {"udp", {{"ipackets", 10}, {"noport", 2}, {"fullsock", 1}, {"opackets", 8}}},
             {"local", {{"binds", 1}}},
@@ -34,6 +34,7 @@ TEST_CASE("netstat format: -s maps the stack's counters onto Linux's lines") {
   CHECK(has(s, "    2 connections established\n    40 segments received\n    41 segments sent out\n"
                "    7 segments retransmitted\n    2 bad segments received\n    3 resets sent\n"));
   CHECK(has(s, "        4 times the listen queue of a socket overflowed\n"));
+  CHECK(has(s, "        5 segments to a multicast or from a v4-mapped or unspecified IPv6 address dropped\n"));
   CHECK(has(s, "Udp:\n    7 packets received\n    2 packets to unknown port received\n    1 packet receive errors\n"
                "    8 packets sent\n    1 receive buffer errors\n"));
   CHECK(has(s, "\nUdpLite:\n"));

@@ -145,6 +145,7 @@ TEST_CASE("daemon: CtlQuery answers counters, mbufs and interfaces, EINVAL other
   for (const char* k : {"ip", "icmp", "udp", "tcp", "local", "sockets"}) CHECK_MESSAGE(c.contains(k), k);
   CHECK(c["ip"].contains("badsum"));
   CHECK(c["tcp"].contains("rcvbadsum"));
+  CHECK(c["tcp"].contains("rcvbadaddr"));  // IPv6 segments with a multicast or mapped address
   CHECK(c["udp"].contains("noport"));
   CHECK(c["sockets"]["created"].get<uint64_t>() == 0);
   uint64_t id = 0;

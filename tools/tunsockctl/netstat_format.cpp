@@ -77,7 +77,8 @@ const Reasons kTcpDrops = {{"rcvbadsum", "discarded for bad checksums"},
                            {"drops", "connections dropped"},
                            {"listen_badseg", "segments to a listener dropped (RST, no SYN, or broadcast)"},
                            {"synsent_nosyn", "segments in SYN-SENT dropped (neither SYN nor RST)"},
-                           {"rcvnoack", "segments without ACK dropped"}};
+                           {"rcvnoack", "segments without ACK dropped"},
+                           {"rcvbadaddr", "segments to a multicast or from a v4-mapped or unspecified IPv6 address dropped"}};
 const Reasons kUdpDrops = {{"hdrops", "with incomplete header"},
                            {"badlen", "with bad data length field"},
                            {"badsum", "with bad checksum"},
