@@ -118,7 +118,7 @@ TEST_CASE("raw: the application writes the ICMP message, IP_HDRINCL the whole da
 // Linux inet_send_prepare / inet_dgram_connect: an unbound ping socket
 // takes its identifier before the call is checked, so a failed send or
 // connect leaves it bound, and bind then says EINVAL.
-TEST_CASE("ping: a failed send or connect still takes the identifier; bind after that is EINVAL") {
+TEST_CASE("ping: a failed send or connect still takes the identifier - bind after that is EINVAL") {
   Host h;
   Socket* a = mksock(h.st, SOCK_DGRAM, IPPROTO_ICMP);
   CHECK(local_port(*a) == 0);
@@ -139,7 +139,7 @@ TEST_CASE("ping: a failed send or connect still takes the identifier; bind after
   soclose(*b);
 }
 
-TEST_CASE("ping: connected to port 0 there is no peer name (ENOTCONN), to a port there is; disconnect gives back the identifier") {
+TEST_CASE("ping: connected to port 0 there is no peer name (ENOTCONN), to a port there is - disconnect gives back the identifier") {
   Host h;
   Socket* so = mksock(h.st, SOCK_DGRAM, IPPROTO_ICMP);
   SockAddr peer;

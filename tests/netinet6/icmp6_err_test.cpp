@@ -67,7 +67,7 @@ void check_queued(Socket& so, int err, uint8_t type, uint8_t code, uint32_t info
 
 }  // namespace
 
-TEST_CASE("icmp6 err: a ping socket with IPV6_RECVERR queues each error about its echo; without, only a fatal one on a connected socket sets so_error") {
+TEST_CASE("icmp6 err: a ping socket with IPV6_RECVERR queues each error about its echo - without, only a fatal one on a connected socket sets so_error") {
   Dual h;
   Socket* p = icmp6_sock(h.st, SOCK_DGRAM);
   REQUIRE(setint(*p, IPPROTO_IPV6, IPV6_RECVERR, 1) == 0);

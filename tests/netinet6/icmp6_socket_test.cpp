@@ -325,7 +325,7 @@ In6 in6_of(const sockaddr_in6& s) {
 // Linux inet_send_prepare / inet_dgram_connect: an unbound ping socket
 // takes its identifier before the call is checked (ping_errors' compat case:
 // the failed sends there leave it bound, and its bind says EINVAL).
-TEST_CASE("ping6 socket: a failed send or connect still takes the identifier; bind after that is EINVAL") {
+TEST_CASE("ping6 socket: a failed send or connect still takes the identifier - bind after that is EINVAL") {
   Host6 h;
   Socket* a = mk(h.st, SOCK_DGRAM);
   CHECK(name_of(*a, false).sin6_port == 0);
@@ -388,7 +388,7 @@ TEST_CASE("ping6 socket: bind checks the address before 'already bound': length,
   soclose(*so);
 }
 
-TEST_CASE("ping6 socket: connected to port 0 there is no peer name (ENOTCONN); connect picks the source; AF_UNSPEC undoes both") {
+TEST_CASE("ping6 socket: connected to port 0 there is no peer name (ENOTCONN) - connect picks the source - AF_UNSPEC undoes both") {
   Host6 h;
   Socket* so = mk(h.st, SOCK_DGRAM);
   REQUIRE(soconnect(*so, sin6(kPeer), Td{}) == 0);
