@@ -16,6 +16,18 @@
 
 #define SA(x) ((struct sockaddr *)&(x))
 
+/* An int socket option set; one read and printed ("getsockopt(LABEL) = V
+ * (len L)" or its errno). */
+static int set_int(int fd, int level, int name, int v) { return setsockopt(fd, level, name, &v, sizeof v); }
+
+static void show_opt(const char *label, int fd, int level, int name) {
+  int v = -12345;
+  socklen_t l = sizeof v;
+  if (getsockopt(fd, level, name, &v, &l) < 0) say("getsockopt(%s) = -1 %s", label, errname(errno));
+  else say("getsockopt(%s) = %d (len %u)", label, v, (unsigned)l);
+}
+#define SHOW_OPT(fd, level, name) show_opt(#level ", " #name, fd, level, name)
+
 /* ip:port of family af into *ss (a FATAL exit when ip is not one); its length. */
 static socklen_t sockaddr_af(int af, const char *ip, int port, struct sockaddr_storage *ss) {
   memset(ss, 0, sizeof *ss);

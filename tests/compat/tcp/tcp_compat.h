@@ -27,22 +27,12 @@ enum {
 #define BULK_SIZE (1 << 20)
 
 
-static int set_int(int fd, int level, int name, int v) { return setsockopt(fd, level, name, &v, sizeof v); }
-
 static int get_int(int fd, int level, int name) {
   int v = -12345;
   socklen_t l = sizeof v;
   if (getsockopt(fd, level, name, &v, &l) < 0) return -1;
   return v;
 }
-
-static void show_opt(const char *label, int fd, int level, int name) {
-  int v = -12345;
-  socklen_t l = sizeof v;
-  if (getsockopt(fd, level, name, &v, &l) < 0) say("getsockopt(%s) = -1 %s", label, errname(errno));
-  else say("getsockopt(%s) = %d (len %u)", label, v, (unsigned)l);
-}
-#define SHOW_OPT(fd, level, name) show_opt(#level ", " #name, fd, level, name)
 
 /* SO_ERROR, printed as a name. */
 static void show_so_error(const char *label, int fd) {

@@ -70,16 +70,6 @@ static void drain_af(int af, const char *label, int fd, int most) {
 }
 static void drain(const char *label, int fd) { drain_af(AF_INET, label, fd, 1 << 20); }
 
-static int set_int(int fd, int level, int name, int v) { return setsockopt(fd, level, name, &v, sizeof v); }
-
-static void show_opt(const char *label, int fd, int level, int name) {
-  int v = -12345;
-  socklen_t l = sizeof v;
-  if (getsockopt(fd, level, name, &v, &l) < 0) say("getsockopt(%s) = -1 %s", label, errname(errno));
-  else say("getsockopt(%s) = %d (len %u)", label, v, (unsigned)l);
-}
-#define SHOW_OPT(fd, level, name) show_opt(#level ", " #name, fd, level, name)
-
 /* A command to udp_peer; returns its answer ("" on timeout). The answer
  * comes after what the command did has been sent. */
 static const char *peer_cmd(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
