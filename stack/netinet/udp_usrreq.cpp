@@ -637,6 +637,30 @@ int udp_push_pending(Inet& in, InPcb& inp) {
   return udp_output(in, inp, p, len, inp.cork_src, inp.cork_dst, inp.cork_dport, inp.cork_o);
 }
 
+// Linux ipv6_local_rxpmtu (IPV6_RECVPATHMTU): a send that IPV6_DONTFRAG
+// refused leaves a record for recvmsg: no data, the destination (port 0)
+// as its name, an IPV6_PATHMTU cmsg (struct ip6_mtuinfo). DEVIATION: Linux
+// keeps only the latest one beside the receive queue (np->rxpmtu), read
+// before any datagram and not polled; here each is a record at the queue's
+// end, polled POLLIN, without SO_TIMESTAMP's cmsg.
+void udp6_rxpmtu(InPcb& inp, const Ip6OutOpts& o, const In6& dst, uint32_t mtu) {
+  Socket& so = *inp.inp_socket;
+  ip6_mtuinfo mi{};
+  mi.ip6m_addr.sin6_family = AF_INET6;
+  std::memcpy(&mi.ip6m_addr.sin6_addr, dst.data(), 16);
+  mi.ip6m_addr.sin6_scope_id = o.ifp ? uint32_t(o.ifp->if_index) : 0;
+  mi.ip6m_mtu = mtu;
+  const SockAddr from = SockAddr::from(&mi.ip6m_addr, sizeof mi.ip6m_addr);
+  mbuf* control = in_cmsg(SOL_IPV6, IPV6_PATHMTU, &mi, sizeof mi);
+  mbuf* empty = m_get(M_NOWAIT, MType::Data);
+  if (!control || !empty || !sbappendaddr(so.so_rcv, from, empty, control)) {
+    m_freem(control);
+    m_freem(empty);
+    return;
+  }
+  sorwakeup(so);
+}
+
 // Linux __ip6_append_data: more than the socket may send in one packet
 // (the MTU when it must not fragment: IPV6_DONTFRAG, IPV6_PMTUDISC_DO,
 // PROBE, INTERFACE; else 65535 of UDP) is EMSGSIZE, with IPV6_RECVERR an
@@ -649,6 +673,7 @@ int udp6_toobig(const Inet6& in6, InPcb& inp, const Ip6OutOpts& o, const In6& ds
   if (o.fragsize) mtu = std::min(mtu, o.fragsize);
   const int room = o.dontfrag ? int(mtu) - wire::kIp6HdrLen : 65535;
   if (len + wire::kUdpHdrLen <= room) return 0;
+  if (o.dontfrag_set && inp.inp_proto == IPPROTO_UDP && inp.in6p.recvpathmtu) udp6_rxpmtu(inp, o, dst, mtu);
   if (inp.in6p.recverr && inp.errq.size() < 64) {
     SockErr e;
     e.v6 = true;
