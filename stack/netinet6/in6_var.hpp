@@ -165,6 +165,9 @@ void ip6_pmtu_update(Inet6& in6, const In6& dst, uint32_t mtu);
 void ip6_input(Inet6& in6, ifnet& ifp, mbuf* m);
 void ip6_ifinput(ifnet& ifp, mbuf* m);  // the inet6 Domain's dom_ifinput
 void ip6_protox_register(Inet6& in6, uint8_t proto, Ip6ProtoSw sw);
+// Whether this host takes group on ifp: the all-nodes groups, or one a
+// socket joined there.
+bool ip6_mcast_member(const Inet6& in6, const ifnet& ifp, const In6& group);
 // Walk the extension headers of a (quoted) datagram to its upper layer:
 // *proto and *off. False when the chain is cut short or is a non-first
 // fragment.
@@ -187,6 +190,7 @@ struct Ip6OutOpts {
   ifnet* ifp = nullptr;              // the interface (multicast, link-local), not the route's
   uint32_t fragsize = 0;             // IPV6_MTU: fragment to at most this (0: the path MTU)
   bool ignore_pmtu = false;          // IPV6_PMTUDISC_PROBE, INTERFACE, OMIT: the interface's MTU
+  bool mcast_loop = false;           // a multicast copy to this host's members (IPV6_MULTICAST_LOOP)
 };
 // Prepend an IPv6 header to m (the upper-layer header and data; consumed),
 // route, select the source when src is ::, fragment to the path MTU,

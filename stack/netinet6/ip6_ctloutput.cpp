@@ -239,8 +239,7 @@ Ip6OutOpts ip6_outopts(const Inet6& in6, const In6PcbOpts& p, const In6& dst) {
   o.dontfrag_set = p.dontfrag;
   o.ignore_pmtu = d >= IPV6_PMTUDISC_PROBE;  // ip6_setup_cork: the device's MTU
   o.fragsize = uint32_t(p.mtu);
-  // DEVIATION: IPV6_MULTICAST_LOOP is kept and reported, but no copy of a
-  // multicast send is looped back to this host's members.
+  o.mcast_loop = mc && p.mcast_loop;  // Linux sk_mc_loop (ip6_finish_output2)
   if (mc && p.mcast_ifindex) o.ifp = const_cast<ifnet*>(if_byindex(in6.st, p.mcast_ifindex));
   return o;
 }

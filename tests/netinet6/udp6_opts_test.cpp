@@ -389,6 +389,69 @@ TEST_CASE("udp6 opts: IPV6_PATHMTU reads the connected path's MTU; IPV6_RECVPATH
   soclose(*so);
 }
 
+TEST_CASE("udp6 opts: IPV6_MULTICAST_LOOP (default on) loops a send to a group this host takes back to its members; off, only the wire gets it") {
+  Dual h;
+  const In6 g = a6("ff05::1:7");
+  Socket* member = mk6(h.st);
+  REQUIRE(bind6(*member, sa6(In6{}, 4106)) == 0);
+  ipv6_mreq m{};
+  std::memcpy(&m.ipv6mr_multiaddr, g.data(), 16);
+  m.ipv6mr_interface = unsigned(h.tun->if_index);
+  Sockopt o;
+  o.sopt_dir = SOPT_SET;
+  o.sopt_level = IPPROTO_IPV6;
+  o.sopt_name = IPV6_JOIN_GROUP;
+  o.sopt_val = &m;
+  o.sopt_valsize = sizeof m;
+  REQUIRE(sosetopt(*member, o) == 0);
+  Socket* other = mk6(h.st);  // bound to another port: hears nothing
+  REQUIRE(bind6(*other, sa6(In6{}, 4107)) == 0);
+  Socket* so = mk6(h.st);
+  REQUIRE(bind6(*so, sa6(In6{}, 4108)) == 0);
+  REQUIRE(setint(*so, IPPROTO_IPV6, IPV6_MULTICAST_IF, h.tun->if_index) == 0);
+  SockAddr to = sa6(g, 4106);
+  REQUIRE(send6(*so, bytes("looped"), &to) == 0);
+  Out6 w = h.take();  // the wire gets it as well
+  CHECK(w.ip.dst == g);
+  CHECK(recv6(*member).err == EWOULDBLOCK);  // not before the stack runs its callouts
+  h.advance(std::chrono::milliseconds(0));
+  Rcvd r = recv6(*member);
+  CHECK(r.data == bytes("looped"));
+  CHECK(r.from_addr() == kUs);
+  CHECK(r.from_port() == 4108);
+  CHECK(recv6(*other).err == EWOULDBLOCK);
+  CHECK(h.out.empty());  // no port unreachable, nothing more on the wire
+  // The all-nodes group is every node's: a send there loops as well.
+  SockAddr all = sa6(kAllNodes, 4107);
+  REQUIRE(send6(*so, bytes("all"), &all) == 0);
+  h.out.clear();
+  h.advance(std::chrono::milliseconds(0));
+  CHECK(recv6(*other).data == bytes("all"));
+  // A group nobody here joined: only the wire.
+  SockAddr none = sa6(a6("ff05::1:8"), 4106);
+  REQUIRE(send6(*so, bytes("away"), &none) == 0);
+  h.out.clear();
+  h.advance(std::chrono::milliseconds(0));
+  CHECK(recv6(*member).err == EWOULDBLOCK);
+  // IPV6_MULTICAST_LOOP off: only the wire.
+  REQUIRE(setint(*so, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0) == 0);
+  REQUIRE(send6(*so, bytes("not looped"), &to) == 0);
+  CHECK(h.take().ip.dst == g);
+  h.advance(std::chrono::milliseconds(0));
+  CHECK(recv6(*member).err == EWOULDBLOCK);
+  // A datagram larger than the link leaves in fragments; the copy is whole.
+  REQUIRE(setint(*so, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 1) == 0);
+  const Pkt big(3000, std::byte{'f'});
+  REQUIRE(send6(*so, big, &to) == 0);
+  CHECK(h.out.size() == 3);
+  h.out.clear();
+  h.advance(std::chrono::milliseconds(0));
+  CHECK(recv6(*member).data == big);
+  soclose(*so);
+  soclose(*other);
+  soclose(*member);
+}
+
 TEST_CASE("udp6 opts: netstat -s -f inet6 has udp6 and udplite6 sections") {
   Dual h;
   Socket* so = mk6(h.st);
