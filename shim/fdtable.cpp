@@ -14,14 +14,16 @@ namespace tunsock::shim::fdtable {
 namespace {
 
 constexpr int kFast = 1 << 16;
-constexpr uint8_t kOurs = 1, kProbed = 2, kFramed = 4, kTcp = 8, kConnecting = 16;
+constexpr uint8_t kOurs = 1, kProbed = 2, kFramed = 4, kTcp = 8, kConnecting = 16, kRecvErr = 32;
 // kOurs; kProbed: checked and found not ours; kFramed: a datagram socket
 // (or one not yet identified), whose reads need the shim; kTcp: an inet
-// stream connection, whose sends need the shim.
+// stream connection, whose sends need the shim; kRecvErr: such a
+// connection with IP_RECVERR/IPV6_RECVERR (SockInfo::recverr).
 std::atomic<uint8_t> g_bits[kFast];
 
 uint8_t bits_of(const SockInfo& s) {
-  return kOurs | ((s.pending || s.datagrams()) ? kFramed : 0) | (s.tcp() ? kTcp : 0);
+  return kOurs | ((s.pending || s.datagrams()) ? kFramed : 0) | (s.tcp() ? kTcp : 0) |
+         (s.tcp() && s.recverr ? kRecvErr : 0);
 }
 // Entries for the usual descriptor numbers live in a fixed array (untouched
 // pages cost nothing), so that socket() and close() stay async-signal-safe:
@@ -85,6 +87,14 @@ bool tcp(int fd) {
   Guard g;
   SockInfo* e = slot_locked(fd, false);
   return e && (bits_of(*e) & kTcp);
+}
+
+bool recverr(int fd) {
+  if (fd < 0) return false;
+  if (fd < kFast) return g_bits[fd].load(std::memory_order_acquire) & kRecvErr;
+  Guard g;
+  SockInfo* e = slot_locked(fd, false);
+  return e && (bits_of(*e) & kRecvErr);
 }
 
 bool connecting(int fd) {
@@ -154,6 +164,17 @@ void set_linger(int fd, int secs) {
 void set_oobinline(int fd, bool on) {
   Guard g;
   if (SockInfo* e = slot_locked(fd, false)) e->oobinline = on;
+}
+
+void set_recverr(int fd, bool on) {
+  Guard g;
+  if (SockInfo* e = slot_locked(fd, false)) {
+    e->recverr = on;
+    if (fd < kFast) {
+      if (bits_of(*e) & kRecvErr) g_bits[fd].fetch_or(kRecvErr, std::memory_order_acq_rel);
+      else g_bits[fd].fetch_and(uint8_t(~kRecvErr), std::memory_order_acq_rel);
+    }
+  }
 }
 
 bool probed(int fd) { return fd >= 0 && fd < kFast && (g_bits[fd].load(std::memory_order_acquire) & kProbed); }

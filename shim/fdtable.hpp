@@ -29,6 +29,10 @@ struct SockInfo {
   bool tcp() const { return type == SOCK_STREAM && domain != AF_UNIX && !listening && !pending; }
   int linger_s = 0;      // SO_LINGER set on with this many seconds (> 0): close waits
   bool oobinline = false;  // SO_OOBINLINE set (kept on the channel end; accept inherits both)
+  // IP_RECVERR or IPV6_RECVERR set on a TCP socket: the stack then sets an
+  // ICMP error at once on a connection that goes on, which the channel
+  // cannot show; its calls ask for it (io_calls.cpp). Accept inherits it.
+  bool recverr = false;
   uint64_t ino = 0;      // the kernel socket's inode: tells a stale entry (the
                          // number closed behind the shim's back, e.g. by
                          // fclose or close_range, and reused) from ours
@@ -59,6 +63,9 @@ void set_listening(int fd);
 // SO_LINGER as the program set it through this descriptor: seconds, 0 off.
 void set_linger(int fd, int secs);
 void set_oobinline(int fd, bool on);
+// SockInfo::recverr on a TCP connection (lock-free), and setting it.
+bool recverr(int fd);
+void set_recverr(int fd, bool on);
 // Descriptors found already checked (by probe) and not ours: skip re-probing.
 bool probed(int fd);
 void set_probed(int fd);

@@ -216,6 +216,20 @@ ssize_t stream_read_end(int fd, ssize_t n, const iovec* iov, size_t iovcnt, int 
   return 0;
 }
 
+// A TCP connection with IP_RECVERR/IPV6_RECVERR: the stack sets an ICMP
+// error at once (Linux tcp_v4_err/tcp_v6_err's sk_err) on a connection that
+// goes on, and the channel cannot show it (AF_UNIX raises POLLERR only as
+// the peer is released: PROTOCOL.md "Errors on a connection"). A receive
+// that finds nothing and a send ask for it instead: the error once, as
+// Linux's tcp_recvmsg and tcp_sendmsg report sk_err. 0 when none.
+static int pending_error(int fd) {
+  auto s = fdtable::get(fd);
+  if (!s || !s->tcp() || sandboxed()) return 0;
+  int e = take_so_error(fd, *s);
+  if (e) trace("fd %d: pending error %d (IP_RECVERR)", fd, e);
+  return e;
+}
+
 // An inet stream socket (TCP) the channel cannot answer for: unconnected
 // (the app's fd is an unconnected AF_UNIX socket) or listening.
 static bool inet_stream_fd(int fd) {
@@ -249,6 +263,8 @@ static ssize_t unconnected_recv(int fd) {
 // channel, mapped to TCP's when the fd is an inet stream socket.
 static ssize_t stream_call_failed(int fd, bool sending, int flags) {
   const int e = errno;
+  if (!sending && (e == EAGAIN || e == EWOULDBLOCK) && fdtable::recverr(fd))
+    if (int pe = pending_error(fd)) return fail(pe);
   if (sending && e == ENOTCONN && inet_stream_fd(fd)) return unconnected_send(fd, flags);
   if (!sending && e == EINVAL && inet_stream_fd(fd)) {
     sockaddr_storage peer;
@@ -315,6 +331,8 @@ static void announce_urgent(int fd) {
 
 ssize_t tcp_sendmsg(int fd, const msghdr* msg, int flags) {
   if (int e = tcp_wait_connected(fd, flags & MSG_DONTWAIT)) return fail(e);
+  if (fdtable::recverr(fd))
+    if (int e = pending_error(fd)) return fail(e);  // Linux sk_stream_error: without SIGPIPE
   if (flags & MSG_OOB) announce_urgent(fd);
   msghdr copy = *msg;
   copy.msg_name = nullptr;

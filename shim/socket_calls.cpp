@@ -2,6 +2,7 @@
 // connection set-up, listen/accept, options and shutdown
 // (stack/ipc/PROTOCOL.md "Calls").
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -391,6 +392,7 @@ int tunsock::shim::impl::accept4(int fd, sockaddr* addr, socklen_t* len, int fla
     // Linux's accepted socket inherits the listener's SO_LINGER and
     // SO_OOBINLINE (sk_clone); the stack's does, the channel end must too.
     if (s->linger_s) fdtable::set_linger(nfd, s->linger_s);
+    if (s->recverr) fdtable::set_recverr(nfd, true);  // inet_sk's recverr, cloned too
     if (s->oobinline) {
       int one = 1;
       real().setsockopt(nfd, SOL_SOCKET, SO_OOBINLINE, &one, sizeof one);
@@ -615,6 +617,11 @@ int tunsock::shim::impl::setsockopt(int fd, int level, int name, const void* val
     int v;
     std::memcpy(&v, val, sizeof v);
     fdtable::set_oobinline(fd, v != 0);
+  }
+  if (((level == SOL_IP && name == IP_RECVERR) || (level == SOL_IPV6 && name == IPV6_RECVERR)) && val && len > 0) {
+    int v = 0;  // Linux takes an int or a single byte
+    std::memcpy(&v, val, std::min<size_t>(len, sizeof v));
+    fdtable::set_recverr(fd, v != 0);
   }
   if (level == SOL_SOCKET && name == SO_LINGER && val && len >= sizeof(struct linger)) {
     struct linger l;  // a nonzero linger makes close() wait (close in io_calls.cpp)

@@ -30,6 +30,7 @@ namespace tunsock::daemon {
 namespace {
 
 constexpr size_t kMaxIn = 64 * 1024;    // bytes read from a channel per wake-up
+constexpr long kPeekMax = 16 * 1024;    // TCP: peeked, not read, while the channel holds less
 constexpr size_t kMaxOut = 256 * 1024;  // bytes written to a channel per sendmsg
 constexpr int kMaxIov = 256;
 
@@ -134,11 +135,14 @@ void Chan::tune_buffers() {
   ::setsockopt(sd_->native_handle(), SOL_SOCKET, SO_SNDBUF, &v, sizeof v);
 }
 
-long Chan::held_inbound() {
+namespace {
+long channel_inq(int fd) {
   int v = 0;
-  if (!sd_ || ::ioctl(sd_->native_handle(), SIOCINQ, &v) < 0) return 0;
-  return v;
+  return ::ioctl(fd, SIOCINQ, &v) < 0 ? 0 : v;
 }
+}  // namespace
+
+long Chan::held_inbound() { return sd_ ? std::max(0L, channel_inq(sd_->native_handle()) - peeked_) : 0; }
 
 long Chan::held_outbound() {
   int v = 0;
@@ -181,6 +185,10 @@ void Chan::attach(int fd) {
     // kept in the stream here, where reads stop before it (input_stream).
     int one = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &one, sizeof one);
+    // Peeking needs the peek offset, and UNIX_DIAG to see the app's end.
+    int zero = 0;
+    peek_ok_ = !urgent_watch_ && d_.diag().available() &&
+               ::setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof zero) == 0;
   }
   if (state_ != ChanState::Closed) set_state(ChanState::Connected);
   tune_buffers();
@@ -200,6 +208,9 @@ void Chan::close_channel() {
   sd_.reset();
   ino_ = 0;
   reading_ = writing_ = false;
+  peek_ok_ = false;
+  peeked_ = 0;
+  app_end_ino_ = 0;
 }
 
 int Chan::take_read_error() {
@@ -299,7 +310,16 @@ void Chan::wait_write() {
 
 int Chan::sosend_chain(mbuf* top, mbuf* control, int flags) {
   Td td{so_->so_cred, {}};
-  return sosend(*so_, nullptr, top, control, flags, td);
+  // A pending error on a connection that goes on (an ICMP error reported at
+  // once: IP_RECVERR/IPV6_RECVERR, Linux tcp_v4_err/tcp_v6_err's sk_err) is
+  // the application's to read. These bytes were written before it could
+  // (its send returned already): they go out, and the error stays for the
+  // application's next call, where sosend would consume it and drop them.
+  const bool keep = kind_ == ChanKind::Stream && (so_->so_state & SS_ISCONNECTED);
+  const int pending = keep ? std::exchange(so_->so_error, 0) : 0;
+  int e = sosend(*so_, nullptr, top, control, flags, td);
+  if (pending && !so_->so_error) so_->so_error = pending;
+  return e;
 }
 
 // --- channel -> stack ---------------------------------------------------
@@ -307,7 +327,74 @@ int Chan::sosend_chain(mbuf* top, mbuf* control, int flags) {
 void Chan::input() {
   if (closed()) return;
   bool more = kind_ == ChanKind::Stream ? input_stream() : input_record();
+  // Peeked bytes stay charged to the application's end until it would poll
+  // unwritable: then they go, and the room it gets back wakes it, as
+  // Linux's tcp_check_space wakes a writer that found the buffer full.
+  if (peeked_ > 0 && sd_ && !app_end_writable()) consume_peeked();
   if (more && so_) kick();  // budget spent with data left: no new edge will come
+}
+
+// Linux TCP wakes a writer (EPOLLOUT) when acknowledged data frees room
+// only if it found the buffer full (SOCK_NOSPACE, tcp_check_space); the
+// channel's AF_UNIX wakes the application's end each time the daemon's
+// read frees one of its skbs (sock_wfree -> unix_write_space), so every
+// send would draw a new edge-triggered EPOLLOUT at once. While the channel
+// holds less than kPeekMax, input_stream therefore peeks the bytes into
+// the stack (SO_PEEK_OFF moves on) and leaves them charged to the
+// application's end; they are read for good only when that end would poll
+// unwritable (input: the wake-up then is the one Linux gives a writer that
+// filled its buffer), before a plain read, and for urgent data
+// (watch_urgent). Reading them as the daemon writes to that end, for the
+// wake-up its data draws anyway, is no good: the application's epoll often
+// collects that one first, and the read's wake-up arms a second edge.
+// DEVIATION: after several small sends the peeked bytes alone can fill
+// that end (each skb counts its truesize): one EPOLLOUT edge then, where
+// Linux has none.
+void Chan::consume_peeked() {
+  if (!sd_ || peeked_ <= 0) {
+    peeked_ = 0;
+    return;
+  }
+  const int fd = sd_->native_handle();
+  char scratch[kPeekMax];
+  for (int i = 0; peeked_ > 0 && i < 64; ++i) {
+    alignas(cmsghdr) char cbuf[CMSG_SPACE(ipc::kMaxFds * sizeof(int))];
+    iovec iov{scratch, std::min(sizeof scratch, size_t(peeked_))};
+    msghdr mh{};
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = cbuf;
+    mh.msg_controllen = sizeof cbuf;
+    ssize_t n = ::recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    std::vector<int> dups = rights_from_msg(mh);  // the peek passed duplicates on already
+    close_all(dups);
+    peeked_ -= n;
+  }
+  peeked_ = 0;
+}
+
+bool Chan::app_end_writable() {
+  if (!sd_) return true;
+  if (!app_end_ino_) {
+    auto mine = d_.diag().lookup(ino_);
+    if (!mine || !mine->peer_ino) return false;
+    app_end_ino_ = mine->peer_ino;
+  }
+  auto app = d_.diag().lookup(app_end_ino_);
+  return app && app->meminfo && app->writable();
+}
+
+void Chan::watch_urgent() {
+  // The urgent path peeks and reads from the head itself (input_stream).
+  consume_peeked();
+  if (peek_ok_ && sd_) {
+    int off = -1;
+    ::setsockopt(sd_->native_handle(), SOL_SOCKET, SO_PEEK_OFF, &off, sizeof off);
+  }
+  peek_ok_ = false;
+  urgent_watch_ = true;
 }
 
 // Returns true when the budget ran out with data possibly left.
@@ -315,6 +402,8 @@ bool Chan::input_stream() {
   static const auto log = logger("chan");  // per read: no registry lookup
   size_t total = 0;
   if (filler_left_ != 0 && !drain_filler()) return false;
+  bool peek = peek_ok_ && !urgent_watch_ && sd_ && channel_inq(sd_->native_handle()) < kPeekMax;
+  if (!peek) consume_peeked();
   while (total < kMaxIn && so_ && sd_) {
     long space = sosendspace(*so_);
     bool discard = (so_->so_snd.sb_state & SBS_CANTSENDMORE) != 0;
@@ -324,14 +413,19 @@ bool Chan::input_stream() {
       int queued = 0;
       if (::poll(&p, 1, 0) == 1 && (p.revents & POLLHUP) &&
           (!(so_->so_state & SS_ISCONNECTED) ||
-           (::ioctl(sd_->native_handle(), FIONREAD, &queued) == 0 && queued == 0)))
+           (::ioctl(sd_->native_handle(), FIONREAD, &queued) == 0 && queued <= peeked_)))
         on_eof();  // nothing left to deliver: do not wait for room to see the close
       else
         wait_read();
       return false;
     }
     in_blocked_ = false;
+    if (peek && peeked_ >= kPeekMax) {
+      consume_peeked();  // the channel is filling: plain reads from here
+      peek = false;
+    }
     size_t want = std::min(kMaxIn - total, discard ? kMaxIn : size_t(space));
+    if (peek) want = std::min(want, size_t(kPeekMax - peeked_));
     iovec iov[kMaxIov];
     int niov = 0;
     mbuf* top = alloc_chain(want, iov, &niov);
@@ -371,8 +465,11 @@ bool Chan::input_stream() {
         mh.msg_controllen = 0;  // nothing received: no rights to take
       }
     } else {
-      n = ::recvmsg(sd_->native_handle(), &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+      const bool p = peek && !discard;
+      n = ::recvmsg(sd_->native_handle(), &mh, (p ? MSG_PEEK : 0) | MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
       err = errno;
+      if (p && n > 0) peeked_ += n;
+      if (!p && peeked_ > 0 && n >= 0) peeked_ = std::max(0L, peeked_ - long(n));
     }
     // A failed recvmsg leaves msg_control untouched: only a success carries fds.
     std::vector<int> fds = n >= 0 ? rights_from_msg(mh) : std::vector<int>{};
@@ -739,7 +836,7 @@ bool Chan::reset_with_unread() {
   if (!reset_pending() || (so_->so_rcv.sb_mb && !app_shut_rd_) || so_->so_head) return false;
   auto info = ino_ ? d_.diag().lookup(ino_) : std::nullopt;
   if (!info || !info->peer_ino) return false;
-  if (held_inbound() <= 0 && !leave_unread(info->peer_ino)) return false;
+  if (channel_inq(sd_->native_handle()) <= 0 && !leave_unread(info->peer_ino)) return false;
   logger("chan")->debug("socket {}: reset: channel closed with data unread ({})", id_, std::strerror(so_->so_error));
   app_ino_ = info->peer_ino;
   close_channel();

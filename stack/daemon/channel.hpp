@@ -97,7 +97,7 @@ class Chan : public std::enable_shared_from_this<Chan> {
   // The application sends urgent data on this socket (the shim says so
   // before each send(MSG_OOB)): from now on input_stream looks for the
   // mark (SIOCATMARK) before it reads, a syscall other sockets are spared.
-  void watch_urgent() { urgent_watch_ = true; }
+  void watch_urgent();
   // shutdown(SHUT_RD) on a TCP connection: Linux keeps receiving and
   // delivers what arrives (recv answers 0 only with nothing queued), but
   // the application's channel end, shut for reading, refuses our writes:
@@ -141,7 +141,8 @@ class Chan : public std::enable_shared_from_this<Chan> {
   int app_sndbuf() const;
   void tune_buffers();
   // Bytes the channel holds on the way to the stack (the daemon end's
-  // SIOCINQ) and on the way to the application (its SIOCOUTQ).
+  // SIOCINQ, less what was peeked into the stack already: consume_peeked)
+  // and on the way to the application (its SIOCOUTQ).
   long held_inbound();
   long held_outbound();
   bool below_rcvlowat();
@@ -206,6 +207,8 @@ class Chan : public std::enable_shared_from_this<Chan> {
   void connect_progress();
   void close_connect_listener();
   bool drain_filler();
+  bool app_end_writable();
+  void consume_peeked();
   void set_state(ChanState s);
 
  public:
@@ -238,6 +241,12 @@ class Chan : public std::enable_shared_from_this<Chan> {
   bool reset_tried_ = false;      // leave_unread was tried (once per connection)
   bool urgent_watch_ = false;     // the application sends MSG_OOB (watch_urgent)
   bool app_shut_rd_ = false;      // TCP: the application shut down reading (so_rcv keeps the data)
+  // TCP: input_stream peeks (SO_PEEK_OFF) rather than reads while the
+  // channel holds little, so that the application's end sees no wake-up
+  // for the room it gets back (consume_peeked says when it does).
+  bool peek_ok_ = false;
+  long peeked_ = 0;               // bytes peeked into the stack, still in the channel
+  uint64_t app_end_ino_ = 0;      // the application's end (UNIX_DIAG), once looked up
   std::vector<AppHolder> holders_;
   ChanState state_ = ChanState::Connected;
   std::vector<int> waiters_;  // write ends of wait tokens

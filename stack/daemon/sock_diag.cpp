@@ -47,7 +47,7 @@ std::optional<UnixDiagInfo> SockDiag::lookup(uint64_t ino) {
   msg.req.sdiag_family = AF_UNIX;
   msg.req.udiag_states = ~0u;
   msg.req.udiag_ino = uint32_t(ino);
-  msg.req.udiag_show = UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN;
+  msg.req.udiag_show = UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN | UDIAG_SHOW_MEMINFO;
   msg.req.udiag_cookie[0] = INET_DIAG_NOCOOKIE;
   msg.req.udiag_cookie[1] = INET_DIAG_NOCOOKIE;
   sockaddr_nl nl{};
@@ -79,6 +79,13 @@ std::optional<UnixDiagInfo> SockDiag::lookup(uint64_t ino) {
           std::memcpy(&q, RTA_DATA(a), sizeof q);
           info.rqueue = q.udiag_rqueue;
           info.wqueue = q.udiag_wqueue;
+        }
+        if (a->rta_type == UNIX_DIAG_MEMINFO && RTA_PAYLOAD(a) >= (SK_MEMINFO_SNDBUF + 1) * sizeof(uint32_t)) {
+          uint32_t mem[SK_MEMINFO_SNDBUF + 1];
+          std::memcpy(mem, RTA_DATA(a), sizeof mem);
+          info.meminfo = true;
+          info.wmem_alloc = mem[SK_MEMINFO_WMEM_ALLOC];
+          info.sndbuf = mem[SK_MEMINFO_SNDBUF];
         }
       }
       return info;

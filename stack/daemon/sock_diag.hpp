@@ -17,6 +17,12 @@ struct UnixDiagInfo {
   // UNIX_DIAG_RQLEN: a listener's queued connections and backlog, else the
   // bytes unread in its receive queue and its write memory (tunsockctl ss).
   uint32_t rqueue = 0, wqueue = 0;
+  // UNIX_DIAG_MEMINFO: its write memory (skb truesize not yet freed by the
+  // reader) and SO_SNDBUF; AF_UNIX polls it writable while
+  // (wmem_alloc + 1) * 4 <= sndbuf (unix_writable).
+  bool meminfo = false;
+  uint32_t wmem_alloc = 0, sndbuf = 0;
+  bool writable() const { return !meminfo || (uint64_t(wmem_alloc) + 1) * 4 <= sndbuf; }
 };
 
 class SockDiag {

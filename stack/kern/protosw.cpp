@@ -70,6 +70,7 @@ const PrUsrreqs pru_defaults = {
     .pru_flush = pru_flush_notsupp,
     .pru_rcvoob = pru_rcvoob_notsupp,
     .pru_oobmark = pru_oobmark_none,
+    .pru_presend = nullptr,
 };
 
 PrUsrreqs pru_with_defaults(PrUsrreqs u) {

@@ -78,6 +78,10 @@ struct PrUsrreqs {
   // Data bytes in so_rcv before the urgent byte (the mark), which may not
   // have arrived yet (beyond sb_cc); -1 when there is none ahead (default).
   long (*pru_oobmark)(const Socket& so);
+  // Called first by sosend, before any check (Linux inet_send_prepare: a
+  // ping socket takes its identifier even when the send then fails); an
+  // errno fails the send. Null (the default): nothing to do.
+  int (*pru_presend)(Socket& so);
 };
 
 // Defaults: EOPNOTSUPP for requests, nothing for notifications.

@@ -203,6 +203,8 @@ int soreceive_stream(Socket& so, RecvArgs& a, int flags) {
 int sosend(Socket& so, const SockAddr* addr, mbuf* top, mbuf* control, int flags, const Td& td) {
   const uint32_t prf = so.so_proto->pr_flags;
   const long len = top ? m_length(top) : 0;
+  if (auto presend = pru(so).pru_presend)
+    if (int e = presend(so)) return fail_send(so, e, top, control);
   if (control && !(prf & (PR_RIGHTS | PR_CONTROL))) return fail_send(so, EOPNOTSUPP, top, control);
   // Linux AF_UNIX looks for a peer before the shutdown state: an unconnected
   // socket says ENOTCONN even after shutdown(SHUT_WR).

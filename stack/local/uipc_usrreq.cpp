@@ -478,6 +478,7 @@ constexpr PrUsrreqs uipc_usrreqs = {
     .pru_flush = uipc_flush,
     .pru_rcvoob = pru_rcvoob_notsupp,  // DEVIATION: no MSG_OOB on local streams (see uipc_send)
     .pru_oobmark = pru_oobmark_none,
+    .pru_presend = nullptr,
 };
 
 // Linux AF_UNIX: shutdown() of an unconnected socket succeeds; send()

@@ -68,16 +68,12 @@ bool in_pcb_saddr_equal(const InPcb& sk, const InPcb& sk2, bool match_wildcard) 
 }
 
 int in_pcbgetport(Inet& in, std::list<InPcb*>& head, InPcb& inp, uint16_t port) {
-  if (port == 0 && inp.inp_ping) {
-    // Linux ping_get_port: a rover over 1..65535.
-    for (int i = 0; i < 65535; ++i) {
-      in.last_ephemeral = uint16_t(in.last_ephemeral % 65535 + 1);
-      if (!port_conflict(head, inp, in.last_ephemeral)) {
-        port = in.last_ephemeral;
-        break;
-      }
-    }
-    if (!port) return EADDRINUSE;
+  if (inp.inp_ping) {
+    // Linux ping_get_port: one identifier space for both families' ping sockets (raw_ip.cpp).
+    uint16_t id;
+    if (int e = ping_get_ident(in.st, *inp.inp_socket, port, &id)) return e;
+    if (port) inp.bindport_lock = true;
+    port = id;
   } else if (port == 0) {
     // RFC 6056 §3.3.1 (Algorithm 1): a random start, then the next free one.
     const uint32_t n = kPortHigh - kPortLow + 1;
@@ -412,30 +408,33 @@ void errqueue_control6(const SockErr& e, RecvArgs& a) {
   *tail_of(a.controlp) = in_cmsg(SOL_IPV6, IPV6_RECVERR, &c, sizeof c);
 }
 
-// The InPcb of an inet or inet6 socket; nullptr for inet6's ICMPv6
-// sockets, which keep an In6Pcb (raw_ip6.cpp) and no error queue.
-InPcb* errq_pcb(const Socket& so) {
+// The error queue of an inet or inet6 socket (its InPcb's; inet6's ICMPv6
+// sockets keep an In6Pcb: raw_ip6.cpp), and whether its names are inet6's.
+std::deque<SockErr>* errq_of(Socket& so, bool* inet6) {
   const Domain* dom = so.so_proto ? so.so_proto->pr_domain : nullptr;
-  if (dom && dom->dom_family == AF_INET6 && so.so_proto->pr_protocol == IPPROTO_ICMPV6) return nullptr;
-  return sotoinpcb(so);
+  *inet6 = dom && dom->dom_family == AF_INET6;
+  if (*inet6 && so.so_proto->pr_protocol == IPPROTO_ICMPV6) return so.so_pcb ? &icmp6_errq(so) : nullptr;
+  InPcb* inp = sotoinpcb(so);
+  return inp ? &inp->errq : nullptr;
 }
 
 }  // namespace
 
 int in_errqueue_receive(Socket& so, RecvArgs& a) {
-  InPcb* inp = errq_pcb(so);
+  bool inet6;
+  std::deque<SockErr>* q = errq_of(so, &inet6);
   a.flags = 0;
   a.done = a.full = 0;
-  if (!inp || inp->errq.empty()) return EAGAIN;
-  SockErr e = std::move(inp->errq.front());
-  inp->errq.pop_front();
+  if (!q || q->empty()) return EAGAIN;
+  SockErr e = std::move(q->front());
+  q->pop_front();
   size_t n = std::min(a.len, e.payload.size());
   if (a.buf && n) std::memcpy(a.buf, e.payload.data(), n);
   a.done = n;
   a.full = e.payload.size();
   if (a.full > n) a.flags |= MSG_TRUNC;
   a.flags |= MSG_ERRQUEUE;
-  if (inp->inp_family == AF_INET6) {
+  if (inet6) {
     errqueue_control6(e, a);
   } else {
     if (a.from) in_sockaddr(e.dst, e.dport, a.from);
@@ -454,7 +453,7 @@ int in_errqueue_receive(Socket& so, RecvArgs& a) {
     }
   }
   // Linux sock_dequeue_err_skb: so_error takes the next queued error, or clears.
-  so.so_error = inp->errq.empty() ? 0 : inp->errq.front().ee_errno;
+  so.so_error = q->empty() ? 0 : q->front().ee_errno;
   return 0;
 }
 
@@ -503,9 +502,9 @@ int in_sendcontrol(const mbuf* control, IpOutOpts* o, uint32_t* src) {
 }
 
 size_t in_errqueue_len(const Socket& so) {
-  // Only inet sockets have an InPcb; the caller asks about its own inet socket.
-  const InPcb* inp = errq_pcb(so);
-  return inp ? inp->errq.size() : 0;
+  bool inet6;
+  const std::deque<SockErr>* q = errq_of(const_cast<Socket&>(so), &inet6);
+  return q ? q->size() : 0;
 }
 
 void inet_set_wall_offset(Stack& st, Time offset) { inet_attach(st).wall_offset = offset; }

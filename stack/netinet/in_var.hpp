@@ -233,7 +233,7 @@ struct Inet {
   // net.ipv4.ping_group_range: who may make ping sockets. Everyone by
   // default (Debian's systemd sets 0 2147483647); the daemon loads the host's.
   uint32_t ping_group_lo = 0, ping_group_hi = 2147483647;
-  uint16_t last_ephemeral = 0;
+  uint16_t ping_port_rover = 0;      // Linux ping_port_rover: the last identifier handed out (raw_ip.cpp)
   std::array<IpProtoSw, 256> ip_protox{};  // by IP protocol number (ip_input.cpp)
   // Path MTU per destination (net/route.cpp), Linux's defaults:
   // net.ipv4.route.min_pmtu and mtu_expires.
@@ -328,6 +328,13 @@ std::string udplite_stats_text(const UdpStat& u);  // its `netstat -s` section
 int udp_ctloutput(Socket& so, Sockopt& s);
 PrUsrreqs ping_usrreqs();
 PrUsrreqs rip_usrreqs();
+// Linux ping_get_port: ping sockets of both families share one identifier
+// space (Linux's one ping_table and ping_port_rover; the rover is Inet's,
+// Inet6's when the stack has no inet). want 0: the next identifier after the
+// rover that no ping socket holds; else want, unless another ping socket
+// holds it and the two do not both have SO_REUSEADDR (which ping sockets
+// start with). 0 with *id set, or EADDRINUSE.
+int ping_get_ident(Stack& st, const Socket& so, uint16_t want, uint16_t* id);
 // The Internet checksum over len bytes of a chain from off, added to sum.
 uint32_t in_cksum_chain(const mbuf* m, int off, int len, uint32_t sum);
 

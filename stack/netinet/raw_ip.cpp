@@ -8,8 +8,11 @@
 #include <netinet/in.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include "netinet/in_var.hpp"
+#include "netinet6/in6.hpp"
+#include "netinet6/in6_var.hpp"
 
 namespace tunsock {
 
@@ -82,39 +85,85 @@ int ping_attach(Socket& so, int, const Td& td) {
   if (td.cred.gid < in.ping_group_lo || td.cred.gid > in.ping_group_hi) return EACCES;
   InPcb* inp = in_pcballoc(so, inet_so(so).icmpb, IPPROTO_ICMP);
   inp->inp_ping = true;
+  // Linux inet_create: the ping protosw has INET_PROTOSW_REUSE (sk_reuse),
+  // so SO_REUSEADDR reads 1 and two ping sockets may share an identifier.
+  so.so_options |= SOF_REUSEADDR;
   return 0;
 }
 
 void icmp_detach(Socket& so) { in_pcbdetach(inet_so(so).icmpb, so); }
 
-int ping_bind(Socket& so, const SockAddr& nam, const Td& td) {
+// Linux inet_autobind, from inet_send_prepare and inet_dgram_connect: an
+// unbound ping socket takes an identifier before anything is checked, so a
+// send or connect that then fails leaves it bound. EAGAIN when none is free.
+int ping_autobind(Socket& so, const Td& td) {
   Inet& in = inet_so(so);
-  return in_pcbbind(in, in.icmpb, *sotoinpcb(so), &nam, td);
+  InPcb& inp = *sotoinpcb(so);
+  if (inp.inp_lport) return 0;
+  return in_pcbbind(in, in.icmpb, inp, nullptr, td) ? EAGAIN : 0;
 }
 
+int ping_presend(Socket& so) {
+  Td td;
+  td.cred = so.so_cred;
+  return ping_autobind(so, td);
+}
+
+// Linux ping_bind: ping_check_bind_addr (the name, then the address: not
+// multicast or broadcast, one of ours unless IP_FREEBIND) before the
+// already-bound check, then the identifier (ping_get_port).
+int ping_bind(Socket& so, const SockAddr& nam, const Td& td) {
+  Inet& in = inet_so(so);
+  InPcb& inp = *sotoinpcb(so);
+  if (nam.len < sizeof(sockaddr_in)) return EINVAL;
+  sockaddr_in sin;
+  std::memcpy(&sin, &nam.ss, sizeof sin);
+  const uint32_t a = ntohl(sin.sin_addr.s_addr);
+  if (nam.family() != AF_INET && !(nam.family() == AF_UNSPEC && a == 0)) return EAFNOSUPPORT;
+  if (a && (IN_MULTICAST(a) || in_broadcast(in, a) ||
+            (!in_localaddr(in, a) && !inp.inp_freebind && !inp.inp_transparent)))
+    return EADDRNOTAVAIL;
+  if (inp.inp_lport) return EINVAL;
+  return in_pcbbind(in, in.icmpb, inp, &nam, td);
+}
+
+// Linux inet_dgram_connect: AF_UNSPEC disconnects; a ping socket is bound
+// first; then ip4_datagram_connect: the destination and its port (Linux
+// keeps it for getpeername, which says ENOTCONN while it is 0), a source
+// address chosen now if none was bound.
 int icmp_connect(Socket& so, const SockAddr& nam, const Td& td) {
   Inet& in = inet_so(so);
   InPcb& inp = *sotoinpcb(so);
-  if (nam.len >= sizeof(sa_family_t) && nam.family() == AF_UNSPEC) {
+  if (nam.len < sizeof(sa_family_t)) return EINVAL;
+  if (nam.family() == AF_UNSPEC) {
     in_pcbdisconnect(inp);
     return 0;
   }
-  if (!inp.inp_ping) {  // raw: only the foreign address matters
+  if (!inp.inp_ping) {  // raw: no port space
     uint32_t a;
     uint16_t p;
     if (int e = in_getsin(nam, &a, &p)) return e;
-    if (!in_pcbsrc(in, inp.inp_laddr, a)) return ENETUNREACH;
+    const uint32_t src = in_pcbsrc(in, inp.inp_laddr, a);
+    if (!src) return ENETUNREACH;
+    if (!inp.inp_laddr) inp.inp_laddr = src;
     inp.inp_faddr = a;
+    inp.inp_fport = p;
     so.so_state |= SS_ISCONNECTED;
     return 0;
   }
+  if (int e = ping_autobind(so, td)) return e;
   return in_pcbconnect(in, in.icmpb, inp, nam, td);
 }
 
 int icmp_disconnect(Socket& so) {
   InPcb& inp = *sotoinpcb(so);
+  if (inp.inp_ping) {
+    in_pcbdisconnect(inp);
+    return 0;
+  }
   inp.inp_faddr = 0;
   inp.inp_fport = 0;
+  if (!inp.bindaddr_lock) inp.inp_laddr = 0;
   so.so_state &= ~SS_ISCONNECTED;
   return 0;
 }
@@ -153,15 +202,18 @@ int ping_send(Socket& so, int, mbuf* m, const SockAddr* addr, mbuf* control, con
   return ip_output(in, data.release(), src, dst, wire::IPPROTO_ICMP_, o);
 }
 
+// Linux inet_getname: the port is inet_sport (a ping socket's identifier;
+// a raw socket's protocol, its inet_num); a peer only with a port, so a
+// socket connected to port 0 (as ping connects) says ENOTCONN.
 int icmp_sockaddr(Socket& so, SockAddr* nam) {
   InPcb& inp = *sotoinpcb(so);
-  return in_sockaddr(inp.inp_laddr, inp.inp_ping ? inp.inp_lport : 0, nam);
+  return in_sockaddr(inp.inp_laddr, inp.inp_ping ? inp.inp_lport : uint16_t(inp.inp_proto), nam);
 }
 
 int icmp_peeraddr(Socket& so, SockAddr* nam) {
   InPcb& inp = *sotoinpcb(so);
-  if (!(so.so_state & SS_ISCONNECTED)) return ENOTCONN;
-  return in_sockaddr(inp.inp_faddr, inp.inp_ping ? inp.inp_fport : 0, nam);
+  if (!(so.so_state & SS_ISCONNECTED) || !inp.inp_fport) return ENOTCONN;
+  return in_sockaddr(inp.inp_faddr, inp.inp_fport, nam);
 }
 
 // --- raw ICMP ---
@@ -172,6 +224,7 @@ int rip_attach(Socket& so, int proto, const Td&) {
   if (proto == 0) return EPROTONOSUPPORT;
   // DEVIATION: no CAP_NET_RAW check here; who may open raw sockets is the daemon's policy.
   in_pcballoc(so, inet_so(so).icmpb, IPPROTO_ICMP);
+  so.so_options |= SOF_REUSEADDR;  // Linux: INET_PROTOSW_REUSE, as ping
   return 0;
 }
 
@@ -207,10 +260,11 @@ bool ping_input(Inet& in, const mbuf* m, const wire::Ipv4Repr& ip) {
   std::byte h[wire::kIcmpHdrLen];
   m_copydata(m, ip.hlen, wire::kIcmpHdrLen, h);
   uint16_t id = wire::get16(h + 4);
+  // Linux ping_lookup: the identifier and the bound address; a connected
+  // socket takes replies from anyone.
   for (InPcb* inp : in.icmpb) {
     if (!inp->inp_ping || inp->inp_lport != id) continue;
     if (inp->inp_laddr && inp->inp_laddr != ip.dst) continue;
-    if (inp->inp_faddr && inp->inp_faddr != ip.src) continue;
     mbuf* c = m_copym(const_cast<mbuf*>(m), ip.hlen, M_COPYALL, M_NOWAIT);
     return c && deliver(in, *inp, c, ip, m->m_pkthdr.rcvif);
   }
@@ -291,6 +345,39 @@ void rip_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::sp
   }
 }
 
+int ping_get_ident(Stack& st, const Socket& so, uint16_t want, uint16_t* id) {
+  Inet* in = inet_of(st);
+  Inet6* in6 = inet6_of(st);
+  // Does a ping socket other than so hold ident (and may not share it)?
+  auto held = [&](uint16_t ident, bool sharing) {
+    auto blocks = [&](const Socket& o) {
+      return &o != &so && !(sharing && (o.so_options & SOF_REUSEADDR) && (so.so_options & SOF_REUSEADDR));
+    };
+    if (in)
+      for (const InPcb* p : in->icmpb)
+        if (p->inp_ping && p->inp_lport == ident && blocks(*p->inp_socket)) return true;
+    if (in6)
+      for (const In6Pcb* p : in6->icmp6b)
+        if (p->ping && p->lport == ident && blocks(*p->so)) return true;
+    return false;
+  };
+  if (want) {
+    if (held(want, true)) return EADDRINUSE;
+    *id = want;
+    return 0;
+  }
+  uint16_t& rover = in ? in->ping_port_rover : in6->ping_last_id;
+  uint16_t cand = uint16_t(rover + 1);
+  for (int i = 0; i < 65536; ++i, ++cand) {
+    if (!cand) ++cand;  // never 0
+    if (!held(cand, false)) {
+      rover = *id = cand;
+      return 0;
+    }
+  }
+  return EADDRINUSE;
+}
+
 PrUsrreqs ping_usrreqs() {
   PrUsrreqs u{};
   u.pru_attach = ping_attach;
@@ -302,6 +389,7 @@ PrUsrreqs ping_usrreqs() {
   u.pru_send = ping_send;
   u.pru_sockaddr = icmp_sockaddr;
   u.pru_peeraddr = icmp_peeraddr;
+  u.pru_presend = ping_presend;
   return u;
 }
 
@@ -310,6 +398,7 @@ PrUsrreqs rip_usrreqs() {
   u.pru_attach = rip_attach;
   u.pru_bind = rip_bind;
   u.pru_send = rip_send;
+  u.pru_presend = nullptr;  // a raw socket's inet_num is its protocol: never autobound
   return u;
 }
 

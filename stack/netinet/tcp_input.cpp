@@ -639,7 +639,7 @@ void tcp_mtu_reduced(TcpCb& tp) {
 
 // An ICMP error's errno for a connection (Linux tcp_v4_err, tcp_v6_err):
 // during the handshake it ends the connect; later it is soft (reported if
-// the connection times out), or at once with IPV6_RECVERR on IPv6.
+// the connection times out), or at once with IP_RECVERR/IPV6_RECVERR.
 // Over IPv6 Linux keeps a handshake's ICMP error as the soft error too
 // (a second SO_ERROR read, and one after a blocking connect, still give it).
 void tcp_icmp_error(TcpCb& tp, int err, bool recverr, bool v6) {
@@ -684,7 +684,7 @@ void tcp_ctlinput(Inet& in, const wire::IcmpRepr& ic, uint32_t offender, std::sp
   const int err = icmp_to_errno(ic.type, ic.code, &hard);
   if (!err) return;
   in.icmpstat.inerrors_delivered++;
-  tcp_icmp_error(*tp, err, false, false);
+  tcp_icmp_error(*tp, err, tp->t_inpcb->inp_recverr, false);  // Linux tcp_v4_err: IP_RECVERR reports at once
 }
 
 void tcp6_ctlinput(Inet6& in6, const Ip6CtlParam& p) {

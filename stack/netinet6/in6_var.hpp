@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <list>
 #include <map>
 #include <span>
@@ -109,8 +110,13 @@ struct In6Pcb {
   bool ping = false;
   In6 laddr{}, faddr{};
   uint16_t lport = 0;
+  uint16_t fport = 0;                     // connect's port (getpeername; Linux inet_dport)
+  // Linux SOCK_BINDADDR_LOCK / SOCK_BINDPORT_LOCK: what bind fixed, which a
+  // disconnect keeps (an identifier taken by a send or connect it drops).
+  bool bindaddr_lock = false, bindport_lock = false;
   In6PcbOpts opts;                        // SOL_IPV6 options (ip6_ctloutput.cpp)
   std::array<uint32_t, 8> filter{};       // ICMP6_FILTER: a set bit blocks that type
+  std::deque<SockErr> errq;               // IPV6_RECVERR's MSG_ERRQUEUE (read by in_errqueue_receive)
 };
 
 struct Inet6 {
@@ -133,7 +139,7 @@ struct Inet6 {
   bool bindv6only = false;           // net.ipv6.bindv6only (IPV6_V6ONLY's default)
   std::array<Ip6ProtoSw, 256> ip6_protox{};
   std::list<In6Pcb*> icmp6b;         // ping and raw ICMPv6 sockets (raw_ip6.cpp)
-  uint16_t ping_last_id = 0;
+  uint16_t ping_last_id = 0;         // the ping rover when the stack has no inet (ping_get_ident)
   Ip6Stat ip6stat;
   Icmp6Stat icmp6stat;
 };
@@ -218,6 +224,8 @@ PrUsrreqs ping6_usrreqs();
 PrUsrreqs rip6_usrreqs();
 // SOL_ICMPV6 ICMP6_FILTER (raw only); SOL_IPV6 IPV6_UNICAST_HOPS.
 int icmp6_ctloutput(Socket& so, Sockopt& sopt);
+// The error queue of a ping or raw ICMPv6 socket (in_errqueue_receive reads it).
+std::deque<SockErr>& icmp6_errq(Socket& so);
 int in6_sockaddr(const In6& a, uint16_t port, SockAddr* nam);
 int in6_getsin6(const SockAddr& nam, In6* a, uint16_t* port);  // EINVAL / EAFNOSUPPORT
 

@@ -7,6 +7,8 @@
 // ICMPv6 message, without the IPv6 header, less the types its ICMP6_FILTER
 // blocks, RFC 3542 §3.2). FreeBSD: netinet6/raw_ip6.c, icmp6.c
 // (icmp6_ctloutput); Linux: net/ipv6/ping.c, raw.c (rawv6_seticmpfilter).
+#include <time.h>
+#include <linux/errqueue.h>
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
 
@@ -14,6 +16,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "net/if.hpp"
 #include "netinet/in_var.hpp"
 #include "netinet6/in6_var.hpp"
 
@@ -48,6 +51,11 @@ int pcb_alloc(Socket& so, bool ping) {
   auto* p = new In6Pcb;
   p->so = &so;
   p->ping = ping;
+  // Linux ping_init_sock: a ping socket is IPv6-only (raw ones follow
+  // net.ipv6.bindv6only); both protosws have INET_PROTOSW_REUSE, so
+  // SO_REUSEADDR reads 1 (and ping sockets may share an identifier).
+  p->opts.v6only = ping || inet6_so(so).bindv6only;
+  so.so_options |= SOF_REUSEADDR;
   so.so_pcb = p;
   inet6_so(so).icmp6b.push_back(p);
   return 0;
@@ -61,25 +69,48 @@ void icmp6_detach(Socket& so) {
   delete p;
 }
 
-bool id_in_use(const Inet6& in6, uint16_t id) {
-  return std::any_of(in6.icmp6b.begin(), in6.icmp6b.end(), [id](const In6Pcb* p) { return p->ping && p->lport == id; });
+// Linux inet_autobind (inet_send_prepare, inet_dgram_connect): an unbound
+// ping socket takes an identifier before anything is checked, so a send or
+// connect that then fails leaves it bound. EAGAIN when none is free.
+int ping6_autobind(Socket& so) {
+  In6Pcb& p = pcb(so);
+  if (p.lport) return 0;
+  if (ping_get_ident(*so.so_stack, so, 0, &p.lport)) return EAGAIN;
+  so.so_state |= SS_ISBOUND;
+  return 0;
 }
 
-// Linux ping_get_port: the identifier asked for, or the next free one.
-int ping_getid(Inet6& in6, In6Pcb& p, uint16_t want) {
-  if (want) {
-    if (id_in_use(in6, want)) return EADDRINUSE;
-    p.lport = want;
-    return 0;
-  }
-  for (int i = 0; i < 65536; ++i) {
-    uint16_t id = ++in6.ping_last_id;
-    if (id && !id_in_use(in6, id)) {
-      p.lport = id;
-      return 0;
-    }
-  }
-  return EAGAIN;
+int ping6_presend(Socket& so) { return ping6_autobind(so); }
+
+// An interface by index (a scope id); nullptr: none.
+const ifnet* ifp_of_index(const Stack& st, uint32_t idx) {
+  if (const IfState* ifs = if_state(st))
+    for (auto& i : ifs->ifs)
+      if (uint32_t(i->if_index) == idx) return i.get();
+  return nullptr;
+}
+
+// Linux ping_check_bind_addr for IPv6: a whole sockaddr_in6, AF_INET6, a
+// unicast address (or ::; not multicast, not v4-mapped), a link-scope one
+// with its scope id (an existing interface, holding it), one of ours.
+// DEVIATION: no IPV6_FREEBIND on ICMPv6 sockets, and the scope id does not
+// bind the socket to its interface (scope ids are not used by routing).
+int ping6_check_bind_addr(Socket& so, const SockAddr& nam, In6* a, uint16_t* port) {
+  if (nam.len < sizeof(sockaddr_in6)) return EINVAL;
+  if (int e = in6_getsin6(nam, a, port)) return e;
+  const bool any = wire::in6_is_unspecified(*a);
+  sockaddr_in6 s;
+  std::memcpy(&s, &nam.ss, sizeof s);
+  const bool scoped = wire::in6_needs_scope_id(*a);
+  if ((!any && (wire::in6_is_multicast(*a) || wire::in6_is_v4mapped(*a))) || (scoped && !s.sin6_scope_id))
+    return EINVAL;
+  Inet6& in6 = inet6_so(so);
+  const ifnet* dev = nullptr;
+  if (s.sin6_scope_id && !(dev = ifp_of_index(*so.so_stack, s.sin6_scope_id))) return ENODEV;
+  if (any) return 0;
+  const ifnet* holder = in6_addr_ifp(in6, *a);
+  if (scoped ? holder != dev : !in6_localaddr(in6, *a)) return EADDRNOTAVAIL;
+  return 0;
 }
 
 int ping6_attach(Socket& so, int proto, const Td& td) {
@@ -101,41 +132,74 @@ int rip6_attach(Socket& so, int proto, const Td&) {
   return pcb_alloc(so, false);
 }
 
-int icmp6_bind(Socket& so, const SockAddr& nam, const Td&) {
+// Linux ping_bind: the address checks, then "bound once" (EINVAL, also
+// after a send or connect took an identifier), then the identifier.
+int ping6_bind(Socket& so, const SockAddr& nam, const Td&) {
+  In6Pcb& p = pcb(so);
+  In6 a;
+  uint16_t port;
+  if (int e = ping6_check_bind_addr(so, nam, &a, &port)) return e;
+  if (p.lport) return EINVAL;
+  if (int e = ping_get_ident(*so.so_stack, so, port, &p.lport)) return e;
+  p.laddr = a;
+  p.bindaddr_lock = !wire::in6_is_unspecified(a);
+  p.bindport_lock = port != 0;
+  so.so_state |= SS_ISBOUND;
+  return 0;
+}
+
+int rip6_bind(Socket& so, const SockAddr& nam, const Td&) {
   Inet6& in6 = inet6_so(so);
   In6Pcb& p = pcb(so);
   In6 a;
   uint16_t port;
   if (int e = in6_getsin6(nam, &a, &port)) return e;
   if (!wire::in6_is_unspecified(a) && !in6_localaddr(in6, a)) return EADDRNOTAVAIL;
-  if (p.ping && (p.lport || so.so_state & SS_ISBOUND)) return EINVAL;  // Linux ping_bind: bound once
-  if (p.ping)
-    if (int e = ping_getid(in6, p, port)) return e;
   p.laddr = a;
   so.so_state |= SS_ISBOUND;
   return 0;
 }
 
-int icmp6_connect(Socket& so, const SockAddr& nam, const Td&) {
+// Linux __udp_disconnect (ping's and raw's disconnect): the peer goes; the
+// source address unless bind fixed it; a ping socket's identifier unless
+// bind chose it (one a send or connect took is given back).
+int icmp6_disconnect(Socket& so) {
   In6Pcb& p = pcb(so);
-  if (nam.family() == AF_UNSPEC) {
-    p.faddr = {};
-    so.so_state &= ~SS_ISCONNECTED;
-    return 0;
+  p.faddr = {};
+  p.fport = 0;
+  if (!p.bindaddr_lock) p.laddr = {};
+  if (p.ping && !p.bindport_lock) {
+    p.lport = 0;
+    so.so_state &= ~SS_ISBOUND;
   }
-  In6 a;
-  uint16_t port;
-  if (int e = in6_getsin6(nam, &a, &port)) return e;
-  In6 src;
-  if (int e = in6_selectsrc(inet6_so(so), a, nullptr, &src)) return e;
-  p.faddr = a;
-  so.so_state |= SS_ISCONNECTED;
+  so.so_state &= ~SS_ISCONNECTED;
   return 0;
 }
 
-int icmp6_disconnect(Socket& so) {
-  pcb(so).faddr = {};
-  so.so_state &= ~SS_ISCONNECTED;
+// Linux inet_dgram_connect then ip6_datagram_connect(_v6_only for ping):
+// AF_UNSPEC disconnects; a ping socket is bound first; the destination and
+// its port (getpeername says ENOTCONN while it is 0); a source address is
+// chosen now unless one was bound. A v4-mapped destination: ENETUNREACH on
+// an IPv6-only socket (as every ping socket starts). DEVIATION: also
+// without IPV6_V6ONLY (Linux connects such a raw socket over IPv4; its
+// ping socket could not send there anyway: EINVAL).
+int icmp6_connect(Socket& so, const SockAddr& nam, const Td&) {
+  In6Pcb& p = pcb(so);
+  if (nam.len < sizeof(sa_family_t)) return EINVAL;
+  if (nam.family() == AF_UNSPEC) return icmp6_disconnect(so);
+  if (p.ping)
+    if (int e = ping6_autobind(so)) return e;
+  In6 a;
+  uint16_t port;
+  if (int e = in6_getsin6(nam, &a, &port)) return e;
+  if (wire::in6_is_v4mapped(a)) return ENETUNREACH;
+  if (wire::in6_is_unspecified(a)) a[15] = 1;  // Linux: :: means ::1
+  In6 src;
+  if (int e = in6_selectsrc(inet6_so(so), a, nullptr, &src)) return e;
+  if (wire::in6_is_unspecified(p.laddr)) p.laddr = src;
+  p.faddr = a;
+  p.fport = port;
+  so.so_state |= SS_ISCONNECTED;
   return 0;
 }
 
@@ -187,10 +251,10 @@ int ping6_send(Socket& so, int, mbuf* m, const SockAddr* addr, mbuf* control, co
   mbuf* h = m_pullup(data.release(), 8);
   if (!h) return ENOBUFS;
   data.reset(h);
-  // Linux ping_v6_sendmsg: only echo requests, code 0.
+  // Linux ping_v6_sendmsg: only echo requests, code 0; no v4-mapped destination.
   if (uint8_t(h->m_data[0]) != wire::ICMP6_ECHO_REQUEST_ || h->m_data[1] != std::byte(0)) return EINVAL;
-  if (!p.lport)
-    if (int e = ping_getid(in6, p, 0)) return e;
+  if (wire::in6_is_v4mapped(dst)) return EINVAL;
+  if (int e = ping6_autobind(so)) return e;
   wire::put16(h->m_data + 4, p.lport);
   return icmp6_send(in6, p, data.release(), dst, ctl.get());
 }
@@ -208,19 +272,25 @@ int rip6_send(Socket& so, int, mbuf* m, const SockAddr* addr, mbuf* control, con
   return icmp6_send(in6, pcb(so), h, dst, ctl.get());
 }
 
+// Linux inet6_getname: the port is inet_sport (a ping socket's identifier;
+// a raw socket's protocol, its inet_num); a peer only with a port, so a
+// socket connected to port 0 (as ping connects) says ENOTCONN.
 int icmp6_sockaddr(Socket& so, SockAddr* nam) {
   In6Pcb& p = pcb(so);
-  return in6_sockaddr(p.laddr, p.ping ? p.lport : 0, nam);
+  return in6_sockaddr(p.laddr, p.ping ? p.lport : uint16_t(IPPROTO_ICMPV6), nam);
 }
 
 int icmp6_peeraddr(Socket& so, SockAddr* nam) {
-  if (!(so.so_state & SS_ISCONNECTED)) return ENOTCONN;
-  return in6_sockaddr(pcb(so).faddr, 0, nam);
+  In6Pcb& p = pcb(so);
+  if (!(so.so_state & SS_ISCONNECTED) || !p.fport) return ENOTCONN;
+  return in6_sockaddr(p.faddr, p.fport, nam);
 }
 
+// Linux ping_lookup matches the bound address only (a connected ping socket
+// takes replies from anyone); raw sockets (raw_v6_match) the peer too.
 bool addr_ok(const In6Pcb& p, const wire::Ip6Repr& ip) {
   if (!wire::in6_is_unspecified(p.laddr) && p.laddr != ip.dst) return false;
-  return wire::in6_is_unspecified(p.faddr) || p.faddr == ip.src;
+  return p.ping || wire::in6_is_unspecified(p.faddr) || p.faddr == ip.src;
 }
 
 }  // namespace
@@ -262,22 +332,62 @@ bool ping6_input(Inet6& in6, std::span<const std::byte> msg, const wire::Ip6Repr
   return false;
 }
 
+namespace {
+
+// Linux ipv6_icmp_error: the error queued for MSG_ERRQUEUE (IPV6_RECVERR),
+// named by the quoted destination (port 0), the quoted ICMPv6 message as
+// its payload; so_error set, readers and writers woken.
+void icmp6_sockerr(In6Pcb& p, const Ip6CtlParam& c, bool queue) {
+  Socket& so = *p.so;
+  if (queue && p.errq.size() < 64) {
+    SockErr e;
+    e.v6 = true;
+    e.ee_errno = c.error;
+    e.ee_origin = SO_EE_ORIGIN_ICMP6;
+    e.ee_type = c.type;
+    e.ee_code = c.code;
+    e.ee_info = c.info;
+    e.offender6 = c.offender;
+    e.dst6 = c.dst;
+    e.payload.assign(c.quoted.begin() + c.off, c.quoted.end());
+    p.errq.push_back(std::move(e));
+  }
+  so.so_error = c.error;
+  sorwakeup(so);
+  sowwakeup(so);
+}
+
+}  // namespace
+
 void icmp6_ctlinput(Inet6& in6, const Ip6CtlParam& c) {
-  // Linux ping_err for IPv6: without IPV6_RECVERR only a fatal error on a
-  // connected socket is reported (so_error); with IPV6_RECVERR every one.
-  if (size_t(c.off) + 8 > c.quoted.size() || uint8_t(c.quoted[size_t(c.off)]) != wire::ICMP6_ECHO_REQUEST_) return;
+  if (size_t(c.off) + 8 > c.quoted.size()) return;
+  // Linux raw6_icmp_error/rawv6_err first: each raw ICMPv6 socket bound to
+  // the quoted source (or unbound) and connected to its destination (or
+  // not). Without IPV6_RECVERR only a connected one hears, and only of a
+  // fatal error (a Packet Too Big: fatal under IPV6_PMTUDISC_DO only).
+  for (In6Pcb* p : in6.icmp6b) {
+    if (p->ping) continue;
+    if (!wire::in6_is_unspecified(p->laddr) && p->laddr != c.src) continue;
+    if (!wire::in6_is_unspecified(p->faddr) && p->faddr != c.dst) continue;
+    const bool connected = p->so->so_state & SS_ISCONNECTED;
+    if (!p->opts.recverr && !connected) continue;
+    const bool hard = c.type == wire::ICMP6_PACKET_TOO_BIG_ ? p->opts.mtu_discover == IPV6_PMTUDISC_DO : c.fatal;
+    if (p->opts.recverr || hard) icmp6_sockerr(*p, c, p->opts.recverr);
+  }
+  // Linux ping_err for IPv6: the ping socket of the quoted echo request's
+  // identifier; without IPV6_RECVERR only a fatal error on a connected
+  // socket is reported (so_error); with it every one, queued.
+  if (uint8_t(c.quoted[size_t(c.off)]) != wire::ICMP6_ECHO_REQUEST_) return;
   const uint16_t id = wire::get16(&c.quoted[size_t(c.off) + 4]);
   for (In6Pcb* p : in6.icmp6b) {
     if (!p->ping || p->lport != id) continue;
-    Socket& so = *p->so;
-    if ((c.fatal && (so.so_state & SS_ISCONNECTED)) || p->opts.recverr) {
-      so.so_error = c.error;
-      sorwakeup(so);
-      sowwakeup(so);
-    }
+    if (!wire::in6_is_unspecified(p->laddr) && p->laddr != c.src) continue;
+    if ((c.fatal && (p->so->so_state & SS_ISCONNECTED)) || p->opts.recverr) icmp6_sockerr(*p, c, p->opts.recverr);
     return;
   }
 }
+
+std::deque<SockErr>& icmp6_errq(Socket& so) { return pcb(so).errq; }
 
 int icmp6_ctloutput(Socket& so, Sockopt& s) {
   In6Pcb& p = pcb(so);
@@ -295,10 +405,10 @@ int icmp6_ctloutput(Socket& so, Sockopt& s) {
     return sooptcopyout(s, p.filter.data(), sizeof p.filter);
   }
   // Linux rawv6_setsockopt / ping_setsockopt: SOL_IPV6 to ipv6_setsockopt,
-  // the same options as UDP's. DEVIATION: IPV6_RECVERR is kept and sets
-  // so_error for every error, but nothing is queued for MSG_ERRQUEUE.
+  // the same options as UDP's (IPV6_RECVERR off purges the error queue).
   if (s.sopt_level == IPPROTO_IPV6) {
     Ip6OptTarget t{p.opts};
+    t.errq = &p.errq;
     t.bound = !p.ping || p.lport;  // a raw socket's inet_num is its protocol
     if (!set && s.sopt_name == IPV6_MTU && (so.so_state & SS_ISCONNECTED)) t.mtu = int(ip6_pmtu(inet6_so(so), p.faddr));
     return ip6_ctloutput(so, t, s);
@@ -310,20 +420,23 @@ PrUsrreqs ping6_usrreqs() {
   PrUsrreqs u{};
   u.pru_attach = ping6_attach;
   u.pru_detach = icmp6_detach;
-  u.pru_bind = icmp6_bind;
+  u.pru_bind = ping6_bind;
   u.pru_connect = icmp6_connect;
   u.pru_disconnect = icmp6_disconnect;
   u.pru_shutdown = icmp6_shutdown;
   u.pru_send = ping6_send;
   u.pru_sockaddr = icmp6_sockaddr;
   u.pru_peeraddr = icmp6_peeraddr;
+  u.pru_presend = ping6_presend;
   return u;
 }
 
 PrUsrreqs rip6_usrreqs() {
   PrUsrreqs u = ping6_usrreqs();
   u.pru_attach = rip6_attach;
+  u.pru_bind = rip6_bind;
   u.pru_send = rip6_send;
+  u.pru_presend = nullptr;  // a raw socket's inet_num is its protocol: never autobound
   return u;
 }
 

@@ -20,10 +20,11 @@ in_ns() { local p=$1; shift; nsenter -t "$p" -n -- "$@"; }
 # ns_base [PREFIX...]: lo up, IPv6 off (nothing but our IPv4 on the links);
 # with COMPAT_INET6=1 (the IPv6 cases) IPv6 on instead, with no duplicate
 # address detection, router solicitation or autoconfiguration, so that the
-# 2001:db8:: addresses work at once and nothing else appears on the links,
-# and ping sockets allowed to root's group (both runs alike).
+# 2001:db8:: addresses work at once and nothing else appears on the links.
+# Both: ping sockets allowed to root's group (both runs alike).
 ns_base() {
   "$@" ip link set lo up
+  "$@" sysctl -qw "net.ipv4.ping_group_range=0 0" || return 1
   if [ "${COMPAT_INET6:-0}" = 1 ]; then
     local k
     for k in all default; do
@@ -32,7 +33,6 @@ ns_base() {
         net.ipv6.conf.$k.accept_ra=0 net.ipv6.conf.$k.autoconf=0 || return 1
     done
     "$@" sysctl -qw net.ipv6.conf.lo.disable_ipv6=0 || return 1
-    "$@" sysctl -qw "net.ipv4.ping_group_range=0 0" || return 1
     return 0
   fi
   "$@" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null || true

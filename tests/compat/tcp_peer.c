@@ -36,6 +36,8 @@
  *   reject6 KEY              answer every later IPv6 segment of that
  *                            connection with an ICMPv6 administratively
  *                            prohibited (nftables in the peer's namespace)
+ *   reject KEY               the same for a connection of either family
+ *                            (IPv4: ICMP 3/13, communication prohibited)
  * With ADDR,ADDR6 (the IPv6 compat cases) every listener exists on both
  * addresses; a port's KEY is its most recent connection on either; connect
  * takes an address of either family.
@@ -353,14 +355,15 @@ static void command(char *line) {
                "nft add rule inet tskpeer out tcp dport %d drop", port, port);
       snprintf(out, sizeof out, "%s", system(sh) == 0 ? "ok" : "nft failed");
     } else snprintf(out, sizeof out, "error %s", ename(errno));
-  } else if (c && strcmp(cmd, "reject6") == 0) {
+  } else if (c && (strcmp(cmd, "reject6") == 0 || strcmp(cmd, "reject") == 0)) {
     struct sockaddr_storage a;
     socklen_t l = sizeof a;
     char sh[300];
     if (getpeername(c->fd, (struct sockaddr *)&a, &l) == 0) {
       int port = ntohs(((struct sockaddr_in *)&a)->sin_port);
-      snprintf(sh, sizeof sh, "nft add rule inet tskpeer in meta nfproto ipv6 tcp sport %d "
-               "reject with icmpv6 type admin-prohibited", port);
+      const int v6 = a.ss_family == AF_INET6;
+      snprintf(sh, sizeof sh, "nft add rule inet tskpeer in meta nfproto %s tcp sport %d "
+               "reject with %s type admin-prohibited", v6 ? "ipv6" : "ipv4", port, v6 ? "icmpv6" : "icmp");
       snprintf(out, sizeof out, "%s", system(sh) == 0 ? "ok" : "nft failed");
     } else snprintf(out, sizeof out, "error %s", ename(errno));
   } else if (strcmp(cmd, "accepts") == 0) {

@@ -25,6 +25,9 @@
  *     "ptb DST DPORT SPORT MTU" -> an ICMPv6 Packet Too Big (MTU) to DST
  *        quoting a UDP datagram of 1400 bytes from DST:DPORT to
  *        [ADDR6]:SPORT (its IPv6 and UDP headers and 32 bytes); "done"
+ *     "echoerr DST TYPE CODE INFO ID SEQ" -> an ICMPv6 error to DST quoting
+ *        an echo request from DST to ADDR6 with identifier ID, sequence SEQ
+ *        and 16 bytes "echo echo echo !"; "done"
  * Usage: udp_peer ADDR[,ADDR6] READY_FILE (the file appears once all are bound). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -129,36 +132,57 @@ static int send_lite(const char *addr, const char *dst, int dport, int sport, in
   return n == (ssize_t)len ? 0 : -1;
 }
 
-/* The "ptb" command: RFC 4443 §3.2 Packet Too Big, made on a raw ICMPv6
- * socket (the kernel computes the checksum). */
-static int send_ptb(const char *addr6, const char *dst, int dport, int sport, int mtu) {
-  unsigned char m[8 + 40 + 8 + 32];
+/* An ICMPv6 error (TYPE CODE INFO) to DST, made on a raw ICMPv6 socket (the
+ * kernel computes the checksum), quoting a datagram from DST to ADDR6: its
+ * IPv6 header (next header NXT, payload length PLEN) and the L4LEN bytes at L4. */
+static int send_icmp6_err(const char *addr6, const char *dst, int type, int code, uint32_t info, int nxt,
+                          const unsigned char *l4, size_t l4len, int plen) {
+  unsigned char m[8 + 40 + 64];
+  if (l4len > 64) return -1;
   memset(m, 0, sizeof m);
-  m[0] = 2; /* ICMP6_PACKET_TOO_BIG */
-  m[4] = (unsigned char)(mtu >> 24), m[5] = (unsigned char)(mtu >> 16);
-  m[6] = (unsigned char)(mtu >> 8), m[7] = (unsigned char)mtu;
-  unsigned char *ip = m + 8, *udp = m + 48;
-  const int plen = 1408; /* UDP header + 1400 bytes */
+  m[0] = (unsigned char)type, m[1] = (unsigned char)code;
+  m[4] = (unsigned char)(info >> 24), m[5] = (unsigned char)(info >> 16);
+  m[6] = (unsigned char)(info >> 8), m[7] = (unsigned char)info;
+  unsigned char *ip = m + 8;
   ip[0] = 0x60;
   ip[4] = (unsigned char)(plen >> 8), ip[5] = (unsigned char)plen;
-  ip[6] = IPPROTO_UDP;
+  ip[6] = (unsigned char)nxt;
   ip[7] = 64;
   struct in6_addr src, to;
   if (inet_pton(AF_INET6, dst, &src) != 1 || inet_pton(AF_INET6, addr6, &to) != 1) return -1;
   memcpy(ip + 8, &src, 16);
   memcpy(ip + 24, &to, 16);
-  udp[0] = (unsigned char)(dport >> 8), udp[1] = (unsigned char)dport;
-  udp[2] = (unsigned char)(sport >> 8), udp[3] = (unsigned char)sport;
-  udp[4] = (unsigned char)(plen >> 8), udp[5] = (unsigned char)plen;
-  memset(udp + 8, 'p', 32);
+  memcpy(m + 48, l4, l4len);
+  const size_t len = 48 + l4len;
   int r = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6);
   if (r < 0) return -1;
   struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_addr = to};
   bind(r, (struct sockaddr *)&a, sizeof a);
   struct sockaddr_in6 t = {.sin6_family = AF_INET6, .sin6_addr = src};
-  ssize_t n = sendto(r, m, sizeof m, 0, (struct sockaddr *)&t, sizeof t);
+  ssize_t n = sendto(r, m, len, 0, (struct sockaddr *)&t, sizeof t);
   close(r);
-  return n == (ssize_t)sizeof m ? 0 : -1;
+  return n == (ssize_t)len ? 0 : -1;
+}
+
+/* The "ptb" command: RFC 4443 §3.2 Packet Too Big quoting a UDP datagram. */
+static int send_ptb(const char *addr6, const char *dst, int dport, int sport, int mtu) {
+  unsigned char udp[8 + 32];
+  const int plen = 1408; /* UDP header + 1400 bytes */
+  udp[0] = (unsigned char)(dport >> 8), udp[1] = (unsigned char)dport;
+  udp[2] = (unsigned char)(sport >> 8), udp[3] = (unsigned char)sport;
+  udp[4] = (unsigned char)(plen >> 8), udp[5] = (unsigned char)plen;
+  udp[6] = udp[7] = 0;
+  memset(udp + 8, 'p', 32);
+  return send_icmp6_err(addr6, dst, 2, 0, (uint32_t)mtu, IPPROTO_UDP, udp, sizeof udp, plen);
+}
+
+/* The "echoerr" command: an ICMPv6 error quoting an echo request (identifier
+ * ID, sequence SEQ, data "echo echo echo !"), as a router would about a ping. */
+static int send_echoerr(const char *addr6, const char *dst, int type, int code, int info, int id, int seq) {
+  unsigned char e[8 + 16] = {128, 0, 0, 0, (unsigned char)(id >> 8), (unsigned char)id,
+                             (unsigned char)(seq >> 8), (unsigned char)seq};
+  memcpy(e + 8, "echo echo echo !", 16);
+  return send_icmp6_err(addr6, dst, type, code, (uint32_t)info, IPPROTO_ICMPV6, e, sizeof e, (int)sizeof e);
 }
 
 static char last[200] = "none";
@@ -211,6 +235,11 @@ static void command(int s, const char *addr, const char *addr6) {
   } else if (sscanf(buf, "ptb %63s %d %d %d", dst, &dport, &sport, &mtu) == 4) {
     snprintf(reply, sizeof reply, "%s",
              !addr6 ? "no IPv6 address" : send_ptb(addr6, dst, dport, sport, mtu) ? strerror(errno) : "done");
+  } else if (sscanf(buf, "echoerr %63s %d %d %d %d %d", dst, &field, &cov, &mtu, &dport, &sport) == 6) {
+    snprintf(reply, sizeof reply, "%s",
+             !addr6 ? "no IPv6 address"
+             : send_echoerr(addr6, dst, field, cov, mtu, dport, sport) ? strerror(errno)
+                                                                     : "done");
   } else if (strcmp(buf, "last") == 0) {
     snprintf(reply, sizeof reply, "%s", last);
     strcpy(last, "none");

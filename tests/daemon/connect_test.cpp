@@ -286,6 +286,27 @@ TEST_CASE("a reset with the application's data unread in the channel gives its e
   CHECK(r.gone(id));
 }
 
+TEST_CASE("a pending error on a connection that goes on is the application's: its later bytes still reach the protocol") {
+  ConnRig r;
+  REQUIRE(r.h.started());
+  uint64_t id = 0;
+  int fd = r.connected(&id);
+  REQUIRE(fd >= 0);
+  // An ICMP error reported at once (IP_RECVERR): so_error, still connected.
+  r.on_socket(id, [](Socket& so) { so.so_error = EHOSTUNREACH; });
+  REQUIRE(::write(fd, "after", 5) == 5);  // written before the application could know
+  std::string got;
+  for (int i = 0; i < 300 && got.size() < 5; ++i) {
+    got = r.sent();
+    if (got.size() < 5) ::usleep(10000);
+  }
+  CHECK(got == "after");
+  CHECK(r.so_error(id) == EHOSTUNREACH);  // not consumed by the daemon's send
+  CHECK(r.so_error(id) == 0);
+  ::close(fd);
+  CHECK(r.gone(id));
+}
+
 TEST_CASE("a reset with nothing unread: the daemon leaves a byte in its end through the app's, POLLERR and ECONNRESET once") {
   ConnRig r;
   REQUIRE(r.h.started());

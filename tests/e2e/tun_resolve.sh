@@ -21,29 +21,10 @@
 set -euo pipefail
 build=$(cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
-source "$here/../support/tun_ns.sh"
-if [ -z "${TUNSOCK_E2E_IN_NS:-}" ]; then
-  u=-n
-  [ "$(id -u)" -eq 0 ] || u=-rn
-  export TUNSOCK_E2E_IN_NS=1
-  exec unshare -m -u $u -- bash "$0" "$@"
-fi
-mount --make-rprivate / 2>/dev/null || true
-# A host name in the test's domain (a UTS namespace of its own): NI_NOFQDN
-# strips ".example.test" from the names getnameinfo finds.
-hostname box.example.test
-
-work=$(mktemp -d /tmp/tunsock-tun-resolve.XXXXXX)
-dpid= hpid=
-cleanup() {
-  set +e
-  [ -n "$dpid" ] && kill "$dpid" 2>/dev/null
-  [ -n "$hpid" ] && kill "$hpid" 2>/dev/null
-  tun_stop 2>/dev/null
-  umount /etc/resolv.conf /etc/hosts 2>/dev/null
-  [ -n "${TSK_KEEP:-}" ] || rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=tun_resolve_lib.sh
+source "$here/tun_resolve_lib.sh"
+resolve_enter_ns "$@"
+resolve_begin tun-resolve
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null || true
 tun_start "$work"
 # The answers' addresses (198.19.0.0/16) reachable from both sides, so that
@@ -69,13 +50,9 @@ printf 'nameserver %s\nsearch example.test\noptions ndots:2 timeout:2 attempts:2
 printf 'nameserver 198.18.0.77\noptions timeout:1 attempts:1\n' >"$work/resolv.dead"
 printf 'nameserver %s\noptions timeout:1 attempts:1\n' "$HOST_IP" >"$work/resolv.quick"
 printf 'nameserver 2001:db8::53\nnameserver %s\noptions timeout:3 attempts:1\n' "$HOST_IP" >"$work/resolv.v6first"
-cp "$work/resolv.main" "$work/resolv.conf"
-mount --bind "$work/hosts" /etc/hosts
-mount --bind "$work/resolv.conf" /etc/resolv.conf
-use_resolv() { cat "$work/resolv.$1" >"$work/resolv.conf"; }
+resolve_mount
 
-dnsmasq --no-daemon --no-resolv --no-hosts --bind-interfaces --listen-address="$HOST_IP" --port=53 \
-  --user="$(id -un)" --pid-file="$work/dnsmasq.pid" --log-queries --local=/test/ --local=/19.198.in-addr.arpa/ \
+resolve_dnsmasq "$HOST_IP:53 " --listen-address="$HOST_IP" --local=/19.198.in-addr.arpa/ \
   --host-record=www.example.test,198.19.0.10 \
   --host-record=v6.example.test,2001:db8::10 \
   --host-record=both.example.test,198.19.0.11,2001:db8::11 \
@@ -84,17 +61,13 @@ dnsmasq --no-daemon --no-resolv --no-hosts --bind-interfaces --listen-address="$
   --host-record=web.example.test,"$HOST_IP" \
   --cname=alias.example.test,www.example.test \
   $(for i in $(seq 10 49); do printf -- '--host-record=big.example.test,198.19.1.%d ' "$i"; done) \
-  --cname=alias2.example.test,alias.example.test \
-  >"$work/dnsmasq.log" 2>&1 &
-dpid=$!
-wait_for 5 sh -c "ss -lun | grep -q '$HOST_IP:53 '" || { echo "FAIL: dnsmasq did not start"; cat "$work/dnsmasq.log"; exit 1; }
+  --cname=alias2.example.test,alias.example.test
 
 # big.example.test: 40 A records, more than a 512-byte UDP answer holds:
 # truncated, asked again over TCP (through the stack's TCP under the shim).
 names=(www.example.test v6.example.test both.example.test alias2.example.test nosuch.example.test
        www filehost.test filealias filehost6.test www2.example.test localhost a.b
        www.example.test. WWW.Example.TEST)
-check=$build/bin/resolve_check
 transcript() {  # transcript TAG PREFIX...: every case, into $work/TAG.txt
   local tag=$1; shift
   {
@@ -139,12 +112,8 @@ files_shim() { files_check shim env LD_PRELOAD="$build/lib/libtunsock.so"; }
 
 # The web server for curl, started now: its start-up reverse lookup of its
 # own address (socket.getfqdn; the hosts file answers it) is the kernel's.
-mkdir -p "$work/www" && echo "resolved through the stack" >"$work/www/index.html"
-python3 -m http.server --bind "$HOST_IP" --directory "$work/www" 8080 >"$work/http.log" 2>&1 &
-hpid=$!
-wait_for 30 sh -c "ss -ltn | grep -q '$HOST_IP:8080 '" || { echo "FAIL: http.server did not start"; exit 1; }
+resolve_http "$HOST_IP" "$HOST_IP:8080 "
 
-fail=0
 transcript kernel
 files_check kernel
 # glibc's own resolver under the shim on request, or when inet is not the
@@ -163,37 +132,13 @@ grep -q "^getaddrinfo(www.example.test, NULL, family=0 socktype=0 flags=0): 0" "
   { echo "FAIL: the responder does not answer on the kernel"; cat "$work/kernel.txt"; exit 1; }
 
 # From here on the namespace's kernel may not carry DNS through lo.
-drop_kernel_dns() {  # (re)made with its counters at 0
-  nft delete table inet tskr 2>/dev/null || true
-  nft -f - <<'EOF'
-table inet tskr {
-  chain out {
-    type filter hook output priority 0;
-    oifname "lo" udp dport 53 counter drop
-    oifname "lo" tcp dport 53 counter reject with tcp reset
-  }
-}
-EOF
-}
 drop_kernel_dns
-# The rule works: glibc's own resolver (TUNSOCK_RESOLVER=host) now fails.
 use_resolv quick
-sanity=$(TUNSOCK_RESOLVER=host LD_PRELOAD="$build/lib/libtunsock.so" timeout 20 "$check" --few www.example.test 2>&1 || true)
-grep -q "^getaddrinfo(www.example.test, NULL, family=0 socktype=0 flags=0): EAI_AGAIN$" <<<"$sanity" ||
-  { echo "FAIL: the kernel's DNS is not dropped: a fall-through would pass"; echo "$sanity"; fail=1; }
+resolve_rule_works 20
 drop_kernel_dns
 lines_before=$(wc -l <"$work/dnsmasq.log")
 transcript shim env TUNSOCK_SHIM_LOG="$work/shim.log" LD_PRELOAD="$build/lib/libtunsock.so"
-if diff -u "$work/kernel.txt" "$work/shim.txt" >"$work/diff.txt"; then
-  echo "transcripts match: $(grep -c '^getaddrinfo\|^gethostby\|^res_\|getnameinfo' "$work/kernel.txt") calls"
-else
-  echo "FAIL: kernel and shim transcripts differ"; cat "$work/diff.txt"; fail=1
-fi
-dropped_by() {  # dropped_by WHAT: fail when the kernel carried DNS of the shim's runs
-  local n
-  n=$(nft list table inet tskr | awk '{for (i = 1; i < NF; ++i) if ($i == "packets") s += $(i + 1)} END {print s + 0}')
-  [ "${n:-0}" = 0 ] || { echo "FAIL: the kernel carried $n DNS packets through lo (by $1)"; fail=1; }
-}
+resolve_compare
 dropped_by "the shim's transcript"
 files_shim
 diff -u "$work/files.kernel.txt" "$work/files.shim.txt" || { echo "FAIL: hosts-file transcripts differ"; fail=1; }
@@ -206,17 +151,7 @@ echo "--- AI_ADDRCONFIG as glibc decides it, on a loopback-only view"
 # glibc narrows nothing and refuses AF_INET and AF_INET6 alike), and under
 # the shim a daemon without --tun (its interfaces: lo with 127.0.0.1/8):
 # the same answers. (The daemon's TUN addresses: the transcripts above.)
-ac_names="localhost filehost.test multi.test NULL 198.18.0.9 2001:db8::9"
-# shellcheck disable=SC2016,SC2086
-unshare -n -- bash -c '
-  b=$1 w=$2; shift 2
-  ip link set lo up
-  "$b/bin/resolve_check" --addrconfig "$@" >"$w/addrconfig.kernel.txt" 2>&1
-  export TUNSOCK_SOCKET=$w/lo-only.sock
-  "$b/bin/tunsockd" --socket "$TUNSOCK_SOCKET" >"$w/lo-only.log" 2>&1 & d=$!
-  for _ in $(seq 200); do [ -S "$TUNSOCK_SOCKET" ] && break; sleep 0.025; done
-  LD_PRELOAD=$b/lib/libtunsock.so timeout 30 "$b/bin/resolve_check" --addrconfig "$@" >"$w/addrconfig.shim.txt" 2>&1
-  kill $d; wait $d 2>/dev/null' bash "$build" "$work" $ac_names || true
+resolve_addrconfig addrconfig "" "" "" localhost filehost.test multi.test NULL 198.18.0.9 2001:db8::9
 if ! grep -q "^getaddrinfo(localhost, 80, family=2 socktype=1 flags=0x20): EAI_NONAME$" "$work/addrconfig.kernel.txt"; then
   echo "FAIL: the loopback-only namespace's glibc does not refuse AF_INET with AI_ADDRCONFIG"; fail=1
 fi
@@ -263,22 +198,14 @@ echo "threads: $par"
 body=$(TUNSOCK_SHIM_LOG="$work/shim.log" timeout 20 "$build/bin/tunsock" curl -s --max-time 10 http://web.example.test:8080/ || true)
 echo "curl: $body"
 [ "$body" = "resolved through the stack" ] || { echo "FAIL: curl http://web.example.test:8080/ under the shim"; fail=1; }
-kill "$hpid" 2>/dev/null || true; wait "$hpid" 2>/dev/null || true; hpid=
+resolve_http_stop
 dropped_by "getent, python3 and curl"
 
-kill "$dpid" 2>/dev/null || true; wait "$dpid" 2>/dev/null || true; dpid=
-tun_stop
-grep -q "Out IP $STACK_IP\.[0-9]* > $HOST_IP\.53: UDP, length [0-9]*" "$work/daemon.log" ||
-  { echo "FAIL: no query to port 53 in the daemon's packet log"; fail=1; }
-grep -q "Out IP $STACK_IP\.[0-9]* > $HOST_IP\.53: Flags \[S\]" "$work/daemon.log" ||
-  { echo "FAIL: no DNS over TCP (the truncated answer) in the daemon's packet log"; fail=1; }
-grep -q "Out IP $STACK_IP\.[0-9]* > 198.18.0.77\.53: UDP" "$work/daemon.log" ||
-  { echo "FAIL: the query to the silent server did not leave through the stack"; fail=1; }
-if [ $fail -ne 0 ]; then
-  echo "--- shim log (tail)"; tail -30 "$work/shim.log" 2>/dev/null || true
-  echo "--- daemon log (tail)"; tail -30 "$work/daemon.log"
-  echo FAIL
-else
-  echo PASS
-fi
-exit $fail
+resolve_end
+logged "Out IP $STACK_IP\.[0-9]* > $HOST_IP\.53: UDP, length [0-9]*" \
+  "no query to port 53 in the daemon's packet log"
+logged "Out IP $STACK_IP\.[0-9]* > $HOST_IP\.53: Flags \[S\]" \
+  "no DNS over TCP (the truncated answer) in the daemon's packet log"
+logged "Out IP $STACK_IP\.[0-9]* > 198.18.0.77\.53: UDP" \
+  "the query to the silent server did not leave through the stack"
+resolve_verdict

@@ -23,30 +23,14 @@
 set -euo pipefail
 build=$(cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
-source "$here/../support/tun_ns.sh"
-if [ -z "${TUNSOCK_E2E_IN_NS:-}" ]; then
-  u=-n
-  [ "$(id -u)" -eq 0 ] || u=-rn
-  export TUNSOCK_E2E_IN_NS=1
-  exec unshare -m -u $u -- bash "$0" "$@"
-fi
-mount --make-rprivate / 2>/dev/null || true
-hostname box.example.test
+# shellcheck source=tun_resolve_lib.sh
+source "$here/tun_resolve_lib.sh"
+resolve_enter_ns "$@"
 
 STACK_IP6=2001:db8::2
 HOST_IP6=2001:db8::1
 SILENT6=2001:db8::77
-work=$(mktemp -d /tmp/tunsock-tun-resolve6.XXXXXX)
-dpid= hpid=
-cleanup() {
-  set +e
-  [ -n "$dpid" ] && kill "$dpid" 2>/dev/null
-  [ -n "$hpid" ] && kill "$hpid" 2>/dev/null
-  tun_stop 2>/dev/null
-  umount /etc/resolv.conf /etc/hosts 2>/dev/null
-  [ -n "${TSK_KEEP:-}" ] || rm -rf "$work"
-}
-trap cleanup EXIT
+resolve_begin tun-resolve6
 TUN_EXTRA_ARGS="--address $STACK_IP6/64 --gateway $HOST_IP6"
 tun_start "$work"
 sysctl -qw "net.ipv6.conf.$TUN_DEV.disable_ipv6=0"
@@ -79,14 +63,10 @@ printf 'nameserver %s\noptions timeout:2 attempts:2\n' "$HOST_IP" >"$work/resolv
 printf 'nameserver %s\noptions timeout:1 attempts:2\n' "$SILENT6" >"$work/resolv.silent"
 printf 'nameserver %s\nnameserver %s\noptions timeout:1 attempts:1\n' "$SILENT6" "$HOST_IP" >"$work/resolv.silentfirst"
 printf 'nameserver %s\nnameserver %s\noptions rotate timeout:2 attempts:2\n' "$HOST_IP" "$HOST_IP6" >"$work/resolv.rotate"
-cp "$work/resolv.main" "$work/resolv.conf"
-mount --bind "$work/hosts" /etc/hosts
-mount --bind "$work/resolv.conf" /etc/resolv.conf
-use_resolv() { cat "$work/resolv.$1" >"$work/resolv.conf"; }
+resolve_mount
 
-dnsmasq --no-daemon --no-resolv --no-hosts --bind-interfaces --listen-address="$HOST_IP" \
-  --listen-address="$HOST_IP6" --port=53 --user="$(id -un)" --pid-file="$work/dnsmasq.pid" --log-queries \
-  --local=/test/ --local=/198.in-addr.arpa/ --local=/8.b.d.0.1.0.0.2.ip6.arpa/ \
+resolve_dnsmasq "\\[$HOST_IP6\\]:53 " --listen-address="$HOST_IP" --listen-address="$HOST_IP6" \
+  --local=/198.in-addr.arpa/ --local=/8.b.d.0.1.0.0.2.ip6.arpa/ \
   --host-record=www.example.test,198.19.0.10 \
   --host-record=v6.example.test,2001:db8:1::10 \
   --host-record=both.example.test,198.19.0.11,2001:db8:1::11 \
@@ -94,17 +74,12 @@ dnsmasq --no-daemon --no-resolv --no-hosts --bind-interfaces --listen-address="$
   --host-record=web6.example.test,"$HOST_IP6" \
   --cname=alias.example.test,v6.example.test \
   --cname=alias2.example.test,alias.example.test \
-  $(for i in $(seq 10 49); do printf -- '--host-record=big6.example.test,2001:db8:1::1:%d ' "$i"; done) \
-  >"$work/dnsmasq.log" 2>&1 &
-dpid=$!
-wait_for 5 sh -c "ss -lun | grep -q '\\[$HOST_IP6\\]:53 '" ||
-  { echo "FAIL: dnsmasq did not start"; cat "$work/dnsmasq.log"; exit 1; }
+  $(for i in $(seq 10 49); do printf -- '--host-record=big6.example.test,2001:db8:1::1:%d ' "$i"; done)
 
 names=(www.example.test v6.example.test both.example.test alias2.example.test nosuch.example.test v6
        filehost6.test filealias6 multi.test localhost web6.example.test)
 reverse=(2001:db8:1::10 2001:db8:1::11 2001:db8:1::99 "$HOST_IP6" 2001:db8:1::50 ::1 ::ffff:198.19.0.10
          fe80::1 198.19.0.11)
-check=$build/bin/resolve_check
 # silent PREFIX...: the silent server's case, its wall time into $work/silent.ms
 silent() {
   local t0
@@ -151,12 +126,8 @@ rotate() {
 }
 
 # The web server for curl: dual-stack on the kernel ([::]:8080).
-mkdir -p "$work/www" && echo "resolved through the stack" >"$work/www/index.html"
-python3 -m http.server --bind :: --directory "$work/www" 8080 >"$work/http.log" 2>&1 &
-hpid=$!
-wait_for 30 sh -c "ss -ltn | grep -q ':8080 '" || { echo "FAIL: http.server did not start"; exit 1; }
+resolve_http :: ":8080 "
 
-fail=0
 # The kernel's queries to the silent server, counted on the way out.
 nft -f - <<EOF
 table inet tskcount {
@@ -174,38 +145,14 @@ grep -q "^getaddrinfo(www.example.test, NULL, family=0 socktype=0 flags=0): 0" "
   { echo "FAIL: the responder does not answer on the kernel"; cat "$work/kernel.txt"; exit 1; }
 
 # From here on the namespace's kernel may not carry DNS through lo.
-drop_kernel_dns() {  # (re)made with its counters at 0
-  nft delete table inet tskr 2>/dev/null || true
-  nft -f - <<'NFT'
-table inet tskr {
-  chain out {
-    type filter hook output priority 0;
-    oifname "lo" udp dport 53 counter drop
-    oifname "lo" tcp dport 53 counter reject with tcp reset
-  }
-}
-NFT
-}
-dropped_by() {  # dropped_by WHAT: fail when the kernel carried DNS of the shim's runs
-  local n
-  n=$(nft list table inet tskr | awk '{for (i = 1; i < NF; ++i) if ($i == "packets") s += $(i + 1)} END {print s + 0}')
-  [ "${n:-0}" = 0 ] || { echo "FAIL: the kernel carried $n DNS packets through lo (by $1)"; fail=1; }
-}
 drop_kernel_dns
-# The rule works: glibc's own resolver (TUNSOCK_RESOLVER=host) now fails.
-sanity=$(TUNSOCK_RESOLVER=host LD_PRELOAD="$build/lib/libtunsock.so" timeout 30 "$check" --few www.example.test 2>&1 || true)
-grep -q "^getaddrinfo(www.example.test, NULL, family=0 socktype=0 flags=0): EAI_AGAIN$" <<<"$sanity" ||
-  { echo "FAIL: the kernel's DNS is not dropped: a fall-through would pass"; echo "$sanity"; fail=1; }
+resolve_rule_works 30
 drop_kernel_dns
 
 shim_env=(env TUNSOCK_SHIM_LOG="$work/shim.log" LD_PRELOAD="$build/lib/libtunsock.so")
 lines_before=$(wc -l <"$work/dnsmasq.log")
 transcript shim "${shim_env[@]}"
-if diff -u "$work/kernel.txt" "$work/shim.txt" >"$work/diff.txt"; then
-  echo "transcripts match: $(grep -c '^getaddrinfo\|^gethostby\|^res_\|getnameinfo' "$work/kernel.txt") calls"
-else
-  echo "FAIL: kernel and shim transcripts differ"; cat "$work/diff.txt"; fail=1
-fi
+resolve_compare
 rotate shim "${shim_env[@]}"
 diff -u "$work/rotate.kernel.txt" "$work/rotate.shim.txt" || { echo "FAIL: rotate transcripts differ"; fail=1; }
 dropped_by "the shim's transcripts"
@@ -239,20 +186,10 @@ echo "--- AI_ADDRCONFIG on an IPv6-only view"
 # holds: addresses count whatever the link's state), and under
 # the shim a daemon whose only --address is IPv6 (a TUN device of that
 # namespace): IPv6 counts, IPv4 does not (127.0.0.1 never does).
-# shellcheck disable=SC2016
-unshare -n -- bash -c '
-  b=$1 w=$2; shift 2
-  ip link set lo up
-  ip tuntap add d6 mode tun && ip link set d6 up
+resolve_addrconfig addrconfig6 "ip tuntap add d6 mode tun && ip link set d6 up
   sysctl -qw net.ipv6.conf.d6.accept_dad=0 2>/dev/null || true
-  ip -6 addr add 2001:db8:5::1/64 dev d6 nodad
-  "$b/bin/resolve_check" --addrconfig "$@" >"$w/addrconfig6.kernel.txt" 2>&1
-  ip link del d6
-  export TUNSOCK_SOCKET=$w/v6-only.sock
-  "$b/bin/tunsockd" --socket "$TUNSOCK_SOCKET" --tun tsk9 --address 2001:db8:5::2/64 >"$w/v6-only.log" 2>&1 & d=$!
-  for _ in $(seq 200); do [ -S "$TUNSOCK_SOCKET" ] && break; sleep 0.025; done
-  LD_PRELOAD=$b/lib/libtunsock.so timeout 30 "$b/bin/resolve_check" --addrconfig "$@" >"$w/addrconfig6.shim.txt" 2>&1
-  kill $d; wait $d 2>/dev/null' bash "$build" "$work" localhost filehost6.test multi.test NULL 198.18.0.9 2001:db8::9 || true
+  ip -6 addr add 2001:db8:5::1/64 dev d6 nodad" "ip link del d6" "--tun tsk9 --address 2001:db8:5::2/64" \
+  localhost filehost6.test multi.test NULL 198.18.0.9 2001:db8::9
 grep -q "^getaddrinfo(localhost, 80, family=2 socktype=1 flags=0x20): EAI_NONAME$" "$work/addrconfig6.kernel.txt" ||
   { echo "FAIL: the IPv6-only namespace's glibc does not refuse AF_INET with AI_ADDRCONFIG"; fail=1; }
 diff -u "$work/addrconfig6.kernel.txt" "$work/addrconfig6.shim.txt" ||
@@ -268,24 +205,15 @@ for server in v4 main; do
   done
 done
 use_resolv main
-kill "$hpid" 2>/dev/null || true; wait "$hpid" 2>/dev/null || true; hpid=
+resolve_http_stop
 grep -q "\"GET / HTTP/1.1\" 200" "$work/http.log" || { echo "FAIL: http.server saw no request"; fail=1; }
 dropped_by "curl"
 
-kill "$dpid" 2>/dev/null || true; wait "$dpid" 2>/dev/null || true; dpid=
-tun_stop
-log=$work/daemon.log
-grep -q "Out IP6 $STACK_IP6\.[0-9]* > $HOST_IP6\.53: UDP" "$log" ||
-  { echo "FAIL: no query to [$HOST_IP6]:53 in the daemon's packet log"; fail=1; }
-grep -q "Out IP6 $STACK_IP6\.[0-9]* > $HOST_IP6\.53: Flags \[S\]" "$log" ||
-  { echo "FAIL: no DNS over TCP over IPv6 (the truncated answer) in the daemon's packet log"; fail=1; }
-grep -q "Out IP6 $STACK_IP6\.[0-9]* > $HOST_IP6\.8080: Flags \[S\]" "$log" ||
-  { echo "FAIL: no HTTP over IPv6 through the stack in the daemon's packet log"; fail=1; }
-if [ $fail -ne 0 ]; then
-  echo "--- shim log (tail)"; tail -30 "$work/shim.log" 2>/dev/null || true
-  echo "--- daemon log (tail)"; tail -30 "$log"
-  echo FAIL
-else
-  echo PASS
-fi
-exit $fail
+resolve_end
+logged "Out IP6 $STACK_IP6\.[0-9]* > $HOST_IP6\.53: UDP" \
+  "no query to [$HOST_IP6]:53 in the daemon's packet log"
+logged "Out IP6 $STACK_IP6\.[0-9]* > $HOST_IP6\.53: Flags \[S\]" \
+  "no DNS over TCP over IPv6 (the truncated answer) in the daemon's packet log"
+logged "Out IP6 $STACK_IP6\.[0-9]* > $HOST_IP6\.8080: Flags \[S\]" \
+  "no HTTP over IPv6 through the stack in the daemon's packet log"
+resolve_verdict

@@ -134,6 +134,7 @@ inline const PrUsrreqs& fake_usrreqs() {
       .pru_flush = fakepr::flush,
       .pru_rcvoob = nullptr,
       .pru_oobmark = nullptr,
+      .pru_presend = nullptr,
   });
   return u;
 }

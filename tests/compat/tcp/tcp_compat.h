@@ -52,35 +52,44 @@ static void show_so_error(const char *label, int fd) {
   else say("SO_ERROR(%s) = %s", label, errname(v));
 }
 
-static int tcp_socket(void) { return (int)MUST(socket(AF_INET, SOCK_STREAM, 0)); }
+/* Sockets, connects and listeners are written once for the family af (the
+ * *_af functions); the cases call the IPv4 names here and the IPv6 ones of
+ * tcp6_compat.h. */
+static int tcp_socket_af(int af) { return (int)MUST(socket(af, SOCK_STREAM, 0)); }
+static int tcp_socket(void) { return tcp_socket_af(AF_INET); }
 
 /* A blocking connect that has to succeed. */
-static int tcp_connected(const char *ip, int port) {
-  int s = tcp_socket();
-  struct sockaddr_in a = sin_of(ip, port);
-  MUST(connect(s, SA(a), sizeof a));
-  return s;
-}
+static int tcp_connected_af(int af, const char *ip, int port) { return socket_at_af(af, SOCK_STREAM, 1, ip, port); }
+static int tcp_connected(const char *ip, int port) { return tcp_connected_af(AF_INET, ip, port); }
 static int connect_peer(int port) { return tcp_connected(PEER, port); }
 
-/* A listener on ip:port (SO_REUSEADDR set), backlog given. */
-static int tcp_listener(const char *ip, int port, int backlog) {
-  int s = tcp_socket();
+/* A listener on ip:port (SO_REUSEADDR set), backlog given; an IPv6 one
+ * with IPV6_V6ONLY set to v6only first (-1 leaves it). */
+static int tcp_listener_af(int af, const char *ip, int port, int backlog, int v6only) {
+  int s = tcp_socket_af(af);
   MUST(set_int(s, SOL_SOCKET, SO_REUSEADDR, 1));
-  struct sockaddr_in a = sin_of(ip, port);
-  MUST(bind(s, SA(a), sizeof a));
+  if (af == AF_INET6 && v6only >= 0 && set_int(s, SOL_IPV6, IPV6_V6ONLY, v6only) < 0)
+    say("tcp6_listener: setsockopt(IPV6_V6ONLY, %d) = -1 %s", v6only, errname(errno));
+  struct sockaddr_storage a;
+  socklen_t l = sockaddr_af(af, ip, port, &a);
+  MUST(bind(s, SA(a), l));
   MUST(listen(s, backlog));
   return s;
 }
+static int tcp_listener(const char *ip, int port, int backlog) {
+  return tcp_listener_af(AF_INET, ip, port, backlog, -1);
+}
 
-/* A connected pair over 127.0.0.1:port: *srv gets the accepted end. */
-static int loop_pair(int port, int *srv) {
-  int l = tcp_listener(LOOP, port, 4);
-  int c = tcp_connected(LOOP, port);
+/* A connected pair over the loopback address loop:port: *srv gets the
+ * accepted end. */
+static int loop_pair_af(int af, const char *loop, int port, int *srv) {
+  int l = tcp_listener_af(af, loop, port, 4, -1);
+  int c = tcp_connected_af(af, loop, port);
   *srv = (int)MUST(accept(l, NULL, NULL));
   close(l);
   return c;
 }
+static int loop_pair(int port, int *srv) { return loop_pair_af(AF_INET, LOOP, port, srv); }
 
 /* Wait (bounded by ms) until fd polls any of events; returns revents. */
 static short await_ms(int fd, short events, int ms) {

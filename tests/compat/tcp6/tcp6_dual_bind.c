@@ -3,24 +3,8 @@
  * second listen is EADDRINUSE) and on one; mapped and IPv6 specific
  * addresses beside IPv4 wildcards; V6ONLY after bind EINVAL. */
 #include "tcp6_compat.h"
-static int v6(const char *ip, int port, int v6only, int reuse) {
-  int s = tcp6_socket();
-  if (v6only >= 0 && set_int(s, SOL_IPV6, IPV6_V6ONLY, v6only) < 0)
-    SAY("setsockopt(IPV6_V6ONLY, %d) = -1 %s", v6only, errname(errno));
-  if (reuse) MUST(set_int(s, SOL_SOCKET, SO_REUSEADDR, 1));
-  struct sockaddr_in6 a = sin6_of(ip, port);
-  int r = bind(s, SA(a), sizeof a);
-  SAY("bind v6 [%s]:%d v6only=%d reuse=%d = %d %s", ip, port, v6only, reuse, r, r < 0 ? errname(errno) : "");
-  return s;
-}
-static int v4(const char *ip, int port, int reuse) {
-  int s = tcp_socket();
-  if (reuse) MUST(set_int(s, SOL_SOCKET, SO_REUSEADDR, 1));
-  struct sockaddr_in a = sin_of(ip, port);
-  int r = bind(s, SA(a), sizeof a);
-  SAY("bind v4 %s:%d reuse=%d = %d %s", ip, port, reuse, r, r < 0 ? errname(errno) : "");
-  return s;
-}
+#define DUAL_BIND_TYPE SOCK_STREAM
+#include "../dual_bind.h"
 static void lis(const char *label, int s) {
   int r = listen(s, 4);
   SAY("listen(%s) = %d %s", label, r, r < 0 ? errname(errno) : "");

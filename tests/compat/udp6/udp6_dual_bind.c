@@ -4,24 +4,8 @@
  * conflicts with 198.18.0.2:P and with 0.0.0.0:P; [2001:db8::2]:P does
  * not conflict with 0.0.0.0:P; V6ONLY [::]:P with V6ONLY [::]:P does. */
 #include "udp6_compat.h"
-static int v6(const char *ip, int port, int v6only, int reuse) {
-  int s = udp6_socket();
-  if (v6only >= 0 && set_int(s, SOL_IPV6, IPV6_V6ONLY, v6only) < 0)
-    SAY("setsockopt(IPV6_V6ONLY, %d) = -1 %s", v6only, errname(errno));
-  if (reuse) MUST(set_int(s, SOL_SOCKET, SO_REUSEADDR, 1));
-  struct sockaddr_in6 a = sin6_of(ip, port);
-  int r = bind(s, SA(a), sizeof a);
-  SAY("bind v6 [%s]:%d v6only=%d reuse=%d = %d %s", ip, port, v6only, reuse, r, r < 0 ? errname(errno) : "");
-  return s;
-}
-static int v4(const char *ip, int port, int reuse) {
-  int s = udp_socket();
-  if (reuse) MUST(set_int(s, SOL_SOCKET, SO_REUSEADDR, 1));
-  struct sockaddr_in a = sin_of(ip, port);
-  int r = bind(s, SA(a), sizeof a);
-  SAY("bind v4 %s:%d reuse=%d = %d %s", ip, port, reuse, r, r < 0 ? errname(errno) : "");
-  return s;
-}
+#define DUAL_BIND_TYPE SOCK_DGRAM
+#include "../dual_bind.h"
 int main(void) {
   SAY("-- [::] first");
   v6(ANY6, 20240, -1, 0); v4("0.0.0.0", 20240, 0); v4(US, 20240, 0); v4(LOOP, 20240, 0);
