@@ -122,8 +122,12 @@ void put_cmsgs(msghdr* msg, size_t used, const std::byte* ctl, size_t ctllen, bo
       break;
     }
     size_t n = std::min<size_t>(cm.cmsg_len, cap - used);
-    if (n < cm.cmsg_len) msg->msg_flags |= MSG_CTRUNC;
     std::memcpy(out + used, ctl + off, n);
+    if (n < cm.cmsg_len) {  // the header says what fits (put_cmsg's cmlen)
+      msg->msg_flags |= MSG_CTRUNC;
+      cm.cmsg_len = n;
+      std::memcpy(out + used, &cm, sizeof cm);
+    }
     used += std::min(space, cap - used);
     off += CMSG_ALIGN(cm.cmsg_len);
   }

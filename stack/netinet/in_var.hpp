@@ -106,6 +106,7 @@ struct In6PcbOpts {
   // RFC 2292's IPV6_2292PKTINFO/IPV6_2292HOPLIMIT: separate flags in Linux
   // (rxoinfo, rxohlim), cmsgs of their own type after the RFC 3542 ones.
   bool recv2292pktinfo = false, recv2292hoplimit = false;
+  bool recvpathmtu = false;          // IPV6_RECVPATHMTU (Linux rxopt.bits.rxpmtu)
   std::vector<std::pair<wire::In6, int>> mships;  // IPV6_JOIN_GROUP: group, ifindex
 };
 

@@ -703,10 +703,12 @@ void tcp6_ctlinput(Inet6& in6, const Ip6CtlParam& p) {
   // Linux tcp_v6_err: only about what is in flight (RFC 5927 §4.1).
   if (seq < tp->snd_una || seq > tp->snd_max) return;
   if (p.type == wire::ICMP6_PACKET_TOO_BIG_) {
-    // RFC 8201 §4: icmp6 has lowered the path MTU (ip6_pmtu_update; a
-    // value below 1280 counts as 1280). IPV6_PMTUDISC_INTERFACE and OMIT
-    // sockets ignore it (Linux ip6_sk_accept_pmtu).
+    // RFC 8201 §4: icmp6 has lowered the path MTU (ip6_pmtu_update); a
+    // value below 1280 is discarded, here too (Linux tcp_v6_err).
+    // IPV6_PMTUDISC_INTERFACE and OMIT sockets ignore it (Linux
+    // ip6_sk_accept_pmtu).
     if (tp->t_inpcb->in6p.mtu_discover == 4 || tp->t_inpcb->in6p.mtu_discover == 5) return;
+    if (p.info < wire::kIp6MinMtu) return;
     tcp_mtu_reduced(*tp);
     return;
   }

@@ -58,36 +58,6 @@ struct Cov {
   int cov, ulen;
 };
 
-// Deliver one copy to inp; consumes m (the UDP payload).
-void udp_append(Inet& in, InPcb& inp, mbuf* m, const wire::Ipv4Repr& ip, uint16_t sport, const ifnet* rcvif,
-                int frag_max, Cov c) {
-  Socket& so = *inp.inp_socket;
-  if (inp.inp_proto == IPPROTO_UDPLITE && !udplite_cscov_ok(inp, c.cov, c.ulen)) {
-    in.udplitestat.shortcov++;  // RFC 3828 §3.3: below what this receiver asked for
-    m_freem(m);
-    return;
-  }
-  // DEVIATION from FreeBSD (which drops): Linux UDP queues datagrams after
-  // shutdown(SHUT_RD) and recv still returns them (udp_queue_rcv_skb does not
-  // look at sk_shutdown); only an empty queue reads as end of file.
-  SockAddr from;
-  mbuf* control = nullptr;
-  if (inp.inp_family == AF_INET6) {  // a dual-stack socket: the IPv4 source v4-mapped
-    in6_sockaddr_v4(ip.src, sport, &from);
-    control = in6_rcvcontrol_v4(in, inp, ip, rcvif, frag_max);
-  } else {
-    in_sockaddr(ip.src, sport, &from);
-    control = in_rcvcontrol(in, inp, ip, rcvif, frag_max);
-  }
-  if (!sbappendaddr(so.so_rcv, from, m, control)) {
-    udp_stat(in, inp.inp_proto).fullsock++;
-    m_freem(m);
-    m_freem(control);
-    return;
-  }
-  sorwakeup(so);
-}
-
 // Where a received datagram's UDP header is, and its pseudo-header (RFC
 // 768 for IPv4, RFC 8200 §8.1 for IPv6).
 struct UdpIn {
@@ -150,48 +120,116 @@ bool udp_check(UdpStat& s, mbuf*& m, const UdpIn& u, int proto, uint16_t* sport,
   return true;
 }
 
-void udp_input_proto(Inet& in, mbuf* m, const wire::Ipv4Repr& ip, int proto) {
-  UdpStat& s = udp_stat(in, proto);
-  ifnet* ifp = m->m_pkthdr.rcvif;
-  s.ipackets++;
+// --- delivery: one step for both families ---
+
+// A checked datagram as delivery sees it, whatever its family: where its
+// UDP header is, its ports and coverage, the interface it came by and the
+// family's counters (udpstat/udplitestat or udp6stat/udplite6stat).
+// Udp4Rcv and Udp6Rcv add what differs: whether it goes to many sockets
+// (multi: broadcast or multicast) and which (match), the one socket of a
+// unicast datagram (lookup), the port unreachable (unreach), and the name
+// and cmsgs a socket gets (source).
+struct UdpRcv {
+  UdpStat& s;
+  ifnet* ifp;
+  int off = 0;
   uint16_t sport = 0, dport = 0;
   Cov cov{};
+  UdpRcv(UdpStat& st, ifnet* i, int o) : s(st), ifp(i), off(o) {}
+};
+
+// Deliver one copy to inp; consumes m (the UDP payload).
+template <class R>
+void udp_append(InPcb& inp, mbuf* m, const R& r) {
+  Socket& so = *inp.inp_socket;
+  if (inp.inp_proto == IPPROTO_UDPLITE && !udplite_cscov_ok(inp, r.cov.cov, r.cov.ulen)) {
+    r.s.shortcov++;  // RFC 3828 §3.3: below what this receiver asked for
+    m_freem(m);
+    return;
+  }
+  // DEVIATION from FreeBSD (which drops): Linux UDP queues datagrams after
+  // shutdown(SHUT_RD) and recv still returns them (udp_queue_rcv_skb does not
+  // look at sk_shutdown); only an empty queue reads as end of file.
+  SockAddr from;
+  mbuf* control = r.source(inp, &from);
+  if (!sbappendaddr(so.so_rcv, from, m, control)) {
+    r.s.fullsock++;
+    m_freem(m);
+    m_freem(control);
+    return;
+  }
+  sorwakeup(so);
+}
+
+// FreeBSD udp_input's delivery (udp6_input's the same): a broadcast or
+// multicast datagram to every socket bound to its port that matches, else
+// to the best match, or a port unreachable when none. Consumes m.
+template <class R>
+void udp_deliver(std::list<InPcb*>& pcbs, mbuf* m, const R& r) {
+  if (r.multi) {
+    bool any = false;
+    for (InPcb* inp : pcbs) {
+      if (inp->inp_lport != r.dport || !r.match(*inp)) continue;
+      if (mbuf* c = m_copym(m, r.off + wire::kUdpHdrLen, M_COPYALL, M_NOWAIT)) {
+        udp_append(*inp, c, r);
+        any = true;
+      }
+    }
+    if (!any) r.s.noportbcast++;
+    m_freem(m);
+    return;
+  }
+  InPcb* inp = r.lookup(pcbs);
+  if (!inp) {
+    r.s.noport++;
+    r.unreach(m);
+    m_freem(m);
+    return;
+  }
+  m_adj(m, r.off + wire::kUdpHdrLen);
+  m->m_flags &= ~M_PKTHDR;
+  udp_append(*inp, m, r);
+}
+
+// An IPv4 datagram: broadcast to our broadcast addresses too; a dual-stack
+// inet6 socket names its source v4-mapped.
+struct Udp4Rcv : UdpRcv {
+  Inet& in;
+  const wire::Ipv4Repr& ip;
+  int frag_max = 0;
+  bool mcast = false, multi = false;
+  Udp4Rcv(Inet& i, UdpStat& st, ifnet* ifp, const wire::Ipv4Repr& p) : UdpRcv(st, ifp, p.hlen), in(i), ip(p) {
+    mcast = (ip.dst >> 28) == 0xe;
+    multi = mcast || in_broadcast(in, ip.dst);
+  }
+  // A matching or wildcard address, the peer if connected, a joined group.
+  bool match(const InPcb& inp) const {
+    return !((inp.inp_laddr && inp.inp_laddr != ip.dst) ||
+             (inp.inp_faddr && (inp.inp_faddr != ip.src || inp.inp_fport != sport)) ||
+             (mcast && !in_mcast_allow(in, inp, ip.dst, ifp)));
+  }
+  InPcb* lookup(std::list<InPcb*>& pcbs) const { return in_pcblookup(pcbs, ip.src, sport, ip.dst, dport); }
+  void unreach(mbuf* m) const { icmp_error(in, m, ip, wire::ICMP_UNREACH_, wire::ICMP_UNREACH_PORT_, 0); }
+  mbuf* source(const InPcb& inp, SockAddr* from) const {
+    if (inp.inp_family == AF_INET6) {  // a dual-stack socket: the IPv4 source v4-mapped
+      in6_sockaddr_v4(ip.src, sport, from);
+      return in6_rcvcontrol_v4(in, inp, ip, ifp, frag_max);
+    }
+    in_sockaddr(ip.src, sport, from);
+    return in_rcvcontrol(in, inp, ip, ifp, frag_max);
+  }
+};
+
+void udp_input_proto(Inet& in, mbuf* m, const wire::Ipv4Repr& ip, int proto) {
+  Udp4Rcv r(in, udp_stat(in, proto), m->m_pkthdr.rcvif, ip);
+  r.s.ipackets++;
   UdpIn u;
   u.off = ip.hlen;
   u.plen = ip.total_len - ip.hlen;
   u.ip4 = &ip;
-  if (!udp_check(s, m, u, proto, &sport, &dport, &cov)) return;
-  std::list<InPcb*>& pcbs = udp_pcbs(in, proto);
-  const bool mcast = (ip.dst >> 28) == 0xe;
-  const bool bcast = mcast || in_broadcast(in, ip.dst);
-  if (bcast) {
-    // Every socket bound to the port (and a matching or wildcard address) gets a copy.
-    bool any = false;
-    for (InPcb* inp : pcbs) {
-      if (inp->inp_lport != dport || (inp->inp_laddr && inp->inp_laddr != ip.dst) ||
-          (inp->inp_faddr && (inp->inp_faddr != ip.src || inp->inp_fport != sport)) ||
-          (mcast && !in_mcast_allow(in, *inp, ip.dst, ifp)))
-        continue;
-      if (mbuf* c = m_copym(m, ip.hlen + wire::kUdpHdrLen, M_COPYALL, M_NOWAIT)) {
-        udp_append(in, *inp, c, ip, sport, ifp, m->m_pkthdr.frag_max, cov);
-        any = true;
-      }
-    }
-    if (!any) s.noportbcast++;
-    m_freem(m);
-    return;
-  }
-  InPcb* inp = in_pcblookup(pcbs, ip.src, sport, ip.dst, dport);
-  if (!inp) {
-    s.noport++;
-    icmp_error(in, m, ip, wire::ICMP_UNREACH_, wire::ICMP_UNREACH_PORT_, 0);
-    m_freem(m);
-    return;
-  }
-  const int frag_max = m->m_pkthdr.frag_max;
-  m_adj(m, ip.hlen + wire::kUdpHdrLen);
-  m->m_flags &= ~M_PKTHDR;
-  udp_append(in, *inp, m, ip, sport, ifp, frag_max, cov);
+  if (!udp_check(r.s, m, u, proto, &r.sport, &r.dport, &r.cov)) return;
+  r.frag_max = m->m_pkthdr.frag_max;
+  udp_deliver(udp_pcbs(in, proto), m, r);
 }
 
 void udp_ctlinput_proto(Inet& in, std::list<InPcb*>& pcbs, const wire::IcmpRepr& ic, uint32_t offender,
@@ -227,32 +265,6 @@ void udp_ctlinput_proto(Inet& in, std::list<InPcb*>& pcbs, const wire::IcmpRepr&
 
 // --- over IPv6: the same checks and delivery behind in6_pcblookup ---
 
-// Deliver one copy of an IPv6 datagram to inp; consumes m (the payload).
-void udp6_append(Inet& in, InPcb& inp, mbuf* m, const wire::Ip6Repr& ip, uint16_t sport, const ifnet* rcvif, Cov c) {
-  Socket& so = *inp.inp_socket;
-  if (inp.inp_proto == IPPROTO_UDPLITE && !udplite_cscov_ok(inp, c.cov, c.ulen)) {
-    in.udplite6stat.shortcov++;  // RFC 3828 §3.3
-    m_freem(m);
-    return;
-  }
-  SockAddr from;
-  in6_sockaddr(ip.src, sport, &from);
-  if (wire::in6_needs_scope_id(ip.src) && rcvif) {  // Linux: a link-local peer comes with its interface
-    sockaddr_in6 s6;
-    std::memcpy(&s6, &from.ss, sizeof s6);
-    s6.sin6_scope_id = uint32_t(rcvif->if_index);
-    from = SockAddr::from(&s6, sizeof s6);
-  }
-  mbuf* control = in6_rcvcontrol(inp, ip, rcvif);
-  if (!sbappendaddr(so.so_rcv, from, m, control)) {
-    udp6_stat(in, inp.inp_proto).fullsock++;
-    m_freem(m);
-    m_freem(control);
-    return;
-  }
-  sorwakeup(so);
-}
-
 // Linux __udp_v6_is_mcast_sock with inet6_mc_check: a socket that joined
 // groups hears only those; one that joined none hears every group the
 // host takes (IPV6_MULTICAST_ALL's default).
@@ -263,6 +275,36 @@ bool udp6_mcast_ok(const InPcb& inp, const In6& group, const ifnet* ifp) {
                      [&](const auto& g) { return g.first == group && (!ifp || g.second == ifp->if_index); });
 }
 
+// An IPv6 datagram: multicast to the inet6 sockets taking IPv6; a
+// link-local source comes with its interface (Linux: sin6_scope_id).
+struct Udp6Rcv : UdpRcv {
+  Inet6& in6;
+  const wire::Ip6Repr& ip;
+  bool multi = false;
+  Udp6Rcv(Inet6& i6, UdpStat& st, ifnet* ifp, int off, const wire::Ip6Repr& p)
+      : UdpRcv(st, ifp, off), in6(i6), ip(p), multi(wire::in6_is_multicast(p.dst)) {}
+  bool match(const InPcb& inp) const {
+    if (inp.inp_family != AF_INET6 || !(inp.inp_vflag & INP_IPV6)) return false;
+    if (!wire::in6_is_unspecified(inp.in6p_laddr) && inp.in6p_laddr != ip.dst) return false;
+    if (!wire::in6_is_unspecified(inp.in6p_faddr) && (inp.in6p_faddr != ip.src || inp.inp_fport != sport))
+      return false;
+    return udp6_mcast_ok(inp, ip.dst, ifp);
+  }
+  InPcb* lookup(std::list<InPcb*>& pcbs) const { return in6_pcblookup(pcbs, ip.src, sport, ip.dst, dport); }
+  // RFC 4443 §3.1 code 4 (port unreachable); icmp6_error applies §2.4(e).
+  void unreach(mbuf* m) const { icmp6_error(in6, m, wire::ICMP6_DST_UNREACH_, wire::ICMP6_DST_UNREACH_NOPORT_, 0); }
+  mbuf* source(const InPcb& inp, SockAddr* from) const {
+    in6_sockaddr(ip.src, sport, from);
+    if (wire::in6_needs_scope_id(ip.src) && ifp) {  // Linux: a link-local peer comes with its interface
+      sockaddr_in6 s6;
+      std::memcpy(&s6, &from->ss, sizeof s6);
+      s6.sin6_scope_id = uint32_t(ifp->if_index);
+      *from = SockAddr::from(&s6, sizeof s6);
+    }
+    return in6_rcvcontrol(inp, ip, ifp);
+  }
+};
+
 void udp6_input_proto(Inet6& in6, mbuf* m, int off, const wire::Ip6Repr& ip, int proto) {
   Inet* inp4 = inet_of(in6.st);
   if (!inp4) {  // inet6 transports live in inet's tables; a stack without them has no sockets
@@ -270,45 +312,14 @@ void udp6_input_proto(Inet6& in6, mbuf* m, int off, const wire::Ip6Repr& ip, int
     return;
   }
   Inet& in = *inp4;
-  UdpStat& s = udp6_stat(in, proto);
-  ifnet* ifp = m->m_pkthdr.rcvif;
-  s.ipackets++;
-  uint16_t sport = 0, dport = 0;
-  Cov cov{};
+  Udp6Rcv r(in6, udp6_stat(in, proto), m->m_pkthdr.rcvif, off, ip);
+  r.s.ipackets++;
   UdpIn u;
   u.off = off;
   u.plen = m->m_pkthdr.len - off;
   u.ip6 = &ip;
-  if (!udp_check(s, m, u, proto, &sport, &dport, &cov)) return;
-  std::list<InPcb*>& pcbs = udp_pcbs(in, proto);
-  if (wire::in6_is_multicast(ip.dst)) {
-    bool any = false;
-    for (InPcb* inp : pcbs) {
-      if (inp->inp_family != AF_INET6 || !(inp->inp_vflag & INP_IPV6) || inp->inp_lport != dport) continue;
-      if (!wire::in6_is_unspecified(inp->in6p_laddr) && inp->in6p_laddr != ip.dst) continue;
-      if (!wire::in6_is_unspecified(inp->in6p_faddr) && (inp->in6p_faddr != ip.src || inp->inp_fport != sport))
-        continue;
-      if (!udp6_mcast_ok(*inp, ip.dst, ifp)) continue;
-      if (mbuf* c = m_copym(m, off + wire::kUdpHdrLen, M_COPYALL, M_NOWAIT)) {
-        udp6_append(in, *inp, c, ip, sport, ifp, cov);
-        any = true;
-      }
-    }
-    if (!any) s.noportbcast++;
-    m_freem(m);
-    return;
-  }
-  InPcb* inp = in6_pcblookup(pcbs, ip.src, sport, ip.dst, dport);
-  if (!inp) {
-    s.noport++;
-    // RFC 4443 §3.1 code 4 (port unreachable); icmp6_error applies §2.4(e).
-    icmp6_error(in6, m, wire::ICMP6_DST_UNREACH_, wire::ICMP6_DST_UNREACH_NOPORT_, 0);
-    m_freem(m);
-    return;
-  }
-  m_adj(m, off + wire::kUdpHdrLen);
-  m->m_flags &= ~M_PKTHDR;
-  udp6_append(in, *inp, m, ip, sport, ifp, cov);
+  if (!udp_check(r.s, m, u, proto, &r.sport, &r.dport, &r.cov)) return;
+  udp_deliver(udp_pcbs(in, proto), m, r);
 }
 
 // Linux __udp6_lib_err: the socket that sent the quoted datagram hears the
@@ -464,6 +475,16 @@ int udp_output(Inet& in, InPcb& inp, mbuf* p, int len, uint32_t src, uint32_t ds
 // error throws away all that was gathered (udp_flush_pending_frames).
 int udp6_toobig(const Inet6& in6, InPcb& inp, const Ip6OutOpts& o, const In6& dst, int len);
 
+// UDP_CORK's first send: its data, port and family (the caller keeps its
+// addresses and options) fix the datagram being gathered.
+void udp_cork_start(InPcb& inp, mbuf* m, int len, uint16_t dport, bool v6) {
+  inp.udp_pending = true;
+  inp.udp_pend = m;
+  inp.udp_pendlen = len;
+  inp.cork_dport = dport;
+  inp.cork_v6 = v6;
+}
+
 int udp_append_pending(Inet& in, InPcb& inp, mbuf* m, int len) {
   MbufPtr data(m);
   const int e = inp.cork_v6 ? udp6_toobig(inet6(in.st), inp, ip6_outopts(inet6(in.st), inp.in6p, inp.cork_dst6),
@@ -516,14 +537,10 @@ int udp4_send(Inet& in, Socket& so, InPcb& inp, mbuf* m, int len, const uint32_t
     }
   if (int e = udp_toobig(in, inp, o, dst, len)) return e;
   if (inp.udp_cork) {  // the first corked send fixes where the datagram goes
-    inp.udp_pending = true;
-    inp.udp_pend = data.release();
-    inp.udp_pendlen = len;
+    udp_cork_start(inp, data.release(), len, dport, false);
     inp.cork_src = src;
     inp.cork_dst = dst;
-    inp.cork_dport = dport;
     inp.cork_o = o;
-    inp.cork_v6 = false;
     return 0;
   }
   return udp_output(in, inp, data.release(), len, src, dst, dport, o);
@@ -591,33 +608,43 @@ int udp_send(Socket& so, int flags, mbuf* m, const SockAddr* addr, mbuf* control
   return udp4_send(in, so, inp, data.release(), len, addr ? &dst : nullptr, dport, ctl.release());
 }
 
-// The UDP header and checksum on payload p (consumed; null is empty), then
-// IP. For UDP-Lite the length field carries the coverage and the checksum
-// covers that much (RFC 3828 §3.1).
-int udp_output(Inet& in, InPcb& inp, mbuf* p, int len, uint32_t src, uint32_t dst, uint16_t dport,
-               const IpOutOpts& o) {
+// The UDP header on payload p (consumed; null is empty) with its checksum
+// over the family's pseudo-header (psum(ulen): RFC 768 or RFC 8200 §8.1);
+// for UDP-Lite the length field carries the coverage and the checksum
+// covers that much (RFC 3828 §3.1). nullptr: no buffers.
+template <class Pseudo>
+mbuf* udp_header(const InPcb& inp, mbuf* p, int len, uint16_t dport, Pseudo psum) {
   if (!p) {
     p = m_gethdr(M_NOWAIT, MType::Data);
-    if (!p) return ENOBUFS;
+    if (!p) return nullptr;
     p->m_len = 0;
   }
   p = m_prepend(p, wire::kUdpHdrLen, M_NOWAIT);
-  if (!p) return ENOBUFS;
+  if (!p) return nullptr;
   std::byte* uh = p->m_data;
-  const int proto = inp.inp_proto;
-  const uint16_t ulen = uint16_t(len + wire::kUdpHdrLen);
+  const int ulen = len + wire::kUdpHdrLen;  // at most 65535: udp_toobig / udp6_toobig
   int cov = ulen;
-  const uint16_t lenfield = proto == IPPROTO_UDPLITE ? udplite_cscov_out(inp, ulen, &cov) : ulen;
+  const uint16_t lenfield =
+      inp.inp_proto == IPPROTO_UDPLITE ? udplite_cscov_out(inp, ulen, &cov) : uint16_t(ulen);
   wire::put16(uh, inp.inp_lport);
   wire::put16(uh + 2, dport);
   wire::put16(uh + 4, lenfield);
   wire::put16(uh + 6, 0);
-  uint16_t sum = wire::cksum_finish(in_cksum_chain(p, 0, cov, wire::pseudo_sum(src, dst, uint8_t(proto), ulen)));
-  // RFC 768: a computed zero is sent as all ones; UDP-Lite never sends a
+  const uint16_t sum = wire::cksum_finish(in_cksum_chain(p, 0, cov, psum(ulen)));
+  // RFC 768, RFC 8200 §8.1: a computed zero is sent as all ones (over IPv6
+  // zero would mean none, which it does not allow); UDP-Lite never sends a
   // zero checksum either (RFC 3828 §3.1).
   wire::put16(uh + 6, sum == 0 ? 0xffff : sum);
+  return p;
+}
+
+int udp_output(Inet& in, InPcb& inp, mbuf* p, int len, uint32_t src, uint32_t dst, uint16_t dport,
+               const IpOutOpts& o) {
+  const uint8_t proto = uint8_t(inp.inp_proto);
+  p = udp_header(inp, p, len, dport, [&](int ulen) { return wire::pseudo_sum(src, dst, proto, uint16_t(ulen)); });
+  if (!p) return ENOBUFS;
   udp_stat(in, proto).opackets++;
-  return ip_output(in, p, src, dst, uint8_t(proto), o);
+  return ip_output(in, p, src, dst, proto, o);
 }
 
 // Linux udp_push_pending_frames: the gathered datagram goes out.
@@ -637,6 +664,30 @@ int udp_push_pending(Inet& in, InPcb& inp) {
   return udp_output(in, inp, p, len, inp.cork_src, inp.cork_dst, inp.cork_dport, inp.cork_o);
 }
 
+// Linux ipv6_local_rxpmtu (IPV6_RECVPATHMTU): a send that IPV6_DONTFRAG
+// refused leaves a record for recvmsg: no data, the destination (port 0)
+// as its name, an IPV6_PATHMTU cmsg (struct ip6_mtuinfo). DEVIATION: Linux
+// keeps only the latest one beside the receive queue (np->rxpmtu), read
+// before any datagram and not polled; here each is a record at the queue's
+// end, polled POLLIN, without SO_TIMESTAMP's cmsg.
+void udp6_rxpmtu(InPcb& inp, const Ip6OutOpts& o, const In6& dst, uint32_t mtu) {
+  Socket& so = *inp.inp_socket;
+  ip6_mtuinfo mi{};
+  mi.ip6m_addr.sin6_family = AF_INET6;
+  std::memcpy(&mi.ip6m_addr.sin6_addr, dst.data(), 16);
+  mi.ip6m_addr.sin6_scope_id = o.ifp ? uint32_t(o.ifp->if_index) : 0;
+  mi.ip6m_mtu = mtu;
+  const SockAddr from = SockAddr::from(&mi.ip6m_addr, sizeof mi.ip6m_addr);
+  mbuf* control = in_cmsg(SOL_IPV6, IPV6_PATHMTU, &mi, sizeof mi);
+  mbuf* empty = m_get(M_NOWAIT, MType::Data);
+  if (!control || !empty || !sbappendaddr(so.so_rcv, from, empty, control)) {
+    m_freem(control);
+    m_freem(empty);
+    return;
+  }
+  sorwakeup(so);
+}
+
 // Linux __ip6_append_data: more than the socket may send in one packet
 // (the MTU when it must not fragment: IPV6_DONTFRAG, IPV6_PMTUDISC_DO,
 // PROBE, INTERFACE; else 65535 of UDP) is EMSGSIZE, with IPV6_RECVERR an
@@ -649,6 +700,7 @@ int udp6_toobig(const Inet6& in6, InPcb& inp, const Ip6OutOpts& o, const In6& ds
   if (o.fragsize) mtu = std::min(mtu, o.fragsize);
   const int room = o.dontfrag ? int(mtu) - wire::kIp6HdrLen : 65535;
   if (len + wire::kUdpHdrLen <= room) return 0;
+  if (o.dontfrag_set && inp.inp_proto == IPPROTO_UDP && inp.in6p.recvpathmtu) udp6_rxpmtu(inp, o, dst, mtu);
   if (inp.in6p.recverr && inp.errq.size() < 64) {
     SockErr e;
     e.v6 = true;
@@ -682,45 +734,22 @@ int udp6_send(Inet& in, InPcb& inp, mbuf* m, int len, const In6& dst0, uint16_t 
   }
   if (int e = udp6_toobig(in6, inp, o, dst, len)) return e;
   if (inp.udp_cork) {  // UDP_CORK: the first send fixes where the datagram goes
-    inp.udp_pending = true;
-    inp.udp_pend = data.release();
-    inp.udp_pendlen = len;
-    inp.cork_v6 = true;
+    udp_cork_start(inp, data.release(), len, dport, true);
     inp.cork_src6 = src;
     inp.cork_dst6 = dst;
-    inp.cork_dport = dport;
     return 0;
   }
   return udp6_output(in, inp, data.release(), len, src, dst, dport, o);
 }
 
-// The UDP header, its RFC 8200 §8.1 checksum, ip6_output. Consumes p.
+// The UDP header with its RFC 8200 §8.1 checksum, ip6_output. Consumes p.
 int udp6_output(Inet& in, InPcb& inp, mbuf* p, int len, const In6& src, const In6& dst, uint16_t dport,
                 const Ip6OutOpts& o) {
-  Inet6& in6 = inet6(in.st);
-  if (!p) {
-    p = m_gethdr(M_NOWAIT, MType::Data);
-    if (!p) return ENOBUFS;
-    p->m_len = 0;
-  }
-  p = m_prepend(p, wire::kUdpHdrLen, M_NOWAIT);
+  const uint8_t proto = uint8_t(inp.inp_proto);
+  p = udp_header(inp, p, len, dport, [&](int ulen) { return wire::pseudo_sum6(src, dst, uint32_t(ulen), proto); });
   if (!p) return ENOBUFS;
-  std::byte* uh = p->m_data;
-  const int proto = inp.inp_proto;
-  const int ulen = len + wire::kUdpHdrLen;
-  int cov = ulen;
-  const uint16_t lenfield = proto == IPPROTO_UDPLITE ? udplite_cscov_out(inp, ulen, &cov) : uint16_t(ulen);
-  wire::put16(uh, inp.inp_lport);
-  wire::put16(uh + 2, dport);
-  wire::put16(uh + 4, lenfield);
-  wire::put16(uh + 6, 0);
-  const uint16_t sum =
-      wire::cksum_finish(in_cksum_chain(p, 0, cov, wire::pseudo_sum6(src, dst, uint32_t(ulen), uint8_t(proto))));
-  // RFC 8200 §8.1: a computed zero goes out as all ones (zero means none,
-  // which IPv6 does not allow).
-  wire::put16(uh + 6, sum == 0 ? 0xffff : sum);
   udp6_stat(in, proto).opackets++;
-  return ip6_output(in6, p, src, dst, uint8_t(proto), o);
+  return ip6_output(inet6(in.st), p, src, dst, proto, o);
 }
 
 int udp_sockaddr(Socket& so, SockAddr* nam) {

@@ -94,6 +94,16 @@ int in6_add_address(ifnet& ifp, const In6Addr& addr, int plen) {
   if (in6_addr_ifp(in6, addr)) return EEXIST;
   ifp.if_addrs6.push_back(In6Ifaddr{addr, plen, IN6_IFF_NODAD});
   add_route(in6, Route6{wire::in6_mask(addr, plen), plen, {}, &ifp});
+  // Linux addrconf_add_mroute: an interface with IPv6 (not lo) takes the
+  // multicast prefix ff00::/8, so a group without an interface (a join on
+  // interface 0, a send without IPV6_MULTICAST_IF) goes by the first such
+  // interface rather than the default gateway.
+  if (!(ifp.if_flags & IFF_LOOPBACK)) {
+    const In6 mc = wire::in6_mask(In6{0xff}, 8);
+    const bool have = std::any_of(in6.routes.begin(), in6.routes.end(),
+                                  [&](const Route6& r) { return r.plen == 8 && r.dst == mc && r.ifp == &ifp; });
+    if (!have) add_route(in6, Route6{mc, 8, {}, &ifp});
+  }
   return 0;
 }
 
@@ -133,10 +143,11 @@ uint32_t ip6_pmtu(const Inet6& in6, const In6& dst) {
 }
 
 void ip6_pmtu_update(Inet6& in6, const In6& dst, uint32_t mtu) {
-  // RFC 8201 §4: never below the IPv6 minimum link MTU (a smaller value is
-  // taken as 1280: RFC 8021 retired the atomic fragments RFC 2460 asked
-  // for then), never raised by a Packet Too Big.
-  mtu = std::max(mtu, wire::kIp6MinMtu);
+  // RFC 8201 §4: a Packet Too Big below the IPv6 minimum link MTU is
+  // discarded (RFC 2460 took it as 1280 plus atomic fragments, which RFC
+  // 8021 retired; Linux __ip6_rt_update_pmtu returns early as well), and
+  // none raises the estimate.
+  if (mtu < wire::kIp6MinMtu) return;
   const uint32_t cur = ip6_pmtu(in6, dst);
   if (cur == 0 || mtu >= cur) return;
   if (in6.pmtu.size() >= 4096) {

@@ -163,14 +163,17 @@ int in6_selectsrc(const Inet6& in6, const In6& dst, const ifnet* ifp, In6* src);
 
 // --- route6 / path MTU (in6.cpp) ---
 uint32_t ip6_pmtu(const Inet6& in6, const In6& dst);  // 0: no route
-// Packet Too Big said mtu towards dst (RFC 8201 §4): never raise, never
-// below 1280; kept mtu_expires.
+// Packet Too Big said mtu towards dst (RFC 8201 §4): never raise; below
+// 1280 it is discarded; kept mtu_expires.
 void ip6_pmtu_update(Inet6& in6, const In6& dst, uint32_t mtu);
 
 // --- ip6_input.cpp ---
 void ip6_input(Inet6& in6, ifnet& ifp, mbuf* m);
 void ip6_ifinput(ifnet& ifp, mbuf* m);  // the inet6 Domain's dom_ifinput
 void ip6_protox_register(Inet6& in6, uint8_t proto, Ip6ProtoSw sw);
+// Whether this host takes group on ifp: the all-nodes groups, or one a
+// socket joined there.
+bool ip6_mcast_member(const Inet6& in6, const ifnet& ifp, const In6& group);
 // Walk the extension headers of a (quoted) datagram to its upper layer:
 // *proto and *off. False when the chain is cut short or is a non-first
 // fragment.
@@ -188,10 +191,12 @@ struct Ip6OutOpts {
   int hlim = -1;                     // -1: the default (64)
   uint8_t tclass = 0;
   bool dontfrag = false;             // too big is EMSGSIZE (IPV6_DONTFRAG)
+  bool dontfrag_set = false;         // by IPV6_DONTFRAG itself (Linux ipc6.dontfrag), not PMTUDISC
   bool minmtu = false;               // fragment to 1280 (IPV6_USE_MIN_MTU; ICMPv6 errors)
   ifnet* ifp = nullptr;              // the interface (multicast, link-local), not the route's
   uint32_t fragsize = 0;             // IPV6_MTU: fragment to at most this (0: the path MTU)
   bool ignore_pmtu = false;          // IPV6_PMTUDISC_PROBE, INTERFACE, OMIT: the interface's MTU
+  bool mcast_loop = false;           // a multicast copy to this host's members (IPV6_MULTICAST_LOOP)
 };
 // Prepend an IPv6 header to m (the upper-layer header and data; consumed),
 // route, select the source when src is ::, fragment to the path MTU,

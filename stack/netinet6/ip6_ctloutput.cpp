@@ -99,6 +99,16 @@ int get_opt(Socket& so, Ip6OptTarget& t, Sockopt& s) {
       // Linux: the cached route's MTU; none (unconnected) is ENOTCONN.
       if (!(v = t.mtu)) return ENOTCONN;
       break;
+    case IPV6_RECVPATHMTU: v = o.recvpathmtu; break;
+    case IPV6_PATHMTU: {
+      // Linux ipv6_getsockopt: a whole ip6_mtuinfo or EINVAL, then the
+      // cached route's MTU (ENOTCONN without one); the address stays zero.
+      if (s.sopt_valsize < sizeof(ip6_mtuinfo)) return EINVAL;
+      if (!t.mtu) return ENOTCONN;
+      ip6_mtuinfo mi{};
+      mi.ip6m_mtu = uint32_t(t.mtu);
+      return sooptcopyout(s, &mi, sizeof mi);
+    }
     default: return ENOPROTOOPT;
   }
   return sooptcopyout(s, &v, sizeof v);  // Linux: min(len, sizeof(int)) bytes
@@ -112,6 +122,7 @@ bool* flag_of(Ip6OptTarget& t, int name) {
     case IPV6_2292PKTINFO: return &t.o.recv2292pktinfo;
     case IPV6_2292HOPLIMIT: return &t.o.recv2292hoplimit;
     case IPV6_DONTFRAG: return &t.o.dontfrag;
+    case IPV6_RECVPATHMTU: return &t.o.recvpathmtu;
     case IPV6_FREEBIND: return t.freebind;
     default: return nullptr;
   }
@@ -196,7 +207,7 @@ int in6_ctloutput(Socket& so, Sockopt& s) {
   t.vflag = &inp->inp_vflag;
   t.freebind = &inp->inp_freebind;
   t.errq = &inp->errq;
-  if (s.sopt_dir == SOPT_GET && s.sopt_name == IPV6_MTU) t.mtu = sock_mtu(so, *inp);
+  if (s.sopt_dir == SOPT_GET && (s.sopt_name == IPV6_MTU || s.sopt_name == IPV6_PATHMTU)) t.mtu = sock_mtu(so, *inp);
   return ip6_ctloutput(so, t, s);
 }
 
@@ -225,10 +236,10 @@ Ip6OutOpts ip6_outopts(const Inet6& in6, const In6PcbOpts& p, const In6& dst) {
   // IPV6_DONTFRAG says the same per socket.
   const int d = p.mtu_discover;
   o.dontfrag = p.dontfrag || d == IPV6_PMTUDISC_DO || d == IPV6_PMTUDISC_PROBE || d == IPV6_PMTUDISC_INTERFACE;
+  o.dontfrag_set = p.dontfrag;
   o.ignore_pmtu = d >= IPV6_PMTUDISC_PROBE;  // ip6_setup_cork: the device's MTU
   o.fragsize = uint32_t(p.mtu);
-  // DEVIATION: IPV6_MULTICAST_LOOP is kept and reported, but no copy of a
-  // multicast send is looped back to this host's members.
+  o.mcast_loop = mc && p.mcast_loop;  // Linux sk_mc_loop (ip6_finish_output2)
   if (mc && p.mcast_ifindex) o.ifp = const_cast<ifnet*>(if_byindex(in6.st, p.mcast_ifindex));
   return o;
 }
@@ -361,6 +372,7 @@ int in6_sendcontrol(const Inet6& in6, const mbuf* control, Ip6OutOpts* o, In6* s
         case IPV6_DONTFRAG:
           if (dlen != sizeof(int) || v < 0 || v > 1) return EINVAL;
           o->dontfrag = v;
+          o->dontfrag_set = v;
           break;
         default:
           return EINVAL;

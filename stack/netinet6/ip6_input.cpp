@@ -33,18 +33,7 @@ bool rd(const mbuf* m, int off, int len, void* out) {
 bool for_us(const Inet6& in6, const ifnet& ifp, const In6& dst) {
   // RFC 4291 §2.5.3: ::1 never arrives on a wire.
   if (wire::in6_is_loopback(dst)) return ifp.if_flags & IFF_LOOPBACK;
-  if (wire::in6_is_multicast(dst)) {
-    // The all-nodes groups (RFC 4291 §2.7.1: ff01::1, ff02::1), which every
-    // node has joined, and the groups a socket joined on ifp
-    // (IPV6_JOIN_GROUP). DEVIATION: no MLD reports are sent for them.
-    const int scope = dst[1] & 0xf;
-    In6 group = dst;
-    group[1] = 0;
-    In6 all{};
-    all[0] = 0xff;
-    all[15] = 1;
-    return ((scope == 1 || scope == 2) && group == all) || in6_mcast_host_member(in6.st, dst, ifp);
-  }
+  if (wire::in6_is_multicast(dst)) return ip6_mcast_member(in6, ifp, dst);
   return in6_localaddr(in6, dst);
 }
 
@@ -86,6 +75,19 @@ bool ip6_options(Inet6& in6, ifnet& ifp, mbuf* m, int off, int hlen, const wire:
 }
 
 }  // namespace
+
+bool ip6_mcast_member(const Inet6& in6, const ifnet& ifp, const In6& group) {
+  // The all-nodes groups (RFC 4291 §2.7.1: ff01::1, ff02::1), which every
+  // node has joined, and the groups a socket joined on ifp
+  // (IPV6_JOIN_GROUP). DEVIATION: no MLD reports are sent for them.
+  const int scope = group[1] & 0xf;
+  In6 g = group;
+  g[1] = 0;
+  In6 all{};
+  all[0] = 0xff;
+  all[15] = 1;
+  return ((scope == 1 || scope == 2) && g == all) || in6_mcast_host_member(in6.st, group, ifp);
+}
 
 void ip6_input(Inet6& in6, ifnet& ifp, mbuf* m) {
   Ip6Stat& s = in6.ip6stat;

@@ -8,6 +8,8 @@
 // FreeBSD: netinet6/ip6_output.c (ip6_output, ip6_fragment).
 #include <algorithm>
 #include <cerrno>
+#include <memory>
+#include <vector>
 
 #include "netinet6/in6_var.hpp"
 
@@ -50,6 +52,21 @@ int ip6_fragment(Inet6& in6, ifnet& ifp, mbuf* m, wire::Ip6Repr ip, uint32_t mtu
   return 0;
 }
 
+// A copy of a multicast packet (header ip, payload m: not consumed) to
+// this host's own sockets, as if it had come in on ifp (Linux
+// dev_loopback_xmit), from a callout so that output never re-enters
+// input; a deep copy, as the original may sit in the driver's queue.
+void ip6_loop_multicast(Inet6& in6, ifnet& ifp, const wire::Ip6Repr& ip, const mbuf* m) {
+  const int plen = m ? m_length(m) : 0;
+  std::vector<std::byte> bytes(size_t(wire::kIp6HdrLen + plen));
+  wire::ip6_emit(bytes.data(), ip);
+  if (plen) m_copydata(m, 0, plen, bytes.data() + wire::kIp6HdrLen);
+  mbuf* copy = m_devget(bytes.data(), int(bytes.size()), M_NOWAIT, true);
+  if (!copy) return;
+  auto held = std::make_shared<MbufPtr>(copy);
+  in6.st.callout_reset(in6.st.now(), [&in6, &ifp, held] { ip6_input(in6, ifp, held->release()); });
+}
+
 }  // namespace
 
 int ip6_output(Inet6& in6, mbuf* m, const In6& src0, const In6& dst, uint8_t nxt, const Ip6OutOpts& o) {
@@ -84,15 +101,18 @@ int ip6_output(Inet6& in6, mbuf* m, const In6& src0, const In6& dst, uint8_t nxt
   ip.src = src;
   ip.dst = dst;
   s.localout++;
-  if (uint32_t(wire::kIp6HdrLen + plen) > mtu) {
-    // RFC 8200 §5: only the source fragments; IPV6_DONTFRAG says EMSGSIZE.
-    if (o.dontfrag) {
-      s.cantfrag++;
-      m_freem(m);
-      return EMSGSIZE;
-    }
-    return ip6_fragment(in6, *ifp, m, ip, mtu);
+  const bool fits = uint32_t(wire::kIp6HdrLen + plen) <= mtu;
+  if (!fits && o.dontfrag) {  // RFC 8200 §5: only the source fragments; IPV6_DONTFRAG says EMSGSIZE
+    s.cantfrag++;
+    m_freem(m);
+    return EMSGSIZE;
   }
+  // Linux ip6_finish_output2: a group this host takes on ifp gets a copy
+  // too, unless IPV6_MULTICAST_LOOP is off.
+  if (o.mcast_loop && wire::in6_is_multicast(dst) && !(ifp->if_flags & IFF_LOOPBACK) &&
+      ip6_mcast_member(in6, *ifp, dst))
+    ip6_loop_multicast(in6, *ifp, ip, m);
+  if (!fits) return ip6_fragment(in6, *ifp, m, ip, mtu);
   mbuf* h = m ? m_prepend(m, wire::kIp6HdrLen, M_NOWAIT) : m_gethdr(M_NOWAIT, MType::Data);
   if (!h) {
     s.odropped++;

@@ -163,7 +163,7 @@ TEST_CASE("in6: off-link destinations need the default route, its gateway must b
   CHECK(h.out.empty());
 }
 
-TEST_CASE("in6: Packet Too Big lowers the path MTU, never below 1280, never raises it (RFC 8201 §4)") {
+TEST_CASE("in6: Packet Too Big lowers the path MTU, never raises it, and one below 1280 is discarded (RFC 8201 §4)") {
   Host6 h;
   auto ptb = [&](uint32_t mtu) {
     Pkt sent = ip6(kUs, kFar, 58, icmp6(kUs, kFar, 129, 0, 0, pattern(1400)));
@@ -174,7 +174,12 @@ TEST_CASE("in6: Packet Too Big lowers the path MTU, never below 1280, never rais
   CHECK(ip6_pmtu(h.in6(), kFar) == 1400);
   ptb(1450);  // larger: ignored
   CHECK(ip6_pmtu(h.in6(), kFar) == 1400);
-  ptb(600);   // below the minimum: 1280
+  ptb(600);   // below the minimum: discarded (Linux __ip6_rt_update_pmtu too)
+  CHECK(ip6_pmtu(h.in6(), kFar) == 1400);
+  CHECK(h.in6().icmp6stat.pmtuchg == 1);
+  ptb(1279);
+  CHECK(ip6_pmtu(h.in6(), kFar) == 1400);
+  ptb(1280);  // the minimum itself is taken
   CHECK(ip6_pmtu(h.in6(), kFar) == 1280);
   CHECK(ip6_pmtu(h.in6(), kPeer) == 1500);  // per destination
   // What we send to kFar now leaves in fragments of at most 1280 bytes.

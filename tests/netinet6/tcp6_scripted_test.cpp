@@ -227,7 +227,7 @@ TEST_CASE("tcp6: active open: source address selected, MSS 1440 (1220 on a 1280 
   }
 }
 
-TEST_CASE("tcp6: Packet Too Big lowers the MSS and what is outstanding goes again in smaller segments (RFC 8201)") {
+TEST_CASE("tcp6: Packet Too Big lowers the MSS and what is outstanding goes again in smaller segments; below 1280 it is discarded (RFC 8201)") {
   TcpHost6 h;
   Peer6 p(h, 80, 0);
   Socket* c = connect6(h, p);
@@ -242,6 +242,13 @@ TEST_CASE("tcp6: Packet Too Big lowers the MSS and what is outstanding goes agai
   CHECK(sent[0].size == 1500);
   CHECK(sent[0].payload.size() == 1440);
   const uint32_t una = sent[0].tcp.seq;
+  // One saying less than 1280 is discarded (RFC 8201 §4, Linux tcp_v6_err):
+  // the path MTU and the MSS stay, nothing goes again.
+  h.inject(icmp6_about(wire::ICMP6_PACKET_TOO_BIG_, 0, 1000, first));
+  CHECK(h.c().pmtuchg == 0);
+  CHECK(ip6_pmtu(h.in6(), kPeer) == 1500);
+  CHECK(test::tcb(*c)->t_maxseg == 1440);
+  CHECK(drain(p).empty());
   // A router on the way takes only 1280.
   h.inject(icmp6_about(wire::ICMP6_PACKET_TOO_BIG_, 0, 1280, first));
   CHECK(h.c().pmtuchg == 1);

@@ -292,6 +292,166 @@ TEST_CASE("udp6 opts: a joined group is taken by the host on that interface and 
   CHECK(h.s().notforus == 2);
 }
 
+TEST_CASE("udp6 opts: interface 0 means the multicast route's interface (ff00::/8, no default route needed): join, a repeated join, leave") {
+  Host6 h(1, 1500, false);  // no default route, as the daemon without --gateway
+  inet_attach(h.st);
+  CHECK(rt6_lookup(h.in6(), a6("2001:db9::1")) == nullptr);
+  const Route6* r = rt6_lookup(h.in6(), a6("ff05::114"));
+  REQUIRE(r);
+  CHECK(r->ifp == h.tun);
+  Socket* so = mk6(h.st);
+  REQUIRE(bind6(*so, sa6(In6{}, 4104)) == 0);
+  auto mc = [&](int name, const In6& g, int idx) {
+    ipv6_mreq m{};
+    std::memcpy(&m.ipv6mr_multiaddr, g.data(), 16);
+    m.ipv6mr_interface = unsigned(idx);
+    Sockopt s;
+    s.sopt_dir = SOPT_SET;
+    s.sopt_level = IPPROTO_IPV6;
+    s.sopt_name = name;
+    s.sopt_val = &m;
+    s.sopt_valsize = sizeof m;
+    return sosetopt(*so, s);
+  };
+  const In6 g = a6("ff02::1:3");
+  CHECK(mc(IPV6_JOIN_GROUP, g, 0) == 0);
+  CHECK(in6_mcast_host_member(h.st, g, *h.tun));
+  CHECK(mc(IPV6_JOIN_GROUP, g, 0) == EADDRINUSE);
+  CHECK(mc(IPV6_JOIN_GROUP, g, h.tun->if_index) == EADDRINUSE);  // the same interface, named
+  CHECK(mc(IPV6_ADD_MEMBERSHIP, a6("ff05::114"), 0) == 0);
+  h.inject(udp6_pkt(kPeerLL, 1, g, 4104, bytes("to the group")));
+  CHECK(recv6(*so).data == bytes("to the group"));
+  CHECK(mc(IPV6_LEAVE_GROUP, g, 0) == 0);  // 0 matches any interface (Linux ipv6_sock_mc_drop)
+  CHECK(mc(IPV6_LEAVE_GROUP, g, 0) == EADDRNOTAVAIL);
+  CHECK(!in6_mcast_host_member(h.st, g, *h.tun));
+  CHECK(mc(IPV6_DROP_MEMBERSHIP, a6("ff05::114"), h.tun->if_index) == 0);
+  // A send to a group without IPV6_MULTICAST_IF leaves by that interface too.
+  SockAddr grp = sa6(g, 9);
+  REQUIRE(send6(*so, bytes("m"), &grp) == 0);
+  Out6 o = h.take();
+  CHECK(o.ip.dst == g);
+  CHECK(o.ip.src == kUsLL);
+  soclose(*so);
+}
+
+TEST_CASE("udp6 opts: IPV6_PATHMTU reads the connected path's MTU; IPV6_RECVPATHMTU leaves a record for a send IPV6_DONTFRAG refused (Linux ipv6_local_rxpmtu)") {
+  Dual h;
+  Socket* so = mk6(h.st);
+  auto pathmtu = [&](ip6_mtuinfo* mi, size_t len = sizeof(ip6_mtuinfo)) {
+    std::memset(mi, 0x55, sizeof *mi);
+    Sockopt s;
+    s.sopt_dir = SOPT_GET;
+    s.sopt_level = IPPROTO_IPV6;
+    s.sopt_name = IPV6_PATHMTU;
+    s.sopt_val = mi;
+    s.sopt_valsize = len;
+    const int e = sogetopt(*so, s);
+    if (!e) CHECK(s.sopt_valsize == sizeof(ip6_mtuinfo));
+    return e;
+  };
+  ip6_mtuinfo mi;
+  CHECK(getint(*so, IPPROTO_IPV6, IPV6_RECVPATHMTU) == 0);
+  CHECK(pathmtu(&mi) == ENOTCONN);
+  CHECK(pathmtu(&mi, sizeof mi - 1) == EINVAL);
+  CHECK(setint(*so, IPPROTO_IPV6, IPV6_PATHMTU, 1) == ENOPROTOOPT);  // read only
+  REQUIRE(connect6(*so, sa6(kPeer, 9)) == 0);
+  REQUIRE(pathmtu(&mi) == 0);
+  CHECK(mi.ip6m_mtu == 1500);
+  CHECK(mi.ip6m_addr.sin6_family == 0);  // Linux leaves the address zero
+  CHECK(getint(*so, IPPROTO_IPV6, IPV6_MTU) == 1500);
+  const Pkt big(1500, std::byte{'b'});
+  // Without IPV6_RECVPATHMTU a refused send leaves nothing to read.
+  REQUIRE(setint(*so, IPPROTO_IPV6, IPV6_DONTFRAG, 1) == 0);
+  CHECK(send6(*so, big, nullptr) == EMSGSIZE);
+  CHECK(recv6(*so).err == EWOULDBLOCK);
+  REQUIRE(setint(*so, IPPROTO_IPV6, IPV6_RECVPATHMTU, 1) == 0);
+  CHECK(getint(*so, IPPROTO_IPV6, IPV6_RECVPATHMTU) == 1);
+  CHECK(send6(*so, big, nullptr) == EMSGSIZE);
+  Rcvd r = recv6(*so);
+  REQUIRE(r.err == 0);
+  CHECK(r.data.empty());
+  CHECK(r.from_addr() == kPeer);
+  CHECK(r.from_port() == 0);
+  const Cmsg* c = r.find(SOL_IPV6, IPV6_PATHMTU);
+  REQUIRE(c);
+  REQUIRE(c->data.size() == sizeof(ip6_mtuinfo));
+  const auto got = as<ip6_mtuinfo>(c->data);
+  CHECK(got.ip6m_mtu == 1500);
+  CHECK(got.ip6m_addr.sin6_family == AF_INET6);
+  CHECK(std::memcmp(&got.ip6m_addr.sin6_addr, kPeer.data(), 16) == 0);
+  CHECK(recv6(*so).err == EWOULDBLOCK);
+  // IPV6_PMTUDISC_DO refuses too, but only IPV6_DONTFRAG leaves the record.
+  REQUIRE(setint(*so, IPPROTO_IPV6, IPV6_DONTFRAG, 0) == 0);
+  REQUIRE(setint(*so, IPPROTO_IPV6, IPV6_MTU_DISCOVER, IPV6_PMTUDISC_DO) == 0);
+  CHECK(send6(*so, big, nullptr) == EMSGSIZE);
+  CHECK(recv6(*so).err == EWOULDBLOCK);
+  CHECK(send6(*so, Pkt(1452, std::byte{'s'}), nullptr) == 0);  // 1452 + 8 + 40 fits
+  soclose(*so);
+}
+
+TEST_CASE("udp6 opts: IPV6_MULTICAST_LOOP (default on) loops a send to a group this host takes back to its members; off, only the wire gets it") {
+  Dual h;
+  const In6 g = a6("ff05::1:7");
+  Socket* member = mk6(h.st);
+  REQUIRE(bind6(*member, sa6(In6{}, 4106)) == 0);
+  ipv6_mreq m{};
+  std::memcpy(&m.ipv6mr_multiaddr, g.data(), 16);
+  m.ipv6mr_interface = unsigned(h.tun->if_index);
+  Sockopt o;
+  o.sopt_dir = SOPT_SET;
+  o.sopt_level = IPPROTO_IPV6;
+  o.sopt_name = IPV6_JOIN_GROUP;
+  o.sopt_val = &m;
+  o.sopt_valsize = sizeof m;
+  REQUIRE(sosetopt(*member, o) == 0);
+  Socket* other = mk6(h.st);  // bound to another port: hears nothing
+  REQUIRE(bind6(*other, sa6(In6{}, 4107)) == 0);
+  Socket* so = mk6(h.st);
+  REQUIRE(bind6(*so, sa6(In6{}, 4108)) == 0);
+  REQUIRE(setint(*so, IPPROTO_IPV6, IPV6_MULTICAST_IF, h.tun->if_index) == 0);
+  SockAddr to = sa6(g, 4106);
+  REQUIRE(send6(*so, bytes("looped"), &to) == 0);
+  Out6 w = h.take();  // the wire gets it as well
+  CHECK(w.ip.dst == g);
+  CHECK(recv6(*member).err == EWOULDBLOCK);  // not before the stack runs its callouts
+  h.advance(std::chrono::milliseconds(0));
+  Rcvd r = recv6(*member);
+  CHECK(r.data == bytes("looped"));
+  CHECK(r.from_addr() == kUs);
+  CHECK(r.from_port() == 4108);
+  CHECK(recv6(*other).err == EWOULDBLOCK);
+  CHECK(h.out.empty());  // no port unreachable, nothing more on the wire
+  // The all-nodes group is every node's: a send there loops as well.
+  SockAddr all = sa6(kAllNodes, 4107);
+  REQUIRE(send6(*so, bytes("all"), &all) == 0);
+  h.out.clear();
+  h.advance(std::chrono::milliseconds(0));
+  CHECK(recv6(*other).data == bytes("all"));
+  // A group nobody here joined: only the wire.
+  SockAddr none = sa6(a6("ff05::1:8"), 4106);
+  REQUIRE(send6(*so, bytes("away"), &none) == 0);
+  h.out.clear();
+  h.advance(std::chrono::milliseconds(0));
+  CHECK(recv6(*member).err == EWOULDBLOCK);
+  // IPV6_MULTICAST_LOOP off: only the wire.
+  REQUIRE(setint(*so, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0) == 0);
+  REQUIRE(send6(*so, bytes("not looped"), &to) == 0);
+  CHECK(h.take().ip.dst == g);
+  h.advance(std::chrono::milliseconds(0));
+  CHECK(recv6(*member).err == EWOULDBLOCK);
+  // A datagram larger than the link leaves in fragments; the copy is whole.
+  REQUIRE(setint(*so, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 1) == 0);
+  const Pkt big(3000, std::byte{'f'});
+  REQUIRE(send6(*so, big, &to) == 0);
+  CHECK(h.out.size() == 3);
+  h.out.clear();
+  h.advance(std::chrono::milliseconds(0));
+  CHECK(recv6(*member).data == big);
+  soclose(*so);
+  soclose(*other);
+  soclose(*member);
+}
+
 TEST_CASE("udp6 opts: netstat -s -f inet6 has udp6 and udplite6 sections") {
   Dual h;
   Socket* so = mk6(h.st);

@@ -1,3 +1,9 @@
+/* DEVIATION: as deviations/udp_errqueue.c says for IPv4, a pending error of
+ * an inet6 datagram socket (an IPV6_RECVERR queue entry) polls POLLIN under
+ * tunsock where Linux polls POLLERR (the socket's fd is its end of an
+ * AF_UNIX channel; the daemon posts an error record); the errors and the
+ * path MTU (a Packet Too Big below 1280 discarded, RFC 8201 §4) are
+ * Linux's. udp6_ptb.diff holds exactly that. */
 /* Path MTU from ICMPv6 Packet Too Big (RFC 8201) on a connected UDP
  * socket with IPV6_RECVERR and IPV6_DONTFRAG: the peer says 1300 for our
  * 1400-byte datagram: the error queue holds EMSGSIZE (origin ICMP6, type 2,
@@ -9,7 +15,7 @@
  * (Waits ask for POLLERR|POLLIN, as deviations/udp_errqueue.c explains: a
  * pending datagram error polls POLLIN under tunsock; what poll says is
  * printed where it matters.) */
-#include "udp6_compat.h"
+#include "../udp6/udp6_compat.h"
 static char big[2000];
 int main(void) {
   memset(big, 'b', sizeof big);

@@ -1,3 +1,10 @@
+/* DEVIATION: as deviations/udp_errqueue.c says for IPv4, a pending error of
+ * an inet6 datagram socket (an IPV6_RECVERR queue entry) polls POLLIN under
+ * tunsock where Linux polls POLLERR, and a stale error record leaves POLLIN
+ * after the queue is read (the socket's fd is its end of an AF_UNIX
+ * channel; the daemon posts an error record); the errors themselves, and
+ * the cmsg cut short to the control space (put_cmsg: cmsg_len what fits,
+ * MSG_CTRUNC), are Linux's. udp6_recverr.diff holds exactly that. */
 /* IPV6_RECVERR: the port unreachable goes to the error queue as well:
  * recvmsg(MSG_ERRQUEUE) gives the datagram that caused it, a
  * sock_extended_err (ECONNREFUSED, origin ICMP6, type 1 code 4) and the
@@ -6,7 +13,7 @@
  * (Waits ask for POLLERR|POLLIN, as deviations/udp_errqueue.c explains: a
  * pending datagram error polls POLLIN under tunsock; what poll says is
  * printed where it matters.) */
-#include "udp6_compat.h"
+#include "../udp6/udp6_compat.h"
 int main(void) {
   int s = udp6_socket();
   SHOW_OPT(s, SOL_IPV6, IPV6_RECVERR);
