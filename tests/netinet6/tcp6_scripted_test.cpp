@@ -227,7 +227,7 @@ TEST_CASE("tcp6: active open: source address selected, MSS 1440 (1220 on a 1280 
   }
 }
 
-TEST_CASE("tcp6: Packet Too Big lowers the MSS and what is outstanding goes again in smaller segments; below 1280 it is discarded (RFC 8201)") {
+TEST_CASE("tcp6: Packet Too Big lowers the MSS and what is outstanding goes again in smaller segments - below 1280 it is discarded (RFC 8201)") {
   TcpHost6 h;
   Peer6 p(h, 80, 0);
   Socket* c = connect6(h, p);
