@@ -334,7 +334,7 @@ TEST_CASE("udp6 opts: interface 0 means the multicast route's interface (ff00::/
   soclose(*so);
 }
 
-TEST_CASE("udp6 opts: IPV6_PATHMTU reads the connected path's MTU; IPV6_RECVPATHMTU leaves a record for a send IPV6_DONTFRAG refused (Linux ipv6_local_rxpmtu)") {
+TEST_CASE("udp6 opts: IPV6_PATHMTU reads the connected path's MTU - IPV6_RECVPATHMTU leaves a record for a send IPV6_DONTFRAG refused (Linux ipv6_local_rxpmtu)") {
   Dual h;
   Socket* so = mk6(h.st);
   auto pathmtu = [&](ip6_mtuinfo* mi, size_t len = sizeof(ip6_mtuinfo)) {
@@ -389,7 +389,7 @@ TEST_CASE("udp6 opts: IPV6_PATHMTU reads the connected path's MTU; IPV6_RECVPATH
   soclose(*so);
 }
 
-TEST_CASE("udp6 opts: IPV6_MULTICAST_LOOP (default on) loops a send to a group this host takes back to its members; off, only the wire gets it") {
+TEST_CASE("udp6 opts: IPV6_MULTICAST_LOOP (default on) loops a send to a group this host takes back to its members - off, only the wire gets it") {
   Dual h;
   const In6 g = a6("ff05::1:7");
   Socket* member = mk6(h.st);
