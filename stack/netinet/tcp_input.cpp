@@ -61,6 +61,10 @@ void dooptions_syn(TcpCb& tp, const TcpSegIn& s) {
     tp.t_flags &= ~TF_REQ_TSTMP;
   }
   if (o.sack_permitted) tp.t_flags |= TF_SACK_PERMIT;
+  // The SYN's window is the peer's first (unscaled, RFC 7323 §2.2): Linux
+  // records it as max_window before its first tcp_sync_mss, so the MSS the
+  // initial window is counted in is already bounded by half of it.
+  tcp_max_sndwnd_update(tp, s.th.win);
   tcp_mss_update(tp, o.mss ? *o.mss : tcp_isipv6(*tp.t_inpcb) ? kTcp6DefaultMss : kTcpDefaultMss);
   tcp_init_rcv_mss(tp);
   tp.t_cc->cc_init(tp);
