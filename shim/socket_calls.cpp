@@ -408,6 +408,27 @@ int tunsock::shim::impl::accept4(int fd, sockaddr* addr, socklen_t* len, int fla
   }
 }
 
+// A TCP listener shut down for reading or connected to AF_UNSPEC stops
+// listening (Linux): the daemon's unconnected socket k replaces the kernel
+// listener under the same number, keeping FD_CLOEXEC and O_NONBLOCK, bound
+// to the channel name once the listener is gone.
+static int unlistened(int fd, const SockInfo& s, int k) {
+  const int cloexec = real().fcntl(fd, F_GETFD) & FD_CLOEXEC;
+  if (is_nonblocking(fd)) real().fcntl(k, F_SETFL, real().fcntl(k, F_GETFL) | O_NONBLOCK);
+  const int r = real().dup3(k, fd, cloexec ? O_CLOEXEC : 0);
+  const int e = errno;
+  real().close(k);
+  if (r < 0) return fail(e);
+  sockaddr_un name;
+  socklen_t nl = ipc::channel_name(instance(), s.id, &name);
+  if (real().bind(fd, reinterpret_cast<sockaddr*>(&name), nl) != 0) trace("unlistened(%d): not bound: errno %d", fd, errno);
+  SockInfo n = s;
+  n.listening = false;
+  fdtable::put(fd, n);
+  trace("unlistened(%d): no longer listening", fd);
+  return 0;
+}
+
 int tunsock::shim::impl::accept(int fd, sockaddr* addr, socklen_t* len) { return impl::accept4(fd, addr, len, 0); }
 
 int tunsock::shim::impl::connect(int fd, const sockaddr* addr, socklen_t len) {
@@ -446,6 +467,7 @@ int tunsock::shim::impl::connect(int fd, const sockaddr* addr, socklen_t len) {
       continue;
     }
     if (e == ipc::kRenewSocket) return fail(ENOBUFS);
+    if (e == 0 && a.nfds == 1 && s->listening) return unlistened(fd, *s, a.fds[0]);  // AF_UNSPEC
     renew_if_spent(fd, *s, a);
     if (e == EAGAIN && !nb) {
       // The listener's backlog is full: a blocking connect waits for room
@@ -494,27 +516,6 @@ int tunsock::shim::impl::connect(int fd, const sockaddr* addr, socklen_t len) {
     if (e == EINPROGRESS && !nb) e = wait_connected(fd, *s, c);
     return e ? fail(e) : 0;
   }
-}
-
-// A TCP listener shut down for reading stops listening (Linux): the
-// daemon's unconnected socket k replaces the kernel listener under the
-// same number, keeping FD_CLOEXEC and O_NONBLOCK, bound to the channel name
-// once the listener is gone.
-static int unlistened(int fd, const SockInfo& s, int k) {
-  const int cloexec = real().fcntl(fd, F_GETFD) & FD_CLOEXEC;
-  if (is_nonblocking(fd)) real().fcntl(k, F_SETFL, real().fcntl(k, F_GETFL) | O_NONBLOCK);
-  const int r = real().dup3(k, fd, cloexec ? O_CLOEXEC : 0);
-  const int e = errno;
-  real().close(k);
-  if (r < 0) return fail(e);
-  sockaddr_un name;
-  socklen_t nl = ipc::channel_name(instance(), s.id, &name);
-  if (real().bind(fd, reinterpret_cast<sockaddr*>(&name), nl) != 0) trace("shutdown(%d): not bound: errno %d", fd, errno);
-  SockInfo n = s;
-  n.listening = false;
-  fdtable::put(fd, n);
-  trace("shutdown(%d): no longer listening", fd);
-  return 0;
 }
 
 int tunsock::shim::impl::shutdown(int fd, int how) {

@@ -268,6 +268,20 @@ void Dispatcher::op_listen(CtlRequest& q, CtlReply& r) {
   logger("socket")->info("socket {}: listening on {} (backlog {})", so->so_id, sockaddr_text(name), q.hdr.a);
 }
 
+// The protocol stopped listening (TCP's shutdown(SHUT_RD) or
+// connect(AF_UNSPEC) on a listener): the application's kernel listener is
+// replaced by an unconnected socket (reply fds[0]; the shim dup3()s it over
+// the fd and binds it to the channel name), which polls OUT|HUP and refuses
+// accept (EINVAL), as Linux's closed socket. False: still listening.
+bool Dispatcher::unlisten_app(Socket& so, Chan& c, CtlReply& r, const char* why) {
+  if ((so.so_options & SOF_ACCEPTCONN) || r.hdr.error) return false;
+  int app = c.open_unconnected(false);
+  if (app < 0) r.hdr.error = -app;
+  else r.fds.push_back(app);
+  logger("socket")->info("socket {}: no longer listening ({})", so.so_id, why);
+  return true;
+}
+
 // Connect. A connect the protocol finishes within the call (the local
 // domain, TCP over the stack's loopback) replies 0; one that goes on (a TCP
 // handshake) replies EINPROGRESS: the shim connects the application's
@@ -288,7 +302,9 @@ void Dispatcher::op_connect(CtlRequest& q, CtlReply& r) {
     // Linux tcp_disconnect, whatever the state: the socket is unconnected
     // again and may connect anew. The application's fd (the channel's end
     // or an embryo) is spent: c 1, the shim renews it before it returns.
+    const bool was_listening = c && c->listening();
     r.hdr.error = map_error(soconnect(*so, q.addr, td_of(q)));
+    if (was_listening && unlisten_app(*so, *c, r, "connect AF_UNSPEC")) return;
     if (c && !r.hdr.error && !c->app_spent()) {
       c->disconnect_app();
       if (c->app_spent()) r.hdr.c = 1;
@@ -463,17 +479,7 @@ void Dispatcher::op_shutdown(CtlRequest& q, CtlReply& r) {
     apply(SHUT_RD);
   }
   logger("socket")->debug("socket {}: shutdown({})", so->so_id, how);
-  if (was_listening && !(so->so_options & SOF_ACCEPTCONN) && !r.hdr.error) {
-    // The protocol stopped listening (TCP): the application's kernel
-    // listener is replaced by an unconnected socket (reply fds[0]; the shim
-    // dup3()s it over the fd and binds it to the channel name), which
-    // polls OUT|HUP and refuses accept (EINVAL), as Linux's closed socket.
-    int app = c->open_unconnected(false);
-    if (app < 0) r.hdr.error = -app;
-    else r.fds.push_back(app);
-    logger("socket")->info("socket {}: no longer listening (shutdown)", so->so_id);
-    return;
-  }
+  if (was_listening && unlisten_app(*so, *c, r, "shutdown")) return;
   // A datagram socket's sends come as calls, not through its channel: no
   // channel EOF carries SHUT_WR, the stack takes it here (later sends EPIPE).
   if (c && c->kind() == ChanKind::Dgram && how != SHUT_RD && !r.hdr.error) apply(SHUT_WR);

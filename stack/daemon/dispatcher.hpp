@@ -12,6 +12,7 @@ struct Socket;
 namespace tunsock::daemon {
 
 class Daemon;
+class Chan;
 
 class Dispatcher {
  public:
@@ -30,6 +31,7 @@ class Dispatcher {
   void op_accepted(CtlRequest& q, CtlReply& r);
   void op_identify(CtlRequest& q, CtlReply& r);
   void op_shutdown(CtlRequest& q, CtlReply& r);
+  bool unlisten_app(Socket& so, Chan& c, CtlReply& r, const char* why);
   void op_name(CtlRequest& q, CtlReply& r, bool peer);
   void op_getsockopt(CtlRequest& q, CtlReply& r);
   void op_setsockopt(CtlRequest& q, CtlReply& r);

@@ -1,8 +1,19 @@
+/* DEVIATION: after connect(AF_UNSPEC) drops a connection, Linux's
+ * tcp_disconnect leaves sk_err ECONNRESET, so the socket polls
+ * OUT|ERR|HUP; under tunsock it polls OUT|HUP. SO_ERROR does read
+ * ECONNRESET (the stack keeps it until the next connect, as Linux), and the
+ * socket connects again. The program's fd is renewed then as an unconnected
+ * AF_UNIX socket, and AF_UNIX has POLLERR only from sk_err, which it sets
+ * only on an end whose peer is released with data unread; such an end is
+ * connected (it polls IN, reads 0) and cannot connect again, so the daemon
+ * has no way to make a fresh end poll ERR (the same limit as
+ * deviations/tcp6_icmp_established.c). The listener part (TCP_INFO CLOSE,
+ * accept EINVAL, listen again on the same port) agrees with Linux. */
 /* connect(AF_UNSPEC) on IPv6 TCP sockets: on a connected socket it drops
  * the connection (the peer sees a reset) and the socket can connect
  * again; on a listener it stops listening; on a fresh socket it is 0; a
  * short AF_UNSPEC name. */
-#include "tcp6_compat.h"
+#include "../tcp6/tcp6_compat.h"
 int main(void) {
   struct sockaddr_in6 un;
   memset(&un, 0, sizeof un);
