@@ -337,15 +337,7 @@ void udp6_ctlinput_proto(Inet6& in6, const Ip6CtlParam& p, int proto) {
     if (d == IPV6_PMTUDISC_INTERFACE || d == IPV6_PMTUDISC_OMIT) return;  // ip6_sk_accept_pmtu
     if (d != IPV6_PMTUDISC_DONT) hard = true;
   }
-  SockErr e;
-  e.v6 = true;
-  e.ee_errno = p.error;
-  e.ee_origin = SO_EE_ORIGIN_ICMP6;
-  e.ee_type = p.type;
-  e.ee_code = p.code;
-  e.ee_info = p.info;
-  e.offender6 = p.offender;
-  e.dst6 = p.dst;
+  SockErr e = icmp6_sockerr_entry(p);
   e.dport = dport;
   const size_t data = size_t(p.off) + wire::kUdpHdrLen;
   if (p.quoted.size() > data) e.payload.assign(p.quoted.begin() + long(data), p.quoted.end());

@@ -9,6 +9,8 @@
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <ctime>  // linux/errqueue.h needs timespec
+#include <linux/errqueue.h>
 #include <list>
 #include <map>
 #include <span>
@@ -94,6 +96,22 @@ struct Ip6CtlParam {
   int error = 0;                     // icmp6_errno's errno (ECONNREFUSED, EHOSTUNREACH, EMSGSIZE...)
   bool fatal = false;                // reported to a socket without IPV6_RECVERR too
 };
+
+// The MSG_ERRQUEUE entry an ICMPv6 error makes (Linux ipv6_icmp_error):
+// origin, type, code, info, offender and destination; the transport adds
+// the port and the quoted bytes it shows.
+inline SockErr icmp6_sockerr_entry(const Ip6CtlParam& p) {
+  SockErr e;
+  e.v6 = true;
+  e.ee_errno = p.error;
+  e.ee_origin = SO_EE_ORIGIN_ICMP6;
+  e.ee_type = p.type;
+  e.ee_code = p.code;
+  e.ee_info = p.info;
+  e.offender6 = p.offender;
+  e.dst6 = p.dst;
+  return e;
+}
 
 // FreeBSD ip6_protox / ip6proto_register: input and ICMPv6-error handlers by
 // next header value. pr_input gets the packet with its IPv6 header in front

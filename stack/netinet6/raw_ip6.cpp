@@ -340,15 +340,7 @@ namespace {
 void icmp6_sockerr(In6Pcb& p, const Ip6CtlParam& c, bool queue) {
   Socket& so = *p.so;
   if (queue && p.errq.size() < 64) {
-    SockErr e;
-    e.v6 = true;
-    e.ee_errno = c.error;
-    e.ee_origin = SO_EE_ORIGIN_ICMP6;
-    e.ee_type = c.type;
-    e.ee_code = c.code;
-    e.ee_info = c.info;
-    e.offender6 = c.offender;
-    e.dst6 = c.dst;
+    SockErr e = icmp6_sockerr_entry(c);
     e.payload.assign(c.quoted.begin() + c.off, c.quoted.end());
     p.errq.push_back(std::move(e));
   }

@@ -10,19 +10,6 @@ using namespace tunsock::test6;
 
 namespace {
 
-const In6 kRouter = a6("2001:db8::fe");
-
-Pkt icmp6_err(uint8_t type, uint8_t code, uint32_t info, const Pkt& quoted) {
-  return ip6(kRouter, kUs, 58, icmp6(kRouter, kUs, type, code, info, quoted));
-}
-
-Pkt raw(const Out6& o) {
-  Pkt p(40);
-  wire::ip6_emit(p.data(), o.ip);
-  p.insert(p.end(), o.rest.begin(), o.rest.end());
-  return p;
-}
-
 Pkt echo(uint16_t seq, const Pkt& data) {
   Pkt m(8 + data.size());
   m[0] = std::byte(128);

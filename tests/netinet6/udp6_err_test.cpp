@@ -10,20 +10,6 @@ using namespace tunsock::test6;
 
 namespace {
 
-const In6 kRouter = a6("2001:db8::fe");
-
-// An ICMPv6 error from kRouter quoting what the stack sent.
-Pkt icmp6_err(uint8_t type, uint8_t code, uint32_t info, const Pkt& quoted) {
-  return ip6(kRouter, kUs, 58, icmp6(kRouter, kUs, type, code, info, quoted));
-}
-
-Pkt raw(const Out6& o) {
-  Pkt p(40);
-  wire::ip6_emit(p.data(), o.ip);
-  p.insert(p.end(), o.rest.begin(), o.rest.end());
-  return p;
-}
-
 int so_error(Socket& so) { return getint(so, SOL_SOCKET, SO_ERROR); }
 
 struct ErrCmsg {

@@ -213,4 +213,20 @@ inline std::optional<wire::Ipv4Repr> take4(Host6& h, Pkt* payload = nullptr) {
   return std::nullopt;
 }
 
+// A router on the link that sends ICMPv6 errors about what we sent.
+inline const In6 kRouter = a6("2001:db8::fe");
+
+// An ICMPv6 error from kRouter quoting what the stack sent.
+inline Pkt icmp6_err(uint8_t type, uint8_t code, uint32_t info, const Pkt& quoted) {
+  return ip6(kRouter, kUs, 58, icmp6(kRouter, kUs, type, code, info, quoted));
+}
+
+// A sent datagram as bytes again, IPv6 header first (what an error quotes).
+inline Pkt raw(const Out6& o) {
+  Pkt p(40);
+  wire::ip6_emit(p.data(), o.ip);
+  p.insert(p.end(), o.rest.begin(), o.rest.end());
+  return p;
+}
+
 }  // namespace tunsock::test6
