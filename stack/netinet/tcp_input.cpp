@@ -61,10 +61,13 @@ void dooptions_syn(TcpCb& tp, const TcpSegIn& s) {
     tp.t_flags &= ~TF_REQ_TSTMP;
   }
   if (o.sack_permitted) tp.t_flags |= TF_SACK_PERMIT;
-  // The SYN's window is the peer's first (unscaled, RFC 7323 §2.2): Linux
-  // records it as max_window before its first tcp_sync_mss, so the MSS the
-  // initial window is counted in is already bounded by half of it.
-  tcp_max_sndwnd_update(tp, s.th.win);
+  // A SYN-ACK's window (unscaled, RFC 7323 §2.2) is Linux's max_window
+  // before its first tcp_sync_mss, so the MSS the initial window is counted
+  // in is already bounded by half of it. (A passive open's max_window is
+  // the handshake's last ACK's, set in established(): the initial window
+  // counted here keeps the unbounded MSS when that ACK's window is below
+  // two of them.)
+  if (s.flags & tw::TH_ACK) tcp_max_sndwnd_update(tp, s.th.win);
   tcp_mss_update(tp, o.mss ? *o.mss : tcp_isipv6(*tp.t_inpcb) ? kTcp6DefaultMss : kTcpDefaultMss);
   tcp_init_rcv_mss(tp);
   tp.t_cc->cc_init(tp);
