@@ -6,7 +6,8 @@
 #                               diff $work/native.out and $work/shim.out and
 #                               exit: 0 when they agree (or, for a deviation,
 #                               when the diff is exactly EXPECTED_DIFF), else
-#                               1 with both transcripts and the daemon's log.
+#                               1 with both transcripts and the daemon's log;
+#                               1 also when the case did not run at all.
 
 run_one() {
   local dir=$1 rc=0
@@ -22,6 +23,15 @@ run_one() {
 
 compare_transcripts() {
   local expected=${1:-}
+  # A case binary that is missing or not executable fails alike on both
+  # sides (exit 126/127 from timeout): equal transcripts that prove nothing.
+  case "$(tail -n 1 "$work/native.out" 2>/dev/null)" in
+    "exit 126" | "exit 127" | "")
+      echo "the case did not run (missing or not executable?):"
+      cat "$work/native.out" 2>/dev/null
+      exit 1
+      ;;
+  esac
   diff -u --label kernel --label tunsock "$work/native.out" "$work/shim.out" >"$work/diff"
   if [ -n "$expected" ]; then
     if [ -f "$expected" ] && cmp -s "$expected" "$work/diff"; then
