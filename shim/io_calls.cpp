@@ -123,10 +123,12 @@ void put_cmsgs(msghdr* msg, size_t used, const std::byte* ctl, size_t ctllen, bo
     }
     size_t n = std::min<size_t>(cm.cmsg_len, cap - used);
     std::memcpy(out + used, ctl + off, n);
-    if (n < cm.cmsg_len) {  // the header says what fits (put_cmsg's cmlen)
+    if (n < cm.cmsg_len) {  // the header says what fits (put_cmsg's cmlen): the last one
       msg->msg_flags |= MSG_CTRUNC;
       cm.cmsg_len = n;
       std::memcpy(out + used, &cm, sizeof cm);
+      used = cap;
+      break;
     }
     used += std::min(space, cap - used);
     off += CMSG_ALIGN(cm.cmsg_len);
