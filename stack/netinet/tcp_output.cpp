@@ -117,7 +117,7 @@ void tcp_mark_push(TcpCb& tp, TcpSeq from, TcpSeq to) {
   // left, everything written up to the last push is acknowledged.
   tp.t_pushed_seq = tp.t_push_marks.empty() ? tp.snd_una : tp.t_push_marks.back();
   if (tp.max_sndwnd > 0) {
-    const uint32_t cutoff = tp.max_sndwnd > uint32_t(kTcpDefaultMss) ? tp.max_sndwnd / 2 : tp.max_sndwnd;
+    const uint32_t cutoff = tcp_half_wnd_cutoff(tp);
     // Linux's mss_cache is itself bounded to half the largest window.
     const uint32_t mss = std::max(std::min(tp.t_maxseg, std::max(cutoff, 48u)), 1u);
     const uint32_t goal = std::max(std::min(65536u, cutoff) / mss * mss, mss);

@@ -396,7 +396,7 @@ namespace {
 // TCP_MAXSEG reads half the window; at the usual 1500 bytes it never
 // bites unless the peer's window is tiny.
 uint32_t bound_to_half_wnd(const TcpCb& tp, uint32_t mss) {
-  const uint32_t cutoff = tp.max_sndwnd > uint32_t(kTcpDefaultMss) ? tp.max_sndwnd / 2 : tp.max_sndwnd;
+  const uint32_t cutoff = tcp_half_wnd_cutoff(tp);
   if (cutoff && mss > cutoff) {
     const uint32_t hdr = (tp.t_flags & TF_RCVD_TSTMP) ? 32 : 20;  // Linux tcp_header_len
     return std::max(cutoff, 68 - hdr);

@@ -337,6 +337,11 @@ void tcp_mss_update(TcpCb& tp, uint32_t peer_mss);   // t_maxseg from both sides
 // The peer's window grew past the largest seen (max_sndwnd): t_maxseg
 // follows the half-window bound (Linux tcp_ack_update_window -> tcp_sync_mss).
 void tcp_max_sndwnd_update(TcpCb& tp, uint32_t wnd);
+// Linux tcp_bound_to_half_wnd's cutoff: half the peer's largest window, all
+// of it while that is below the default MSS (0: no window seen yet).
+inline uint32_t tcp_half_wnd_cutoff(const TcpCb& tp) {
+  return tp.max_sndwnd > uint32_t(kTcpDefaultMss) ? tp.max_sndwnd / 2 : tp.max_sndwnd;
+}
 uint32_t tcp_ts_now(const TcpCb& tp);                // RFC 7323 TSval (ms)
 // The window scale to offer for so's receive buffer (RFC 7323 §2.3, Linux tcp_select_initial_window).
 uint8_t tcp_rscale_for(const Socket& so);
